@@ -1,0 +1,18 @@
+// Bundles the daemon's entry points; native packages stay external (they ship binaries).
+import { build } from "esbuild";
+import { existsSync } from "node:fs";
+
+const entryPoints = ["src/cli.ts", "src/inference/worker.ts", "src/bench.ts"].filter((entry) => existsSync(entry));
+await build({
+  entryPoints,
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  external: ["onnxruntime-node", "sharp", "ws"],
+  // Bundled ESM still needs require() for CommonJS dependencies.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: "warning",
+});

@@ -1,0 +1,109 @@
+/**
+ * Every error code the product can report, defined once. Each crosses process and
+ * language boundaries as `{ code, message, data? }`; UIs map the code to words and an action.
+ * The table in docs/errors.md is checked against this list by a test.
+ */
+export const ERROR_CODES = {
+  // Input and output files
+  INPUT_NOT_IMAGE: "The input is not an image in a supported format (PNG, JPEG, TIFF, WebP).",
+  INPUT_TRUNCATED: "The input image is truncated or corrupt.",
+  INPUT_EMPTY: "The input image has no pixels.",
+  INPUT_TOO_LARGE: "The input image is larger than the configured maximum.",
+  OUTPUT_TOO_LARGE: "The result would be larger than the configured maximum.",
+  OUTPUT_UNWRITABLE: "The output file cannot be written.",
+  UNSUPPORTED_BIT_DEPTH: "This bit depth is not supported.",
+  // Options
+  INVALID_OPTION: "An option has an invalid value.",
+  MODEL_UNKNOWN: "No model has that id.",
+  MODEL_MISSING: "A model file is missing; run `npm install` (or `portrait-upscale models verify`).",
+  MODEL_CORRUPT: "A model file does not match its checksum.",
+  MODEL_CONVERSION_FAILED: "A model could not be converted to ONNX.",
+  PRESET_UNKNOWN: "No preset has that id.",
+  PRESET_INVALID: "A preset file is not valid.",
+  PRESET_LOCKED: "This preset is locked; its values cannot be overridden.",
+  // Runtime
+  PROVIDER_UNAVAILABLE: "The requested execution provider is not available on this machine.",
+  OUT_OF_MEMORY: "Ran out of memory even with the smallest tile.",
+  INFERENCE_FAILED: "The model failed to run.",
+  CANCELLED: "The job was cancelled.",
+  // Daemon and protocol
+  AUTH_REQUIRED: "A token is required.",
+  AUTH_INVALID: "The token is wrong.",
+  PAIRING_INVALID: "The pairing code is wrong or has expired.",
+  ORIGIN_FORBIDDEN: "Requests from web pages are refused.",
+  HOST_FORBIDDEN: "The Host header does not name this daemon.",
+  PROTOCOL_VERSION_MISMATCH: "The client and the daemon speak different protocol versions.",
+  MESSAGE_INVALID: "A message does not match the protocol.",
+  MESSAGE_TOO_LARGE: "A message or upload is larger than allowed.",
+  CHECKSUM_MISMATCH: "Image data arrived damaged (checksum mismatch).",
+  JOB_UNKNOWN: "No job has that id (it may have expired).",
+  JOB_NOT_FINISHED: "The job has no result yet.",
+  TOO_MANY_JOBS: "Too many jobs are queued for this client.",
+  NOT_FOUND: "No such endpoint.",
+  INTERNAL: "An unexpected internal error.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The serialised form of an error, identical in every transport. */
+export interface ErrorPayload {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** An error with a stable code and structured data. Thrown inside; serialised at the edge. */
+export class PortraitError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, data?: Record<string, unknown>) {
+    super(message ?? ERROR_CODES[code]);
+    this.name = "PortraitError";
+    this.code = code;
+    this.data = data;
+  }
+
+  toPayload(): ErrorPayload {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** True when `value` is one of {@link ERROR_CODES}' keys. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+/** Any thrown value as an {@link ErrorPayload}; unknown failures become INTERNAL. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (error instanceof PortraitError) return error.toPayload();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "INTERNAL", message };
+}
+
+/**
+ * The one message shape for a bad parameter: "Expected X for Y but received Z".
+ * Returns a PortraitError with code INVALID_OPTION (or `code`), carrying name and value.
+ */
+export function invalidParameter(
+  expected: string,
+  name: string,
+  received: unknown,
+  code: ErrorCode = "INVALID_OPTION",
+): PortraitError {
+  return new PortraitError(code, `Expected ${expected} for ${name} but received ${describeValue(received)}`, {
+    name,
+    expected,
+  });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return `"${value.length > 60 ? value.slice(0, 57) + "..." : value}" of type string`;
+  if (typeof value === "number" || typeof value === "boolean") return `${String(value)} of type ${typeof value}`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return `a value of type ${typeof value}`;
+}

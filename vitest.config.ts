@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// A config file is the one place a default export is required (vitest's contract).
+export default defineConfig({
+  test: {
+    include: ["{shared,models,helper-daemon,plugin-uxp,test}/**/*.test.{ts,tsx}"],
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: "forks",
+  },
+});
