@@ -1,0 +1,19 @@
+/**
+ * Every sub-command, in the order the help lists them. To add one, create
+ * `commands/<name>.ts` exporting a {@link CliCommand} and add it here (one import, one entry).
+ */
+import type { CliCommand } from "../command";
+import { upscaleCommand } from "./upscale";
+import { doctorCommand } from "./doctor";
+import { modelsCommand } from "./models";
+
+export const COMMANDS: readonly CliCommand[] = [
+  upscaleCommand,
+  doctorCommand,
+  modelsCommand,
+];
+
+/** The command with that name, or undefined. */
+export function findCommand(name: string): CliCommand | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
