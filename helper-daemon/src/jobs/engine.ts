@@ -1,0 +1,429 @@
+/**
+ * The job engine: one queue for every client, served round-robin by client so one panel
+ * submitting twenty jobs cannot starve another; a fixed number of jobs run at once (one
+ * per inference device by default). Finished results are kept for a while so a client
+ * that reconnects can fetch them, then dropped with their temporary folder.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
+import type { Logger } from "../config/log";
+import { SILENT_LOGGER } from "../config/log";
+import type {
+  JobInput,
+  JobOutput,
+  JobProgress,
+  JobResultSummary,
+  JobRunner,
+  JobStage,
+  JobState,
+  JobStatus,
+  RawImage,
+} from "./types";
+
+export interface JobEngineOptions {
+  readonly runner: JobRunner;
+  /** Jobs that run at once. */
+  readonly concurrency: number;
+  /** Queued plus running jobs one client may have. */
+  readonly maxJobsPerClient: number;
+  /** How long a finished job (and its result) stays, in milliseconds. */
+  readonly retentionMs: number;
+  /** Results at least this large are written to the job's temporary folder. */
+  readonly spillBytes: number;
+  /** A folder owned by this engine; job folders are made inside it. */
+  readonly tempDir: string;
+  readonly logger?: Logger;
+}
+
+export interface SubmitOptions {
+  /** Keep the job running and its result available after the client disconnects. */
+  readonly keep?: boolean;
+}
+
+/** Everything a listener hears about one job. `status` is the job's state after the event. */
+export type JobEvent =
+  | { readonly type: "progress"; readonly status: JobStatus }
+  | { readonly type: "state"; readonly status: JobStatus };
+
+export type JobListener = (event: JobEvent) => void;
+
+/** How to read a finished job's result, wherever it is stored. */
+export interface JobResult {
+  readonly summary: JobResultSummary;
+  /** Present for raw results: the layout of the bytes. */
+  readonly raw?: Omit<RawImage, "bytes" | "kind">;
+  readonly size: number;
+  /** Reads `length` bytes from `offset` (fewer at the end). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+type Stored = { readonly kind: "memory"; readonly bytes: Uint8Array } | { readonly kind: "file"; readonly path: string };
+
+interface Job {
+  readonly id: string;
+  readonly clientId: string;
+  readonly keep: boolean;
+  readonly createdAt: number;
+  input: JobInput | undefined;
+  state: JobState;
+  stage: JobStage | null;
+  progress: number;
+  tile: number | null;
+  tiles: number | null;
+  etaSeconds: number | null;
+  error: JobStatus["error"];
+  summary: JobResultSummary | null;
+  raw: Omit<RawImage, "bytes" | "kind"> | undefined;
+  review: unknown;
+  stored: Stored | undefined;
+  folder: string | undefined;
+  controller: AbortController;
+  listeners: Set<JobListener>;
+  expiry: NodeJS.Timeout | undefined;
+  /** Settles when the runner has stopped (or immediately for jobs that never ran). */
+  settled: Promise<void>;
+}
+
+const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);
+
+/** True for done, failed and cancelled. */
+export function isFinal(state: JobState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+export class JobEngine {
+  readonly #options: JobEngineOptions;
+  readonly #logger: Logger;
+  readonly #jobs = new Map<string, Job>();
+  /** Queued jobs per client, in submission order. */
+  readonly #queues = new Map<string, Job[]>();
+  /** Clients in the order they are served; the head is served next. */
+  readonly #rotation: string[] = [];
+  readonly #running = new Set<Job>();
+  #closed = false;
+
+  constructor(options: JobEngineOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? SILENT_LOGGER;
+  }
+
+  /** Queues a job for `clientId`; throws TOO_MANY_JOBS past the per-client limit. */
+  submit(clientId: string, input: JobInput, options: SubmitOptions = {}): JobStatus {
+    if (this.#closed) throw new PortraitError("CANCELLED", "The daemon is shutting down.");
+    const active = [...this.#jobs.values()].filter((job) => job.clientId === clientId && !isFinal(job.state)).length;
+    if (active >= this.#options.maxJobsPerClient) {
+      throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
+    }
+    const job: Job = {
+      id: `j_${randomBytes(12).toString("base64url")}`,
+      clientId,
+      keep: options.keep === true,
+      createdAt: Date.now(),
+      input,
+      state: "queued",
+      stage: null,
+      progress: 0,
+      tile: null,
+      tiles: null,
+      etaSeconds: null,
+      error: null,
+      summary: null,
+      raw: undefined,
+      review: undefined,
+      stored: undefined,
+      folder: undefined,
+      controller: new AbortController(),
+      listeners: new Set(),
+      expiry: undefined,
+      settled: Promise.resolve(),
+    };
+    this.#jobs.set(job.id, job);
+    const queue = this.#queues.get(clientId);
+    if (queue) queue.push(job);
+    else this.#queues.set(clientId, [job]);
+    if (!this.#rotation.includes(clientId)) this.#rotation.push(clientId);
+    this.#logger.info("job queued", { id: job.id, client: clientId });
+    queueMicrotask(() => this.#pump());
+    return statusOf(job);
+  }
+
+  /** The job's status; throws JOB_UNKNOWN for unknown or expired ids. */
+  status(id: string): JobStatus {
+    return statusOf(this.#require(id));
+  }
+
+  /** True when a job with that id exists (running, queued or retained). */
+  has(id: string): boolean {
+    return this.#jobs.has(id);
+  }
+
+  /** Cancels a queued or running job (a final job is left as it is); returns its status. */
+  cancel(id: string): JobStatus {
+    const job = this.#require(id);
+    this.#cancel(job, "cancelled by the client");
+    return statusOf(job);
+  }
+
+  /** Listens to a job's events until the returned function is called. Final jobs send nothing more. */
+  subscribe(id: string, listener: JobListener): () => void {
+    const job = this.#require(id);
+    job.listeners.add(listener);
+    return () => job.listeners.delete(listener);
+  }
+
+  /** The result of a done job; JOB_NOT_FINISHED before, the job's own error after a failure. */
+  result(id: string): JobResult {
+    const job = this.#require(id);
+    if (job.state !== "done" || !job.stored || !job.summary) {
+      if (job.state === "failed" || job.state === "cancelled") {
+        throw new PortraitError("JOB_NOT_FINISHED", `The job ${job.state === "failed" ? "failed" : "was cancelled"}; it has no result.`, {
+          id,
+          state: job.state,
+        });
+      }
+      throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
+    }
+    const stored = job.stored;
+    const size = job.summary.bytes;
+    return {
+      summary: job.summary,
+      ...(job.raw ? { raw: job.raw } : {}),
+      size,
+      read: (offset, length) => readStored(stored, offset, Math.max(0, Math.min(length, size - offset))),
+    };
+  }
+
+  /** The review report of a done job, or undefined when it did not ask for one. */
+  review(id: string): unknown {
+    const job = this.#require(id);
+    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
+    return job.review;
+  }
+
+  /** Forgets a final job now (its result was fetched); running or queued jobs are cancelled first. */
+  async release(id: string): Promise<void> {
+    const job = this.#jobs.get(id);
+    if (!job) return;
+    this.#cancel(job, "released");
+    await job.settled;
+    await this.#drop(job);
+  }
+
+  /** A client went away: cancel its jobs, except those it asked to keep. */
+  clientGone(clientId: string): void {
+    for (const job of this.#jobs.values()) {
+      if (job.clientId === clientId && !job.keep && !isFinal(job.state)) this.#cancel(job, "the client disconnected");
+    }
+  }
+
+  /** Counts for health checks and tests. */
+  stats(): { queued: number; running: number; retained: number } {
+    let queued = 0;
+    let retained = 0;
+    for (const job of this.#jobs.values()) {
+      if (job.state === "queued") queued += 1;
+      else if (isFinal(job.state)) retained += 1;
+    }
+    return { queued, running: this.#running.size, retained };
+  }
+
+  /** Cancels everything, waits for running jobs to stop, and removes every job folder. */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    const jobs = [...this.#jobs.values()];
+    for (const job of jobs) this.#cancel(job, "the daemon is shutting down");
+    await Promise.all(jobs.map((job) => job.settled));
+    await Promise.all(jobs.map((job) => this.#drop(job)));
+  }
+
+  #require(id: string): Job {
+    const job = this.#jobs.get(id);
+    if (!job) throw new PortraitError("JOB_UNKNOWN", undefined, { id });
+    return job;
+  }
+
+  #cancel(job: Job, reason: string): void {
+    if (isFinal(job.state)) return;
+    const wasQueued = job.state === "queued";
+    if (wasQueued) this.#unqueue(job);
+    job.controller.abort(new PortraitError("CANCELLED", undefined, { reason }));
+    job.input = undefined;
+    job.error = new PortraitError("CANCELLED", undefined, { reason }).toPayload();
+    this.#finish(job, "cancelled");
+    this.#logger.info("job cancelled", { id: job.id, reason });
+  }
+
+  #unqueue(job: Job): void {
+    const queue = this.#queues.get(job.clientId);
+    if (!queue) return;
+    const index = queue.indexOf(job);
+    if (index >= 0) queue.splice(index, 1);
+    if (queue.length === 0) this.#forgetClientQueue(job.clientId);
+  }
+
+  #forgetClientQueue(clientId: string): void {
+    this.#queues.delete(clientId);
+    const index = this.#rotation.indexOf(clientId);
+    if (index >= 0) this.#rotation.splice(index, 1);
+  }
+
+  /** Starts queued jobs while slots are free, taking one job per client in turn. */
+  #pump(): void {
+    while (!this.#closed && this.#running.size < this.#options.concurrency && this.#rotation.length > 0) {
+      const clientId = this.#rotation.shift() as string;
+      const queue = this.#queues.get(clientId);
+      const job = queue?.shift();
+      if (queue && queue.length > 0) this.#rotation.push(clientId);
+      else this.#queues.delete(clientId);
+      if (job) this.#start(job);
+    }
+  }
+
+  #start(job: Job): void {
+    const input = job.input as JobInput;
+    job.state = "running";
+    job.stage = "decode";
+    this.#running.add(job);
+    this.#emit(job, "state");
+    const startedAt = Date.now();
+    this.#logger.info("job started", { id: job.id });
+    job.settled = (async () => {
+      try {
+        const output = await this.#options.runner.run(input, {
+          signal: job.controller.signal,
+          onProgress: (progress) => this.#progress(job, progress),
+        });
+        job.input = undefined;
+        if (job.controller.signal.aborted) return;
+        await this.#store(job, output);
+        if (job.controller.signal.aborted) {
+          await this.#removeFolder(job);
+          return;
+        }
+        job.progress = 1;
+        job.etaSeconds = 0;
+        this.#finish(job, "done");
+        this.#logger.info("job done", { id: job.id, ms: Date.now() - startedAt });
+      } catch (error) {
+        job.input = undefined;
+        if (isFinal(job.state)) return;
+        job.error = toErrorPayload(error);
+        if (job.error.code === "CANCELLED") this.#finish(job, "cancelled");
+        else {
+          this.#finish(job, "failed");
+          this.#logger.warn("job failed", { id: job.id, code: job.error.code, message: job.error.message });
+        }
+      } finally {
+        this.#running.delete(job);
+        this.#pump();
+      }
+    })();
+  }
+
+  #progress(job: Job, progress: JobProgress): void {
+    if (job.state !== "running") return;
+    job.stage = progress.stage;
+    job.progress = Math.min(1, Math.max(job.progress, progress.progress));
+    job.tile = progress.tile ?? job.tile;
+    job.tiles = progress.tiles ?? job.tiles;
+    job.etaSeconds = progress.etaSeconds ?? job.etaSeconds;
+    this.#emit(job, "progress");
+  }
+
+  async #store(job: Job, output: JobOutput): Promise<void> {
+    const bytes = output.image.bytes;
+    const format = output.image.kind === "raw" ? "raw" : output.image.format;
+    job.summary = Object.freeze({
+      width: output.width,
+      height: output.height,
+      channels: output.channels,
+      bitDepth: output.bitDepth,
+      format,
+      bytes: bytes.byteLength,
+      provider: output.provider,
+      models: [...output.models],
+      timings: { ...output.timings },
+    });
+    if (output.image.kind === "raw") {
+      const { bytes: _bytes, kind: _kind, ...layout } = output.image;
+      job.raw = layout;
+    }
+    job.review = output.review;
+    if (bytes.byteLength >= this.#options.spillBytes) {
+      job.folder = join(this.#options.tempDir, job.id);
+      await mkdir(job.folder, { recursive: true, mode: 0o700 });
+      const path = join(job.folder, `result.${format}`);
+      await writeFile(path, bytes, { mode: 0o600 });
+      job.stored = { kind: "file", path };
+    } else {
+      job.stored = { kind: "memory", bytes };
+    }
+  }
+
+  #finish(job: Job, state: JobState): void {
+    job.state = state;
+    if (state !== "done") job.stage = job.stage ?? null;
+    this.#emit(job, "state");
+    job.listeners.clear();
+    const retention = this.#options.retentionMs;
+    job.expiry = setTimeout(() => {
+      void job.settled.then(() => this.#drop(job));
+    }, retention);
+    job.expiry.unref();
+  }
+
+  async #drop(job: Job): Promise<void> {
+    if (job.expiry) clearTimeout(job.expiry);
+    if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
+    job.stored = undefined;
+    job.review = undefined;
+    await this.#removeFolder(job);
+  }
+
+  async #removeFolder(job: Job): Promise<void> {
+    const folder = job.folder;
+    job.folder = undefined;
+    job.stored = undefined;
+    if (folder) await rm(folder, { recursive: true, force: true });
+  }
+
+  #emit(job: Job, type: JobEvent["type"]): void {
+    if (job.listeners.size === 0) return;
+    const event: JobEvent = { type, status: statusOf(job) };
+    for (const listener of [...job.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error("job listener failed", { id: job.id, message: (error as Error).message });
+      }
+    }
+  }
+}
+
+function statusOf(job: Job): JobStatus {
+  return {
+    id: job.id,
+    state: job.state,
+    stage: job.stage,
+    progress: job.progress,
+    tile: job.tile,
+    tiles: job.tiles,
+    etaSeconds: job.etaSeconds,
+    error: job.error,
+    result: job.state === "done" ? job.summary : null,
+  };
+}
+
+async function readStored(stored: Stored, offset: number, length: number): Promise<Uint8Array> {
+  if (stored.kind === "memory") return stored.bytes.subarray(offset, offset + length);
+  const handle = await open(stored.path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
