@@ -1,0 +1,302 @@
+/**
+ * The inference pool: worker threads that own warm onnxruntime sessions. The main thread
+ * sends input tensors (their buffers are transferred, not copied) and receives outputs.
+ * Requests queue; one worker per device by default, because a second worker on the same
+ * cores only competes with the first one's intra-op threads.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import type { FromWorker, ToWorker, WorkerSettings } from "./messages";
+import { physicalCoreCount } from "./cores";
+import { currentPlatformFacts } from "./platform-facts";
+import { selectProvider, type PlatformFacts, type ProviderName, type ProviderRequest } from "./providers";
+import type { Feeds, TensorData } from "./session-host";
+
+export interface InferencePoolOptions {
+  /** `auto` (default) or a provider to force. */
+  readonly provider?: ProviderRequest;
+  /** Worker threads; 1 by default. */
+  readonly workers?: number;
+  /** onnxruntime intra-op threads per worker; physical cores divided among the workers by default. */
+  readonly intraOpThreads?: number;
+  /** onnxruntime log severity, 3 (errors only) by default. */
+  readonly logSeverity?: 0 | 1 | 2 | 3 | 4;
+  /** Maps a model id to its `.onnx` file. */
+  readonly resolveModelPath: (modelId: string) => string;
+  /** The bundled worker script; found next to the bundle (or in helper-daemon/dist) by default. */
+  readonly workerPath?: string;
+  /** The platform facts; this machine's by default (tests pass others). */
+  readonly facts?: PlatformFacts;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** One model run's result. */
+export interface InferenceResult {
+  readonly modelId: string;
+  readonly outputs: Readonly<Record<string, TensorData>>;
+  /** Output names in the model's order. */
+  readonly outputNames: readonly string[];
+  /** The provider that actually ran. */
+  readonly provider: ProviderName;
+  /** Why the chosen provider was not used (fallback), when that happened. */
+  readonly notice?: string;
+  readonly inferenceMs: number;
+}
+
+/** Totals since the pool was created (or since {@link InferencePool.resetStats}). */
+export interface InferenceStats {
+  runs: number;
+  inferenceMs: number;
+  providers: Set<ProviderName>;
+  notices: Set<string>;
+  modelIds: Set<string>;
+}
+
+interface Request {
+  readonly id: number;
+  readonly modelId: string;
+  readonly message: ToWorker & { type: "run" };
+  readonly transfer: ArrayBuffer[];
+  readonly resolve: (result: InferenceResult) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: () => void;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  current: Request | undefined;
+}
+
+const WORKER_CANDIDATES = [
+  // Running from a bundle in helper-daemon/dist/ (cli.js, bench.js, …).
+  "./inference/worker.js",
+  // Running from a bundle that sits next to the worker.
+  "./worker.js",
+  // Running from the sources (vitest): the built bundle.
+  "../../dist/inference/worker.js",
+];
+
+/** Where the bundled worker script is; throws INTERNAL (with the fix) when it is not built. */
+export function findWorkerScript(): string {
+  for (const candidate of WORKER_CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (path.endsWith(`inference${pathSeparator()}worker.js`) && existsSync(path)) return path;
+  }
+  throw new PortraitError("INTERNAL", "The inference worker is not built: run `npm run build` at the repository root.");
+}
+
+function pathSeparator(): string {
+  return process.platform === "win32" ? "\\" : "/";
+}
+
+export class InferencePool {
+  /** The provider chosen for this pool (before any fallback). */
+  readonly provider: ProviderName;
+  private readonly slots: Slot[];
+  private readonly queue: Request[] = [];
+  private readonly settings: WorkerSettings;
+  private readonly workerPath: string;
+  private readonly resolveModelPath: (modelId: string) => string;
+  private nextId = 1;
+  private closed = false;
+  private totals: InferenceStats = emptyStats();
+
+  constructor(options: InferencePoolOptions) {
+    this.provider = selectProvider(options.provider ?? "auto", options.facts ?? currentPlatformFacts());
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw invalidParameter("an integer from 1 to 64", "workers", workers);
+    const cores = physicalCoreCount();
+    const threads = options.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw invalidParameter("an integer from 1 to 256", "intraOpThreads", threads);
+    }
+    this.settings = { intraOpThreads: threads, logSeverity: options.logSeverity ?? 3 };
+    this.workerPath = options.workerPath ?? findWorkerScript();
+    this.resolveModelPath = options.resolveModelPath;
+    this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined }));
+  }
+
+  /** The intra-op thread count each worker's sessions use. */
+  get intraOpThreads(): number {
+    return this.settings.intraOpThreads;
+  }
+
+  /**
+   * Runs a model. Input buffers are transferred to the worker (the caller's arrays become
+   * empty); pass copies to keep them. Rejects with CANCELLED when `signal` aborts.
+   */
+  run(modelId: string, feeds: Feeds, options: RunOptions = {}): Promise<InferenceResult> {
+    if (this.closed) return Promise.reject(new PortraitError("INTERNAL", "The inference pool is closed."));
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(cancelled());
+    let modelPath: string;
+    try {
+      modelPath = this.resolveModelPath(modelId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!existsSync(modelPath)) {
+      return Promise.reject(
+        new PortraitError("MODEL_MISSING", `The model "${modelId}" is not installed; run \`npm install\` or \`portrait-upscale models verify --repair\`.`, {
+          modelId,
+        }),
+      );
+    }
+    const { feeds: ownedFeeds, transfer } = transferable(feeds);
+    return new Promise<InferenceResult>((resolve, reject) => {
+      const id = this.nextId++;
+      const request: Request = {
+        id,
+        modelId,
+        message: { type: "run", id, modelPath, provider: this.provider, feeds: ownedFeeds },
+        transfer,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => this.abort(request),
+      };
+      signal?.addEventListener("abort", request.onAbort, { once: true });
+      this.queue.push(request);
+      this.dispatch();
+    });
+  }
+
+  /** Totals of every run so far. */
+  stats(): InferenceStats {
+    return this.totals;
+  }
+
+  /** Starts new totals (e.g. per job) and returns the old ones. */
+  resetStats(): InferenceStats {
+    const previous = this.totals;
+    this.totals = emptyStats();
+    return previous;
+  }
+
+  /** Cancels queued work, releases sessions and stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const request of this.queue.splice(0)) this.settle(request, () => request.reject(cancelled()));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const worker = slot.worker;
+        slot.worker = undefined;
+        if (!worker) return;
+        if (slot.current === undefined) {
+          // A polite goodbye releases native sessions; don't wait long for it.
+          const disposed = new Promise<void>((resolve) => {
+            worker.once("message", () => resolve());
+            setTimeout(resolve, 2000).unref();
+          });
+          worker.postMessage({ type: "dispose" } satisfies ToWorker);
+          await disposed;
+        }
+        await worker.terminate();
+      }),
+    );
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.current !== undefined) continue;
+      const request = this.queue.shift()!;
+      const worker = slot.worker ?? this.spawn(slot);
+      slot.current = request;
+      worker.ref();
+      worker.postMessage(request.message, request.transfer);
+    }
+  }
+
+  private spawn(slot: Slot): Worker {
+    const worker = new Worker(this.workerPath, { workerData: this.settings });
+    slot.worker = worker;
+    worker.on("message", (message: FromWorker) => {
+      if (message.type === "disposed") return;
+      const request = slot.current;
+      if (!request || request.id !== message.id) return;
+      slot.current = undefined;
+      worker.unref();
+      if (message.type === "result") {
+        const result: InferenceResult = { modelId: request.modelId, ...message.result };
+        this.record(result);
+        this.settle(request, () => request.resolve(result));
+      } else {
+        this.settle(request, () => request.reject(new PortraitError(message.error.code, message.error.message, message.error.data as Record<string, unknown>)));
+      }
+      this.dispatch();
+    });
+    const fail = (error: Error | number): void => {
+      if (slot.worker !== worker) return;
+      slot.worker = undefined;
+      const request = slot.current;
+      slot.current = undefined;
+      const reason = typeof error === "number" ? `exited with code ${error}` : error.message;
+      if (request) {
+        this.settle(request, () =>
+          request.reject(new PortraitError("INFERENCE_FAILED", `The inference worker stopped: ${reason}`, { modelId: request.modelId })),
+        );
+      }
+      if (!this.closed) this.dispatch();
+    };
+    worker.on("error", fail);
+    worker.on("exit", fail);
+    return worker;
+  }
+
+  private abort(request: Request): void {
+    const queued = this.queue.indexOf(request);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    // A running request cannot be interrupted inside onnxruntime: its result is discarded
+    // when it arrives, and the caller is released now.
+    this.settle(request, () => request.reject(cancelled()));
+  }
+
+  private settle(request: Request, action: () => void): void {
+    request.signal?.removeEventListener("abort", request.onAbort);
+    action();
+  }
+
+  private record(result: InferenceResult): void {
+    this.totals.runs += 1;
+    this.totals.inferenceMs += result.inferenceMs;
+    this.totals.providers.add(result.provider);
+    this.totals.modelIds.add(result.modelId);
+    if (result.notice) this.totals.notices.add(result.notice);
+  }
+}
+
+function emptyStats(): InferenceStats {
+  return { runs: 0, inferenceMs: 0, providers: new Set(), notices: new Set(), modelIds: new Set() };
+}
+
+function cancelled(): PortraitError {
+  return new PortraitError("CANCELLED");
+}
+
+/** Feeds whose buffers can be transferred: views on part of a buffer are copied first. */
+function transferable(feeds: Feeds): { feeds: Feeds; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const own = (tensor: TensorData): TensorData => {
+    const whole = tensor.data.byteOffset === 0 && tensor.data.byteLength === tensor.data.buffer.byteLength;
+    const data = whole && tensor.data.buffer instanceof ArrayBuffer ? tensor.data : tensor.data.slice();
+    if (!transfer.includes(data.buffer as ArrayBuffer)) transfer.push(data.buffer as ArrayBuffer);
+    return { data, dims: [...tensor.dims] };
+  };
+  if (Array.isArray(feeds)) return { feeds: (feeds as readonly TensorData[]).map(own), transfer };
+  const named = feeds as Readonly<Record<string, TensorData>>;
+  return { feeds: Object.fromEntries(Object.entries(named).map(([name, tensor]) => [name, own(tensor)])), transfer };
+}
+
+/** Threads to use when a caller wants "all cores" without the pool (e.g. a bench baseline). */
+export function defaultIntraOpThreads(): number {
+  return physicalCoreCount() || availableParallelism();
+}

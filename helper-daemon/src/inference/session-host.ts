@@ -1,0 +1,150 @@
+/**
+ * Owns warm sessions inside a worker thread and applies the fallback rules: a GPU provider
+ * that cannot load or run a model is replaced by the CPU for that model (the same tensors are
+ * run again), allocation failures surface as OUT_OF_MEMORY. Independent of onnxruntime so the
+ * rules are tested with a failing factory.
+ */
+import { PortraitError } from "@portrait-upscale/shared";
+import { decideAfterFailure, type ProviderName } from "./providers";
+
+/** A float32 tensor: data plus dims (NCHW for images). */
+export interface TensorData {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** Inputs by name, or positionally in the model's input order. */
+export type Feeds = Readonly<Record<string, TensorData>> | readonly TensorData[];
+
+/** The part of an onnxruntime session the host uses. */
+export interface SessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  release(): Promise<void>;
+}
+
+export type SessionFactory = (modelPath: string, provider: ProviderName) => Promise<SessionLike>;
+
+export interface HostRunRequest {
+  readonly modelPath: string;
+  readonly provider: ProviderName;
+  readonly feeds: Feeds;
+}
+
+export interface HostRunResult {
+  /** Outputs by name. */
+  readonly outputs: Record<string, TensorData>;
+  /** Output names in the model's order. */
+  readonly outputNames: readonly string[];
+  /** The provider that actually ran. */
+  readonly provider: ProviderName;
+  /** Why the requested provider was not used, when it was not. */
+  readonly notice?: string;
+  readonly inferenceMs: number;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class SessionHost {
+  private readonly sessions = new Map<string, Promise<SessionLike>>();
+  /** Models whose requested provider failed, with the notice explaining why. */
+  private readonly fallbacks = new Map<string, string>();
+
+  constructor(private readonly createSession: SessionFactory) {}
+
+  /** Runs one request, creating (and keeping) the session on first use. */
+  async run(request: HostRunRequest): Promise<HostRunResult> {
+    const fallbackKey = `${request.provider}\u0000${request.modelPath}`;
+    let provider = this.fallbacks.has(fallbackKey) ? "cpu" : request.provider;
+    let session: SessionLike;
+    try {
+      session = await this.session(request.modelPath, provider);
+    } catch (error) {
+      provider = this.fallBackOrThrow(provider, "session", error, fallbackKey);
+      session = await this.sessionOrThrow(request.modelPath, provider);
+    }
+    const feeds = namedFeeds(session, request.feeds);
+    const started = performance.now();
+    let outputs: Record<string, TensorData>;
+    try {
+      outputs = await session.run(feeds);
+    } catch (error) {
+      provider = this.fallBackOrThrow(provider, "run", error, fallbackKey);
+      await this.drop(request.modelPath, request.provider);
+      session = await this.sessionOrThrow(request.modelPath, provider);
+      try {
+        outputs = await session.run(feeds);
+      } catch (cpuError) {
+        this.fallBackOrThrow("cpu", "run", cpuError, fallbackKey);
+        throw cpuError;
+      }
+    }
+    const inferenceMs = performance.now() - started;
+    const notice = this.fallbacks.get(fallbackKey);
+    return {
+      outputs,
+      outputNames: session.outputNames,
+      provider,
+      inferenceMs,
+      ...(notice !== undefined && provider !== request.provider ? { notice } : {}),
+    };
+  }
+
+  /** Releases every session. */
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(sessions.map(async (pending) => (await pending).release()));
+  }
+
+  private session(modelPath: string, provider: ProviderName): Promise<SessionLike> {
+    const key = `${provider}\u0000${modelPath}`;
+    let pending = this.sessions.get(key);
+    if (!pending) {
+      pending = this.createSession(modelPath, provider);
+      this.sessions.set(key, pending);
+      // A failed creation must not be cached: the next request may succeed (e.g. after memory frees up).
+      pending.catch(() => this.sessions.delete(key));
+    }
+    return pending;
+  }
+
+  private async sessionOrThrow(modelPath: string, provider: ProviderName): Promise<SessionLike> {
+    try {
+      return await this.session(modelPath, provider);
+    } catch (error) {
+      this.fallBackOrThrow(provider, "session", error, "");
+      throw error;
+    }
+  }
+
+  private async drop(modelPath: string, provider: ProviderName): Promise<void> {
+    const key = `${provider}\u0000${modelPath}`;
+    const pending = this.sessions.get(key);
+    this.sessions.delete(key);
+    if (pending) await pending.then((session) => session.release()).catch(() => undefined);
+  }
+
+  /** Returns "cpu" when the failure allows a fallback (remembering why), throws otherwise. */
+  private fallBackOrThrow(provider: ProviderName, stage: "session" | "run", error: unknown, fallbackKey: string): "cpu" {
+    if (error instanceof PortraitError) throw error;
+    const decision = decideAfterFailure(provider, stage, messageOf(error));
+    if (decision.action === "fail") throw decision.error;
+    if (fallbackKey) this.fallbacks.set(fallbackKey, decision.notice);
+    return decision.provider;
+  }
+}
+
+function namedFeeds(session: SessionLike, feeds: Feeds): Record<string, TensorData> {
+  if (!Array.isArray(feeds)) return { ...(feeds as Record<string, TensorData>) };
+  const list = feeds as readonly TensorData[];
+  if (list.length !== session.inputNames.length) {
+    throw new PortraitError("INFERENCE_FAILED", `The model takes ${session.inputNames.length} inputs but ${list.length} were given.`, {
+      inputNames: session.inputNames,
+    });
+  }
+  return Object.fromEntries(session.inputNames.map((name, index) => [name, list[index]]));
+}
