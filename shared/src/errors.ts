@@ -85,17 +85,20 @@ export function toErrorPayload(error: unknown): ErrorPayload {
 
 /**
  * The one message shape for a bad parameter: "Expected X for Y but received Z".
- * Returns a PortraitError with code INVALID_OPTION (or `code`), carrying name and value.
+ * Returns a PortraitError with code INVALID_OPTION (or `code`), carrying name and expected,
+ * plus any `data` given (schema errors add the field's `path`).
  */
 export function invalidParameter(
   expected: string,
   name: string,
   received: unknown,
   code: ErrorCode = "INVALID_OPTION",
+  data: Record<string, unknown> = {},
 ): PortraitError {
   return new PortraitError(code, `Expected ${expected} for ${name} but received ${describeValue(received)}`, {
     name,
     expected,
+    ...data,
   });
 }
 
@@ -107,3 +110,57 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return `a value of type ${typeof value}`;
 }
+
+/**
+ * The HTTP status each code is answered with. A `Record` over every code, so adding a code
+ * without choosing its status fails the typecheck.
+ */
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  INPUT_NOT_IMAGE: 415,
+  INPUT_TRUNCATED: 400,
+  INPUT_EMPTY: 400,
+  INPUT_TOO_LARGE: 413,
+  OUTPUT_TOO_LARGE: 413,
+  OUTPUT_UNWRITABLE: 500,
+  UNSUPPORTED_BIT_DEPTH: 400,
+  INVALID_OPTION: 400,
+  MODEL_UNKNOWN: 400,
+  MODEL_MISSING: 503,
+  MODEL_CORRUPT: 503,
+  MODEL_CONVERSION_FAILED: 503,
+  PRESET_UNKNOWN: 404,
+  PRESET_INVALID: 422,
+  PRESET_LOCKED: 409,
+  PROVIDER_UNAVAILABLE: 503,
+  OUT_OF_MEMORY: 507,
+  INFERENCE_FAILED: 500,
+  CANCELLED: 409,
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID: 401,
+  PAIRING_INVALID: 401,
+  ORIGIN_FORBIDDEN: 403,
+  HOST_FORBIDDEN: 403,
+  PROTOCOL_VERSION_MISMATCH: 400,
+  MESSAGE_INVALID: 400,
+  MESSAGE_TOO_LARGE: 413,
+  CHECKSUM_MISMATCH: 400,
+  JOB_UNKNOWN: 404,
+  JOB_NOT_FINISHED: 409,
+  TOO_MANY_JOBS: 429,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+};
+
+/**
+ * WebSocket close codes for the errors after which the daemon closes the connection
+ * (4000 + the HTTP status where one fits; 1009 and 1011 are the standard ones).
+ * Every other error is reported in an `error` message and the connection stays open.
+ * ORIGIN_FORBIDDEN and HOST_FORBIDDEN never reach a socket: the upgrade is refused with 403.
+ */
+export const ERROR_WS_CLOSE_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
+  AUTH_REQUIRED: 4401,
+  AUTH_INVALID: 4401,
+  PROTOCOL_VERSION_MISMATCH: 4426,
+  MESSAGE_TOO_LARGE: 1009,
+  INTERNAL: 1011,
+};

@@ -1,1 +1,5 @@
 export * from "./errors";
+export * from "./schema";
+export * from "./crc32";
+export * from "./frames";
+export * from "./protocol";
