@@ -89,7 +89,7 @@ export function chunkFrameOf(transferId: number, data: Uint8Array, chunkBytes: n
 export function decodeChunkFrame(data: ArrayBuffer | ArrayBufferView): ChunkFrame {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.length < CHUNK_HEADER_BYTES) {
-    throw frameError(`at least ${CHUNK_HEADER_BYTES} bytes`, "chunk", `${bytes.length} bytes`);
+    throw frameError(`at least ${CHUNK_HEADER_BYTES} bytes`, "chunk.byteLength", bytes.length);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) {
@@ -110,7 +110,7 @@ export function decodeChunkFrame(data: ArrayBuffer | ArrayBufferView): ChunkFram
     throw frameError(`at most ${MAX_CHUNK_BYTES} payload bytes`, "chunk.payloadLength", payloadLength, "MESSAGE_TOO_LARGE");
   }
   if (bytes.length !== CHUNK_HEADER_BYTES + payloadLength) {
-    throw frameError(`${CHUNK_HEADER_BYTES + payloadLength} bytes (header and payload)`, "chunk", `${bytes.length} bytes`);
+    throw frameError(`${CHUNK_HEADER_BYTES + payloadLength} bytes (header and payload)`, "chunk.byteLength", bytes.length);
   }
   return { transferId, index, count, payload: bytes.subarray(CHUNK_HEADER_BYTES) };
 }
@@ -195,7 +195,7 @@ export class ChunkReassembler {
   /** The image's bytes. Throws MESSAGE_INVALID while chunks are still missing. */
   finish(): Uint8Array {
     if (!this.complete) {
-      throw frameError(`${this.count} chunks`, `transfer ${this.transferId}`, `${this.next} chunks`, "MESSAGE_INVALID", this.transferId);
+      throw frameError(`${this.count} chunks`, `transfer ${this.transferId}`, this.next, "MESSAGE_INVALID", this.transferId);
     }
     return this.bytes;
   }
