@@ -1,12 +1,21 @@
 // Bundles the install-time converter so `npm install` can run it with plain node.
+// src/install.ts only exports (the daemon's CLI imports it too); the few lines that
+// make it a program live here, so importing it never starts an installation.
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-const entryPoints = ["src/install.ts"].filter((entry) => existsSync(entry));
-if (entryPoints.length > 0) {
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+if (existsSync(`${here}src/install.ts`)) {
   await build({
-    entryPoints,
-    outdir: "dist",
+    stdin: {
+      contents: 'import { runInstallCli } from "./src/install";\nprocess.exitCode = await runInstallCli(process.argv.slice(2));\n',
+      resolveDir: here,
+      sourcefile: "install-main.ts",
+      loader: "ts",
+    },
+    outfile: `${here}dist/install.js`,
     bundle: true,
     platform: "node",
     format: "esm",
