@@ -1,0 +1,207 @@
+/**
+ * The one in-memory image type of the engine and the small conversions around it.
+ * Samples are float32, nominally 0..1, and are never clamped or rounded here: only
+ * encoding (codec.ts) clamps and rounds, so intermediate stages keep overshoot.
+ */
+
+/** Planar float32 RGB, nominally 0..1, never clamped until encoding. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** 3 planes: R at [0, w*h), G at [w*h, 2*w*h), B after: exactly the model's NCHW layout. */
+  readonly rgb: Float32Array;
+  /** One plane 0..1, or undefined when the source is fully opaque (costs nothing then). */
+  readonly alpha?: Float32Array;
+}
+
+/** Channel counts of interleaved sources: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
+export type ChannelCount = 1 | 2 | 3 | 4;
+
+/** Interleaved integer samples as produced or consumed by codecs. */
+export type InterleavedSamples = Uint8Array | Uint16Array;
+
+/** A blank (all zero) image; `withAlpha` adds a zero alpha plane. */
+export function createRgbImage(width: number, height: number, withAlpha = false): RgbImage {
+  const pixels = width * height;
+  return withAlpha
+    ? { width, height, rgb: new Float32Array(3 * pixels), alpha: new Float32Array(pixels) }
+    : { width, height, rgb: new Float32Array(3 * pixels) };
+}
+
+/** True when the channel count carries alpha (grey+alpha or RGBA). */
+export function hasAlphaChannel(channels: ChannelCount): boolean {
+  return channels === 2 || channels === 4;
+}
+
+/**
+ * Interleaved samples (u8 or u16, `channels` per pixel, rows top to bottom) → planar float.
+ * `maxValue` is 255 for u8 and 65535 for u16. Grey is copied to all three planes.
+ * Alpha is dropped (left undefined) when every sample is fully opaque.
+ */
+export function interleavedToPlanar(
+  samples: InterleavedSamples,
+  width: number,
+  height: number,
+  channels: ChannelCount,
+  maxValue: number,
+): RgbImage {
+  const pixels = width * height;
+  const rgb = new Float32Array(3 * pixels);
+  const scale = 1 / maxValue;
+  const colourChannels = channels >= 3 ? 3 : 1;
+  if (colourChannels === 3) {
+    for (let i = 0, s = 0; i < pixels; i++, s += channels) {
+      rgb[i] = samples[s] * scale;
+      rgb[pixels + i] = samples[s + 1] * scale;
+      rgb[2 * pixels + i] = samples[s + 2] * scale;
+    }
+  } else {
+    for (let i = 0, s = 0; i < pixels; i++, s += channels) {
+      const v = samples[s] * scale;
+      rgb[i] = v;
+      rgb[pixels + i] = v;
+      rgb[2 * pixels + i] = v;
+    }
+  }
+  if (!hasAlphaChannel(channels)) return { width, height, rgb };
+  const alphaOffset = channels - 1;
+  let opaque = true;
+  for (let i = 0, s = alphaOffset; i < pixels; i++, s += channels) {
+    if (samples[s] !== maxValue) {
+      opaque = false;
+      break;
+    }
+  }
+  if (opaque) return { width, height, rgb };
+  const alpha = new Float32Array(pixels);
+  for (let i = 0, s = alphaOffset; i < pixels; i++, s += channels) alpha[i] = samples[s] * scale;
+  return { width, height, rgb, alpha };
+}
+
+/** Interleaved u8 (`channels` per pixel) → planar float 0..1. */
+export function interleavedU8ToPlanar(samples: Uint8Array, width: number, height: number, channels: ChannelCount): RgbImage {
+  return interleavedToPlanar(samples, width, height, channels, 255);
+}
+
+/** Interleaved u16 full range 0..65535 (`channels` per pixel) → planar float 0..1. */
+export function interleavedU16ToPlanar(samples: Uint16Array, width: number, height: number, channels: ChannelCount): RgbImage {
+  return interleavedToPlanar(samples, width, height, channels, 65535);
+}
+
+/** Options for converting planar float back to integers. */
+export interface QuantizeOptions {
+  /**
+   * Ordered (4×4 Bayer) dithering before rounding: hides banding in smooth gradients
+   * when writing 8 bits. Deterministic; off by default.
+   */
+  readonly dither?: boolean;
+}
+
+// Bayer 4×4 thresholds centred on zero, in units of one output step.
+const BAYER_4X4 = new Float32Array([0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map((v) => (v + 0.5) / 16 - 0.5));
+
+/**
+ * Planar float → interleaved integers with `channels` per pixel, clamped to 0..maxValue
+ * and rounded. Grey output takes the Rec. 709 luma of RGB (equal planes stay exact).
+ * A missing alpha plane is written as fully opaque.
+ */
+export function planarToInterleaved<T extends InterleavedSamples>(
+  image: RgbImage,
+  channels: ChannelCount,
+  out: T,
+  maxValue: number,
+  options: QuantizeOptions = {},
+): T {
+  const { width, height, rgb, alpha } = image;
+  const pixels = width * height;
+  const dither = options.dither === true;
+  const quantize = (value: number, x: number, y: number): number => {
+    let v = value * maxValue;
+    if (dither) v += BAYER_4X4[((y & 3) << 2) | (x & 3)];
+    v = Math.round(v);
+    return v < 0 ? 0 : v > maxValue ? maxValue : v;
+  };
+  const colour = channels >= 3 ? 3 : 1;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const s = i * channels;
+      const r = rgb[i];
+      const g = rgb[pixels + i];
+      const b = rgb[2 * pixels + i];
+      if (colour === 3) {
+        out[s] = quantize(r, x, y);
+        out[s + 1] = quantize(g, x, y);
+        out[s + 2] = quantize(b, x, y);
+      } else {
+        out[s] = quantize(r === g && g === b ? r : 0.2126 * r + 0.7152 * g + 0.0722 * b, x, y);
+      }
+      if (channels === 2 || channels === 4) {
+        // Alpha is never dithered: it would speckle hard edges.
+        const a = alpha === undefined ? maxValue : Math.round(alpha[i] * maxValue);
+        out[s + channels - 1] = a < 0 ? 0 : a > maxValue ? maxValue : a;
+      }
+    }
+  }
+  return out;
+}
+
+/** Planar float → interleaved u8 with `channels` per pixel (clamped, rounded). */
+export function planarToInterleavedU8(image: RgbImage, channels: ChannelCount, options: QuantizeOptions = {}): Uint8Array {
+  return planarToInterleaved(image, channels, new Uint8Array(image.width * image.height * channels), 255, options);
+}
+
+/** Planar float → interleaved u16 full range with `channels` per pixel (clamped, rounded). */
+export function planarToInterleavedU16(image: RgbImage, channels: ChannelCount, options: QuantizeOptions = {}): Uint16Array {
+  return planarToInterleaved(image, channels, new Uint16Array(image.width * image.height * channels), 65535, options);
+}
+
+/** One grey plane (w*h) → planar RGB with the plane copied three times. */
+export function greyPlaneToRgb(grey: Float32Array, width: number, height: number): RgbImage {
+  const pixels = width * height;
+  const rgb = new Float32Array(3 * pixels);
+  rgb.set(grey, 0);
+  rgb.set(grey, pixels);
+  rgb.set(grey, 2 * pixels);
+  return { width, height, rgb };
+}
+
+/** Planar RGB → one grey plane (Rec. 709 luma weights; the model's output is display-referred). */
+export function rgbToGreyPlane(image: RgbImage): Float32Array {
+  const pixels = image.width * image.height;
+  const grey = new Float32Array(pixels);
+  const { rgb } = image;
+  for (let i = 0; i < pixels; i++) grey[i] = 0.2126 * rgb[i] + 0.7152 * rgb[pixels + i] + 0.0722 * rgb[2 * pixels + i];
+  return grey;
+}
+
+/** A copy of the image with the alpha plane replaced (or removed when `alpha` is undefined). */
+export function withAlpha(image: RgbImage, alpha: Float32Array | undefined): RgbImage {
+  return alpha === undefined
+    ? { width: image.width, height: image.height, rgb: image.rgb }
+    : { width: image.width, height: image.height, rgb: image.rgb, alpha };
+}
+
+/**
+ * Copies a rectangle of planar float planes into a new NCHW buffer:
+ * `planes` planes of `width`×`height` → `planes` planes of `w`×`h` starting at (x, y).
+ */
+export function cropPlanes(
+  source: Float32Array,
+  width: number,
+  height: number,
+  planes: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  out: Float32Array = new Float32Array(planes * w * h),
+): Float32Array {
+  const plane = width * height;
+  for (let p = 0; p < planes; p++) {
+    for (let row = 0; row < h; row++) {
+      const from = p * plane + (y + row) * width + x;
+      out.set(source.subarray(from, from + w), p * w * h + row * w);
+    }
+  }
+  return out;
+}
