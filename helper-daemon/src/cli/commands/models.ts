@@ -1,12 +1,100 @@
-import type { CliCommand } from "../command";
+/** `portrait-upscale models list|verify`: what models exist, and whether their files are sound. */
+import * as models from "@portrait-upscale/models";
+import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
+import type { CliCommand, CliContext } from "../command";
+import { EXIT_CODES } from "../exit-codes";
+import { formatBytes, formatTable, writeJson } from "../output";
+
+const SUBCOMMANDS = ["list", "verify"] as const;
+
+/** The installer, when the models package provides one (it converts from pinned npm tarballs). */
+type Installer = (options?: { only?: readonly string[]; force?: boolean }) => Promise<unknown>;
 
 export const modelsCommand: CliCommand = {
   name: "models",
   summary: "List the models, or verify (and repair) the converted model files.",
   usage: ["models list [--json]", "models verify [--deep] [--repair] [--json]"],
+  details: [
+    "list    every model in the manifest: id, task, native scale, licence, file state",
+    "verify  checks each converted file against its sha256 (fast: trusts an unchanged file",
+    "        that was hashed before; --deep rehashes everything); exit code 5 when any",
+    "        file is missing or corrupt. --repair converts the missing and corrupt ones again.",
+  ].join("\n"),
   allowPositionals: true,
-  options: { json: { type: "boolean", description: "Print one JSON object instead of text." } },
-  async run() {
-    throw new Error("models is not implemented yet");
+  options: {
+    deep: { type: "boolean", description: "verify: rehash every file, ignoring earlier checks." },
+    repair: { type: "boolean", description: "verify: reinstall missing or corrupt models." },
+    json: { type: "boolean", description: "Print one JSON object instead of text." },
+  },
+  async run(context) {
+    const [sub, ...extra] = context.positionals;
+    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw invalidParameter("list or verify", "the models sub-command", sub);
+    if (extra.length > 0) throw invalidParameter("no further arguments", "models", extra.join(" "));
+    if (sub === "list") return list(context);
+    return verify(context);
   },
 };
+
+async function list(context: CliContext): Promise<number> {
+  const manifest = models.loadManifest();
+  const statuses = new Map((await models.verifyModels()).map((status) => [status.id, status]));
+  const entries = manifest.models.map((model) => ({
+    id: model.id,
+    task: model.task,
+    nativeScale: model.nativeScale ?? null,
+    licence: model.licence,
+    state: statuses.get(model.id)?.state ?? "missing",
+    bytes: statuses.get(model.id)?.bytes ?? null,
+    description: model.description,
+  }));
+  if (context.values.json) {
+    writeJson(context, { ok: true, models: entries });
+    return EXIT_CODES.ok;
+  }
+  context.stdout.write(
+    formatTable([
+      ["ID", "TASK", "SCALE", "STATE", "SIZE", "LICENCE"],
+      ...entries.map((entry) => [
+        entry.id,
+        entry.task,
+        entry.nativeScale === null ? "-" : `x${entry.nativeScale}`,
+        entry.state,
+        formatBytes(entry.bytes ?? undefined),
+        entry.licence,
+      ]),
+    ]),
+  );
+  return EXIT_CODES.ok;
+}
+
+async function verify(context: CliContext): Promise<number> {
+  const deep = context.values.deep === true;
+  let statuses = await models.verifyModels({ deep });
+  const broken = statuses.filter((status) => status.state !== "present");
+  let repaired: string[] = [];
+  if (context.values.repair === true && broken.length > 0) {
+    const install = (models as unknown as Record<string, unknown>).installModels as Installer | undefined;
+    if (typeof install !== "function") throw new PortraitError("MODEL_MISSING", "This build cannot reinstall models; run `npm install` at the repository root.");
+    if (!context.values.json) context.stderr.write(`Reinstalling ${broken.map((status) => status.id).join(", ")}…\n`);
+    await install({ only: broken.map((status) => status.id), force: true });
+    repaired = broken.map((status) => status.id);
+    statuses = await models.verifyModels({ deep: true });
+  }
+  const bad = statuses.filter((status) => status.state !== "present");
+  if (context.values.json) {
+    writeJson(context, { ok: bad.length === 0, deep, repaired, models: statuses });
+  } else {
+    context.stdout.write(
+      formatTable([
+        ["ID", "STATE", "CHECKED BY", "SIZE", "NOTE"],
+        ...statuses.map((status) => [status.id, status.state, status.checkedBy, formatBytes(status.bytes), status.reason ?? ""]),
+      ]),
+    );
+    if (bad.length > 0) {
+      context.stderr.write(
+        `${bad.length} model file(s) missing or corrupt. Run \`portrait-upscale models verify --repair\` (or \`npm install\`) to convert them again.\n`,
+      );
+    }
+  }
+  return bad.length === 0 ? EXIT_CODES.ok : EXIT_CODES.model;
+}
