@@ -1,0 +1,394 @@
+/**
+ * Face detection with BlazeFace at any image size. The detector sees only 128² or 256²
+ * pixels, so a large photo is scanned whole (letterboxed, both models) and again in
+ * overlapping square tiles at a few scales; the detections are merged by weighted
+ * non-maximum suppression. Running the model is injected (`RunDetector`), so the daemon
+ * passes its inference pool and tests pass onnxruntime directly.
+ */
+import { invalidParameter } from "@portrait-upscale/shared";
+import type { RgbImage } from "./planes";
+
+/** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
+export type DetectorModelId = "blazeface-back-256" | "blazeface-front-128";
+
+export const DETECTOR_INPUT_SIZE: Readonly<Record<DetectorModelId, number>> = {
+  "blazeface-back-256": 256,
+  "blazeface-front-128": 128,
+};
+
+/**
+ * Runs one detector on an NHWC tensor `[1, size, size, 3]` with values −1..1 (feed `input:0`)
+ * and resolves to its four raw outputs in any order: the decoder tells them apart by length
+ * (512 and 384 scores, 512·16 and 384·16 box values).
+ */
+export type RunDetector = (modelId: DetectorModelId, input: Float32Array, size: number) => Promise<readonly Float32Array[]>;
+
+/** A point in input-image pixels. */
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** BlazeFace's six keypoints, named from the subject's point of view as MediaPipe does. */
+export interface FaceKeypoints {
+  readonly rightEye: Point;
+  readonly leftEye: Point;
+  readonly noseTip: Point;
+  readonly mouth: Point;
+  readonly rightEar: Point;
+  readonly leftEar: Point;
+}
+
+/** One detected face, in input-image pixels. */
+export interface Face {
+  readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  /** 0..1 (sigmoid of the model's logit, the highest of the merged detections). */
+  readonly score: number;
+  readonly keypoints: FaceKeypoints;
+}
+
+export interface DetectOptions {
+  /** Minimum (verified) score; below 0.75 the full-range model fires on cats and coffee cups. */
+  readonly threshold?: number;
+  /** Score a single view needs to make a candidate worth verifying. */
+  readonly candidateThreshold?: number;
+  /** Boxes overlapping more than this (intersection over union) are one face. */
+  readonly iouThreshold?: number;
+  /** Smallest tile side for the rescan, in input pixels; faces below ~this/8 are not sought. */
+  readonly minTile?: number;
+  readonly signal?: AbortSignal;
+}
+
+const DEFAULTS = { threshold: 0.75, candidateThreshold: 0.6, iouThreshold: 0.3, minTile: 320 };
+
+/**
+ * Verification views: the candidate re-framed at 2, 3 and 4 times its box, seen by both
+ * models. One view of a cat can score 0.79; six views of one never averaged above 0.6,
+ * while real faces average about 0.9 (astronaut, camera, a close crop).
+ */
+const VERIFY_EXPANSIONS = [2, 3, 4] as const;
+
+/** One detection before merging: box and keypoints as flat numbers in image pixels. */
+interface RawDetection {
+  score: number;
+  /** x0, y0, x1, y1 */
+  box: [number, number, number, number];
+  /** 6 × (x, y) */
+  points: number[];
+}
+
+/** A square (or letterboxed) view of the image fed to the detector. */
+interface View {
+  /** Source rectangle in image pixels. */
+  readonly x: number;
+  readonly y: number;
+  readonly side: number;
+  /** Which edges of the view are real image edges (detections touching other edges are cut faces). */
+  readonly imageEdges: { left: boolean; top: boolean; right: boolean; bottom: boolean };
+}
+
+const ANCHORS: Float32Array = (() => {
+  const a = new Float32Array(896 * 2);
+  let i = 0;
+  for (const [cells, perCell] of [
+    [16, 2],
+    [8, 6],
+  ] as const) {
+    for (let y = 0; y < cells; y++)
+      for (let x = 0; x < cells; x++)
+        for (let k = 0; k < perCell; k++) {
+          a[i++] = (x + 0.5) / cells;
+          a[i++] = (y + 0.5) / cells;
+        }
+  }
+  return a;
+})();
+
+/**
+ * Finds faces in an image of any size. Each face carries its box, score and six keypoints
+ * in input pixels, sorted by score (highest first).
+ *
+ * @example
+ * const faces = await detectFaces(image, (id, input, size) => pool.runDetector(id, input, size));
+ */
+export async function detectFaces(image: RgbImage, runDetector: RunDetector, options: DetectOptions = {}): Promise<Face[]> {
+  const threshold = options.threshold ?? DEFAULTS.threshold;
+  const candidateThreshold = Math.min(threshold, options.candidateThreshold ?? DEFAULTS.candidateThreshold);
+  const iouThreshold = options.iouThreshold ?? DEFAULTS.iouThreshold;
+  const minTile = options.minTile ?? DEFAULTS.minTile;
+  if (!(threshold > 0 && threshold < 1)) throw invalidParameter("a number between 0 and 1", "threshold", threshold);
+  if (!(iouThreshold > 0 && iouThreshold < 1)) throw invalidParameter("a number between 0 and 1", "iouThreshold", iouThreshold);
+  if (!(Number.isFinite(minTile) && minTile >= 64)) throw invalidParameter("a number of pixels ≥ 64", "minTile", minTile);
+  const { width, height } = image;
+  if (width < 1 || height < 1) return [];
+
+  const detections: RawDetection[] = [];
+  const whole: View = {
+    x: (width - Math.max(width, height)) / 2,
+    y: (height - Math.max(width, height)) / 2,
+    side: Math.max(width, height),
+    imageEdges: { left: true, top: true, right: true, bottom: true },
+  };
+  for (const modelId of ["blazeface-back-256", "blazeface-front-128"] as const) {
+    options.signal?.throwIfAborted();
+    detections.push(...(await detectInView(image, whole, modelId, runDetector, candidateThreshold)));
+  }
+  for (const view of rescanViews(width, height, minTile)) {
+    options.signal?.throwIfAborted();
+    detections.push(...(await detectInView(image, view, "blazeface-back-256", runDetector, candidateThreshold)));
+  }
+  const faces: RawDetection[] = [];
+  for (const candidate of weightedNms(detections, iouThreshold)) {
+    options.signal?.throwIfAborted();
+    const verified = await verify(image, candidate, runDetector, iouThreshold);
+    if (verified.score >= threshold) faces.push(verified);
+  }
+  // Verification re-frames each face, so two candidates may now be the same face.
+  return weightedNms(faces, iouThreshold).map(toFace);
+}
+
+/**
+ * Re-detects a candidate in views centred on it at several framings with both models.
+ * The verified score is the mean of the best overlapping score in each view (0 when a
+ * view sees nothing there); box and keypoints are the score-weighted mean of those detections.
+ */
+async function verify(image: RgbImage, candidate: RawDetection, runDetector: RunDetector, iouThreshold: number): Promise<RawDetection> {
+  const [x0, y0, x1, y1] = candidate.box;
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const extent = Math.max(x1 - x0, y1 - y0);
+  const seen: RawDetection[] = [];
+  let total = 0;
+  let views = 0;
+  for (const expansion of VERIFY_EXPANSIONS) {
+    const side = extent * expansion;
+    const view: View = {
+      x: cx - side / 2,
+      y: cy - side / 2,
+      side,
+      imageEdges: { left: true, top: true, right: true, bottom: true },
+    };
+    for (const modelId of ["blazeface-back-256", "blazeface-front-128"] as const) {
+      views++;
+      const found = await detectInView(image, view, modelId, runDetector, 0.3);
+      let best: RawDetection | undefined;
+      for (const d of found) if (iou(d.box, candidate.box) > iouThreshold && (!best || d.score > best.score)) best = d;
+      if (best) {
+        total += best.score;
+        seen.push(best);
+      }
+    }
+  }
+  const [merged] = weightedNms(seen.length > 0 ? seen : [candidate], 0);
+  return { ...merged, score: total / views };
+}
+
+/** Overlapping square tiles at halving sizes, from half the short side down to `minTile`. */
+function rescanViews(width: number, height: number, minTile: number): View[] {
+  const views: View[] = [];
+  const longSide = Math.max(width, height);
+  // A face spans roughly 1/10 to 1/2 of the detector's view; halving tile sizes with 50 %
+  // overlap means every face fits wholly inside some tile at a size that suits it.
+  for (let side = Math.floor(longSide / 2); side >= minTile; side = Math.floor(side / 2)) {
+    const stride = side / 2;
+    const xs = positions(width, side, stride);
+    const ys = positions(height, side, stride);
+    for (const y of ys)
+      for (const x of xs)
+        views.push({
+          x,
+          y,
+          side,
+          imageEdges: { left: x <= 0, top: y <= 0, right: x + side >= width, bottom: y + side >= height },
+        });
+  }
+  return views;
+}
+
+function positions(length: number, side: number, stride: number): number[] {
+  if (side >= length) return [(length - side) / 2];
+  const count = Math.ceil((length - side) / stride) + 1;
+  const step = (length - side) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.round(i * step));
+}
+
+async function detectInView(
+  image: RgbImage,
+  view: View,
+  modelId: DetectorModelId,
+  runDetector: RunDetector,
+  threshold: number,
+): Promise<RawDetection[]> {
+  const size = DETECTOR_INPUT_SIZE[modelId];
+  const input = viewToTensor(image, view, size);
+  const outputs = await runDetector(modelId, input, size);
+  const found = decodeBlazeFace(outputs, size, threshold);
+  const scale = view.side / size;
+  const margin = view.side * 0.01;
+  const result: RawDetection[] = [];
+  for (const d of found) {
+    const box = d.box.map((v, i) => (i % 2 === 0 ? view.x : view.y) + v * scale) as RawDetection["box"];
+    // A face cut by a tile edge is found whole in a neighbouring tile; its fragment would survive NMS.
+    if (!view.imageEdges.left && box[0] < view.x + margin) continue;
+    if (!view.imageEdges.top && box[1] < view.y + margin) continue;
+    if (!view.imageEdges.right && box[2] > view.x + view.side - margin) continue;
+    if (!view.imageEdges.bottom && box[3] > view.y + view.side - margin) continue;
+    result.push({ score: d.score, box, points: d.points.map((v, i) => (i % 2 === 0 ? view.x : view.y) + v * scale) });
+  }
+  return result;
+}
+
+/**
+ * Builds the detector input for a square view of the image: area-averaged down (or
+ * bilinear up) to `size`², NHWC, values −1..1; parts of the view outside the image are
+ * mid-grey (0), which keeps the aspect ratio (letterboxing) without inventing edges.
+ */
+export function viewToTensor(image: RgbImage, view: { x: number; y: number; side: number }, size: number): Float32Array {
+  const { width: w, height: h, rgb } = image;
+  const n = w * h;
+  const out = new Float32Array(size * size * 3);
+  const step = view.side / size;
+  // Sample each output pixel as the mean of a small grid of points inside its footprint:
+  // cheap antialiasing that costs the same for any image size.
+  const samples = Math.max(1, Math.min(8, Math.ceil(step)));
+  for (let oy = 0; oy < size; oy++) {
+    for (let ox = 0; ox < size; ox++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let count = 0;
+      let outside = 0;
+      for (let sy = 0; sy < samples; sy++) {
+        const fy = view.y + (oy + (sy + 0.5) / samples) * step - 0.5;
+        for (let sx = 0; sx < samples; sx++) {
+          const fx = view.x + (ox + (sx + 0.5) / samples) * step - 0.5;
+          if (fx < -0.5 || fy < -0.5 || fx > w - 0.5 || fy > h - 0.5) {
+            outside++;
+            continue;
+          }
+          const i = bilinearIndex(fx, fy, w, h);
+          r += sampleAt(rgb, 0, i);
+          g += sampleAt(rgb, n, i);
+          b += sampleAt(rgb, 2 * n, i);
+          count++;
+        }
+      }
+      const total = count + outside;
+      const o = (oy * size + ox) * 3;
+      // Outside pixels count as mid-grey (0.5 → 0 in −1..1).
+      out[o] = ((r + 0.5 * outside) / total) * 2 - 1;
+      out[o + 1] = ((g + 0.5 * outside) / total) * 2 - 1;
+      out[o + 2] = ((b + 0.5 * outside) / total) * 2 - 1;
+    }
+  }
+  return out;
+}
+
+/** Four indices and weights for bilinear sampling, packed for `sampleAt`. */
+const bilinearScratch = { i00: 0, i10: 0, i01: 0, i11: 0, wx: 0, wy: 0 };
+function bilinearIndex(fx: number, fy: number, w: number, h: number): typeof bilinearScratch {
+  const x = Math.min(w - 1, Math.max(0, fx));
+  const y = Math.min(h - 1, Math.max(0, fy));
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = Math.min(w - 1, x0 + 1);
+  const y1 = Math.min(h - 1, y0 + 1);
+  bilinearScratch.i00 = y0 * w + x0;
+  bilinearScratch.i10 = y0 * w + x1;
+  bilinearScratch.i01 = y1 * w + x0;
+  bilinearScratch.i11 = y1 * w + x1;
+  bilinearScratch.wx = x - x0;
+  bilinearScratch.wy = y - y0;
+  return bilinearScratch;
+}
+
+function sampleAt(rgb: Float32Array, offset: number, s: typeof bilinearScratch): number {
+  const top = rgb[offset + s.i00] * (1 - s.wx) + rgb[offset + s.i10] * s.wx;
+  const bottom = rgb[offset + s.i01] * (1 - s.wx) + rgb[offset + s.i11] * s.wx;
+  return top * (1 - s.wy) + bottom * s.wy;
+}
+
+/**
+ * Decodes BlazeFace's raw outputs into detections in detector-input pixels (0..size):
+ * sigmoid scores, anchor-relative centre, size and six keypoints.
+ */
+export function decodeBlazeFace(outputs: readonly Float32Array[], size: number, threshold: number): RawDetection[] {
+  const pick = (length: number): Float32Array => {
+    const found = outputs.find((o) => o.length === length);
+    if (!found) throw invalidParameter(`a detector output of length ${length}`, "outputs", outputs.map((o) => o.length).join(","));
+    return found;
+  };
+  const scores = [pick(512), pick(384)];
+  const boxes = [pick(512 * 16), pick(384 * 16)];
+  const logit = Math.log(threshold / (1 - threshold));
+  const result: RawDetection[] = [];
+  for (let i = 0; i < 896; i++) {
+    const head = i < 512 ? 0 : 1;
+    const j = head === 0 ? i : i - 512;
+    const raw = scores[head][j];
+    if (!(raw >= logit)) continue;
+    const row = boxes[head].subarray(j * 16, j * 16 + 16);
+    const ax = ANCHORS[2 * i] * size;
+    const ay = ANCHORS[2 * i + 1] * size;
+    const cx = ax + row[0];
+    const cy = ay + row[1];
+    const bw = row[2];
+    const bh = row[3];
+    const points: number[] = [];
+    for (let k = 0; k < 6; k++) points.push(ax + row[4 + 2 * k], ay + row[5 + 2 * k]);
+    result.push({ score: 1 / (1 + Math.exp(-raw)), box: [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], points });
+  }
+  return result;
+}
+
+function iou(a: RawDetection["box"], b: RawDetection["box"]): number {
+  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = ix * iy;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Weighted non-maximum suppression (as MediaPipe does): the best detection absorbs every
+ * overlapping one, and the merged box and keypoints are the score-weighted mean, which is
+ * steadier than keeping the single best anchor.
+ */
+export function weightedNms(detections: readonly RawDetection[], iouThreshold: number): RawDetection[] {
+  const remaining = [...detections].sort((a, b) => b.score - a.score || a.box[0] - b.box[0] || a.box[1] - b.box[1]);
+  const merged: RawDetection[] = [];
+  while (remaining.length > 0) {
+    const best = remaining[0];
+    const group: RawDetection[] = [];
+    for (let i = remaining.length - 1; i >= 0; i--) {
+      if (iou(best.box, remaining[i].box) > iouThreshold) group.push(...remaining.splice(i, 1));
+    }
+    let total = 0;
+    const box = [0, 0, 0, 0];
+    const points = new Array<number>(12).fill(0);
+    for (const d of group) {
+      total += d.score;
+      for (let k = 0; k < 4; k++) box[k] += d.box[k] * d.score;
+      for (let k = 0; k < 12; k++) points[k] += d.points[k] * d.score;
+    }
+    merged.push({
+      score: best.score,
+      box: box.map((v) => v / total) as RawDetection["box"],
+      points: points.map((v) => v / total),
+    });
+  }
+  return merged;
+}
+
+function toFace(d: RawDetection): Face {
+  const p = (k: number): Point => ({ x: round2(d.points[2 * k]), y: round2(d.points[2 * k + 1]) });
+  return {
+    box: { x: round2(d.box[0]), y: round2(d.box[1]), width: round2(d.box[2] - d.box[0]), height: round2(d.box[3] - d.box[1]) },
+    score: Math.round(d.score * 10000) / 10000,
+    keypoints: { rightEye: p(0), leftEye: p(1), noseTip: p(2), mouth: p(3), rightEar: p(4), leftEar: p(5) },
+  };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
