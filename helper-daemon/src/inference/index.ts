@@ -3,7 +3,7 @@
  * (through its worker threads). Everything else calls {@link createInferencePool}.
  */
 import { modelPath } from "@portrait-upscale/models";
-import type { RgbImage } from "../image/image";
+import type { TileRunner } from "../engine/upscale-tiled";
 import { InferencePool, type InferencePoolOptions, type InferenceResult } from "./pool";
 import { PortraitError } from "@portrait-upscale/shared";
 
@@ -24,6 +24,7 @@ export {
 export { currentPlatformFacts, onnxruntimeVersion } from "./platform-facts";
 export { physicalCoreCount } from "./cores";
 export type { Feeds, TensorData } from "./session-host";
+export type { TileRunner };
 
 /**
  * A pool whose model ids are the manifest's (files in models/cache/).
@@ -33,26 +34,23 @@ export function createInferencePool(options: Partial<InferencePoolOptions> = {})
   return new InferencePool({ resolveModelPath: modelPath, ...options });
 }
 
-/** Runs one RGB tile through a super-resolution model; what the tiled driver calls. */
-export type TileRunner = (tile: RgbImage, signal?: AbortSignal) => Promise<RgbImage>;
-
 /**
- * A {@link TileRunner} for a single-input, single-output image model (NCHW RGB 0..1).
- * `onResult` sees every run (provider, notice, timing). The tile's pixels are copied, not
- * transferred, because the driver may still read them (e.g. to retry with a smaller tile).
+ * A {@link TileRunner} (the tiled driver's contract) for a single-input, single-output image
+ * model (NCHW RGB 0..1). The tile's buffer is transferred to the worker, which the driver
+ * allows. `onResult` sees every run (provider, notice, timing).
+ * @example const runTile = tileRunner(pool, "realesrgan-x4fast", (r) => providers.add(r.provider));
  */
 export function tileRunner(pool: InferencePool, modelId: string, onResult?: (result: InferenceResult) => void): TileRunner {
   return async (tile, signal) => {
-    const input = { data: tile.rgb.slice(0, 3 * tile.width * tile.height), dims: [1, 3, tile.height, tile.width] };
+    const input = { data: tile.data, dims: [1, 3, tile.height, tile.width] };
     const result = await pool.run(modelId, [input], { signal });
     onResult?.(result);
     const output = result.outputs[result.outputNames[0]];
-    const [, channels, height, width] = output.dims;
-    if (channels !== 3 || output.dims.length !== 4) {
+    if (output.dims.length !== 4 || output.dims[1] !== 3) {
       throw new PortraitError("INFERENCE_FAILED", `The model "${modelId}" returned a tensor of shape [${output.dims.join(", ")}], not an RGB image.`, {
         modelId,
       });
     }
-    return { width, height, rgb: output.data };
+    return { data: output.data, width: output.dims[3], height: output.dims[2] };
   };
 }
