@@ -7,7 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { PortraitError, crc32 as portableCrc32, crc32Hex as hex, toErrorPayload } from "@portrait-upscale/shared";
 import type { Logger } from "../config/log";
 import { SILENT_LOGGER } from "../config/log";
 import type {
@@ -70,8 +71,8 @@ interface Job {
   state: JobState;
   stage: JobStage | null;
   progress: number;
-  tile: number | null;
-  tiles: number | null;
+  tile: number;
+  tiles: number;
   etaSeconds: number | null;
   error: JobStatus["error"];
   summary: JobResultSummary | null;
@@ -109,8 +110,12 @@ export class JobEngine {
     this.#logger = options.logger ?? SILENT_LOGGER;
   }
 
-  /** Queues a job for `clientId`; throws TOO_MANY_JOBS past the per-client limit. */
-  submit(clientId: string, input: JobInput, options: SubmitOptions = {}): JobStatus {
+  /**
+   * Queues a job for `clientId`; throws TOO_MANY_JOBS past the per-client limit. Without
+   * `input` the job waits (counted, not queued) until {@link provideInput} — the WebSocket
+   * hands out the job id before the image's chunks arrive.
+   */
+  submit(clientId: string, input: JobInput | undefined, options: SubmitOptions = {}): JobStatus {
     if (this.#closed) throw new PortraitError("CANCELLED", "The daemon is shutting down.");
     const active = [...this.#jobs.values()].filter((job) => job.clientId === clientId && !isFinal(job.state)).length;
     if (active >= this.#options.maxJobsPerClient) {
@@ -123,10 +128,10 @@ export class JobEngine {
       createdAt: Date.now(),
       input,
       state: "queued",
-      stage: null,
+      stage: "queued",
       progress: 0,
-      tile: null,
-      tiles: null,
+      tile: 0,
+      tiles: 0,
       etaSeconds: null,
       error: null,
       summary: null,
@@ -140,13 +145,46 @@ export class JobEngine {
       settled: Promise.resolve(),
     };
     this.#jobs.set(job.id, job);
-    const queue = this.#queues.get(clientId);
-    if (queue) queue.push(job);
-    else this.#queues.set(clientId, [job]);
-    if (!this.#rotation.includes(clientId)) this.#rotation.push(clientId);
-    this.#logger.info("job queued", { id: job.id, client: clientId });
-    queueMicrotask(() => this.#pump());
+    if (input) this.#enqueue(job);
     return statusOf(job);
+  }
+
+  /** Gives a job submitted without input its input, and queues it. */
+  provideInput(id: string, input: JobInput): void {
+    const job = this.#require(id);
+    if (job.state !== "queued" || job.input !== undefined || this.#isQueued(job)) return;
+    job.input = input;
+    this.#enqueue(job);
+  }
+
+  /** Ends a job that cannot go on (e.g. its upload arrived damaged) with `error`. */
+  fail(id: string, error: unknown): void {
+    const job = this.#jobs.get(id);
+    if (!job || isFinal(job.state)) return;
+    if (job.state === "queued") this.#unqueue(job);
+    job.controller.abort(error);
+    job.input = undefined;
+    job.error = toErrorPayload(error);
+    this.#finish(job, "failed");
+  }
+
+  /** The client a job belongs to, and whether it asked to be kept. */
+  owner(id: string): { clientId: string; keep: boolean } {
+    const job = this.#require(id);
+    return { clientId: job.clientId, keep: job.keep };
+  }
+
+  #enqueue(job: Job): void {
+    const queue = this.#queues.get(job.clientId);
+    if (queue) queue.push(job);
+    else this.#queues.set(job.clientId, [job]);
+    if (!this.#rotation.includes(job.clientId)) this.#rotation.push(job.clientId);
+    this.#logger.info("job queued", { id: job.id, client: job.clientId });
+    queueMicrotask(() => this.#pump());
+  }
+
+  #isQueued(job: Job): boolean {
+    return this.#queues.get(job.clientId)?.includes(job) ?? false;
   }
 
   /** The job's status; throws JOB_UNKNOWN for unknown or expired ids. */
@@ -214,7 +252,10 @@ export class JobEngine {
   /** A client went away: cancel its jobs, except those it asked to keep. */
   clientGone(clientId: string): void {
     for (const job of this.#jobs.values()) {
-      if (job.clientId === clientId && !job.keep && !isFinal(job.state)) this.#cancel(job, "the client disconnected");
+      if (job.clientId !== clientId || isFinal(job.state)) continue;
+      // A job still waiting for its upload cannot go on without the client, kept or not.
+      const uploading = job.state === "queued" && job.input === undefined;
+      if (!job.keep || uploading) this.#cancel(job, "the client disconnected");
     }
   }
 
@@ -342,9 +383,10 @@ export class JobEngine {
       bitDepth: output.bitDepth,
       format,
       bytes: bytes.byteLength,
+      crc32: crc32Hex(bytes),
       provider: output.provider,
       models: [...output.models],
-      timings: { ...output.timings },
+      timings: { totalMs: output.timings.totalMs, inferenceMs: output.timings.inferenceMs },
     });
     if (output.image.kind === "raw") {
       const { bytes: _bytes, kind: _kind, ...layout } = output.image;
@@ -364,7 +406,6 @@ export class JobEngine {
 
   #finish(job: Job, state: JobState): void {
     job.state = state;
-    if (state !== "done") job.stage = job.stage ?? null;
     this.#emit(job, "state");
     job.listeners.clear();
     const retention = this.#options.retentionMs;
@@ -402,7 +443,9 @@ export class JobEngine {
   }
 }
 
+/** The public status (shared `jobStatusSchema`): the stored format and size stay internal. */
 function statusOf(job: Job): JobStatus {
+  const summary = job.state === "done" ? job.summary : null;
   return {
     id: job.id,
     state: job.state,
@@ -412,7 +455,17 @@ function statusOf(job: Job): JobStatus {
     tiles: job.tiles,
     etaSeconds: job.etaSeconds,
     error: job.error,
-    result: job.state === "done" ? job.summary : null,
+    result: summary
+      ? {
+          width: summary.width,
+          height: summary.height,
+          channels: summary.channels,
+          bitDepth: summary.bitDepth,
+          provider: summary.provider,
+          models: [...summary.models],
+          timings: { ...summary.timings },
+        }
+      : null,
   };
 }
 
@@ -426,4 +479,9 @@ async function readStored(stored: Stored, offset: number, length: number): Promi
   } finally {
     await handle.close();
   }
+}
+
+/** CRC-32 as 8 hex digits; zlib's native one is ~20× faster on big results where Node has it. */
+export function crc32Hex(bytes: Uint8Array): string {
+  return hex(typeof zlibCrc32 === "function" ? zlibCrc32(bytes) : portableCrc32(bytes));
 }

@@ -4,8 +4,9 @@
  * fake in tests) turns it into a {@link JobOutput}.
  */
 
-export type JobState = "queued" | "running" | "done" | "failed" | "cancelled";
-export type JobStage = "decode" | "faces" | "upscale" | "blend" | "review" | "encode";
+import type { JobResult, JobStage, JobState, JobStatus, ResultFormat } from "@portrait-upscale/shared";
+
+export type { JobResult, JobStage, JobState, JobStatus, ResultFormat };
 
 /** Interleaved samples, rows top to bottom, no padding; 16-bit samples little-endian. */
 export interface RawImage {
@@ -26,8 +27,6 @@ export interface EncodedImage {
 }
 
 export type JobImage = RawImage | EncodedImage;
-
-export type ResultFormat = "png" | "tiff" | "raw";
 
 /** The job parameters, named like the CLI's options; validated at the edge, resolved by the runner. */
 export interface JobOptions {
@@ -63,10 +62,10 @@ export interface JobOutput {
   readonly width: number;
   readonly height: number;
   readonly channels: number;
-  readonly bitDepth: number;
+  readonly bitDepth: 8 | 16;
   readonly provider: string;
   readonly models: readonly string[];
-  readonly timings: Readonly<Record<string, number>>;
+  readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
   /** The review report, when the job asked for one. */
   readonly review?: unknown;
 }
@@ -81,28 +80,12 @@ export interface JobRunner {
   run(input: JobInput, context: JobRunContext): Promise<JobOutput>;
 }
 
-/** Summary of a finished job's result, as reported in {@link JobStatus}. */
-export interface JobResultSummary {
-  readonly width: number;
-  readonly height: number;
-  readonly channels: number;
-  readonly bitDepth: number;
+/** A finished job's result as the engine keeps it: the public summary plus how it is stored. */
+export interface JobResultSummary extends JobResult {
+  /** "raw", or the encoded file's format. */
   readonly format: string;
+  /** Size of the stored result in bytes. */
   readonly bytes: number;
-  readonly provider: string;
-  readonly models: readonly string[];
-  readonly timings: Readonly<Record<string, number>>;
-}
-
-/** The public view of a job, identical over HTTP and WebSocket. */
-export interface JobStatus {
-  readonly id: string;
-  readonly state: JobState;
-  readonly stage: JobStage | null;
-  readonly progress: number;
-  readonly tile: number | null;
-  readonly tiles: number | null;
-  readonly etaSeconds: number | null;
-  readonly error: { readonly code: string; readonly message: string; readonly data?: Readonly<Record<string, unknown>> } | null;
-  readonly result: JobResultSummary | null;
+  /** CRC-32 of the stored bytes, 8 hex digits. */
+  readonly crc32: string;
 }

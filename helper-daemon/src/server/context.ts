@@ -1,0 +1,81 @@
+/**
+ * What the HTTP and WebSocket front ends share: the config, the token and pairing, the job
+ * engine, and the catalog (providers, models, presets) the daemon reports.
+ */
+import {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_WINDOW,
+  MAX_TEXT_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type Health,
+  type Info,
+  type ModelSummary,
+  type PresetSummary,
+} from "@portrait-upscale/shared";
+import type { DaemonConfig } from "../config/config";
+import type { Logger } from "../config/log";
+import { VERSION } from "../cli/version";
+import type { JobEngine } from "../jobs/engine";
+import type { JobOptions } from "../jobs/types";
+import type { Pairing } from "./pairing";
+
+/** The daemon's view of the product: filled from the inference module, the models manifest and the preset store. */
+export interface DaemonCatalog {
+  providers(): { available: string[]; active: string };
+  models(): ModelSummary[];
+  presets(): PresetSummary[];
+  defaultPreset(): string;
+  /**
+   * Checks a job's options before any pixel is read (unknown or locked preset, bad override)
+   * and returns the output scale the job will produce, for the output-size limit.
+   */
+  checkOptions(options: JobOptions): { scale: number };
+}
+
+export interface DaemonContext {
+  readonly config: DaemonConfig;
+  readonly token: string;
+  readonly engine: JobEngine;
+  readonly pairing: Pairing;
+  readonly catalog: DaemonCatalog;
+  readonly logger: Logger;
+  /** `Host` header values accepted (filled once the port is known). */
+  readonly allowedHosts: Set<string>;
+  /** The chunk size offered for WebSocket transfers. */
+  readonly chunkBytes: number;
+  readonly window: number;
+}
+
+/** `GET /v1/health`. */
+export function healthOf(): Health {
+  return { name: "portrait-upscale", version: VERSION, protocol: PROTOCOL_VERSION };
+}
+
+/** `GET /v1/info` and the `welcome` message's body. */
+export function infoOf(context: DaemonContext): Info {
+  const { catalog, config } = context;
+  return {
+    protocol: PROTOCOL_VERSION,
+    daemonVersion: VERSION,
+    providers: catalog.providers(),
+    models: catalog.models(),
+    presets: catalog.presets(),
+    defaultPreset: catalog.defaultPreset(),
+    limits: {
+      maxInputPixels: config.limits.maxInputPixels,
+      maxOutputPixels: config.limits.maxOutputPixels,
+      maxChunkBytes: context.chunkBytes,
+      maxTextMessageBytes: MAX_TEXT_MESSAGE_BYTES,
+      window: context.window,
+      maxQueuedJobs: config.limits.maxJobsPerClient,
+      resultTtlSeconds: Math.round(config.resultRetentionSeconds),
+    },
+  };
+}
+
+/** The chunk size to offer: the protocol's default, within the configured message limit. */
+export function chunkBytesFor(config: DaemonConfig): number {
+  return Math.max(1024, Math.min(DEFAULT_CHUNK_BYTES, config.limits.maxMessageBytes - 64));
+}
+
+export { DEFAULT_WINDOW };

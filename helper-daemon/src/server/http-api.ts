@@ -1,0 +1,305 @@
+/**
+ * The HTTP API of docs/api.md. Every request passes the Host and Origin checks, then the
+ * token (except `GET /v1/health`); bodies are size-checked while they stream; errors leave
+ * as `{"error": {code, message, data}}` with the status of `ERROR_HTTP_STATUS`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import sharp from "sharp";
+import {
+  ERROR_HTTP_STATUS,
+  PortraitError,
+  RAW_RESULT_HEADERS,
+  imageByteLength,
+  parse,
+  parseJobOptionsHeader,
+  parseJobQuery,
+  parseQuery,
+  pairRequestSchema,
+  rawImageParams,
+  resultQuerySchema,
+  toErrorPayload,
+  type JobEvent as WireJobEvent,
+  type JobQuery,
+  type JobStatus,
+} from "@portrait-upscale/shared";
+import { crc32Hex } from "../jobs/engine";
+import type { JobInput, JobOptions, ResultFormat } from "../jobs/types";
+import { readBody, readExactBody } from "./body";
+import type { DaemonContext } from "./context";
+import { healthOf, infoOf } from "./context";
+import { convertResult } from "./convert";
+import { checkImageSize } from "./limits";
+import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
+
+/** The one client id all HTTP requests share: HTTP has no connection to tie jobs to. */
+export const HTTP_CLIENT_ID = "http";
+/** Largest JSON body (pairing). */
+const MAX_JSON_BODY = 16 * 1024;
+/** Bytes of an unread, refused upload drained before the connection is dropped. */
+const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
+/** Bytes per write when streaming a result. */
+const RESULT_WRITE_BYTES = 1024 * 1024;
+
+/** Handles one HTTP request (the WebSocket upgrade is handled separately). */
+export async function handleHttp(context: DaemonContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  try {
+    checkHost(request.headers, context.allowedHosts);
+    checkOrigin(request.headers, context.config.allowedOrigins);
+    const url = new URL(request.url ?? "/", "http://daemon");
+    const method = request.method ?? "GET";
+    const path = url.pathname;
+    if (method === "GET" && path === "/v1/health") return sendJson(response, 200, healthOf());
+    if (method === "POST" && path === "/v1/pair") return await pair(context, request, response);
+    checkToken(bearerToken(request.headers), context.token);
+    if (method === "GET" && path === "/v1/info") return sendJson(response, 200, infoOf(context));
+    if (method === "GET" && path === "/v1/presets") return sendJson(response, 200, { presets: context.catalog.presets() });
+    if (method === "POST" && path === "/v1/pair/code") return sendJson(response, 200, context.pairing.createCode());
+    if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url);
+    const match = /^\/v1\/jobs\/(j_[A-Za-z0-9_-]{1,64})(\/events|\/result|\/review)?$/.exec(path);
+    if (match) {
+      const [, id, tail] = match;
+      if (method === "GET" && tail === undefined) return sendJson(response, 200, context.engine.status(id));
+      if (method === "DELETE" && tail === undefined) return await deleteJob(context, id, response);
+      if (method === "GET" && tail === "/events") return streamEvents(context, id, request, response);
+      if (method === "GET" && tail === "/result") return await sendResult(context, id, url, response);
+      if (method === "GET" && tail === "/review") return sendReview(context, id, response);
+    }
+    throw new PortraitError("NOT_FOUND", `No endpoint ${method} ${path}.`, { method, path });
+  } catch (error) {
+    sendError(context, request, response, error);
+  }
+}
+
+async function pair(context: DaemonContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = parse(pairRequestSchema, parseJsonBody(await readBody(request, MAX_JSON_BODY)), "body");
+  try {
+    sendJson(response, 200, { token: context.pairing.redeem(body.code) });
+  } catch (error) {
+    const retry = error instanceof PortraitError ? error.data?.retryAfterSeconds : undefined;
+    if (typeof retry === "number") response.setHeader("Retry-After", String(retry));
+    throw error;
+  }
+}
+
+async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  const header = request.headers["x-job-options"];
+  const queryValues = Object.fromEntries(url.searchParams);
+  const query: JobQuery =
+    typeof header === "string" && Object.keys(queryValues).length === 0 ? parseJobOptionsHeader(header) : parseJobQuery(queryValues);
+  const options = jobOptionsOf(query);
+  const { scale } = context.catalog.checkOptions(options);
+  const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  let input: JobInput;
+  if (contentType === "application/octet-stream") {
+    const raw = rawImageParams(query);
+    const byteLength = imageByteLength(raw.width, raw.height, raw.channels, raw.bitDepth);
+    checkImageSize(context.config, raw.width, raw.height, scale, byteLength);
+    const bytes = await readExactBody(request, byteLength);
+    if (raw.crc32 !== undefined && crc32Hex(bytes) !== raw.crc32) {
+      throw new PortraitError("CHECKSUM_MISMATCH", `Expected CRC-32 "${raw.crc32}" for the body but received "${crc32Hex(bytes)}"`, {
+        expected: raw.crc32,
+      });
+    }
+    input = {
+      image: {
+        kind: "raw",
+        width: raw.width,
+        height: raw.height,
+        channels: raw.channels as 1 | 2 | 3 | 4,
+        bitDepth: raw.bitDepth,
+        ...(raw.colorProfile !== undefined ? { colorProfile: raw.colorProfile } : {}),
+        bytes,
+      },
+      options,
+      format: query.format ?? "raw",
+    };
+  } else {
+    if (query.width !== undefined || query.height !== undefined || query.channels !== undefined || query.bitDepth !== undefined) {
+      throw new PortraitError("INVALID_OPTION", "Expected Content-Type application/octet-stream for raw pixel parameters but received " +
+        `"${contentType || "none"}"`, { contentType });
+    }
+    const bytes = await readBody(request, context.config.limits.maxUploadBytes);
+    const { width, height } = await imageHeader(bytes);
+    checkImageSize(context.config, width, height, scale);
+    input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };
+  }
+  const status = context.engine.submit(HTTP_CLIENT_ID, input, { keep: true });
+  sendJson(response, 202, { id: status.id });
+}
+
+/** The job options in a query (the image and format parameters are not options). */
+export function jobOptionsOf(query: JobQuery): JobOptions {
+  const options: Record<string, unknown> = {};
+  for (const key of ["preset", "model", "scale", "creativity", "resemblance", "denoise", "tile", "review"] as const) {
+    if (query[key] !== undefined) options[key] = query[key];
+  }
+  return options as JobOptions;
+}
+
+/** Width and height from an image file's header, without decoding its pixels. */
+async function imageHeader(bytes: Buffer): Promise<{ width: number; height: number }> {
+  if (bytes.length === 0) throw new PortraitError("INPUT_EMPTY");
+  try {
+    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    if (!metadata.width || !metadata.height) throw new Error("no size");
+    return { width: metadata.width, height: metadata.height };
+  } catch (error) {
+    throw new PortraitError("INPUT_NOT_IMAGE", undefined, { reason: (error as Error).message });
+  }
+}
+
+async function deleteJob(context: DaemonContext, id: string, response: ServerResponse): Promise<void> {
+  const before = context.engine.status(id);
+  if (before.state === "queued" || before.state === "running") return sendJson(response, 200, context.engine.cancel(id));
+  // A finished job: the client is done with it, so its result goes now rather than at expiry.
+  await context.engine.release(id);
+  sendJson(response, 200, before);
+}
+
+function streamEvents(context: DaemonContext, id: string, request: IncomingMessage, response: ServerResponse): void {
+  const status = context.engine.status(id);
+  response.writeHead(200, { "Content-Type": "application/x-ndjson", "Cache-Control": "no-store", "X-Accel-Buffering": "no" });
+  response.socket?.setNoDelay(true);
+  const writeLine = (event: WireJobEvent): void => {
+    response.write(`${JSON.stringify(event)}\n`);
+  };
+  const finalEvent = (final: JobStatus): WireJobEvent | undefined => {
+    if (final.state === "done" && final.result) return { type: "done", jobId: id, result: final.result };
+    if (final.state === "failed") return { type: "failed", jobId: id, error: final.error ?? toErrorPayload(new Error("failed")) };
+    if (final.state === "cancelled") return { type: "cancelled", jobId: id };
+    return undefined;
+  };
+  const immediate = finalEvent(status);
+  if (immediate) {
+    writeLine(immediate);
+    response.end();
+    return;
+  }
+  writeLine(progressEvent(status));
+  const unsubscribe = context.engine.subscribe(id, (event) => {
+    const final = finalEvent(event.status);
+    if (final) {
+      writeLine(final);
+      unsubscribe();
+      response.end();
+    } else writeLine(progressEvent(event.status));
+  });
+  request.on("close", unsubscribe);
+}
+
+/** A status as the `progress` message shared by the WebSocket and the event stream. */
+export function progressEvent(status: JobStatus): Extract<WireJobEvent, { type: "progress" }> {
+  return {
+    type: "progress",
+    jobId: status.id,
+    stage: status.stage ?? "queued",
+    tile: status.tile,
+    tiles: status.tiles,
+    fraction: status.progress,
+    etaSeconds: status.etaSeconds,
+  };
+}
+
+async function sendResult(context: DaemonContext, id: string, url: URL, response: ServerResponse): Promise<void> {
+  const { format } = parseQuery(resultQuerySchema, Object.fromEntries(url.searchParams), "query", "INVALID_OPTION");
+  const result = context.engine.result(id);
+  const stored = result.summary.format;
+  if (format !== undefined && format !== stored) {
+    const converted = await convertResult(result, format as ResultFormat);
+    writeHeadForResult(response, converted.format, converted.bytes.length, converted.raw);
+    response.end(converted.bytes);
+    return;
+  }
+  writeHeadForResult(
+    response,
+    stored,
+    result.size,
+    result.raw ? { ...result.raw, crc32: result.summary.crc32 } : undefined,
+  );
+  for (let offset = 0; offset < result.size; offset += RESULT_WRITE_BYTES) {
+    const chunk = await result.read(offset, RESULT_WRITE_BYTES);
+    if (!response.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        response.once("drain", resolve);
+        response.once("close", resolve);
+      });
+    }
+    if (response.destroyed) return;
+  }
+  response.end();
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  png: "image/png",
+  tiff: "image/tiff",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  raw: "application/octet-stream",
+};
+
+function writeHeadForResult(
+  response: ServerResponse,
+  format: string,
+  length: number,
+  raw: { width: number; height: number; channels: number; bitDepth: number; crc32: string } | undefined,
+): void {
+  const headers: Record<string, string> = {
+    "Content-Type": CONTENT_TYPES[format] ?? "application/octet-stream",
+    "Content-Length": String(length),
+    "Cache-Control": "no-store",
+  };
+  if (raw) {
+    headers[RAW_RESULT_HEADERS.width] = String(raw.width);
+    headers[RAW_RESULT_HEADERS.height] = String(raw.height);
+    headers[RAW_RESULT_HEADERS.channels] = String(raw.channels);
+    headers[RAW_RESULT_HEADERS.bitDepth] = String(raw.bitDepth);
+    headers[RAW_RESULT_HEADERS.crc32] = raw.crc32;
+  }
+  response.writeHead(200, headers);
+}
+
+function sendReview(context: DaemonContext, id: string, response: ServerResponse): void {
+  const report = context.engine.review(id);
+  if (report === undefined) throw new PortraitError("NOT_FOUND", "This job did not ask for a review (review=1).", { id });
+  sendJson(response, 200, report);
+}
+
+function parseJsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new PortraitError("MESSAGE_INVALID", "Expected a JSON object for the request body but received text that is not JSON");
+  }
+}
+
+/** Writes a JSON answer. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  response.end(text);
+}
+
+/**
+ * Answers with the error body. A refused upload still streaming in is drained a little so
+ * the client can read the answer, then the connection is closed rather than read to its end.
+ */
+function sendError(context: DaemonContext, request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  const payload = toErrorPayload(error);
+  if (payload.code === "INTERNAL") context.logger.error("request failed", { url: request.url, message: payload.message });
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const unread = !request.complete;
+  if (unread) response.setHeader("Connection", "close");
+  sendJson(response, ERROR_HTTP_STATUS[payload.code] ?? 500, { error: payload });
+  if (unread) {
+    let drained = 0;
+    request.on("data", (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > MAX_DRAIN_BYTES) request.socket.destroy();
+    });
+    request.resume();
+    response.on("finish", () => setTimeout(() => request.socket.destroy(), 1000).unref());
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The checks every request passes before anything else: the `Host` names this daemon (defeats
+ * DNS rebinding), the `Origin` is not a web page, and the token is right. They run in the
+ * HTTP handler and in the `upgrade` handler, before a WebSocket exists.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { PortraitError } from "@portrait-upscale/shared";
+import { tokenMatches } from "../config/token";
+
+const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
+
+/** True for host names and addresses that only reach this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** The `Host` values this daemon answers to: loopback names on its port, plus a configured public host. */
+export function allowedHostHeaders(port: number, configuredHost: string): Set<string> {
+  const names = [...LOOPBACK_NAMES];
+  if (!isLoopbackHost(configuredHost) && configuredHost !== "0.0.0.0" && configuredHost !== "::") {
+    names.push(configuredHost.includes(":") && !configuredHost.startsWith("[") ? `[${configuredHost}]` : configuredHost);
+  }
+  return new Set(names.map((name) => `${name.toLowerCase()}:${port}`));
+}
+
+/** Throws HOST_FORBIDDEN unless the `Host` header is one of `allowed`. */
+export function checkHost(headers: IncomingHttpHeaders, allowed: ReadonlySet<string>): void {
+  const host = headers.host?.toLowerCase();
+  if (host === undefined || !allowed.has(host)) {
+    throw new PortraitError("HOST_FORBIDDEN", `The Host header ${host === undefined ? "is missing" : `"${host}"`} does not name this daemon.`, {
+      host: host ?? null,
+      allowed: [...allowed],
+    });
+  }
+}
+
+/**
+ * Photoshop plug-ins live at `plugin:` URLs, so if UXP sends an Origin at all it has that
+ * scheme; browsers send `http(s)://…` or `null` from every page, and those are refused.
+ */
+export function isUxpOrigin(origin: string): boolean {
+  return /^(plugin|uxp):/i.test(origin);
+}
+
+/** Throws ORIGIN_FORBIDDEN for an Origin header from a web page. No Origin is fine (native clients). */
+export function checkOrigin(headers: IncomingHttpHeaders, extraAllowed: readonly string[]): void {
+  const origin = headers.origin;
+  if (origin === undefined) return;
+  if (isUxpOrigin(origin) || extraAllowed.includes(origin)) return;
+  throw new PortraitError("ORIGIN_FORBIDDEN", undefined, { origin });
+}
+
+/** The token of an `Authorization: Bearer …` header, or undefined. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? "");
+  return match?.[1];
+}
+
+/** Throws AUTH_REQUIRED without a token and AUTH_INVALID with a wrong one. */
+export function checkToken(presented: string | undefined, actual: string): void {
+  if (presented === undefined || presented.length === 0) throw new PortraitError("AUTH_REQUIRED");
+  if (!tokenMatches(presented, actual)) throw new PortraitError("AUTH_INVALID");
+}
