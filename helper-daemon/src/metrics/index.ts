@@ -1,0 +1,17 @@
+export {
+  bandingCount,
+  ciede2000,
+  detailCorrelation,
+  halo,
+  meanDeltaE,
+  measureQuality,
+  psnrRgb,
+  psnrY,
+  regionOf,
+  ssimY,
+  textureRatio,
+  toLab,
+  type MetricOptions,
+  type QualityReport,
+  type Rect,
+} from "./quality";

@@ -1,0 +1,376 @@
+/**
+ * Full-reference quality metrics for an upscaled image against the original it should
+ * reproduce. Both images must have the same size; a region (e.g. the face) and a border
+ * to ignore may be given. All are pure functions over planar float RGB 0..1.
+ */
+import { invalidParameter } from "@portrait-upscale/shared";
+import {
+  cropImage,
+  gaussianBlur,
+  gradientMagnitude,
+  laplacian,
+  localMinMax,
+  luma,
+  type Plane,
+  type RgbImage,
+} from "../portrait/planes";
+
+/** A rectangle in pixels. */
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface MetricOptions {
+  /** Only this rectangle is measured (after computing any neighbourhood on the whole image). */
+  readonly region?: Rect;
+  /** Pixels at the image border to ignore (models and resamplers guess there). */
+  readonly border?: number;
+}
+
+/** Every metric the quality bench prints, for one image pair and one region. */
+export interface QualityReport {
+  readonly psnrRgb: number;
+  readonly psnrY: number;
+  readonly ssimY: number;
+  /** RMS of the luma Laplacian, output ÷ reference: 1 right, < 0.6 plastic, > 1.4 invented. */
+  readonly textureRatio: number;
+  /** Correlation of the two luma Laplacians: does the detail sit where the original's does? */
+  readonly detailCorrelation: number;
+  /** Mean overshoot (0..1 units) beyond the reference's local 5×5 range at its strongest edges. */
+  readonly halo: number;
+  /** Mean CIEDE2000 after a light blur (colour shift, not texture). */
+  readonly deltaE: number;
+}
+
+function assertSameSize(a: RgbImage, b: RgbImage): void {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw invalidParameter(`an image of ${b.width}×${b.height}`, "output", `${a.width}×${a.height}`);
+  }
+}
+
+/** The measured rectangle: the region (or whole image) minus the border, clipped. */
+function measuredRect(width: number, height: number, options: MetricOptions): Rect {
+  const border = options.border ?? 0;
+  const r = options.region ?? { x: 0, y: 0, width, height };
+  const x0 = Math.max(border, Math.round(r.x));
+  const y0 = Math.max(border, Math.round(r.y));
+  const x1 = Math.min(width - border, Math.round(r.x + r.width));
+  const y1 = Math.min(height - border, Math.round(r.y + r.height));
+  if (x1 <= x0 || y1 <= y0) throw invalidParameter("a region inside the image", "region", JSON.stringify(r));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function* rectIndices(width: number, rect: Rect): Generator<number> {
+  for (let y = rect.y; y < rect.y + rect.height; y++) for (let x = rect.x; x < rect.x + rect.width; x++) yield y * width + x;
+}
+
+function mseToPsnr(mse: number): number {
+  return mse <= 0 ? Infinity : 10 * Math.log10(1 / mse);
+}
+
+/** PSNR over the three channels, in dB (peak 1). Identical images give Infinity. */
+export function psnrRgb(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const n = reference.width * reference.height;
+  let sum = 0;
+  let count = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    for (let c = 0; c < 3; c++) {
+      const d = clamp01(output.rgb[c * n + i]) - clamp01(reference.rgb[c * n + i]);
+      sum += d * d;
+    }
+    count += 3;
+  }
+  return mseToPsnr(sum / count);
+}
+
+/** PSNR of Rec. 601 luma, in dB. */
+export function psnrY(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const a = luma(clampImage(output)).data;
+  const b = luma(clampImage(reference)).data;
+  let sum = 0;
+  let count = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    const d = a[i] - b[i];
+    sum += d * d;
+    count++;
+  }
+  return mseToPsnr(sum / count);
+}
+
+/** SSIM of luma with the usual Gaussian window (σ 1.5) and constants for a 0..1 range. */
+export function ssimY(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const x = luma(clampImage(output));
+  const y = luma(clampImage(reference));
+  const n = x.data.length;
+  const xx = new Float32Array(n);
+  const yy = new Float32Array(n);
+  const xy = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    xx[i] = x.data[i] * x.data[i];
+    yy[i] = y.data[i] * y.data[i];
+    xy[i] = x.data[i] * y.data[i];
+  }
+  const blur = (data: Float32Array): Float32Array => gaussianBlur({ width: x.width, height: x.height, data }, 1.5).data;
+  const mx = blur(x.data);
+  const my = blur(y.data);
+  const sxx = blur(xx);
+  const syy = blur(yy);
+  const sxy = blur(xy);
+  const c1 = 0.01 ** 2;
+  const c2 = 0.03 ** 2;
+  let sum = 0;
+  let count = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    const vx = sxx[i] - mx[i] * mx[i];
+    const vy = syy[i] - my[i] * my[i];
+    const cxy = sxy[i] - mx[i] * my[i];
+    sum += ((2 * mx[i] * my[i] + c1) * (2 * cxy + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2));
+    count++;
+  }
+  return sum / count;
+}
+
+/** Output ÷ reference RMS of the 3×3 luma Laplacian: ≈1 right, < 0.6 plastic, > 1.4 invented. */
+export function textureRatio(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const a = laplacian(luma(output)).data;
+  const b = laplacian(luma(reference)).data;
+  let sa = 0;
+  let sb = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    sa += a[i] * a[i];
+    sb += b[i] * b[i];
+  }
+  return sb === 0 ? (sa === 0 ? 1 : Infinity) : Math.sqrt(sa / sb);
+}
+
+/** Pearson correlation of the output's and the reference's luma Laplacians (−1..1). */
+export function detailCorrelation(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  return correlation(laplacian(luma(output)).data, laplacian(luma(reference)).data, reference.width, rect);
+}
+
+function correlation(a: Float32Array, b: Float32Array, width: number, rect: Rect): number {
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  for (const i of rectIndices(width, rect)) {
+    sa += a[i];
+    sb += b[i];
+    n++;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let cab = 0;
+  let caa = 0;
+  let cbb = 0;
+  for (const i of rectIndices(width, rect)) {
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    cab += da * db;
+    caa += da * da;
+    cbb += db * db;
+  }
+  return caa === 0 || cbb === 0 ? 0 : cab / Math.sqrt(caa * cbb);
+}
+
+/**
+ * Halo: the mean distance (luma, 0..1) by which the output leaves the reference's local
+ * 5×5 min/max, over the reference's strongest edges (the top `edgeFraction` of gradient
+ * magnitude, at least a 0.05 step). 0 means no ringing at all.
+ */
+export function halo(output: RgbImage, reference: RgbImage, options: MetricOptions & { edgeFraction?: number } = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const out = luma(output).data;
+  const ref = luma(reference);
+  const { min, max } = localMinMax(ref, 2);
+  // Overshoot shows up beside an edge, not on it: dilate the edge set by the same window.
+  const grad = gradientMagnitude(ref);
+  const values: number[] = [];
+  for (const i of rectIndices(reference.width, rect)) values.push(grad.data[i]);
+  values.sort((p, q) => p - q);
+  const cut = Math.max(0.025, values[Math.floor(values.length * (1 - (options.edgeFraction ?? 0.1)))] ?? Infinity);
+  const strong = new Float32Array(grad.data.length);
+  for (let i = 0; i < strong.length; i++) strong[i] = grad.data[i] >= cut ? 1 : 0;
+  const near = localMinMax({ width: ref.width, height: ref.height, data: strong }, 2).max.data;
+  let sum = 0;
+  let count = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    if (near[i] === 0) continue;
+    sum += Math.max(0, out[i] - max.data[i]) + Math.max(0, min.data[i] - out[i]);
+    count++;
+  }
+  return count === 0 ? 0 : sum / count;
+}
+
+/** Mean CIEDE2000 between the two images after a Gaussian blur (σ `blur`, default 1). */
+export function meanDeltaE(output: RgbImage, reference: RgbImage, options: MetricOptions & { blur?: number } = {}): number {
+  assertSameSize(output, reference);
+  const rect = measuredRect(reference.width, reference.height, options);
+  const sigma = options.blur ?? 1;
+  const a = toLab(blurImage(clampImage(output), sigma));
+  const b = toLab(blurImage(clampImage(reference), sigma));
+  const n = reference.width * reference.height;
+  let sum = 0;
+  let count = 0;
+  for (const i of rectIndices(reference.width, rect)) {
+    sum += ciede2000(a[i], a[n + i], a[2 * n + i], b[i], b[n + i], b[2 * n + i]);
+    count++;
+  }
+  return sum / count;
+}
+
+/**
+ * Banding: the number of visible steps inside smooth gradients, found along rows and
+ * columns: a change of at least `step` (default ½ of an 8-bit level) between runs of at
+ * least `run` (default 4) pixels that are flat to within a tenth of that step. A smooth float
+ * gradient has none; the same gradient quantised coarsely has one per level.
+ */
+export function bandingCount(image: RgbImage, options: { step?: number; run?: number; region?: Rect } = {}): number {
+  const step = options.step ?? 0.5 / 255;
+  const run = options.run ?? 4;
+  const y = luma(image);
+  const rect = measuredRect(image.width, image.height, { region: options.region });
+  let count = 0;
+  const scan = (get: (k: number) => number, length: number): void => {
+    let flat = 0;
+    for (let k = 1; k < length; k++) {
+      const d = Math.abs(get(k) - get(k - 1));
+      if (d < step / 10) {
+        flat++;
+        continue;
+      }
+      if (d >= step && d < 16 * step && flat >= run - 1) {
+        let after = 0;
+        for (let m = k + 1; m < length && Math.abs(get(m) - get(m - 1)) < step / 10; m++) after++;
+        if (after >= run - 1) count++;
+      }
+      flat = 0;
+    }
+  };
+  for (let j = rect.y; j < rect.y + rect.height; j++) scan((k) => y.data[j * image.width + rect.x + k], rect.width);
+  for (let i = rect.x; i < rect.x + rect.width; i++) scan((k) => y.data[(rect.y + k) * image.width + i], rect.height);
+  return count;
+}
+
+/** All of {@link QualityReport} for one pair and one region. */
+export function measureQuality(output: RgbImage, reference: RgbImage, options: MetricOptions = {}): QualityReport {
+  return {
+    psnrRgb: psnrRgb(output, reference, options),
+    psnrY: psnrY(output, reference, options),
+    ssimY: ssimY(output, reference, options),
+    textureRatio: textureRatio(output, reference, options),
+    detailCorrelation: detailCorrelation(output, reference, options),
+    halo: halo(output, reference, options),
+    deltaE: meanDeltaE(output, reference, options),
+  };
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function clampImage(image: RgbImage): RgbImage {
+  const rgb = new Float32Array(image.rgb.length);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(image.rgb[i]);
+  return { width: image.width, height: image.height, rgb };
+}
+
+function blurImage(image: RgbImage, sigma: number): RgbImage {
+  const n = image.width * image.height;
+  const rgb = new Float32Array(n * 3);
+  for (let c = 0; c < 3; c++) {
+    const plane: Plane = { width: image.width, height: image.height, data: image.rgb.subarray(c * n, (c + 1) * n) };
+    rgb.set(gaussianBlur(plane, sigma).data, c * n);
+  }
+  return { width: image.width, height: image.height, rgb };
+}
+
+/** sRGB (D65) to CIELAB, planar L, a, b. */
+export function toLab(image: RgbImage): Float32Array {
+  const n = image.width * image.height;
+  const out = new Float32Array(n * 3);
+  const lin = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  for (let i = 0; i < n; i++) {
+    const r = lin(image.rgb[i]);
+    const g = lin(image.rgb[n + i]);
+    const b = lin(image.rgb[2 * n + i]);
+    const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
+    const y = 0.2126729 * r + 0.7151522 * g + 0.072175 * b;
+    const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883;
+    const fx = f(x);
+    const fy = f(y);
+    const fz = f(z);
+    out[i] = 116 * fy - 16;
+    out[n + i] = 500 * (fx - fy);
+    out[2 * n + i] = 200 * (fy - fz);
+  }
+  return out;
+}
+
+/** CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation; kL = kC = kH = 1). */
+export function ciede2000(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
+  const rad = Math.PI / 180;
+  const c1 = Math.hypot(a1, b1);
+  const c2 = Math.hypot(a2, b2);
+  const cMean = (c1 + c2) / 2;
+  const g = 0.5 * (1 - Math.sqrt(cMean ** 7 / (cMean ** 7 + 25 ** 7)));
+  const ap1 = (1 + g) * a1;
+  const ap2 = (1 + g) * a2;
+  const cp1 = Math.hypot(ap1, b1);
+  const cp2 = Math.hypot(ap2, b2);
+  const hue = (b: number, ap: number): number => {
+    if (b === 0 && ap === 0) return 0;
+    const h = Math.atan2(b, ap) / rad;
+    return h < 0 ? h + 360 : h;
+  };
+  const hp1 = hue(b1, ap1);
+  const hp2 = hue(b2, ap2);
+  const dL = l2 - l1;
+  const dC = cp2 - cp1;
+  let dh = 0;
+  if (cp1 * cp2 !== 0) {
+    dh = hp2 - hp1;
+    if (dh > 180) dh -= 360;
+    else if (dh < -180) dh += 360;
+  }
+  const dH = 2 * Math.sqrt(cp1 * cp2) * Math.sin((dh / 2) * rad);
+  const lMean = (l1 + l2) / 2;
+  const cpMean = (cp1 + cp2) / 2;
+  let hMean = hp1 + hp2;
+  if (cp1 * cp2 !== 0) {
+    if (Math.abs(hp1 - hp2) <= 180) hMean = (hp1 + hp2) / 2;
+    else hMean = hp1 + hp2 < 360 ? (hp1 + hp2 + 360) / 2 : (hp1 + hp2 - 360) / 2;
+  }
+  const t =
+    1 -
+    0.17 * Math.cos((hMean - 30) * rad) +
+    0.24 * Math.cos(2 * hMean * rad) +
+    0.32 * Math.cos((3 * hMean + 6) * rad) -
+    0.2 * Math.cos((4 * hMean - 63) * rad);
+  const dTheta = 30 * Math.exp(-(((hMean - 275) / 25) ** 2));
+  const rc = 2 * Math.sqrt(cpMean ** 7 / (cpMean ** 7 + 25 ** 7));
+  const sl = 1 + (0.015 * (lMean - 50) ** 2) / Math.sqrt(20 + (lMean - 50) ** 2);
+  const sc = 1 + 0.045 * cpMean;
+  const sh = 1 + 0.015 * cpMean * t;
+  const rt = -Math.sin(2 * dTheta * rad) * rc;
+  return Math.sqrt((dL / sl) ** 2 + (dC / sc) ** 2 + (dH / sh) ** 2 + rt * (dC / sc) * (dH / sh));
+}
+
+/** A region of an image, for callers that want to look at (or save) what was measured. */
+export function regionOf(image: RgbImage, rect: Rect): RgbImage {
+  return cropImage(image, Math.round(rect.x), Math.round(rect.y), Math.round(rect.width), Math.round(rect.height));
+}
