@@ -153,7 +153,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /**
  * WebSocket close codes for the errors after which the daemon closes the connection
- * (4000 + the HTTP status where one fits; 1009 and 1011 are the standard ones).
+ * (4000 + the HTTP status where one fits; 1009 is the standard "message too big").
  * Every other error is reported in an `error` message and the connection stays open.
  * ORIGIN_FORBIDDEN and HOST_FORBIDDEN never reach a socket: the upgrade is refused with 403.
  */
@@ -162,5 +162,41 @@ export const ERROR_WS_CLOSE_CODE: Readonly<Partial<Record<ErrorCode, number>>> =
   AUTH_INVALID: 4401,
   PROTOCOL_VERSION_MISMATCH: 4426,
   MESSAGE_TOO_LARGE: 1009,
-  INTERNAL: 1011,
+};
+
+/** What the user can do about each error, in words a UI can show next to the message. */
+export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
+  INPUT_NOT_IMAGE: "Save the image as PNG, JPEG, TIFF or WebP and try again.",
+  INPUT_TRUNCATED: "Open and re-save the image in your editor, then try again.",
+  INPUT_EMPTY: "Select a layer or area that contains pixels.",
+  INPUT_TOO_LARGE: "Crop to the face (plus a margin) or raise the input limit in the daemon's config.",
+  OUTPUT_TOO_LARGE: "Choose a smaller scale or crop first; for print, upscale the crop you need.",
+  OUTPUT_UNWRITABLE: "Choose another output folder, or free disk space.",
+  UNSUPPORTED_BIT_DEPTH: "Convert the document to 8 or 16 bits per channel.",
+  INVALID_OPTION: "Correct the option named in the message.",
+  MODEL_UNKNOWN: "Choose x4plus, x4fast or thick.",
+  MODEL_MISSING: "Run `npm install` or `portrait-upscale models verify`.",
+  MODEL_CORRUPT: "Run `portrait-upscale models verify` to convert the model again.",
+  MODEL_CONVERSION_FAILED: "Run `portrait-upscale models verify`; report the message if it persists.",
+  PRESET_UNKNOWN: "Choose a preset from `portrait-upscale presets list`.",
+  PRESET_INVALID: "Fix the field named in the message (`portrait-upscale presets validate FILE`).",
+  PRESET_LOCKED: "Use the preset as it is, or choose an unlocked preset to change its values.",
+  PROVIDER_UNAVAILABLE: "Choose another provider, or let the daemon pick (CPU always works).",
+  OUT_OF_MEMORY: "Close other applications, crop the image, or choose a smaller scale.",
+  INFERENCE_FAILED: "Try again; if it persists, choose the CPU provider and report the message.",
+  CANCELLED: "Nothing to do: start the job again when you want it.",
+  AUTH_REQUIRED: "Pair the plug-in with the daemon (`portrait-upscale pair`).",
+  AUTH_INVALID: "Pair again: the daemon's token has changed.",
+  PAIRING_INVALID: "Run `portrait-upscale pair` again and enter the new code within its time.",
+  ORIGIN_FORBIDDEN: "Use the Photoshop panel, the GIMP plug-in or a script; web pages cannot use the daemon.",
+  HOST_FORBIDDEN: "Connect to 127.0.0.1 or localhost, or configure the daemon's public host name.",
+  PROTOCOL_VERSION_MISMATCH: "Update the plug-in and the daemon to the same release.",
+  MESSAGE_INVALID: "Update the plug-in and the daemon to the same release; report the message if they match.",
+  MESSAGE_TOO_LARGE: "Update the plug-in and the daemon to the same release; report the message if they match.",
+  CHECKSUM_MISMATCH: "Try again; the image was damaged in transfer.",
+  JOB_UNKNOWN: "Start the job again; finished results are kept only for a while.",
+  JOB_NOT_FINISHED: "Wait for the job to finish (watch its events), then fetch the result.",
+  TOO_MANY_JOBS: "Wait for a queued job to finish, or cancel one.",
+  NOT_FOUND: "Check the URL against docs/api.md.",
+  INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
 };
