@@ -1,9 +1,10 @@
 // Public API of the models package: the manifest, where model files live, and
 // their verification and installation. Importing this module has no side effects.
+import { PortraitError } from "@portrait-upscale/shared";
 import { join } from "node:path";
 import { findModel, loadManifest } from "./manifest";
 import { modelDir } from "./paths";
-import { verifyManifestModels, type ModelStatus } from "./verify";
+import { verifyManifestModels, verifyModel, type ModelStatus } from "./verify";
 
 export {
   CONVERTERS,
@@ -23,6 +24,15 @@ export {
   type TensorLayout,
 } from "./manifest";
 export { MODEL_DIR_ENV, modelDir, repositoryRoot } from "./paths";
+export {
+  installModels,
+  runInstallCli,
+  type ConvertFn,
+  type InstallAction,
+  type InstallOptions,
+  type InstallReport,
+  type ModelInstallResult,
+} from "./install";
 export { sha256File, sha256Hex, type ModelState, type ModelStatus } from "./verify";
 
 /**
@@ -41,4 +51,29 @@ export function modelPath(id: string): string {
  */
 export async function verifyModels(options: { deep?: boolean } = {}): Promise<ModelStatus[]> {
   return verifyManifestModels(loadManifest(), modelDir(), options);
+}
+
+/**
+ * The path of a model that is present and verified, for code about to load it.
+ * Throws MODEL_UNKNOWN, MODEL_MISSING or MODEL_CORRUPT (data: id, path, reason).
+ * Cheap after the first call: an unchanged file is trusted by its stamp.
+ * @example const path = await readyModelPath("blazeface-back-256");
+ */
+export async function readyModelPath(id: string): Promise<string> {
+  const model = findModel(loadManifest(), id);
+  const status = await verifyModel(model, modelDir());
+  if (status.state === "missing") {
+    throw new PortraitError("MODEL_MISSING", `The model ${id} is not installed (${status.path}); run \`npm run models\` or \`portrait-upscale models verify --repair\`.`, {
+      id,
+      path: status.path,
+    });
+  }
+  if (status.state === "corrupt") {
+    throw new PortraitError("MODEL_CORRUPT", `The model file ${status.path} is damaged (${status.reason}); run \`portrait-upscale models verify --repair\`.`, {
+      id,
+      path: status.path,
+      reason: status.reason,
+    });
+  }
+  return status.path;
 }

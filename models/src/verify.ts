@@ -71,7 +71,7 @@ export async function verifyModel(model: ModelEntry, dir: string, options: { dee
   }
   if (options.deep !== true) {
     const stamp = await readStamp(dir, model.onnx.file);
-    if (stamp !== undefined && stamp.sha256 === expectedSha256 && stamp.bytes === bytes && stamp.mtimeMs === info.mtimeMs) {
+    if (stamp !== undefined && stamp.sha256 === expectedSha256 && stamp.bytes === bytes && stamp.mtimeMs === wholeMilliseconds(info.mtimeMs)) {
       return { ...base, state: "present", checkedBy: "stamp", bytes };
     }
   }
@@ -80,7 +80,7 @@ export async function verifyModel(model: ModelEntry, dir: string, options: { dee
     await rm(stampPath(dir, model.onnx.file), { force: true });
     return { ...base, state: "corrupt", checkedBy: "sha256", bytes, actualSha256, reason: `sha256 is ${actualSha256}, expected ${expectedSha256}` };
   }
-  await writeStamp(dir, model.onnx.file, { sha256: actualSha256, bytes, mtimeMs: info.mtimeMs });
+  await writeStamp(dir, model.onnx.file, { sha256: actualSha256, bytes, mtimeMs: wholeMilliseconds(info.mtimeMs) });
   return { ...base, state: "present", checkedBy: "sha256", bytes, actualSha256 };
 }
 
@@ -94,7 +94,12 @@ export async function verifyManifestModels(manifest: ModelManifest, dir: string,
 /** Records that `file` hashed to `sha256` at its current size and modification time. */
 export async function stampVerified(dir: string, file: string, sha256: string): Promise<void> {
   const info = await stat(join(dir, file));
-  await writeStamp(dir, file, { sha256, bytes: info.size, mtimeMs: info.mtimeMs });
+  await writeStamp(dir, file, { sha256, bytes: info.size, mtimeMs: wholeMilliseconds(info.mtimeMs) });
+}
+
+/** Modification times are compared to the millisecond: finer digits do not survive every file system and copy tool. */
+function wholeMilliseconds(mtimeMs: number): number {
+  return Math.trunc(mtimeMs);
 }
 
 async function readStamp(dir: string, file: string): Promise<Stamp | undefined> {
