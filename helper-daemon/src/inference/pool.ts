@@ -192,9 +192,14 @@ export class InferencePool {
         if (!worker) return;
         if (slot.current === undefined) {
           // A polite goodbye releases native sessions; don't wait long for it.
+          // Keep the process alive until the goodbye is answered (idle workers are unref'd).
+          worker.ref();
           const disposed = new Promise<void>((resolve) => {
-            worker.once("message", () => resolve());
-            setTimeout(resolve, 2000).unref();
+            const timer = setTimeout(resolve, 2000);
+            worker.once("message", () => {
+              clearTimeout(timer);
+              resolve();
+            });
           });
           worker.postMessage({ type: "dispose" } satisfies ToWorker);
           await disposed;

@@ -1,0 +1,174 @@
+/**
+ * The upscale service around the in-memory core: decode → upscale → encode, for bytes
+ * (the daemon) and files (the command line). A file result is written to a temporary name
+ * in the output's folder and renamed at the end, so no partial output ever exists.
+ */
+import { randomBytes } from "node:crypto";
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import {
+  checkOutputSize,
+  decodeImage,
+  encodeLike,
+  type DecodedImage,
+  type EncodedFormat,
+  type ImageFormat,
+  type ImageLimits,
+} from "../image/codec";
+import type { InferencePool, ProviderName } from "../inference/index";
+import { ProgressTracker } from "./progress";
+import type { UpscaleSettings } from "./settings";
+import { upscaleImage, type UpscaleRunOptions } from "./upscale-image";
+
+export interface UpscaleServiceOptions extends UpscaleRunOptions {
+  readonly limits?: Partial<ImageLimits>;
+  /** The result's format; like the input by default. */
+  readonly format?: ImageFormat;
+}
+
+/** What one upscale did: the shape of the CLI's `--json` output and the daemon's result summary. */
+export interface UpscaleSummary {
+  readonly input: { readonly width: number; readonly height: number; readonly channels: number; readonly bitDepth: number; readonly format: string };
+  readonly output: { readonly width: number; readonly height: number; readonly channels: number; readonly bitDepth: number; readonly format: string };
+  readonly scale: number;
+  readonly model: string;
+  readonly models: readonly string[];
+  readonly provider: ProviderName;
+  readonly tile: number;
+  readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
+  readonly notes: readonly string[];
+}
+
+export interface UpscaleBytesResult {
+  readonly bytes: Uint8Array;
+  readonly summary: UpscaleSummary;
+}
+
+/**
+ * Decodes an image file's bytes, upscales, and encodes like the source (format, bit depth,
+ * channels, ICC profile) unless `options.format` says otherwise.
+ */
+export async function upscaleBytes(
+  bytes: Uint8Array,
+  pool: InferencePool,
+  settings: UpscaleSettings,
+  options: UpscaleServiceOptions = {},
+): Promise<UpscaleBytesResult> {
+  const started = performance.now();
+  const tracker = new ProgressTracker(options.onProgress);
+  tracker.decode();
+  const decoded = await decodeImage(bytes, options.limits ? { limits: options.limits } : {});
+  return upscaleDecoded(decoded, pool, settings, options, tracker, started);
+}
+
+/** The same as {@link upscaleBytes} for an already decoded image (e.g. raw pixels from the daemon). */
+export async function upscaleDecoded(
+  decoded: DecodedImage,
+  pool: InferencePool,
+  settings: UpscaleSettings,
+  options: UpscaleServiceOptions = {},
+  tracker: ProgressTracker = new ProgressTracker(options.onProgress),
+  started: number = performance.now(),
+): Promise<UpscaleBytesResult> {
+  const { image } = decoded;
+  // Refuse before any work when the result could not be written anyway.
+  checkOutputSize(Math.round(image.width * settings.scale), Math.round(image.height * settings.scale), options.limits);
+  const result = await upscaleImage(image, pool, settings, options, tracker);
+  tracker.encode();
+  const format = options.format ?? decoded.format;
+  const encoded = await encodeLike(result.image, decoded, { format, ...(options.limits ? { limits: options.limits } : {}) });
+  tracker.done();
+  const outputBitDepth = format === "jpeg" || format === "webp" ? 8 : decoded.bitDepth;
+  const outputChannels = format === "jpeg" ? (decoded.channels >= 3 ? 3 : 1) : decoded.channels;
+  return {
+    bytes: encoded,
+    summary: {
+      input: { width: image.width, height: image.height, channels: decoded.channels, bitDepth: decoded.bitDepth, format: decoded.format },
+      output: { width: result.image.width, height: result.image.height, channels: outputChannels, bitDepth: outputBitDepth, format },
+      scale: settings.scale,
+      model: settings.model,
+      models: result.models,
+      provider: result.provider,
+      tile: result.tile,
+      timings: { totalMs: Math.round(performance.now() - started), inferenceMs: Math.round(result.inferenceMs) },
+      notes: result.notes,
+    },
+  };
+}
+
+const FORMAT_BY_EXTENSION: Record<string, EncodedFormat> = {
+  ".png": "png",
+  ".jpg": "jpeg",
+  ".jpeg": "jpeg",
+  ".tif": "tiff",
+  ".tiff": "tiff",
+  ".webp": "webp",
+};
+
+/** The encoded format an output file name asks for; INVALID_OPTION for other extensions. */
+export function formatForPath(path: string): EncodedFormat {
+  const format = FORMAT_BY_EXTENSION[extname(path).toLowerCase()];
+  if (!format) throw invalidParameter("a file name ending in .png, .jpg, .jpeg, .tif, .tiff or .webp", "the output", basename(path));
+  return format;
+}
+
+export interface UpscaleFileResult extends UpscaleSummary {
+  /** Absolute path of the written file. */
+  readonly outputPath: string;
+}
+
+/**
+ * Upscales the image file `inputPath` into `outputPath` (format from its extension). The
+ * output is created under a temporary name first, so an unwritable destination fails before
+ * any work, and a failure or cancellation leaves no file behind.
+ * @example await upscaleFile("in.png", "out.png", pool, parseUpscaleSettings({ model: "x4fast" }));
+ */
+export async function upscaleFile(
+  inputPath: string,
+  outputPath: string,
+  pool: InferencePool,
+  settings: UpscaleSettings,
+  options: Omit<UpscaleServiceOptions, "format"> = {},
+): Promise<UpscaleFileResult> {
+  const started = performance.now();
+  const format = formatForPath(outputPath);
+  const target = resolve(outputPath);
+  let input: Uint8Array;
+  try {
+    input = await readFile(inputPath);
+  } catch (error) {
+    // A missing file, a folder or no permission: the INPUT argument itself is wrong.
+    throw invalidParameter(`an existing, readable image file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, "the input", inputPath);
+  }
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.partial`);
+  let handle;
+  try {
+    handle = await open(temporary, "wx");
+  } catch (error) {
+    throw unwritable(target, error);
+  }
+  try {
+    const tracker = new ProgressTracker(options.onProgress);
+    tracker.decode();
+    const decoded = await decodeImage(input, options.limits ? { limits: options.limits } : {});
+    const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { ...options, format }, tracker, started);
+    try {
+      await handle.writeFile(bytes);
+      await handle.close();
+      handle = undefined;
+      await rename(temporary, target);
+    } catch (error) {
+      throw unwritable(target, error);
+    }
+    return { ...summary, outputPath: target, timings: { ...summary.timings, totalMs: Math.round(performance.now() - started) } };
+  } finally {
+    await handle?.close().catch(() => undefined);
+    await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
+
+function unwritable(path: string, error: unknown): PortraitError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new PortraitError("OUTPUT_UNWRITABLE", `Cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? reason}.`, { path, reason });
+}

@@ -1,0 +1,81 @@
+/**
+ * The in-memory core of the upscale service: one RgbImage in, one out, through the tiled
+ * driver and the inference pool. Files and bytes are handled around it (upscale-file.ts).
+ */
+import { PortraitError } from "@portrait-upscale/shared";
+import type { RgbImage } from "../image/image";
+import { upscaleToScale, type UpscaleNotice } from "../engine/upscale-tiled";
+import { chooseTileSize } from "../tiling/tile-layout";
+import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
+import { planModel, type ModelPlan, type UpscaleSettings } from "./settings";
+import { ProgressTracker, type UpscaleProgress } from "./progress";
+
+/** Default ceiling of a tile edge chosen automatically: fixed shapes stay warm, memory stays bounded. */
+export const AUTO_TILE_MAX = 256;
+
+export interface UpscaleRunOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: UpscaleProgress) => void;
+  /** Overlap between tiles in input pixels (the driver's default when undefined). */
+  readonly overlap?: number;
+}
+
+export interface UpscaleImageResult {
+  readonly image: RgbImage;
+  readonly plan: ModelPlan;
+  /** Model ids that ran. */
+  readonly models: readonly string[];
+  /** The provider that ran the tiles ("cpu" after a fallback). */
+  readonly provider: ProviderName;
+  /** Things the user should know (fallbacks, tile reductions, resampling). */
+  readonly notes: readonly string[];
+  readonly tile: number;
+  readonly inferenceMs: number;
+}
+
+/** The tile edge for a plan: the user's, or what fits half the free memory (32…256). */
+export function tileFor(plan: ModelPlan, settings: UpscaleSettings): number {
+  return chooseTileSize({ modelBytesPerPixel: plan.bytesPerTilePixel, maxTile: AUTO_TILE_MAX, override: settings.tile });
+}
+
+/**
+ * Upscales an image by `settings.scale` with `settings.model`: native when the model has that
+ * scale, otherwise native ×4 then Lanczos-3. Rejects with CANCELLED soon after `signal` aborts
+ * (within the tile in flight).
+ * @example const { image } = await upscaleImage(input, pool, parseUpscaleSettings({ model: "x4fast", scale: 2 }));
+ */
+export async function upscaleImage(
+  image: RgbImage,
+  pool: InferencePool,
+  settings: UpscaleSettings,
+  options: UpscaleRunOptions = {},
+  tracker: ProgressTracker = new ProgressTracker(options.onProgress),
+): Promise<UpscaleImageResult> {
+  if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
+  const plan = planModel(settings);
+  const tile = tileFor(plan, settings);
+  const providers = new Set<ProviderName>();
+  const notes = new Set<string>();
+  let inferenceMs = 0;
+  const runTile = tileRunner(pool, plan.modelId, (result) => {
+    providers.add(result.provider);
+    inferenceMs += result.inferenceMs;
+    if (result.notice) notes.add(result.notice);
+  });
+  tracker.upscaleStarted();
+  const output = await upscaleToScale(image, runTile, {
+    nativeScale: plan.nativeScale,
+    targetScale: plan.targetScale,
+    maxTile: tile,
+    ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: ({ tile: done, tiles }) => tracker.tile(done, tiles),
+    onNotice: (notice: UpscaleNotice) => notes.add(notice.message),
+  });
+  if (plan.nativeScale !== plan.targetScale) {
+    notes.add(`${plan.modelId} is a ×${plan.nativeScale} model: its result was resized to ×${plan.targetScale} with Lanczos-3.`);
+  }
+  // A fallback mid-job leaves both providers in the set; the CPU one ran the rest.
+  const provider: ProviderName = providers.size === 1 ? [...providers][0] : providers.has("cpu") ? "cpu" : pool.provider;
+  return { image: output, plan, models: [plan.modelId], provider, notes: [...notes], tile, inferenceMs };
+}
