@@ -10,6 +10,7 @@ import { findModel, loadManifest, type ConverterKind, type ModelEntry, type Mode
 import { convertNcnnToOnnx } from "./ncnn/index";
 import { modelDir, sourcesDir } from "./paths";
 import { readFilesFromTarGz } from "./tar";
+import { convertTfjsToOnnx } from "./tfjs/index";
 import { sha256Hex, stampVerified, verifyModel, type ModelStatus } from "./verify";
 
 /** Turns a model's verified source files (keyed by their path in the tarball) into ONNX bytes. */
@@ -268,9 +269,7 @@ const DEFAULT_CONVERTERS: Record<ConverterKind, ConvertFn> = {
     const bin = [...files].find(([path]) => path.endsWith(".bin"))![1];
     return convertNcnnToOnnx({ param: new TextDecoder().decode(param), bin, graphName: model.id });
   },
-  "tfjs-layers": () => {
-    throw new PortraitError("MODEL_CONVERSION_FAILED", "The TF.js layers converter is not available in this build.");
-  },
+  "tfjs-layers": (files, model) => convertTfjsToOnnx({ ...tfjsWeightData(files), graphName: model.id }),
 };
 
 /**
