@@ -27,8 +27,10 @@ export async function convertResult(result: JobResult, format: ResultFormat): Pr
       const data = await pipeline.raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer();
       return { format, bytes: data, raw: { width, height, channels, bitDepth, crc32: crc32Hex(data) } };
     }
-    const rawLayout = { width, height, channels: channels as 1 | 2 | 3 | 4, ...(sixteen ? { depth: "ushort" as const } : {}) };
-    const source = sharp(bytes, result.raw ? { limitInputPixels: false, raw: rawLayout } : { limitInputPixels: false }).toColourspace(
+    // sharp takes the raw sample depth from the typed array's type, so 16-bit goes in as Uint16Array.
+    const samples = sixteen && result.raw ? new Uint16Array(copyAligned(bytes).buffer) : bytes;
+    const rawLayout = { width, height, channels: channels as 1 | 2 | 3 | 4 };
+    const source = sharp(samples, result.raw ? { limitInputPixels: false, raw: rawLayout } : { limitInputPixels: false }).toColourspace(
       colourspace,
     );
     const file = format === "png" ? await source.png().toBuffer() : await source.tiff({ compression: "lzw" }).toBuffer();
@@ -36,4 +38,11 @@ export async function convertResult(result: JobResult, format: ResultFormat): Pr
   } catch (error) {
     throw new PortraitError("INTERNAL", `The result could not be converted to ${format}: ${(error as Error).message}`, { format });
   }
+}
+
+/** A copy whose buffer starts at offset 0, as a Uint16Array view needs (Buffers may sit at odd offsets in a pool). */
+function copyAligned(bytes: Buffer): Uint8Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
 }

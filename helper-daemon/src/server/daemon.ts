@@ -1,0 +1,121 @@
+/**
+ * Starts the daemon: one HTTP server carrying the HTTP API and the WebSocket endpoint, the
+ * job engine behind both, and a private temporary folder that is removed at shutdown.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { PortraitError } from "@portrait-upscale/shared";
+import type { DaemonConfig } from "../config/config";
+import { SILENT_LOGGER, type Logger } from "../config/log";
+import { JobEngine } from "../jobs/engine";
+import type { JobRunner } from "../jobs/types";
+import { DEFAULT_WINDOW, chunkBytesFor, type DaemonCatalog, type DaemonContext } from "./context";
+import { handleHttp } from "./http-api";
+import { Pairing } from "./pairing";
+import { allowedHostHeaders } from "./security";
+import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-session";
+
+export interface DaemonOptions {
+  readonly config: DaemonConfig;
+  readonly token: string;
+  readonly runner: JobRunner;
+  readonly catalog: DaemonCatalog;
+  /** The folder under which the daemon makes its own temporary folder. */
+  readonly tempRoot: string;
+  readonly logger?: Logger;
+  readonly ws?: Partial<WsOptions>;
+}
+
+export interface RunningDaemon {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly host: string;
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly engine: JobEngine;
+  readonly pairing: Pairing;
+  /** This run's temporary folder (inside `tempRoot`). */
+  readonly tempDir: string;
+  /** Cancels every job, closes every connection, removes the temporary folder. */
+  close(): Promise<void>;
+}
+
+/** Starts listening; resolves once the port is bound. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { config } = options;
+  const logger = options.logger ?? SILENT_LOGGER;
+  const tempDir = await mkdtemp(join(options.tempRoot, "portrait-upscale-"));
+  const engine = new JobEngine({
+    runner: options.runner,
+    concurrency: config.concurrency,
+    maxJobsPerClient: config.limits.maxJobsPerClient,
+    retentionMs: config.resultRetentionSeconds * 1000,
+    spillBytes: config.resultSpillBytes,
+    tempDir,
+    logger,
+  });
+  const pairing = new Pairing(options.token);
+  const context: DaemonContext = {
+    config,
+    token: options.token,
+    engine,
+    pairing,
+    catalog: options.catalog,
+    logger,
+    allowedHosts: new Set(),
+    chunkBytes: chunkBytesFor(config),
+    window: DEFAULT_WINDOW,
+  };
+  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (request, response) => {
+    void handleHttp(context, request, response);
+  });
+  const closeWebSockets = attachWebSocket(context, server, { ...DEFAULT_WS_OPTIONS, ...options.ws });
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await rm(tempDir, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PortraitError(
+      "INTERNAL",
+      code === "EADDRINUSE"
+        ? `Port ${config.port} on ${config.host} is in use: is the daemon already running? Choose another with --port.`
+        : `Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+      { host: config.host, port: config.port, reason: code ?? null },
+    );
+  }
+  const port = (server.address() as AddressInfo).port;
+  for (const host of allowedHostHeaders(port, config.host)) context.allowedHosts.add(host);
+  logger.info("listening", { host: config.host, port });
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    host: config.host,
+    url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+    engine,
+    pairing,
+    tempDir,
+    close() {
+      closing ??= (async () => {
+        server.close();
+        await closeWebSockets();
+        await engine.shutdown();
+        server.closeAllConnections();
+        await rm(tempDir, { recursive: true, force: true });
+        logger.info("stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,483 @@
+/**
+ * The WebSocket endpoint `/v1/ws`: the upgrade is checked (Host, Origin, and the token if an
+ * Authorization header is sent) before a WebSocket exists; then one {@link WsSession} per
+ * connection speaks the shared protocol: hello/welcome, pairing, chunked uploads with
+ * acknowledgements and a CRC-32, progress, results streamed back under the client's credit
+ * window, cancel, fetch-result after a reconnect, ping/pong.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import {
+  ChunkReassembler,
+  ERROR_HTTP_STATUS,
+  ERROR_WS_CLOSE_CODE,
+  PROTOCOL_VERSION,
+  PortraitError,
+  SendWindow,
+  WS_PATH,
+  chunkCount,
+  decodeChunkFrame,
+  encodeChunkFrame,
+  encodeMessage,
+  errorMessage,
+  parseClientMessage,
+  toErrorPayload,
+  type ClientMessage,
+  type DaemonMessage,
+  type JobStatus,
+  type MessageOfType,
+} from "@portrait-upscale/shared";
+import type { JobResult } from "../jobs/engine";
+import type { DaemonContext } from "./context";
+import { infoOf } from "./context";
+import { progressEvent } from "./http-api";
+import { checkImageSize } from "./limits";
+import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
+
+export interface WsOptions {
+  /** How long a new connection has to authenticate and say hello. */
+  readonly helloDeadlineMs: number;
+  /** Interval of WebSocket pings; a connection that missed one is dropped. */
+  readonly heartbeatMs: number;
+}
+
+export const DEFAULT_WS_OPTIONS: WsOptions = { helloDeadlineMs: 10_000, heartbeatMs: 30_000 };
+
+/** Sets up the WebSocket endpoint on `server`; returns a function that closes every connection. */
+export function attachWebSocket(context: DaemonContext, server: Server, options: WsOptions = DEFAULT_WS_OPTIONS): () => Promise<void> {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: context.config.limits.maxMessageBytes,
+    perMessageDeflate: false,
+  });
+  const sessions = new Set<WsSession>();
+  let counter = 0;
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let preAuthenticated = false;
+    try {
+      checkHost(request.headers, context.allowedHosts);
+      checkOrigin(request.headers, context.config.allowedOrigins);
+      const path = new URL(request.url ?? "/", "http://daemon").pathname;
+      if (path !== WS_PATH) throw new PortraitError("NOT_FOUND", `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, { path });
+      const token = bearerToken(request.headers);
+      if (token !== undefined) {
+        checkToken(token, context.token);
+        preAuthenticated = true;
+      }
+    } catch (error) {
+      refuseUpgrade(socket, error);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      counter += 1;
+      const session = new WsSession(context, ws, `ws:${counter}`, preAuthenticated, options);
+      sessions.add(session);
+      ws.once("close", () => sessions.delete(session));
+    });
+  });
+  const heartbeat = setInterval(() => {
+    for (const session of sessions) session.heartbeat();
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  return async () => {
+    clearInterval(heartbeat);
+    await Promise.all([...sessions].map((session) => session.close(1001, "The daemon is shutting down.")));
+    wss.close();
+  };
+}
+
+function refuseUpgrade(socket: Duplex, error: unknown): void {
+  const payload = toErrorPayload(error);
+  const status = ERROR_HTTP_STATUS[payload.code] ?? 500;
+  const body = JSON.stringify({ error: payload });
+  socket.end(
+    `HTTP/1.1 ${status} ${payload.code}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+interface Upload {
+  readonly jobId: string;
+  readonly reassembler: ChunkReassembler;
+  readonly submit: MessageOfType<ClientMessage, "submit">;
+}
+
+interface Download {
+  readonly jobId: string;
+  readonly transferId: number;
+  readonly result: JobResult;
+  readonly window: SendWindow;
+  readonly chunkBytes: number;
+  pumping: boolean;
+  again: boolean;
+}
+
+/** One client connection. */
+export class WsSession {
+  readonly #context: DaemonContext;
+  readonly #ws: WebSocket;
+  readonly #clientId: string;
+  #authenticated: boolean;
+  #greeted = false;
+  #alive = true;
+  #closed = false;
+  #nextTransferId = 1;
+  readonly #uploads = new Map<number, Upload>();
+  readonly #downloads = new Map<number, Download>();
+  /** Jobs this connection follows, with the function that stops following. */
+  readonly #followed = new Map<string, () => void>();
+  /** Jobs whose result this connection should release once fully sent (not kept). */
+  readonly #releaseAfterSend = new Set<string>();
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions) {
+    this.#context = context;
+    this.#ws = ws;
+    this.#clientId = clientId;
+    this.#authenticated = authenticated;
+    this.#helloTimer = setTimeout(() => {
+      if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token arrived in time."));
+    }, options.helloDeadlineMs);
+    this.#helloTimer.unref();
+    ws.on("message", (data, isBinary) => {
+      try {
+        if (isBinary) this.#onChunk(data);
+        else this.#onText(rawToString(data));
+      } catch (error) {
+        this.#onError(error);
+      }
+    });
+    ws.on("pong", () => {
+      this.#alive = true;
+    });
+    ws.on("error", () => {
+      // ws reports protocol violations (e.g. a frame over maxPayload) here and then closes.
+    });
+    ws.once("close", () => this.#cleanUp());
+  }
+
+  /** Called on every heartbeat tick: drops a connection that did not answer the last ping. */
+  heartbeat(): void {
+    if (!this.#alive) {
+      this.#ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#ws.ping();
+  }
+
+  /** Closes the connection and waits until it is closed. */
+  close(code: number, reason: string): Promise<void> {
+    if (this.#ws.readyState === this.#ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#ws.once("close", () => resolve());
+      this.#ws.close(code, reason);
+      setTimeout(() => this.#ws.terminate(), 2000).unref();
+    });
+  }
+
+  #send(message: DaemonMessage): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(encodeMessage(message));
+  }
+
+  #onText(text: string): void {
+    const message = parseClientMessage(text);
+    if (message.type === "ping") return this.#send({ type: "pong" });
+    if (message.type === "hello") return this.#hello(message);
+    if (message.type === "pair") return this.#pair(message);
+    if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
+    switch (message.type) {
+      case "submit":
+        return this.#submit(message);
+      case "ack":
+        return this.#ack(message);
+      case "cancel":
+        return this.#cancel(message.jobId);
+      case "fetch-result":
+        return this.#fetchResult(message.jobId);
+    }
+  }
+
+  #hello(message: MessageOfType<ClientMessage, "hello">): void {
+    if (message.protocol !== PROTOCOL_VERSION) {
+      throw new PortraitError(
+        "PROTOCOL_VERSION_MISMATCH",
+        `This daemon speaks protocol ${PROTOCOL_VERSION} but the client speaks ${message.protocol}; update the ${
+          message.protocol < PROTOCOL_VERSION ? "plug-in" : "daemon"
+        }.`,
+        { daemon: PROTOCOL_VERSION, client: message.protocol },
+      );
+    }
+    if (message.token !== undefined) checkToken(message.token, this.#context.token);
+    else if (!this.#authenticated) throw new PortraitError("AUTH_REQUIRED");
+    this.#authenticated = true;
+    this.#greet();
+  }
+
+  #greet(): void {
+    this.#greeted = true;
+    clearTimeout(this.#helloTimer);
+    this.#send({ type: "welcome", ...infoOf(this.#context) });
+  }
+
+  #pair(message: MessageOfType<ClientMessage, "pair">): void {
+    const token = this.#context.pairing.redeem(message.code);
+    this.#authenticated = true;
+    this.#send({ type: "paired", token });
+    if (!this.#greeted) this.#greet();
+  }
+
+  #submit(message: MessageOfType<ClientMessage, "submit">): void {
+    const context = this.#context;
+    const { image } = message;
+    let status: JobStatus;
+    try {
+      const { scale } = context.catalog.checkOptions({ preset: message.preset, ...message.overrides, review: message.review });
+      checkImageSize(context.config, image.width, image.height, scale, image.byteLength);
+      status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true });
+    } catch (error) {
+      throw withIds(error, { requestId: message.requestId });
+    }
+    const transferId = this.#takeTransferId();
+    const reassembler = new ChunkReassembler({
+      transferId,
+      byteLength: image.byteLength,
+      chunkBytes: context.chunkBytes,
+      crc32: image.crc32,
+    });
+    this.#uploads.set(transferId, { jobId: status.id, reassembler, submit: message });
+    if (message.keep !== true) this.#releaseAfterSend.add(status.id);
+    this.#follow(status.id);
+    this.#send({
+      type: "accepted",
+      requestId: message.requestId,
+      jobId: status.id,
+      transferId,
+      chunkBytes: context.chunkBytes,
+      window: context.window,
+    });
+  }
+
+  #onChunk(data: RawData): void {
+    if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
+    const frame = decodeChunkFrame(rawToBuffer(data));
+    const upload = this.#uploads.get(frame.transferId);
+    if (!upload) {
+      throw new PortraitError("MESSAGE_INVALID", `Expected a transfer id of an upload in progress for chunk.transferId but received ${frame.transferId}`, {
+        path: "chunk.transferId",
+        transferId: frame.transferId,
+      });
+    }
+    let received: number;
+    try {
+      received = upload.reassembler.push(frame);
+    } catch (error) {
+      // The upload cannot be resumed from a bad chunk: end its job and tell the client which.
+      this.#uploads.delete(frame.transferId);
+      this.#context.engine.fail(upload.jobId, error);
+      return;
+    }
+    this.#send({ type: "ack", transferId: frame.transferId, received });
+    if (!upload.reassembler.complete) return;
+    this.#uploads.delete(frame.transferId);
+    const { image, overrides, preset, review } = upload.submit;
+    this.#context.engine.provideInput(upload.jobId, {
+      image: {
+        kind: "raw",
+        width: image.width,
+        height: image.height,
+        channels: image.channels as 1 | 2 | 3 | 4,
+        bitDepth: image.bitDepth,
+        ...(image.colorProfile !== undefined ? { colorProfile: image.colorProfile } : {}),
+        bytes: upload.reassembler.finish(),
+      },
+      options: { preset, ...overrides, review },
+      format: "raw",
+    });
+  }
+
+  /** Forwards a job's progress and its end to this connection. */
+  #follow(jobId: string): void {
+    if (this.#followed.has(jobId)) return;
+    const unsubscribe = this.#context.engine.subscribe(jobId, (event) => {
+      if (event.type === "progress") this.#send(progressEvent(event.status));
+      else if (event.status.state === "running") this.#send(progressEvent(event.status));
+      else this.#onFinal(event.status);
+    });
+    this.#followed.set(jobId, unsubscribe);
+  }
+
+  #onFinal(status: JobStatus): void {
+    const unsubscribe = this.#followed.get(status.id);
+    unsubscribe?.();
+    this.#followed.delete(status.id);
+    for (const [transferId, upload] of this.#uploads) if (upload.jobId === status.id) this.#uploads.delete(transferId);
+    if (status.state === "done") this.#startDownload(status.id);
+    else if (status.state === "cancelled") this.#send({ type: "cancelled", jobId: status.id });
+    else if (status.state === "failed") {
+      const error = status.error ?? toErrorPayload(new Error("The job failed."));
+      this.#send({ type: "error", jobId: status.id, code: error.code, message: error.message, ...(error.data ? { data: { ...error.data } } : {}) });
+    }
+  }
+
+  #startDownload(jobId: string): void {
+    const { engine } = this.#context;
+    const result = engine.result(jobId);
+    const raw = result.raw;
+    if (!raw) {
+      throw new PortraitError("INTERNAL", "The result is not raw pixels; fetch it over HTTP.", { jobId });
+    }
+    const review = engine.review(jobId);
+    if (review !== undefined) this.#send({ type: "review", jobId, report: review as MessageOfType<DaemonMessage, "review">["report"] });
+    const transferId = this.#takeTransferId();
+    const chunkBytes = this.#context.chunkBytes;
+    const download: Download = {
+      jobId,
+      transferId,
+      result,
+      window: new SendWindow(chunkCount(result.size, chunkBytes), this.#context.window),
+      chunkBytes,
+      pumping: false,
+      again: false,
+    };
+    this.#downloads.set(transferId, download);
+    this.#send({
+      type: "result",
+      jobId,
+      transferId,
+      chunkBytes,
+      window: this.#context.window,
+      image: {
+        width: raw.width,
+        height: raw.height,
+        channels: raw.channels,
+        bitDepth: raw.bitDepth,
+        ...(raw.colorProfile !== undefined ? { colorProfile: raw.colorProfile } : {}),
+        byteLength: result.size,
+        crc32: result.summary.crc32,
+      },
+      provider: result.summary.provider,
+      models: [...result.summary.models],
+      timings: { ...result.summary.timings },
+    });
+    void this.#pump(download);
+  }
+
+  /** Sends chunks while the client's window allows; re-entered on each ack. */
+  async #pump(download: Download): Promise<void> {
+    if (download.pumping) {
+      download.again = true;
+      return;
+    }
+    download.pumping = true;
+    try {
+      do {
+        download.again = false;
+        let index: number | undefined;
+        while ((index = download.window.take()) !== undefined) {
+          const offset = index * download.chunkBytes;
+          const payload = await download.result.read(offset, download.chunkBytes);
+          if (this.#closed || !this.#downloads.has(download.transferId)) return;
+          this.#ws.send(encodeChunkFrame({ transferId: download.transferId, index, count: download.window.count, payload }));
+        }
+      } while (download.again);
+    } catch (error) {
+      this.#downloads.delete(download.transferId);
+      this.#send(errorMessage(error, { jobId: download.jobId }));
+    } finally {
+      download.pumping = false;
+    }
+  }
+
+  #ack(message: MessageOfType<ClientMessage, "ack">): void {
+    const download = this.#downloads.get(message.transferId);
+    if (!download) {
+      throw new PortraitError("MESSAGE_INVALID", `Expected the transfer id of a result being sent for ack.transferId but received ${message.transferId}`, {
+        path: "ack.transferId",
+      });
+    }
+    download.window.acknowledge(message.received);
+    if (download.window.done) {
+      this.#downloads.delete(download.transferId);
+      if (this.#releaseAfterSend.delete(download.jobId)) void this.#context.engine.release(download.jobId);
+      return;
+    }
+    void this.#pump(download);
+  }
+
+  #cancel(jobId: string): void {
+    const status = this.#context.engine.cancel(jobId);
+    for (const [transferId, download] of this.#downloads) if (download.jobId === jobId) this.#downloads.delete(transferId);
+    // The follower (if any) already said "cancelled"; a job this connection does not follow hears it here.
+    if (!this.#followed.has(jobId) && status.state === "cancelled") this.#send({ type: "cancelled", jobId });
+  }
+
+  #fetchResult(jobId: string): void {
+    const status = this.#context.engine.status(jobId);
+    if (status.state === "done") {
+      if (!this.#context.engine.owner(jobId).keep) this.#releaseAfterSend.add(jobId);
+      this.#startDownload(jobId);
+    } else if (status.state === "queued" || status.state === "running") {
+      // A reconnecting panel picks up a kept job where it is: progress now, the result when done.
+      this.#follow(jobId);
+      this.#send(progressEvent(status));
+    } else this.#onFinal(status);
+  }
+
+  #takeTransferId(): number {
+    const id = this.#nextTransferId;
+    this.#nextTransferId = id >= 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  #onError(error: unknown): void {
+    const payload = toErrorPayload(error);
+    const closeCode = ERROR_WS_CLOSE_CODE[payload.code];
+    if (payload.code === "INTERNAL") this.#context.logger.error("websocket message failed", { message: payload.message });
+    if (closeCode !== undefined && payload.code !== "INTERNAL") return this.#fatal(error);
+    this.#send(errorMessage(error, idsOf(error)));
+  }
+
+  /** Sends the error, then closes with its close code. */
+  #fatal(error: unknown): void {
+    const payload = toErrorPayload(error);
+    this.#send(errorMessage(error));
+    this.#ws.close(ERROR_WS_CLOSE_CODE[payload.code] ?? 1008, payload.code);
+    setTimeout(() => this.#ws.terminate(), 2000).unref();
+  }
+
+  #cleanUp(): void {
+    this.#closed = true;
+    clearTimeout(this.#helloTimer);
+    for (const unsubscribe of this.#followed.values()) unsubscribe();
+    this.#followed.clear();
+    this.#uploads.clear();
+    this.#downloads.clear();
+    this.#context.engine.clientGone(this.#clientId);
+  }
+}
+
+/** Carries a request id on an error so the client can match it to its submit. */
+function withIds(error: unknown, ids: { requestId?: string; jobId?: string }): unknown {
+  if (error instanceof PortraitError) return new PortraitError(error.code, error.message, { ...(error.data ?? {}), ...ids });
+  return error;
+}
+
+function idsOf(error: unknown): { requestId?: string; jobId?: string } {
+  const data = error instanceof PortraitError ? error.data : undefined;
+  const ids: { requestId?: string; jobId?: string } = {};
+  if (typeof data?.requestId === "string" && /^[A-Za-z0-9_.:-]{1,64}$/.test(data.requestId)) ids.requestId = data.requestId;
+  if (typeof data?.jobId === "string" && /^j_[A-Za-z0-9_-]{1,64}$/.test(data.jobId)) ids.jobId = data.jobId;
+  return ids;
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function rawToString(data: RawData): string {
+  return rawToBuffer(data).toString("utf8");
+}
