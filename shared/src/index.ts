@@ -3,3 +3,4 @@ export * from "./schema";
 export * from "./crc32";
 export * from "./frames";
 export * from "./protocol";
+export * from "./presets";

@@ -30,10 +30,8 @@ function failure(run: () => unknown): PortraitError {
 }
 
 function parseWith(schemaName: FixtureSchemaName, value: unknown): unknown {
-  const { schema, root, query } = FIXTURE_SCHEMAS[schemaName];
-  return query
-    ? parseQuery(schema as never, value as Record<string, string>, root, "INVALID_OPTION")
-    : parse(schema as never, value, root, "MESSAGE_INVALID");
+  const { schema, root, query, code } = FIXTURE_SCHEMAS[schemaName];
+  return query ? parseQuery(schema as never, value as Record<string, string>, root, code) : parse(schema as never, value, root, code);
 }
 
 describe("golden protocol fixtures", () => {
