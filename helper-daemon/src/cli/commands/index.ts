@@ -6,11 +6,14 @@ import type { CliCommand } from "../command";
 import { upscaleCommand } from "./upscale";
 import { doctorCommand } from "./doctor";
 import { modelsCommand } from "./models";
+import { installGimpCommand, uninstallGimpCommand } from "./install-gimp";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
   doctorCommand,
   modelsCommand,
+  installGimpCommand,
+  uninstallGimpCommand,
 ];
 
 /** The command with that name, or undefined. */
