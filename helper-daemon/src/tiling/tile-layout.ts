@@ -148,7 +148,9 @@ export function layoutAxis(length: number, maxTile: number, overlap: number, sca
   for (let i = 0; i <= count; i++) bounds.push(Math.floor((i * length) / count));
   const coreMax = Math.ceil(length / count);
   const window = Math.min(length, coreMax + overlap);
-  const ramp = overlap / 2;
+  // The ramp spans the middle half of the overlap; with a 1 px overlap there is no room
+  // for it inside both windows, so that boundary is a hard cut.
+  const ramp = overlap >= 2 ? overlap / 2 : 0;
   const spans: AxisSpan[] = [];
   for (let i = 0; i < count; i++) {
     const coreStart = bounds[i];
