@@ -23,6 +23,9 @@ import portrait_upscale_client as pu  # noqa: E402
 PROCEDURE = "python-fu-portrait-upscale"
 DAEMON_DEFAULT = "daemon-default"
 SCALE_CHOICES = (("preset", 0, "Preset's scale"), ("x2", 2, "2×"), ("x3", 3, "3×"), ("x4", 4, "4×"), ("x6", 6, "6×"), ("x8", 8, "8×"))
+# libgimp 3.0's add_choice_aux_argument does not keep its own reference to the Gimp.Choice, so
+# the plug-in keeps them alive for as long as the procedure exists.
+_CHOICES = []
 # How long the dialog waits for the preset list: the menu must not hang on a stalled daemon.
 PRESET_LIST_TIMEOUT = 1.5
 
@@ -293,15 +296,18 @@ class PortraitUpscale(Gimp.PlugIn):
         output = Gimp.Choice.new()
         output.add("layer", 0, "New layer in the enlarged image", "")
         output.add("image", 1, "New image", "")
+        _CHOICES.append(output)
         procedure.add_choice_argument("output", "Output", "Where the result goes", output, "layer", GObject.ParamFlags.READWRITE)
         procedure.add_string_argument("daemon-url", "Daemon URL", "Where the daemon listens", pu.DEFAULT_URL, GObject.ParamFlags.READWRITE)
 
         # Dialog-only choices: the daemon's presets (asked now, so the list is current) and the scales.
         presets, default = preset_choice(os.environ.get("PORTRAIT_UPSCALE_URL") or pu.DEFAULT_URL)
+        _CHOICES.append(presets)
         procedure.add_choice_aux_argument("preset-choice", "_Preset", "The daemon's presets; locked ones refuse changes", presets, default, GObject.ParamFlags.READWRITE)
         scales = Gimp.Choice.new()
         for index, (nick, _, label) in enumerate(SCALE_CHOICES):
             scales.add(nick, index, label, "")
+        _CHOICES.append(scales)
         procedure.add_choice_aux_argument("scale-choice", "_Scale", "Output size relative to the layer", scales, "preset", GObject.ParamFlags.READWRITE)
 
         procedure.add_image_return_value("result-image", "Result image", "The image holding the result", False, GObject.ParamFlags.READWRITE)
