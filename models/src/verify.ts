@@ -97,9 +97,12 @@ export async function stampVerified(dir: string, file: string, sha256: string): 
   await writeStamp(dir, file, { sha256, bytes: info.size, mtimeMs: wholeMilliseconds(info.mtimeMs) });
 }
 
-/** Modification times are compared to the millisecond: finer digits do not survive every file system and copy tool. */
+/**
+ * Modification times are compared to the nearest millisecond: finer digits do not survive
+ * every file system and tool (utimes takes float seconds, so 123 ms may read back as 122.9999).
+ */
 function wholeMilliseconds(mtimeMs: number): number {
-  return Math.trunc(mtimeMs);
+  return Math.round(mtimeMs);
 }
 
 async function readStamp(dir: string, file: string): Promise<Stamp | undefined> {
