@@ -25,6 +25,8 @@ export interface InstallOptions {
   readonly only?: readonly string[];
   /** Rehash files that a stamp says are unchanged (catches silent corruption). */
   readonly verifyAll?: boolean;
+  /** Rebuild the selected models even when they verify (e.g. a repair after a deep check failed). */
+  readonly force?: boolean;
   /** One line per event; default console.log. */
   readonly log?: (line: string) => void;
   /** Replaces converters, e.g. in tests. */
@@ -82,7 +84,7 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
   for (const model of selected) {
     const t0 = performance.now();
     const status = await verifyModel(model, dir, { deep: options.verifyAll === true });
-    const why = reasonToBuild(status);
+    const why = options.force === true ? `forced (was ${status.state})` : reasonToBuild(status);
     if (why === undefined) {
       const result: ModelInstallResult = { id: model.id, action: "skipped", path: status.path, bytes: status.bytes, seconds: elapsed(t0) };
       results.set(model.id, result);

@@ -185,6 +185,14 @@ describe("installModels", () => {
     expect(strict.results[0].why).toBe("no pinned hash, rebuilt to print it");
   });
 
+  it("rebuilds verified models when forced", async () => {
+    const manifest = fakeManifest();
+    await install(manifest);
+    const report = await install(manifest, { only: ["fake-a"], force: true });
+    expect(report.results.map((r) => [r.id, r.action, r.why])).toEqual([["fake-a", "installed", "forced (was present)"]]);
+    expect(new Uint8Array(readFileSync(join(dir, "fake-a.onnx")))).toEqual(weightsA);
+  });
+
   it("rejects an unknown id in `only` with MODEL_UNKNOWN", async () => {
     await expect(install(fakeManifest(), { only: ["fake-c"] })).rejects.toMatchObject({ code: "MODEL_UNKNOWN" });
   });
