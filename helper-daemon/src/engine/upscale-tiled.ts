@@ -89,11 +89,14 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
       if (!(error instanceof PortraitError) || error.code !== "OUT_OF_MEMORY") throw error;
       const used = Math.max(layout.tileWidth, layout.tileHeight);
       if (used <= minTile) {
-        throw new PortraitError(
-          "OUT_OF_MEMORY",
-          `Ran out of memory even with ${used}×${used} px tiles. Close other applications, use a smaller image or scale, or choose a lighter model.`,
-          { tile: used, minTile, advice: "Close other applications, upscale a smaller selection, or use the x4fast model.", cause: error.data },
-        );
+        const size = `${layout.tileWidth}×${layout.tileHeight}`;
+        throw new PortraitError("OUT_OF_MEMORY", `Ran out of memory even with ${size} px tiles.`, {
+          tileWidth: layout.tileWidth,
+          tileHeight: layout.tileHeight,
+          minTile,
+          advice: "Close other applications, upscale a smaller selection or to a smaller scale, or use the x4fast model.",
+          ...(error.data !== undefined ? { cause: error.data } : {}),
+        });
       }
       const next = Math.max(minTile, Math.floor(used / 2));
       options.onNotice?.({
