@@ -214,6 +214,7 @@ export class JobEngine {
   /** The result of a done job; JOB_NOT_FINISHED before, the job's own error after a failure. */
   result(id: string): JobResult {
     const job = this.#require(id);
+    if (job.state === "done" && !job.stored) throw new PortraitError("JOB_UNKNOWN", "The job's result has been released.", { id });
     if (job.state !== "done" || !job.stored || !job.summary) {
       if (job.state === "failed" || job.state === "cancelled") {
         throw new PortraitError("JOB_NOT_FINISHED", `The job ${job.state === "failed" ? "failed" : "was cancelled"}; it has no result.`, {
@@ -417,10 +418,11 @@ export class JobEngine {
 
   async #drop(job: Job): Promise<void> {
     if (job.expiry) clearTimeout(job.expiry);
-    if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
     job.stored = undefined;
     job.review = undefined;
+    // The id stays known until its files are gone, so "unknown" implies "cleaned up".
     await this.#removeFolder(job);
+    if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
   }
 
   async #removeFolder(job: Job): Promise<void> {

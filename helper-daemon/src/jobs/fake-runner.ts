@@ -42,7 +42,7 @@ export function createFakeRunner(options: FakeRunnerOptions = {}): JobRunner {
         provider: "fake",
         models: ["nearest"],
         timings: { totalMs, inferenceMs: totalMs },
-        ...(input.options.review ? { review: { faces: [], note: "test runner" } } : {}),
+        ...(input.options.review ? { review: { verdict: "pass", faces: 0, checks: [] } } : {}),
       };
     },
   };

@@ -407,10 +407,11 @@ export class WsSession {
   }
 
   #cancel(jobId: string): void {
+    const followed = this.#followed.has(jobId);
     const status = this.#context.engine.cancel(jobId);
     for (const [transferId, download] of this.#downloads) if (download.jobId === jobId) this.#downloads.delete(transferId);
     // The follower (if any) already said "cancelled"; a job this connection does not follow hears it here.
-    if (!this.#followed.has(jobId) && status.state === "cancelled") this.#send({ type: "cancelled", jobId });
+    if (!followed && status.state === "cancelled") this.#send({ type: "cancelled", jobId });
   }
 
   #fetchResult(jobId: string): void {

@@ -133,3 +133,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+declare global {
+  interface Response {
+    // Tests read many small JSON bodies and assert on them field by field.
+    json(): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+}
