@@ -126,7 +126,7 @@ describe("upscaleTiled equals an untiled run", () => {
   it("works with a runner that transfers (detaches) each tile's buffer", async () => {
     const model = neighbourhoodModel(2);
     const runner: TileRunner = async (tile) => {
-      const moved = structuredClone(tile.data, { transfer: [tile.data.buffer] });
+      const moved = structuredClone(tile.data, { transfer: [tile.data.buffer as ArrayBuffer] });
       expect(tile.data.length).toBe(0);
       return model({ data: moved, width: tile.width, height: tile.height });
     };
