@@ -3,7 +3,7 @@
 // `models/dist/install.js` (run by `npm install`) and `portrait-upscale models verify
 // --repair` both come here.
 import { PortraitError, toErrorPayload, type ErrorPayload } from "@portrait-upscale/shared";
-import { open, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { open, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { obtainTarball } from "./fetch";
 import { findModel, loadManifest, type ConverterKind, type ModelEntry, type ModelManifest } from "./manifest";
@@ -213,7 +213,7 @@ async function buildModel(model: ModelEntry, dir: string, files: ReadonlyMap<str
   }
 
   const target = join(dir, model.onnx.file);
-  const temp = join(dir, `.${model.onnx.file}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`);
+  const temp = join(dir, `.${model.onnx.file}.${process.pid}.r${Math.random().toString(16).slice(2, 10)}.tmp`);
   try {
     const handle = await open(temp, "w");
     try {
@@ -244,13 +244,21 @@ async function buildModel(model: ModelEntry, dir: string, files: ReadonlyMap<str
   return { sha256, bytes: onnx.length };
 }
 
-const TEMP_PATTERN = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/;
+// Model and stamp temporaries carry the writer's process id: `.<file>.<pid>[.r<random hex>].tmp`.
+const TEMP_PATTERN = /^\..+\.(\d+)(?:\.r[0-9a-f]+)?\.tmp$/;
+const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
 
-/** Removes temporary files left by an installer that was killed (its process is gone). */
+/** Removes temporaries left by an installer that was killed (its process is gone, or the download is old). */
 async function removeStaleTemporaries(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     const match = TEMP_PATTERN.exec(name);
     if (match !== null && !processAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
+  }
+  const downloads = sourcesDir(dir);
+  for (const name of await readdir(downloads).catch(() => [] as string[])) {
+    if (!name.startsWith(".pack-")) continue;
+    const info = await stat(join(downloads, name)).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > STALE_DOWNLOAD_MS) await rm(join(downloads, name), { recursive: true, force: true });
   }
 }
 

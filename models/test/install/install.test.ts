@@ -198,10 +198,15 @@ describe("installModels", () => {
   });
 
   it("removes temporaries of an earlier installer that was killed", async () => {
-    const stale = join(dir, ".fake-a.onnx.999999999.deadbeef.tmp");
-    writeFileSync(stale, "half a model");
+    writeFileSync(join(dir, ".fake-a.onnx.999999999.r12345678.tmp"), "half a model");
+    writeFileSync(join(dir, ".fake-a.onnx.verified.999999999.tmp"), "half a stamp");
+    const oldDownload = join(dir, "sources", ".pack-abc123");
+    mkdirSync(oldDownload);
+    writeFileSync(join(oldDownload, "fake-weights-1.0.0.tgz"), "half a tarball");
+    utimesSync(oldDownload, new Date(0), new Date(0));
     await install(fakeManifest());
     expect(leftovers()).toEqual([]);
+    expect(readdirSync(join(dir, "sources"))).toEqual(["fake-weights-1.0.0.tgz"]);
   });
 });
 
