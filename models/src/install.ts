@@ -263,7 +263,8 @@ async function removeStaleTemporaries(dir: string): Promise<void> {
 }
 
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
+  // This process may be running another installation right now (a daemon repairing twice).
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
