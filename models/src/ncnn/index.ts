@@ -118,8 +118,12 @@ class NcnnConverter {
 
   private convertLayer(layer: NcnnLayer): void {
     switch (layer.type) {
-      case "Input":
+      case "Input": {
+        // Key 2 is the channel count when the network declares one (0 or absent: any).
+        const channels = scalarParam(layer, 2, 0);
+        if (channels !== 0 && channels !== 3) throw layerError(layer, `the input has ${channels} channels; an RGB model has 3`);
         return this.defineBlob(layer, layer.outputs[0], { tensor: IMAGE_INPUT.name, channels: 3, scale: 1 });
+      }
       case "Split":
         return this.split(layer);
       case "Convolution":
