@@ -1,0 +1,2 @@
+export { PresetStore, readPresetFile } from "./store";
+export type { PresetProblem, PresetStoreOptions } from "./store";
