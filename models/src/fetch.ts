@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelSource } from "./manifest";
+import { repositoryRoot } from "./paths";
 import { sha256File } from "./verify";
 
 export interface ObtainedTarball {
@@ -64,7 +65,13 @@ function runNpmPack(spec: string, destination: string, source: ModelSource, targ
   const npmCli = process.env.npm_execpath;
   const [command, commandArgs] = npmCli !== undefined && /\.c?js$/.test(npmCli) ? [process.execPath, [npmCli, ...args]] : ["npm", args];
   return new Promise((resolve, reject) => {
+    // `npm install --dry-run` passes its flag down through the environment; a dry pack writes nothing.
+    const env = { ...process.env };
+    delete env.npm_config_dry_run;
     const child = spawn(command, commandArgs, {
+      // The repository's .npmrc (registry, proxy) applies wherever the CLI was started from.
+      cwd: repositoryRoot(),
+      env,
       stdio: ["ignore", "pipe", "pipe"],
       shell: command === "npm" && process.platform === "win32",
       windowsHide: true,
