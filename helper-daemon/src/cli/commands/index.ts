@@ -7,6 +7,9 @@ import { upscaleCommand } from "./upscale";
 import { doctorCommand } from "./doctor";
 import { modelsCommand } from "./models";
 import { installGimpCommand, uninstallGimpCommand } from "./install-gimp";
+import { serveCommand } from "./serve";
+import { tokenCommand } from "./token";
+import { pairCommand } from "./pair";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -14,6 +17,9 @@ export const COMMANDS: readonly CliCommand[] = [
   modelsCommand,
   installGimpCommand,
   uninstallGimpCommand,
+  serveCommand,
+  tokenCommand,
+  pairCommand,
 ];
 
 /** The command with that name, or undefined. */

@@ -1,0 +1,94 @@
+/** `portrait-upscale serve`: runs the daemon until Ctrl-C (or SIGTERM), then stops cleanly. */
+import { join } from "node:path";
+import { invalidParameter } from "@portrait-upscale/shared";
+import { loadConfig } from "../../config/config";
+import { createFileLogger } from "../../config/log";
+import { configDir, configFiles, tempRoot } from "../../config/paths";
+import { ensureToken } from "../../config/token";
+import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
+import { PresetStore } from "../../presets/index";
+import { createCatalog, modelSummaries } from "../../server/catalog";
+import { startDaemon } from "../../server/daemon";
+import { isLoopbackHost } from "../../server/security";
+import { createUpscaleRunner } from "../../server/upscale-runner";
+import type { CliCommand } from "../command";
+import { EXIT_CODES } from "../exit-codes";
+
+export const serveCommand: CliCommand = {
+  name: "serve",
+  summary: "Run the helper daemon for the Photoshop panel, the GIMP plug-in and scripts.",
+  usage: ["serve [--port N] [--host H] [--provider P]"],
+  details: [
+    "Listens on 127.0.0.1:7421 unless config.json or the options say otherwise. Clients need the",
+    "token (`portrait-upscale token`) or a one-time pairing code (`portrait-upscale pair`).",
+    "Listening on a non-loopback address needs --host on the command line; the token is still required.",
+    "Stop with Ctrl-C: running jobs are cancelled and temporary files removed.",
+  ].join("\n"),
+  options: {
+    port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
+    host: { type: "string", valueName: "H", description: "Address to listen on.", default: "127.0.0.1" },
+    provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
+  },
+  async run(context) {
+    const dir = configDir(context.env);
+    const port = context.values.port === undefined ? undefined : Number(context.values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      throw invalidParameter("an integer from 0 to 65535", "--port", context.values.port);
+    }
+    const hostFlag = typeof context.values.host === "string" ? context.values.host : undefined;
+    const config = await loadConfig(dir, { port, host: hostFlag });
+    if (!isLoopbackHost(config.host) && hostFlag === undefined) {
+      throw invalidParameter(
+        "a loopback host in config.json (other addresses need --host on the command line)",
+        "host",
+        config.host,
+      );
+    }
+    const provider = parseProviderRequest(context.values.provider ?? "auto", "--provider");
+    const token = await ensureToken(dir);
+    const files = configFiles(dir);
+    const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
+    const pool = createInferencePool({ provider, ...(config.workers > 0 ? { workers: config.workers } : {}) });
+    const presets = await PresetStore.open({
+      userDir: join(dir, "presets"),
+      studioDir: config.studioPresetFolder,
+      onProblem: (problem) => logger.warn("preset skipped", { ...problem }),
+    });
+    const models = await modelSummaries();
+    const runner = createUpscaleRunner(pool, presets, { maxInputPixels: config.limits.maxInputPixels, maxOutputPixels: config.limits.maxOutputPixels });
+    const catalog = createCatalog(pool, presets, models);
+    let daemon;
+    try {
+      daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger });
+    } catch (error) {
+      presets.close();
+      await pool.close();
+      throw error;
+    }
+    const out = context.stdout;
+    const providers = catalog.providers();
+    const installed = models.filter((model) => model.installed && model.id.includes("esrgan"));
+    out.write(`Portrait Upscale daemon listening on ${daemon.url} (HTTP /v1, WebSocket /v1/ws)\n`);
+    if (!isLoopbackHost(config.host)) {
+      out.write(`WARNING: listening on ${config.host}, reachable from other machines. Every request still needs the token.\n`);
+    }
+    out.write(`Providers: ${providers.available.join(", ")} (active: ${providers.active})\n`);
+    out.write(
+      `Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed - run `npm install` or `portrait-upscale models verify --repair`"}\n`,
+    );
+    out.write(`Presets: ${catalog.presets().map((preset) => preset.id).join(", ")}\n`);
+    out.write(`Clients authenticate with the token in ${files.token} (print it: portrait-upscale token),\n`);
+    out.write(`or pair with a one-time code: portrait-upscale pair\n`);
+    out.write(`Log: ${files.log}\nPress Ctrl-C to stop.\n`);
+    await new Promise<void>((resolve) => {
+      if (context.signal.aborted) resolve();
+      else context.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    out.write("Stopping: cancelling jobs and removing temporary files...\n");
+    await daemon.close();
+    presets.close();
+    await pool.close();
+    out.write("Stopped.\n");
+    return EXIT_CODES.ok;
+  },
+};

@@ -1,0 +1,34 @@
+/**
+ * The real {@link DaemonCatalog}: providers from the inference module, models from the
+ * manifest (with whether each is installed), presets from the preset store.
+ */
+import { loadManifest, verifyModels } from "@portrait-upscale/models";
+import type { ModelSummary } from "@portrait-upscale/shared";
+import { availableProviders, currentPlatformFacts, type InferencePool } from "../inference/index";
+import type { PresetStore } from "../presets/index";
+import type { DaemonCatalog } from "./context";
+import { settingsForJob } from "./upscale-runner";
+
+/** Model summaries with their installed state (a quick existence/stamp check, no full hashing). */
+export async function modelSummaries(): Promise<ModelSummary[]> {
+  const states = new Map((await verifyModels()).map((status) => [status.id, status.state]));
+  return loadManifest().models.map((model) => ({
+    id: model.id,
+    // The description's first clause is the human name ("Real-ESRGAN x4plus (RRDBNet)").
+    name: model.description.split(":")[0].slice(0, 120) || model.id,
+    scale: model.nativeScale,
+    installed: states.get(model.id) === "present",
+  }));
+}
+
+/** A catalog over the running pool and preset store; models are checked once at start-up. */
+export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[]): DaemonCatalog {
+  const available = availableProviders(currentPlatformFacts());
+  return {
+    providers: () => ({ available: available.length > 0 ? available : [pool.provider], active: pool.provider }),
+    models: () => models,
+    presets: () => presets.summaries(),
+    defaultPreset: () => presets.defaultId(),
+    checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale }),
+  };
+}
