@@ -6,6 +6,7 @@ import type { CliCommand } from "../command";
 import { upscaleCommand } from "./upscale";
 import { doctorCommand } from "./doctor";
 import { modelsCommand } from "./models";
+import { presetsCommand } from "./presets";
 import { installGimpCommand, uninstallGimpCommand } from "./install-gimp";
 import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
   doctorCommand,
   modelsCommand,
+  presetsCommand,
   installGimpCommand,
   uninstallGimpCommand,
   serveCommand,
