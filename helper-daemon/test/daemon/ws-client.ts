@@ -122,14 +122,17 @@ export class TestWsClient {
   async submit(
     pixels: Uint8Array,
     image: { width: number; height: number; channels: number; bitDepth: 8 | 16; colorProfile?: string },
-    options: { requestId?: string; scale?: number; keep?: boolean; review?: boolean; stopAfterChunks?: number; preset?: string } = {},
+    options: { requestId?: string; scale?: number; model?: string; keep?: boolean; review?: boolean; stopAfterChunks?: number; preset?: string } = {},
   ): Promise<string> {
     const requestId = options.requestId ?? `r${Math.random().toString(36).slice(2, 10)}`;
     this.send({
       type: "submit",
       requestId,
       preset: options.preset ?? "portrait-natural",
-      overrides: options.scale !== undefined ? { scale: options.scale } : {},
+      overrides: {
+        ...(options.scale !== undefined ? { scale: options.scale } : {}),
+        ...(options.model !== undefined ? { model: options.model } : {}),
+      },
       review: options.review ?? false,
       ...(options.keep !== undefined ? { keep: options.keep } : {}),
       image: { ...image, byteLength: pixels.length, crc32: crcOf(pixels) },
