@@ -215,7 +215,8 @@ export const helloSchema = object({
   type: literal("hello"),
   protocol: integer({ min: 0 }),
   client: object({ name: string({ minLength: 1, maxLength: 64 }), version: string({ minLength: 1, maxLength: 32 }) }),
-  token: optional(string({ minLength: 16, maxLength: 256 })),
+  /** Any length is accepted here so a wrong token is AUTH_INVALID, not a schema error. */
+  token: optional(string({ minLength: 1, maxLength: 256 })),
 });
 export type Hello = Infer<typeof helloSchema>;
 
