@@ -1,0 +1,170 @@
+/**
+ * Many jobs and many clients: 50 jobs in a row leave memory near where it started, four
+ * clients at once are all served (fairly), an HTTP reader that hangs up mid-download hurts
+ * nothing, and `serve` stops cleanly on SIGTERM with nothing left behind.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { afterEach, describe, expect, it } from "vitest";
+import { upscaleNearest } from "../../src/jobs/fake-runner";
+import { crcOf, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { TestWsClient } from "./ws-client";
+
+let daemon: TestDaemon | undefined;
+afterEach(async () => {
+  if (!daemon) return;
+  const left = await daemon.stop();
+  daemon = undefined;
+  expect(left).toEqual([]);
+});
+
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i += 1) {
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+}
+
+describe("load", () => {
+  it("runs 50 jobs in a row over both transports with memory back near the baseline", async () => {
+    daemon = await startTestDaemon({ config: { resultSpillBytes: 64 * 1024 } });
+    const client = await TestWsClient.connect(daemon);
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const run = async (index: number): Promise<void> => {
+      const pixels = testImage(64, 64, 4, 16, index); // 32 KiB in, 128 KiB out: spilled to a job folder
+      if (index % 2 === 0) {
+        const jobId = await client.submit(pixels, { width: 64, height: 64, channels: 4, bitDepth: 16 }, { scale: 2 });
+        await client.receiveResult(jobId);
+        return;
+      }
+      const created = await fetch(`${daemon!.url}/v1/jobs?width=64&height=64&channels=4&bitDepth=16&scale=2`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/octet-stream" },
+        body: pixels,
+      });
+      const { id } = await created.json();
+      await (await fetch(`${daemon!.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+      const result = new Uint8Array(await (await fetch(`${daemon!.url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
+      expect(result.length).toBe(128 * 128 * 8);
+      await fetch(`${daemon!.url}/v1/jobs/${id}`, { method: "DELETE", headers: auth });
+    };
+    for (let i = 0; i < 5; i += 1) await run(i); // warm-up: code paths, buffers, sockets
+    const baseline = await settledHeap();
+    for (let i = 0; i < 50; i += 1) await run(100 + i);
+    await waitFor(() => daemon!.engine.stats().retained === 0, 5000, "every result to be released");
+    const after = await settledHeap();
+    expect(await readdir(daemon.tempDir)).toEqual([]);
+    // 50 jobs moved ~8 MiB of results; a leak of each would show as several MiB.
+    expect(after - baseline).toBeLessThan(4 * 1024 * 1024);
+    await client.close();
+  });
+
+  it("serves four clients at once, taking turns between them", async () => {
+    daemon = await startTestDaemon({ fake: { tiles: 3, tileDelayMs: 5 }, config: { limits: { maxJobsPerClient: 3 } } });
+    const order: string[] = [];
+    const clients = await Promise.all([0, 1, 2, 3].map(() => TestWsClient.connect(daemon!)));
+    const results = await Promise.all(
+      clients.map(async (client, c) => {
+        const jobs: string[] = [];
+        for (let j = 0; j < 3; j += 1) {
+          const pixels = testImage(8, 8, 3, 8, c * 10 + j);
+          jobs.push(await client.submit(pixels, { width: 8, height: 8, channels: 3, bitDepth: 8 }, { scale: 2 }));
+        }
+        const crcs: string[] = [];
+        for (const [j, jobId] of jobs.entries()) {
+          const { bytes } = await client.receiveResult(jobId);
+          order.push(`${c}`);
+          const expected = upscaleNearest({ kind: "raw", width: 8, height: 8, channels: 3, bitDepth: 8, bytes: testImage(8, 8, 3, 8, c * 10 + j) }, 2);
+          crcs.push(crcOf(bytes) === crcOf(expected.bytes) ? "ok" : "wrong");
+        }
+        return crcs;
+      }),
+    );
+    expect(results).toEqual([0, 1, 2, 3].map(() => ["ok", "ok", "ok"]));
+    // Round-robin: every client had a job finish among the first five.
+    expect(new Set(order.slice(0, 5)).size).toBe(4);
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it("shrugs off an HTTP reader that hangs up mid-download", async () => {
+    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const created = await fetch(`${daemon.url}/v1/jobs?width=512&height=512&channels=4&bitDepth=16&scale=2`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/octet-stream" },
+      body: testImage(512, 512, 4, 16),
+    });
+    const { id } = await created.json();
+    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    const controller = new AbortController();
+    const response = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth, signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await reader.closed.catch(() => undefined);
+    // The result is still there for a second try, then released.
+    const again = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth });
+    expect((await again.arrayBuffer()).byteLength).toBe(1024 * 1024 * 8);
+    await fetch(`${daemon.url}/v1/jobs/${id}`, { method: "DELETE", headers: auth });
+    expect((await fetch(`${daemon.url}/v1/health`)).status).toBe(200);
+  });
+});
+
+describe("serve", () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const cli = join(here, "../../dist/cli.js");
+
+  it.skipIf(!existsSync(cli))("starts, prints how to connect, and exits 0 on SIGTERM with a job running and no files left", async () => {
+    const configDir = await mkdtemp(join(tmpdir(), "pu-serve-config-"));
+    const tempRoot = await mkdtemp(join(tmpdir(), "pu-serve-tmp-"));
+    const child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
+      env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir, PORTRAIT_UPSCALE_TMPDIR: tempRoot },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor(() => /listening on (http:\/\/\S+)/.test(output), 60_000, "the daemon to listen");
+      const url = /listening on (http:\/\/\S+)/.exec(output)![1];
+      expect(output).toMatch(/portrait-upscale token/);
+      expect(output).toMatch(/portrait-upscale pair/);
+      const { readFile } = await import("node:fs/promises");
+      const token = (await readFile(join(configDir, "token"), "utf8")).trim();
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const { stat } = await import("node:fs/promises");
+      if (process.platform !== "win32") expect((await stat(join(configDir, "token"))).mode & 0o777).toBe(0o600);
+      const health = await fetch(`${url}/v1/health`);
+      expect(health.status).toBe(200);
+      // A real job (the 64 px fixture at ×4 with the heavy model) is running when SIGTERM arrives.
+      const fixture = join(here, "../../../test/fixtures/astronaut-face-64.png");
+      const created = await fetch(`${url}/v1/jobs?model=x4plus&scale=4`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "image/png" },
+        body: await readFile(fixture),
+      });
+      expect(created.status).toBe(202);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toMatch(/Stopped\./);
+      expect(await readdir(tempRoot)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+      await rm(configDir, { recursive: true, force: true });
+      await rm(tempRoot, { recursive: true, force: true });
+    }
+  });
+});
