@@ -81,6 +81,7 @@ def run_case(procedure, case):
             "originalOffsetsBefore": before_offsets,
             "originalSize": [layer.get_width(), layer.get_height()],
             "precision": status_name(target.get_precision()),
+            "baseType": status_name(target.get_base_type()),
         }
     )
     return entry
