@@ -74,7 +74,7 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
   const log = options.log ?? ((line: string) => console.log(line));
   const converters: Record<ConverterKind, ConvertFn> = { ...DEFAULT_CONVERTERS, ...options.converters };
   const requirePinned = options.requirePinnedHashes ?? process.env.CI === "true";
-  const selected = options.only === undefined ? manifest.models : options.only.map((id) => findModel(manifest, id));
+  const selected = options.only === undefined ? manifest.models : [...new Set(options.only)].map((id) => findModel(manifest, id));
 
   await mkdir(dir, { recursive: true });
   await removeStaleTemporaries(dir);
@@ -142,7 +142,8 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
 /** Why a model must be built, or undefined when the file is present and trusted. */
 function reasonToBuild(status: ModelStatus): string | undefined {
   if (status.state === "missing") return "missing";
-  if (status.state === "corrupt") return `corrupt: ${status.reason ?? "hash mismatch"}`;
+  // Damaged, or left by an older converter whose output the manifest no longer pins.
+  if (status.state === "corrupt") return `damaged or outdated: ${status.reason ?? "hash mismatch"}`;
   // Without a pinned hash nothing proves the file is the converter's current output.
   if (status.checkedBy === "existence") return "no pinned hash, rebuilt to print it";
   return undefined;

@@ -104,7 +104,7 @@ describe("installModels", () => {
 
     const report = await install(manifest);
     expect(report.results.map((r) => [r.action, r.why])).toEqual([
-      ["installed", "corrupt: size is 1000 bytes, expected 3000"],
+      ["installed", "damaged or outdated: size is 1000 bytes, expected 3000"],
       ["skipped", undefined],
     ]);
     expect(new Uint8Array(readFileSync(join(dir, "fake-a.onnx")))).toEqual(weightsA);
@@ -136,7 +136,7 @@ describe("installModels", () => {
 
     const report = await install(manifest, { verifyAll: true });
     expect(report.results[1].action).toBe("installed");
-    expect(report.results[1].why).toBe(`corrupt: sha256 is ${sha256(damaged)}, expected ${sha256(weightsB)}`);
+    expect(report.results[1].why).toBe(`damaged or outdated: sha256 is ${sha256(damaged)}, expected ${sha256(weightsB)}`);
     expect(new Uint8Array(readFileSync(path))).toEqual(weightsB);
   });
 
