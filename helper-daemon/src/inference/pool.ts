@@ -72,6 +72,8 @@ interface Request {
 interface Slot {
   worker: Worker | undefined;
   current: Request | undefined;
+  /** Called when the current request's answer arrives (or the worker dies). */
+  onIdle: (() => void) | undefined;
 }
 
 const WORKER_CANDIDATES = [
@@ -120,7 +122,7 @@ export class InferencePool {
     this.settings = { intraOpThreads: threads, logSeverity: options.logSeverity ?? 3 };
     this.workerPath = options.workerPath ?? findWorkerScript();
     this.resolveModelPath = options.resolveModelPath;
-    this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined }));
+    this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined, onIdle: undefined }));
   }
 
   /** The intra-op thread count each worker's sessions use. */
@@ -188,22 +190,24 @@ export class InferencePool {
     await Promise.all(
       this.slots.map(async (slot) => {
         const worker = slot.worker;
-        slot.worker = undefined;
         if (!worker) return;
-        if (slot.current === undefined) {
-          // A polite goodbye releases native sessions; don't wait long for it.
-          // Keep the process alive until the goodbye is answered (idle workers are unref'd).
-          worker.ref();
-          const disposed = new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 2000);
-            worker.once("message", () => {
-              clearTimeout(timer);
-              resolve();
-            });
+        // Terminating a worker inside session.run aborts the whole process (onnxruntime
+        // throws across the native boundary), so let the tile in flight finish first.
+        if (slot.current !== undefined) await new Promise<void>((resolve) => (slot.onIdle = resolve));
+        if (slot.worker !== worker) return;
+        slot.worker = undefined;
+        // A polite goodbye releases native sessions; keep the process alive until it is
+        // answered (idle workers are unref'd), but don't wait long.
+        worker.ref();
+        const disposed = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          worker.once("message", () => {
+            clearTimeout(timer);
+            resolve();
           });
-          worker.postMessage({ type: "dispose" } satisfies ToWorker);
-          await disposed;
-        }
+        });
+        worker.postMessage({ type: "dispose" } satisfies ToWorker);
+        await disposed;
         await worker.terminate();
       }),
     );
@@ -230,6 +234,7 @@ export class InferencePool {
       if (!request || request.id !== message.id) return;
       slot.current = undefined;
       worker.unref();
+      this.becameIdle(slot);
       if (message.type === "result") {
         const result: InferenceResult = { modelId: request.modelId, ...message.result };
         this.record(result);
@@ -237,13 +242,14 @@ export class InferencePool {
       } else {
         this.settle(request, () => request.reject(new PortraitError(message.error.code, message.error.message, message.error.data as Record<string, unknown>)));
       }
-      this.dispatch();
+      if (!this.closed) this.dispatch();
     });
     const fail = (error: Error | number): void => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
       const request = slot.current;
       slot.current = undefined;
+      this.becameIdle(slot);
       const reason = typeof error === "number" ? `exited with code ${error}` : error.message;
       if (request) {
         this.settle(request, () =>
@@ -255,6 +261,12 @@ export class InferencePool {
     worker.on("error", fail);
     worker.on("exit", fail);
     return worker;
+  }
+
+  private becameIdle(slot: Slot): void {
+    const onIdle = slot.onIdle;
+    slot.onIdle = undefined;
+    onIdle?.();
   }
 
   private abort(request: Request): void {

@@ -16,7 +16,7 @@ export const AUTO_TILE_MAX = 256;
 export interface UpscaleRunOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: UpscaleProgress) => void;
-  /** Overlap between tiles in input pixels (the driver's default when undefined). */
+  /** Overlap between tiles in input pixels (the model's measured need when undefined). */
   readonly overlap?: number;
 }
 
@@ -67,7 +67,7 @@ export async function upscaleImage(
     nativeScale: plan.nativeScale,
     targetScale: plan.targetScale,
     maxTile: tile,
-    ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
+    overlap: options.overlap ?? plan.overlap,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: ({ tile: done, tiles }) => tracker.tile(done, tiles),
     onNotice: (notice: UpscaleNotice) => notes.add(notice.message),
