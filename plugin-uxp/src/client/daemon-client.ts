@@ -1,0 +1,494 @@
+/**
+ * One connection to the daemon's WebSocket: hello or pairing, then jobs. A job's image goes up
+ * in chunk frames paced by the daemon's credit window and by the socket's own buffer (UXP
+ * closes a socket whose buffer overflows); the result comes back in chunks, acknowledged as
+ * they arrive and checked against its CRC-32. The parser and framer live in shared/; this
+ * module only connects them to a socket.
+ */
+import {
+  ChunkReassembler,
+  PROTOCOL_VERSION,
+  SendWindow,
+  WS_PATH,
+  chunkCount,
+  chunkFrameOf,
+  crc32,
+  crc32Hex,
+  decodeChunkFrame,
+  encodeMessage,
+  imageByteLength,
+  parseDaemonMessage,
+  type ClientMessage,
+  type DaemonMessage,
+  type ImageHeader,
+  type MessageOfType,
+  type Overrides,
+  type Placement,
+  type Progress,
+  type ReviewReport,
+  type Welcome,
+} from "@portrait-upscale/shared";
+import { PanelError } from "../panel-errors";
+import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
+
+export const CLIENT_NAME = "portrait-upscale-photoshop";
+export const CLIENT_VERSION = "0.1.0";
+/** How long to wait for the socket to open and for the daemon's answer to hello. */
+const HANDSHAKE_TIMEOUT_MS = 8000;
+/** Pause while the socket's buffer holds more than a chunk. */
+const BUFFER_POLL_MS = 4;
+
+/** The daemon's address as the user configures it. */
+export interface DaemonAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `ws://host:port/v1/ws`. */
+export function webSocketUrl(address: DaemonAddress): string {
+  const host = address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
+  return `ws://${host}:${address.port}${WS_PATH}`;
+}
+
+/** `http://host:port` (for the health probe). */
+export function httpUrl(address: DaemonAddress): string {
+  const host = address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
+  return `http://${host}:${address.port}`;
+}
+
+/** What a job sends: raw interleaved pixels in the daemon's representation. */
+export interface JobRequest {
+  readonly preset: string;
+  readonly overrides: Overrides;
+  readonly review: boolean;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 2 | 3 | 4;
+  readonly bitDepth: 8 | 16;
+  readonly colorProfile?: string;
+  readonly placement?: Placement;
+  /** 16-bit samples little-endian, full range. Released once sent. */
+  readonly bytes: Uint8Array;
+}
+
+export interface JobCallbacks {
+  onAccepted?(jobId: string): void;
+  onUpload?(sentBytes: number, totalBytes: number): void;
+  onProgress?(progress: Progress): void;
+  onDownload?(receivedBytes: number, totalBytes: number): void;
+}
+
+export interface JobOutcome {
+  readonly jobId: string;
+  readonly image: ImageHeader;
+  readonly bytes: Uint8Array;
+  readonly provider: string;
+  readonly models: readonly string[];
+  readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
+  readonly review?: ReviewReport;
+}
+
+/** A running job: its outcome, and a cancel that reaches the daemon. */
+export interface JobHandle {
+  readonly outcome: Promise<JobOutcome>;
+  cancel(): void;
+}
+
+interface Job {
+  readonly requestId: string;
+  jobId?: string;
+  request: JobRequest | undefined;
+  readonly header: ImageHeader;
+  readonly callbacks: JobCallbacks;
+  readonly resolve: (outcome: JobOutcome) => void;
+  readonly reject: (error: PanelError) => void;
+  cancelRequested: boolean;
+  upload?: { transferId: number; window: SendWindow; chunkBytes: number; wake?: () => void };
+  download?: { reassembler: ChunkReassembler; window: number; acked: number; result: MessageOfType<DaemonMessage, "result"> };
+  review?: ReviewReport;
+  settled: boolean;
+}
+
+type Waiter = { resolve: (message: DaemonMessage) => void; reject: (error: PanelError) => void; types: readonly string[] };
+
+/** One open connection. Create with {@link DaemonConnection.open}. */
+export class DaemonConnection {
+  readonly #socket: SocketLike;
+  #waiter: Waiter | undefined;
+  readonly #jobs = new Map<string, Job>();
+  #requestCounter = 0;
+  #closed: { code: number; reason: string } | undefined;
+  readonly #closeListeners = new Set<(event: { code: number; reason: string }) => void>();
+  #welcome: Welcome | undefined;
+
+  private constructor(socket: SocketLike) {
+    this.#socket = socket;
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (event) => this.#onMessage(event.data);
+    socket.onclose = (event) => this.#onClose(event.code, event.reason);
+    socket.onerror = () => undefined;
+  }
+
+  /** Opens the socket; rejects with DAEMON_UNREACHABLE when it cannot. */
+  static open(factory: SocketFactory, address: DaemonAddress): Promise<DaemonConnection> {
+    return new Promise((resolve, reject) => {
+      let socket: SocketLike;
+      try {
+        socket = factory(webSocketUrl(address));
+      } catch (error) {
+        reject(new PanelError("DAEMON_UNREACHABLE", error instanceof Error ? error.message : String(error), { ...address }));
+        return;
+      }
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        socket.onopen = socket.onclose = socket.onerror = null;
+        try {
+          socket.close();
+        } catch {
+          // Already closed: nothing to release.
+        }
+        reject(new PanelError("DAEMON_UNREACHABLE", why, { ...address }));
+      };
+      const timer = setTimeout(() => fail("The connection timed out."), HANDSHAKE_TIMEOUT_MS);
+      socket.onerror = () => fail("The connection was refused.");
+      socket.onclose = () => fail("The connection was closed before it opened.");
+      socket.onopen = () => {
+        clearTimeout(timer);
+        socket.onopen = null;
+        resolve(new DaemonConnection(socket));
+      };
+    });
+  }
+
+  /** The daemon's welcome, once received. */
+  get welcome(): Welcome | undefined {
+    return this.#welcome;
+  }
+
+  get isOpen(): boolean {
+    return this.#closed === undefined && this.#socket.readyState === SOCKET_OPEN;
+  }
+
+  /** Says hello; resolves with the welcome or rejects with AUTH_REQUIRED, AUTH_INVALID, PROTOCOL_VERSION_MISMATCH… */
+  async hello(token: string | undefined): Promise<Welcome> {
+    const answer = this.#expect(["welcome"]);
+    this.#send({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: CLIENT_NAME, version: CLIENT_VERSION }, ...(token ? { token } : {}) });
+    const welcome = (await answer) as Welcome;
+    this.#welcome = welcome;
+    return welcome;
+  }
+
+  /** Exchanges a pairing code for the token; the daemon then welcomes the connection. */
+  async pair(code: string): Promise<{ token: string; welcome: Welcome }> {
+    const paired = this.#expect(["paired"]);
+    this.#send({ type: "pair", code });
+    this.#welcome = undefined;
+    const { token } = (await paired) as MessageOfType<DaemonMessage, "paired">;
+    // The welcome may already have arrived in the same read as `paired`.
+    const welcome = this.#welcome ?? ((await this.#expect(["welcome"])) as Welcome);
+    this.#welcome = welcome;
+    return { token, welcome };
+  }
+
+  /** Calls `listener` once when the connection closes (for any reason). */
+  onClose(listener: (event: { code: number; reason: string }) => void): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Closes the connection; jobs still running fail with CONNECTION_LOST. */
+  close(): void {
+    try {
+      this.#socket.close(1000, "panel closed");
+    } catch {
+      // Closing twice is harmless.
+    }
+    this.#onClose(1000, "panel closed");
+  }
+
+  /** Starts a job: submit, upload, progress, result download. */
+  runJob(request: JobRequest, callbacks: JobCallbacks = {}): JobHandle {
+    const requestId = `r${Date.now().toString(36)}-${++this.#requestCounter}`;
+    const byteLength = imageByteLength(request.width, request.height, request.channels, request.bitDepth);
+    if (request.bytes.length !== byteLength) {
+      throw new PanelError("INVALID_OPTION", `Expected ${byteLength} bytes for image.bytes but received ${request.bytes.length}`);
+    }
+    const header: ImageHeader = {
+      width: request.width,
+      height: request.height,
+      channels: request.channels,
+      bitDepth: request.bitDepth,
+      ...(request.colorProfile !== undefined ? { colorProfile: request.colorProfile } : {}),
+      ...(request.placement !== undefined ? { placement: request.placement } : {}),
+      byteLength,
+      crc32: crc32Hex(crc32(request.bytes)),
+    };
+    let job!: Job;
+    const outcome = new Promise<JobOutcome>((resolve, reject) => {
+      job = { requestId, request, header, callbacks, resolve, reject, cancelRequested: false, settled: false };
+    });
+    this.#jobs.set(requestId, job);
+    if (this.#closed) this.#fail(job, new PanelError("CONNECTION_LOST"));
+    else
+      this.#send({
+        type: "submit",
+        requestId,
+        preset: request.preset,
+        overrides: request.overrides,
+        review: request.review,
+        image: header,
+      });
+    return { outcome, cancel: () => this.#cancel(job) };
+  }
+
+  #cancel(job: Job): void {
+    if (job.settled || job.cancelRequested) return;
+    job.cancelRequested = true;
+    job.upload?.wake?.();
+    // Before `accepted` there is no job id yet: the cancel goes out as soon as there is one.
+    if (job.jobId !== undefined) this.#send({ type: "cancel", jobId: job.jobId });
+  }
+
+  #send(message: ClientMessage): void {
+    if (this.isOpen) this.#socket.send(encodeMessage(message));
+  }
+
+  #expect(types: readonly string[]): Promise<DaemonMessage> {
+    if (this.#closed) return Promise.reject(new PanelError("CONNECTION_LOST", undefined, { ...this.#closed }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiter = undefined;
+        reject(new PanelError("DAEMON_UNREACHABLE", "The daemon did not answer in time."));
+      }, HANDSHAKE_TIMEOUT_MS);
+      this.#waiter = {
+        types,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+    });
+  }
+
+  #onMessage(data: unknown): void {
+    if (typeof data !== "string") {
+      this.#onChunk(data);
+      return;
+    }
+    let message: DaemonMessage;
+    try {
+      message = parseDaemonMessage(data);
+    } catch {
+      // A message this panel cannot read (a newer daemon): the job it belongs to times out or errors on its own.
+      return;
+    }
+    if (message.type === "welcome") this.#welcome = message;
+    const waiter = this.#waiter;
+    if (waiter && waiter.types.includes(message.type)) {
+      this.#waiter = undefined;
+      waiter.resolve(message);
+      return;
+    }
+    switch (message.type) {
+      case "error":
+        return this.#onError(message);
+      case "accepted":
+        return this.#onAccepted(message);
+      case "ack":
+        return this.#onAck(message);
+      case "progress": {
+        const job = this.#jobById(message.jobId);
+        job?.callbacks.onProgress?.(message);
+        return;
+      }
+      case "review": {
+        const job = this.#jobById(message.jobId);
+        if (job) job.review = message.report;
+        return;
+      }
+      case "result":
+        return this.#onResult(message);
+      case "cancelled": {
+        const job = this.#jobById(message.jobId);
+        if (job) this.#fail(job, new PanelError("CANCELLED", undefined, { jobId: message.jobId }));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #onError(message: MessageOfType<DaemonMessage, "error">): void {
+    const error = new PanelError(message.code, message.message, { ...(message.data ?? {}) });
+    const job =
+      (message.requestId !== undefined ? this.#jobs.get(message.requestId) : undefined) ??
+      (message.jobId !== undefined ? this.#jobById(message.jobId) : undefined);
+    if (job) {
+      this.#fail(job, error);
+      return;
+    }
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      waiter.reject(error);
+    }
+  }
+
+  #onAccepted(message: MessageOfType<DaemonMessage, "accepted">): void {
+    const job = this.#jobs.get(message.requestId);
+    if (!job || job.settled) return;
+    job.jobId = message.jobId;
+    job.callbacks.onAccepted?.(message.jobId);
+    if (job.cancelRequested) {
+      this.#send({ type: "cancel", jobId: message.jobId });
+      return;
+    }
+    job.upload = {
+      transferId: message.transferId,
+      window: new SendWindow(chunkCount(job.header.byteLength, message.chunkBytes), message.window),
+      chunkBytes: message.chunkBytes,
+    };
+    void this.#pumpUpload(job);
+  }
+
+  async #pumpUpload(job: Job): Promise<void> {
+    const upload = job.upload;
+    if (!upload) return;
+    const total = job.header.byteLength;
+    while (!job.settled && !job.cancelRequested && this.isOpen) {
+      if (this.#socket.bufferedAmount > upload.chunkBytes) {
+        await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
+        continue;
+      }
+      const bytes = job.request?.bytes;
+      if (!bytes) return;
+      const index = upload.window.take();
+      if (index === undefined) {
+        // The credit window is full: wait for the daemon's next ack (or a cancel).
+        await new Promise<void>((resolve) => (upload.wake = resolve));
+        upload.wake = undefined;
+        continue;
+      }
+      this.#socket.send(chunkFrameOf(upload.transferId, bytes, upload.chunkBytes, index));
+      job.callbacks.onUpload?.(Math.min(total, (index + 1) * upload.chunkBytes), total);
+      if (index === upload.window.count - 1) {
+        // Every chunk is on its way: let go of the pixels at once (large images are hundreds of MB).
+        job.request = undefined;
+        return;
+      }
+    }
+  }
+
+  #onAck(message: MessageOfType<DaemonMessage, "ack">): void {
+    for (const job of this.#jobs.values()) {
+      const upload = job.upload;
+      if (upload?.transferId !== message.transferId) continue;
+      try {
+        upload.window.acknowledge(message.received);
+      } catch (error) {
+        this.#fail(job, toError(error));
+        return;
+      }
+      upload.wake?.();
+      return;
+    }
+  }
+
+  #onResult(message: MessageOfType<DaemonMessage, "result">): void {
+    const job = this.#jobById(message.jobId);
+    if (!job || job.settled) return;
+    try {
+      job.download = {
+        reassembler: new ChunkReassembler({
+          transferId: message.transferId,
+          byteLength: message.image.byteLength,
+          chunkBytes: message.chunkBytes,
+          crc32: message.image.crc32,
+        }),
+        window: message.window,
+        acked: 0,
+        result: message,
+      };
+    } catch (error) {
+      this.#fail(job, toError(error));
+    }
+  }
+
+  #onChunk(data: unknown): void {
+    let frame;
+    try {
+      frame = decodeChunkFrame(data instanceof ArrayBuffer ? data : (data as ArrayBufferView));
+    } catch {
+      return;
+    }
+    const job = [...this.#jobs.values()].find((candidate) => candidate.download?.reassembler.transferId === frame.transferId);
+    const download = job?.download;
+    if (!job || !download) return;
+    let received: number;
+    try {
+      received = download.reassembler.push(frame);
+    } catch (error) {
+      // A damaged result cannot be resumed: stop the daemon sending the rest.
+      if (job.jobId !== undefined) this.#send({ type: "cancel", jobId: job.jobId });
+      this.#fail(job, toError(error));
+      return;
+    }
+    const total = download.result.image.byteLength;
+    job.callbacks.onDownload?.(Math.min(total, received * download.result.chunkBytes), total);
+    const complete = download.reassembler.complete;
+    if (complete || received - download.acked >= Math.max(1, Math.floor(download.window / 2))) {
+      download.acked = received;
+      this.#send({ type: "ack", transferId: frame.transferId, received });
+    }
+    if (!complete) return;
+    const { result } = download;
+    job.settled = true;
+    this.#jobs.delete(job.requestId);
+    job.resolve({
+      jobId: result.jobId,
+      image: result.image,
+      bytes: download.reassembler.finish(),
+      provider: result.provider,
+      models: result.models,
+      timings: result.timings,
+      ...(job.review !== undefined ? { review: job.review } : {}),
+    });
+  }
+
+  #jobById(jobId: string): Job | undefined {
+    for (const job of this.#jobs.values()) if (job.jobId === jobId) return job;
+    return undefined;
+  }
+
+  #fail(job: Job, error: PanelError): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.request = undefined;
+    job.upload?.wake?.();
+    this.#jobs.delete(job.requestId);
+    job.reject(error);
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = { code, reason };
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(new PanelError("CONNECTION_LOST", undefined, { code, reason }));
+    for (const job of [...this.#jobs.values()]) this.#fail(job, new PanelError("CONNECTION_LOST", undefined, { code, reason, jobId: job.jobId ?? null }));
+    for (const listener of this.#closeListeners) listener({ code, reason });
+  }
+}
+
+function toError(error: unknown): PanelError {
+  if (error instanceof PanelError) return error;
+  const payload = error as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof payload?.code === "string") {
+    return new PanelError(payload.code as PanelError["code"], String(payload.message ?? ""), (payload.data as Record<string, unknown>) ?? {});
+  }
+  return new PanelError("INTERNAL", error instanceof Error ? error.message : String(error));
+}
