@@ -17,6 +17,7 @@ import {
   type ImageLimits,
 } from "../image/codec";
 import type { InferencePool, ProviderName } from "../inference/index";
+import { rejectEmptyPngHeader } from "./input-checks";
 import { ProgressTracker } from "./progress";
 import type { UpscaleSettings } from "./settings";
 import { upscaleImage, type UpscaleRunOptions } from "./upscale-image";
@@ -58,6 +59,7 @@ export async function upscaleBytes(
   const started = performance.now();
   const tracker = new ProgressTracker(options.onProgress);
   tracker.decode();
+  rejectEmptyPngHeader(bytes);
   const decoded = await decodeImage(bytes, options.limits ? { limits: options.limits } : {});
   return upscaleDecoded(decoded, pool, settings, options, tracker, started);
 }
@@ -151,6 +153,7 @@ export async function upscaleFile(
   try {
     const tracker = new ProgressTracker(options.onProgress);
     tracker.decode();
+    rejectEmptyPngHeader(input);
     const decoded = await decodeImage(input, options.limits ? { limits: options.limits } : {});
     const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { ...options, format }, tracker, started);
     try {

@@ -1,0 +1,155 @@
+// The command line as users meet it: a real child process of the bundle (built here first).
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { repoPath } from "../../../test/support/paths";
+import { fixture, fixtureCrop, pngClaiming } from "./support/images";
+import { hasModel } from "./support/models";
+
+const bin = repoPath("helper-daemon", "bin", "portrait-upscale.js");
+let folder: string;
+
+beforeAll(() => {
+  execFileSync(process.execPath, ["build.mjs"], { cwd: repoPath("helper-daemon") });
+  folder = mkdtempSync(join(tmpdir(), "portrait-upscale-cli-"));
+});
+afterAll(() => {
+  chmodSync(folder, 0o755);
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: folder, timeout: 110_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function filesIn(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+describe("portrait-upscale upscale", () => {
+  it("--json prints exactly one object describing the result", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    writeFileSync(join(folder, "face.png"), await fixtureCrop("astronaut-face-64.png", 32));
+    const run = cli("upscale", "face.png", "-o", "face-x2.png", "--model", "x4fast", "--scale", "2", "--json");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(Object.keys(result).sort()).toEqual(["input", "model", "models", "notes", "ok", "output", "provider", "scale", "tile", "timings"]);
+    expect(result).toMatchObject({
+      ok: true,
+      input: { path: join(folder, "face.png"), width: 32, height: 32, channels: 3, bitDepth: 8, format: "png" },
+      output: { path: join(folder, "face-x2.png"), width: 64, height: 64, channels: 3, bitDepth: 8, format: "png" },
+      scale: 2,
+      model: "x4fast",
+      models: ["realesrgan-x4fast"],
+      provider: "cpu",
+    });
+    expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.inferenceMs);
+    expect(result.notes).toEqual(["realesrgan-x4fast is a ×4 model: its result was resized to ×2 with Lanczos-3."]);
+    const meta = await sharp(join(folder, "face-x2.png")).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([64, 64, "png"]);
+  });
+
+  const badInputs: [string, () => Buffer, string, number][] = [
+    ["not an image", () => Buffer.from("hello, this is text\n"), "INPUT_NOT_IMAGE", 3],
+    ["a truncated PNG", () => fixture("astronaut-face-64.png").subarray(0, 2000), "INPUT_TRUNCATED", 3],
+    ["a 0×0 PNG", () => pngClaiming(0, 0), "INPUT_EMPTY", 3],
+    ["a header claiming 100000×100000", () => pngClaiming(100_000, 100_000), "INPUT_TOO_LARGE", 3],
+  ];
+  it.each(badInputs)("%s fails with its code, exit code and no output file", (_name, make, code, exit) => {
+    const dir = mkdtempSync(join(folder, "bad-"));
+    writeFileSync(join(dir, "in.png"), make());
+    const run = spawnSync(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--model", "x4fast", "--json"], { cwd: dir, encoding: "utf8" });
+    expect(run.status).toBe(exit);
+    expect(run.stderr).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\n$`));
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code } });
+    expect(filesIn(dir)).toEqual(["in.png"]);
+  });
+
+  it("an unknown model is MODEL_UNKNOWN (exit 5)", () => {
+    const run = cli("upscale", "face.png", "-o", "never.png", "--model", "x9000");
+    expect(run.status).toBe(5);
+    expect(run.stderr).toBe(
+      'portrait-upscale: MODEL_UNKNOWN: Expected one of x4plus, x4fast, thick for model but received "x9000" of type string\n',
+    );
+  });
+
+  it("an unwritable output is OUTPUT_UNWRITABLE (exit 4) and leaves nothing", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    const locked = mkdtempSync(join(folder, "locked-"));
+    chmodSync(locked, 0o555);
+    try {
+      const run = cli("upscale", "face.png", "-o", join(locked, "out.png"), "--model", "x4fast");
+      // root ignores permissions; then the write simply succeeds
+      if (process.getuid?.() === 0) return;
+      expect(run.status).toBe(4);
+      expect(run.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: EACCES\.\n$/);
+      expect(filesIn(locked)).toEqual([]);
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+    const missing = cli("upscale", "face.png", "-o", join(folder, "no-such-folder", "out.png"), "--model", "x4fast");
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toMatch(/OUTPUT_UNWRITABLE: Cannot write .+: ENOENT\.\n$/);
+  });
+
+  it.each([
+    [["upscale", "face.png"], "INVALID_OPTION: Expected an OUTPUT file (-o OUTPUT) for --output but received undefined"],
+    [["upscale", "face.png", "-o", "x.png", "--scale", "5"], 'INVALID_OPTION: Expected one of 2, 3, 4, 6, 8 for scale but received "5" of type string'],
+    [["upscale", "face.png", "-o", "x.png", "--provider", "tpu"], "INVALID_OPTION: Expected one of auto, cpu, cuda, dml, coreml, webgpu for --provider"],
+    [["upscale", "face.png", "-o", "x.bmp"], 'INVALID_OPTION: Expected a file name ending in .png, .jpg, .jpeg, .tif, .tiff or .webp for the output but received "x.bmp"'],
+    [["upscale", "face.png", "-o", "x.png", "--bogus"], "INVALID_OPTION: Unknown option '--bogus'"],
+    [["frobnicate"], "INVALID_OPTION: Expected one of"],
+  ])("usage errors exit 2: %j", (args, message) => {
+    const run = cli(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr.startsWith(`portrait-upscale: ${message}`)).toBe(true);
+  });
+
+  it("a provider that is not here is PROVIDER_UNAVAILABLE (exit 6)", () => {
+    const run = cli("upscale", "face.png", "-o", "x.png", "--provider", process.platform === "darwin" ? "dml" : "coreml");
+    expect(run.status).toBe(6);
+    expect(run.stderr).toMatch(/^portrait-upscale: PROVIDER_UNAVAILABLE: The execution provider "(coreml|dml)" is not available on .+ Available: .*cpu\.\n$/);
+  });
+});
+
+describe("help, doctor, models", () => {
+  it("lists every command in the top-level help", () => {
+    const run = cli("--help");
+    expect(run.status).toBe(0);
+    for (const name of ["upscale", "doctor", "models"]) expect(run.stdout).toMatch(new RegExp(`^  ${name} `, "m"));
+    expect(run.stdout).toContain("130  cancelled (Ctrl-C)");
+  });
+
+  it("has --help for each command", () => {
+    for (const name of ["upscale", "doctor", "models"]) {
+      const run = cli(name, "--help");
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain(`portrait-upscale ${name}`);
+    }
+  });
+
+  it("doctor --json reports versions, providers and models", () => {
+    const run = cli("doctor", "--json");
+    const report = JSON.parse(run.stdout);
+    expect(report.platform).toBe(process.platform);
+    expect(report.onnxruntime).toBe("1.30.0");
+    expect(report.providers.available).toContain("cpu");
+    expect(report.providers.auto).toBe(process.platform === "linux" && !report.providers.available.includes("cuda") ? "cpu" : report.providers.auto);
+    expect(report.models.map((model: { id: string }) => model.id)).toContain("realesrgan-x4plus");
+    expect(run.status).toBe(report.ok ? 0 : 5);
+  });
+
+  it("models list and verify", () => {
+    const list = JSON.parse(cli("models", "list", "--json").stdout);
+    expect(list.models.length).toBe(8);
+    const verify = cli("models", "verify", "--json");
+    const report = JSON.parse(verify.stdout);
+    expect(verify.status).toBe(report.ok ? 0 : 5);
+    expect(cli("models", "nonsense").status).toBe(2);
+  });
+});
