@@ -5,7 +5,7 @@
  * non-maximum suppression. Running the model is injected (`RunDetector`), so the daemon
  * passes its inference pool and tests pass onnxruntime directly.
  */
-import { invalidParameter } from "@portrait-upscale/shared";
+import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "./planes";
 
 /** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
@@ -130,16 +130,16 @@ export async function detectFaces(image: RgbImage, runDetector: RunDetector, opt
     imageEdges: { left: true, top: true, right: true, bottom: true },
   };
   for (const modelId of ["blazeface-back-256", "blazeface-front-128"] as const) {
-    options.signal?.throwIfAborted();
+    throwIfCancelled(options.signal);
     detections.push(...(await detectInView(image, whole, modelId, runDetector, candidateThreshold)));
   }
   for (const view of rescanViews(width, height, minTile)) {
-    options.signal?.throwIfAborted();
+    throwIfCancelled(options.signal);
     detections.push(...(await detectInView(image, view, "blazeface-back-256", runDetector, candidateThreshold)));
   }
   const faces: RawDetection[] = [];
   for (const candidate of weightedNms(detections, iouThreshold)) {
-    options.signal?.throwIfAborted();
+    throwIfCancelled(options.signal);
     const verified = await verify(image, candidate, runDetector, iouThreshold);
     if (verified.score >= threshold) faces.push(verified);
   }
@@ -387,6 +387,10 @@ function toFace(d: RawDetection): Face {
     score: Math.round(d.score * 10000) / 10000,
     keypoints: { rightEye: p(0), leftEye: p(1), noseTip: p(2), mouth: p(3), rightEar: p(4), leftEar: p(5) },
   };
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PortraitError("CANCELLED");
 }
 
 function round2(v: number): number {

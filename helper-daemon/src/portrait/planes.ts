@@ -4,14 +4,9 @@
  * deterministic (no threads, no randomness), so identical input gives identical bytes.
  */
 
-/** Planar float32 RGB, nominally 0..1 (structurally the engine's `RgbImage`). */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  /** R plane, then G, then B: NCHW without the batch axis. */
-  readonly rgb: Float32Array;
-  readonly alpha?: Float32Array;
-}
+import type { RgbImage } from "../image/image";
+
+export type { RgbImage };
 
 /** One float plane (a luma channel, a mask, an error map). */
 export interface Plane {

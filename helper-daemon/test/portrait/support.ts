@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import sharp from "sharp";
 import { modelPath } from "@portrait-upscale/models";
+import type { TileRunner } from "../../src/engine/upscale-tiled";
 import type { RunDetector } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/portrait/planes";
 
@@ -86,4 +87,13 @@ export function padImage(image: RgbImage, width: number, height: number, x: numb
     for (let j = 0; j < image.height; j++)
       rgb.set(image.rgb.subarray(c * m + j * image.width, c * m + (j + 1) * image.width), c * n + (j + y) * width + x);
   return { width, height, rgb };
+}
+
+/** A tile runner (the tiled driver's contract) backed by onnxruntime directly. */
+export function ortTileRunner(ort: OrtLike): (modelId: string) => TileRunner {
+  const upscale = ortUpscaler(ort);
+  return (modelId) => async (tile) => {
+    const out = await upscale(modelId, { width: tile.width, height: tile.height, rgb: tile.data });
+    return { data: out.rgb, width: out.width, height: out.height };
+  };
 }

@@ -1,0 +1,201 @@
+/**
+ * The fidelity/detail blend. A plain linear mix of a PSNR-oriented upscale (fidelity) and a
+ * GAN upscale (detail) loses on every count at once, so the blend works by frequency band,
+ * in luma only, and only where the detail branch agrees with the source:
+ *
+ * 1. the detail branch's high band (detail − its low-pass) replaces the fidelity branch's,
+ *    by creativity × the region's factor × a per-pixel agreement gate (where the detail
+ *    branch, seen at the source's size, departs from the source, its invention is dropped);
+ * 2. resemblance pulls the low frequencies back to the fidelity branch's;
+ * 3. back-projection makes the result, seen at the source's size, match the source;
+ * 4. guards: overshoot beyond the fidelity branch's local range at strong edges is clipped
+ *    softly (no halos), and the luma change is added equally to R, G and B, so hue and
+ *    saturation are the fidelity branch's (no colour fringes, no tone shift).
+ * Everything is float and deterministic.
+ */
+import {
+  gaussianBlur,
+  localMinMax,
+  luma,
+  resizeImage,
+  resizePlane,
+  type Plane,
+  type ResampleKernel,
+  type RgbImage,
+} from "./planes";
+
+/** What the blend needs, all resolved (0..1 unless said). */
+export interface BlendSettings {
+  /** How much of the detail branch's synthetic high band to use. */
+  readonly creativity: number;
+  /** How strongly the result is held to the source (low frequencies, back-projection). */
+  readonly resemblance: number;
+  /** Per-pixel multiplier for creativity at the output size (region factors), or one number. */
+  readonly detailFactor?: Plane | number;
+  /** Anti-halo strength: 0 off, 1 full (default 1). */
+  readonly antiHalo?: number;
+  /** Last luma step before colour is put back (denoise, grain). */
+  readonly finishLuma?: (luma: Plane) => Plane;
+}
+
+/** The tuning constants, named, so the bench can report what it measured. */
+export const BLEND_TUNING = {
+  /** Low-pass σ that splits the bands, in source pixels (× scale at the output). */
+  bandSigma: 0.25,
+  /** Detail gain at creativity 1 (creativity 0.4 adds the detail band at full strength). */
+  creativityGain: 2.5,
+  /** Agreement gate: detail's deviation from the source (0..1 luma) at which it is halved. */
+  gateHalf: 0.04,
+  /** How much of the fidelity branch's own high band is kept under the detail (1 = add, 0 = replace). */
+  keepFidelityHigh: 1,
+  /** Extra gain on the fidelity branch's own high band (correlated with the truth, unlike invented detail). */
+  fidelityHighGain: 0,
+  /** Resemblance low-pass σ, in source pixels. */
+  resemblanceSigma: 1.0,
+  /** The degradation model back-projection assumes, and how its error is spread back. */
+  backProjectDown: "lanczos3" as ResampleKernel,
+  backProjectUp: "linear" as ResampleKernel,
+  /** Where colour (R−Y, B−Y) comes from: the fidelity branch or the source enlarged with Lanczos-3. */
+  chromaFrom: "source" as "fidelity" | "source",
+  /** Back-projection iterations. */
+  backProjections: 2,
+  /** Overshoot allowed beyond the fidelity branch's local range on flat areas / strong edges. */
+  haloAllowanceFlat: 0.04,
+  haloAllowanceEdge: 0.004,
+  /** The local range (luma) at which an edge counts as strong. */
+  strongEdge: 0.25,
+};
+
+/** The result and its by-products, which the review and the bench look at. */
+export interface BlendResult {
+  readonly image: RgbImage;
+  /** The agreement gate (0..1) at the output size. */
+  readonly gate: Plane;
+}
+
+/**
+ * Blends the two branches (both at the output size) against the source.
+ *
+ * @example const { image } = blendBranches(source, fidelity, detail, { creativity: 0.3, resemblance: 0.85 });
+ */
+export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbImage, settings: BlendSettings): BlendResult {
+  const { width, height } = fidelity;
+  const scale = width / source.width;
+  const t = BLEND_TUNING;
+  const yS = luma(source);
+  const yF = luma(fidelity);
+  const yD = luma(detail);
+
+  const gate = agreementGate(yS, yD, width, height);
+  const bandSigma = t.bandSigma * scale;
+  const lowD = gaussianBlur(yD, bandSigma).data;
+  const lowF = gaussianBlur(yF, bandSigma).data;
+  const factor = settings.detailFactor ?? 1;
+  const k = Math.max(0, settings.creativity) * t.creativityGain;
+  const y = new Float32Array(width * height);
+  for (let i = 0; i < y.length; i++) {
+    const f = typeof factor === "number" ? factor : factor.data[i];
+    const highD = yD.data[i] - lowD[i];
+    const highF = yF.data[i] - lowF[i];
+    y[i] = yF.data[i] + k * f * gate.data[i] * (highD - (1 - t.keepFidelityHigh) * highF) + t.fidelityHighGain * k * f * highF;
+  }
+  let result: Plane = { width, height, data: y };
+
+  const r = Math.min(1, Math.max(0, settings.resemblance));
+  if (r > 0) {
+    const sigma = t.resemblanceSigma * scale;
+    const lowResult = gaussianBlur(result, sigma).data;
+    const lowFid = gaussianBlur(yF, sigma).data;
+    for (let i = 0; i < y.length; i++) y[i] += r * (lowFid[i] - lowResult[i]);
+    result = backProject(result, yS, r, t.backProjections);
+  }
+  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1);
+  if (settings.finishLuma) result = settings.finishLuma(result);
+  if (t.chromaFrom === "source") {
+    const base = resizeImage({ width: source.width, height: source.height, rgb: source.rgb }, width, height, "lanczos3");
+    const image = applyLumaChange(base, luma(base), result);
+    return { image: fidelity.alpha ? { ...image, alpha: fidelity.alpha } : image, gate };
+  }
+  return { image: applyLumaChange(fidelity, yF, result), gate };
+}
+
+/**
+ * 1 where the detail branch, area-averaged to the source's size, matches the source; falls
+ * to 0 where it departs (invented or moved structure), upsampled smoothly to the output.
+ */
+export function agreementGate(sourceLuma: Plane, detailLuma: Plane, width: number, height: number): Plane {
+  const down = resizePlane(detailLuma, sourceLuma.width, sourceLuma.height, "area");
+  const err = new Float32Array(down.data.length);
+  for (let i = 0; i < err.length; i++) {
+    const d = down.data[i] - sourceLuma.data[i];
+    err[i] = d * d;
+  }
+  // RMS over a small neighbourhood: one noisy pixel must not open or close the gate.
+  const local = gaussianBlur({ width: sourceLuma.width, height: sourceLuma.height, data: err }, 1);
+  const up = resizePlane(local, width, height, "linear");
+  const half = BLEND_TUNING.gateHalf;
+  const gate = new Float32Array(width * height);
+  for (let i = 0; i < gate.length; i++) gate[i] = 1 / (1 + Math.max(0, up.data[i]) / (half * half));
+  return { width, height, data: gate };
+}
+
+/**
+ * Iterative back-projection: the result's area-downscale is compared with the source and
+ * the difference, upsampled, is added back (`strength` of it), so nothing the source shows
+ * is lost or moved.
+ */
+export function backProject(result: Plane, sourceLuma: Plane, strength: number, iterations: number): Plane {
+  let current = result;
+  for (let n = 0; n < iterations; n++) {
+    const down = resizePlane(current, sourceLuma.width, sourceLuma.height, BLEND_TUNING.backProjectDown);
+    const diff = new Float32Array(down.data.length);
+    for (let i = 0; i < diff.length; i++) diff[i] = sourceLuma.data[i] - down.data[i];
+    const up = resizePlane({ width: sourceLuma.width, height: sourceLuma.height, data: diff }, current.width, current.height, BLEND_TUNING.backProjectUp);
+    const next = new Float32Array(current.data.length);
+    for (let i = 0; i < next.length; i++) next[i] = current.data[i] + strength * up.data[i];
+    current = { width: current.width, height: current.height, data: next };
+  }
+  return current;
+}
+
+/**
+ * Anti-halo guard: where the result leaves the fidelity branch's local range (5×5 at the
+ * source's scale), the excess is compressed; the allowance shrinks at strong edges, where
+ * ringing is seen first (nose bridge, lashes, jaw), and stays generous on texture.
+ */
+export function limitOvershoot(result: Plane, reference: Plane, strength: number): Plane {
+  const t = BLEND_TUNING;
+  const radius = Math.max(2, Math.round(result.width / Math.max(1, reference.width) * 2));
+  const { min, max } = localMinMax(reference, radius);
+  const out = new Float32Array(result.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const range = max.data[i] - min.data[i];
+    const edge = Math.min(1, range / t.strongEdge);
+    const allowance = t.haloAllowanceFlat + (t.haloAllowanceEdge - t.haloAllowanceFlat) * edge;
+    const v = result.data[i];
+    const hi = max.data[i] + allowance;
+    const lo = min.data[i] - allowance;
+    let clipped = v;
+    // Beyond the allowance the excess is divided by 5 rather than cut: no flat plateaus.
+    if (v > hi) clipped = hi + (v - hi) * 0.2;
+    else if (v < lo) clipped = lo - (lo - v) * 0.2;
+    out[i] = v + strength * (clipped - v);
+  }
+  return { width: result.width, height: result.height, data: out };
+}
+
+/**
+ * Adds the luma change (result − fidelity luma) equally to R, G and B of the fidelity
+ * branch: colour differences (R−Y, B−Y) stay the fidelity branch's, so hue does not drift.
+ */
+export function applyLumaChange(fidelity: RgbImage, fidelityLuma: Plane, result: Plane): RgbImage {
+  const n = fidelity.width * fidelity.height;
+  const rgb = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const d = result.data[i] - fidelityLuma.data[i];
+    rgb[i] = fidelity.rgb[i] + d;
+    rgb[n + i] = fidelity.rgb[n + i] + d;
+    rgb[2 * n + i] = fidelity.rgb[2 * n + i] + d;
+  }
+  return fidelity.alpha ? { width: fidelity.width, height: fidelity.height, rgb, alpha: fidelity.alpha } : { width: fidelity.width, height: fidelity.height, rgb };
+}

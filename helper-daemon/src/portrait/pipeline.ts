@@ -1,0 +1,272 @@
+/**
+ * The portrait pipeline: faces → (optional 1× clean-up) → fidelity and detail branches at
+ * the target scale → region-weighted, agreement-gated blend with guards → denoise and grain.
+ * Model running is injected (`deps.tileRunner`), so the CLI, the daemon and tests share it.
+ */
+import { PortraitError, invalidParameter, type JobSettings } from "@portrait-upscale/shared";
+import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
+import { blendBranches } from "./blend";
+import { detectFaces, type Face, type RunDetector } from "./faces";
+import { regionFactorMap } from "./masks";
+import { luma, resizeImage, type Plane, type RgbImage } from "./planes";
+import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
+
+/** The resolved settings the pipeline runs with: a preset merged with a job's overrides. */
+export type PortraitSettings = Omit<JobSettings, "presetId">;
+
+/** The scales the pipeline offers; above 4× the detail is more speculation than recovery. */
+export const PORTRAIT_SCALES = [2, 3, 4, 6, 8] as const;
+
+/** Stages reported through `onProgress`, in order. */
+export type PortraitStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+
+/** What the pipeline needs from its host. */
+export interface PortraitDeps {
+  /** A tile runner for an image model id (`tileRunner(pool, id)` in the daemon). */
+  readonly tileRunner: (modelId: string) => TileRunner;
+  /** Runs BlazeFace (see faces.ts); omit to skip face detection (no region weighting). */
+  readonly runDetector?: RunDetector;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (stage: PortraitStage, fraction: number) => void;
+  /** Largest tile edge in input pixels (default 256). */
+  readonly maxTile?: number;
+  /** Keep both branches and the gate in the result (for a review step). */
+  readonly keepBranches?: boolean;
+}
+
+/** Something the user should know about the result. */
+export interface PortraitNote {
+  readonly code: "NO_FACE" | "SMALL_FACE" | "SPECULATIVE_SCALE" | "FIDELITY_ONLY" | "GRAIN_KEPT" | "CLEANED";
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface PortraitResult {
+  readonly image: RgbImage;
+  /** Faces in input pixels. */
+  readonly faces: readonly Face[];
+  readonly notes: readonly PortraitNote[];
+  /** Model ids that ran. */
+  readonly models: readonly string[];
+  /** Both branches at the output size and the agreement gate, when `keepBranches`. */
+  readonly branches?: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null };
+}
+
+const DETAIL_MODEL = { x4plus: "realesrgan-x4plus", x4fast: "realesrgan-x4fast" } as const;
+
+/** The fidelity model for a scale: the smallest native scale at or above it (then reduced). */
+function fidelityModel(scale: number): { id: string; nativeScale: number } {
+  for (const native of [2, 3, 4, 8]) if (native >= scale) return { id: `esrgan-thick-x${native}`, nativeScale: native };
+  return { id: "esrgan-thick-x8", nativeScale: 8 };
+}
+
+/** A fixed seed from the image content, so grain is identical for identical input. */
+function contentSeed(image: RgbImage): number {
+  let h = 0x811c9dc5;
+  const bytes = new Uint8Array(image.rgb.buffer, image.rgb.byteOffset, Math.min(image.rgb.byteLength, 1 << 16));
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h ^ image.width ^ (image.height << 16)) >>> 0;
+}
+
+/**
+ * Upscales a portrait. Faces are found on the input; the result is `scale`× the input.
+ *
+ * @example
+ * const result = await runPortraitPipeline(image, resolvePreset(natural), {
+ *   tileRunner: (id) => tileRunner(pool, id),
+ *   runDetector: (id, input, size) => pool.run(id, [{ data: input, dims: [1, size, size, 3] }]).then(…),
+ * });
+ */
+export async function runPortraitPipeline(image: RgbImage, settings: PortraitSettings, deps: PortraitDeps): Promise<PortraitResult> {
+  validateSettings(settings);
+  if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY");
+  const notes: PortraitNote[] = [];
+  const models = new Set<string>();
+  const signal = deps.signal;
+  const progress = deps.onProgress ?? (() => {});
+  const throwIfCancelled = (): void => {
+    if (signal?.aborted) throw new PortraitError("CANCELLED");
+  };
+
+  throwIfCancelled();
+  progress("faces", 0);
+  let faces: Face[] = [];
+  if (deps.runDetector) {
+    faces = await detectFaces(image, deps.runDetector, { signal });
+    for (const id of ["blazeface-back-256", "blazeface-front-128"]) models.add(id);
+  }
+  progress("faces", 1);
+  if (deps.runDetector && faces.length === 0) {
+    notes.push({ code: "NO_FACE", message: "No face was found; the whole image was treated as background." });
+  }
+  const smallest = faces.reduce((m, f) => Math.min(m, f.box.width), Infinity);
+  if (smallest < 300 / 2) {
+    notes.push({
+      code: "SMALL_FACE",
+      message: "A face is small in the source; this is enlargement, not face reconstruction, so detail there is kept conservative.",
+      data: { facePixels: Math.round(smallest) },
+    });
+  }
+  if (settings.scale > 4) {
+    notes.push({
+      code: "SPECULATIVE_SCALE",
+      message: `At ${settings.scale}× most of the fine detail is the models' guess; compare at 100 % before printing.`,
+      data: { scale: settings.scale },
+    });
+  }
+
+  throwIfCancelled();
+  let source = image;
+  if (settings.cleanup) {
+    progress("cleanup", 0);
+    // Clean-up: the fidelity model at 2× redraws blocks and ringing as image, then an area
+    // reduction back to 1× keeps its clean version of what was there.
+    const cleaned = await upscaleToScale(stripAlpha(image), deps.tileRunner("esrgan-thick-x2"), {
+      nativeScale: 2,
+      targetScale: 2,
+      maxTile: deps.maxTile ?? 256,
+      signal,
+      onProgress: (p) => progress("cleanup", p.tile / p.tiles),
+    });
+    models.add("esrgan-thick-x2");
+    const reduced = resizeImage(cleaned, image.width, image.height, "area");
+    source = image.alpha ? { ...reduced, alpha: image.alpha } : reduced;
+    notes.push({ code: "CLEANED", message: "A 1× clean-up pass removed compression artifacts before upscaling." });
+  }
+
+  const passes = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
+  let current = source;
+  let done = 1;
+  let branches: PortraitResult["branches"];
+  const grainSigma = settings.grain ? estimateGrain(luma(source)) : 0;
+  if (settings.grain) {
+    notes.push({ code: "GRAIN_KEPT", message: "The source's grain was measured and carried into the result.", data: { sigma: round4(grainSigma) } });
+  }
+  for (let pass = 0; pass < passes.length; pass++) {
+    const passScale = passes[pass];
+    const last = pass === passes.length - 1;
+    const result = await upscalePass(current, passScale, done, faces, settings, deps, models, {
+      // Denoise and grain belong to the final size only.
+      denoise: last ? settings.denoise : 0,
+      grainSigma: last ? grainSigma : 0,
+      seed: contentSeed(image),
+    });
+    current = result.image;
+    branches = result.branches;
+    done *= passScale;
+    throwIfCancelled();
+  }
+  if (!settings.models.detail) notes.push({ code: "FIDELITY_ONLY", message: "Only the fidelity model ran (no synthetic detail)." });
+  return {
+    image: current,
+    faces,
+    notes,
+    models: [...models],
+    ...(deps.keepBranches && branches ? { branches } : {}),
+  };
+}
+
+interface PassExtras {
+  readonly denoise: number;
+  readonly grainSigma: number;
+  readonly seed: number;
+}
+
+/** One pass: both branches at `scale`× of `source`, blended; `before` is the scale already reached. */
+async function upscalePass(
+  source: RgbImage,
+  scale: number,
+  before: number,
+  faces: readonly Face[],
+  settings: PortraitSettings,
+  deps: PortraitDeps,
+  models: Set<string>,
+  extras: PassExtras,
+): Promise<{ image: RgbImage; branches: NonNullable<PortraitResult["branches"]> }> {
+  const progress = deps.onProgress ?? (() => {});
+  const maxTile = deps.maxTile ?? 256;
+  const fid = fidelityModel(scale);
+  models.add(fid.id);
+  progress("fidelity", 0);
+  const fidelity = await upscaleToScale(source, deps.tileRunner(fid.id), {
+    nativeScale: fid.nativeScale,
+    targetScale: scale,
+    maxTile,
+    signal: deps.signal,
+    onProgress: (p) => progress("fidelity", p.tile / p.tiles),
+  });
+  const finishLuma = (y: Plane): Plane => {
+    let out = denoiseLuma(y, extras.denoise, scale);
+    if (extras.grainSigma > 0) {
+      const grain = synthesizeGrain(y.width, y.height, extras.grainSigma, before * scale, extras.seed).data;
+      const data = out.data === y.data ? out.data.slice() : out.data;
+      for (let i = 0; i < data.length; i++) data[i] += grain[i];
+      out = { width: y.width, height: y.height, data };
+    }
+    return out;
+  };
+  const detailChoice = settings.models.detail;
+  if (!detailChoice) {
+    progress("blend", 0);
+    const y = luma(fidelity);
+    const finished = finishLuma(y);
+    const image = finished === y ? fidelity : addLuma(fidelity, y, finished);
+    progress("blend", 1);
+    return { image, branches: { fidelity, detail: null, gate: null } };
+  }
+  const detailId = DETAIL_MODEL[detailChoice];
+  models.add(detailId);
+  progress("detail", 0);
+  const detail = await upscaleToScale(source, deps.tileRunner(detailId), {
+    nativeScale: 4,
+    targetScale: scale,
+    maxTile,
+    signal: deps.signal,
+    onProgress: (p) => progress("detail", p.tile / p.tiles),
+  });
+  if (deps.signal?.aborted) throw new PortraitError("CANCELLED");
+  progress("blend", 0);
+  // Faces were found on the original; this pass's source is `before`× larger.
+  const factorMap = regionFactorMap(faces, settings.regions, fidelity.width, fidelity.height, before * scale);
+  const { image, gate } = blendBranches(source, fidelity, detail, {
+    creativity: settings.creativity,
+    resemblance: settings.resemblance,
+    detailFactor: factorMap,
+    finishLuma,
+  });
+  progress("blend", 1);
+  return { image, branches: { fidelity, detail, gate } };
+}
+
+function addLuma(image: RgbImage, before: Plane, after: Plane): RgbImage {
+  const n = image.width * image.height;
+  const rgb = image.rgb.slice();
+  for (let i = 0; i < n; i++) {
+    const d = after.data[i] - before.data[i];
+    rgb[i] += d;
+    rgb[n + i] += d;
+    rgb[2 * n + i] += d;
+  }
+  return image.alpha ? { width: image.width, height: image.height, rgb, alpha: image.alpha } : { width: image.width, height: image.height, rgb };
+}
+
+function stripAlpha(image: RgbImage): RgbImage {
+  return { width: image.width, height: image.height, rgb: image.rgb };
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
+
+function validateSettings(settings: PortraitSettings): void {
+  if (!(PORTRAIT_SCALES as readonly number[]).includes(settings.scale)) {
+    throw invalidParameter(`one of ${PORTRAIT_SCALES.join(", ")}`, "scale", settings.scale);
+  }
+  for (const name of ["creativity", "resemblance", "denoise"] as const) {
+    const v = settings[name];
+    if (!(typeof v === "number" && v >= 0 && v <= 1)) throw invalidParameter("a number from 0 to 1", name, v);
+  }
+  for (const [region, v] of Object.entries(settings.regions)) {
+    if (!(typeof v === "number" && v >= 0 && v <= 1)) throw invalidParameter("a number from 0 to 1", `regions.${region}`, v);
+  }
+}
