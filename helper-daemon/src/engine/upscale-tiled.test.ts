@@ -283,6 +283,40 @@ describe("alpha", () => {
     expect(area(out.alpha!) / 4).toBeCloseTo(area(disc.alpha!), -1);
   });
 
+  it("alpha through a runner: only tiles with edges run, progress covers both passes, alpha stays in 0..1", async () => {
+    const disc = whiteDisc(64, 10);
+    const colour = runnerOf(2);
+    const alphaRunner = runnerOf(2);
+    const progress: string[] = [];
+    const out = await upscaleTiled(disc, colour, { scale: 2, maxTile: 24, overlap: 8, alphaRunner, onProgress: (p) => progress.push(`${p.tile}/${p.tiles}`) });
+    const tiles = progress.length / 2;
+    expect(progress).toEqual(Array.from({ length: 2 * tiles }, (_, i) => `${i + 1}/${2 * tiles}`));
+    expect(alphaRunner.calls.length).toBeGreaterThan(0);
+    expect(alphaRunner.calls.length).toBeLessThan(tiles);
+    for (const a of out.alpha!) expect(a >= 0 && a <= 1).toBe(true);
+    // Far from the disc alpha is exactly 0, inside exactly 1 (the test model maps 1 to 1.2, clamped).
+    expect(out.alpha![0]).toBe(0);
+    expect(out.alpha![64 * 128 + 64]).toBe(1);
+    expect(minLuminanceWhereOpaque(out)).toBeGreaterThan(0.98);
+  });
+
+  it("fully transparent tiles skip the model; a fully transparent image runs nothing", async () => {
+    const image = createRgbImage(64, 64, true);
+    const corner = whiteDisc(16, 6);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) image.alpha![y * 64 + x] = corner.alpha![y * 16 + x];
+    image.rgb.fill(0.5);
+    const runner = runnerOf(2);
+    const progress: number[] = [];
+    await upscaleTiled(image, runner, { scale: 2, maxTile: 24, overlap: 8, onProgress: (p) => progress.push(p.tiles) });
+    expect(runner.calls.length).toBeGreaterThan(0);
+    expect(runner.calls.length).toBeLessThan(progress.length);
+    const empty = createRgbImage(32, 32, true);
+    const idle = runnerOf(2);
+    const out = await upscaleTiled(empty, idle, { scale: 2, maxTile: 16, overlap: 4 });
+    expect(idle.calls.length).toBe(0);
+    expect(Math.max(...out.alpha!)).toBe(0);
+  });
+
   it("an opaque image costs nothing extra: the runner sees its exact pixels", async () => {
     const image = noiseImage(16, 16);
     const runner = runnerOf(2);

@@ -5,10 +5,10 @@
  */
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
-import { cropPlanes } from "../image/image";
-import { resampleAlpha, resampleImage } from "../resample/resample";
+import { cropPlanes, greyPlaneToRgb } from "../image/image";
+import { resampleAlpha, resampleImage, resamplePlanes } from "../resample/resample";
 import { createTileLayout, DEFAULT_OVERLAP } from "../tiling/tile-layout";
-import type { Tile, TileLayout } from "../tiling/tile-layout";
+import type { Tile, TileLayout, TileRect } from "../tiling/tile-layout";
 import { fillTransparentColour } from "./alpha-fill";
 
 /** Planar float pixels of one tile: NCHW 1×3×height×width, values nominally 0..1. */
@@ -25,7 +25,10 @@ export interface TilePixels {
  */
 export type TileRunner = (tile: TilePixels, signal?: AbortSignal) => Promise<TilePixels>;
 
-/** Progress after each finished tile: `tile` counts 1..tiles. Restarts from 1 after a tile reduction. */
+/**
+ * Progress after each finished tile: `tile` counts 1..tiles over every pass (colour, then
+ * alpha when it goes through a runner). Restarts from 1 after a tile reduction.
+ */
 export interface TileProgress {
   readonly tile: number;
   readonly tiles: number;
@@ -44,10 +47,16 @@ export interface UpscaleTiledOptions {
   readonly scale: number;
   /** Largest tile edge sent to the runner, input pixels (overlap included). */
   readonly maxTile: number;
-  /** Overlap between neighbouring tiles, input pixels. Default 16. */
+  /** Overlap between neighbouring tiles, input pixels. Default {@link DEFAULT_OVERLAP}. */
   readonly overlap?: number;
   /** The smallest tile tried after out-of-memory failures. Default 32. */
   readonly minTile?: number;
+  /**
+   * Enlarges alpha through this runner (same scale) as a grey image instead of Lanczos-3.
+   * Measured cleaner: edges stay sharp without halos. Only tiles whose alpha is not
+   * constant are run, so a cheap model (x4fast) costs little even under x4plus colour.
+   */
+  readonly alphaRunner?: TileRunner;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TileProgress) => void;
   readonly onNotice?: (notice: UpscaleNotice) => void;
@@ -58,10 +67,12 @@ export const DEFAULT_MIN_TILE = 32;
 
 /**
  * Upscales `image` by the model's native `scale`, tile by tile.
- * Colour goes through the runner; alpha (if any) is resized with Lanczos-3, and the colour
- * of transparent pixels is first filled from their surroundings so edges get no dark fringe.
+ * Colour goes through `runTile`; the colour of transparent pixels is first filled from
+ * their surroundings so edges get no dark fringe, and tiles that are entirely transparent
+ * are enlarged with Lanczos instead of the model (their colour is invisible). Alpha (if
+ * any) is enlarged with Lanczos-3, or through `options.alphaRunner`; it is clamped to 0..1.
  * @example
- * const big = await upscaleTiled(image, (tile, signal) => pool.run("x4plus", tile, signal), { scale: 4, maxTile: 256 });
+ * const big = await upscaleTiled(image, tileRunner(pool, "realesrgan-x4plus"), { scale: 4, maxTile: 256 });
  */
 export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options: UpscaleTiledOptions): Promise<RgbImage> {
   const { scale, maxTile, signal } = options;
@@ -74,46 +85,102 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   throwIfCancelled(signal);
 
-  const source = image.alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, image.alpha, image.width, image.height);
-  const outWidth = image.width * scale;
-  const outHeight = image.height * scale;
-  const output = new Float32Array(3 * outWidth * outHeight);
+  const { width, height, alpha } = image;
+  const outWidth = width * scale;
+  const outHeight = height * scale;
+  const alphaThroughRunner = alpha !== undefined && options.alphaRunner !== undefined;
+  const passes = alphaThroughRunner ? 2 : 1;
+  const state: PassState = { tile: maxTile, overlap, minTile, passes };
 
-  let tile = maxTile;
+  const colourSource = alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, alpha, width, height);
+  // Windows with nothing visible skip the model: their colour only has to be plausible
+  // for later resampling near edges, which Lanczos of the filled colour is.
+  const transparent = alpha === undefined ? undefined : (input: TileRect) => planeIsConstant(alpha, width, input, 0);
+  const rgb = await runPass(colourSource, width, height, scale, runTile, options, state, 0, transparent, (window, w, h) =>
+    resamplePlanes(window, 3, w, h, w * scale, h * scale, "lanczos3"),
+  );
+  if (alpha === undefined) return { width: outWidth, height: outHeight, rgb };
+
+  if (!alphaThroughRunner) {
+    return { width: outWidth, height: outHeight, rgb, alpha: resampleAlpha(alpha, width, height, outWidth, outHeight, "lanczos3") };
+  }
+  const grey = greyPlaneToRgb(alpha, width, height).rgb;
+  // Where coverage is constant (all 0 or all 1) the model has nothing to add.
+  const constant = (input: TileRect) => planeIsConstant(alpha, width, input);
+  const alphaOut = await runPass(grey, width, height, scale, options.alphaRunner!, options, state, 1, constant, (window, w, h) =>
+    new Float32Array(3 * w * scale * h * scale).fill(window[0]),
+  );
+  const plane = outWidth * outHeight;
+  const enlarged = new Float32Array(plane);
+  for (let i = 0; i < plane; i++) {
+    const a = (alphaOut[i] + alphaOut[plane + i] + alphaOut[2 * plane + i]) / 3;
+    enlarged[i] = a < 0 ? 0 : a > 1 ? 1 : a;
+  }
+  return { width: outWidth, height: outHeight, rgb, alpha: enlarged };
+}
+
+/** What the passes of one upscale share: the current tile size (reduced after OOM) and progress. */
+interface PassState {
+  tile: number;
+  readonly overlap: number;
+  readonly minTile: number;
+  readonly passes: number;
+}
+
+/** Decides from a tile's input window whether the model can be skipped for it. */
+type SkipTest = (input: TileRect) => boolean;
+/** The output for a skipped tile: 3 planes of (w·scale)×(h·scale) from the input window's planes. */
+type Shortcut = (window: Float32Array, width: number, height: number) => Float32Array;
+
+/** One tiled pass over 3 planes, with the out-of-memory retry loop around it. */
+async function runPass(
+  source: Float32Array,
+  width: number,
+  height: number,
+  scale: number,
+  runTile: TileRunner,
+  options: UpscaleTiledOptions,
+  state: PassState,
+  passIndex: number,
+  skip: SkipTest | undefined,
+  shortcut: Shortcut,
+): Promise<Float32Array> {
+  const output = new Float32Array(3 * width * scale * height * scale);
   for (;;) {
-    const layout = createTileLayout({ width: image.width, height: image.height, maxTile: tile, overlap, scale });
+    const layout = createTileLayout({ width, height, maxTile: state.tile, overlap: state.overlap, scale });
     try {
-      await runLayout(source, layout, output, runTile, options);
-      break;
+      await runLayout(source, layout, output, runTile, options, { passIndex, passes: state.passes, skip, shortcut });
+      return output;
     } catch (error) {
       if (!(error instanceof PortraitError) || error.code !== "OUT_OF_MEMORY") throw error;
       const used = Math.max(layout.tileWidth, layout.tileHeight);
-      if (used <= minTile) {
+      if (used <= state.minTile) {
         const size = `${layout.tileWidth}×${layout.tileHeight}`;
         throw new PortraitError("OUT_OF_MEMORY", `Ran out of memory even with ${size} px tiles.`, {
           tileWidth: layout.tileWidth,
           tileHeight: layout.tileHeight,
-          minTile,
+          minTile: state.minTile,
           advice: "Close other applications, upscale a smaller selection or to a smaller scale, or use the x4fast model.",
           ...(error.data !== undefined ? { cause: error.data } : {}),
         });
       }
-      const next = Math.max(minTile, Math.floor(used / 2));
+      const next = Math.max(state.minTile, Math.floor(used / 2));
       options.onNotice?.({
         code: "TILE_REDUCED",
         message: `Ran out of memory with ${used} px tiles; retrying with ${next} px tiles (slower, same result).`,
         data: { from: used, to: next },
       });
-      tile = next;
+      state.tile = next;
       output.fill(0);
     }
   }
+}
 
-  if (image.alpha === undefined) return { width: outWidth, height: outHeight, rgb: output };
-  // Lanczos rather than the model for alpha: one extra model pass would double the cost,
-  // and a GAN model sharpens and invents texture in a coverage mask.
-  const alpha = resampleAlpha(image.alpha, image.width, image.height, outWidth, outHeight, "lanczos3");
-  return { width: outWidth, height: outHeight, rgb: output, alpha };
+interface PassPlan {
+  readonly passIndex: number;
+  readonly passes: number;
+  readonly skip: SkipTest | undefined;
+  readonly shortcut: Shortcut;
 }
 
 async function runLayout(
@@ -122,18 +189,35 @@ async function runLayout(
   output: Float32Array,
   runTile: TileRunner,
   options: UpscaleTiledOptions,
+  plan: PassPlan,
 ): Promise<void> {
   const { signal, onProgress } = options;
   const tiles = layout.tiles;
-  // Extract tile k+1 while the runner works on tile k (it runs in a worker thread).
-  let next: Float32Array | undefined = extractTile(source, layout, tiles[0]);
+  const total = tiles.length * plan.passes;
+  const done = tiles.length * plan.passIndex;
+  const skipped = tiles.map((tile) => plan.skip?.(tile.input) === true);
+  const nextRun = (from: number) => {
+    let k = from;
+    while (k < tiles.length && skipped[k]) k++;
+    return k;
+  };
+  // Extract the next tile for the model while the runner works on the current one (it runs in a worker thread).
+  let prepared = nextRun(0);
+  let preparedData: Float32Array | undefined = prepared < tiles.length ? extractTile(source, layout, tiles[prepared]) : undefined;
   for (let k = 0; k < tiles.length; k++) {
     throwIfCancelled(signal);
     const tile = tiles[k];
-    const data: Float32Array = next!;
-    next = undefined;
+    if (skipped[k]) {
+      const window = extractTile(source, layout, tile);
+      blendTile(plan.shortcut(window, tile.input.width, tile.input.height), tile, layout, output);
+      onProgress?.({ tile: done + k + 1, tiles: total });
+      continue;
+    }
+    const data: Float32Array = k === prepared && preparedData !== undefined ? preparedData : extractTile(source, layout, tile);
+    preparedData = undefined;
     const pending = runTile({ data, width: tile.input.width, height: tile.input.height }, signal);
-    if (k + 1 < tiles.length) next = extractTile(source, layout, tiles[k + 1]);
+    prepared = nextRun(k + 1);
+    if (prepared < tiles.length) preparedData = extractTile(source, layout, tiles[prepared]);
     let result: TilePixels;
     try {
       result = await pending;
@@ -148,8 +232,18 @@ async function runLayout(
     throwIfCancelled(signal);
     checkTileOutput(result, tile, layout.scale, k, tiles.length);
     blendTile(result.data, tile, layout, output);
-    onProgress?.({ tile: k + 1, tiles: tiles.length });
+    onProgress?.({ tile: done + k + 1, tiles: total });
   }
+}
+
+/** True when every value of `plane` inside `rect` equals `value` (or, without `value`, the first one). */
+function planeIsConstant(plane: Float32Array, width: number, rect: TileRect, value?: number): boolean {
+  const expected = value ?? plane[rect.y * width + rect.x];
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    const row = y * width;
+    for (let x = rect.x; x < rect.x + rect.width; x++) if (plane[row + x] !== expected) return false;
+  }
+  return true;
 }
 
 function extractTile(source: Float32Array, layout: TileLayout, tile: Tile): Float32Array {
@@ -199,6 +293,8 @@ function blendTile(tileOutput: Float32Array, tile: Tile, layout: TileLayout, out
 function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PortraitError("CANCELLED");
 }
+
+export { DEFAULT_OVERLAP };
 
 /** Options for {@link upscaleToScale}. */
 export interface UpscaleToScaleOptions extends Omit<UpscaleTiledOptions, "scale"> {
