@@ -21,6 +21,8 @@ export interface InstallOptions {
   readonly manifest?: ModelManifest;
   /** Default: {@link modelDir}. */
   readonly dir?: string;
+  /** Where package tarballs are kept between runs; default `<dir>/sources`. */
+  readonly sourcesDir?: string;
   /** Only these model ids (default: all). Unknown ids throw MODEL_UNKNOWN. */
   readonly only?: readonly string[];
   /** Rehash files that a stamp says are unchanged (catches silent corruption). */
@@ -71,13 +73,14 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
   const started = performance.now();
   const manifest = options.manifest ?? loadManifest();
   const dir = options.dir ?? modelDir();
+  const tarballDir = options.sourcesDir ?? sourcesDir(dir);
   const log = options.log ?? ((line: string) => console.log(line));
   const converters: Record<ConverterKind, ConvertFn> = { ...DEFAULT_CONVERTERS, ...options.converters };
   const requirePinned = options.requirePinnedHashes ?? process.env.CI === "true";
   const selected = options.only === undefined ? manifest.models : [...new Set(options.only)].map((id) => findModel(manifest, id));
 
   await mkdir(dir, { recursive: true });
-  await removeStaleTemporaries(dir);
+  await removeStaleTemporaries(dir, tarballDir);
 
   const results = new Map<string, ModelInstallResult>();
   const toBuild: { model: ModelEntry; why: string }[] = [];
@@ -102,7 +105,7 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
     let files: Map<string, Buffer>;
     const t0 = performance.now();
     try {
-      files = await readVerifiedSources(group.map((g) => g.model), sourcesDir(dir), (tarball) => {
+      files = await readVerifiedSources(group.map((g) => g.model), tarballDir, (tarball) => {
         if (tarball.downloaded) downloaded.push(spec);
         log(`models: ${spec} ${tarball.downloaded ? "fetched" : "found"} (${megabytes(tarball.bytes)}, sha256 verified${tarball.downloaded ? `, ${elapsed(t0).toFixed(1)} s` : ""})`);
       });
@@ -251,12 +254,11 @@ const TEMP_PATTERN = /^\..+\.(\d+)(?:\.r[0-9a-f]+)?\.tmp$/;
 const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
 
 /** Removes temporaries left by an installer that was killed (its process is gone, or the download is old). */
-async function removeStaleTemporaries(dir: string): Promise<void> {
+async function removeStaleTemporaries(dir: string, downloads: string): Promise<void> {
   for (const name of await readdir(dir)) {
     const match = TEMP_PATTERN.exec(name);
     if (match !== null && !processAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
   }
-  const downloads = sourcesDir(dir);
   for (const name of await readdir(downloads).catch(() => [] as string[])) {
     if (!name.startsWith(".pack-")) continue;
     const info = await stat(join(downloads, name)).catch(() => undefined);

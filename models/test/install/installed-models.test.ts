@@ -1,8 +1,12 @@
 // After `npm install`, every manifest model must be in the model directory, match its
 // pinned hash, and open in onnxruntime-node with the names and shapes the manifest records.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { loadManifest, modelPath, verifyModels, type Dimension } from "../../src/index";
+import { installModels, loadManifest, modelPath, verifyModels, type Dimension } from "../../src/index";
+import { sourcesDir } from "../../src/paths";
 
 /** onnxruntime reports symbolic dimensions as strings; the manifest writes them as null. */
 function asManifestShape(shape: readonly (number | string)[]): Dimension[] {
@@ -43,6 +47,21 @@ describe("installed models", () => {
       expect(result[model.outputNames[0]].dims).toEqual([1, 3, size * model.nativeScale, size * model.nativeScale]);
     } finally {
       await session.release();
+    }
+  });
+
+  it("the converters still reproduce the pinned hashes (one model of each format, from the kept tarballs)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pu-reconvert-"));
+    try {
+      const lines: string[] = [];
+      const report = await installModels({ dir, sourcesDir: sourcesDir(), only: ["realesrgan-x4fast", "esrgan-thick-x2"], log: (line) => lines.push(line) });
+      expect(report.downloaded, "the tarballs kept by the install should be reused").toEqual([]);
+      expect(report.results.map((result) => [result.id, result.action, result.error?.message]), lines.join("\n")).toEqual([
+        ["realesrgan-x4fast", "installed", undefined],
+        ["esrgan-thick-x2", "installed", undefined],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
