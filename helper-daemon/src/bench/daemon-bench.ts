@@ -1,0 +1,261 @@
+/**
+ * Daemon benchmarks for `npm run bench`:
+ * - loopback transfer of a 24-megapixel 16-bit RGBA image (192 MB) to the daemon and back,
+ *   over the WebSocket (chunks, acks, CRC) and over HTTP (raw body) — goal under 1 s each way;
+ * - one real job through the daemon (HTTP: upload, events, result) against the same job
+ *   through the command line's upscale service — goal at most 5 % slower.
+ * The daemon runs in this process on an ephemeral loopback port with a throwaway config.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import {
+  ChunkReassembler,
+  PROTOCOL_VERSION,
+  SendWindow,
+  chunkCount,
+  chunkFrameOf,
+  decodeChunkFrame,
+  parseDaemonMessage,
+  type DaemonMessage,
+} from "@portrait-upscale/shared";
+import { parseConfig } from "../config/config";
+import { createInferencePool } from "../inference/index";
+import { crc32Hex } from "../jobs/engine";
+import type { JobRunner } from "../jobs/types";
+import { PresetStore } from "../presets/index";
+import { createCatalog, modelSummaries } from "../server/catalog";
+import type { DaemonCatalog } from "../server/context";
+import { startDaemon, type RunningDaemon } from "../server/daemon";
+import { createUpscaleRunner } from "../server/upscale-runner";
+import { parseUpscaleSettings, upscaleBytes } from "../upscale/index";
+
+export interface DaemonBenchOptions {
+  /** Smaller sizes for a quick check (CI); the full run uses 24 MP. */
+  readonly quick?: boolean;
+  /** The image for the end-to-end comparison (default: test/fixtures/astronaut.png). */
+  readonly image?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface DaemonBenchResult {
+  readonly title: string;
+  /** Human-readable lines for the report. */
+  readonly lines: readonly string[];
+  /** Numbers for machine-readable output (milliseconds and ratios). */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** Hands the input back as the result: measures transport alone. */
+const identityRunner: JobRunner = {
+  async run(input) {
+    if (input.image.kind !== "raw") throw new Error("raw input expected");
+    const image = input.image;
+    return {
+      image,
+      width: image.width,
+      height: image.height,
+      channels: image.channels,
+      bitDepth: image.bitDepth,
+      provider: "none",
+      models: ["identity"],
+      timings: { totalMs: 0, inferenceMs: 0 },
+    };
+  },
+};
+
+const identityCatalog: DaemonCatalog = {
+  providers: () => ({ available: ["cpu"], active: "cpu" }),
+  models: () => [],
+  presets: () => [],
+  defaultPreset: () => "portrait-natural",
+  checkOptions: () => ({ scale: 1 }),
+};
+
+async function withDaemon<T>(runner: JobRunner, catalog: DaemonCatalog, body: (daemon: RunningDaemon, token: string) => Promise<T>): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), "pu-bench-"));
+  const token = "bench-token-bench-token-bench-token-0000000";
+  const daemon = await startDaemon({
+    config: parseConfig({ port: 0, limits: { maxUploadBytes: 512 * 1024 * 1024 }, resultSpillBytes: 1024 * 1024 * 1024 }),
+    token,
+    runner,
+    catalog,
+    tempRoot: root,
+  });
+  try {
+    return await body(daemon, token);
+  } finally {
+    await daemon.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Runs the daemon benchmarks and returns a report section. */
+export async function daemonBenchSection(options: DaemonBenchOptions = {}): Promise<DaemonBenchResult> {
+  const log = options.log ?? (() => undefined);
+  const [width, height] = options.quick ? [1500, 1000] : [6000, 4000];
+  const pixels = new Uint8Array(width * height * 8);
+  for (let i = 0; i < pixels.length; i += 4093) pixels[i] = i & 0xff;
+  const megabytes = (pixels.length / 1e6).toFixed(0);
+  const lines: string[] = [];
+  const metrics: Record<string, number> = {};
+
+  await withDaemon(identityRunner, identityCatalog, async (daemon, token) => {
+    const ws = await wsTransfer(daemon, token, pixels, width, height);
+    metrics.wsUploadMs = ws.uploadMs;
+    metrics.wsDownloadMs = ws.downloadMs;
+    lines.push(`WebSocket ${width}×${height} 16-bit RGBA (${megabytes} MB): up ${ms(ws.uploadMs)}, down ${ms(ws.downloadMs)} (goal < 1 s each)`);
+    log(lines.at(-1)!);
+    const http = await httpTransfer(daemon, token, pixels, width, height);
+    metrics.httpUploadMs = http.uploadMs;
+    metrics.httpDownloadMs = http.downloadMs;
+    lines.push(`HTTP      ${width}×${height} 16-bit RGBA (${megabytes} MB): up ${ms(http.uploadMs)}, down ${ms(http.downloadMs)} (goal < 1 s each)`);
+    log(lines.at(-1)!);
+  });
+
+  const imagePath = options.image ?? fileURLToPath(new URL("../../../test/fixtures/astronaut.png", import.meta.url));
+  const image = await readFile(imagePath);
+  const pool = createInferencePool({ provider: "auto" });
+  const presets = await PresetStore.open({ watch: "off" });
+  try {
+    const settings = parseUpscaleSettings({ model: "x4fast", scale: 2 });
+    await upscaleBytes(image, pool, settings); // warm the session so neither side pays for it
+    const cliStart = performance.now();
+    await upscaleBytes(image, pool, settings);
+    const cliMs = performance.now() - cliStart;
+    const catalog = createCatalog(pool, presets, await modelSummaries());
+    const runner = createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 });
+    const daemonMs = await withDaemon(runner, catalog, async (daemon, token) => {
+      const started = performance.now();
+      await httpJob(daemon, token, image, "model=x4fast&scale=2");
+      return performance.now() - started;
+    });
+    metrics.cliMs = cliMs;
+    metrics.daemonMs = daemonMs;
+    metrics.daemonOverCli = daemonMs / cliMs;
+    lines.push(
+      `End to end (x4fast ×2 on ${imagePath.split(/[\\/]/).at(-1)}): CLI service ${ms(cliMs)}, daemon over HTTP ${ms(daemonMs)} ` +
+        `(${((daemonMs / cliMs - 1) * 100).toFixed(1)} %, goal ≤ +5 %)`,
+    );
+    log(lines.at(-1)!);
+  } finally {
+    presets.close();
+    await pool.close();
+  }
+  return { title: "Daemon transport and overhead", lines, metrics };
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(0)} ms`;
+}
+
+async function httpJob(daemon: RunningDaemon, token: string, body: Uint8Array, query: string, contentType = "image/png"): Promise<Uint8Array> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const created = await fetch(`${daemon.url}/v1/jobs?${query}`, { method: "POST", headers: { ...auth, "Content-Type": contentType }, body });
+  const { id } = (await created.json()) as { id: string };
+  await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+  const result = new Uint8Array(await (await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
+  await fetch(`${daemon.url}/v1/jobs/${id}`, { method: "DELETE", headers: auth });
+  return result;
+}
+
+async function httpTransfer(daemon: RunningDaemon, token: string, pixels: Uint8Array, width: number, height: number): Promise<{ uploadMs: number; downloadMs: number }> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const upStart = performance.now();
+  const created = await fetch(`${daemon.url}/v1/jobs?width=${width}&height=${height}&channels=4&bitDepth=16&crc32=${crc32Hex(pixels)}`, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/octet-stream" },
+    body: pixels,
+  });
+  const { id } = (await created.json()) as { id: string };
+  const uploadMs = performance.now() - upStart;
+  await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+  const downStart = performance.now();
+  const result = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth });
+  const bytes = new Uint8Array(await result.arrayBuffer());
+  const downloadMs = performance.now() - downStart;
+  if (bytes.length !== pixels.length) throw new Error("HTTP transfer lost bytes");
+  await fetch(`${daemon.url}/v1/jobs/${id}`, { method: "DELETE", headers: auth });
+  return { uploadMs, downloadMs };
+}
+
+/** The panel's side of a WebSocket job, timed: upload until the last ack, download from `result` to the last chunk. */
+async function wsTransfer(daemon: RunningDaemon, token: string, pixels: Uint8Array, width: number, height: number): Promise<{ uploadMs: number; downloadMs: number }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${daemon.port}/v1/ws`, { perMessageDeflate: false });
+  socket.binaryType = "nodebuffer";
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  let onText: (message: DaemonMessage) => void = () => undefined;
+  let onBinary: (data: Buffer) => void = () => undefined;
+  socket.on("message", (data, isBinary) => {
+    if (isBinary) onBinary(data as Buffer);
+    else onText(parseDaemonMessage((data as Buffer).toString("utf8")));
+  });
+  const next = (type: DaemonMessage["type"]): Promise<DaemonMessage> =>
+    new Promise((resolve, reject) => {
+      onText = (message) => {
+        if (message.type === type) resolve(message);
+        else if (message.type === "error") reject(new Error(`${message.code}: ${message.message}`));
+      };
+    });
+  try {
+    const welcome = next("welcome");
+    socket.send(JSON.stringify({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: "bench", version: "1" }, token }));
+    await welcome;
+    const upStart = performance.now();
+    const acceptedPromise = next("accepted");
+    socket.send(
+      JSON.stringify({
+        type: "submit",
+        requestId: "bench",
+        preset: "portrait-natural",
+        overrides: {},
+        review: false,
+        image: { width, height, channels: 4, bitDepth: 16, byteLength: pixels.length, crc32: crc32Hex(pixels) },
+      }),
+    );
+    const accepted = (await acceptedPromise) as Extract<DaemonMessage, { type: "accepted" }>;
+    const window = new SendWindow(chunkCount(pixels.length, accepted.chunkBytes), accepted.window);
+    const resultPromise = new Promise<Extract<DaemonMessage, { type: "result" }>>((resolve, reject) => {
+      onText = (message) => {
+        if (message.type === "ack") {
+          window.acknowledge(message.received);
+          let index: number | undefined;
+          while ((index = window.take()) !== undefined) socket.send(chunkFrameOf(accepted.transferId, pixels, accepted.chunkBytes, index));
+          if (window.done) uploadMs = performance.now() - upStart;
+        } else if (message.type === "result") resolve(message);
+        else if (message.type === "error") reject(new Error(`${message.code}: ${message.message}`));
+      };
+    });
+    let uploadMs = 0;
+    let index: number | undefined;
+    while ((index = window.take()) !== undefined) socket.send(chunkFrameOf(accepted.transferId, pixels, accepted.chunkBytes, index));
+    const result = await resultPromise;
+    const downStart = performance.now();
+    const reassembler = new ChunkReassembler({
+      transferId: result.transferId,
+      byteLength: result.image.byteLength,
+      chunkBytes: result.chunkBytes,
+      crc32: result.image.crc32,
+    });
+    await new Promise<void>((resolve, reject) => {
+      onBinary = (data) => {
+        try {
+          reassembler.push(decodeChunkFrame(data));
+          socket.send(JSON.stringify({ type: "ack", transferId: result.transferId, received: reassembler.received }));
+          if (reassembler.complete) resolve();
+        } catch (error) {
+          reject(error);
+        }
+      };
+    });
+    const downloadMs = performance.now() - downStart;
+    return { uploadMs, downloadMs };
+  } finally {
+    socket.terminate();
+  }
+}

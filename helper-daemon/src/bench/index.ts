@@ -1,0 +1,10 @@
+/**
+ * Every benchmark section, in the order `npm run bench` runs them. To add one, create
+ * `bench/<name>.ts` exporting a {@link BenchSection} and add it here (one import, one entry).
+ */
+import type { BenchSection } from "./section";
+import { memorySection } from "./memory";
+import { overheadSection } from "./overhead";
+import { throughputSection } from "./throughput";
+
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection];
