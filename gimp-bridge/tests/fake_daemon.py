@@ -30,6 +30,15 @@ PRESETS = [
         "values": {"creativity": 0.3, "resemblance": 0.8, "denoise": 0.2, "model": "x4plus", "twoPass": False, "cleanup": True, "grain": False},
     },
     {
+        "id": "fast-preview",
+        "name": "Fast preview",
+        "description": "The compact model, for previews.",
+        "scale": 2,
+        "locked": False,
+        "source": "built-in",
+        "values": {"creativity": 0.3, "resemblance": 0.8, "denoise": 0.2, "model": "x4fast", "twoPass": False, "cleanup": False, "grain": False},
+    },
+    {
         "id": "studio-house-look",
         "name": "Studio house look",
         "description": "Locked by the studio.",

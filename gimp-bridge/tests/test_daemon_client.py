@@ -42,7 +42,7 @@ class ClientRoundTripTest(unittest.TestCase):
     def test_health_and_info(self):
         self.assertEqual(self.client.health()["protocol"], 1)
         self.assertEqual(self.client.info()["defaultPreset"], "portrait-natural")
-        self.assertEqual([p["id"] for p in self.client.presets()], ["portrait-natural", "studio-house-look"])
+        self.assertEqual([p["id"] for p in self.client.presets()], ["portrait-natural", "fast-preview", "studio-house-look"])
 
     def test_8_bit_rgba_round_trip_with_progress(self):
         data = gradient(5, 3, 4, 8)

@@ -3,10 +3,18 @@
  * temporary config folder (whose token the plug-in reads), and the reference result the
  * plug-in's output must match.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import sharp from "sharp";
+import { findCommand } from "../../helper-daemon/src/cli/commands/index";
 import { repoPath } from "../support/paths";
+
+/** The built command line: what `npx portrait-upscale` runs. */
+const BIN = repoPath("helper-daemon", "bin", "portrait-upscale.js");
+const BUNDLE = repoPath("helper-daemon", "dist", "cli.js");
 
 export interface ReferencePixels {
   readonly width: number;
@@ -24,8 +32,8 @@ export interface E2eDaemon {
   readonly defaultPreset: string;
   /** Allowed difference (16-bit levels) for an image that went through GIMP's float precision. */
   readonly floatTolerance: number;
-  /** What the same input must become at `scale` with the default preset, decoded to raw pixels. */
-  expected(file: string, scale: number): Promise<ReferencePixels>;
+  /** What the same input must become with `preset` (the default when undefined) at `scale`, decoded to raw pixels. */
+  expected(file: string, scale: number, preset?: string): Promise<ReferencePixels>;
   stop(): Promise<void>;
 }
 
@@ -110,7 +118,61 @@ export async function startStandIn(port: number, configDir: string): Promise<E2e
   };
 }
 
-/** The daemon the test uses: the stand-in until `portrait-upscale serve` exists. */
+interface PresetInfo {
+  readonly id: string;
+  readonly values: { readonly model: string };
+}
+
+/**
+ * The real daemon, `portrait-upscale serve`, with its config folder in `configDir`. The reference
+ * pixels come from `portrait-upscale upscale` on the same file: with `--preset` once the command
+ * has it, otherwise with the preset's model (which is what a preset resolves to today).
+ */
+export async function startRealDaemon(port: number, configDir: string): Promise<E2eDaemon> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before the GIMP tests.`);
+  const env = { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir };
+  const child = spawn(process.execPath, [BIN, "serve", "--port", String(port), "--provider", "cpu"], { stdio: ["ignore", "pipe", "pipe"], env });
+  await waitForLine(child, /listening on http:\/\/127\.0\.0\.1:\d+/, "portrait-upscale serve");
+  const url = `http://127.0.0.1:${port}`;
+  const token = (await readFile(join(configDir, "token"), "utf8")).trim();
+  const info = (await (await fetch(`${url}/v1/info`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+    defaultPreset: string;
+    presets: PresetInfo[];
+  };
+  const cliHasPreset = findCommand("upscale")?.options.preset !== undefined;
+  const work = await mkdtemp(join(configDir, "reference-"));
+  let counter = 0;
+  return {
+    kind: "daemon",
+    url,
+    configDir,
+    defaultPreset: info.defaultPreset,
+    floatTolerance: 257,
+    async expected(file, scale, preset) {
+      const id = preset ?? info.defaultPreset;
+      const entry = info.presets.find((candidate) => candidate.id === id);
+      if (!entry) throw new Error(`the daemon has no preset ${id}`);
+      const out = join(work, `reference-${++counter}.png`);
+      const choice = cliHasPreset ? ["--preset", id] : ["--model", entry.values.model];
+      await promisify(execFile)(process.execPath, [BIN, "upscale", file, "-o", out, "--scale", String(scale), "--provider", "cpu", ...choice], {
+        env,
+        timeout: 300_000,
+      });
+      return decodePixels(out);
+    },
+    stop: stopper(child, configDir),
+  };
+}
+
+/**
+ * The daemon the test uses: the real one now that `portrait-upscale serve` exists
+ * (PORTRAIT_UPSCALE_GIMP_DAEMON=stand-in picks the Python stand-in, for work on the plug-in alone).
+ */
 export async function startE2eDaemon(port: number, configDir: string): Promise<E2eDaemon> {
-  return startStandIn(port, configDir);
+  return e2eDaemonKind() === "stand-in" ? startStandIn(port, configDir) : startRealDaemon(port, configDir);
+}
+
+/** Which daemon {@link startE2eDaemon} will start. */
+export function e2eDaemonKind(): E2eDaemon["kind"] {
+  return process.env.PORTRAIT_UPSCALE_GIMP_DAEMON === "stand-in" || findCommand("serve") === undefined ? "stand-in" : "daemon";
 }
