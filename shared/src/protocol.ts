@@ -164,11 +164,17 @@ export const errorPayloadSchema = object({
   data: optional(record(unknown())),
 });
 
-/** One automated 100 % check of a facial region (see the portrait guide's review). */
+/**
+ * One automated 100 % check of a facial region (see the portrait guide's review). `face` is
+ * the face's index (absent for whole-image checks); it passes when `value` ≤ `limit` and,
+ * for two-sided checks such as the texture ratio, `value` ≥ `min`.
+ */
 export const reviewCheckSchema = object({
+  face: optional(integer({ min: 0 })),
   region: string({ minLength: 1, maxLength: 64 }),
   metric: string({ minLength: 1, maxLength: 64 }),
   value: number(),
+  min: optional(number()),
   limit: number(),
   passed: boolean(),
   advice: optional(string({ maxLength: 500 })),
