@@ -10,8 +10,11 @@ export interface ModelStatus {
   readonly id: string;
   readonly state: ModelState;
   readonly path: string;
-  /** How the state was established: a full hash, the stamp of an earlier hash, or only existence (no pinned hash yet). */
-  readonly checkedBy: "sha256" | "stamp" | "existence" | "none";
+  /**
+   * How the state was established: a full hash, the stamp of an earlier hash, the size
+   * alone (wrong size: no need to hash), existence only (no pinned hash yet), or nothing (missing).
+   */
+  readonly checkedBy: "sha256" | "stamp" | "size" | "existence" | "none";
   /** Size on disk, when the file exists. */
   readonly bytes?: number;
   /** Set when the hash was computed. */
@@ -67,7 +70,7 @@ export async function verifyModel(model: ModelEntry, dir: string, options: { dee
       : { ...base, state: "corrupt", checkedBy: "existence", bytes, reason: "the file is empty" };
   }
   if (model.onnx.bytes !== null && bytes !== model.onnx.bytes) {
-    return { ...base, state: "corrupt", checkedBy: "none", bytes, reason: `size is ${bytes} bytes, expected ${model.onnx.bytes}` };
+    return { ...base, state: "corrupt", checkedBy: "size", bytes, reason: `size is ${bytes} bytes, expected ${model.onnx.bytes}` };
   }
   if (options.deep !== true) {
     const stamp = await readStamp(dir, model.onnx.file);
