@@ -79,7 +79,15 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
   const requirePinned = options.requirePinnedHashes ?? process.env.CI === "true";
   const selected = options.only === undefined ? manifest.models : [...new Set(options.only)].map((id) => findModel(manifest, id));
 
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new PortraitError(
+      "MODEL_MISSING",
+      `Cannot create the model folder ${dir} (${(error as Error).message}). Set PORTRAIT_UPSCALE_MODEL_DIR to a writable folder.`,
+      { cause: "unwritable", dir },
+    );
+  }
   await removeStaleTemporaries(dir, tarballDir);
 
   const results = new Map<string, ModelInstallResult>();

@@ -193,6 +193,15 @@ describe("installModels", () => {
     expect(new Uint8Array(readFileSync(join(dir, "fake-a.onnx")))).toEqual(weightsA);
   });
 
+  it("explains a model folder that cannot be created", async () => {
+    const blocker = join(dir, "a-file");
+    writeFileSync(blocker, "");
+    await expect(install(fakeManifest(), { dir: join(blocker, "models") })).rejects.toMatchObject({
+      code: "MODEL_MISSING",
+      data: { cause: "unwritable", dir: join(blocker, "models") },
+    });
+  });
+
   it("rejects an unknown id in `only` with MODEL_UNKNOWN", async () => {
     await expect(install(fakeManifest(), { only: ["fake-c"] })).rejects.toMatchObject({ code: "MODEL_UNKNOWN" });
   });
