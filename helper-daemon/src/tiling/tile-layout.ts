@@ -75,14 +75,20 @@ export interface TileLayoutOptions {
   readonly height: number;
   /** Largest window edge sent to the model, input pixels (overlap included). */
   readonly maxTile: number;
-  /** Overlap between neighbouring windows, input pixels. Default 16. */
+  /** Overlap between neighbouring windows, input pixels. Default {@link DEFAULT_OVERLAP}. */
   readonly overlap?: number;
   /** The model's integer scale. Default 1. */
   readonly scale?: number;
 }
 
-/** The default overlap between neighbouring tiles, input pixels. */
-export const DEFAULT_OVERLAP = 16;
+/**
+ * The default overlap between neighbouring tiles, input pixels. chaiNNer uses 16; measured
+ * here on a 128² portrait against an untiled run, 16 leaves seams of up to 3/255 with x4fast
+ * and 28/255 with x4plus (whose receptive field is wide), 32 brings x4fast to 0.02/255 and
+ * x4plus to 12/255 at worst (0.19/255 mean). A model with a narrow field (esrgan-thick: 0.08/255
+ * at 16) can be given a smaller one.
+ */
+export const DEFAULT_OVERLAP = 32;
 
 const WEIGHT_STEPS = 65536;
 
