@@ -9,10 +9,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { repositoryRoot } from "@portrait-upscale/models";
 import {
-  ChunkReassembler,
   PROTOCOL_VERSION,
   SendWindow,
   chunkCount,
@@ -29,6 +28,7 @@ import { PresetStore } from "../presets/index";
 import { createCatalog, modelSummaries } from "../server/catalog";
 import type { DaemonCatalog } from "../server/context";
 import { startDaemon, type RunningDaemon } from "../server/daemon";
+import { UploadAssembler } from "../server/upload-assembler";
 import { createUpscaleRunner } from "../server/upscale-runner";
 import { parseUpscaleSettings, upscaleBytes } from "../upscale/index";
 
@@ -115,7 +115,8 @@ export async function daemonBenchSection(options: DaemonBenchOptions = {}): Prom
     log(lines.at(-1)!);
   });
 
-  const imagePath = options.image ?? fileURLToPath(new URL("../../../test/fixtures/astronaut.png", import.meta.url));
+  const fixture = options.quick ? "astronaut-face-128.png" : "astronaut.png";
+  const imagePath = options.image ?? join(repositoryRoot(), "test", "fixtures", fixture);
   const image = await readFile(imagePath);
   const pool = createInferencePool({ provider: "auto" });
   const presets = await PresetStore.open({ watch: "off" });
@@ -236,7 +237,8 @@ async function wsTransfer(daemon: RunningDaemon, token: string, pixels: Uint8Arr
     while ((index = window.take()) !== undefined) socket.send(chunkFrameOf(accepted.transferId, pixels, accepted.chunkBytes, index));
     const result = await resultPromise;
     const downStart = performance.now();
-    const reassembler = new ChunkReassembler({
+    // Native CRC on the client too, so the numbers measure the transport (a UXP panel's JS CRC adds to its side).
+    const reassembler = new UploadAssembler({
       transferId: result.transferId,
       byteLength: result.image.byteLength,
       chunkBytes: result.chunkBytes,

@@ -218,15 +218,22 @@ async function sendResult(context: DaemonContext, id: string, url: URL, response
   );
   for (let offset = 0; offset < result.size; offset += RESULT_WRITE_BYTES) {
     const chunk = await result.read(offset, RESULT_WRITE_BYTES);
-    if (!response.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        response.once("drain", resolve);
-        response.once("close", resolve);
-      });
-    }
+    if (!response.write(chunk)) await drainedOrClosed(response);
     if (response.destroyed) return;
   }
   response.end();
+}
+
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

@@ -9,7 +9,6 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import {
-  ChunkReassembler,
   ERROR_HTTP_STATUS,
   ERROR_WS_CLOSE_CODE,
   PROTOCOL_VERSION,
@@ -33,6 +32,7 @@ import type { DaemonContext } from "./context";
 import { infoOf } from "./context";
 import { progressEvent } from "./http-api";
 import { checkImageSize } from "./limits";
+import { UploadAssembler } from "./upload-assembler";
 import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
 
 export interface WsOptions {
@@ -99,7 +99,7 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
 
 interface Upload {
   readonly jobId: string;
-  readonly reassembler: ChunkReassembler;
+  readonly reassembler: UploadAssembler;
   readonly submit: MessageOfType<ClientMessage, "submit">;
 }
 
@@ -240,7 +240,7 @@ export class WsSession {
       throw withIds(error, { requestId: message.requestId });
     }
     const transferId = this.#takeTransferId();
-    const reassembler = new ChunkReassembler({
+    const reassembler = new UploadAssembler({
       transferId,
       byteLength: image.byteLength,
       chunkBytes: context.chunkBytes,
