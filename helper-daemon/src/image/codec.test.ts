@@ -152,6 +152,13 @@ describe("decodeImage / encodeLike round trips", () => {
     expect((await sharp(await encodeLike(decoded.image, decoded)).metadata()).channels).toBe(4);
   });
 
+  it("applies EXIF orientation on decode (the output carries no EXIF)", async () => {
+    const rotated = await sharp(samples8(3), { raw: { width: W, height: H, channels: 3 } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    expect((await sharp(rotated).metadata()).orientation).toBe(6);
+    const decoded = await decodeImage(rotated);
+    expect([decoded.image.width, decoded.image.height]).toEqual([H, W]);
+  });
+
   it("raw 16-bit little-endian in → identical bytes out", () => {
     const body = new Uint8Array(W * H * 4 * 2);
     for (let i = 0; i < body.length; i++) body[i] = (i * 131 + 7) % 256;
