@@ -113,6 +113,8 @@ export interface PhotoshopAdapter {
   createDocument(scope: ModalScope, request: NewDocumentRequest): Promise<number>;
   /** Places pixels as a new smart object layer at exactly `target`; resolves to the new layer. */
   placeSmartObject(scope: ModalScope, request: PlaceSmartObjectRequest): Promise<LayerInfo>;
+  /** Calls `listener` when the active document, layer or selection may have changed. */
+  watchDocument(listener: () => void): () => void;
   /** Reads a small text file from the plug-in's data folder (undefined when absent). */
   readData(name: string): Promise<string | undefined>;
   writeData(name: string, text: string): Promise<void>;

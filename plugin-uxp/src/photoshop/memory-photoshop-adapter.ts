@@ -171,6 +171,10 @@ export class MemoryPhotoshopAdapter implements PhotoshopAdapter {
     return () => this.#listeners.delete(listener);
   }
 
+  watchDocument(listener: () => void): () => void {
+    return this.subscribe(listener);
+  }
+
   async activeDocument(): Promise<DocumentInfo | undefined> {
     if (this.activeDocumentId === undefined) return undefined;
     const document = this.document(this.activeDocumentId);

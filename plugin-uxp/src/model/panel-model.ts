@@ -1,0 +1,295 @@
+/**
+ * The panel's model: connection, settings, presets, the active document and the job, in one
+ * observable state. The UI renders it and calls its actions; it never touches the network or
+ * Photoshop itself. Effects (sockets, timers, the adapter) are injected.
+ */
+import type { Limits, PresetSummary } from "@portrait-upscale/shared";
+import { DaemonConnection, type JobHandle } from "../client/daemon-client";
+import { probeHealth, type FetchLike } from "../client/health";
+import type { SocketFactory } from "../client/socket";
+import { PanelError, toPanelError, type AnyErrorCode } from "../panel-errors";
+import type { DocumentInfo, PhotoshopAdapter } from "../photoshop/adapter";
+import type { ModalRetryOptions } from "../photoshop/modal";
+import { INITIAL_CONNECTION, nextConnectionState, retriesAutomatically, type ConnectionEvent, type ConnectionState } from "./connection";
+import { DEFAULT_SETTINGS, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
+import { upscaleActiveLayer, type JobPhase, type UpscaleSummary } from "./upscale-job";
+
+export const TOKEN_FILE = "token";
+export const SETTINGS_FILE = "settings.json";
+
+export interface ErrorView {
+  readonly code: AnyErrorCode;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type JobView =
+  | { readonly status: "idle" }
+  | { readonly status: "running"; readonly phase: JobPhase; readonly cancelling: boolean }
+  | { readonly status: "done"; readonly summary: UpscaleSummary }
+  | { readonly status: "failed"; readonly error: ErrorView }
+  | { readonly status: "cancelled" };
+
+export interface PanelState {
+  readonly connection: ConnectionState;
+  readonly settings: PanelSettings;
+  readonly presets: readonly PresetSummary[];
+  readonly limits?: Limits;
+  readonly document?: DocumentInfo;
+  readonly job: JobView;
+}
+
+export interface PanelModelOptions {
+  readonly adapter: PhotoshopAdapter;
+  readonly sockets: SocketFactory;
+  readonly fetch: FetchLike;
+  readonly modal?: ModalRetryOptions;
+}
+
+/** The panel's state and actions. */
+export class PanelModel {
+  readonly #options: PanelModelOptions;
+  #state: PanelState = { connection: INITIAL_CONNECTION, settings: DEFAULT_SETTINGS, presets: [], job: { status: "idle" } };
+  readonly #listeners = new Set<() => void>();
+  #connection: DaemonConnection | undefined;
+  #token: string | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #generation = 0;
+  #job: JobHandle | undefined;
+  #cancelRequested = false;
+  #unwatch: (() => void) | undefined;
+  #disposed = false;
+
+  constructor(options: PanelModelOptions) {
+    this.#options = options;
+  }
+
+  /** The current state (a new object after every change). */
+  getState = (): PanelState => this.#state;
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** Loads the stored token and settings, watches the document, and connects. */
+  async start(): Promise<void> {
+    const { adapter } = this.#options;
+    this.#token = (await adapter.readData(TOKEN_FILE))?.trim() || undefined;
+    this.#update({ settings: parseStoredSettings(await adapter.readData(SETTINGS_FILE)) });
+    this.#unwatch = adapter.watchDocument(() => void this.refreshDocument());
+    await this.refreshDocument();
+    await this.connect();
+  }
+
+  /** Stops timers and closes the connection. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#generation++;
+    clearTimeout(this.#retryTimer);
+    this.#unwatch?.();
+    this.#connection?.close();
+    this.#connection = undefined;
+  }
+
+  /** Connects (again) now, cancelling any planned retry. */
+  async connect(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    const generation = ++this.#generation;
+    this.#connection?.close();
+    this.#connection = undefined;
+    this.#dispatch({ type: "connect" });
+    if (this.#state.connection.status !== "connecting") return;
+    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    let connection: DaemonConnection;
+    try {
+      connection = await DaemonConnection.open(this.#options.sockets, address);
+    } catch (error) {
+      const probe = await probeHealth(this.#options.fetch, address);
+      if (generation !== this.#generation) return;
+      this.#dispatch({ type: "unreachable", probe, message: toPanelError(error).message });
+      return;
+    }
+    if (generation !== this.#generation) {
+      connection.close();
+      return;
+    }
+    try {
+      const welcome = await connection.hello(this.#token);
+      if (generation !== this.#generation) return connection.close();
+      this.#adopt(connection, welcome);
+    } catch (error) {
+      connection.close();
+      if (generation !== this.#generation) return;
+      const failure = toPanelError(error);
+      this.#dispatch({ type: "rejected", code: failure.code, message: failure.message });
+    }
+  }
+
+  /** Exchanges the code printed by `portrait-upscale pair` for the token, and keeps it. */
+  async pair(code: string): Promise<void> {
+    const trimmed = code.trim().replace(/^(\d{3})(\d{3})$/, "$1-$2");
+    clearTimeout(this.#retryTimer);
+    const generation = ++this.#generation;
+    this.#connection?.close();
+    this.#dispatch({ type: "pair" });
+    if (!/^\d{3}-\d{3}$/.test(trimmed)) {
+      this.#dispatch({ type: "rejected", code: "PAIRING_INVALID", message: `Expected a code like 123-456 for the pairing code but received "${code}"` });
+      return;
+    }
+    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    try {
+      const connection = await DaemonConnection.open(this.#options.sockets, address);
+      try {
+        const { token, welcome } = await connection.pair(trimmed);
+        if (generation !== this.#generation) return connection.close();
+        this.#token = token;
+        await this.#options.adapter.writeData(TOKEN_FILE, token);
+        this.#adopt(connection, welcome);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      const failure = toPanelError(error);
+      this.#dispatch({ type: "rejected", code: failure.code, message: failure.message });
+    }
+  }
+
+  /** Changes the daemon's address (custom port, or a studio machine) and reconnects. */
+  async setAddress(host: string, port: number): Promise<void> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new PanelError("INVALID_OPTION", `Expected an integer from 1 to 65535 for port but received ${port}`);
+    }
+    await this.#saveSettings({ ...this.#state.settings, host: host.trim() || DEFAULT_SETTINGS.host, port });
+    this.#update({ connection: { status: "connecting", attempt: 0 } });
+    await this.connect();
+  }
+
+  /** Chooses a preset: its values replace the sliders'. */
+  async choosePreset(id: string): Promise<void> {
+    const preset = this.#state.presets.find((candidate) => candidate.id === id);
+    if (!preset) return;
+    await this.#saveSettings(withPreset(this.#state.settings, preset));
+  }
+
+  /** Changes one of the job's values (ignored for a locked preset). */
+  async setValue<K extends "scale" | "creativity" | "resemblance" | "denoise" | "placement" | "review">(key: K, value: PanelSettings[K]): Promise<void> {
+    const locked = this.selectedPreset()?.locked === true;
+    if (locked && key !== "placement" && key !== "review") return;
+    await this.#saveSettings({ ...this.#state.settings, [key]: value });
+  }
+
+  /** The preset the settings name, if the daemon offers it. */
+  selectedPreset(): PresetSummary | undefined {
+    return this.#state.presets.find((preset) => preset.id === this.#state.settings.presetId);
+  }
+
+  /** Reads the active document again (for the size readout and checks). */
+  async refreshDocument(): Promise<void> {
+    try {
+      const document = await this.#options.adapter.activeDocument();
+      this.#update({ document });
+    } catch {
+      this.#update({ document: undefined });
+    }
+  }
+
+  /** Upscales the active layer (or selection) into a new smart object layer. */
+  async upscale(): Promise<void> {
+    if (this.#state.job.status === "running") return;
+    const connection = this.#connection;
+    const preset = this.selectedPreset();
+    if (!connection || this.#state.connection.status !== "connected" || !preset) {
+      this.#update({ job: { status: "failed", error: errorView(new PanelError("NOT_CONNECTED")) } });
+      return;
+    }
+    this.#cancelRequested = false;
+    this.#dispatch({ type: "job-started" });
+    this.#update({ job: { status: "running", phase: { phase: "reading" }, cancelling: false } });
+    try {
+      const summary = await upscaleActiveLayer(
+        this.#options.adapter,
+        connection,
+        { preset, settings: this.#state.settings, ...(this.#state.limits ? { limits: this.#state.limits } : {}) },
+        {
+          onPhase: (phase) => {
+            if (this.#state.job.status === "running") this.#update({ job: { ...this.#state.job, phase } });
+          },
+          onJob: (handle) => {
+            this.#job = handle;
+            if (this.#cancelRequested) handle.cancel();
+          },
+        },
+        this.#options.modal,
+      );
+      this.#update({ job: { status: "done", summary } });
+    } catch (error) {
+      const failure = toPanelError(error);
+      this.#update({ job: failure.code === "CANCELLED" ? { status: "cancelled" } : { status: "failed", error: errorView(failure) } });
+    } finally {
+      this.#job = undefined;
+      this.#dispatch({ type: "job-finished" });
+      await this.refreshDocument();
+    }
+  }
+
+  /** Cancels the running job on the daemon. */
+  cancel(): void {
+    const job = this.#state.job;
+    if (job.status !== "running" || job.cancelling) return;
+    this.#cancelRequested = true;
+    this.#update({ job: { ...job, cancelling: true } });
+    this.#job?.cancel();
+  }
+
+  /** Clears a finished job's message. */
+  dismissJob(): void {
+    if (this.#state.job.status !== "running") this.#update({ job: { status: "idle" } });
+  }
+
+  #adopt(connection: DaemonConnection, welcome: NonNullable<DaemonConnection["welcome"]>): void {
+    this.#connection = connection;
+    connection.onClose(() => {
+      if (this.#connection !== connection || this.#disposed) return;
+      this.#connection = undefined;
+      this.#dispatch({ type: "closed" });
+    });
+    const settings = this.#state.settings;
+    const known = welcome.presets.find((preset) => preset.id === settings.presetId);
+    const fallback = welcome.presets.find((preset) => preset.id === welcome.defaultPreset) ?? welcome.presets[0];
+    this.#update({ presets: welcome.presets, limits: welcome.limits });
+    if (!known && fallback) void this.#saveSettings(withPreset(settings, fallback));
+    else if (known) this.#update({ settings: known.locked ? withPreset(settings, known) : settings });
+    this.#dispatch({
+      type: "welcome",
+      daemon: { version: welcome.daemonVersion, provider: welcome.providers.active, providers: welcome.providers.available },
+    });
+  }
+
+  async #saveSettings(settings: PanelSettings): Promise<void> {
+    this.#update({ settings });
+    await this.#options.adapter.writeData(SETTINGS_FILE, JSON.stringify(settings));
+  }
+
+  #dispatch(event: ConnectionEvent): void {
+    const next = nextConnectionState(this.#state.connection, event);
+    if (next === this.#state.connection) return;
+    this.#update({ connection: next });
+    if (retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => void this.connect(), next.retryInMs);
+    }
+  }
+
+  #update(patch: Partial<PanelState>): void {
+    this.#state = { ...this.#state, ...patch };
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+function errorView(error: PanelError): ErrorView {
+  return { code: error.code, message: error.message, data: error.data };
+}
