@@ -195,9 +195,22 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
     await copyFile(repoPath("test", "gimp", "batch.py"), join(home, "batch.py"));
     await writeFile(join(home, "spec.json"), JSON.stringify({ report: `${inner}/out/report.json`, cases }, null, 2));
 
-    gimpLog = await runGimp(inner);
+    gimpLog = await runGimp(inner, "config", "spec.json");
     const report = JSON.parse(await readFile(hostPath(`${inner}/out/report.json`), "utf8")) as { cases: CaseReport[] };
     reports = new Map(report.cases.map((entry) => [entry.name, entry]));
+
+    // The token is read per GIMP process (from its environment), so token problems need runs of their own.
+    await mkdir(join(home, "config-wrong"), { recursive: true });
+    await writeFile(join(home, "config-wrong", "token"), "not-the-daemons-token-0123456789\n");
+    await mkdir(join(home, "config-empty"), { recursive: true });
+    for (const [name, configFolder] of [["token-wrong", "config-wrong"], ["token-missing", "config-empty"]] as const) {
+      const spec = `${name}.json`;
+      const oneCase: CaseSpec = { name, input: toInner(inputs.rgb8), format: "R'G'B' u8", output: caseOutput(name), args: { "daemon-url": url } };
+      await writeFile(join(home, spec), JSON.stringify({ report: `${inner}/out/${name}.json`, cases: [oneCase] }));
+      gimpLog += await runGimp(inner, configFolder, spec);
+      const extra = JSON.parse(await readFile(hostPath(`${inner}/out/${name}.json`), "utf8")) as { cases: CaseReport[] };
+      reports.set(name, extra.cases[0]);
+    }
   }, 600_000);
 
   afterAll(async () => {
@@ -206,10 +219,10 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
     if (home && !process.env.PORTRAIT_UPSCALE_KEEP_GIMP_HOME) await rm(home, { recursive: true, force: true });
   });
 
-  async function runGimp(innerHome: string): Promise<string> {
+  async function runGimp(innerHome: string, configFolder: string, spec: string): Promise<string> {
     const args = [
       CHROOT, "env", "-i", `HOME=${innerHome}`, "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
-      `PORTRAIT_UPSCALE_CONFIG_DIR=${innerHome}/config`, `PU_SPEC=${innerHome}/spec.json`,
+      `PORTRAIT_UPSCALE_CONFIG_DIR=${innerHome}/${configFolder}`, `PU_SPEC=${innerHome}/${spec}`,
       "gimp-console", "-i", "-n", "-d", "-f", "--batch-interpreter", "python-fu-eval",
       "-b", `exec(open("${innerHome}/batch.py").read())`, "--quit",
     ];
@@ -300,6 +313,24 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
     // The float image holds the 16-bit input converted to linear light and back: within a few 16-bit levels.
     const expected = await daemon!.expected(inputs.rgb16, 2, FAST);
     expect(await differenceFromReference("float32", expected)).toBeLessThanOrEqual(daemon!.floatTolerance);
+  });
+
+  it("says where the token was looked for when there is none", () => {
+    const entry = reportOf("token-missing");
+    expect(entry.status).toBe("execution-error");
+    expect(entry.message).toBe(
+      `Upscale Portrait: No daemon token was found. Start the daemon once (npx portrait-upscale serve) so that it writes its token, ` +
+        `as the same user that runs GIMP. Looked for it in ${inner}/config-empty/token. [TOKEN_MISSING]`,
+    );
+    expect(entry.layerCountAfter).toBe(1);
+  });
+
+  it("says the token was refused when it is not the daemon's", () => {
+    const entry = reportOf("token-wrong");
+    expect(entry.status).toBe("execution-error");
+    expect(entry.message).toMatch(/^Upscale Portrait: The daemon refused the token\. .* \[AUTH_INVALID\]$/);
+    expect(entry.message).toContain(`Token file: ${inner}/config-wrong/token.`);
+    expect(entry.imageSizeAfter).toEqual([64, 64]);
   });
 
   it("returns an error status naming the fix when the daemon is not running", () => {
