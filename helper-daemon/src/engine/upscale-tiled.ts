@@ -53,8 +53,10 @@ export interface UpscaleTiledOptions {
   readonly minTile?: number;
   /**
    * Enlarges alpha through this runner (same scale) as a grey image instead of Lanczos-3.
-   * Measured cleaner: edges stay sharp without halos. Only tiles whose alpha is not
-   * constant are run, so a cheap model (x4fast) costs little even under x4plus colour.
+   * Measured cleaner: a 48² mask (disc and thin bar) enlarged ×4 against its 4×-resolution
+   * truth gives mean error 0.004 and 341 halo pixels through x4fast (0.005 / 302 through
+   * x4plus) versus 0.017 / 1700 with Lanczos-3. Only tiles whose alpha is not constant are
+   * run, so a cheap model (x4fast) costs little even under x4plus colour.
    */
   readonly alphaRunner?: TileRunner;
   readonly signal?: AbortSignal;
@@ -102,6 +104,7 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   if (alpha === undefined) return { width: outWidth, height: outHeight, rgb };
 
   if (!alphaThroughRunner) {
+    // Free, smooth and never invents texture; softer than a model (see alphaRunner).
     return { width: outWidth, height: outHeight, rgb, alpha: resampleAlpha(alpha, width, height, outWidth, outHeight, "lanczos3") };
   }
   const grey = greyPlaneToRgb(alpha, width, height).rgb;
