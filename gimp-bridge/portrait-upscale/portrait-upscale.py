@@ -21,8 +21,6 @@ from gi.repository import Gegl, Gimp, GLib, GObject  # noqa: E402
 import portrait_upscale_client as pu  # noqa: E402
 
 PROCEDURE = "python-fu-portrait-upscale"
-DAEMON_DEFAULT = "daemon-default"
-SCALE_CHOICES = (("preset", 0, "Preset's scale"), ("x2", 2, "2×"), ("x3", 3, "3×"), ("x4", 4, "4×"), ("x6", 6, "6×"), ("x8", 8, "8×"))
 # libgimp 3.0's add_choice_aux_argument does not keep its own reference to the Gimp.Choice, so
 # the plug-in keeps them alive for as long as the procedure exists.
 _CHOICES = []
@@ -89,16 +87,10 @@ def daemon_presets(url):
 def preset_choice(url):
     choice = Gimp.Choice.new()
     presets, default = daemon_presets(url)
-    if not presets:
-        choice.add(DAEMON_DEFAULT, 0, "Daemon's default preset (daemon not reachable)", "")
-        return choice, DAEMON_DEFAULT
-    for index, preset in enumerate(presets):
-        label = preset.get("name") or preset["id"]
-        if preset.get("locked"):
-            label += " (locked)"
-        choice.add(preset["id"], index, label, preset.get("description") or "")
-    ids = [p["id"] for p in presets]
-    return choice, default if default in ids else ids[0]
+    entries, selected = pu.preset_entries(presets, default)
+    for index, (nick, label, help_text) in enumerate(entries):
+        choice.add(nick, index, label, help_text)
+    return choice, selected
 
 
 class Upscale:
@@ -231,9 +223,8 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
         dialog.destroy()
         if not accepted:
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
-        chosen = config.get_property("preset-choice")
-        config.set_property("preset", "" if chosen == DAEMON_DEFAULT else chosen)
-        config.set_property("scale", dict((nick, value) for nick, value, _ in SCALE_CHOICES).get(config.get_property("scale-choice"), 0))
+        config.set_property("preset", pu.preset_from_choice(config.get_property("preset-choice")))
+        config.set_property("scale", pu.scale_from_choice(config.get_property("scale-choice")))
 
     try:
         options = pu.JobOptions.from_arguments(
@@ -305,7 +296,7 @@ class PortraitUpscale(Gimp.PlugIn):
         _CHOICES.append(presets)
         procedure.add_choice_aux_argument("preset-choice", "_Preset", "The daemon's presets; locked ones refuse changes", presets, default, GObject.ParamFlags.READWRITE)
         scales = Gimp.Choice.new()
-        for index, (nick, _, label) in enumerate(SCALE_CHOICES):
+        for index, (nick, _, label) in enumerate(pu.SCALE_CHOICES):
             scales.add(nick, index, label, "")
         _CHOICES.append(scales)
         procedure.add_choice_aux_argument("scale-choice", "_Scale", "Output size relative to the layer", scales, "preset", GObject.ParamFlags.READWRITE)

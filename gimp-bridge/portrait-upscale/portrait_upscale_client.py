@@ -442,6 +442,40 @@ def raw_result(headers: Mapping[str, str], body: bytes) -> RawImage:
     return image
 
 
+# ------------------------------------------------------------------ the dialog's choices
+
+DAEMON_DEFAULT_CHOICE = "daemon-default"
+# (nick, scale, label); scale 0 means the preset's own.
+SCALE_CHOICES = (("preset", 0, "Preset's scale"), ("x2", 2, "2×"), ("x3", 3, "3×"), ("x4", 4, "4×"), ("x6", 6, "6×"), ("x8", 8, "8×"))
+
+
+def preset_entries(presets: List[Mapping[str, Any]], default: Optional[str]) -> Tuple[List[Tuple[str, str, str]], str]:
+    """(nick, label, help) for each preset, locked ones marked, and the nick to preselect.
+    Without presets (no daemon) the one entry stands for the daemon's default."""
+    entries = []
+    for preset in presets:
+        if not isinstance(preset, Mapping) or not isinstance(preset.get("id"), str) or not preset["id"]:
+            continue
+        label = str(preset.get("name") or preset["id"])
+        if preset.get("locked"):
+            label += " (locked)"
+        entries.append((preset["id"], label, str(preset.get("description") or "")))
+    if not entries:
+        return [(DAEMON_DEFAULT_CHOICE, "Daemon's default preset (daemon not reachable)", "")], DAEMON_DEFAULT_CHOICE
+    nicks = [nick for nick, _, _ in entries]
+    return entries, default if default in nicks else nicks[0]
+
+
+def preset_from_choice(nick: Optional[str]) -> str:
+    """The `preset` argument for a dialog choice ("" asks for the daemon's default)."""
+    return "" if not nick or nick == DAEMON_DEFAULT_CHOICE else nick
+
+
+def scale_from_choice(nick: Optional[str]) -> int:
+    """The `scale` argument for a dialog choice (0 keeps the preset's)."""
+    return next((scale for choice, scale, _ in SCALE_CHOICES if choice == nick), 0)
+
+
 # ------------------------------------------------------------------ the connection
 
 class DaemonClient:

@@ -222,6 +222,8 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
   async function runGimp(innerHome: string, configFolder: string, spec: string): Promise<string> {
     const args = [
       CHROOT, "env", "-i", `HOME=${innerHome}`, "PATH=/usr/bin:/bin", "LANG=C.UTF-8",
+      // The plug-in lists the daemon's presets for its dialog when GIMP creates the procedure.
+      `PORTRAIT_UPSCALE_URL=${daemon!.url}`,
       `PORTRAIT_UPSCALE_CONFIG_DIR=${innerHome}/${configFolder}`, `PU_SPEC=${innerHome}/${spec}`,
       "gimp-console", "-i", "-n", "-d", "-f", "--batch-interpreter", "python-fu-eval",
       "-b", `exec(open("${innerHome}/batch.py").read())`, "--quit",

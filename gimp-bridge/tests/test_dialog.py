@@ -1,0 +1,32 @@
+import unittest
+
+import support
+import portrait_upscale_client as pu
+
+
+class DialogChoicesTest(unittest.TestCase):
+    def test_presets_from_the_golden_info_with_locked_ones_marked(self):
+        info = support.fixture("info.ok.json")
+        entries, selected = pu.preset_entries(info["presets"], info["defaultPreset"])
+        self.assertEqual([(nick, label) for nick, label, _ in entries],
+                         [("portrait-natural", "Portrait — Natural"), ("studio-catalogue", "Studio — Catalogue 4× (locked)")])
+        self.assertEqual(selected, "portrait-natural")
+
+    def test_an_unknown_default_selects_the_first_preset(self):
+        presets = support.fixture("presets-response.ok.json")["presets"]
+        self.assertEqual(pu.preset_entries(presets, "gone")[1], "portrait-natural")
+
+    def test_no_daemon_offers_only_the_daemons_default(self):
+        entries, selected = pu.preset_entries([], None)
+        self.assertEqual(selected, "daemon-default")
+        self.assertEqual(len(entries), 1)
+        self.assertEqual(pu.preset_from_choice(selected), "")
+        self.assertEqual(pu.preset_from_choice("studio-catalogue"), "studio-catalogue")
+
+    def test_scale_choices_map_to_the_scale_argument(self):
+        self.assertEqual([pu.scale_from_choice(nick) for nick, _, _ in pu.SCALE_CHOICES], [0, 2, 3, 4, 6, 8])
+        self.assertEqual(pu.scale_from_choice("nonsense"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
