@@ -6,5 +6,6 @@ import type { BenchSection } from "./section";
 import { memorySection } from "./memory";
 import { overheadSection } from "./overhead";
 import { throughputSection } from "./throughput";
+import { daemonSection } from "./daemon-bench";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection];
