@@ -254,6 +254,55 @@ describe("HTTP API: jobs", () => {
   });
 });
 
+describe("HTTP API: options header, review, broken uploads", () => {
+  it("takes the job options from X-Job-Options and serves the review report", async () => {
+    daemon = await startTestDaemon();
+    const pixels = testImage(8, 8, 3, 8);
+    const created = await fetch(`${daemon.url}/v1/jobs`, {
+      method: "POST",
+      headers: {
+        ...auth(daemon),
+        "Content-Type": "application/octet-stream",
+        "X-Job-Options": JSON.stringify({ width: 8, height: 8, channels: 3, bitDepth: 8, scale: 3, review: true }),
+      },
+      body: pixels,
+    });
+    expect(created.status).toBe(202);
+    const { id } = await created.json();
+    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text()).trim().split("\n");
+    expect(JSON.parse(lines.at(-1)!).result).toMatchObject({ width: 24, height: 24 });
+    const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth(daemon) });
+    expect(review.status).toBe(200);
+    expect(await review.json()).toEqual({ verdict: "pass", faces: 0, checks: [] });
+    const badHeader = await fetch(`${daemon.url}/v1/jobs`, {
+      method: "POST",
+      headers: { ...auth(daemon), "Content-Type": "application/octet-stream", "X-Job-Options": "{scale: 2" },
+      body: pixels,
+    });
+    expect((await badHeader.json()).error.code).toBe("INVALID_OPTION");
+  });
+
+  it("survives a client that hangs up in the middle of an upload", async () => {
+    daemon = await startTestDaemon();
+    const { connect } = await import("node:net");
+    await new Promise<void>((resolve) => {
+      const socket = connect(daemon!.port, "127.0.0.1", () => {
+        socket.write(
+          `POST /v1/jobs?width=256&height=256&channels=4&bitDepth=16 HTTP/1.1\r\nHost: ${daemon!.hostHeader}\r\n` +
+            `Authorization: Bearer ${daemon!.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 524288\r\n\r\n`,
+        );
+        socket.write(Buffer.alloc(100_000));
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await waitFor(async () => (await fetch(`${daemon!.url}/v1/health`)).status === 200);
+    expect(daemon.engine.stats()).toEqual({ queued: 0, running: 0, retained: 0 });
+  });
+});
+
 async function jobFolderCount(d: TestDaemon): Promise<number> {
   const { readdir } = await import("node:fs/promises");
   return (await readdir(d.tempDir)).length;
