@@ -1,0 +1,107 @@
+/**
+ * The review's advice, in a retoucher's terms: what is wrong where, and the one setting to
+ * change (the portrait guide's "lower it by 0.05 and run again from the original").
+ */
+import type { ReviewRegionName } from "./regions";
+import { CREATIVITY_FEATURE_CHANGE, SETTING_STEP, SMALL_FACE_PX, SPECULATIVE_SCALE } from "./thresholds";
+
+/** The settings the result was made with, as far as the caller knows them. */
+export interface ReviewSettings {
+  readonly presetId?: string;
+  /** The model choice (`x4plus`, `x4fast`, `thick`) of a plain upscale. */
+  readonly model?: string;
+  /** Creativity, resemblance and denoise of the portrait pipeline (0..1). */
+  readonly creativity?: number;
+  readonly resemblance?: number;
+  readonly denoise?: number;
+}
+
+/** A region of a face, or the whole image when no face was found. */
+export type ReviewArea = ReviewRegionName | "image";
+
+/** The metrics the review checks, as named in the protocol's checks. */
+export type ReviewMetric = "halo" | "texture-ratio" | "delta-e" | "banding";
+
+/** Which side of its limits a failed score is on. */
+export type Deviation = "high" | "low";
+
+const AREA_LABEL: Readonly<Record<ReviewArea, string>> = {
+  eyes: "eyes",
+  noseBridge: "nose bridge",
+  lips: "lips",
+  hairline: "hairline",
+  image: "image",
+};
+
+/** The words for a region in advice ("nose bridge" for noseBridge). */
+export function areaLabel(area: ReviewArea): string {
+  return AREA_LABEL[area];
+}
+
+/** The headshot preset's name, as the panel shows it. */
+const HAIR_AND_LASHES = "Headshot — Hair & Lashes";
+/** Denoise above this removes skin's micro-variation (the guide: 0.1–0.15). */
+const DENOISE_PLASTIC = 0.15;
+
+const step = SETTING_STEP.toFixed(2);
+
+/** A portrait-pipeline run (creativity known) can be steered by it; a plain model run cannot. */
+function lowerDetail(settings: ReviewSettings): string {
+  if (settings.creativity === undefined) return "use a portrait preset or the thick model";
+  if (settings.creativity < SETTING_STEP) return "use the thick model alone (no synthetic detail)";
+  return `lower creativity by ${step}`;
+}
+
+function raiseDetail(settings: ReviewSettings): string {
+  if (settings.creativity === undefined) return "use a portrait preset (e.g. Portrait — Natural)";
+  const denoise = settings.denoise !== undefined && settings.denoise > DENOISE_PLASTIC ? " or lower denoise to 0.1" : "";
+  return `raise creativity by ${step}${denoise}`;
+}
+
+/**
+ * The advice for a score outside its limits.
+ *
+ * @example adviceFor("noseBridge", "halo", "high", 0.031, { creativity: 0.3 })
+ * // "halo on the nose bridge: lower creativity by 0.05"
+ */
+export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Deviation, value: number, settings: ReviewSettings): string {
+  const where = area === "image" ? "in the image" : `on the ${areaLabel(area)}`;
+  switch (metric) {
+    case "halo":
+      return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings)}`;
+    case "texture-ratio":
+      if (deviation === "high") return `invented texture ${where}: ${lowerDetail(settings)}`;
+      if (area === "eyes") return `lashes smeared: raise creativity for eyes or use ${HAIR_AND_LASHES}`;
+      if (area === "hairline") return `hairline smoothed into one edge (fine hairs lost): raise creativity for the hairline or use ${HAIR_AND_LASHES}`;
+      if (area === "lips") return `lip texture flattened: ${raiseDetail(settings)}`;
+      if (area === "noseBridge") return `plastic skin on the nose: ${raiseDetail(settings)}`;
+      return `plastic look (texture lost): ${raiseDetail(settings)}`;
+    case "delta-e": {
+      const fix = settings.resemblance === undefined ? "use the thick model" : `raise resemblance by ${step}`;
+      return `colour shift ${where} (ΔE ${value.toFixed(1)}): ${fix}`;
+    }
+    case "banding":
+      return `banding ${where}: keep 16 bits per channel, or use a preset that keeps grain`;
+  }
+}
+
+/** The report-level advice when no face was found. */
+export const NO_FACE_ADVICE = "no face found: the portrait protections were not applied";
+
+/** The report-level advice for a face narrower than {@link SMALL_FACE_PX} in the source. */
+export const SMALL_FACE_ADVICE = `face under ${SMALL_FACE_PX} px: expect limited detail`;
+
+/** Advice that follows from the settings alone (the guide's practitioner notes). */
+export function settingsAdvice(scale: number, settings: ReviewSettings): string[] {
+  const advice: string[] = [];
+  if (scale > SPECULATIVE_SCALE) advice.push(`at ${scale}× much of the fine detail is the models' guess: compare at 100 % before printing`);
+  if (settings.creativity !== undefined && settings.creativity > CREATIVITY_FEATURE_CHANGE) {
+    advice.push(
+      `creativity ${settings.creativity} is above ${CREATIVITY_FEATURE_CHANGE}: features such as eyebrow shape and iris tone may change (0.2–0.35 keeps a person identifiable)`,
+    );
+  }
+  return advice;
+}
+
+/** The closing advice of a review with warnings. */
+export const RERUN_ADVICE = "change one setting at a time and run again from the original";

@@ -1,0 +1,250 @@
+/**
+ * The automatic 100 % review: for every face, the eyes, nose bridge, lips and hairline are
+ * scored for halo, texture, colour shift and banding, checked against the thresholds, and
+ * turned into advice. Pure and deterministic: the same images give the same report.
+ */
+import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
+import type { Face } from "../portrait/faces";
+import type { RgbImage } from "../portrait/planes";
+import {
+  NO_FACE_ADVICE,
+  RERUN_ADVICE,
+  SMALL_FACE_ADVICE,
+  adviceFor,
+  settingsAdvice,
+  type ReviewArea,
+  type ReviewMetric,
+  type ReviewSettings,
+} from "./advice";
+import { REVIEW_REGIONS, faceReviewRegions, scaleRect, type PixelRect, type ReviewRegionName } from "./regions";
+import { scoreRegion, type ComparisonKind, type RegionScores } from "./scores";
+import {
+  BANDING_MAX,
+  DELTA_E_MAX,
+  HALO_MAX,
+  MAX_REVIEWED_FACES,
+  REVIEW_THRESHOLDS,
+  SMALL_FACE_PX,
+  TEXTURE_RATIO_MAX,
+  TEXTURE_RATIO_MIN,
+} from "./thresholds";
+
+/** One check as the protocol carries it (`review` message, `GET /v1/jobs/{id}/review`). */
+export type ReviewCheck = ProtocolReviewReport["checks"][number];
+
+/** A scored region: where it is, its scores, and what to do about any that failed. */
+export interface ReviewRegionReport {
+  readonly name: ReviewArea;
+  /** The region in source pixels. */
+  readonly sourceRect: PixelRect;
+  /** The same area in result pixels. */
+  readonly rect: PixelRect;
+  readonly scores: RegionScores;
+  readonly passed: boolean;
+  readonly advice: readonly string[];
+}
+
+/** One reviewed face. */
+export interface ReviewFaceReport {
+  /** Position in the detector's list (highest score first), from 0. */
+  readonly index: number;
+  /** The detector's box in source pixels. */
+  readonly box: PixelRectLike;
+  readonly score: number;
+  /** The face's width in the source, which bounds how much real detail it can have. */
+  readonly widthPx: number;
+  readonly regions: readonly ReviewRegionReport[];
+  /** Regions that fell outside the image and were not reviewed. */
+  readonly outside: readonly ReviewRegionName[];
+}
+
+interface PixelRectLike {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The review of one upscale, as written to review.json. */
+export interface ReviewReport {
+  readonly version: 1;
+  /** "warn" when any check failed. */
+  readonly verdict: "pass" | "warn";
+  readonly scale: number;
+  readonly source: { readonly width: number; readonly height: number };
+  readonly output: { readonly width: number; readonly height: number };
+  /** What the scores compare the result with (see scores.ts). */
+  readonly comparedWith: ComparisonKind;
+  readonly settings: ReviewSettings;
+  readonly thresholds: typeof REVIEW_THRESHOLDS;
+  /** Faces the detector found (at most {@link MAX_REVIEWED_FACES} are reviewed). */
+  readonly facesFound: number;
+  readonly faces: readonly ReviewFaceReport[];
+  /** Whole-image scores, present when no face was found. */
+  readonly image?: ReviewRegionReport;
+  /** Every check, flat, in the protocol's shape. */
+  readonly checks: readonly ReviewCheck[];
+  /** Distinct advice, most specific first. */
+  readonly advice: readonly string[];
+}
+
+export interface ReviewInput {
+  readonly source: RgbImage;
+  /** The result, exactly `scale` times the source. */
+  readonly result: RgbImage;
+  /** The pipeline's fidelity branch at the result's size: what texture and colour should stay close to. */
+  readonly fidelity?: RgbImage;
+  /** A ground truth at the result's size (benchmarks); preferred over `fidelity`. */
+  readonly reference?: RgbImage;
+  /** Faces found on the source, in source pixels. */
+  readonly faces: readonly Face[];
+  readonly scale: number;
+  readonly settings: ReviewSettings;
+}
+
+/**
+ * Reviews an upscale. Regions come from each face's keypoints; without a face the whole
+ * image is scored and the report says the portrait protections were not applied.
+ *
+ * @example
+ * const report = buildReview({ source, result, fidelity: branches.fidelity, faces, scale: 4, settings: { creativity: 0.3 } });
+ * report.verdict; // "pass" | "warn"
+ */
+export function buildReview(input: ReviewInput): ReviewReport {
+  const { source, result, scale, settings } = input;
+  validate(input);
+  const comparison = input.reference ?? input.fidelity;
+  const comparedWith: ComparisonKind = input.reference ? "reference" : input.fidelity ? "fidelity" : "source";
+  const images = { source, result, ...(comparison ? { comparison } : {}) };
+  const checks: ReviewCheck[] = [];
+  const advice: string[] = [];
+
+  const reviewRegion = (name: ReviewArea, sourceRect: PixelRect, face: number | undefined): ReviewRegionReport => {
+    const scores = scoreRegion(images, sourceRect, scale);
+    const regionChecks = checksFor(name, scores, settings, face);
+    checks.push(...regionChecks);
+    const regionAdvice = regionChecks.flatMap((check) => (check.advice === undefined ? [] : [check.advice]));
+    advice.push(...regionAdvice);
+    return {
+      name,
+      sourceRect,
+      rect: scaleRect(sourceRect, scale),
+      scores: roundScores(scores),
+      passed: regionChecks.every((check) => check.passed),
+      advice: regionAdvice,
+    };
+  };
+
+  const faces: ReviewFaceReport[] = input.faces.slice(0, MAX_REVIEWED_FACES).map((face, index) => {
+    const rects = faceReviewRegions(face, source.width, source.height);
+    const regions: ReviewRegionReport[] = [];
+    const outside: ReviewRegionName[] = [];
+    for (const name of REVIEW_REGIONS) {
+      const rect = rects[name];
+      if (rect) regions.push(reviewRegion(name, rect, index));
+      else outside.push(name);
+    }
+    return {
+      index,
+      box: { x: round(face.box.x, 1), y: round(face.box.y, 1), width: round(face.box.width, 1), height: round(face.box.height, 1) },
+      score: round(face.score, 4),
+      widthPx: Math.round(face.box.width),
+      regions,
+      outside,
+    };
+  });
+
+  let image: ReviewRegionReport | undefined;
+  if (input.faces.length === 0) {
+    advice.unshift(NO_FACE_ADVICE);
+    image = reviewRegion("image", { x: 0, y: 0, width: source.width, height: source.height }, undefined);
+  }
+  if (faces.some((face) => face.widthPx < SMALL_FACE_PX)) advice.push(SMALL_FACE_ADVICE);
+  advice.push(...settingsAdvice(scale, settings));
+  const verdict = checks.every((check) => check.passed) ? "pass" : "warn";
+  if (verdict === "warn") advice.push(RERUN_ADVICE);
+
+  return {
+    version: 1,
+    verdict,
+    scale,
+    source: { width: source.width, height: source.height },
+    output: { width: result.width, height: result.height },
+    comparedWith,
+    settings: { ...settings },
+    thresholds: REVIEW_THRESHOLDS,
+    facesFound: input.faces.length,
+    faces,
+    ...(image ? { image } : {}),
+    checks,
+    advice: [...new Set(advice)],
+  };
+}
+
+/** The four checks of a region, with advice on the failed ones. */
+function checksFor(area: ReviewArea, scores: RegionScores, settings: ReviewSettings, face: number | undefined): ReviewCheck[] {
+  const at = face === undefined ? {} : { face };
+  const check = (metric: ReviewMetric, value: number, limit: number, min?: number): ReviewCheck => {
+    const high = value > limit;
+    const low = min !== undefined && value < min;
+    const passed = !high && !low;
+    const rounded = round(value, 4);
+    return {
+      ...at,
+      region: area,
+      metric,
+      value: rounded,
+      ...(min !== undefined ? { min } : {}),
+      limit,
+      passed,
+      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings) }),
+    };
+  };
+  return [
+    check("halo", scores.halo, HALO_MAX),
+    check("texture-ratio", scores.textureRatio, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN),
+    check("delta-e", scores.deltaE, DELTA_E_MAX),
+    check("banding", scores.banding, BANDING_MAX),
+  ];
+}
+
+/** The protocol's shorter report: verdict, face count, checks and one advice text. */
+export function toProtocolReport(report: ReviewReport): ProtocolReviewReport {
+  const advice = report.advice.join("; ");
+  return {
+    verdict: report.verdict,
+    faces: report.facesFound,
+    checks: report.checks.slice(0, 256),
+    ...(advice === "" ? {} : { advice: advice.length > 1000 ? `${advice.slice(0, 997)}...` : advice }),
+  };
+}
+
+function validate(input: ReviewInput): void {
+  const { source, result, scale } = input;
+  if (!(Number.isInteger(scale) && scale >= 1 && scale <= 16)) throw invalidParameter("an integer scale from 1 to 16", "scale", scale);
+  if (source.width < 1 || source.height < 1) throw invalidParameter("a source with pixels", "source", `${source.width}×${source.height}`);
+  const expected = `${source.width * scale}×${source.height * scale}`;
+  for (const [name, image] of [
+    ["result", result],
+    ["fidelity", input.fidelity],
+    ["reference", input.reference],
+  ] as const) {
+    if (image && (image.width !== source.width * scale || image.height !== source.height * scale)) {
+      throw invalidParameter(`an image of ${expected} (the source × ${scale})`, name, `${image.width}×${image.height}`);
+    }
+  }
+}
+
+function roundScores(scores: RegionScores): RegionScores {
+  return {
+    halo: round(scores.halo, 4),
+    textureRatio: round(scores.textureRatio, 4),
+    deltaE: round(scores.deltaE, 4),
+    banding: round(scores.banding, 4),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

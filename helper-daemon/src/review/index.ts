@@ -1,0 +1,20 @@
+/**
+ * The automatic 100 % review of an upscaled portrait: per face, the eyes, nose bridge, lips
+ * and hairline scored for halo, texture, colour shift and banding, with advice, written as
+ * review.json and a contact sheet (review.png).
+ */
+export { NO_FACE_ADVICE, RERUN_ADVICE, SMALL_FACE_ADVICE, adviceFor, areaLabel, settingsAdvice } from "./advice";
+export type { Deviation, ReviewArea, ReviewMetric, ReviewSettings } from "./advice";
+export { buildReview, toProtocolReport } from "./build-review";
+export type { ReviewCheck, ReviewFaceReport, ReviewInput, ReviewRegionReport, ReviewReport } from "./build-review";
+export { PANEL_HEIGHT, PANEL_WIDTH, contactSheetSize, renderContactSheet } from "./contact-sheet";
+export type { ContactSheetImages, ContactSheetOptions, SourceKernel } from "./contact-sheet";
+export { REVIEW_REGIONS, faceReviewRegions, scaleRect } from "./regions";
+export type { PixelRect, ReviewRegionName } from "./regions";
+export { decodeJobResult, poolDetector, reviewFiles, runReview } from "./run-review";
+export type { ReviewFilesOptions, ReviewOutcome, RunReviewOptions } from "./run-review";
+export { haloAgainstSource, scoreRegion } from "./scores";
+export type { ComparisonKind, RegionScores, ScoreImages } from "./scores";
+export * from "./thresholds";
+export { REVIEW_JSON, REVIEW_PNG, writeReview } from "./write-review";
+export type { WrittenReview } from "./write-review";

@@ -1,0 +1,144 @@
+/**
+ * Where a retoucher looks at 100 %: rectangles for the eyes, nose bridge, lips and hairline of
+ * a face, from BlazeFace's keypoints. Each region is laid out in a frame aligned with the
+ * eyes (origin between them, unit = eye distance, v towards the mouth), so a tilted head
+ * gets the bounding box of its tilted region. Rectangles are in whole source pixels; the
+ * output's are exactly `scale` times larger, so before and after cover the same area.
+ */
+import type { Face, Point } from "../portrait/faces";
+
+/** The regions the review crops and scores, in the order a retoucher checks them. */
+export const REVIEW_REGIONS = ["eyes", "noseBridge", "lips", "hairline"] as const;
+export type ReviewRegionName = (typeof REVIEW_REGIONS)[number];
+
+/** A rectangle in whole pixels. */
+export interface PixelRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A region's extent in the face frame (u across, v down, both in eye distances). */
+interface FrameRect {
+  readonly u0: number;
+  readonly u1: number;
+  readonly v0: number;
+  readonly v1: number;
+}
+
+interface Frame {
+  readonly ox: number;
+  readonly oy: number;
+  readonly ux: number;
+  readonly uy: number;
+  readonly vx: number;
+  readonly vy: number;
+  readonly d: number;
+  local(p: Point): { u: number; v: number };
+}
+
+/** Regions smaller than this (source pixels, either side) after clipping are not reviewed. */
+const MIN_REGION_SIDE = 3;
+
+function frameOf(face: Face): Frame {
+  const { rightEye, leftEye, mouth } = face.keypoints;
+  let dx = leftEye.x - rightEye.x;
+  let dy = leftEye.y - rightEye.y;
+  let d = Math.hypot(dx, dy);
+  // Keypoints that collapse (a face seen edge-on) fall back to the box's proportions,
+  // as the blend masks do.
+  const boxD = face.box.width / 2.3;
+  if (!(d > boxD * 0.3)) {
+    dx = boxD;
+    dy = 0;
+    d = boxD;
+  }
+  const ux = dx / d;
+  const uy = dy / d;
+  let vx = -uy;
+  let vy = ux;
+  const ox = (rightEye.x + leftEye.x) / 2;
+  const oy = (rightEye.y + leftEye.y) / 2;
+  if ((mouth.x - ox) * vx + (mouth.y - oy) * vy < 0) {
+    vx = -vx;
+    vy = -vy;
+  }
+  return {
+    ox,
+    oy,
+    ux,
+    uy,
+    vx,
+    vy,
+    d,
+    local: (p) => ({ u: ((p.x - ox) * ux + (p.y - oy) * uy) / d, v: ((p.x - ox) * vx + (p.y - oy) * vy) / d }),
+  };
+}
+
+/** Each region's extent in the frame. Proportions measured on frontal portraits. */
+function frameRects(face: Face, frame: Frame): Record<ReviewRegionName, FrameRect> {
+  const re = frame.local(face.keypoints.rightEye);
+  const le = frame.local(face.keypoints.leftEye);
+  const nose = frame.local(face.keypoints.noseTip);
+  const mouth = frame.local(face.keypoints.mouth);
+  // The top of the detector's box sits on the forehead near the hairline; the band stops
+  // just above the brows (about 0.33 eye distances above the eyes).
+  const boxTop = frame.local({ x: face.box.x + face.box.width / 2, y: face.box.y });
+  const hairlineBottom = Math.min(boxTop.v + 0.3, -0.38);
+  return {
+    // Both eyes with the lashes and lid crease above, the lower lid below.
+    eyes: { u0: Math.min(re.u, le.u) - 0.45, u1: Math.max(re.u, le.u) + 0.45, v0: Math.min(re.v, le.v) - 0.35, v1: Math.max(re.v, le.v) + 0.22 },
+    // From between the eyes down to the tip, wide enough at the tip for the nostrils.
+    noseBridge: { u0: Math.min(-0.2, nose.u - 0.32), u1: Math.max(0.2, nose.u + 0.32), v0: -0.1, v1: nose.v + 0.15 },
+    // Cupid's bow to the lower lip, corners included.
+    lips: { u0: mouth.u - 0.55, u1: mouth.u + 0.55, v0: mouth.v - 0.28, v1: mouth.v + 0.3 },
+    // A band across the top of the face, above the brows, where forehead meets hair.
+    hairline: { u0: -0.85, u1: 0.85, v0: hairlineBottom - 0.6, v1: hairlineBottom },
+  };
+}
+
+/** The image-aligned bounding box of a frame rectangle, in whole pixels, clipped to the image. */
+function toPixels(frame: Frame, r: FrameRect, width: number, height: number): PixelRect | undefined {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const u of [r.u0, r.u1])
+    for (const v of [r.v0, r.v1]) {
+      const x = frame.ox + (u * frame.ux + v * frame.vx) * frame.d;
+      const y = frame.oy + (u * frame.uy + v * frame.vy) * frame.d;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+  const left = Math.max(0, Math.floor(x0));
+  const top = Math.max(0, Math.floor(y0));
+  const right = Math.min(width, Math.ceil(x1));
+  const bottom = Math.min(height, Math.ceil(y1));
+  if (right - left < MIN_REGION_SIDE || bottom - top < MIN_REGION_SIDE) return undefined;
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/**
+ * The review regions of one face, in source pixels, clipped to the `width`×`height` source.
+ * A region that falls (almost) outside the image is left out.
+ *
+ * @example const { eyes } = faceReviewRegions(face, 128, 128); // { x: 24, y: 48, width: 82, height: 26 }
+ */
+export function faceReviewRegions(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
+  const frame = frameOf(face);
+  const rects = frameRects(face, frame);
+  const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
+  for (const name of REVIEW_REGIONS) {
+    const rect = toPixels(frame, rects[name], width, height);
+    if (rect) out[name] = rect;
+  }
+  return out;
+}
+
+/** A source rectangle at `scale` (an integer): the same area in output pixels. */
+export function scaleRect(rect: PixelRect, scale: number): PixelRect {
+  return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
+}

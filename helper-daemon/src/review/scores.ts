@@ -1,0 +1,133 @@
+/**
+ * The artifact scores of one review region: halo, texture ratio, colour shift (ΔE) and
+ * banding, from the metrics module. Each is computed on a crop around the region (plus a
+ * margin for the metrics' neighbourhoods), so a review costs in proportion to the regions'
+ * area, not to the output's size.
+ *
+ * With a comparison image at the output size (a ground-truth reference, or the pipeline's
+ * fidelity branch) every score compares against it there. Without one, the scores compare
+ * against the source itself: texture and colour at the source's resolution (the result
+ * reduced by area averaging), halo against the source's own local range, banding against
+ * the Lanczos-enlarged source. Comparing against an enlargement instead would count every
+ * sharpened edge as texture, colour shift and halo.
+ */
+import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
+import { cropImage, gradientMagnitude, localMinMax, luma, resizeImage, type RgbImage } from "../portrait/planes";
+import type { PixelRect } from "./regions";
+import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
+
+/** The four scores of a region. */
+export interface RegionScores {
+  /** Mean overshoot (luma 0..1) beyond the reference's local range beside strong edges. */
+  readonly halo: number;
+  /** Result ÷ reference high-frequency (Laplacian) energy: 1 right, low plastic, high invented. */
+  readonly textureRatio: number;
+  /** Mean CIEDE2000 after a light blur. */
+  readonly deltaE: number;
+  /** Steps in smooth gradients the reference does not have, per 100 scanned lines. */
+  readonly banding: number;
+}
+
+/** What the scores compare the result with. */
+export type ComparisonKind = "reference" | "fidelity" | "source";
+
+/** The images a region is scored on. `comparison` is at the result's size. */
+export interface ScoreImages {
+  readonly source: RgbImage;
+  readonly result: RgbImage;
+  readonly comparison?: RgbImage;
+}
+
+/** The largest texture ratio reported: a flat reference makes the true ratio unbounded. */
+const TEXTURE_RATIO_CAP = 99;
+
+/**
+ * Scores one region given in source pixels; `scale` is the (integer) factor from source to
+ * result.
+ *
+ * @example const scores = scoreRegion({ source, result, comparison: fidelity }, eyes, 4);
+ */
+export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: number): RegionScores {
+  // Enough margin for the widest neighbourhood: halo's 5×5 range plus its edge dilation,
+  // and the 3σ of the ΔE blur.
+  const margin = Math.max(3, Math.ceil(8 / scale));
+  const padded = { x: sourceRect.x - margin, y: sourceRect.y - margin, width: sourceRect.width + 2 * margin, height: sourceRect.height + 2 * margin };
+  const outPadded = { x: padded.x * scale, y: padded.y * scale, width: padded.width * scale, height: padded.height * scale };
+  const inner = { x: margin, y: margin, width: sourceRect.width, height: sourceRect.height };
+  const outInner = { x: margin * scale, y: margin * scale, width: sourceRect.width * scale, height: sourceRect.height * scale };
+  const result = crop(images.result, outPadded);
+  const source = crop(images.source, padded);
+
+  if (images.comparison) {
+    const comparison = crop(images.comparison, outPadded);
+    return {
+      halo: halo(result, comparison, { region: outInner }),
+      textureRatio: capRatio(textureRatio(result, comparison, { region: outInner })),
+      deltaE: meanDeltaE(result, comparison, { region: outInner, blur: Math.max(1, scale / 2) }),
+      banding: excessBanding(result, comparison, outInner),
+    };
+  }
+  const reduced = resizeImage(result, source.width, source.height, "area");
+  const enlarged = resizeImage(source, result.width, result.height, "lanczos3");
+  return {
+    halo: haloAgainstSource(result, source, scale, outInner),
+    textureRatio: capRatio(textureRatio(reduced, source, { region: inner })),
+    deltaE: meanDeltaE(reduced, source, { region: inner, blur: 1 }),
+    banding: excessBanding(result, enlarged, outInner),
+  };
+}
+
+function crop(image: RgbImage, rect: PixelRect): RgbImage {
+  return cropImage(image, rect.x, rect.y, rect.width, rect.height);
+}
+
+function capRatio(ratio: number): number {
+  return Number.isFinite(ratio) ? Math.min(ratio, TEXTURE_RATIO_CAP) : TEXTURE_RATIO_CAP;
+}
+
+/**
+ * Halo against the source: how far each result pixel leaves the range of the source pixels
+ * around it (±1 source pixel, i.e. ±`scale` result pixels), averaged over result pixels
+ * beside the source's strongest edges (the top 10 % of its gradient, at least a 0.05 step,
+ * as the metrics module's halo does at the output's resolution).
+ *
+ * @param result  a crop of the result, exactly `scale` times `source`
+ * @param region  the measured rectangle inside `result`
+ */
+export function haloAgainstSource(result: RgbImage, source: RgbImage, scale: number, region: PixelRect): number {
+  const out = luma(result).data;
+  const ref = luma(source);
+  const { min, max } = localMinMax(ref, 1);
+  const grad = gradientMagnitude(ref);
+  const sx0 = Math.floor(region.x / scale);
+  const sy0 = Math.floor(region.y / scale);
+  const sx1 = Math.ceil((region.x + region.width) / scale);
+  const sy1 = Math.ceil((region.y + region.height) / scale);
+  const values: number[] = [];
+  for (let y = sy0; y < sy1; y++) for (let x = sx0; x < sx1; x++) values.push(grad.data[y * source.width + x]);
+  values.sort((a, b) => a - b);
+  const cut = Math.max(0.025, values[Math.floor(values.length * 0.9)] ?? Infinity);
+  const strong = new Float32Array(grad.data.length);
+  for (let i = 0; i < strong.length; i++) strong[i] = grad.data[i] >= cut ? 1 : 0;
+  const near = localMinMax({ width: source.width, height: source.height, data: strong }, 1).max.data;
+  let sum = 0;
+  let count = 0;
+  for (let y = region.y; y < region.y + region.height; y++) {
+    const sy = Math.min(source.height - 1, Math.floor(y / scale));
+    for (let x = region.x; x < region.x + region.width; x++) {
+      const s = sy * source.width + Math.min(source.width - 1, Math.floor(x / scale));
+      if (near[s] === 0) continue;
+      const v = out[y * result.width + x];
+      sum += Math.max(0, v - max.data[s]) + Math.max(0, min.data[s] - v);
+      count++;
+    }
+  }
+  return count === 0 ? 0 : sum / count;
+}
+
+/** Bands in `result` beyond those in `reference` over the region, per 100 scanned lines. */
+function excessBanding(result: RgbImage, reference: RgbImage, region: PixelRect): number {
+  const options = { step: BANDING_STEP, run: BANDING_MIN_RUN_PX, region };
+  const excess = bandingCount(result, options) - bandingCount(reference, options);
+  return (Math.max(0, excess) * 100) / (region.width + region.height);
+}

@@ -1,0 +1,69 @@
+/**
+ * The limits the automatic review checks against, each with where it comes from. Kept in
+ * one place so the JSON report can echo them and a retoucher can see what "warn" meant.
+ */
+
+/**
+ * Texture ratio (result ÷ reference high-frequency energy): the portrait guide's
+ * "≈1 is right, well under 1 is plastic, well over 1 is invented noise", with the
+ * band 0.6–1.4 the metrics module uses for "plastic" and "invented".
+ */
+export const TEXTURE_RATIO_MIN = 0.6;
+export const TEXTURE_RATIO_MAX = 1.4;
+
+/**
+ * Halo: mean overshoot (luma, 0..1) beyond the reference's local min/max beside strong
+ * edges. 0.02 is about 5 of 255 levels on average along an edge: a fringe that is visible at
+ * 100 % on a nose bridge or lash line, while clean upscales of the test portraits measure
+ * under 0.01.
+ */
+export const HALO_MAX = 0.02;
+
+/**
+ * Colour shift: mean CIEDE2000 after a light blur. ΔE00 ≈ 1 is one just-noticeable
+ * difference side by side; 2 is where a changed skin tone starts to show in a single view
+ * (the guide's "a changed skin tone").
+ */
+export const DELTA_E_MAX = 2;
+
+/**
+ * Banding: flat steps inside smooth gradients that the reference does not have, per 100
+ * scanned lines (rows plus columns) of the region. A step must be at least 1.5 of 255 levels
+ * so plain 8-bit rounding of a smooth ramp (one-level steps) never counts; a few such steps
+ * across a region is a visible contour in a shadow gradient.
+ */
+export const BANDING_MAX = 2;
+/** The smallest step (0..1) counted as a band: 1.5 of 255 levels, above plain 8-bit rounding. */
+export const BANDING_STEP = 1.5 / 255;
+/** Flat output pixels needed on both sides of a step for it to count as a band. */
+export const BANDING_MIN_RUN_PX = 6;
+
+/**
+ * Faces narrower than this in the source are enlargement, not reconstruction (the guide's
+ * source quality tiers: "Face under 300 px … be conservative, say so in the review").
+ */
+export const SMALL_FACE_PX = 300;
+
+/** Above this creativity features start to change (the guide: "above ~0.6"). */
+export const CREATIVITY_FEATURE_CHANGE = 0.6;
+
+/** Scales above this are more the models' guess than recovery (the guide's 6× and 8× warning). */
+export const SPECULATIVE_SCALE = 4;
+
+/** The step the guide recommends for creativity and resemblance after a failed review. */
+export const SETTING_STEP = 0.05;
+
+/**
+ * Faces reviewed at most: 4 regions × 4 metrics each stay within the protocol's 256 checks;
+ * a group photo beyond this is reviewed on its highest-scoring faces.
+ */
+export const MAX_REVIEWED_FACES = 16;
+
+/** Every limit, as echoed in review.json. */
+export const REVIEW_THRESHOLDS = Object.freeze({
+  textureRatio: Object.freeze({ min: TEXTURE_RATIO_MIN, max: TEXTURE_RATIO_MAX }),
+  halo: Object.freeze({ max: HALO_MAX }),
+  deltaE: Object.freeze({ max: DELTA_E_MAX }),
+  banding: Object.freeze({ max: BANDING_MAX }),
+  smallFacePx: SMALL_FACE_PX,
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { parse, reviewReportSchema } from "@portrait-upscale/shared";
+import { NO_FACE_ADVICE, RERUN_ADVICE, SMALL_FACE_ADVICE, adviceFor, buildReview, toProtocolReport } from "../../src/review/index";
+import { ASTRONAUT_FACE, enlargeNearest, imageOf, mapPixels, skin } from "./support";
+
+const source = skin(128, 128);
+const faithful = enlargeNearest(source, 2);
+const settings = { presetId: "portrait-natural", creativity: 0.3, resemblance: 0.85, denoise: 0.1 };
+
+describe("adviceFor", () => {
+  it("speaks a retoucher's terms for the usual failures", () => {
+    expect(adviceFor("noseBridge", "halo", "high", 0.031, settings)).toBe("halo on the nose bridge: lower creativity by 0.05");
+    expect(adviceFor("eyes", "texture-ratio", "low", 0.4, settings)).toBe("lashes smeared: raise creativity for eyes or use Headshot — Hair & Lashes");
+    expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings)).toBe("invented texture on the lips: lower creativity by 0.05");
+    expect(adviceFor("lips", "delta-e", "high", 3.14, settings)).toBe("colour shift on the lips (ΔE 3.1): raise resemblance by 0.05");
+    expect(adviceFor("hairline", "banding", "high", 5, settings)).toBe("banding on the hairline: keep 16 bits per channel, or use a preset that keeps grain");
+    expect(adviceFor("noseBridge", "texture-ratio", "low", 0.4, { ...settings, denoise: 0.3 })).toBe(
+      "plastic skin on the nose: raise creativity by 0.05 or lower denoise to 0.1",
+    );
+  });
+
+  it("names another remedy when creativity cannot be lowered or is not a setting", () => {
+    expect(adviceFor("noseBridge", "halo", "high", 0.03, { creativity: 0 })).toBe("halo on the nose bridge: use the thick model alone (no synthetic detail)");
+    expect(adviceFor("eyes", "halo", "high", 0.03, { model: "x4plus" })).toBe("halo on the eyes: use a portrait preset or the thick model");
+  });
+});
+
+describe("buildReview", () => {
+  it("passes a faithful result: four regions, sixteen checks, all for face 0", () => {
+    const report = buildReview({ source, result: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    expect(report.verdict).toBe("pass");
+    expect(report.comparedWith).toBe("source");
+    expect(report.faces).toHaveLength(1);
+    expect(report.faces[0].regions.map((r) => r.name)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
+    expect(report.faces[0].regions[0].rect).toEqual({ x: 46, y: 92, width: 166, height: 58 });
+    expect(report.checks).toHaveLength(16);
+    expect(report.checks.every((c) => c.face === 0 && c.passed)).toBe(true);
+    expect(report.checks.slice(0, 4).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "delta-e", "banding"]);
+    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.6, limit: 1.4 });
+    // The face is 100 px wide in the source.
+    expect(report.advice).toEqual([SMALL_FACE_ADVICE]);
+  });
+
+  it("warns with advice on a tone shift, region by region", () => {
+    const warmer = mapPixels(faithful, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
+    const report = buildReview({ source, result: warmer, fidelity: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    expect(report.verdict).toBe("warn");
+    expect(report.comparedWith).toBe("fidelity");
+    const failed = report.checks.filter((c) => !c.passed);
+    expect(failed.map((c) => [c.region, c.metric])).toEqual([
+      ["eyes", "delta-e"],
+      ["noseBridge", "delta-e"],
+      ["lips", "delta-e"],
+      ["hairline", "delta-e"],
+    ]);
+    const lips = report.faces[0].regions.find((r) => r.name === "lips")!;
+    expect(lips.passed).toBe(false);
+    expect(lips.advice).toEqual([`colour shift on the lips (ΔE ${lips.scores.deltaE.toFixed(1)}): raise resemblance by 0.05`]);
+    expect(report.advice.at(-1)).toBe(RERUN_ADVICE);
+  });
+
+  it("without a face, scores the whole image and says the protections were not applied", () => {
+    const report = buildReview({ source, result: faithful, faces: [], scale: 2, settings: {} });
+    expect(report.faces).toEqual([]);
+    expect(report.image?.name).toBe("image");
+    expect(report.image?.rect).toEqual({ x: 0, y: 0, width: 256, height: 256 });
+    expect(report.checks.map((c) => c.region)).toEqual(["image", "image", "image", "image"]);
+    expect(report.checks.every((c) => c.face === undefined)).toBe(true);
+    expect(report.advice[0]).toBe(NO_FACE_ADVICE);
+  });
+
+  it("adds the guide's warnings for speculative scales and high creativity", () => {
+    // Flat, so nothing but the settings draws advice.
+    const small = imageOf(16, 16, () => [0.78, 0.6, 0.5]);
+    const report = buildReview({ source: small, result: enlargeNearest(small, 6), faces: [], scale: 6, settings: { creativity: 0.7 } });
+    expect(report.advice).toEqual([
+      NO_FACE_ADVICE,
+      "at 6× much of the fine detail is the models' guess: compare at 100 % before printing",
+      "creativity 0.7 is above 0.6: features such as eyebrow shape and iris tone may change (0.2–0.35 keeps a person identifiable)",
+    ]);
+  });
+
+  it("is deterministic", () => {
+    const input = { source, result: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings };
+    expect(JSON.stringify(buildReview(input))).toBe(JSON.stringify(buildReview(input)));
+  });
+
+  it("refuses a result that is not the source times the scale", () => {
+    expect(() => buildReview({ source, result: faithful, faces: [], scale: 3, settings })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: "Expected an image of 384×384 (the source × 3) for result but received \"256×256\" of type string" }),
+    );
+  });
+
+  it("shortens to the protocol's report, which its schema accepts", () => {
+    const warmer = mapPixels(faithful, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
+    const report = buildReview({ source, result: warmer, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    const wire = toProtocolReport(report);
+    expect(parse(reviewReportSchema, wire, "report")).toEqual(wire);
+    expect(wire).toMatchObject({ verdict: "warn", faces: 1 });
+    expect(wire.checks).toHaveLength(16);
+    expect(wire.advice).toBe(report.advice.join("; "));
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { gaussianBlur, mapChannels } from "../../src/portrait/planes";
+import { scoreRegion } from "../../src/review/scores";
+import { BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../../src/review/thresholds";
+import { enlargeNearest, imageOf, mapPixels, noise, skin } from "./support";
+
+const region = { x: 8, y: 8, width: 16, height: 16 };
+
+describe("halo", () => {
+  // A grey step edge at x = 16 in a 32² source, enlarged 2×.
+  const source = imageOf(32, 32, (x) => (x < 16 ? [0.2, 0.2, 0.2] : [0.8, 0.8, 0.8]));
+  const clean = enlargeNearest(source, 2);
+  // Ringing: two output pixels each side of the edge pushed 0.1 beyond the plateaus.
+  const ringing = mapPixels(clean, ([r, g, b], x) => {
+    const d = x === 30 || x === 31 ? -0.1 : x === 32 || x === 33 ? 0.1 : 0;
+    return [r + d, g + d, b + d];
+  });
+
+  it("is zero for an edge enlarged without overshoot, against the source", () => {
+    expect(scoreRegion({ source, result: clean }, region, 2).halo).toBe(0);
+  });
+
+  it("measures the overshoot of a ringing edge, against the source", () => {
+    // 4 of the 8 output columns beside the edge overshoot by 0.1 (luma).
+    expect(scoreRegion({ source, result: ringing }, region, 2).halo).toBeCloseTo(0.05, 4);
+    expect(scoreRegion({ source, result: ringing }, region, 2).halo).toBeGreaterThan(HALO_MAX);
+  });
+
+  it("compares with a fidelity image at the output size when given", () => {
+    expect(scoreRegion({ source, result: clean, comparison: clean }, region, 2).halo).toBe(0);
+    expect(scoreRegion({ source, result: ringing, comparison: clean }, region, 2).halo).toBeGreaterThan(HALO_MAX);
+  });
+});
+
+describe("colour shift (ΔE)", () => {
+  const source = skin(32, 32);
+  const same = enlargeNearest(source, 2);
+  const warmer = mapPixels(same, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
+
+  it("is about zero for the same tones", () => {
+    expect(scoreRegion({ source, result: same }, region, 2).deltaE).toBeLessThan(0.01);
+    expect(scoreRegion({ source, result: same, comparison: same }, region, 2).deltaE).toBe(0);
+  });
+
+  it("rises above the limit for a tone shift, against the source and against a fidelity image", () => {
+    const againstSource = scoreRegion({ source, result: warmer }, region, 2).deltaE;
+    const againstFidelity = scoreRegion({ source, result: warmer, comparison: same }, region, 2).deltaE;
+    expect(againstSource).toBeGreaterThan(DELTA_E_MAX);
+    expect(againstFidelity).toBeGreaterThan(DELTA_E_MAX);
+    expect(againstFidelity).toBeCloseTo(againstSource, 1);
+  });
+});
+
+describe("texture ratio", () => {
+  const source = imageOf(32, 32, (x, y) => {
+    const v = 0.5 + 0.1 * noise(x, y);
+    return [v, v, v];
+  });
+  const textured = enlargeNearest(source, 2);
+  const flat = imageOf(64, 64, () => [0.5, 0.5, 0.5]);
+
+  it("is 1 when the result keeps the source's texture exactly", () => {
+    expect(scoreRegion({ source, result: textured }, region, 2).textureRatio).toBeCloseTo(1, 5);
+  });
+
+  it("is 0 for a flat (plastic) result", () => {
+    expect(scoreRegion({ source, result: flat }, region, 2).textureRatio).toBe(0);
+  });
+
+  it("against a fidelity image: low when smoothed, high with invented noise", () => {
+    const smoothed = mapChannels(textured, (p) => gaussianBlur(p, 2));
+    const invented = mapPixels(textured, ([r, g, b], x, y) => {
+      const n = 0.15 * noise(x + 1000, y);
+      return [r + n, g + n, b + n];
+    });
+    expect(scoreRegion({ source, result: textured, comparison: textured }, region, 2).textureRatio).toBe(1);
+    expect(scoreRegion({ source, result: smoothed, comparison: textured }, region, 2).textureRatio).toBeLessThan(TEXTURE_RATIO_MIN);
+    expect(scoreRegion({ source, result: invented, comparison: textured }, region, 2).textureRatio).toBeGreaterThan(TEXTURE_RATIO_MAX);
+  });
+
+  it("is capped, not infinite, when the comparison is flat", () => {
+    expect(scoreRegion({ source, result: textured, comparison: flat }, region, 2).textureRatio).toBe(99);
+  });
+});
+
+describe("banding", () => {
+  // A smooth shadow gradient along x.
+  const source = imageOf(32, 32, (x) => {
+    const v = 0.1 + (0.1 * x) / 32;
+    return [v, v, v];
+  });
+  const smooth = imageOf(64, 64, (x) => {
+    const v = 0.1 + (0.1 * (x + 0.5)) / 64;
+    return [v, v, v];
+  });
+  // The same gradient flattened into steps of 4 levels, 10 pixels apart.
+  const posterised = mapPixels(smooth, (rgb) => rgb.map((v) => Math.round((v * 255) / 4) * (4 / 255)) as [number, number, number]);
+
+  it("is zero for a smooth gradient, and for plain 8-bit rounding of it", () => {
+    const rounded = mapPixels(smooth, (rgb) => rgb.map((v) => Math.round(v * 255) / 255) as [number, number, number]);
+    expect(scoreRegion({ source, result: smooth }, region, 2).banding).toBe(0);
+    expect(scoreRegion({ source, result: rounded }, region, 2).banding).toBe(0);
+  });
+
+  it("counts the steps of a posterised gradient per 100 scanned lines", () => {
+    const banding = scoreRegion({ source, result: posterised }, region, 2).banding;
+    expect(banding).toBeGreaterThan(BANDING_MAX);
+    expect(scoreRegion({ source, result: posterised, comparison: smooth }, region, 2).banding).toBe(banding);
+  });
+});
