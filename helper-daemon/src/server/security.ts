@@ -4,6 +4,7 @@
  * HTTP handler and in the `upgrade` handler, before a WebSocket exists.
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { hostname, networkInterfaces } from "node:os";
 import { PortraitError } from "@portrait-upscale/shared";
 import { tokenMatches } from "../config/token";
 
@@ -15,10 +16,18 @@ export function isLoopbackHost(host: string): boolean {
   return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
-/** The `Host` values this daemon answers to: loopback names on its port, plus a configured public host. */
+/**
+ * The `Host` values this daemon answers to: loopback names on its port, plus the configured
+ * host; listening on every address (0.0.0.0, ::) allows this machine's own addresses and name.
+ */
 export function allowedHostHeaders(port: number, configuredHost: string): Set<string> {
   const names = [...LOOPBACK_NAMES];
-  if (!isLoopbackHost(configuredHost) && configuredHost !== "0.0.0.0" && configuredHost !== "::") {
+  if (configuredHost === "0.0.0.0" || configuredHost === "::") {
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const address of addresses ?? []) names.push(address.family === "IPv6" ? `[${address.address}]` : address.address);
+    }
+    names.push(hostname(), `${hostname()}.local`);
+  } else if (!isLoopbackHost(configuredHost)) {
     names.push(configuredHost.includes(":") && !configuredHost.startsWith("[") ? `[${configuredHost}]` : configuredHost);
   }
   return new Set(names.map((name) => `${name.toLowerCase()}:${port}`));

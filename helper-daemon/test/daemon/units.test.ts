@@ -1,6 +1,6 @@
 /** Unit tests for the daemon's small parts: config, token, log rotation, pairing, host and origin checks, the queue. */
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PortraitError } from "@portrait-upscale/shared";
@@ -126,6 +126,10 @@ describe("host and origin checks", () => {
     expect(codeOf(() => checkHost({}, loopback))).toBe("HOST_FORBIDDEN");
     const studio = allowedHostHeaders(7421, "studio-pc.local");
     expect(codeOf(() => checkHost({ host: "studio-pc.local:7421" }, studio))).toBeUndefined();
+    const everywhere = allowedHostHeaders(7421, "0.0.0.0");
+    expect(everywhere.has("127.0.0.1:7421")).toBe(true);
+    expect(everywhere.has(`${hostname().toLowerCase()}:7421`)).toBe(true);
+    expect(everywhere.has("evil.example:7421")).toBe(false);
     expect(isLoopbackHost("127.0.0.2")).toBe(true);
     expect(isLoopbackHost("192.168.0.2")).toBe(false);
   });
