@@ -1,0 +1,158 @@
+/**
+ * Every code and connection state in words, with what fixes it: the one place the panel
+ * turns codes into messages. A Record over every code, so a new code without words fails
+ * the typecheck.
+ */
+import { ERROR_ADVICE, ERROR_CODES, type ErrorCode, type JobStage } from "@portrait-upscale/shared";
+import type { ConnectionState } from "../model/connection";
+import type { JobPhase } from "../model/upscale-job";
+import type { AnyErrorCode, PanelErrorCode } from "../panel-errors";
+
+export interface HumanMessage {
+  readonly title: string;
+  readonly advice: string;
+}
+
+const PANEL_MESSAGES: Record<PanelErrorCode, HumanMessage> = {
+  NO_DOCUMENT: { title: "No document is open.", advice: "Open a portrait, select its layer, then click Upscale Portrait." },
+  NO_PIXEL_LAYER: { title: "Select one layer with pixels.", advice: "Groups and adjustment layers cannot be upscaled; select a pixel, smart object or Background layer." },
+  DOCUMENT_32_BIT: { title: "32-bit documents are not supported.", advice: "Choose Image › Mode › 16 Bits/Channel, upscale, then convert back if you need to." },
+  DOCUMENT_MODE_UNSUPPORTED: { title: "Only RGB and Grayscale documents can be upscaled.", advice: "Choose Image › Mode › RGB Color (or work on an RGB copy)." },
+  MODAL_BUSY: { title: "Photoshop is busy with another plug-in or an open dialog.", advice: "Close the dialog or wait for the other plug-in to finish, then try again." },
+  PHOTOSHOP_COMMAND_FAILED: { title: "Photoshop refused a command.", advice: "Nothing was changed. Try again; if it repeats, report the message shown." },
+  DAEMON_UNREACHABLE: { title: "The daemon cannot be reached.", advice: "Start it with `portrait-upscale serve`." },
+  CONNECTION_LOST: { title: "The connection to the daemon was lost; the job stopped.", advice: "The panel reconnects by itself. Start the upscale again once it is connected." },
+  NOT_CONNECTED: { title: "The panel is not connected to the daemon.", advice: "Follow the advice at the top of the panel first." },
+};
+
+const DAEMON_TITLES: Partial<Record<ErrorCode, string>> = {
+  INPUT_EMPTY: "There are no pixels to upscale here.",
+  INPUT_TOO_LARGE: "This layer is larger than the daemon accepts.",
+  OUTPUT_TOO_LARGE: "The result would be larger than the daemon allows.",
+  OUT_OF_MEMORY: "The daemon ran out of memory, even with its smallest tile.",
+  CANCELLED: "Cancelled.",
+};
+
+/** The words and the action for an error code. */
+export function messageFor(code: AnyErrorCode): HumanMessage {
+  if (code in PANEL_MESSAGES) return PANEL_MESSAGES[code as PanelErrorCode];
+  const shared = code as ErrorCode;
+  return { title: DAEMON_TITLES[shared] ?? ERROR_CODES[shared], advice: ERROR_ADVICE[shared] };
+}
+
+export type Tone = "positive" | "notice" | "negative" | "neutral";
+export type ConnectionAction = "retry" | "pair" | "address";
+
+export interface ConnectionView {
+  readonly tone: Tone;
+  readonly title: string;
+  readonly detail?: string;
+  /** What the user can do, most useful first. */
+  readonly actions: readonly ConnectionAction[];
+}
+
+function retryText(state: ConnectionState): string {
+  return state.retryInMs !== undefined ? ` Trying again in ${Math.round(state.retryInMs / 1000)} s.` : "";
+}
+
+/** The connection state in words, with the actions that fix it. */
+export function connectionView(state: ConnectionState, address: { host: string; port: number }): ConnectionView {
+  const where = `${address.host}:${address.port}`;
+  switch (state.status) {
+    case "connecting":
+      return { tone: "neutral", title: state.lost ? "Reconnecting to the daemon…" : `Connecting to the daemon on ${where}…`, actions: [] };
+    case "daemon-not-running":
+      return {
+        tone: "negative",
+        title: state.lost ? "The daemon stopped." : "The daemon is not running.",
+        detail: `Nothing answers on ${where}. Start it with \`portrait-upscale serve\`.${retryText(state)}`,
+        actions: ["retry", "address"],
+      };
+    case "wrong-port":
+      return {
+        tone: "negative",
+        title: `Another program answers on port ${address.port}.`,
+        detail: `That is not the Portrait Upscale daemon. Check the port \`portrait-upscale serve\` printed and set it below.${retryText(state)}`,
+        actions: ["address", "retry"],
+      };
+    case "pairing-needed":
+      return {
+        tone: "notice",
+        title: state.error ? "That pairing code did not work." : "Pair this panel with the daemon.",
+        detail: state.error
+          ? "Codes work once, for two minutes. Run `portrait-upscale pair` again and type the new code."
+          : "Run `portrait-upscale pair` in a terminal and type the code it prints.",
+        actions: ["pair"],
+      };
+    case "pairing":
+      return { tone: "neutral", title: "Pairing…", actions: [] };
+    case "wrong-token":
+      return {
+        tone: "negative",
+        title: "The daemon refused this panel's key.",
+        detail: "Its token has changed (a new install, or its config folder was replaced). Run `portrait-upscale pair` and type the code.",
+        actions: ["pair"],
+      };
+    case "version-mismatch":
+      return {
+        tone: "negative",
+        title: "The panel and the daemon are from different releases.",
+        detail: "Update both to the same release, then click Retry.",
+        actions: ["retry"],
+      };
+    case "refused":
+      return {
+        tone: "negative",
+        title: "The daemon refused the connection.",
+        detail: `${state.error?.message ?? ""} Connect to 127.0.0.1 or localhost, or use the host name the daemon is configured with.${retryText(state)}`.trim(),
+        actions: ["address", "retry"],
+      };
+    case "connected":
+    case "busy": {
+      const daemon = state.daemon;
+      const detail = daemon ? `daemon ${daemon.version} · ${daemon.provider.toUpperCase()}` : undefined;
+      return { tone: "positive", title: state.status === "busy" ? "Connected · working" : "Connected", ...(detail ? { detail } : {}), actions: [] };
+    }
+  }
+}
+
+const STAGES: Record<JobStage, string> = {
+  queued: "Waiting in the daemon's queue",
+  decode: "Reading the image",
+  faces: "Finding faces",
+  upscale: "Upscaling",
+  blend: "Blending",
+  review: "Reviewing the face at 100 %",
+  encode: "Finishing",
+};
+
+/** What the job is doing, and its overall progress (0..1). */
+export function phaseView(phase: JobPhase): { label: string; fraction: number; eta?: string } {
+  switch (phase.phase) {
+    case "reading":
+      return { label: "Reading the layer", fraction: 0 };
+    case "waiting-for-photoshop":
+      return { label: `Photoshop is busy; waiting (attempt ${phase.attempt + 1})`, fraction: 0 };
+    case "uploading":
+      return { label: "Sending to the daemon", fraction: 0.05 * phase.fraction };
+    case "working": {
+      const tiles = phase.stage === "upscale" && phase.tiles > 0 ? ` tile ${phase.tile} of ${phase.tiles}` : "";
+      return {
+        label: `${STAGES[phase.stage]}${tiles}`,
+        fraction: 0.05 + 0.85 * phase.fraction,
+        ...(phase.etaSeconds !== null ? { eta: etaText(phase.etaSeconds) } : {}),
+      };
+    }
+    case "downloading":
+      return { label: "Receiving the result", fraction: 0.9 + 0.07 * phase.fraction };
+    case "placing":
+      return { label: "Placing the smart object", fraction: 0.97 };
+  }
+}
+
+/** "about 12 s left", "about 3 min left". */
+export function etaText(seconds: number): string {
+  if (seconds < 1) return "almost done";
+  if (seconds < 90) return `about ${Math.round(seconds)} s left`;
+  return `about ${Math.round(seconds / 60)} min left`;
+}

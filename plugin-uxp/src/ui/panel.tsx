@@ -1,0 +1,235 @@
+/**
+ * The panel: connection status with the action that fixes it, preset and values, where the
+ * result goes, the Upscale Portrait button, progress with Cancel, and what was done.
+ * Renders the model's state and calls its actions; nothing else.
+ */
+import { useState, useSyncExternalStore } from "react";
+import { SCALES, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
+import { boundsHeight, boundsWidth, intersectBounds } from "../photoshop/adapter";
+import type { PanelModel, PanelState } from "../model/panel-model";
+import { sizeReadout } from "../model/plan";
+import type { PlacementMode } from "../model/settings";
+import { effectiveScale } from "../model/upscale-job";
+import { connectionView, messageFor, phaseView, type ConnectionAction } from "./messages";
+import { Body, Button, Checkbox, Detail, Divider, Picker, ProgressBar, Radios, Slider, TextField } from "./widgets";
+
+const PLACEMENT_OPTIONS: readonly { value: PlacementMode; label: string }[] = [
+  { value: "keep", label: "Keep document size (high-res smart object)" },
+  { value: "enlarge", label: "Enlarge the document to match" },
+  { value: "new-document", label: "New document" },
+];
+
+const SOURCE_LABEL: Record<PresetSummary["source"], string> = { "built-in": "Built-in", user: "Yours", studio: "Studio" };
+
+/** The whole panel for one model. */
+export function Panel({ model }: { readonly model: PanelModel }): JSX.Element {
+  const state = useSyncExternalStore(model.subscribe, model.getState);
+  return (
+    <div className="pu-panel" data-testid="panel">
+      <ConnectionSection model={model} state={state} />
+      <Divider />
+      <ControlsSection model={model} state={state} />
+      <JobSection model={model} state={state} />
+    </div>
+  );
+}
+
+function ConnectionSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element {
+  const { settings } = state;
+  const view = connectionView(state.connection, settings);
+  const [code, setCode] = useState("");
+  const [editing, setEditing] = useState(false);
+  const [host, setHost] = useState(settings.host);
+  const [port, setPort] = useState(String(settings.port));
+  const showAddress = editing || view.actions[0] === "address";
+  const act = (action: ConnectionAction): void => {
+    if (action === "retry") void model.connect();
+    if (action === "address") setEditing(true);
+  };
+  return (
+    <section className="pu-section pu-connection" data-testid="connection" data-status={state.connection.status}>
+      <div className="pu-status">
+        <span className={`pu-dot pu-dot--${view.tone}`} aria-hidden="true" />
+        <div className="pu-status__text">
+          <Body testId="connection-title">{view.title}</Body>
+          {view.detail ? <Detail testId="connection-detail">{view.detail}</Detail> : null}
+        </div>
+        {view.actions.length === 0 && !editing ? (
+          <Button variant="secondary" quiet onClick={() => setEditing(true)} testId="edit-address">
+            ⚙
+          </Button>
+        ) : null}
+      </div>
+      {view.actions.includes("pair") ? (
+        <div className="pu-row">
+          <TextField label="Pairing code" placeholder="123-456" value={code} onInput={setCode} onEnter={() => void model.pair(code)} testId="pair-code" narrow />
+          <Button variant="primary" onClick={() => void model.pair(code)} testId="pair">
+            Pair
+          </Button>
+        </div>
+      ) : null}
+      {showAddress ? (
+        <div className="pu-row">
+          <TextField label="Host" value={host} onInput={setHost} testId="host" />
+          <TextField label="Port" value={port} onInput={setPort} testId="port" narrow />
+          <Button
+            variant="primary"
+            onClick={() => {
+              setEditing(false);
+              void model.setAddress(host, Number(port));
+            }}
+            testId="save-address"
+          >
+            Connect
+          </Button>
+        </div>
+      ) : null}
+      {view.actions.includes("retry") ? (
+        <div className="pu-row">
+          <Button variant="secondary" onClick={() => act("retry")} testId="retry">
+            Retry now
+          </Button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function presetLabel(preset: PresetSummary): string {
+  return `${preset.locked ? "🔒 " : ""}${preset.name} · ${SOURCE_LABEL[preset.source]}`;
+}
+
+function ControlsSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element {
+  const { settings, presets, document } = state;
+  const preset = model.selectedPreset();
+  const locked = preset?.locked === true;
+  const running = state.job.status === "running";
+  const connected = state.connection.status === "connected";
+  const scale = preset ? effectiveScale(preset, settings) : settings.scale;
+  let readout = "Open a document and select a layer.";
+  if (document?.activeLayer) {
+    const canvas = { left: 0, top: 0, right: document.width, bottom: document.height };
+    let area = intersectBounds(document.activeLayer.bounds, canvas);
+    if (document.selection) area = intersectBounds(area, document.selection);
+    readout = sizeReadout(boundsWidth(area), boundsHeight(area), scale);
+  }
+  const source = document?.activeLayer ? `${document.activeLayer.name}${document.selection ? " · selection" : ""}` : undefined;
+  return (
+    <section className="pu-section pu-controls" data-testid="controls">
+      <div className="pu-field">
+        <Detail>PRESET</Detail>
+        <Picker
+          label="Preset"
+          value={settings.presetId}
+          options={presets.map((candidate) => ({ value: candidate.id, label: presetLabel(candidate) }))}
+          disabled={running || presets.length === 0}
+          onChange={(id) => void model.choosePreset(id)}
+          testId="preset"
+        />
+        {preset ? <Detail testId="preset-description">{locked ? `Locked by the studio. ${preset.description}` : preset.description}</Detail> : null}
+      </div>
+      <div className="pu-field">
+        <div className="pu-row pu-row--spread">
+          <Detail>SCALE</Detail>
+          <Picker
+            label="Scale"
+            value={String(scale)}
+            options={SCALES.map((value) => ({ value: String(value), label: `${value}×` }))}
+            disabled={locked || running}
+            onChange={(value) => void model.setValue("scale", Number(value) as (typeof SCALES)[number])}
+            testId="scale"
+          />
+        </div>
+        <Detail testId="size-readout">{readout}</Detail>
+        {source ? <Detail testId="source">{`From: ${source}`}</Detail> : null}
+      </div>
+      <Slider label="Creativity" value={settings.creativity} disabled={locked || running} onChange={(value) => void model.setValue("creativity", value)} testId="creativity" />
+      <Slider label="Resemblance" value={settings.resemblance} disabled={locked || running} onChange={(value) => void model.setValue("resemblance", value)} testId="resemblance" />
+      <Slider label="Denoise" value={settings.denoise} disabled={locked || running} onChange={(value) => void model.setValue("denoise", value)} testId="denoise" />
+      <div className="pu-field">
+        <Detail>RESULT</Detail>
+        <Radios value={settings.placement} options={PLACEMENT_OPTIONS} onChange={(value) => void model.setValue("placement", value as PlacementMode)} testId="placement" />
+        <Checkbox checked={settings.review} onChange={(value) => void model.setValue("review", value)} testId="review">
+          Review the face at 100 %
+        </Checkbox>
+      </div>
+      <div className="pu-actions">
+        <Button variant="cta" disabled={!connected || running || !document?.activeLayer} onClick={() => void model.upscale()} testId="upscale">
+          Upscale Portrait
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+function JobSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element | null {
+  const { job } = state;
+  switch (job.status) {
+    case "idle":
+      return null;
+    case "running": {
+      const view = phaseView(job.phase);
+      return (
+        <section className="pu-section pu-job" data-testid="job" data-status="running" data-phase={job.phase.phase}>
+          <div className="pu-row pu-row--spread">
+            <Detail testId="stage">{job.cancelling ? "Cancelling…" : view.label}</Detail>
+            <Detail testId="eta">{`${Math.round(view.fraction * 100)} %${view.eta ? ` · ${view.eta}` : ""}`}</Detail>
+          </div>
+          <ProgressBar value={view.fraction} label={view.label} testId="progress" />
+          <div className="pu-row pu-row--end">
+            <Button variant="secondary" disabled={job.cancelling} onClick={() => model.cancel()} testId="cancel">
+              Cancel
+            </Button>
+          </div>
+        </section>
+      );
+    }
+    case "done": {
+      const { summary } = job;
+      return (
+        <section className="pu-section pu-job" data-testid="job" data-status="done">
+          <Body testId="result-title">{`✓ Added “${summary.layerName}”`}</Body>
+          <Detail testId="result-detail">
+            {`${summary.sourceWidth} × ${summary.sourceHeight} → ${summary.width} × ${summary.height} px · ${summary.models.join(" + ")} on ${summary.provider.toUpperCase()} · ${summary.seconds.toFixed(1)} s`}
+          </Detail>
+          {summary.review ? <ReviewView report={summary.review} /> : null}
+        </section>
+      );
+    }
+    case "failed": {
+      const message = messageFor(job.error.code);
+      return (
+        <section className="pu-section pu-job pu-job--failed" data-testid="job" data-status="failed" data-code={job.error.code}>
+          <Body testId="error-title">{message.title}</Body>
+          <Detail testId="error-advice">{message.advice}</Detail>
+          {job.error.message && job.error.message !== message.title ? <Detail testId="error-message">{job.error.message}</Detail> : null}
+          <div className="pu-row pu-row--end">
+            <Button variant="secondary" quiet onClick={() => model.dismissJob()} testId="dismiss">
+              Dismiss
+            </Button>
+          </div>
+        </section>
+      );
+    }
+    case "cancelled":
+      return (
+        <section className="pu-section pu-job" data-testid="job" data-status="cancelled">
+          <Detail>Cancelled. Nothing was changed in the document.</Detail>
+        </section>
+      );
+  }
+}
+
+function ReviewView({ report }: { readonly report: ReviewReport }): JSX.Element {
+  const warnings = report.checks.filter((check) => !check.passed);
+  const verdict = { pass: "Review: the face looks right at 100 %.", warn: "Review: look at these at 100 %.", fail: "Review: problems found at 100 %." }[report.verdict];
+  return (
+    <div className={`pu-review pu-review--${report.verdict}`} data-testid="review" data-verdict={report.verdict}>
+      <Detail>{`${verdict} ${report.faces === 1 ? "1 face" : `${report.faces} faces`}.`}</Detail>
+      {warnings.map((check, index) => (
+        <Detail key={index}>{`• ${check.region}: ${check.metric} ${check.value.toFixed(2)} (limit ${check.limit.toFixed(2)})${check.advice ? ` — ${check.advice}` : ""}`}</Detail>
+      ))}
+      {report.advice ? <Detail>{report.advice}</Detail> : null}
+    </div>
+  );
+}
