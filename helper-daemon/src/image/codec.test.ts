@@ -233,11 +233,11 @@ describe("bad input gives its code", () => {
     await expectCode(decodeImage(new TextEncoder().encode("this is not an image, just some words")), "INPUT_NOT_IMAGE");
   });
 
-  it("truncated PNG → INPUT_TRUNCATED", async () => {
+  it.each(["png", "jpeg", "tiff", "webp"] as const)("truncated %s → INPUT_TRUNCATED", async (format) => {
     const big = createRgbImage(64, 64);
     for (let i = 0; i < big.rgb.length; i++) big.rgb[i] = ((i * 7919) % 1000) / 1000;
-    const png = await encodeImage(big, { format: "png" });
-    await expectCode(decodeImage(png.subarray(0, Math.floor(png.length * 0.6))), "INPUT_TRUNCATED");
+    const bytes = await encodeImage(big, { format });
+    await expectCode(decodeImage(bytes.subarray(0, Math.floor(bytes.length * 0.6))), "INPUT_TRUNCATED");
   });
 
   it("empty input → INPUT_EMPTY; raw 0×0 → INPUT_EMPTY", async () => {

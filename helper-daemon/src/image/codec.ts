@@ -109,8 +109,11 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     metadata = await sharp(bytes, { limitInputPixels: false, failOn: "none" }).metadata();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/unsupported image format/i.test(message)) throw new PortraitError("INPUT_NOT_IMAGE", undefined, { reason: message });
-    throw new PortraitError("INPUT_TRUNCATED", undefined, { reason: message });
+    // A file that starts like one of our formats but cannot be read is damaged, not foreign
+    // (sharp calls a TIFF cut before its directory "unsupported").
+    const looksLike = sniffFormat(bytes);
+    if (looksLike === undefined) throw new PortraitError("INPUT_NOT_IMAGE", undefined, { reason: message });
+    throw new PortraitError("INPUT_TRUNCATED", undefined, { reason: message, format: looksLike });
   }
   const format: string = metadata.format === "jpeg" || (metadata.format as string) === "jpg" ? "jpeg" : metadata.format;
   if (!(ENCODED_FORMATS as readonly string[]).includes(format)) {
@@ -150,6 +153,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     ...(metadata.icc !== undefined && !cmyk ? { iccProfile: new Uint8Array(metadata.icc) } : {}),
     ...(metadata.density !== undefined ? { density: metadata.density } : {}),
   };
+}
+
+/** The format a file's first bytes announce, if it is one we read. */
+export function sniffFormat(bytes: Uint8Array): EncodedFormat | undefined {
+  const startsWith = (signature: readonly number[], at = 0) => signature.every((b, i) => bytes[at + i] === b);
+  if (startsWith([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "png";
+  if (startsWith([0xff, 0xd8, 0xff])) return "jpeg";
+  if (startsWith([0x49, 0x49, 0x2a, 0x00]) || startsWith([0x4d, 0x4d, 0x00, 0x2a]) || startsWith([0x49, 0x49, 0x2b, 0x00]) || startsWith([0x4d, 0x4d, 0x00, 0x2b])) return "tiff";
+  if (startsWith([0x52, 0x49, 0x46, 0x46]) && startsWith([0x57, 0x45, 0x42, 0x50], 8)) return "webp";
+  return undefined;
 }
 
 function bitDepthOf(depth: string | undefined): BitDepth {
