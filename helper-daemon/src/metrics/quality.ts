@@ -28,6 +28,8 @@ export interface MetricOptions {
   readonly region?: Rect;
   /** Pixels at the image border to ignore (models and resamplers guess there). */
   readonly border?: number;
+  /** Blur σ before ΔE (default 1); the quality bench uses half the scale to compare colour, not texture. */
+  readonly deltaEBlur?: number;
 }
 
 /** Every metric the quality bench prints, for one image pair and one region. */
@@ -274,7 +276,7 @@ export function measureQuality(output: RgbImage, reference: RgbImage, options: M
     textureRatio: textureRatio(output, reference, options),
     detailCorrelation: detailCorrelation(output, reference, options),
     halo: halo(output, reference, options),
-    deltaE: meanDeltaE(output, reference, options),
+    deltaE: meanDeltaE(output, reference, { ...options, blur: options.deltaEBlur ?? 1 }),
   };
 }
 

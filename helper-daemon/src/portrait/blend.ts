@@ -109,7 +109,7 @@ export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbI
     for (let i = 0; i < y.length; i++) y[i] += r * (lowFid[i] - lowResult[i]);
     result = backProject(result, yS, r, t.backProjections);
   }
-  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1);
+  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale);
   if (settings.finishLuma) result = settings.finishLuma(result);
   if (t.chromaFrom === "source") {
     const base = resizeImage({ width: source.width, height: source.height, rgb: source.rgb }, width, height, "lanczos3");
@@ -159,13 +159,14 @@ export function backProject(result: Plane, sourceLuma: Plane, strength: number, 
 }
 
 /**
- * Anti-halo guard: where the result leaves the fidelity branch's local range (5×5 at the
- * source's scale), the excess is compressed; the allowance shrinks at strong edges, where
+ * Anti-halo guard: where the result leaves the fidelity branch's local range (about one
+ * source pixel around), the excess is compressed; the allowance shrinks at strong edges, where
  * ringing is seen first (nose bridge, lashes, jaw), and stays generous on texture.
  */
-export function limitOvershoot(result: Plane, reference: Plane, strength: number): Plane {
+export function limitOvershoot(result: Plane, reference: Plane, strength: number, scale: number): Plane {
   const t = BLEND_TUNING;
-  const radius = Math.max(2, Math.round(result.width / Math.max(1, reference.width) * 2));
+  // An edge of the fidelity branch spans about `scale` pixels; the window must see both sides.
+  const radius = Math.max(2, Math.round(scale / 2));
   const { min, max } = localMinMax(reference, radius);
   const out = new Float32Array(result.data.length);
   for (let i = 0; i < out.length; i++) {
