@@ -130,6 +130,7 @@ class Upscale:
         client.token = pu.read_token(client.token_file)
         info = client.info()
         preset_id = self.options.preset or info.get("defaultPreset") or "default"
+        pu.check_limits(info, width, height, self.options)
 
         data = drawable.get_buffer().get(Gegl.Rectangle.new(0, 0, width, height), 1.0, fmt, Gegl.AbyssPolicy.CLAMP)
         data = bytes(data)

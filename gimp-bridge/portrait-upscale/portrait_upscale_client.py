@@ -442,6 +442,27 @@ def raw_result(headers: Mapping[str, str], body: bytes) -> RawImage:
     return image
 
 
+def check_limits(info: Mapping[str, Any], width: int, height: int, options: JobOptions) -> int:
+    """Refuses, before any pixels travel, a layer the daemon would refuse anyway; returns the scale
+    the job will run at (the option, else the preset's, else the daemon's default preset's)."""
+    presets = {p.get("id"): p for p in info.get("presets") or [] if isinstance(p, Mapping)}
+    preset = presets.get(options.preset or info.get("defaultPreset"))
+    if options.preset and presets and preset is None:
+        raise BridgeError("PRESET_UNKNOWN", "Expected one of %s for preset but received %r" % (", ".join(sorted(k for k in presets if k)), options.preset),
+                          {"preset": options.preset})
+    scale = int(options.scale or (preset or {}).get("scale") or 0)
+    limits = info.get("limits") or {}
+    max_in = limits.get("maxInputPixels")
+    if _is_number(max_in) and width * height > max_in:
+        raise BridgeError("INPUT_TOO_LARGE", "The layer has %d pixels; the daemon accepts at most %d" % (width * height, max_in),
+                          {"pixels": width * height, "limit": max_in})
+    max_out = limits.get("maxOutputPixels")
+    if scale and _is_number(max_out) and width * height * scale * scale > max_out:
+        raise BridgeError("OUTPUT_TOO_LARGE", "At %d× the result would have %d pixels; the daemon allows at most %d"
+                          % (scale, width * height * scale * scale, max_out), {"pixels": width * height * scale * scale, "limit": max_out})
+    return scale
+
+
 # ------------------------------------------------------------------ the dialog's choices
 
 DAEMON_DEFAULT_CHOICE = "daemon-default"

@@ -30,3 +30,32 @@ class DialogChoicesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LimitsTest(unittest.TestCase):
+    def setUp(self):
+        self.info = support.fixture("info.ok.json")
+
+    def test_the_scale_comes_from_the_option_then_the_preset(self):
+        self.assertEqual(pu.check_limits(self.info, 64, 64, pu.JobOptions()), 2)
+        self.assertEqual(pu.check_limits(self.info, 64, 64, pu.JobOptions(preset="studio-catalogue")), 4)
+        self.assertEqual(pu.check_limits(self.info, 64, 64, pu.JobOptions(scale=8)), 8)
+
+    def test_too_many_input_pixels_are_refused_before_sending(self):
+        limit = self.info["limits"]["maxInputPixels"]
+        with self.assertRaises(pu.BridgeError) as caught:
+            pu.check_limits(self.info, limit + 1, 1, pu.JobOptions())
+        self.assertEqual(caught.exception.code, "INPUT_TOO_LARGE")
+
+    def test_too_large_a_result_is_refused_before_sending(self):
+        limit = self.info["limits"]["maxOutputPixels"]
+        side = int((limit / 64) ** 0.5) + 1
+        with self.assertRaises(pu.BridgeError) as caught:
+            pu.check_limits(self.info, side, side, pu.JobOptions(scale=8))
+        self.assertEqual(caught.exception.code, "OUTPUT_TOO_LARGE")
+
+    def test_an_unknown_preset_is_named(self):
+        with self.assertRaises(pu.BridgeError) as caught:
+            pu.check_limits(self.info, 8, 8, pu.JobOptions(preset="nope"))
+        self.assertEqual(caught.exception.code, "PRESET_UNKNOWN")
+        self.assertIn("portrait-natural, studio-catalogue", caught.exception.message)
