@@ -19,7 +19,8 @@ import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { resampleImage } from "../resample/resample";
 import { measureQuality, type QualityReport, type Rect } from "../metrics/quality";
-import { detectFaces, type RunDetector } from "../portrait/faces";
+import { poolDetector } from "../portrait/detector";
+import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
 
 interface Degradation {
@@ -158,14 +159,6 @@ function hash(data: Float32Array): string {
     h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995);
   }
   return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
-}
-
-/** BlazeFace through the pool: NHWC input, the four outputs in the model's order. */
-function poolDetector(pool: InferencePool): RunDetector {
-  return async (modelId, input, size) => {
-    const result = await pool.run(modelId, [{ data: input, dims: [1, size, size, 3] }]);
-    return result.outputNames.map((name) => result.outputs[name].data);
-  };
 }
 
 function expand(box: Rect, margin: number, image: RgbImage): Rect {

@@ -11,6 +11,7 @@ import { installGimpCommand, uninstallGimpCommand } from "./install-gimp";
 import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
 import { pairCommand } from "./pair";
+import { facesCommand } from "./faces";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CliCommand[] = [
   serveCommand,
   tokenCommand,
   pairCommand,
+  facesCommand,
 ];
 
 /** The command with that name, or undefined. */
