@@ -64,7 +64,9 @@ export const daemonSection: BenchSection = {
       ["transport", "to the daemon", "back"],
       [
         ["WebSocket (chunks, acks, CRC-32)", ms(m.wsUploadMs), ms(m.wsDownloadMs)],
-        ["HTTP (raw body)", ms(m.httpUploadMs), ms(m.httpDownloadMs)],
+        ["WebSocket, zero mask (no masking in JavaScript)", ms(m.wsZeroMaskUploadMs), "-"],
+        ["HTTP (raw body, Node fetch client)", ms(m.httpUploadMs), ms(m.httpDownloadMs)],
+        ...(m.curlUploadMs !== undefined ? [["HTTP (raw body, curl client)", ms(m.curlUploadMs), ms(m.curlDownloadMs)]] : []),
       ],
     );
     context.table(
@@ -138,11 +140,23 @@ export async function daemonBenchSection(options: DaemonBenchOptions = {}): Prom
     metrics.wsDownloadMs = ws.downloadMs;
     lines.push(`WebSocket ${width}×${height} 16-bit RGBA (${megabytes} MB): up ${ms(ws.uploadMs)}, down ${ms(ws.downloadMs)} (goal < 1 s each)`);
     log(lines.at(-1)!);
+    const bare = await wsTransfer(daemon, token, pixels, width, height, true);
+    metrics.wsZeroMaskUploadMs = bare.uploadMs;
+    lines.push(`WebSocket with a zero mask (no XOR pass): up ${ms(bare.uploadMs)}`);
+    log(lines.at(-1)!);
     const http = await httpTransfer(daemon, token, pixels, width, height);
     metrics.httpUploadMs = http.uploadMs;
     metrics.httpDownloadMs = http.downloadMs;
     lines.push(`HTTP      ${width}×${height} 16-bit RGBA (${megabytes} MB): up ${ms(http.uploadMs)}, down ${ms(http.downloadMs)} (goal < 1 s each)`);
     log(lines.at(-1)!);
+    // Node's fetch is slower than the daemon at this size; curl shows the daemon's own share.
+    const curl = await curlTransfer(daemon, token, pixels, width, height);
+    if (curl) {
+      metrics.curlUploadMs = curl.uploadMs;
+      metrics.curlDownloadMs = curl.downloadMs;
+      lines.push(`HTTP/curl ${width}×${height} 16-bit RGBA (${megabytes} MB): up ${ms(curl.uploadMs)}, down ${ms(curl.downloadMs)} (goal < 1 s each)`);
+      log(lines.at(-1)!);
+    }
   });
 
   const fixture = options.full ? "astronaut.png" : "astronaut-face-128.png";
@@ -212,9 +226,54 @@ async function httpTransfer(daemon: RunningDaemon, token: string, pixels: Uint8A
   return { uploadMs, downloadMs };
 }
 
+/** The same transfer with curl as the client (undefined when curl is not installed). */
+async function curlTransfer(
+  daemon: RunningDaemon,
+  token: string,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+): Promise<{ uploadMs: number; downloadMs: number } | undefined> {
+  const { execFile } = await import("node:child_process");
+  const { writeFile, mkdtemp: makeTemp } = await import("node:fs/promises");
+  const run = (args: string[]): Promise<{ ms: number; stdout: string } | undefined> =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      execFile("curl", ["-s", "-H", `Authorization: Bearer ${token}`, ...args], { maxBuffer: 1 << 20 }, (error, stdout) =>
+        resolve(error ? undefined : { ms: performance.now() - started, stdout }),
+      );
+    });
+  const dir = await makeTemp(join(tmpdir(), "pu-bench-curl-"));
+  try {
+    const source = join(dir, "pixels.raw");
+    await writeFile(source, pixels);
+    const query = `width=${width}&height=${height}&channels=4&bitDepth=16&crc32=${crc32Hex(pixels)}`;
+    const up = await run(["-H", "Content-Type: application/octet-stream", "--data-binary", `@${source}`, `${daemon.url}/v1/jobs?${query}`]);
+    if (!up) return undefined;
+    const { id } = JSON.parse(up.stdout) as { id: string };
+    await run([`${daemon.url}/v1/jobs/${id}/events`]);
+    const down = await run(["-o", join(dir, "result.raw"), `${daemon.url}/v1/jobs/${id}/result`]);
+    await run(["-X", "DELETE", `${daemon.url}/v1/jobs/${id}`]);
+    return down ? { uploadMs: up.ms, downloadMs: down.ms } : undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The panel's side of a WebSocket job, timed: upload until the last ack, download from `result` to the last chunk. */
-async function wsTransfer(daemon: RunningDaemon, token: string, pixels: Uint8Array, width: number, height: number): Promise<{ uploadMs: number; downloadMs: number }> {
-  const socket = new WebSocket(`ws://127.0.0.1:${daemon.port}/v1/ws`, { perMessageDeflate: false });
+async function wsTransfer(
+  daemon: RunningDaemon,
+  token: string,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  zeroMask = false,
+): Promise<{ uploadMs: number; downloadMs: number }> {
+  // A zero mask lets both ends skip the XOR pass, showing what masking costs in JavaScript.
+  const socket = new WebSocket(`ws://127.0.0.1:${daemon.port}/v1/ws`, {
+    perMessageDeflate: false,
+    ...(zeroMask ? { generateMask: (mask: Buffer) => mask.fill(0) } : {}),
+  });
   socket.binaryType = "nodebuffer";
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
