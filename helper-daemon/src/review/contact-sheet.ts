@@ -93,13 +93,13 @@ export async function renderContactSheet(
   const verdictColour = report.verdict === "pass" ? COLOURS.pass : COLOURS.warn;
   const faceWord = report.facesFound === 1 ? "1 face" : `${report.facesFound} faces`;
   svg.push(
-    text(MARGIN, y + 14, `Review: `, { size: 16, weight: "bold" }) +
-      text(MARGIN + 72, y + 14, report.verdict.toUpperCase(), { size: 16, weight: "bold", fill: verdictColour }) +
+    text(MARGIN, y + 14, "Review:", { size: 16, weight: "bold" }) +
+      text(MARGIN + 76, y + 14, report.verdict.toUpperCase(), { size: 16, weight: "bold", fill: verdictColour }) +
       text(
         MARGIN + 140,
         y + 14,
         `${faceWord} · ${report.source.width}×${report.source.height} → ${report.output.width}×${report.output.height} (${report.scale}×) · ` +
-          `compared with the ${comparisonWords(report.comparedWith)} · before: source, ${kernel === "nearest" ? "nearest" : "Lanczos"}`,
+          `compared with the ${comparisonWords(report.comparedWith)}`,
         { size: 13, fill: COLOURS.muted },
       ),
   );
@@ -131,8 +131,9 @@ export async function renderContactSheet(
       const after = cropImage(result, view.rect.x, view.rect.y, view.rect.width, view.rect.height);
       const before = enlargedSource(source, cell, view.rect, report.scale, kernel);
       const zoomPercent = `${view.zoom * 100} %`;
-      svg.push(text(x, y + 13, `before (source, ${report.scale}×)`, { size: 12, fill: COLOURS.muted }));
-      svg.push(text(x + PANEL_WIDTH + GAP, y + 13, `after (result, ${zoomPercent})`, { size: 12, fill: COLOURS.muted }));
+      const enlargement = `${report.scale}× ${kernel === "nearest" ? "nearest" : "Lanczos"}`;
+      svg.push(text(x, y + 13, `before: source, ${enlargement}, shown at ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
+      svg.push(text(x + PANEL_WIDTH + GAP, y + 13, `after: result at ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
       for (const [image, left] of [
         [before, x],
         [after, x + PANEL_WIDTH + GAP],
@@ -155,8 +156,13 @@ export async function renderContactSheet(
   // Panel backgrounds go under the pixels; the SVG (frames and text) goes on top.
   const backgrounds = svgDocument(width, height, panelBackgrounds(rows.map((r) => r.cells), report));
   const overlay = svgDocument(width, height, svg.join("\n"));
-  const png = await sharp({ create: { width, height, channels: 3, background: COLOURS.background } })
+  const composed = await sharp({ create: { width, height, channels: 3, background: COLOURS.background } })
     .composite([{ input: Buffer.from(backgrounds), left: 0, top: 0 }, ...composites, { input: Buffer.from(overlay), left: 0, top: 0 }])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // Compositing SVG adds an alpha channel; the sheet is opaque, so it is written as RGB.
+  const png = await sharp(composed.data, { raw: { width, height, channels: composed.info.channels } })
+    .removeAlpha()
     .png({ compressionLevel: 9 })
     .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);

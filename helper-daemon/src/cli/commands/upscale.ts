@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { invalidParameter } from "@portrait-upscale/shared";
 import { createInferencePool, parseProviderRequest, PROVIDER_REQUESTS } from "../../inference/index";
+import { reviewFiles } from "../../review/index";
 import { MODEL_CHOICES, SCALES, parseUpscaleSettings, upscaleFile } from "../../upscale/index";
 import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
@@ -11,7 +12,7 @@ import { ProgressBar, formatDuration } from "../progress-bar";
 export const upscaleCommand: CliCommand = {
   name: "upscale",
   summary: "Upscale one image file (PNG, JPEG, TIFF, WebP; 8 or 16 bits; alpha kept).",
-  usage: ["upscale INPUT -o OUTPUT [--model x4plus|x4fast|thick] [--scale N] [--tile N] [--provider P] [--json]"],
+  usage: ["upscale INPUT -o OUTPUT [--model x4plus|x4fast|thick] [--scale N] [--tile N] [--provider P] [--report DIR] [--json]"],
   details: [
     "The output's format comes from its extension (.png .jpg .jpeg .tif .tiff .webp); bit depth,",
     "channels and ICC profile follow the input. The file appears only when complete.",
@@ -26,6 +27,7 @@ export const upscaleCommand: CliCommand = {
     tile: { type: "string", valueName: "N", description: "Largest tile edge in input pixels (default: fits free memory, at most 256)." },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
     threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
+    report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
     json: { type: "boolean", description: "Print one JSON object with the result on stdout." },
   },
   async run(context) {
@@ -49,6 +51,16 @@ export const upscaleCommand: CliCommand = {
         onProgress: (progress) => bar.update(progress),
       });
       bar.finish();
+      const reportDir = context.values.report;
+      const review =
+        typeof reportDir === "string" && reportDir !== ""
+          ? await reviewFiles(resolve(context.cwd, input), result.outputPath, resolve(context.cwd, reportDir), {
+              pool,
+              scale: settings.scale,
+              settings: { model: settings.model },
+              signal: context.signal,
+            })
+          : undefined;
       if (context.values.json) {
         writeJson(context, {
           ok: true,
@@ -61,6 +73,7 @@ export const upscaleCommand: CliCommand = {
           tile: result.tile,
           timings: result.timings,
           notes: result.notes,
+          ...(review ? { review: { verdict: review.report.verdict, json: review.written.json, png: review.written.png } } : {}),
         });
       } else {
         context.stderr.write(
@@ -68,6 +81,10 @@ export const upscaleCommand: CliCommand = {
             `with ${result.models.join(", ")} on ${result.provider} in ${formatDuration(result.timings.totalMs / 1000)}\n`,
         );
         for (const note of result.notes) context.stderr.write(`note: ${note}\n`);
+        if (review) {
+          context.stderr.write(`review: ${review.report.verdict} (${review.written.png})\n`);
+          for (const advice of review.report.advice) context.stderr.write(`review: ${advice}\n`);
+        }
       }
       return EXIT_CODES.ok;
     } finally {

@@ -1,0 +1,82 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { buildReview, contactSheetSize, renderContactSheet, writeReview } from "../../src/review/index";
+import { ASTRONAUT_FACE, enlargeNearest, mapPixels, skin } from "./support";
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const source = skin(128, 128);
+const result = mapPixels(enlargeNearest(source, 2), ([r, g, b]) => [r + 0.04, g, b - 0.03]);
+const report = buildReview({ source, result, faces: [ASTRONAUT_FACE], scale: 2, settings: { creativity: 0.3, resemblance: 0.85 } });
+const folders: string[] = [];
+afterAll(async () => Promise.all(folders.map((f) => rm(f, { recursive: true, force: true }))));
+
+describe("renderContactSheet", () => {
+  it("is a PNG of the size the report calls for: one row of four regions per face", async () => {
+    const png = await renderContactSheet(report, { source, result });
+    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+    const meta = await sharp(png).metadata();
+    expect({ width: meta.width, height: meta.height }).toEqual(contactSheetSize(report));
+    // Four cells of two 256 px panels; a header of two lines plus the advice; one face row.
+    expect(report.advice).toHaveLength(6);
+    expect(contactSheetSize(report)).toEqual({ width: 2160, height: 16 + (18 * 8 + 8) + (26 + 18 + 192 + 58 + 8) + 16 });
+    expect(meta.channels).toBe(3);
+  });
+
+  it("shows the result's pixels at 100 %: the eyes panel holds the result crop unchanged", async () => {
+    const png = await renderContactSheet(report, { source, result }, { sourceKernel: "nearest" });
+    const eyes = report.faces[0].regions[0].rect; // 166×58 fits a 256×192 panel at 100 %
+    // The "after" panel of the first cell, centred in its box.
+    const left = 16 + 256 + 8 + Math.floor((256 - eyes.width) / 2);
+    const top = 16 + (18 * (2 + report.advice.length) + 8) + 26 + 18 + Math.floor((192 - eyes.height) / 2);
+    const { data } = await sharp(png).extract({ left, top, width: eyes.width, height: eyes.height }).raw().toBuffer({ resolveWithObject: true });
+    const n = result.width * result.height;
+    let worst = 0;
+    for (let y = 0; y < eyes.height; y++)
+      for (let x = 0; x < eyes.width; x++)
+        for (let c = 0; c < 3; c++) {
+          const expected = Math.round(Math.min(1, Math.max(0, result.rgb[c * n + (eyes.y + y) * result.width + eyes.x + x])) * 255);
+          worst = Math.max(worst, Math.abs(data[(y * eyes.width + x) * 3 + c] - expected));
+        }
+    expect(worst).toBe(0);
+  });
+
+  it("renders the whole image when no face was found", async () => {
+    const noFace = buildReview({ source, result, faces: [], scale: 2, settings: {} });
+    const png = await renderContactSheet(noFace, { source, result });
+    const meta = await sharp(png).metadata();
+    expect({ width: meta.width, height: meta.height }).toEqual(contactSheetSize(noFace));
+  });
+
+  it("refuses images that are not the report's", async () => {
+    await expect(renderContactSheet(report, { source: result, result })).rejects.toMatchObject({ code: "INVALID_OPTION" });
+  });
+});
+
+describe("writeReview", () => {
+  it("creates the folder and writes review.json and review.png, leaving no temporary files", async () => {
+    const base = await mkdtemp(join(tmpdir(), "review-"));
+    folders.push(base);
+    const dir = join(base, "nested", "report");
+    const sheet = await renderContactSheet(report, { source, result });
+    const written = await writeReview(dir, report, sheet);
+    expect(written).toEqual({ json: join(dir, "review.json"), png: join(dir, "review.png") });
+    expect((await readdir(dir)).sort()).toEqual(["review.json", "review.png"]);
+    expect(JSON.parse(await readFile(written.json, "utf8"))).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(Buffer.compare(await readFile(written.png), Buffer.from(sheet))).toBe(0);
+    // A second review replaces the first.
+    await writeReview(dir, { ...report, verdict: "pass" }, sheet);
+    expect(JSON.parse(await readFile(written.json, "utf8")).verdict).toBe("pass");
+    expect((await readdir(dir)).sort()).toEqual(["review.json", "review.png"]);
+  });
+
+  it("fails with OUTPUT_UNWRITABLE when the folder is a file", async () => {
+    const base = await mkdtemp(join(tmpdir(), "review-"));
+    folders.push(base);
+    const file = join(base, "taken");
+    await writeFile(file, "x");
+    await expect(writeReview(file, report, new Uint8Array(1))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: file } });
+  });
+});
