@@ -9,6 +9,8 @@ import {
   PROTOCOL_VERSION,
   type Health,
   type Info,
+  type JobEvent as WireJobEvent,
+  type JobStatus,
   type ModelSummary,
   type PresetSummary,
 } from "@portrait-upscale/shared";
@@ -79,3 +81,17 @@ export function chunkBytesFor(config: DaemonConfig): number {
 }
 
 export { DEFAULT_WINDOW };
+
+/** A status as the `progress` message shared by the WebSocket and the event stream. */
+export function progressEvent(status: JobStatus): Extract<WireJobEvent, { type: "progress" }> {
+  return {
+    type: "progress",
+    jobId: status.id,
+    stage: status.stage ?? "queued",
+    tile: status.tile,
+    tiles: status.tiles,
+    fraction: status.progress,
+    etaSeconds: status.etaSeconds,
+  };
+}
+

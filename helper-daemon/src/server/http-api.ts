@@ -26,7 +26,7 @@ import { crc32Hex } from "../jobs/engine";
 import type { JobInput, JobOptions, ResultFormat } from "../jobs/types";
 import { readBody, readExactBody } from "./body";
 import type { DaemonContext } from "./context";
-import { healthOf, infoOf } from "./context";
+import { healthOf, infoOf, progressEvent } from "./context";
 import { convertResult } from "./convert";
 import { checkImageSize } from "./limits";
 import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
@@ -55,7 +55,7 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
     if (method === "GET" && path === "/v1/presets") return sendJson(response, 200, { presets: context.catalog.presets() });
     if (method === "POST" && path === "/v1/pair/code") return sendJson(response, 200, context.pairing.createCode());
     if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url);
-    const match = /^\/v1\/jobs\/(j_[A-Za-z0-9_-]{1,64})(\/events|\/result|\/review)?$/.exec(path);
+    const match = /^\/v1\/jobs\/(j_[A-Za-z0-9_-]{1,64})(\/events|\/result|\/review|\/review\.png)?$/.exec(path);
     if (match) {
       const [, id, tail] = match;
       if (method === "GET" && tail === undefined) return sendJson(response, 200, context.engine.status(id));
@@ -63,6 +63,7 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
       if (method === "GET" && tail === "/events") return streamEvents(context, id, request, response);
       if (method === "GET" && tail === "/result") return await sendResult(context, id, url, response);
       if (method === "GET" && tail === "/review") return sendReview(context, id, response);
+      if (method === "GET" && tail === "/review.png") return sendReviewSheet(context, id, response);
     }
     throw new PortraitError("NOT_FOUND", `No endpoint ${method} ${path}.`, { method, path });
   } catch (error) {
@@ -187,19 +188,6 @@ function streamEvents(context: DaemonContext, id: string, request: IncomingMessa
   request.on("close", unsubscribe);
 }
 
-/** A status as the `progress` message shared by the WebSocket and the event stream. */
-export function progressEvent(status: JobStatus): Extract<WireJobEvent, { type: "progress" }> {
-  return {
-    type: "progress",
-    jobId: status.id,
-    stage: status.stage ?? "queued",
-    tile: status.tile,
-    tiles: status.tiles,
-    fraction: status.progress,
-    etaSeconds: status.etaSeconds,
-  };
-}
-
 async function sendResult(context: DaemonContext, id: string, url: URL, response: ServerResponse): Promise<void> {
   const { format } = parseQuery(resultQuerySchema, Object.fromEntries(url.searchParams), "query", "INVALID_OPTION");
   const result = context.engine.result(id);
@@ -269,6 +257,13 @@ function sendReview(context: DaemonContext, id: string, response: ServerResponse
   const report = context.engine.review(id);
   if (report === undefined) throw new PortraitError("NOT_FOUND", "This job did not ask for a review (review=1).", { id });
   sendJson(response, 200, report);
+}
+
+function sendReviewSheet(context: DaemonContext, id: string, response: ServerResponse): void {
+  const sheet = context.engine.reviewSheet(id);
+  if (sheet === undefined) throw new PortraitError("NOT_FOUND", "This job has no review contact sheet (review=1).", { id });
+  response.writeHead(200, { "Content-Type": "image/png", "Content-Length": sheet.byteLength, "Cache-Control": "no-store" });
+  response.end(sheet);
 }
 
 function parseJsonBody(body: Buffer): unknown {

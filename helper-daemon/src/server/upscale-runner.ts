@@ -7,6 +7,7 @@ import { PortraitError, type Overrides } from "@portrait-upscale/shared";
 import { decodeRawPixels, decodeImage, type DecodedImage, type ImageLimits } from "../image/codec";
 import type { InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
+import { reviewJobResult } from "../review/index";
 import { parseUpscaleSettings, upscaleDecoded, type UpscaleProgress, type UpscaleSettings } from "../upscale/index";
 import type { JobInput, JobOptions, JobOutput, JobRunContext, JobRunner } from "../jobs/types";
 
@@ -54,6 +55,18 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
       const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { signal: context.signal, onProgress, limits, format }, undefined, started);
       const output = summary.output;
       const bitDepth = output.bitDepth === 16 ? 16 : 8;
+      const review = input.options.review
+        ? await reviewJobResult({
+            pool,
+            source: decoded.image,
+            resultBytes: bytes,
+            ...(format === "raw" ? { raw: { width: output.width, height: output.height, channels: output.channels as 1 | 2 | 3 | 4, bitDepth } } : {}),
+            scale: settings.scale,
+            settings: { model: settings.model, ...(settings.preset !== undefined ? { presetId: settings.preset } : {}) },
+            signal: context.signal,
+            decode: { limits },
+          })
+        : undefined;
       const base = {
         width: output.width,
         height: output.height,
@@ -62,6 +75,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
         provider: summary.provider,
         models: summary.models,
         timings: summary.timings,
+        ...(review ? { review: review.protocolReport, reviewSheet: review.sheet } : {}),
       } as const;
       if (format === "raw") {
         return {

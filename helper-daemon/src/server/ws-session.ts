@@ -29,8 +29,7 @@ import {
 } from "@portrait-upscale/shared";
 import type { JobResult } from "../jobs/engine";
 import type { DaemonContext } from "./context";
-import { infoOf } from "./context";
-import { progressEvent } from "./http-api";
+import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
 import { UploadAssembler } from "./upload-assembler";
 import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
