@@ -78,6 +78,7 @@ interface Job {
   summary: JobResultSummary | null;
   raw: Omit<RawImage, "bytes" | "kind"> | undefined;
   review: unknown;
+  reviewSheet: Uint8Array | undefined;
   stored: Stored | undefined;
   folder: string | undefined;
   controller: AbortController;
@@ -137,6 +138,7 @@ export class JobEngine {
       summary: null,
       raw: undefined,
       review: undefined,
+      reviewSheet: undefined,
       stored: undefined,
       folder: undefined,
       controller: new AbortController(),
@@ -239,6 +241,13 @@ export class JobEngine {
     const job = this.#require(id);
     if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
     return job.review;
+  }
+
+  /** The review's contact sheet (PNG) of a done job, or undefined when it has none. */
+  reviewSheet(id: string): Uint8Array | undefined {
+    const job = this.#require(id);
+    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
+    return job.reviewSheet;
   }
 
   /** Forgets a final job now (its result was fetched); running or queued jobs are cancelled first. */
@@ -394,6 +403,7 @@ export class JobEngine {
       job.raw = layout;
     }
     job.review = output.review;
+    job.reviewSheet = output.reviewSheet;
     if (bytes.byteLength >= this.#options.spillBytes) {
       job.folder = join(this.#options.tempDir, job.id);
       await mkdir(job.folder, { recursive: true, mode: 0o700 });
@@ -420,6 +430,7 @@ export class JobEngine {
     if (job.expiry) clearTimeout(job.expiry);
     job.stored = undefined;
     job.review = undefined;
+    job.reviewSheet = undefined;
     // The id stays known until its files are gone, so "unknown" implies "cleaned up".
     await this.#removeFolder(job);
     if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);

@@ -68,6 +68,8 @@ export interface JobOutput {
   readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
   /** The review report, when the job asked for one. */
   readonly review?: unknown;
+  /** The review's contact sheet (PNG bytes), when the job asked for a review. */
+  readonly reviewSheet?: Uint8Array;
 }
 
 export interface JobRunContext {

@@ -18,3 +18,5 @@ export type { ComparisonKind, RegionScores, ScoreImages } from "./scores";
 export * from "./thresholds";
 export { REVIEW_JSON, REVIEW_PNG, writeReview } from "./write-review";
 export type { WrittenReview } from "./write-review";
+export { reviewJobResult } from "./job-review";
+export type { JobReview, JobReviewInput } from "./job-review";

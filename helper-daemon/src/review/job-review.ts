@@ -1,0 +1,57 @@
+/**
+ * The review of a daemon job (`review=1`, WebSocket `review: true`): the result as it will be
+ * delivered is decoded and reviewed against the decoded source; the protocol's report goes
+ * to the client (the `review` message, `GET /v1/jobs/{id}/review`) and the contact sheet is
+ * kept for `GET /v1/jobs/{id}/review.png` (the panel's thumbnails).
+ */
+import type { ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
+import type { DecodeOptions, RawHeader } from "../image/codec";
+import type { InferencePool } from "../inference/index";
+import type { Face } from "../portrait/faces";
+import type { RgbImage } from "../portrait/planes";
+import type { ReviewSettings } from "./advice";
+import { toProtocolReport, type ReviewReport } from "./build-review";
+import { decodeJobResult, poolDetector, runReview } from "./run-review";
+
+export interface JobReviewInput {
+  readonly pool: InferencePool;
+  /** The decoded source the job upscaled. */
+  readonly source: RgbImage;
+  /** The result's bytes as stored for the client, and its raw layout when they are raw pixels. */
+  readonly resultBytes: Uint8Array;
+  readonly raw?: RawHeader;
+  readonly scale: number;
+  readonly settings: ReviewSettings;
+  /** What the portrait pipeline found and kept, when it ran. */
+  readonly faces?: readonly Face[];
+  readonly fidelity?: RgbImage;
+  readonly signal?: AbortSignal;
+  readonly decode?: DecodeOptions;
+}
+
+/** A job's review: the full report, the protocol's shorter one, and the contact sheet (PNG). */
+export interface JobReview {
+  readonly report: ReviewReport;
+  readonly protocolReport: ProtocolReviewReport;
+  readonly sheet: Uint8Array;
+}
+
+/**
+ * Reviews a finished job's result.
+ *
+ * @example const { protocolReport, sheet } = await reviewJobResult({ pool, source: decoded.image, resultBytes: bytes, scale: 4, settings: { model: "x4plus" } });
+ */
+export async function reviewJobResult(input: JobReviewInput): Promise<JobReview> {
+  const result = await decodeJobResult(input.resultBytes, input.raw, input.decode);
+  const { report, sheet } = await runReview({
+    source: input.source,
+    result,
+    scale: input.scale,
+    settings: input.settings,
+    runDetector: poolDetector(input.pool, input.signal),
+    ...(input.faces ? { faces: input.faces } : {}),
+    ...(input.fidelity ? { fidelity: input.fidelity } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  return { report, protocolReport: toProtocolReport(report), sheet };
+}

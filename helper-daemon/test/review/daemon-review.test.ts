@@ -1,0 +1,94 @@
+// The daemon's review on the real upscale service: review=1 over HTTP gives the report and the
+// contact sheet; a WebSocket job with review: true gets the `review` message before `result`.
+// Skipped until `npm install` has converted the models; the pool needs `npm run build`.
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, reviewReportSchema } from "@portrait-upscale/shared";
+import { createInferencePool, type InferencePool } from "../../src/inference/index";
+import { PresetStore } from "../../src/presets/index";
+import { createCatalog, modelSummaries } from "../../src/server/catalog";
+import { createUpscaleRunner } from "../../src/server/upscale-runner";
+import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
+import { TestWsClient } from "../daemon/ws-client";
+import { fixturePath, hasModel } from "../portrait/support";
+
+const ready = ["realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
+const fixture = fixturePath("astronaut-face-128.png");
+let pool: InferencePool;
+let presets: PresetStore;
+let daemon: TestDaemon;
+
+describe.skipIf(!ready)("daemon review", () => {
+  beforeAll(async () => {
+    pool = createInferencePool({ provider: "cpu", intraOpThreads: 2 });
+    presets = await PresetStore.open({ watch: "off" });
+    daemon = await startTestDaemon({
+      runner: createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 }),
+      catalog: createCatalog(pool, presets, await modelSummaries()),
+    });
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    presets?.close();
+    await pool?.close();
+  });
+
+  it("serves the review report and its contact sheet for a job with review=1", async () => {
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const created = await fetch(`${daemon.url}/v1/jobs?model=x4fast&scale=2&review=1`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "image/png" },
+      body: await readFile(fixture),
+    });
+    expect(created.status).toBe(202);
+    const { id } = await created.json();
+    const events = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ type: "done" });
+
+    const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth });
+    expect(review.status).toBe(200);
+    const report = parse(reviewReportSchema, await review.json(), "report");
+    expect(report.faces).toBe(1);
+    expect(report.checks).toHaveLength(16);
+    expect(new Set(report.checks.map((c) => c.region))).toEqual(new Set(["eyes", "noseBridge", "lips", "hairline"]));
+    expect(report.checks.every((c) => c.face === 0)).toBe(true);
+    expect(report.advice).toContain("face under 300 px: expect limited detail");
+
+    const sheet = await fetch(`${daemon.url}/v1/jobs/${id}/review.png`, { headers: auth });
+    expect(sheet.status).toBe(200);
+    expect(sheet.headers.get("content-type")).toBe("image/png");
+    expect((await sharp(Buffer.from(await sheet.arrayBuffer())).metadata()).format).toBe("png");
+  });
+
+  it("answers NOT_FOUND for the contact sheet of a job without a review", async () => {
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const created = await fetch(`${daemon.url}/v1/jobs?model=x4fast&scale=2`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "image/png" },
+      body: await readFile(fixturePath("astronaut-face-64.png")),
+    });
+    const { id } = await created.json();
+    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    const sheet = await fetch(`${daemon.url}/v1/jobs/${id}/review.png`, { headers: auth });
+    expect(sheet.status).toBe(404);
+    expect((await sheet.json()).error.code).toBe("NOT_FOUND");
+  });
+
+  it("sends the review message before the result over the WebSocket", async () => {
+    const { data, info } = await sharp(fixture).raw().toBuffer({ resolveWithObject: true });
+    const client = await TestWsClient.connect(daemon);
+    try {
+      const jobId = await client.submit(new Uint8Array(data), { width: info.width, height: info.height, channels: info.channels, bitDepth: 8 }, { scale: 2, model: "x4fast", review: true });
+      const review = await client.next("review", 60_000);
+      expect(review.jobId).toBe(jobId);
+      expect(review.report.faces).toBe(1);
+      expect(review.report.checks).toHaveLength(16);
+      const { header } = await client.receiveResult(jobId);
+      expect(header.image).toMatchObject({ width: 256, height: 256 });
+    } finally {
+      await client.close();
+    }
+  });
+});
