@@ -53,7 +53,7 @@ export type JobListener = (event: JobEvent) => void;
 /** How to read a finished job's result, wherever it is stored. */
 export interface JobResult {
   readonly summary: JobResultSummary;
-  /** Present for raw results: the layout of the bytes. */
+  /** Present for raw results: the layout of the bytes (with the input's placement, scaled). */
   readonly raw?: Omit<RawImage, "bytes" | "kind">;
   readonly size: number;
   /** Reads `length` bytes from `offset` (fewer at the end). */
@@ -79,6 +79,8 @@ interface Job {
   raw: Omit<RawImage, "bytes" | "kind"> | undefined;
   review: unknown;
   reviewSheet: Uint8Array | undefined;
+  /** The raw input's size and placement, to place the result. */
+  source: { width: number; height: number; placement?: RawImage["placement"] } | undefined;
   stored: Stored | undefined;
   folder: string | undefined;
   controller: AbortController;
@@ -139,6 +141,7 @@ export class JobEngine {
       raw: undefined,
       review: undefined,
       reviewSheet: undefined,
+      source: undefined,
       stored: undefined,
       folder: undefined,
       controller: new AbortController(),
@@ -177,6 +180,8 @@ export class JobEngine {
   }
 
   #enqueue(job: Job): void {
+    const image = job.input?.image;
+    if (image?.kind === "raw") job.source = { width: image.width, height: image.height, ...(image.placement ? { placement: image.placement } : {}) };
     const queue = this.#queues.get(job.clientId);
     if (queue) queue.push(job);
     else this.#queues.set(job.clientId, [job]);
@@ -399,8 +404,12 @@ export class JobEngine {
       timings: { totalMs: output.timings.totalMs, inferenceMs: output.timings.inferenceMs },
     });
     if (output.image.kind === "raw") {
-      const { bytes: _bytes, kind: _kind, ...layout } = output.image;
-      job.raw = layout;
+      const { bytes: _bytes, kind: _kind, placement: _placement, ...layout } = output.image;
+      // Placement is the engine's business: the input's, scaled like the image.
+      const source = job.source;
+      job.raw = source?.placement
+        ? { ...layout, placement: scalePlacement(source.placement, layout.width / source.width, layout.height / source.height) }
+        : layout;
     }
     job.review = output.review;
     job.reviewSheet = output.reviewSheet;
@@ -497,4 +506,14 @@ async function readStored(stored: Stored, offset: number, length: number): Promi
 /** CRC-32 as 8 hex digits; zlib's native one is ~20× faster on big results where Node has it. */
 export function crc32Hex(bytes: Uint8Array): string {
   return hex(typeof zlibCrc32 === "function" ? zlibCrc32(bytes) : portableCrc32(bytes));
+}
+
+/** The input's placement in a document scaled like the image (whole pixels). */
+function scalePlacement(placement: NonNullable<RawImage["placement"]>, sx: number, sy: number): NonNullable<RawImage["placement"]> {
+  return {
+    left: Math.round(placement.left * sx),
+    top: Math.round(placement.top * sy),
+    documentWidth: Math.round(placement.documentWidth * sx),
+    documentHeight: Math.round(placement.documentHeight * sy),
+  };
 }

@@ -4,9 +4,9 @@
  * fake in tests) turns it into a {@link JobOutput}.
  */
 
-import type { JobResult, JobStage, JobState, JobStatus, ResultFormat } from "@portrait-upscale/shared";
+import type { JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat } from "@portrait-upscale/shared";
 
-export type { JobResult, JobStage, JobState, JobStatus, ResultFormat };
+export type { JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat };
 
 /** Interleaved samples, rows top to bottom, no padding; 16-bit samples little-endian. */
 export interface RawImage {
@@ -17,6 +17,8 @@ export interface RawImage {
   readonly bitDepth: 8 | 16;
   /** A colour profile name carried back untouched. */
   readonly colorProfile?: string;
+  /** Where the pixels sit in the Photoshop document; the result's is scaled to match. */
+  readonly placement?: Placement;
   readonly bytes: Uint8Array;
 }
 

@@ -136,7 +136,7 @@ export class WsSession {
     this.#clientId = clientId;
     this.#authenticated = authenticated;
     this.#helloTimer = setTimeout(() => {
-      if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token arrived in time."));
+      if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token (or pairing) arrived in time."));
     }, options.helloDeadlineMs);
     this.#helloTimer.unref();
     ws.on("message", (data, isBinary) => {
@@ -209,7 +209,11 @@ export class WsSession {
       );
     }
     if (message.token !== undefined) checkToken(message.token, this.#context.token);
-    else if (!this.#authenticated) throw new PortraitError("AUTH_REQUIRED");
+    else if (!this.#authenticated) {
+      // Not fatal: a panel without a token stays connected (until the hello deadline) to pair.
+      this.#send(errorMessage(new PortraitError("AUTH_REQUIRED", "A token is required: send it in hello, or pair with a code from `portrait-upscale pair`.")));
+      return;
+    }
     this.#authenticated = true;
     this.#greet();
   }
@@ -289,6 +293,7 @@ export class WsSession {
         channels: image.channels as 1 | 2 | 3 | 4,
         bitDepth: image.bitDepth,
         ...(image.colorProfile !== undefined ? { colorProfile: image.colorProfile } : {}),
+        ...(image.placement !== undefined ? { placement: image.placement } : {}),
         bytes: upload.reassembler.finish(),
       },
       options: { preset, ...overrides, review },
@@ -353,6 +358,7 @@ export class WsSession {
         channels: raw.channels,
         bitDepth: raw.bitDepth,
         ...(raw.colorProfile !== undefined ? { colorProfile: raw.colorProfile } : {}),
+        ...(raw.placement !== undefined ? { placement: raw.placement } : {}),
         byteLength: result.size,
         crc32: result.summary.crc32,
       },

@@ -121,7 +121,14 @@ export class TestWsClient {
   /** Submits raw pixels and uploads them under the credit window; resolves to the job id. */
   async submit(
     pixels: Uint8Array,
-    image: { width: number; height: number; channels: number; bitDepth: 8 | 16; colorProfile?: string },
+    image: {
+      width: number;
+      height: number;
+      channels: number;
+      bitDepth: 8 | 16;
+      colorProfile?: string;
+      placement?: { left: number; top: number; documentWidth: number; documentHeight: number };
+    },
     options: { requestId?: string; scale?: number; model?: string; keep?: boolean; review?: boolean; stopAfterChunks?: number; preset?: string } = {},
   ): Promise<string> {
     const requestId = options.requestId ?? `r${Math.random().toString(36).slice(2, 10)}`;

@@ -64,6 +64,11 @@ describe("WebSocket: connection and security", () => {
     const none = await open(daemon);
     none.send(hello());
     expect((await none.next("error")).code).toBe("AUTH_REQUIRED");
+    // Still open, so the panel can pair; anything else is refused and closes.
+    none.send({ type: "ping" });
+    await none.next("pong");
+    none.send({ type: "fetch-result", jobId: "j_abc" });
+    expect((await none.next("error")).code).toBe("AUTH_REQUIRED");
     expect(await none.waitClosed()).toBe(4401);
     const wrong = await open(daemon);
     wrong.send(hello("x".repeat(43)));
@@ -107,10 +112,12 @@ describe("WebSocket: connection and security", () => {
     await uxp.next("welcome");
   });
 
-  it("pairs over the socket with a one-time code", async () => {
+  it("pairs over the socket with a one-time code, after a hello without a token", async () => {
     daemon = await startTestDaemon();
     const { code } = daemon.pairing.createCode();
     const client = await open(daemon);
+    client.send(hello());
+    expect((await client.next("error")).code).toBe("AUTH_REQUIRED");
     client.send({ type: "pair", code: code === "000-000" ? "000-001" : "000-000" });
     expect((await client.next("error")).code).toBe("PAIRING_INVALID");
     client.send({ type: "pair", code });
@@ -125,10 +132,12 @@ describe("WebSocket: jobs", () => {
     const client = await connect(daemon);
     const pixels = testImage(40, 30, 4, 16, 3);
     const image = { width: 40, height: 30, channels: 4 as const, bitDepth: 16 as const, colorProfile: "Display P3" };
-    const jobId = await client.submit(pixels, image, { scale: 3 });
+    const placement = { left: 10, top: -5, documentWidth: 100, documentHeight: 80 };
+    const jobId = await client.submit(pixels, { ...image, placement }, { scale: 3 });
     const { header, bytes, progress } = await client.receiveResult(jobId);
     expect(progress).toBeGreaterThan(0);
     expect(header.image).toMatchObject({ width: 120, height: 90, channels: 4, bitDepth: 16, colorProfile: "Display P3" });
+    expect(header.image.placement).toEqual({ left: 30, top: -15, documentWidth: 300, documentHeight: 240 });
     const expected = upscaleNearest({ kind: "raw", ...image, bytes: pixels }, 3).bytes;
     expect(Buffer.compare(Buffer.from(bytes), Buffer.from(expected))).toBe(0);
     // Not kept: the result goes once fully acknowledged.
