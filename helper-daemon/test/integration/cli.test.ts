@@ -12,9 +12,10 @@ import { hasModel } from "./support/models";
 const bin = repoPath("helper-daemon", "bin", "portrait-upscale.js");
 let folder: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   execFileSync(process.execPath, ["build.mjs"], { cwd: repoPath("helper-daemon") });
   folder = mkdtempSync(join(tmpdir(), "portrait-upscale-cli-"));
+  writeFileSync(join(folder, "face.png"), await fixtureCrop("astronaut-face-64.png", 32));
 });
 afterAll(() => {
   chmodSync(folder, 0o755);
@@ -33,7 +34,6 @@ function filesIn(dir: string): string[] {
 describe("portrait-upscale upscale", () => {
   it("--json prints exactly one object describing the result", async () => {
     if (!hasModel("realesrgan-x4fast")) return;
-    writeFileSync(join(folder, "face.png"), await fixtureCrop("astronaut-face-64.png", 32));
     const run = cli("upscale", "face.png", "-o", "face-x2.png", "--model", "x4fast", "--scale", "2", "--json");
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -80,21 +80,21 @@ describe("portrait-upscale upscale", () => {
 
   it("an unwritable output is OUTPUT_UNWRITABLE (exit 4) and leaves nothing", async () => {
     if (!hasModel("realesrgan-x4fast")) return;
+    const missing = cli("upscale", "face.png", "-o", join(folder, "no-such-folder", "out.png"), "--model", "x4fast");
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: ENOENT\.\n$/);
+    // Permissions do not stop root; the read-only folder case needs an ordinary user.
+    if (process.getuid?.() === 0) return;
     const locked = mkdtempSync(join(folder, "locked-"));
     chmodSync(locked, 0o555);
     try {
       const run = cli("upscale", "face.png", "-o", join(locked, "out.png"), "--model", "x4fast");
-      // root ignores permissions; then the write simply succeeds
-      if (process.getuid?.() === 0) return;
       expect(run.status).toBe(4);
       expect(run.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: EACCES\.\n$/);
       expect(filesIn(locked)).toEqual([]);
     } finally {
       chmodSync(locked, 0o755);
     }
-    const missing = cli("upscale", "face.png", "-o", join(folder, "no-such-folder", "out.png"), "--model", "x4fast");
-    expect(missing.status).toBe(4);
-    expect(missing.stderr).toMatch(/OUTPUT_UNWRITABLE: Cannot write .+: ENOENT\.\n$/);
   });
 
   it.each([
