@@ -22,6 +22,7 @@ export type JobPhase =
   | { readonly phase: "uploading"; readonly fraction: number }
   | {
       readonly phase: "working";
+      readonly jobId: string;
       readonly stage: Progress["stage"];
       readonly fraction: number;
       readonly tile: number;
@@ -130,6 +131,7 @@ export async function upscaleActiveLayer(
       onProgress: (progress) =>
         events.onPhase({
           phase: "working",
+          jobId: progress.jobId,
           stage: progress.stage,
           fraction: progress.fraction,
           tile: progress.tile,
