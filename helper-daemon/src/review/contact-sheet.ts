@@ -132,8 +132,8 @@ export async function renderContactSheet(
       const before = enlargedSource(source, cell, view.rect, report.scale, kernel);
       const zoomPercent = `${view.zoom * 100} %`;
       const enlargement = `${report.scale}× ${kernel === "nearest" ? "nearest" : "Lanczos"}`;
-      svg.push(text(x, y + 13, `before: source, ${enlargement}, shown at ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
-      svg.push(text(x + PANEL_WIDTH + GAP, y + 13, `after: result at ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
+      svg.push(text(x, y + 13, `before · source ${enlargement} · ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
+      svg.push(text(x + PANEL_WIDTH + GAP, y + 13, `after · result · ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
       for (const [image, left] of [
         [before, x],
         [after, x + PANEL_WIDTH + GAP],

@@ -11,7 +11,7 @@ export { PANEL_HEIGHT, PANEL_WIDTH, contactSheetSize, renderContactSheet } from 
 export type { ContactSheetImages, ContactSheetOptions, SourceKernel } from "./contact-sheet";
 export { REVIEW_REGIONS, faceReviewRegions, scaleRect } from "./regions";
 export type { PixelRect, ReviewRegionName } from "./regions";
-export { decodeJobResult, poolDetector, reviewFiles, runReview } from "./run-review";
+export { decodeJobResult, reviewFiles, runReview } from "./run-review";
 export type { ReviewFilesOptions, ReviewOutcome, RunReviewOptions } from "./run-review";
 export { haloAgainstSource, scoreRegion } from "./scores";
 export type { ComparisonKind, RegionScores, ScoreImages } from "./scores";

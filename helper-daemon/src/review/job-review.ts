@@ -7,11 +7,12 @@
 import type { ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { DecodeOptions, RawHeader } from "../image/codec";
 import type { InferencePool } from "../inference/index";
+import { poolDetector } from "../portrait/detector";
 import type { Face } from "../portrait/faces";
 import type { RgbImage } from "../portrait/planes";
 import type { ReviewSettings } from "./advice";
 import { toProtocolReport, type ReviewReport } from "./build-review";
-import { decodeJobResult, poolDetector, runReview } from "./run-review";
+import { decodeJobResult, runReview } from "./run-review";
 
 export interface JobReviewInput {
   readonly pool: InferencePool;

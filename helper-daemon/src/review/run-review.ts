@@ -7,23 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { decodeImage, decodeRawPixels, type DecodeOptions, type RawHeader } from "../image/codec";
 import type { InferencePool } from "../inference/index";
+import { poolDetector } from "../portrait/detector";
 import { detectFaces, type Face, type RunDetector } from "../portrait/faces";
 import type { RgbImage } from "../portrait/planes";
 import type { ReviewSettings } from "./advice";
 import { buildReview, type ReviewReport } from "./build-review";
 import { renderContactSheet, type ContactSheetOptions } from "./contact-sheet";
 import { writeReview, type WrittenReview } from "./write-review";
-
-/**
- * A {@link RunDetector} on the inference pool: BlazeFace's NHWC input in, its raw outputs out.
- * @example const faces = await detectFaces(image, poolDetector(pool));
- */
-export function poolDetector(pool: InferencePool, signal?: AbortSignal): RunDetector {
-  return async (modelId, input, size) => {
-    const result = await pool.run(modelId, [{ data: input, dims: [1, size, size, 3] }], signal ? { signal } : {});
-    return result.outputNames.map((name) => result.outputs[name].data);
-  };
-}
 
 export interface RunReviewOptions extends ContactSheetOptions {
   readonly source: RgbImage;
