@@ -123,7 +123,11 @@ export function decideAfterFailure(provider: ProviderName, stage: "session" | "r
   };
 }
 
+/** The first line of an onnxruntime message without its source location and failed assertion. */
 function firstLine(message: string): string {
-  const line = message.split("\n", 1)[0].trim();
+  let line = message.split("\n", 1)[0].trim();
+  line = line.replace(/^\S+\.(?:cc|cpp|h):\d+\s+/, "");
+  const assertion = line.indexOf(" was false. ");
+  if (assertion >= 0) line = line.slice(assertion + " was false. ".length);
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
