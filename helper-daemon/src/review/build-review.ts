@@ -27,6 +27,7 @@ import {
   SMALL_FACE_PX,
   TEXTURE_RATIO_MAX,
   TEXTURE_RATIO_MIN,
+  WHOLE_IMAGE_MAX_OUTPUT_PX,
 } from "./thresholds";
 
 /** One check as the protocol carries it (`review` message, `GET /v1/jobs/{id}/review`). */
@@ -80,7 +81,7 @@ export interface ReviewReport {
   /** Faces the detector found (at most {@link MAX_REVIEWED_FACES} are reviewed). */
   readonly facesFound: number;
   readonly faces: readonly ReviewFaceReport[];
-  /** Whole-image scores, present when no face was found. */
+  /** Whole-image scores (of its centre, for very large results), present when no face was found. */
   readonly image?: ReviewRegionReport;
   /** Every check, flat, in the protocol's shape. */
   readonly checks: readonly ReviewCheck[];
@@ -157,8 +158,9 @@ export function buildReview(input: ReviewInput): ReviewReport {
   let image: ReviewRegionReport | undefined;
   if (input.faces.length === 0) {
     advice.unshift(NO_FACE_ADVICE);
-    image = reviewRegion("image", { x: 0, y: 0, width: source.width, height: source.height }, undefined);
+    image = reviewRegion("image", wholeImageRect(source.width, source.height, scale), undefined);
   }
+  if (input.faces.length > faces.length) advice.push(`${input.faces.length} faces found: the ${faces.length} most certain were reviewed`);
   if (faces.some((face) => face.widthPx < SMALL_FACE_PX)) advice.push(SMALL_FACE_ADVICE);
   advice.push(...settingsAdvice(scale, settings));
   const verdict = checks.every((check) => check.passed) ? "pass" : "warn";
@@ -217,6 +219,15 @@ export function toProtocolReport(report: ReviewReport): ProtocolReviewReport {
     checks: report.checks.slice(0, 256),
     ...(advice === "" ? {} : { advice: advice.length > 1000 ? `${advice.slice(0, 997)}...` : advice }),
   };
+}
+
+/** The whole source, or its centre (same proportions) when the result would be too large to score whole. */
+function wholeImageRect(width: number, height: number, scale: number): PixelRect {
+  const shrink = Math.sqrt(WHOLE_IMAGE_MAX_OUTPUT_PX / (width * height * scale * scale));
+  if (shrink >= 1) return { x: 0, y: 0, width, height };
+  const w = Math.max(1, Math.floor(width * shrink));
+  const h = Math.max(1, Math.floor(height * shrink));
+  return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
 }
 
 function validate(input: ReviewInput): void {

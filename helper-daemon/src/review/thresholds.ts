@@ -59,6 +59,12 @@ export const SETTING_STEP = 0.05;
  */
 export const MAX_REVIEWED_FACES = 16;
 
+/**
+ * Without a face the whole image is scored, up to this many output pixels; a larger result
+ * is scored on its centre (the scores need several float copies of what they measure).
+ */
+export const WHOLE_IMAGE_MAX_OUTPUT_PX = 2048 * 2048;
+
 /** Every limit, as echoed in review.json. */
 export const REVIEW_THRESHOLDS = Object.freeze({
   textureRatio: Object.freeze({ min: TEXTURE_RATIO_MIN, max: TEXTURE_RATIO_MAX }),

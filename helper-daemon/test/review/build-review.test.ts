@@ -101,3 +101,23 @@ describe("buildReview", () => {
     expect(wire.advice).toBe(report.advice.join("; "));
   });
 });
+
+describe("buildReview on large or crowded images", () => {
+  it("scores the centre of a result too large to score whole, in the source's proportions", () => {
+    // 1200×600 at 4× is 11.5 MP; the centre of at most 2048² output pixels is scored.
+    const wide = imageOf(1200, 600, () => [0.5, 0.5, 0.5]);
+    const report = buildReview({ source: wide, result: enlargeNearest(wide, 4), faces: [], scale: 4, settings: {} });
+    expect(report.image?.sourceRect).toEqual({ x: 238, y: 119, width: 724, height: 362 });
+    expect(report.image!.rect.width * report.image!.rect.height).toBeLessThanOrEqual(2048 * 2048);
+  });
+
+  it("reviews at most sixteen faces and says how many were found", () => {
+    const faces = Array.from({ length: 17 }, () => ASTRONAUT_FACE);
+    const report = buildReview({ source, result: faithful, faces, scale: 2, settings });
+    expect(report.faces).toHaveLength(16);
+    expect(report.facesFound).toBe(17);
+    expect(report.checks).toHaveLength(256);
+    expect(report.advice).toContain("17 faces found: the 16 most certain were reviewed");
+    expect(toProtocolReport(report).faces).toBe(17);
+  });
+});
