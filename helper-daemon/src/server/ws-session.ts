@@ -192,9 +192,12 @@ export class WsSession {
       case "ack":
         return this.#ack(message);
       case "cancel":
-        return this.#cancel(message.jobId);
       case "fetch-result":
-        return this.#fetchResult(message.jobId);
+        try {
+          return message.type === "cancel" ? this.#cancel(message.jobId) : this.#fetchResult(message.jobId);
+        } catch (error) {
+          throw withIds(error, { jobId: message.jobId });
+        }
     }
   }
 

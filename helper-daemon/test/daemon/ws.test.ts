@@ -293,6 +293,8 @@ describe("WebSocket: cancel and disconnect", () => {
     daemon = await startTestDaemon();
     const client = await connect(daemon);
     client.send({ type: "fetch-result", jobId: "j_nothing" });
-    expect((await client.next("error")).code).toBe("JOB_UNKNOWN");
+    expect(await client.next("error")).toMatchObject({ code: "JOB_UNKNOWN", jobId: "j_nothing" });
+    client.send({ type: "cancel", jobId: "j_nothing" });
+    expect(await client.next("error")).toMatchObject({ code: "JOB_UNKNOWN", jobId: "j_nothing" });
   });
 });
