@@ -428,7 +428,8 @@ export class JobEngine {
     job.state = state;
     this.#emit(job, "state");
     job.listeners.clear();
-    const retention = this.#options.retentionMs;
+    // setTimeout fires at once for delays past 2^31 - 1 ms (~24.8 days); cap rather than lose results.
+    const retention = Math.min(this.#options.retentionMs, 2 ** 31 - 1);
     job.expiry = setTimeout(() => {
       void job.settled.then(() => this.#drop(job));
     }, retention);

@@ -31,6 +31,8 @@ import { convertResult } from "./convert";
 import { checkImageSize } from "./limits";
 import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
 
+const REFUSALS: ReadonlySet<string> = new Set(["AUTH_REQUIRED", "AUTH_INVALID", "ORIGIN_FORBIDDEN", "HOST_FORBIDDEN", "PAIRING_INVALID"]);
+
 /** The one client id all HTTP requests share: HTTP has no connection to tie jobs to. */
 export const HTTP_CLIENT_ID = "http";
 /** Largest JSON body (pairing). */
@@ -288,6 +290,10 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 function sendError(context: DaemonContext, request: IncomingMessage, response: ServerResponse, error: unknown): void {
   const payload = toErrorPayload(error);
   if (payload.code === "INTERNAL") context.logger.error("request failed", { url: request.url, message: payload.message });
+  else if (REFUSALS.has(payload.code)) {
+    // Who knocked and why, for "cannot connect" reports; never the token itself.
+    context.logger.warn("request refused", { code: payload.code, method: request.method, path: request.url?.split("?")[0], origin: request.headers.origin ?? null, host: request.headers.host ?? null });
+  }
   if (response.headersSent) {
     response.destroy();
     return;

@@ -65,6 +65,8 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
         preAuthenticated = true;
       }
     } catch (error) {
+      const payload = toErrorPayload(error);
+      context.logger.warn("websocket refused", { code: payload.code, origin: request.headers.origin ?? null, host: request.headers.host ?? null });
       refuseUpgrade(socket, error);
       return;
     }
