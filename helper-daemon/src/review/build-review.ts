@@ -101,6 +101,8 @@ export interface ReviewInput {
   readonly faces: readonly Face[];
   readonly scale: number;
   readonly settings: ReviewSettings;
+  /** Output pixels scored at most without a face (default {@link WHOLE_IMAGE_MAX_OUTPUT_PX}). */
+  readonly wholeImageMaxPixels?: number;
 }
 
 /**
@@ -158,7 +160,8 @@ export function buildReview(input: ReviewInput): ReviewReport {
   let image: ReviewRegionReport | undefined;
   if (input.faces.length === 0) {
     advice.unshift(NO_FACE_ADVICE);
-    image = reviewRegion("image", wholeImageRect(source.width, source.height, scale), undefined);
+    const limit = input.wholeImageMaxPixels ?? WHOLE_IMAGE_MAX_OUTPUT_PX;
+    image = reviewRegion("image", wholeImageRect(source.width, source.height, scale, limit), undefined);
   }
   if (input.faces.length > faces.length) advice.push(`${input.faces.length} faces found: the ${faces.length} most certain were reviewed`);
   if (faces.some((face) => face.widthPx < SMALL_FACE_PX)) advice.push(SMALL_FACE_ADVICE);
@@ -222,8 +225,8 @@ export function toProtocolReport(report: ReviewReport): ProtocolReviewReport {
 }
 
 /** The whole source, or its centre (same proportions) when the result would be too large to score whole. */
-function wholeImageRect(width: number, height: number, scale: number): PixelRect {
-  const shrink = Math.sqrt(WHOLE_IMAGE_MAX_OUTPUT_PX / (width * height * scale * scale));
+function wholeImageRect(width: number, height: number, scale: number, maxPixels: number): PixelRect {
+  const shrink = Math.sqrt(maxPixels / (width * height * scale * scale));
   if (shrink >= 1) return { x: 0, y: 0, width, height };
   const w = Math.max(1, Math.floor(width * shrink));
   const h = Math.max(1, Math.floor(height * shrink));

@@ -104,11 +104,12 @@ describe("buildReview", () => {
 
 describe("buildReview on large or crowded images", () => {
   it("scores the centre of a result too large to score whole, in the source's proportions", () => {
-    // 1200×600 at 4× is 11.5 MP; the centre of at most 2048² output pixels is scored.
-    const wide = imageOf(1200, 600, () => [0.5, 0.5, 0.5]);
-    const report = buildReview({ source: wide, result: enlargeNearest(wide, 4), faces: [], scale: 4, settings: {} });
-    expect(report.image?.sourceRect).toEqual({ x: 238, y: 119, width: 724, height: 362 });
-    expect(report.image!.rect.width * report.image!.rect.height).toBeLessThanOrEqual(2048 * 2048);
+    // 120×60 at 4× is 115,200 output pixels; with a limit of 256² the centre is scored.
+    const wide = imageOf(120, 60, () => [0.5, 0.5, 0.5]);
+    const report = buildReview({ source: wide, result: enlargeNearest(wide, 4), faces: [], scale: 4, settings: {}, wholeImageMaxPixels: 256 * 256 });
+    expect(report.image?.sourceRect).toEqual({ x: 15, y: 7, width: 90, height: 45 });
+    expect(report.image!.rect.width * report.image!.rect.height).toBeLessThanOrEqual(256 * 256);
+    expect(buildReview({ source: wide, result: enlargeNearest(wide, 4), faces: [], scale: 4, settings: {} }).image?.sourceRect).toEqual({ x: 0, y: 0, width: 120, height: 60 });
   });
 
   it("reviews at most sixteen faces and says how many were found", () => {
