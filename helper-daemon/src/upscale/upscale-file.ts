@@ -156,6 +156,8 @@ export async function upscaleFile(
     rejectEmptyPngHeader(input);
     const decoded = await decodeImage(input, options.limits ? { limits: options.limits } : {});
     const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { ...options, format }, tracker, started);
+    // Encoding cannot be interrupted; a Ctrl-C during it still means "no file".
+    if (options.signal?.aborted) throw new PortraitError("CANCELLED");
     try {
       await handle.writeFile(bytes);
       await handle.close();

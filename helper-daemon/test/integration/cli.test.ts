@@ -1,5 +1,5 @@
 // The command line as users meet it: a real child process of the bundle (built here first).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,6 +108,22 @@ describe("portrait-upscale upscale", () => {
     const run = cli(...args);
     expect(run.status).toBe(2);
     expect(run.stderr.startsWith(`portrait-upscale: ${message}`)).toBe(true);
+  });
+
+  it("Ctrl-C cancels: exit 130, CANCELLED, no output and no temporary file", async () => {
+    if (!hasModel("realesrgan-x4plus")) return;
+    const dir = mkdtempSync(join(folder, "sigint-"));
+    writeFileSync(join(dir, "in.png"), fixture("astronaut-face-128.png"));
+    const child = spawn(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--model", "x4plus", "--tile", "64"], { cwd: dir });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    // Wait until the work is under way (the temporary output exists), then interrupt.
+    while (!readdirSync(dir).some((name) => name.endsWith(".partial"))) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill("SIGINT");
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(status).toBe(130);
+    expect(stderr).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
+    expect(filesIn(dir)).toEqual(["in.png"]);
   });
 
   it("a provider that is not here is PROVIDER_UNAVAILABLE (exit 6)", () => {
