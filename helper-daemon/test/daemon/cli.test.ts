@@ -52,6 +52,14 @@ describe("token and pair commands", () => {
     expect(await paired.json()).toEqual({ token: daemon.token });
   });
 
+  it("refuses a non-loopback host from config.json unless --host says so on the command line", async () => {
+    daemon = await startTestDaemon();
+    await writeFile(join(daemon.configDir, "config.json"), JSON.stringify({ host: "0.0.0.0", port: 0 }));
+    const result = await cli(["serve"], daemon.configDir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/INVALID_OPTION: Expected a loopback host in config\.json .* for host but received "0\.0\.0\.0"/);
+  });
+
   it("explains when no daemon is running", async () => {
     daemon = await startTestDaemon();
     // A port that was free a moment ago: bind it, note it, let it go.
