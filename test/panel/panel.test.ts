@@ -263,7 +263,8 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     const locked = await page.evaluate(() => (globalThis as any).harness.state().presets.find((preset: { locked: boolean }) => preset.locked));
     expect(locked).toMatchObject({ source: "studio", locked: true });
     await choosePreset(page, locked.id);
-    await expect(page.locator("[data-testid=preset] option:checked").innerText()).resolves.toMatch(/^🔒 /);
+    await expect(page.locator("[data-testid=preset] option:checked").innerText()).resolves.toMatch(/ · Locked$/);
+    await page.waitForSelector("[data-testid=preset-locked]");
     await expect(page.locator("[data-testid=creativity] input").isDisabled()).resolves.toBe(true);
     await expect(page.locator("[data-testid=scale]").isDisabled()).resolves.toBe(true);
     await screenshotBoth(page, "03-locked-preset");
@@ -283,6 +284,36 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await page.waitForSelector("[data-testid=job][data-status=failed][data-code=DOCUMENT_32_BIT]");
     await expect(page.innerText("[data-testid=error-advice]")).resolves.toContain("16 Bits/Channel");
     await screenshotBoth(page, "04-error-32-bit");
+  });
+
+  it("notices the daemon stopping, says so, and reconnects by itself when it is back", async () => {
+    const page = await openPanel();
+    await connectionStatus(page, "connected");
+    const port = daemon!.port;
+    await daemon!.stop();
+    await connectionStatus(page, "daemon-not-running");
+    await expect(page.innerText("[data-testid=connection-title]")).resolves.toBe("The daemon stopped.");
+    await screenshotBoth(page, "09-daemon-stopped");
+    daemon = await startServe(folders!, port);
+    await connectionStatus(page, "connected", 60_000);
+    const pixels = await face(16);
+    await addDocument(page, { title: "After restart", width: 16, height: 16 }, [{ name: "Face", width: 16, height: 16, channels: 4, bitDepth: 8, data: Array.from(pixels) }]);
+    await choosePreset(page, FAST);
+    await upscale(page);
+  });
+  it("says a token is wrong, and pairs with the code `portrait-upscale pair` prints", async () => {
+    const page = await openPanel({ token: "w".repeat(43) });
+    await connectionStatus(page, "wrong-token");
+    await screenshotBoth(page, "07-wrong-token");
+    await page.fill("[data-testid=pair-code]", "000-000");
+    await page.click("[data-testid=pair]");
+    await connectionStatus(page, "pairing-needed");
+    await expect(page.innerText("[data-testid=connection-title]")).resolves.toBe("That pairing code did not work.");
+    await screenshotBoth(page, "08-pairing-needed");
+    await page.fill("[data-testid=pair-code]", await pairingCode(folders!, daemon!.port));
+    await page.click("[data-testid=pair]");
+    await connectionStatus(page, "connected");
+    expect(await page.evaluate(() => (globalThis as any).harness.adapter.data.get("token"))).toBe(token);
   });
 
   it("cancels a running job on the daemon and leaves the document as it was", async () => {
@@ -312,34 +343,4 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await connectionStatus(page, "connected");
   });
 
-  it("says a token is wrong, and pairs with the code `portrait-upscale pair` prints", async () => {
-    const page = await openPanel({ token: "w".repeat(43) });
-    await connectionStatus(page, "wrong-token");
-    await screenshotBoth(page, "07-wrong-token");
-    await page.fill("[data-testid=pair-code]", "000-000");
-    await page.click("[data-testid=pair]");
-    await connectionStatus(page, "pairing-needed");
-    await expect(page.innerText("[data-testid=connection-title]")).resolves.toBe("That pairing code did not work.");
-    await screenshotBoth(page, "08-pairing-needed");
-    await page.fill("[data-testid=pair-code]", await pairingCode(folders!, daemon!.port));
-    await page.click("[data-testid=pair]");
-    await connectionStatus(page, "connected");
-    expect(await page.evaluate(() => (globalThis as any).harness.adapter.data.get("token"))).toBe(token);
-  });
-
-  it("notices the daemon stopping, says so, and reconnects by itself when it is back", async () => {
-    const page = await openPanel();
-    await connectionStatus(page, "connected");
-    const port = daemon!.port;
-    await daemon!.stop();
-    await connectionStatus(page, "daemon-not-running");
-    await expect(page.innerText("[data-testid=connection-title]")).resolves.toBe("The daemon stopped.");
-    await screenshotBoth(page, "09-daemon-stopped");
-    daemon = await startServe(folders!, port);
-    await connectionStatus(page, "connected", 60_000);
-    const pixels = await face(16);
-    await addDocument(page, { title: "After restart", width: 16, height: 16 }, [{ name: "Face", width: 16, height: 16, channels: 4, bitDepth: 8, data: Array.from(pixels) }]);
-    await choosePreset(page, FAST);
-    await upscale(page);
-  });
 });

@@ -56,7 +56,8 @@ export async function serveStatic(dir: string): Promise<{ server: Server; origin
 export interface ServeProcess {
   readonly port: number;
   readonly child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM (a clean stop), then SIGKILL if it has not exited after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** The daemon's folders: config (token, config.json) and temporary root. */
@@ -105,11 +106,13 @@ export async function startServe(folders: DaemonFolders, port = 0): Promise<Serv
   return {
     port: bound,
     child,
-    async stop() {
+    async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -3,7 +3,7 @@
  * result goes, the Upscale Portrait button, progress with Cancel, and what was done.
  * Renders the model's state and calls its actions; nothing else.
  */
-import { useState, useSyncExternalStore } from "react";
+import { useState, useSyncExternalStore, type ReactNode } from "react";
 import { SCALES, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
 import { boundsHeight, boundsWidth, intersectBounds } from "../photoshop/adapter";
 import type { PanelModel, PanelState } from "../model/panel-model";
@@ -52,7 +52,7 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
         <span className={`pu-dot pu-dot--${view.tone}`} aria-hidden="true" />
         <div className="pu-status__text">
           <Body testId="connection-title">{view.title}</Body>
-          {view.detail ? <Detail testId="connection-detail">{view.detail}</Detail> : null}
+          {view.detail ? <Detail testId="connection-detail">{withCode(view.detail)}</Detail> : null}
         </div>
         {view.actions.length === 0 && !editing ? (
           <Button variant="secondary" quiet onClick={() => setEditing(true)} testId="edit-address">
@@ -96,7 +96,22 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
 }
 
 function presetLabel(preset: PresetSummary): string {
-  return `${preset.locked ? "🔒 " : ""}${preset.name} · ${SOURCE_LABEL[preset.source]}`;
+  return `${preset.name} · ${SOURCE_LABEL[preset.source]}${preset.locked ? " · Locked" : ""}`;
+}
+
+/** Text with `commands` in backticks shown as code. */
+function withCode(text: string): ReactNode {
+  return text.split("`").map((part, index) => (index % 2 === 1 ? <code key={index} className="pu-code">{part}</code> : part));
+}
+
+/** A small padlock drawn in the text colour (emoji locks are missing from some fonts). */
+function LockIcon(): JSX.Element {
+  return (
+    <svg className="pu-lock" width="10" height="12" viewBox="0 0 10 12" aria-label="Locked" role="img">
+      <path d="M2.5 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" strokeWidth="1.3" />
+      <rect x="1" y="5" width="8" height="6.5" rx="1" fill="currentColor" />
+    </svg>
+  );
 }
 
 function ControlsSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element {
@@ -126,7 +141,13 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
           onChange={(id) => void model.choosePreset(id)}
           testId="preset"
         />
-        {preset ? <Detail testId="preset-description">{locked ? `Locked by the studio. ${preset.description}` : preset.description}</Detail> : null}
+        {locked ? (
+          <div className="pu-row pu-locked" data-testid="preset-locked">
+            <LockIcon />
+            <Detail>Locked: used exactly as the studio set it.</Detail>
+          </div>
+        ) : null}
+        {preset ? <Detail testId="preset-description">{preset.description}</Detail> : null}
       </div>
       <div className="pu-field">
         <div className="pu-row pu-row--spread">
@@ -201,7 +222,7 @@ function JobSection({ model, state }: { readonly model: PanelModel; readonly sta
       return (
         <section className="pu-section pu-job pu-job--failed" data-testid="job" data-status="failed" data-code={job.error.code}>
           <Body testId="error-title">{message.title}</Body>
-          <Detail testId="error-advice">{message.advice}</Detail>
+          <Detail testId="error-advice">{withCode(message.advice)}</Detail>
           {job.error.message && job.error.message !== message.title ? <Detail testId="error-message">{job.error.message}</Detail> : null}
           <div className="pu-row pu-row--end">
             <Button variant="secondary" quiet onClick={() => model.dismissJob()} testId="dismiss">
