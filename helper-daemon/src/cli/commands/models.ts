@@ -1,14 +1,11 @@
 /** `portrait-upscale models list|verify`: what models exist, and whether their files are sound. */
 import * as models from "@portrait-upscale/models";
-import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
+import { invalidParameter } from "@portrait-upscale/shared";
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { formatBytes, formatTable, writeJson } from "../output";
 
 const SUBCOMMANDS = ["list", "verify"] as const;
-
-/** The installer, when the models package provides one (it converts from pinned npm tarballs). */
-type Installer = (options?: { only?: readonly string[]; force?: boolean }) => Promise<unknown>;
 
 export const modelsCommand: CliCommand = {
   name: "models",
@@ -73,10 +70,10 @@ async function verify(context: CliContext): Promise<number> {
   const broken = statuses.filter((status) => status.state !== "present");
   let repaired: string[] = [];
   if (context.values.repair === true && broken.length > 0) {
-    const install = (models as unknown as Record<string, unknown>).installModels as Installer | undefined;
-    if (typeof install !== "function") throw new PortraitError("MODEL_MISSING", "This build cannot reinstall models; run `npm install` at the repository root.");
-    if (!context.values.json) context.stderr.write(`Reinstalling ${broken.map((status) => status.id).join(", ")}…\n`);
-    await install({ only: broken.map((status) => status.id), force: true });
+    // Progress lines go to stderr so that --json keeps stdout to one object.
+    const log = (line: string): void => void context.stderr.write(`${line}\n`);
+    log(`Reinstalling ${broken.map((status) => status.id).join(", ")}…`);
+    await models.installModels({ only: broken.map((status) => status.id), force: true, log });
     repaired = broken.map((status) => status.id);
     statuses = await models.verifyModels({ deep: true });
   }
