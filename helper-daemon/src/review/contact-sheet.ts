@@ -129,7 +129,7 @@ export async function renderContactSheet(
       }
       const view = viewOf(cell.rect);
       const after = cropImage(result, view.rect.x, view.rect.y, view.rect.width, view.rect.height);
-      const before = enlargedSource(source, cell, view.rect, report.scale, kernel);
+      const before = enlargedSource(source, view.rect, report.scale, kernel);
       const zoomPercent = `${view.zoom * 100} %`;
       const enlargement = `${report.scale}× ${kernel === "nearest" ? "nearest" : "Lanczos"}`;
       svg.push(text(x, y + 13, `before · source ${enlargement} · ${zoomPercent}`, { size: 12, fill: COLOURS.muted }));
@@ -194,18 +194,19 @@ function viewOf(rect: PixelRect): { rect: PixelRect; zoom: number } {
   };
 }
 
-/** The source over a region enlarged to the output scale, cut to the displayed rectangle. */
-function enlargedSource(source: RgbImage, region: ReviewRegionReport, shown: PixelRect, scale: number, kernel: SourceKernel): RgbImage {
-  const s = region.sourceRect;
-  if (kernel === "nearest") {
-    const crop = cropImage(source, s.x, s.y, s.width, s.height);
-    return cropImage(zoomNearest(crop, scale), shown.x - region.rect.x, shown.y - region.rect.y, shown.width, shown.height);
-  }
-  // A margin of source pixels keeps Lanczos' neighbourhood real at the crop's edges.
-  const m = 3;
-  const crop = cropImage(source, s.x - m, s.y - m, s.width + 2 * m, s.height + 2 * m);
-  const enlarged = resizeImage(crop, crop.width * scale, crop.height * scale, "lanczos3");
-  return cropImage(enlarged, m * scale + shown.x - region.rect.x, m * scale + shown.y - region.rect.y, shown.width, shown.height);
+/**
+ * The source enlarged to the output scale, cut to the displayed rectangle. Only the source
+ * pixels under it (plus a margin that keeps Lanczos' neighbourhood real) are enlarged.
+ */
+function enlargedSource(source: RgbImage, shown: PixelRect, scale: number, kernel: SourceKernel): RgbImage {
+  const m = kernel === "nearest" ? 0 : 3;
+  const x0 = Math.floor(shown.x / scale) - m;
+  const y0 = Math.floor(shown.y / scale) - m;
+  const x1 = Math.ceil((shown.x + shown.width) / scale) + m;
+  const y1 = Math.ceil((shown.y + shown.height) / scale) + m;
+  const crop = cropImage(source, x0, y0, x1 - x0, y1 - y0);
+  const enlarged = kernel === "nearest" ? zoomNearest(crop, scale) : resizeImage(crop, crop.width * scale, crop.height * scale, "lanczos3");
+  return cropImage(enlarged, shown.x - x0 * scale, shown.y - y0 * scale, shown.width, shown.height);
 }
 
 /** Repeats every pixel `zoom`×`zoom` times. */

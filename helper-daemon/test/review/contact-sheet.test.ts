@@ -25,7 +25,7 @@ describe("renderContactSheet", () => {
     expect(meta.channels).toBe(3);
   });
 
-  it("shows the result's pixels at 100 %: the eyes panel holds the result crop unchanged", async () => {
+  it("shows the pixels at 100 %: the eyes panels hold the result crop and the source enlarged, unchanged", async () => {
     const png = await renderContactSheet(report, { source, result }, { sourceKernel: "nearest" });
     const eyes = report.faces[0].regions[0].rect; // 166×58 fits a 256×192 panel at 100 %
     // The "after" panel of the first cell, centred in its box.
@@ -41,6 +41,17 @@ describe("renderContactSheet", () => {
           worst = Math.max(worst, Math.abs(data[(y * eyes.width + x) * 3 + c] - expected));
         }
     expect(worst).toBe(0);
+    // The "before" panel beside it: the source's pixels, each shown 2×2 (nearest).
+    const before = await sharp(png).extract({ left: left - 256 - 8, top, width: eyes.width, height: eyes.height }).raw().toBuffer();
+    const m = source.width * source.height;
+    let worstBefore = 0;
+    for (let y = 0; y < eyes.height; y++)
+      for (let x = 0; x < eyes.width; x++)
+        for (let c = 0; c < 3; c++) {
+          const s = c * m + Math.floor((eyes.y + y) / 2) * source.width + Math.floor((eyes.x + x) / 2);
+          worstBefore = Math.max(worstBefore, Math.abs(before[(y * eyes.width + x) * 3 + c] - Math.round(source.rgb[s] * 255)));
+        }
+    expect(worstBefore).toBe(0);
   });
 
   it("renders the whole image when no face was found", async () => {
