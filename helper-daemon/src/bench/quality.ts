@@ -5,7 +5,8 @@
  * by the portrait pipeline with each built-in preset, and compared with the original over
  * the face and the whole image.
  *
- * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --presets id,id, --json.
+ * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
+ * --presets id,id, --json.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -53,12 +54,21 @@ async function main(): Promise<void> {
       quick: { type: "boolean", default: false },
       fixtures: { type: "string" },
       presets: { type: "string" },
+      inputs: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
   const root = repositoryRoot();
   const fixtures = values.fixtures?.split(",") ?? (values.quick ? ["astronaut.png"] : ["astronaut.png", "camera.png"]);
-  const degradations = values.quick ? DEGRADATIONS.slice(0, 1) : DEGRADATIONS;
+  const degradations = values.inputs
+    ? values.inputs.split(",").map((name) => {
+        const found = DEGRADATIONS.find((d) => d.name === name);
+        if (!found) throw new Error(`Unknown input "${name}"; expected one of ${DEGRADATIONS.map((d) => d.name).join(", ")}`);
+        return found;
+      })
+    : values.quick
+      ? DEGRADATIONS.slice(0, 1)
+      : DEGRADATIONS;
   const presetIds = values.presets?.split(",") ?? BUILT_IN_PRESETS.map((p) => p.id);
   const pool = createInferencePool();
   const runTile = memoisedRunners(pool);

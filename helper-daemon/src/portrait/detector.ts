@@ -1,6 +1,7 @@
-/** BlazeFace through the daemon's inference pool, in the shape `detectFaces` takes. */
-import type { InferencePool } from "../inference/index";
+/** The portrait pipeline's model access through the daemon's inference pool. */
+import { tileRunner, type InferencePool } from "../inference/index";
 import type { RunDetector } from "./faces";
+import type { PortraitDeps } from "./pipeline";
 
 /**
  * A {@link RunDetector} backed by the inference pool: the NHWC input goes as the model's
@@ -11,5 +12,20 @@ export function poolDetector(pool: InferencePool, signal?: AbortSignal): RunDete
   return async (modelId, input, size) => {
     const result = await pool.run(modelId, [{ data: input, dims: [1, size, size, 3] }], { signal });
     return result.outputNames.map((name) => result.outputs[name].data);
+  };
+}
+
+/**
+ * Everything `runPortraitPipeline` needs from the daemon's inference pool.
+ * @example const result = await runPortraitPipeline(image, settings, poolPortraitDeps(pool, { signal }));
+ */
+export function poolPortraitDeps(
+  pool: InferencePool,
+  options: Omit<PortraitDeps, "tileRunner" | "runDetector"> = {},
+): PortraitDeps {
+  return {
+    ...options,
+    tileRunner: (modelId) => tileRunner(pool, modelId),
+    runDetector: poolDetector(pool, options.signal),
   };
 }
