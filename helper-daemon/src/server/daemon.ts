@@ -71,6 +71,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (request, response) => {
     void handleHttp(context, request, response);
   });
+  // Without this listener Node answers "100 Continue" itself, before the headers are checked.
+  server.on("checkContinue", (request, response) => {
+    void handleHttp(context, request, response);
+  });
   const closeWebSockets = attachWebSocket(context, server, { ...DEFAULT_WS_OPTIONS, ...options.ws });
   try {
     await listen(server, config.port, config.host);

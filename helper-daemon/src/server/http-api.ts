@@ -24,7 +24,7 @@ import {
 } from "@portrait-upscale/shared";
 import { crc32Hex } from "../jobs/engine";
 import type { JobInput, JobOptions, ResultFormat } from "../jobs/types";
-import { readBody, readExactBody } from "./body";
+import { declaredLength, readBody, readExactBody } from "./body";
 import type { DaemonContext } from "./context";
 import { healthOf, infoOf, progressEvent } from "./context";
 import { convertResult } from "./convert";
@@ -73,7 +73,16 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
   }
 }
 
+/**
+ * A client that sent `Expect: 100-continue` (curl does for big uploads) waits for this before
+ * sending the body, so everything checkable from the headers is refused without the upload.
+ */
+function continueIfExpected(request: IncomingMessage, response: ServerResponse): void {
+  if (/100-continue/i.test(request.headers.expect ?? "")) response.writeContinue();
+}
+
 async function pair(context: DaemonContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  continueIfExpected(request, response);
   const body = parse(pairRequestSchema, parseJsonBody(await readBody(request, MAX_JSON_BODY)), "body");
   try {
     sendJson(response, 200, { token: context.pairing.redeem(body.code) });
@@ -97,6 +106,7 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     const raw = rawImageParams(query);
     const byteLength = imageByteLength(raw.width, raw.height, raw.channels, raw.bitDepth);
     checkImageSize(context.config, raw.width, raw.height, scale, byteLength);
+    continueIfExpected(request, response);
     const bytes = await readExactBody(request, byteLength);
     if (raw.crc32 !== undefined && crc32Hex(bytes) !== raw.crc32) {
       throw new PortraitError("CHECKSUM_MISMATCH", `Expected CRC-32 "${raw.crc32}" for the body but received "${crc32Hex(bytes)}"`, {
@@ -121,6 +131,13 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
       throw new PortraitError("INVALID_OPTION", "Expected Content-Type application/octet-stream for raw pixel parameters but received " +
         `"${contentType || "none"}"`, { contentType });
     }
+    const declared = declaredLength(request);
+    if (declared !== undefined && declared > context.config.limits.maxUploadBytes) {
+      throw new PortraitError("MESSAGE_TOO_LARGE", `Expected at most ${context.config.limits.maxUploadBytes} bytes for the request body but received ${declared}`, {
+        limit: context.config.limits.maxUploadBytes,
+      });
+    }
+    continueIfExpected(request, response);
     const bytes = await readBody(request, context.config.limits.maxUploadBytes);
     const { width, height } = await imageHeader(bytes);
     checkImageSize(context.config, width, height, scale);

@@ -282,6 +282,31 @@ describe("HTTP API: options header, review, broken uploads", () => {
     expect((await badHeader.json()).error.code).toBe("INVALID_OPTION");
   });
 
+  it("answers Expect: 100-continue only after the headers pass, so refused uploads are never sent", async () => {
+    daemon = await startTestDaemon({ config: { limits: { maxUploadBytes: 1000 } } });
+    const { connect } = await import("node:net");
+    const exchange = (head: string): Promise<string> =>
+      new Promise((resolve) => {
+        let text = "";
+        const socket = connect(daemon!.port, "127.0.0.1", () => socket.write(head));
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+          if (/\r\n\r\n/.test(text)) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on("error", () => resolve(text));
+      });
+    const headers = (path: string, length: number, token = daemon!.token) =>
+      `POST ${path} HTTP/1.1\r\nHost: ${daemon!.hostHeader}\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/octet-stream\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`;
+    expect(await exchange(headers("/v1/jobs?width=8&height=8&channels=1&bitDepth=8", 64))).toMatch(/^HTTP\/1\.1 100 Continue/);
+    expect(await exchange(headers("/v1/jobs?width=100&height=100&channels=1&bitDepth=8", 10_000))).toMatch(/^HTTP\/1\.1 413/);
+    expect(await exchange(headers("/v1/jobs?width=8&height=8&channels=1&bitDepth=8", 64, "wrong-token-wrong-token"))).toMatch(/^HTTP\/1\.1 401/);
+    expect((await fetch(`${daemon.url}/v1/health`)).status).toBe(200);
+  });
+
   it("survives a client that hangs up in the middle of an upload", async () => {
     daemon = await startTestDaemon();
     const { connect } = await import("node:net");
