@@ -77,7 +77,8 @@ function parseCommandArgs(command: CliCommand, args: readonly string[]): Pick<Cl
 function report(error: unknown, streams: Streams, json: boolean, hint?: string): number {
   const payload = toErrorPayload(error);
   streams.stderr.write(`${PROGRAM}: ${payload.code}: ${payload.message}\n`);
-  if (hint) streams.stderr.write(`${hint}\n`);
+  // Scripts get exactly one line; people at a terminal also get a pointer to the help.
+  if (hint && streams.stderr.isTTY) streams.stderr.write(`${hint}\n`);
   if (payload.code === "INTERNAL" && error instanceof Error && error.stack && streams.env.PORTRAIT_UPSCALE_DEBUG) {
     streams.stderr.write(`${error.stack}\n`);
   }

@@ -22,6 +22,7 @@ const ENCODE_SHARE = 0.05;
 export class ProgressTracker {
   private tilesStartedAt = 0;
   private lastTiles = 0;
+  private lastTileAt = 0;
 
   constructor(
     private readonly emit: ((progress: UpscaleProgress) => void) | undefined,
@@ -37,11 +38,12 @@ export class ProgressTracker {
   }
 
   tile(tile: number, tiles: number): void {
-    if (tiles !== this.lastTiles || tile === 1) {
-      // A new layout (first, or after halving the tile): time from the previous boundary.
-      if (tiles !== this.lastTiles && this.lastTiles !== 0) this.tilesStartedAt = this.now();
+    if (tiles !== this.lastTiles) {
+      // A new layout after halving the tile: earlier tiles say nothing about the new ones.
+      if (this.lastTiles !== 0) this.tilesStartedAt = this.lastTileAt;
       this.lastTiles = tiles;
     }
+    this.lastTileAt = this.now();
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
     const etaSeconds = (elapsed / tile) * (tiles - tile);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * (tile / tiles);
