@@ -80,6 +80,14 @@ describe("buildReview", () => {
     ]);
   });
 
+  it("prefers a ground-truth reference over the fidelity branch", () => {
+    const warmer = mapPixels(faithful, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
+    const report = buildReview({ source, result: warmer, fidelity: warmer, reference: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    expect(report.comparedWith).toBe("reference");
+    expect(report.verdict).toBe("warn");
+    expect(buildReview({ source, result: warmer, fidelity: warmer, faces: [ASTRONAUT_FACE], scale: 2, settings }).verdict).toBe("pass");
+  });
+
   it("is deterministic", () => {
     const input = { source, result: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings };
     expect(JSON.stringify(buildReview(input))).toBe(JSON.stringify(buildReview(input)));
