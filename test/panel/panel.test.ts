@@ -274,16 +274,17 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     expect(Buffer.from(await layerPixels(page, documentId, placed.id)).equals(expected.bytes)).toBe(true);
   });
 
-  it("explains a 32-bit document instead of failing", async () => {
+  it("explains a 32-bit document before anything is tried", async () => {
     const page = await openPanel();
     await connectionStatus(page, "connected");
     await addDocument(page, { title: "HDR", width: 16, height: 16, bitDepth: 32 }, [
       { name: "Light", width: 16, height: 16, channels: 4, bitDepth: 8, data: new Array(16 * 16 * 4).fill(200) },
     ]);
-    await page.click("[data-testid=upscale]");
-    await page.waitForSelector("[data-testid=job][data-status=failed][data-code=DOCUMENT_32_BIT]");
-    await expect(page.innerText("[data-testid=error-advice]")).resolves.toContain("16 Bits/Channel");
-    await screenshotBoth(page, "04-error-32-bit");
+    await expect(page.innerText("[data-testid=size-readout]")).resolves.toBe(
+      "32-bit documents are not supported. Choose Image › Mode › 16 Bits/Channel, upscale, then convert back if you need to.",
+    );
+    await expect(page.locator("[data-testid=upscale]").isDisabled()).resolves.toBe(true);
+    await screenshotBoth(page, "04-32-bit-document");
   });
 
   it("notices the daemon stopping, says so, and reconnects by itself when it is back", async () => {

@@ -5,9 +5,10 @@
  */
 import { useState, useSyncExternalStore, type ReactNode } from "react";
 import { SCALES, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
-import { boundsHeight, boundsWidth, intersectBounds } from "../photoshop/adapter";
+import { toPanelError } from "../panel-errors";
+import { boundsHeight, boundsWidth } from "../photoshop/adapter";
 import type { PanelModel, PanelState } from "../model/panel-model";
-import { sizeReadout } from "../model/plan";
+import { sizeReadout, upscaleSource } from "../model/plan";
 import type { PlacementMode } from "../model/settings";
 import { effectiveScale } from "../model/upscale-job";
 import { connectionView, messageFor, phaseView, type ConnectionAction } from "./messages";
@@ -121,12 +122,15 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
   const running = state.job.status === "running";
   const connected = state.connection.status === "connected";
   const scale = preset ? effectiveScale(preset, settings) : settings.scale;
-  let readout = "Open a document and select a layer.";
-  if (document?.activeLayer) {
-    const canvas = { left: 0, top: 0, right: document.width, bottom: document.height };
-    let area = intersectBounds(document.activeLayer.bounds, canvas);
-    if (document.selection) area = intersectBounds(area, document.selection);
+  let readout: string;
+  let problem: string | undefined;
+  try {
+    const { area } = upscaleSource(document);
     readout = sizeReadout(boundsWidth(area), boundsHeight(area), scale);
+  } catch (error) {
+    const message = messageFor(toPanelError(error).code);
+    problem = `${message.title} ${message.advice}`;
+    readout = problem;
   }
   const source = document?.activeLayer ? `${document.activeLayer.name}${document.selection ? " · selection" : ""}` : undefined;
   return (
@@ -136,7 +140,11 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
         <Picker
           label="Preset"
           value={settings.presetId}
-          options={presets.map((candidate) => ({ value: candidate.id, label: presetLabel(candidate) }))}
+          options={
+            presets.length > 0
+              ? presets.map((candidate) => ({ value: candidate.id, label: presetLabel(candidate) }))
+              : [{ value: "", label: "Presets appear once connected" }]
+          }
           disabled={running || presets.length === 0}
           onChange={(id) => void model.choosePreset(id)}
           testId="preset"
@@ -161,7 +169,7 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
             testId="scale"
           />
         </div>
-        <Detail testId="size-readout">{readout}</Detail>
+        <Detail testId="size-readout">{problem ? <span className="pu-problem">{readout}</span> : readout}</Detail>
         {source ? <Detail testId="source">{`From: ${source}`}</Detail> : null}
       </div>
       <Slider label="Creativity" value={settings.creativity} disabled={locked || running} onChange={(value) => void model.setValue("creativity", value)} testId="creativity" />
@@ -175,7 +183,7 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
         </Checkbox>
       </div>
       <div className="pu-actions">
-        <Button variant="cta" disabled={!connected || running || !document?.activeLayer} onClick={() => void model.upscale()} testId="upscale">
+        <Button variant="cta" disabled={!connected || running || problem !== undefined} onClick={() => void model.upscale()} testId="upscale">
           Upscale Portrait
         </Button>
       </div>
