@@ -67,15 +67,17 @@ export const serveCommand: CliCommand = {
     }
     const out = context.stdout;
     const providers = catalog.providers();
-    const installed = models.filter((model) => model.installed && model.id.includes("esrgan"));
+    const installed = models.filter((model) => model.installed);
+    const missing = models.filter((model) => !model.installed);
     out.write(`Portrait Upscale daemon listening on ${daemon.url} (HTTP /v1, WebSocket /v1/ws)\n`);
     if (!isLoopbackHost(config.host)) {
       out.write(`WARNING: listening on ${config.host}, reachable from other machines. Every request still needs the token.\n`);
     }
     out.write(`Providers: ${providers.available.join(", ")} (active: ${providers.active})\n`);
-    out.write(
-      `Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed - run `npm install` or `portrait-upscale models verify --repair`"}\n`,
-    );
+    out.write(`Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed"}\n`);
+    if (missing.length > 0) {
+      out.write(`Missing models: ${missing.map((model) => model.id).join(", ")} - run \`portrait-upscale models verify --repair\`\n`);
+    }
     out.write(`Presets: ${catalog.presets().map((preset) => preset.id).join(", ")}\n`);
     out.write(`Clients authenticate with the token in ${files.token} (print it: portrait-upscale token),\n`);
     out.write(`or pair with a one-time code: portrait-upscale pair\n`);
