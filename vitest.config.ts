@@ -7,6 +7,9 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // Model tests already use every core through onnxruntime's own threads:
+    // more than two test processes at once only makes them all slower.
     pool: "forks",
+    poolOptions: { forks: { minForks: 1, maxForks: 2 } },
   },
 });
