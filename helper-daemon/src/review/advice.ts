@@ -16,6 +16,25 @@ export interface ReviewSettings {
   readonly denoise?: number;
 }
 
+/**
+ * The review's settings from the portrait pipeline's (a preset with a job's overrides), so
+ * advice can name creativity and resemblance. Pass these only when the pipeline produced the
+ * result: a plain model upscale has no creativity to lower.
+ */
+export function reviewSettingsOf(settings: {
+  readonly presetId?: string;
+  readonly creativity: number;
+  readonly resemblance: number;
+  readonly denoise: number;
+}): ReviewSettings {
+  return {
+    ...(settings.presetId !== undefined ? { presetId: settings.presetId } : {}),
+    creativity: settings.creativity,
+    resemblance: settings.resemblance,
+    denoise: settings.denoise,
+  };
+}
+
 /** A region of a face, or the whole image when no face was found. */
 export type ReviewArea = ReviewRegionName | "image";
 

@@ -54,6 +54,9 @@ export interface ReviewFilesOptions {
   readonly pool: InferencePool;
   readonly scale: number;
   readonly settings: ReviewSettings;
+  /** What the portrait pipeline found and kept, when it ran (faces are detected otherwise). */
+  readonly faces?: readonly Face[];
+  readonly fidelity?: RgbImage;
   readonly signal?: AbortSignal;
   readonly decode?: DecodeOptions;
 }
@@ -80,6 +83,8 @@ export async function reviewFiles(
     scale: options.scale,
     settings: options.settings,
     runDetector: poolDetector(options.pool, options.signal),
+    ...(options.faces ? { faces: options.faces } : {}),
+    ...(options.fidelity ? { fidelity: options.fidelity } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const written = await writeReview(dir, outcome.report, outcome.sheet);

@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runCli } from "../../src/cli/main";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
-import { REVIEW_REGIONS, contactSheetSize, runReview, writeReview, type ReviewReport } from "../../src/review/index";
+import { REVIEW_REGIONS, contactSheetSize, reviewSettingsOf, runReview, writeReview, type ReviewReport } from "../../src/review/index";
 import { fixturePath, hasModel, loadRgb, ortDetector, ortTileRunner, repoRoot, type OrtLike } from "../portrait/support";
 
 const models = ["esrgan-thick-x2", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"];
@@ -66,7 +66,7 @@ describe.skipIf(!ready)("review with real models", () => {
       fidelity: upscaled.branches!.fidelity,
       faces: upscaled.faces,
       scale: 2,
-      settings: { presetId: natural.presetId, creativity: settings.creativity, resemblance: settings.resemblance, denoise: settings.denoise },
+      settings: reviewSettingsOf({ ...settings, presetId: natural.presetId }),
     });
     const dir = join(await folder(), "report");
     const written = await writeReview(dir, report, sheet);
@@ -74,6 +74,7 @@ describe.skipIf(!ready)("review with real models", () => {
     const json = JSON.parse(await readFile(written.json, "utf8")) as ReviewReport;
     expectOneFaceFourRegions(json);
     expect(json.comparedWith).toBe("fidelity");
+    expect(json.settings).toEqual({ presetId: "portrait-natural", creativity: 0.3, resemblance: 0.85, denoise: 0.1 });
     // The blend keeps the fidelity branch's colour and adds texture within the guide's band.
     for (const region of json.faces[0].regions) {
       expect(region.scores.deltaE).toBeLessThan(2);
