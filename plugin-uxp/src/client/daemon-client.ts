@@ -223,10 +223,14 @@ export class DaemonConnection {
       byteLength,
       crc32: crc32Hex(crc32(request.bytes)),
     };
-    let job!: Job;
-    const outcome = new Promise<JobOutcome>((resolve, reject) => {
-      job = { requestId, request, header, callbacks, resolve, reject, cancelRequested: false, settled: false };
+    // `request` stays out of every closure, so clearing `job.request` really frees the pixels.
+    let resolve!: (outcome: JobOutcome) => void;
+    let reject!: (error: PanelError) => void;
+    const outcome = new Promise<JobOutcome>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    const job: Job = { requestId, request, header, callbacks, resolve, reject, cancelRequested: false, settled: false };
     this.#jobs.set(requestId, job);
     if (this.#closed) this.#fail(job, new PanelError("CONNECTION_LOST"));
     else

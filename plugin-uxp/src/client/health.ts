@@ -12,13 +12,21 @@ const PROBE_TIMEOUT_MS = 3000;
 
 /** Probes the daemon's health endpoint. */
 export async function probeHealth(fetchFn: FetchLike, address: DaemonAddress): Promise<ProbeResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+  // Older UXP versions have no AbortController: the probe then races a timer instead.
+  const controller = typeof AbortController === "function" ? new AbortController() : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller?.abort();
+      reject(new Error("The health check timed out."));
+    }, PROBE_TIMEOUT_MS);
+  });
   try {
-    const response = await fetchFn(`${httpUrl(address)}/v1/health`, { signal: controller.signal });
+    const request = fetchFn(`${httpUrl(address)}/v1/health`, controller ? { signal: controller.signal } : {});
+    const response = await Promise.race([request, timeout]);
     let body: unknown;
     try {
-      body = JSON.parse(await response.text());
+      body = JSON.parse(await Promise.race([response.text(), timeout]));
     } catch {
       return "foreign";
     }
