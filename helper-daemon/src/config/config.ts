@@ -10,6 +10,8 @@ import { configFiles } from "./paths";
 export interface DaemonLimits {
   /** Largest accepted upload (encoded file or raw pixels), in bytes. */
   readonly maxUploadBytes: number;
+  /** All uploads being received at once, from every client together, in bytes. */
+  readonly maxPendingUploadBytes: number;
   /** Largest accepted input, in pixels (checked from the header before allocating). */
   readonly maxInputPixels: number;
   /** Largest result, in pixels. */
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: DaemonConfig = Object.freeze({
   host: DEFAULT_HOST,
   limits: Object.freeze({
     maxUploadBytes: 1024 * MIB,
+    maxPendingUploadBytes: 2048 * MIB,
     maxInputPixels: 64_000_000,
     maxOutputPixels: 1_100_000_000,
     maxMessageBytes: 4 * MIB,
@@ -94,6 +97,7 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
   const d = DEFAULT_CONFIG;
   const limits: DaemonLimits = Object.freeze({
     maxUploadBytes: integer(limitsRaw.maxUploadBytes, "limits.maxUploadBytes", d.limits.maxUploadBytes, 1),
+    maxPendingUploadBytes: integer(limitsRaw.maxPendingUploadBytes, "limits.maxPendingUploadBytes", d.limits.maxPendingUploadBytes, 1),
     maxInputPixels: integer(limitsRaw.maxInputPixels, "limits.maxInputPixels", d.limits.maxInputPixels, 1),
     maxOutputPixels: integer(limitsRaw.maxOutputPixels, "limits.maxOutputPixels", d.limits.maxOutputPixels, 1),
     maxMessageBytes: integer(limitsRaw.maxMessageBytes, "limits.maxMessageBytes", d.limits.maxMessageBytes, 1024),

@@ -19,6 +19,7 @@ import type { Logger } from "../config/log";
 import { VERSION } from "../cli/version";
 import type { JobEngine } from "../jobs/engine";
 import type { JobOptions } from "../jobs/types";
+import type { UploadBudget } from "./limits";
 import type { Pairing } from "./pairing";
 
 /** The daemon's view of the product: filled from the inference module, the models manifest and the preset store. */
@@ -41,6 +42,8 @@ export interface DaemonContext {
   readonly pairing: Pairing;
   readonly catalog: DaemonCatalog;
   readonly logger: Logger;
+  /** Bytes of uploads in progress, across all clients. */
+  readonly uploads: UploadBudget;
   /** `Host` header values accepted (filled once the port is known). */
   readonly allowedHosts: Set<string>;
   /** The chunk size offered for WebSocket transfers. */

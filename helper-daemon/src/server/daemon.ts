@@ -13,6 +13,7 @@ import { JobEngine } from "../jobs/engine";
 import type { JobRunner } from "../jobs/types";
 import { DEFAULT_WINDOW, chunkBytesFor, type DaemonCatalog, type DaemonContext } from "./context";
 import { handleHttp } from "./http-api";
+import { UploadBudget } from "./limits";
 import { Pairing } from "./pairing";
 import { allowedHostHeaders } from "./security";
 import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-session";
@@ -64,6 +65,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     pairing,
     catalog: options.catalog,
     logger,
+    uploads: new UploadBudget(config.limits.maxPendingUploadBytes),
     allowedHosts: new Set(),
     chunkBytes: chunkBytesFor(config),
     window: DEFAULT_WINDOW,

@@ -106,8 +106,14 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     const raw = rawImageParams(query);
     const byteLength = imageByteLength(raw.width, raw.height, raw.channels, raw.bitDepth);
     checkImageSize(context.config, raw.width, raw.height, scale, byteLength);
-    continueIfExpected(request, response);
-    const bytes = await readExactBody(request, byteLength);
+    const release = context.uploads.reserve(byteLength);
+    let bytes: Buffer;
+    try {
+      continueIfExpected(request, response);
+      bytes = await readExactBody(request, byteLength);
+    } finally {
+      release();
+    }
     if (raw.crc32 !== undefined && crc32Hex(bytes) !== raw.crc32) {
       throw new PortraitError("CHECKSUM_MISMATCH", `Expected CRC-32 "${raw.crc32}" for the body but received "${crc32Hex(bytes)}"`, {
         expected: raw.crc32,
@@ -137,8 +143,15 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
         limit: context.config.limits.maxUploadBytes,
       });
     }
-    continueIfExpected(request, response);
-    const bytes = await readBody(request, context.config.limits.maxUploadBytes);
+    // Chunked uploads have no declared size: reserve the most they may send.
+    const release = context.uploads.reserve(declared ?? context.config.limits.maxUploadBytes);
+    let bytes: Buffer;
+    try {
+      continueIfExpected(request, response);
+      bytes = await readBody(request, context.config.limits.maxUploadBytes);
+    } finally {
+      release();
+    }
     const { width, height } = await imageHeader(bytes);
     checkImageSize(context.config, width, height, scale);
     input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };

@@ -28,3 +28,38 @@ export function checkImageSize(config: DaemonConfig, width: number, height: numb
     );
   }
 }
+
+/**
+ * Bytes of uploads being received right now, across every client: each upload's buffer is
+ * allocated when it starts, so many slow uploads at once could otherwise exhaust memory.
+ */
+export class UploadBudget {
+  readonly #limit: number;
+  #used = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Reserves `bytes`, or throws TOO_MANY_JOBS (retry later); returns the function that gives them back. */
+  reserve(bytes: number): () => void {
+    if (this.#used + bytes > this.#limit) {
+      throw new PortraitError("TOO_MANY_JOBS", "The daemon is receiving too many images at once; try again in a moment.", {
+        reason: "uploads",
+        limit: this.#limit,
+      });
+    }
+    this.#used += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#used -= bytes;
+    };
+  }
+
+  /** Bytes reserved now. */
+  get used(): number {
+    return this.#used;
+  }
+}

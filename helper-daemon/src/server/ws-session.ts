@@ -100,6 +100,8 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
 
 interface Upload {
   readonly jobId: string;
+  /** Gives the upload's bytes back to the daemon-wide budget. */
+  readonly release: () => void;
   readonly reassembler: UploadAssembler;
   readonly submit: MessageOfType<ClientMessage, "submit">;
 }
@@ -240,10 +242,17 @@ export class WsSession {
     const context = this.#context;
     const { image } = message;
     let status: JobStatus;
+    let release: () => void;
     try {
       const { scale } = context.catalog.checkOptions({ preset: message.preset, ...message.overrides, review: message.review });
       checkImageSize(context.config, image.width, image.height, scale, image.byteLength);
-      status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true });
+      release = context.uploads.reserve(image.byteLength);
+      try {
+        status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true });
+      } catch (error) {
+        release();
+        throw error;
+      }
     } catch (error) {
       throw withIds(error, { requestId: message.requestId });
     }
@@ -254,7 +263,7 @@ export class WsSession {
       chunkBytes: context.chunkBytes,
       crc32: image.crc32,
     });
-    this.#uploads.set(transferId, { jobId: status.id, reassembler, submit: message });
+    this.#uploads.set(transferId, { jobId: status.id, release, reassembler, submit: message });
     if (message.keep !== true) this.#releaseAfterSend.add(status.id);
     this.#follow(status.id);
     this.#send({
@@ -283,12 +292,14 @@ export class WsSession {
     } catch (error) {
       // The upload cannot be resumed from a bad chunk: end its job and tell the client which.
       this.#uploads.delete(frame.transferId);
+      upload.release();
       this.#context.engine.fail(upload.jobId, error);
       return;
     }
     this.#send({ type: "ack", transferId: frame.transferId, received });
     if (!upload.reassembler.complete) return;
     this.#uploads.delete(frame.transferId);
+    upload.release();
     const { image, overrides, preset, review } = upload.submit;
     this.#context.engine.provideInput(upload.jobId, {
       image: {
@@ -321,7 +332,11 @@ export class WsSession {
     const unsubscribe = this.#followed.get(status.id);
     unsubscribe?.();
     this.#followed.delete(status.id);
-    for (const [transferId, upload] of this.#uploads) if (upload.jobId === status.id) this.#uploads.delete(transferId);
+    for (const [transferId, upload] of this.#uploads) {
+      if (upload.jobId !== status.id) continue;
+      this.#uploads.delete(transferId);
+      upload.release();
+    }
     if (status.state === "done") this.#startDownload(status.id);
     else if (status.state === "cancelled") this.#send({ type: "cancelled", jobId: status.id });
     else if (status.state === "failed") {
@@ -463,6 +478,7 @@ export class WsSession {
     clearTimeout(this.#helloTimer);
     for (const unsubscribe of this.#followed.values()) unsubscribe();
     this.#followed.clear();
+    for (const upload of this.#uploads.values()) upload.release();
     this.#uploads.clear();
     this.#downloads.clear();
     this.#context.engine.clientGone(this.#clientId);

@@ -197,6 +197,22 @@ describe("WebSocket: jobs", () => {
     await expect(client.submit(testImage(4, 4, 1, 8), image)).rejects.toMatchObject({ code: "TOO_MANY_JOBS" });
   });
 
+  it("caps the bytes of all uploads in progress, and gives them back when an upload ends", async () => {
+    daemon = await startTestDaemon({ config: { limits: { maxPendingUploadBytes: 300_000 } } });
+    const image = { width: 256, height: 256, channels: 4, bitDepth: 8 as const }; // 256 KiB
+    const first = await connect(daemon);
+    const second = await connect(daemon);
+    await first.submit(testImage(256, 256, 4, 8), image, { stopAfterChunks: 0 });
+    await expect(second.submit(testImage(256, 256, 4, 8), image)).rejects.toMatchObject({ code: "TOO_MANY_JOBS" });
+    first.terminate();
+    await waitFor(() => daemon!.engine.stats().queued === 0);
+    const jobId = await second.submit(testImage(256, 256, 4, 8), image, { scale: 2 });
+    await second.receiveResult(jobId);
+    // A finished upload is given back too: the same size fits again.
+    const again = await second.submit(testImage(256, 256, 4, 8), image, { scale: 2 });
+    await second.receiveResult(again);
+  });
+
   it("returns the review report before the result when asked", async () => {
     daemon = await startTestDaemon();
     const client = await connect(daemon);
