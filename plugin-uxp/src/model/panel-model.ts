@@ -37,6 +37,8 @@ export interface PanelState {
   readonly limits?: Limits;
   readonly document?: DocumentInfo;
   readonly job: JobView;
+  /** When the next automatic connection attempt happens (ms since the epoch), if one is planned. */
+  readonly retryAt?: number;
 }
 
 export interface PanelModelOptions {
@@ -277,8 +279,9 @@ export class PanelModel {
   #dispatch(event: ConnectionEvent): void {
     const next = nextConnectionState(this.#state.connection, event);
     if (next === this.#state.connection) return;
-    this.#update({ connection: next });
-    if (retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed) {
+    const retry = retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed;
+    this.#update({ connection: next, retryAt: retry ? Date.now() + next.retryInMs! : undefined });
+    if (retry) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => void this.connect(), next.retryInMs);
     }

@@ -51,12 +51,10 @@ export interface ConnectionView {
   readonly actions: readonly ConnectionAction[];
 }
 
-function retryText(state: ConnectionState): string {
-  return state.retryInMs !== undefined ? ` Trying again in ${Math.round(state.retryInMs / 1000)} s.` : "";
-}
-
-/** The connection state in words, with the actions that fix it. */
-export function connectionView(state: ConnectionState, address: { host: string; port: number }): ConnectionView {
+/** The connection state in words, with the actions that fix it; `retryInSeconds` counts down to the next attempt. */
+export function connectionView(state: ConnectionState, address: { host: string; port: number }, retryInSeconds?: number): ConnectionView {
+  const seconds = retryInSeconds ?? (state.retryInMs !== undefined ? Math.round(state.retryInMs / 1000) : undefined);
+  const retry = seconds === undefined ? "" : seconds <= 0 ? " Trying again now…" : ` Trying again in ${seconds} s.`;
   const where = `${address.host}:${address.port}`;
   switch (state.status) {
     case "connecting":
@@ -65,14 +63,14 @@ export function connectionView(state: ConnectionState, address: { host: string; 
       return {
         tone: "negative",
         title: state.lost ? "The daemon stopped." : "The daemon is not running.",
-        detail: `Nothing answers on ${where}. Start it with \`portrait-upscale serve\`.${retryText(state)}`,
+        detail: `Nothing answers on ${where}. Start it with \`portrait-upscale serve\`.${retry}`,
         actions: ["retry", "address"],
       };
     case "wrong-port":
       return {
         tone: "negative",
         title: `Another program answers on port ${address.port}.`,
-        detail: `That is not the Portrait Upscale daemon. Check the port \`portrait-upscale serve\` printed and set it below.${retryText(state)}`,
+        detail: `That is not the Portrait Upscale daemon. Check the port \`portrait-upscale serve\` printed and set it below.${retry}`,
         actions: ["address", "retry"],
       };
     case "pairing-needed":
@@ -104,7 +102,7 @@ export function connectionView(state: ConnectionState, address: { host: string; 
       return {
         tone: "negative",
         title: "The daemon refused the connection.",
-        detail: `${state.error?.message ?? ""} Connect to 127.0.0.1 or localhost, or use the host name the daemon is configured with.${retryText(state)}`.trim(),
+        detail: `${state.error?.message ?? ""} Connect to 127.0.0.1 or localhost, or use the host name the daemon is configured with.${retry}`.trim(),
         actions: ["address", "retry"],
       };
     case "connected":

@@ -3,7 +3,7 @@
  * result goes, the Upscale Portrait button, progress with Cancel, and what was done.
  * Renders the model's state and calls its actions; nothing else.
  */
-import { useState, useSyncExternalStore, type ReactNode } from "react";
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import { SCALES, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
 import { toPanelError } from "../panel-errors";
 import { boundsHeight, boundsWidth } from "../photoshop/adapter";
@@ -37,7 +37,8 @@ export function Panel({ model }: { readonly model: PanelModel }): JSX.Element {
 
 function ConnectionSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element {
   const { settings } = state;
-  const view = connectionView(state.connection, settings);
+  const now = useClock(state.retryAt !== undefined);
+  const view = connectionView(state.connection, settings, state.retryAt !== undefined ? Math.max(0, Math.ceil((state.retryAt - now) / 1000)) : undefined);
   const [code, setCode] = useState("");
   const [editing, setEditing] = useState(false);
   const [host, setHost] = useState(settings.host);
@@ -94,6 +95,18 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
       ) : null}
     </section>
   );
+}
+
+/** The current time, refreshed every second while `ticking` (for the retry countdown). */
+function useClock(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
 }
 
 function presetLabel(preset: PresetSummary): string {
