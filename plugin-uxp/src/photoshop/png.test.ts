@@ -40,4 +40,11 @@ describe("PNG writer", () => {
     // sharp expands grey + alpha to RGBA when asked for raw pixels.
     expect(Array.from((await sharp(png).raw().toBuffer()))).toEqual([10, 10, 10, 255, 20, 20, 20, 0]);
   });
+
+  it("records the document's resolution so Photoshop places it pixel for pixel", async () => {
+    const png = encodePng({ width: 2, height: 2, channels: 3, bitDepth: 8, samples: new Uint8Array(12), pixelsPerInch: 300 });
+    const metadata = await sharp(png).metadata();
+    expect(Math.round(metadata.density ?? 0)).toBe(300);
+    expect(Array.from((await sharp(png).raw().toBuffer()))).toEqual(new Array(12).fill(0));
+  });
 });

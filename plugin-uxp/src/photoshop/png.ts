@@ -18,6 +18,11 @@ export interface PngImage {
   readonly bitDepth: 8 | 16;
   /** Interleaved samples; 16-bit ones in the full range 0..65535. */
   readonly samples: Uint8Array | Uint16Array;
+  /**
+   * Written as the pHYs chunk. Photoshop places a file by its physical size, so a file at the
+   * document's resolution lands one pixel to one pixel (without it, 72 ppi is assumed).
+   */
+  readonly pixelsPerInch?: number;
 }
 
 /** Encodes interleaved samples as a PNG file. */
@@ -28,7 +33,8 @@ export function encodePng(image: PngImage): Uint8Array {
   const rawLength = (rowBytes + 1) * height;
   const blocks = Math.max(1, Math.ceil(rawLength / STORED_BLOCK));
   const zlibLength = 2 + blocks * 5 + rawLength + 4;
-  const total = SIGNATURE.length + (12 + 13) + (12 + zlibLength) + 12;
+  const physical = image.pixelsPerInch !== undefined;
+  const total = SIGNATURE.length + (12 + 13) + (physical ? 12 + 9 : 0) + (12 + zlibLength) + 12;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set(SIGNATURE, 0);
@@ -55,6 +61,16 @@ export function encodePng(image: PngImage): Uint8Array {
   out[pos + 12] = 0;
   pos += 13;
   chunkEnd(start);
+
+  if (physical) {
+    const perMetre = Math.round(image.pixelsPerInch! / 0.0254);
+    start = chunkStart(9, "pHYs");
+    view.setUint32(pos, perMetre);
+    view.setUint32(pos + 4, perMetre);
+    out[pos + 8] = 1;
+    pos += 9;
+    chunkEnd(start);
+  }
 
   start = chunkStart(zlibLength, "IDAT");
   out[pos++] = 0x78;

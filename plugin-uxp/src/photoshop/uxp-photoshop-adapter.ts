@@ -168,6 +168,7 @@ export function createUxpPhotoshopAdapter(): PhotoshopAdapter {
         channels: pixels.channels,
         bitDepth: pixels.bitDepth,
         samples: pixels.bitDepth === 16 ? photoshopSamplesToFull16(pixels.data as Uint16Array) : pixels.data,
+        pixelsPerInch: document.resolution,
       });
       const folder = await fs.getTemporaryFolder();
       const file = await folder.createFile(`portrait-upscale-${Date.now()}.png`, { overwrite: true });
