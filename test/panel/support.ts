@@ -9,6 +9,7 @@
  * every other origin is still refused.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -172,10 +173,13 @@ export async function httpUpscale(port: number, token: string, image: RawImage, 
   };
 }
 
+const CHROMIUM = "/usr/bin/chromium";
+
 /** Debian's Chromium, no downloaded browsers. */
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Expected Chromium at ${CHROMIUM} for the panel's browser tests: apt-get install -y chromium`);
   return chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
 }

@@ -28,7 +28,7 @@ import {
   type ReviewReport,
   type Welcome,
 } from "@portrait-upscale/shared";
-import { PanelError } from "../panel-errors";
+import { PanelError, toPanelError } from "../panel-errors";
 import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
 
 export const CLIENT_NAME = "portrait-upscale-photoshop";
@@ -394,7 +394,7 @@ export class DaemonConnection {
       try {
         upload.window.acknowledge(message.received);
       } catch (error) {
-        this.#fail(job, toError(error));
+        this.#fail(job, toPanelError(error));
         return;
       }
       upload.wake?.();
@@ -418,7 +418,7 @@ export class DaemonConnection {
         result: message,
       };
     } catch (error) {
-      this.#fail(job, toError(error));
+      this.#fail(job, toPanelError(error));
     }
   }
 
@@ -438,7 +438,7 @@ export class DaemonConnection {
     } catch (error) {
       // A damaged result cannot be resumed: stop the daemon sending the rest.
       if (job.jobId !== undefined) this.#send({ type: "cancel", jobId: job.jobId });
-      this.#fail(job, toError(error));
+      this.#fail(job, toPanelError(error));
       return;
     }
     const total = download.result.image.byteLength;
@@ -486,13 +486,4 @@ export class DaemonConnection {
     for (const job of [...this.#jobs.values()]) this.#fail(job, new PanelError("CONNECTION_LOST", undefined, { code, reason, jobId: job.jobId ?? null }));
     for (const listener of this.#closeListeners) listener({ code, reason });
   }
-}
-
-function toError(error: unknown): PanelError {
-  if (error instanceof PanelError) return error;
-  const payload = error as { code?: unknown; message?: unknown; data?: unknown };
-  if (typeof payload?.code === "string") {
-    return new PanelError(payload.code as PanelError["code"], String(payload.message ?? ""), (payload.data as Record<string, unknown>) ?? {});
-  }
-  return new PanelError("INTERNAL", error instanceof Error ? error.message : String(error));
 }

@@ -91,16 +91,14 @@ export class PanelModel {
     this.#generation++;
     clearTimeout(this.#retryTimer);
     this.#unwatch?.();
-    this.#connection?.close();
-    this.#connection = undefined;
+    this.#dropConnection();
   }
 
   /** Connects (again) now, cancelling any planned retry. */
   async connect(): Promise<void> {
     clearTimeout(this.#retryTimer);
     const generation = ++this.#generation;
-    this.#connection?.close();
-    this.#connection = undefined;
+    this.#dropConnection();
     this.#dispatch({ type: "connect" });
     if (this.#state.connection.status !== "connecting") return;
     const address = { host: this.#state.settings.host, port: this.#state.settings.port };
@@ -134,7 +132,7 @@ export class PanelModel {
     const trimmed = code.trim().replace(/^(\d{3})(\d{3})$/, "$1-$2");
     clearTimeout(this.#retryTimer);
     const generation = ++this.#generation;
-    this.#connection?.close();
+    this.#dropConnection();
     this.#dispatch({ type: "pair" });
     if (!/^\d{3}-\d{3}$/.test(trimmed)) {
       this.#dispatch({ type: "rejected", code: "PAIRING_INVALID", message: `Expected a code like 123-456 for the pairing code but received "${code}"` });
@@ -250,6 +248,13 @@ export class PanelModel {
   /** Clears a finished job's message. */
   dismissJob(): void {
     if (this.#state.job.status !== "running") this.#update({ job: { status: "idle" } });
+  }
+
+  /** Closes the current connection on purpose (its close is then not reported as a loss). */
+  #dropConnection(): void {
+    const old = this.#connection;
+    this.#connection = undefined;
+    old?.close();
   }
 
   #adopt(connection: DaemonConnection, welcome: NonNullable<DaemonConnection["welcome"]>): void {
