@@ -43,10 +43,15 @@ const DOCUMENT_EVENTS = ["select", "open", "close", "make", "delete", "set", "pl
 const BIT_DEPTHS: Record<string, BitDepth> = { bitDepth8: 8, bitDepth16: 16, bitDepth32: 32 };
 const MODES: Record<string, DocumentMode> = { RGBColorMode: "rgb", grayscaleMode: "grayscale" };
 
-/** Creates the adapter; call only inside Photoshop. */
-export function createUxpPhotoshopAdapter(): PhotoshopAdapter {
-  const ps = require("photoshop") as PhotoshopModule;
-  const uxp = require("uxp") as UxpModule;
+/** Photoshop's and UXP's own modules, which exist only inside Photoshop. */
+export function loadUxpModules(): { photoshop: PhotoshopModule; uxp: UxpModule } {
+  return { photoshop: require("photoshop") as PhotoshopModule, uxp: require("uxp") as UxpModule };
+}
+
+/** Creates the adapter over Photoshop's modules (tests pass stand-ins). */
+export function createUxpPhotoshopAdapter(modules = loadUxpModules()): PhotoshopAdapter {
+  const ps = modules.photoshop;
+  const uxp = modules.uxp;
   const contexts = new WeakMap<ModalScope, UxpExecutionContext>();
   const fs = uxp.storage.localFileSystem;
 
