@@ -19,6 +19,8 @@ interface Fake {
   /** Bounds Photoshop reports for the placed layer (as if "Resize Image During Place" shrank it). */
   placedBounds: { left: number; top: number; right: number; bottom: number };
   failOn?: string;
+  /** Makes another document active, as a user would. */
+  switchTo?: () => void;
 }
 
 function install(fake: Fake): PhotoshopAdapter {
@@ -38,8 +40,19 @@ function install(fake: Fake): PhotoshopAdapter {
       fake.calls.push(`resizeImage ${width}×${height}`);
     },
   };
+  const other = { ...document, id: 8, title: "Elsewhere" };
+  const app = { active: document as typeof document, documents: Object.assign([document, other], { add: async () => document }) };
   const photoshop = {
-    app: { activeDocument: document, documents: Object.assign([document], { add: async () => document }) },
+    app: {
+      get activeDocument() {
+        return app.active;
+      },
+      set activeDocument(value: typeof document) {
+        fake.calls.push(`activate ${value.id}`);
+        app.active = value;
+      },
+      documents: app.documents,
+    },
     core: {
       async executeAsModal<T>(fn: (context: unknown) => Promise<T>, options: { commandName: string }) {
         fake.calls.push(`modal ${options.commandName}`);
@@ -115,6 +128,9 @@ function install(fake: Fake): PhotoshopAdapter {
       formats: { binary: "binary", utf8: "utf8" },
     },
   };
+  fake.switchTo = () => {
+    app.active = other;
+  };
   return createUxpPhotoshopAdapter({ photoshop, uxp } as unknown as Parameters<typeof createUxpPhotoshopAdapter>[0]);
 }
 
@@ -189,6 +205,14 @@ describe("UXP Photoshop adapter", () => {
     const { data } = await sharp(png).toColourspace("rgb16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
     expect(new Uint16Array(data.buffer, data.byteOffset, 4)).toEqual(Uint16Array.from([65535, 65535, 65535, 65535]));
     expect(fake.deleted).toBe(1);
+  });
+
+  it("brings the source's document to the front first if the user switched documents meanwhile", async () => {
+    const fake = newFake();
+    const adapter = install(fake);
+    fake.switchTo?.();
+    await place(adapter);
+    expect(fake.calls).toContain("activate 7");
   });
 
   it("skips the correction when the placed layer is already exact", async () => {

@@ -166,6 +166,8 @@ export function createUxpPhotoshopAdapter(modules = loadUxpModules()): Photoshop
     async placeSmartObject(scope: ModalScope, request: PlaceSmartObjectRequest): Promise<LayerInfo> {
       contextOf(scope);
       const document = documentById(request.documentId);
+      // The user may have switched documents while the daemon worked; the descriptors below act on the active one.
+      if (ps.app.activeDocument?.id !== document.id) ps.app.activeDocument = document;
       const { pixels } = request;
       const png = encodePng({
         width: pixels.width,

@@ -51,7 +51,8 @@ export interface UxpExecutionContext {
 
 export interface PhotoshopModule {
   readonly app: {
-    readonly activeDocument: UxpDocument | null;
+    /** Assignable: batchPlay descriptors without a document act on the active one. */
+    activeDocument: UxpDocument | null;
     readonly documents: readonly UxpDocument[] & {
       add(options: Record<string, unknown>): Promise<UxpDocument>;
     };
