@@ -144,7 +144,7 @@ export async function upscaleActiveLayer(
   // The client holds the bytes until they are sent; the panel lets go of its copy now.
   pixels = undefined;
   events.onJob?.(handle);
-  const outcome = await handle.outcome;
+  const { bytes: resultBytes, ...outcome } = await handle.outcome;
 
   const { image } = outcome;
   if (image.width !== sourceWidth * scale || image.height !== sourceHeight * scale || image.channels !== channels || image.bitDepth !== bitDepth) {
@@ -153,7 +153,8 @@ export async function upscaleActiveLayer(
       height: image.height,
     });
   }
-  const resultData = wireToPhotoshopSamples(outcome.bytes, bitDepth);
+  // For 16 bits this is a converted copy; the received bytes are then no longer referenced.
+  const resultData = wireToPhotoshopSamples(resultBytes, bitDepth);
   const name = resultLayerName(layer.name, scale, preset.name);
   const placement = resultPlacement(settings.placement, document, bounds, scale);
 

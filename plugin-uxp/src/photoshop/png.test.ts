@@ -47,4 +47,10 @@ describe("PNG writer", () => {
     expect(Math.round(metadata.density ?? 0)).toBe(300);
     expect(Array.from((await sharp(png).raw().toBuffer()))).toEqual(new Array(12).fill(0));
   });
+
+  it("converts Photoshop's 16-bit range while writing", async () => {
+    const png = encodePng({ width: 3, height: 1, channels: 1, bitDepth: 16, samples: Uint16Array.from([0, 16384, 32768]), photoshopRange: true });
+    const data = await sharp(png).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer();
+    expect(Array.from(new Uint16Array(data.buffer, data.byteOffset, 3))).toEqual([0, 32768, 65535]);
+  });
 });

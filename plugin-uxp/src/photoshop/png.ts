@@ -5,6 +5,7 @@
  * local, and written in one pass without a compressor.
  */
 import { crc32 } from "@portrait-upscale/shared";
+import { photoshopToFull16 } from "./bit-depth";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOUR_TYPE: Record<1 | 2 | 3 | 4, number> = { 1: 0, 2: 4, 3: 2, 4: 6 };
@@ -16,8 +17,10 @@ export interface PngImage {
   readonly height: number;
   readonly channels: 1 | 2 | 3 | 4;
   readonly bitDepth: 8 | 16;
-  /** Interleaved samples; 16-bit ones in the full range 0..65535. */
+  /** Interleaved samples; 16-bit ones in the full range 0..65535 unless `photoshopRange`. */
   readonly samples: Uint8Array | Uint16Array;
+  /** 16-bit samples are Photoshop's 0..32768: converted while writing, saving a full-size copy. */
+  readonly photoshopRange?: boolean;
   /**
    * Written as the pHYs chunk. Photoshop places a file by its physical size, so a file at the
    * document's resolution lands one pixel to one pixel (without it, 72 ppi is assumed).
@@ -95,13 +98,14 @@ export function encodePng(image: PngImage): Uint8Array {
     b = (b + a) % 65521;
   };
   const rowSamples = width * channels;
+  const toFull = image.photoshopRange ? photoshopToFull16 : (value: number): number => value;
   for (let y = 0; y < height; y++) {
     writeByte(0);
     const base = y * rowSamples;
     if (bitDepth === 8) for (let i = 0; i < rowSamples; i++) writeByte(samples[base + i]);
     else
       for (let i = 0; i < rowSamples; i++) {
-        const value = samples[base + i];
+        const value = toFull(samples[base + i]);
         writeByte(value >>> 8);
         writeByte(value & 0xff);
       }

@@ -18,7 +18,6 @@ import type {
   PlaceSmartObjectRequest,
   ReadPixelsRequest,
 } from "./adapter";
-import { photoshopSamplesToFull16 } from "./bit-depth";
 import {
   activeLayerIdDescriptor,
   alignmentTransform,
@@ -174,7 +173,8 @@ export function createUxpPhotoshopAdapter(modules = loadUxpModules()): Photoshop
         height: pixels.height,
         channels: pixels.channels,
         bitDepth: pixels.bitDepth,
-        samples: pixels.bitDepth === 16 ? photoshopSamplesToFull16(pixels.data as Uint16Array) : pixels.data,
+        samples: pixels.data,
+        photoshopRange: true,
         pixelsPerInch: document.resolution,
       });
       const folder = await fs.getTemporaryFolder();
