@@ -6,7 +6,7 @@
  * passes its inference pool and tests pass onnxruntime directly.
  */
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
-import type { RgbImage } from "./planes";
+import { resizeImage, type RgbImage } from "./planes";
 
 /** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
 export type DetectorModelId = "blazeface-back-256" | "blazeface-front-128";
@@ -133,9 +133,13 @@ export async function detectFaces(image: RgbImage, runDetector: RunDetector, opt
     throwIfCancelled(options.signal);
     detections.push(...(await detectInView(image, whole, modelId, runDetector, candidateThreshold)));
   }
+  // Each rescan level is reduced once; its tiles are then plain crops (a 6000-px photo has
+  // hundreds of tiles, and resampling each from full resolution would dominate the time).
+  let level: { side: number; image: RgbImage } | undefined;
   for (const view of rescanViews(width, height, minTile)) {
     throwIfCancelled(options.signal);
-    detections.push(...(await detectInView(image, view, "blazeface-back-256", runDetector, candidateThreshold)));
+    if (level?.side !== view.side) level = { side: view.side, image: reduceForLevel(image, view.side) };
+    detections.push(...(await detectInView(image, view, "blazeface-back-256", runDetector, candidateThreshold, level.image)));
   }
   const faces: RawDetection[] = [];
   for (const candidate of weightedNms(detections, iouThreshold)) {
@@ -183,14 +187,27 @@ async function verify(image: RgbImage, candidate: RawDetection, runDetector: Run
   return { ...merged, score: total / views };
 }
 
+/** The image reduced so that a `side`-pixel tile becomes the full-range detector's 256 pixels. */
+function reduceForLevel(image: RgbImage, side: number): RgbImage {
+  const f = DETECTOR_INPUT_SIZE["blazeface-back-256"] / side;
+  if (f >= 1) return image;
+  return resizeImage(
+    { width: image.width, height: image.height, rgb: image.rgb },
+    Math.max(1, Math.round(image.width * f)),
+    Math.max(1, Math.round(image.height * f)),
+    "area",
+  );
+}
+
 /** Overlapping square tiles at halving sizes, from half the short side down to `minTile`. */
 function rescanViews(width: number, height: number, minTile: number): View[] {
   const views: View[] = [];
   const longSide = Math.max(width, height);
-  // A face spans roughly 1/10 to 1/2 of the detector's view; halving tile sizes with 50 %
-  // overlap means every face fits wholly inside some tile at a size that suits it.
+  // A face spans roughly 1/10 to 1/2 of the detector's view; with tile sizes halving, a
+  // level need only catch faces up to a quarter of its side (larger ones are the next
+  // level's), and a third of overlap lets each of those fit wholly inside some tile.
   for (let side = Math.floor(longSide / 2); side >= minTile; side = Math.floor(side / 2)) {
-    const stride = side / 2;
+    const stride = (side * 2) / 3;
     const xs = positions(width, side, stride);
     const ys = positions(height, side, stride);
     for (const y of ys)
@@ -218,9 +235,13 @@ async function detectInView(
   modelId: DetectorModelId,
   runDetector: RunDetector,
   threshold: number,
+  levelImage?: RgbImage,
 ): Promise<RawDetection[]> {
   const size = DETECTOR_INPUT_SIZE[modelId];
-  const input = viewToTensor(image, view, size);
+  const f = levelImage ? levelImage.width / image.width : 1;
+  const input = levelImage
+    ? viewToTensor(levelImage, { x: view.x * f, y: view.y * f, side: view.side * f }, size)
+    : viewToTensor(image, view, size);
   const outputs = await runDetector(modelId, input, size);
   const found = decodeBlazeFace(outputs, size, threshold);
   const scale = view.side / size;
