@@ -5,7 +5,7 @@
  * source, as one history step.
  */
 import type { Overrides, PresetSummary, Progress, ReviewReport } from "@portrait-upscale/shared";
-import type { DaemonConnection, JobHandle } from "../client/daemon-client";
+import type { DaemonConnection, JobHandle, JobOutcome } from "../client/daemon-client";
 import { PanelError } from "../panel-errors";
 import { boundsHeight, boundsWidth, type PhotoshopAdapter, type PhotoshopPixels } from "../photoshop/adapter";
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "../photoshop/bit-depth";
@@ -144,7 +144,8 @@ export async function upscaleActiveLayer(
   // The client holds the bytes until they are sent; the panel lets go of its copy now.
   pixels = undefined;
   events.onJob?.(handle);
-  const { bytes: resultBytes, ...outcome } = await handle.outcome;
+  // Converted inside a helper so the received bytes are unreachable once it returns.
+  const { outcome, resultData } = await receiveResult(handle, bitDepth);
 
   const { image } = outcome;
   if (image.width !== sourceWidth * scale || image.height !== sourceHeight * scale || image.channels !== channels || image.bitDepth !== bitDepth) {
@@ -153,8 +154,6 @@ export async function upscaleActiveLayer(
       height: image.height,
     });
   }
-  // For 16 bits this is a converted copy; the received bytes are then no longer referenced.
-  const resultData = wireToPhotoshopSamples(resultBytes, bitDepth);
   const name = resultLayerName(layer.name, scale, preset.name);
   const placement = resultPlacement(settings.placement, document, bounds, scale);
 
@@ -213,4 +212,9 @@ export async function upscaleActiveLayer(
     seconds: outcome.timings.totalMs / 1000,
     ...(outcome.review !== undefined ? { review: outcome.review } : {}),
   };
+}
+
+async function receiveResult(handle: JobHandle, bitDepth: 8 | 16): Promise<{ outcome: Omit<JobOutcome, "bytes">; resultData: Uint8Array | Uint16Array }> {
+  const { bytes, ...outcome } = await handle.outcome;
+  return { outcome, resultData: wireToPhotoshopSamples(bytes, bitDepth) };
 }
