@@ -116,7 +116,7 @@ export function connectionView(state: ConnectionState, address: { host: string; 
 
 const STAGES: Record<JobStage, string> = {
   queued: "Waiting in the daemon's queue",
-  decode: "Reading the image",
+  decode: "Preparing the image",
   faces: "Finding faces",
   upscale: "Upscaling",
   blend: "Blending",
