@@ -3,15 +3,17 @@
  * GAN upscale (detail) loses on every count at once, so the blend works by frequency band,
  * in luma only, and only where the detail branch agrees with the source:
  *
- * 1. the detail branch's high band (detail − its low-pass) replaces the fidelity branch's,
+ * 1. the detail branch's finest band (detail − its low-pass) is added to the fidelity branch,
  *    by creativity × the region's factor × a per-pixel agreement gate (where the detail
- *    branch, seen at the source's size, departs from the source, its invention is dropped);
+ *    branch, seen at the source's size, departs from the source, its invention is dropped),
+ *    and the fidelity branch's own finest band is lifted by the same amount;
  * 2. resemblance pulls the low frequencies back to the fidelity branch's;
  * 3. back-projection makes the result, seen at the source's size, match the source;
  * 4. guards: overshoot beyond the fidelity branch's local range at strong edges is clipped
- *    softly (no halos), and the luma change is added equally to R, G and B, so hue and
- *    saturation are the fidelity branch's (no colour fringes, no tone shift).
- * Everything is float and deterministic.
+ *    softly (no halos), and only luma changes: colour (R−Y, B−Y) comes from the source
+ *    enlarged with Lanczos-3 (measured: ΔE 0.46 against 0.76 taking it from the fidelity
+ *    model, which drifts tone slightly), so no colour fringes and no tone shift.
+ * Everything is float and deterministic; the 8-bit encoder does any dithering.
  */
 import {
   gaussianBlur,
