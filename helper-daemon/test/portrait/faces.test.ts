@@ -39,6 +39,13 @@ describe.skipIf(!haveDetectors)("detectFaces with BlazeFace", () => {
     expect(faces[0].box.y + 40).toBeCloseTo(73.8, -1);
   });
 
+  it("finds a face filling a 300-px crop", async () => {
+    const crop = resizeImage(await loadRgb(fixturePath("astronaut-face-128.png")), 300, 300, "lanczos3");
+    const faces = await detectFaces(crop, runDetector);
+    expect(faces).toHaveLength(1);
+    expect(faces[0].box.width).toBeGreaterThan(200);
+  });
+
   it("finds the face in the grey camera portrait", async () => {
     expect(await detectFaces(await loadRgb(fixturePath("camera.png")), runDetector)).toHaveLength(1);
   });

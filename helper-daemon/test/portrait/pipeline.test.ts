@@ -38,6 +38,16 @@ describe.skipIf(!ready)("runPortraitPipeline with real models", () => {
     expect(Buffer.from(second.image.rgb.buffer).equals(Buffer.from(first.image.rgb.buffer))).toBe(true);
   });
 
+  it("carries alpha through at the output size", async () => {
+    const n = 32 * 32;
+    const image = { width: 32, height: 32, rgb: new Float32Array(3 * n).fill(0.5), alpha: new Float32Array(n).map((_, i) => (i % 32 < 16 ? 1 : 0.25)) };
+    const settings: PortraitSettings = { ...natural(), scale: 2, models: { fidelity: "thick", detail: "x4fast" } };
+    const result = await runPortraitPipeline(image, settings, { tileRunner: deps.tileRunner });
+    expect(result.image.alpha).toHaveLength(64 * 64);
+    expect(result.image.alpha![32 * 64 + 4]).toBeCloseTo(1, 2);
+    expect(result.image.alpha![32 * 64 + 60]).toBeCloseTo(0.25, 2);
+  });
+
   it("refuses a scale it does not offer with INVALID_OPTION", async () => {
     const image = { width: 8, height: 8, rgb: new Float32Array(192) };
     await expect(runPortraitPipeline(image, { ...natural(), scale: 5 as never }, deps)).rejects.toMatchObject({ code: "INVALID_OPTION" });
