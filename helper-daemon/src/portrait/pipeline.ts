@@ -100,7 +100,8 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
     notes.push({ code: "NO_FACE", message: "No face was found; the whole image was treated as background." });
   }
   const smallest = faces.reduce((m, f) => Math.min(m, f.box.width), Infinity);
-  if (smallest < 300 / 2) {
+  // Practitioners: under ~300 px a face cannot be reconstructed, only enlarged carefully.
+  if (smallest < 300) {
     notes.push({
       code: "SMALL_FACE",
       message: "A face is small in the source; this is enlargement, not face reconstruction, so detail there is kept conservative.",
