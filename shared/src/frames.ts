@@ -115,7 +115,14 @@ export function decodeChunkFrame(data: ArrayBuffer | ArrayBufferView): ChunkFram
   return { transferId, index, count, payload: bytes.subarray(CHUNK_HEADER_BYTES) };
 }
 
-interface ReassemblerOptions {
+/**
+ * Continues a CRC-32/IEEE over more bytes (start from 0), as {@link crc32Update} does. A
+ * receiver with a native CRC passes its own (the daemon: zlib's, about ten times faster).
+ */
+export type Crc32Update = (crc: number, bytes: Uint8Array) => number;
+
+/** Options for {@link ChunkReassembler}. */
+export interface ReassemblerOptions {
   readonly transferId: number;
   /** The image's byte length, from its header. */
   readonly byteLength: number;
@@ -123,6 +130,8 @@ interface ReassemblerOptions {
   readonly chunkBytes: number;
   /** The expected CRC-32, as 8 hex digits (the header's `crc32`). */
   readonly crc32: string;
+  /** The CRC function; the pure-TypeScript {@link crc32Update} by default (it runs in UXP too). */
+  readonly crc32Update?: Crc32Update;
 }
 
 /**
@@ -134,6 +143,7 @@ export class ChunkReassembler {
   readonly count: number;
   private readonly options: ReassemblerOptions;
   private readonly bytes: Uint8Array;
+  private readonly crcUpdate: Crc32Update;
   private crc = 0;
   private next = 0;
 
@@ -142,6 +152,7 @@ export class ChunkReassembler {
       throw invalidParameter(`an integer from 1 to ${MAX_CHUNK_BYTES}`, "chunkBytes", options.chunkBytes);
     }
     this.options = options;
+    this.crcUpdate = options.crc32Update ?? crc32Update;
     this.transferId = options.transferId;
     this.count = chunkCount(options.byteLength, options.chunkBytes);
     this.bytes = new Uint8Array(options.byteLength);
@@ -179,7 +190,7 @@ export class ChunkReassembler {
       throw frameError(`${expectedLength} payload bytes`, `chunk.payloadLength`, frame.payload.length, code, transferId);
     }
     this.bytes.set(frame.payload, offset);
-    this.crc = crc32Update(this.crc, frame.payload);
+    this.crc = this.crcUpdate(this.crc, frame.payload) >>> 0;
     this.next++;
     if (this.complete && crc32Hex(this.crc) !== this.options.crc32) {
       const received = crc32Hex(this.crc);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PortraitError } from "../src/errors";
-import { crc32, crc32Hex } from "../src/crc32";
+import { crc32, crc32Hex, crc32Update as crc32Update_ } from "../src/crc32";
 import {
   CHUNK_HEADER_BYTES,
   ChunkReassembler,
@@ -110,6 +110,28 @@ describe("ChunkReassembler", () => {
     expect(error.code).toBe("CHECKSUM_MISMATCH");
     expect(error.message).toBe(`Expected CRC-32 "cbf43926" for image.crc32 but received "${actual}" of type string`);
     expect(error.data).toMatchObject({ path: "image.crc32", transferId: 9, received: actual });
+  });
+
+  it("uses an injected CRC function for every chunk, in order", () => {
+    const seen: number[] = [];
+    // A stand-in that records what it is fed and reproduces the real CRC.
+    const crc32Update = (crc: number, bytes: Uint8Array) => {
+      seen.push(bytes.length);
+      return crc32Update_(crc, bytes);
+    };
+    const r = new ChunkReassembler({ transferId: 9, byteLength: image.length, chunkBytes, crc32: crc32Hex(crc32(image)), crc32Update });
+    for (const frame of frames) r.push(frame);
+    expect(seen).toEqual([1000, 1000, 500]);
+    expect(r.finish()).toEqual(image);
+  });
+
+  it("reports CHECKSUM_MISMATCH from what an injected CRC function computes", () => {
+    const r = new ChunkReassembler({ transferId: 9, byteLength: image.length, chunkBytes, crc32: crc32Hex(crc32(image)), crc32Update: () => 0xdeadbeef });
+    r.push(frames[0]);
+    r.push(frames[1]);
+    const error = failure(() => r.push(frames[2]));
+    expect(error.code).toBe("CHECKSUM_MISMATCH");
+    expect(error.data).toMatchObject({ path: "image.crc32", transferId: 9, received: "deadbeef" });
   });
 
   it("refuses a chunk of another transfer, a wrong count, or a wrong size", () => {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { repositoryRoot } from "@portrait-upscale/models";
 import {
+  ChunkReassembler,
   PROTOCOL_VERSION,
   SendWindow,
   chunkCount,
@@ -28,7 +29,7 @@ import { PresetStore } from "../presets/index";
 import { createCatalog, modelSummaries } from "../server/catalog";
 import type { DaemonCatalog } from "../server/context";
 import { startDaemon, type RunningDaemon } from "../server/daemon";
-import { UploadAssembler } from "../server/upload-assembler";
+import { nativeCrc32Update } from "../server/native-crc";
 import { createUpscaleRunner } from "../server/upscale-runner";
 import { parseUpscaleSettings, upscaleBytes } from "../upscale/index";
 import type { BenchSection } from "./section";
@@ -327,7 +328,8 @@ async function wsTransfer(
     const result = await resultPromise;
     const downStart = performance.now();
     // Native CRC on the client too, so the numbers measure the transport (a UXP panel's JS CRC adds to its side).
-    const reassembler = new UploadAssembler({
+    const reassembler = new ChunkReassembler({
+      crc32Update: nativeCrc32Update,
       transferId: result.transferId,
       byteLength: result.image.byteLength,
       chunkBytes: result.chunkBytes,

@@ -9,6 +9,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import {
+  ChunkReassembler,
   ERROR_HTTP_STATUS,
   ERROR_WS_CLOSE_CODE,
   PROTOCOL_VERSION,
@@ -31,7 +32,7 @@ import type { JobResult } from "../jobs/engine";
 import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
-import { UploadAssembler } from "./upload-assembler";
+import { nativeCrc32Update } from "./native-crc";
 import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
 
 export interface WsOptions {
@@ -102,7 +103,7 @@ interface Upload {
   readonly jobId: string;
   /** Gives the upload's bytes back to the daemon-wide budget. */
   readonly release: () => void;
-  readonly reassembler: UploadAssembler;
+  readonly reassembler: ChunkReassembler;
   readonly submit: MessageOfType<ClientMessage, "submit">;
 }
 
@@ -257,7 +258,8 @@ export class WsSession {
       throw withIds(error, { requestId: message.requestId });
     }
     const transferId = this.#takeTransferId();
-    const reassembler = new UploadAssembler({
+    const reassembler = new ChunkReassembler({
+      crc32Update: nativeCrc32Update,
       transferId,
       byteLength: image.byteLength,
       chunkBytes: context.chunkBytes,
