@@ -24,7 +24,7 @@ export class ProgressBar {
     this.lastDraw = now;
     const percent = Math.floor(progress.progress * 100);
     const tiles = progress.tiles ? ` tile ${progress.tile}/${progress.tiles}` : "";
-    const eta = progress.etaSeconds !== undefined && progress.stage === "upscale" ? ` ETA ${formatDuration(progress.etaSeconds)}` : "";
+    const eta = progress.etaSeconds !== undefined && progress.stage !== "decode" && progress.stage !== "encode" ? ` ETA ${formatDuration(progress.etaSeconds)}` : "";
     const label = `${progress.stage}${tiles}${eta}`;
     const columns = this.stream.columns ?? 80;
     const width = Math.max(10, Math.min(40, columns - label.length - 10));

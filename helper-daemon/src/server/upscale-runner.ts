@@ -1,34 +1,45 @@
 /**
- * The real {@link JobRunner}: a job's options resolved through the preset store, then the
- * upscale service (decode → tiled upscale → encode) on the shared inference pool — the same
- * code path as `portrait-upscale upscale`, so a job's pixels equal the command line's.
+ * The real {@link JobRunner}: a job's options resolved through the preset store (the default
+ * preset when the job names none), then the upscale service's portrait path (decode → faces →
+ * fidelity and detail branches → blend → encode) on the shared inference pool — the same code
+ * path as `portrait-upscale upscale --preset`, so a job's pixels equal the command line's.
  */
-import { PortraitError, type Overrides } from "@portrait-upscale/shared";
+import { PortraitError, type JobStage } from "@portrait-upscale/shared";
 import { decodeRawPixels, decodeImage, type DecodedImage, type ImageLimits } from "../image/codec";
 import type { InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
-import { reviewJobResult } from "../review/index";
-import { parseUpscaleSettings, upscaleDecoded, type UpscaleProgress, type UpscaleSettings } from "../upscale/index";
+import { reviewJobResult, reviewSettingsOf } from "../review/index";
+import { portraitSettings, upscaleDecoded, type UpscaleProgress, type UpscaleSettings, type UpscaleStage } from "../upscale/index";
 import type { JobInput, JobOptions, JobOutput, JobRunContext, JobRunner } from "../jobs/types";
 
-/** The upscale settings a job runs with: the preset's, with the job's overrides on top. */
+/**
+ * The upscale settings a job runs with: its preset's (the default preset when it names none),
+ * with the job's overrides on top. Throws PRESET_UNKNOWN, or PRESET_LOCKED naming the refused
+ * fields, so the daemon can refuse a job when it is submitted.
+ */
 export function settingsForJob(presets: PresetStore, options: JobOptions): UpscaleSettings {
-  const overrides: Overrides = {
-    ...(options.scale !== undefined ? { scale: options.scale as Overrides["scale"] } : {}),
-    ...(options.model !== undefined ? { model: options.model as Overrides["model"] } : {}),
-    ...(options.creativity !== undefined ? { creativity: options.creativity } : {}),
-    ...(options.resemblance !== undefined ? { resemblance: options.resemblance } : {}),
-    ...(options.denoise !== undefined ? { denoise: options.denoise } : {}),
-  };
-  const job = presets.resolve(options.preset, overrides);
-  return parseUpscaleSettings({
-    model: options.model ?? job.models.detail ?? job.models.fidelity,
-    scale: job.scale,
-    ...(options.tile !== undefined ? { tile: options.tile } : {}),
-    preset: job.presetId,
-    portrait: job as unknown as Record<string, unknown>,
+  return portraitSettings(presets, {
+    preset: options.preset,
+    model: options.model,
+    scale: options.scale,
+    creativity: options.creativity,
+    resemblance: options.resemblance,
+    denoise: options.denoise,
+    tile: options.tile,
   });
 }
+
+/** The protocol's stage for the service's: the branches' model runs are all "upscale". */
+const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
+  decode: "decode",
+  faces: "faces",
+  cleanup: "upscale",
+  fidelity: "upscale",
+  detail: "upscale",
+  upscale: "upscale",
+  blend: "blend",
+  encode: "encode",
+};
 
 /** Runs jobs through the upscale service on `pool`. */
 export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, limits: ImageLimits): JobRunner {
@@ -38,7 +49,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
       const settings = settingsForJob(presets, input.options);
       const onProgress = (progress: UpscaleProgress): void => {
         context.onProgress({
-          stage: progress.stage,
+          stage: JOB_STAGE[progress.stage],
           progress: progress.progress,
           ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
           ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
@@ -52,17 +63,28 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
           : await decodeImage(input.image.bytes, { limits });
       if (context.signal.aborted) throw new PortraitError("CANCELLED");
       const format = input.format ?? (decoded.format === "raw" ? "raw" : decoded.format);
-      const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { signal: context.signal, onProgress, limits, format }, undefined, started);
+      const review = input.options.review === true;
+      const { bytes, summary, pipeline } = await upscaleDecoded(
+        decoded,
+        pool,
+        settings,
+        // The review compares against the fidelity branch, so keep it only when one is wanted.
+        { signal: context.signal, onProgress, limits, format, keepBranches: review },
+        undefined,
+        started,
+      );
       const output = summary.output;
       const bitDepth = output.bitDepth === 16 ? 16 : 8;
-      const review = input.options.review
+      const report = review
         ? await reviewJobResult({
             pool,
             source: decoded.image,
             resultBytes: bytes,
             ...(format === "raw" ? { raw: { width: output.width, height: output.height, channels: output.channels as 1 | 2 | 3 | 4, bitDepth } } : {}),
             scale: settings.scale,
-            settings: { model: settings.model, ...(settings.preset !== undefined ? { presetId: settings.preset } : {}) },
+            settings: settings.portrait ? reviewSettingsOf(settings.portrait) : { model: settings.model },
+            ...(pipeline ? { faces: pipeline.faces } : {}),
+            ...(pipeline?.fidelity ? { fidelity: pipeline.fidelity } : {}),
             signal: context.signal,
             decode: { limits },
           })
@@ -75,7 +97,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
         provider: summary.provider,
         models: summary.models,
         timings: summary.timings,
-        ...(review ? { review: review.protocolReport, reviewSheet: review.sheet } : {}),
+        ...(report ? { review: report.protocolReport, reviewSheet: report.sheet } : {}),
       } as const;
       if (format === "raw") {
         return {

@@ -1,12 +1,25 @@
 /**
- * The upscale service: what the command line and the daemon call to upscale an image.
- * The portrait pipeline adds its own path later through `settings.preset` / `settings.portrait`.
+ * The upscale service: what the command line and the daemon call to upscale an image. With
+ * `settings.portrait` (a preset and its overrides, from `portraitSettings`) the portrait
+ * pipeline runs; without it the bare model does (scripts and benchmarks).
  */
-export { DEFAULT_SETTINGS, MAX_TILE, MIN_TILE, MODEL_CHOICES, SCALES, parseUpscaleSettings, planModel } from "./settings";
-export type { ModelChoice, ModelPlan, RawUpscaleSettings, Scale, UpscaleSettings } from "./settings";
+export {
+  DEFAULT_SETTINGS,
+  MAX_TILE,
+  MIN_TILE,
+  MODEL_CHOICES,
+  SCALES,
+  parseUpscaleSettings,
+  planModel,
+  portraitBytesPerTilePixel,
+  portraitSettings,
+} from "./settings";
+export type { ModelChoice, ModelPlan, PresetResolver, RawPortraitSettings, RawUpscaleSettings, Scale, UpscaleSettings } from "./settings";
 export { AUTO_TILE_MAX, tileFor, upscaleImage } from "./upscale-image";
 export type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
+export { portraitSteps, portraitTile, upscalePortrait } from "./portrait";
+export type { PortraitImageResult, PortraitOutcome, PortraitRunOptions } from "./portrait";
 export { formatForPath, upscaleBytes, upscaleDecoded, upscaleFile } from "./upscale-file";
-export type { UpscaleBytesResult, UpscaleFileResult, UpscaleServiceOptions, UpscaleSummary } from "./upscale-file";
+export type { PortraitSummary, UpscaleBytesResult, UpscaleFileResult, UpscaleServiceOptions, UpscaleSummary } from "./upscale-file";
 export { ProgressTracker } from "./progress";
-export type { UpscaleProgress, UpscaleStage } from "./progress";
+export type { PortraitProgressStage, UpscaleProgress, UpscaleStage, WeightedStep } from "./progress";

@@ -1,9 +1,20 @@
 /**
  * Progress over a whole upscale job with an ETA. Tiles dominate the time, so the ETA is the
  * mean time per finished tile times the tiles left (restarting when the driver shrinks tiles).
+ * A portrait run reports its stages (faces, fidelity, detail, blend) with tile fractions; their
+ * shares of the job come from a plan of weighted steps (see `portraitSteps`).
  */
 
-export type UpscaleStage = "decode" | "upscale" | "encode";
+/** Stages in order; `upscale` is the bare model's, `faces`…`blend` the portrait pipeline's. */
+export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "upscale" | "encode";
+/** The stages the portrait pipeline reports. */
+export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+
+/** One step of a portrait run and its share of the work (any unit; only ratios matter). */
+export interface WeightedStep {
+  readonly stage: PortraitProgressStage;
+  readonly weight: number;
+}
 
 export interface UpscaleProgress {
   readonly stage: UpscaleStage;
@@ -23,6 +34,10 @@ export class ProgressTracker {
   private tilesStartedAt = 0;
   private lastTiles = 0;
   private lastTileAt = 0;
+  private steps: readonly WeightedStep[] = [];
+  private stepIndex = 0;
+  private stepStarts: number[] = [];
+  private totalWeight = 0;
 
   constructor(
     private readonly emit: ((progress: UpscaleProgress) => void) | undefined,
@@ -48,6 +63,40 @@ export class ProgressTracker {
     const etaSeconds = (elapsed / tile) * (tiles - tile);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * (tile / tiles);
     this.emit?.({ stage: "upscale", progress, tile, tiles, etaSeconds });
+  }
+
+  /** Starts a portrait run made of `steps`, in the order the pipeline reports them. */
+  portraitStarted(steps: readonly WeightedStep[]): void {
+    this.steps = steps;
+    this.stepIndex = 0;
+    let sum = 0;
+    this.stepStarts = steps.map((step) => {
+      const start = sum;
+      sum += step.weight;
+      return start;
+    });
+    this.totalWeight = sum;
+    this.tilesStartedAt = this.now();
+  }
+
+  /**
+   * A portrait stage's progress (`fraction` of its tiles done). A stage seen again after a
+   * later one (the second pass of a two-pass run) moves on to its next step in the plan.
+   */
+  portraitStage(stage: PortraitProgressStage, fraction: number): void {
+    if (this.steps.length === 0 || this.totalWeight <= 0) return;
+    if (this.steps[this.stepIndex]?.stage !== stage) {
+      const next = this.steps.findIndex((step, index) => index > this.stepIndex && step.stage === stage);
+      if (next < 0) return;
+      this.stepIndex = next;
+    }
+    const clamped = Math.min(1, Math.max(0, fraction));
+    const done = (this.stepStarts[this.stepIndex] + this.steps[this.stepIndex].weight * clamped) / this.totalWeight;
+    const elapsed = (this.now() - this.tilesStartedAt) / 1000;
+    // Until some work is done the rate is unknown.
+    const etaSeconds = done > 0.01 ? (elapsed / done) * (1 - done) : undefined;
+    const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * done;
+    this.emit?.({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   encode(): void {

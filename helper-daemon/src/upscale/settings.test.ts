@@ -16,7 +16,6 @@ describe("parseUpscaleSettings", () => {
     [{ scale: "4x" }, "INVALID_OPTION", 'Expected one of 2, 3, 4, 6, 8 for scale but received "4x" of type string'],
     [{ tile: 16 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 16 of type number"],
     [{ tile: 64.5 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 64.5 of type number"],
-    [{ preset: 3 }, "INVALID_OPTION", "Expected a preset id for preset but received 3 of type number"],
   ])("refuses %j with %s", (raw, code, message) => {
     let caught: unknown;
     try {

@@ -4,7 +4,7 @@
  * decided here, from the manifest's native scales.
  */
 import { findModel, loadManifest } from "@portrait-upscale/models";
-import { invalidParameter } from "@portrait-upscale/shared";
+import { invalidParameter, type JobSettings, type Overrides } from "@portrait-upscale/shared";
 
 /** The models a user chooses between, by their short names. */
 export const MODEL_CHOICES = ["x4plus", "x4fast", "thick"] as const;
@@ -39,9 +39,12 @@ export interface UpscaleSettings {
   readonly scale: Scale;
   /** Largest tile edge in input pixels; undefined chooses from free memory. */
   readonly tile?: number;
-  /** Reserved for the portrait pipeline: a preset id and its overrides. */
-  readonly preset?: string;
-  readonly portrait?: Readonly<Record<string, unknown>>;
+  /**
+   * The portrait pipeline's settings (a preset merged with overrides, see `portraitSettings`).
+   * When set, the pipeline runs (faces, fidelity and detail branches, blend); otherwise the
+   * bare model `model` does.
+   */
+  readonly portrait?: JobSettings;
 }
 
 /** Raw, unvalidated values as they arrive from a command line or a request. */
@@ -49,8 +52,6 @@ export interface RawUpscaleSettings {
   readonly model?: unknown;
   readonly scale?: unknown;
   readonly tile?: unknown;
-  readonly preset?: unknown;
-  readonly portrait?: unknown;
 }
 
 export const DEFAULT_SETTINGS: UpscaleSettings = Object.freeze({ model: "x4plus", scale: 4 });
@@ -79,16 +80,10 @@ export function parseUpscaleSettings(raw: RawUpscaleSettings): UpscaleSettings {
   if (tile !== undefined && !(typeof tile === "number" && Number.isInteger(tile) && tile >= MIN_TILE && tile <= MAX_TILE)) {
     throw invalidParameter(`an integer from ${MIN_TILE} to ${MAX_TILE}`, "tile", raw.tile);
   }
-  if (raw.preset !== undefined && typeof raw.preset !== "string") throw invalidParameter("a preset id", "preset", raw.preset);
-  if (raw.portrait !== undefined && (typeof raw.portrait !== "object" || raw.portrait === null)) {
-    throw invalidParameter("an object", "portrait", raw.portrait);
-  }
   return Object.freeze({
     model: model as ModelChoice,
     scale: scale as Scale,
     ...(tile !== undefined ? { tile: tile as number } : {}),
-    ...(raw.preset !== undefined ? { preset: raw.preset as string } : {}),
-    ...(raw.portrait !== undefined ? { portrait: Object.freeze({ ...(raw.portrait as Record<string, unknown>) }) } : {}),
   });
 }
 
@@ -120,4 +115,61 @@ export function planModel(settings: Pick<UpscaleSettings, "model" | "scale">): M
     bytesPerTilePixel: BYTES_PER_TILE_PIXEL[settings.model],
     overlap: OVERLAP[settings.model],
   };
+}
+
+/** What resolves a preset id and overrides into a job's settings (the daemon's preset store). */
+export interface PresetResolver {
+  resolve(id: string | undefined, overrides?: Overrides): JobSettings;
+}
+
+/** Raw portrait controls as they arrive from a command line or a job: strings of digits are accepted for numbers. */
+export interface RawPortraitSettings {
+  /** A preset id; the default preset when undefined. */
+  readonly preset?: unknown;
+  readonly model?: unknown;
+  readonly scale?: unknown;
+  readonly creativity?: unknown;
+  readonly resemblance?: unknown;
+  readonly denoise?: unknown;
+  readonly tile?: unknown;
+}
+
+/**
+ * Settings for the portrait pipeline: the preset (the default one when none is named) with
+ * the given overrides on top. A locked preset refuses overrides that change its values
+ * (PRESET_LOCKED naming the fields); an unknown id is PRESET_UNKNOWN.
+ * @example portraitSettings(store, { preset: "fast-preview", creativity: "0.2" }).portrait?.creativity // 0.2
+ */
+export function portraitSettings(presets: PresetResolver, raw: RawPortraitSettings): UpscaleSettings {
+  if (raw.preset !== undefined && (typeof raw.preset !== "string" || raw.preset === "")) throw invalidParameter("a preset id", "preset", raw.preset);
+  if (raw.model !== undefined && !(MODEL_CHOICES as readonly unknown[]).includes(raw.model)) {
+    throw invalidParameter(`one of ${MODEL_CHOICES.join(", ")}`, "model", raw.model, "MODEL_UNKNOWN");
+  }
+  const scale = raw.scale === undefined ? undefined : numeric(raw.scale);
+  if (scale !== undefined && !(SCALES as readonly unknown[]).includes(scale)) throw invalidParameter(`one of ${SCALES.join(", ")}`, "scale", raw.scale);
+  const overrides: { -readonly [K in keyof Overrides]: Overrides[K] } = {};
+  if (raw.model !== undefined) overrides.model = raw.model as ModelChoice;
+  if (scale !== undefined) overrides.scale = scale as Scale;
+  for (const name of ["creativity", "resemblance", "denoise"] as const) {
+    if (raw[name] === undefined) continue;
+    const value = numeric(raw[name]);
+    if (!(typeof value === "number" && value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", name, raw[name]);
+    overrides[name] = value;
+  }
+  const tile = raw.tile === undefined ? undefined : parseUpscaleSettings({ tile: raw.tile }).tile;
+  const job = presets.resolve(raw.preset as string | undefined, overrides);
+  return Object.freeze({
+    model: job.models.detail ?? "thick",
+    scale: job.scale,
+    ...(tile !== undefined ? { tile } : {}),
+    portrait: job,
+  });
+}
+
+/**
+ * Peak bytes per tile pixel of the heaviest model a portrait run uses (both branches share
+ * one tile size), for sizing its tiles to the free memory.
+ */
+export function portraitBytesPerTilePixel(settings: JobSettings): number {
+  return Math.max(BYTES_PER_TILE_PIXEL.thick, settings.models.detail ? BYTES_PER_TILE_PIXEL[settings.models.detail] : 0);
 }

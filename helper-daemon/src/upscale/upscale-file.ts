@@ -17,15 +17,36 @@ import {
   type ImageLimits,
 } from "../image/codec";
 import type { InferencePool, ProviderName } from "../inference/index";
+import type { PortraitNote } from "../portrait/index";
 import { rejectEmptyPngHeader } from "./input-checks";
+import { upscalePortrait, type PortraitOutcome, type PortraitRunOptions } from "./portrait";
 import { ProgressTracker } from "./progress";
 import type { UpscaleSettings } from "./settings";
-import { upscaleImage, type UpscaleRunOptions } from "./upscale-image";
+import { upscaleImage } from "./upscale-image";
 
-export interface UpscaleServiceOptions extends UpscaleRunOptions {
+export interface UpscaleServiceOptions extends PortraitRunOptions {
   readonly limits?: Partial<ImageLimits>;
   /** The result's format; like the input by default. */
   readonly format?: ImageFormat;
+}
+
+/** What the portrait pipeline ran with and found, as the CLI's `--json` prints it. */
+export interface PortraitSummary {
+  readonly preset: string;
+  readonly creativity: number;
+  readonly resemblance: number;
+  readonly denoise: number;
+  readonly cleanup: boolean;
+  readonly grain: boolean;
+  readonly twoPass: boolean;
+  /** The model of each branch (the detail branch is null when the fidelity model ran alone). */
+  readonly branches: { readonly fidelity: string; readonly detail: string | null };
+  /** The face detector models that ran. */
+  readonly detectors: readonly string[];
+  /** Faces in input pixels. */
+  readonly faces: readonly { readonly x: number; readonly y: number; readonly width: number; readonly height: number; readonly score: number }[];
+  /** The pipeline's notes with their codes (their messages are in the summary's `notes` too). */
+  readonly notes: readonly PortraitNote[];
 }
 
 /** What one upscale did: the shape of the CLI's `--json` output and the daemon's result summary. */
@@ -39,11 +60,15 @@ export interface UpscaleSummary {
   readonly tile: number;
   readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
   readonly notes: readonly string[];
+  /** Set when the portrait pipeline ran (a preset), absent for a bare model. */
+  readonly portrait?: PortraitSummary;
 }
 
 export interface UpscaleBytesResult {
   readonly bytes: Uint8Array;
   readonly summary: UpscaleSummary;
+  /** The portrait pipeline's faces (and fidelity branch with `keepBranches`), for a review. */
+  readonly pipeline?: PortraitOutcome;
 }
 
 /**
@@ -76,7 +101,10 @@ export async function upscaleDecoded(
   const { image } = decoded;
   // Refuse before any work when the result could not be written anyway.
   checkOutputSize(Math.round(image.width * settings.scale), Math.round(image.height * settings.scale), options.limits);
-  const result = await upscaleImage(image, pool, settings, options, tracker);
+  const result = settings.portrait
+    ? await upscalePortrait(image, pool, settings, options, tracker)
+    : await upscaleImage(image, pool, settings, options, tracker);
+  const pipeline = "portrait" in result ? result.portrait : undefined;
   tracker.encode();
   const format = options.format ?? decoded.format;
   const encoded = await encodeLike(result.image, decoded, { format, ...(options.limits ? { limits: options.limits } : {}) });
@@ -95,7 +123,37 @@ export async function upscaleDecoded(
       tile: result.tile,
       timings: { totalMs: Math.round(performance.now() - started), inferenceMs: Math.round(result.inferenceMs) },
       notes: result.notes,
+      ...(pipeline ? { portrait: summarizePortrait(pipeline, result.models) } : {}),
     },
+    ...(pipeline ? { pipeline } : {}),
+  };
+}
+
+function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]): PortraitSummary {
+  const { settings } = outcome;
+  const round = (value: number): number => Math.round(value * 10) / 10;
+  return {
+    preset: settings.presetId,
+    creativity: settings.creativity,
+    resemblance: settings.resemblance,
+    denoise: settings.denoise,
+    cleanup: settings.cleanup,
+    grain: settings.grain,
+    twoPass: settings.twoPass,
+    // The last fidelity model is the final pass's (a clean-up pass runs esrgan-thick-x2 first).
+    branches: {
+      fidelity: models.filter((id) => id.startsWith("esrgan-thick-")).at(-1) ?? "",
+      detail: models.find((id) => id.startsWith("realesrgan-")) ?? null,
+    },
+    detectors: outcome.detectors,
+    faces: outcome.faces.map((face) => ({
+      x: round(face.box.x),
+      y: round(face.box.y),
+      width: round(face.box.width),
+      height: round(face.box.height),
+      score: Math.round(face.score * 1000) / 1000,
+    })),
+    notes: outcome.notes,
   };
 }
 
@@ -118,6 +176,8 @@ export function formatForPath(path: string): EncodedFormat {
 export interface UpscaleFileResult extends UpscaleSummary {
   /** Absolute path of the written file. */
   readonly outputPath: string;
+  /** The portrait pipeline's faces (and fidelity branch with `keepBranches`), for a review. */
+  readonly pipeline?: PortraitOutcome;
 }
 
 /**
@@ -155,7 +215,7 @@ export async function upscaleFile(
     tracker.decode();
     rejectEmptyPngHeader(input);
     const decoded = await decodeImage(input, options.limits ? { limits: options.limits } : {});
-    const { bytes, summary } = await upscaleDecoded(decoded, pool, settings, { ...options, format }, tracker, started);
+    const { bytes, summary, pipeline } = await upscaleDecoded(decoded, pool, settings, { ...options, format }, tracker, started);
     // Encoding cannot be interrupted; a Ctrl-C during it still means "no file".
     if (options.signal?.aborted) throw new PortraitError("CANCELLED");
     try {
@@ -166,7 +226,12 @@ export async function upscaleFile(
     } catch (error) {
       throw unwritable(target, error);
     }
-    return { ...summary, outputPath: target, timings: { ...summary.timings, totalMs: Math.round(performance.now() - started) } };
+    return {
+      ...summary,
+      outputPath: target,
+      timings: { ...summary.timings, totalMs: Math.round(performance.now() - started) },
+      ...(pipeline ? { pipeline } : {}),
+    };
   } finally {
     await handle?.close().catch(() => undefined);
     await rm(temporary, { force: true }).catch(() => undefined);

@@ -1,29 +1,57 @@
-/** `portrait-upscale upscale INPUT -o OUTPUT`: one image file, through the upscale service. */
-import { resolve } from "node:path";
-import { invalidParameter } from "@portrait-upscale/shared";
+/**
+ * `portrait-upscale upscale INPUT -o OUTPUT`: one image file, through the upscale service.
+ * The portrait pipeline runs with a preset (the default preset when neither `--preset` nor
+ * `--model` is given); `--model` alone runs that bare model, for scripts and benchmarks.
+ */
+import { join, resolve } from "node:path";
+import { DEFAULT_PRESET_ID, invalidParameter } from "@portrait-upscale/shared";
+import { loadConfig } from "../../config/config";
+import { configDir } from "../../config/paths";
 import { createInferencePool, parseProviderRequest, PROVIDER_REQUESTS } from "../../inference/index";
-import { reviewFiles } from "../../review/index";
-import { MODEL_CHOICES, SCALES, parseUpscaleSettings, upscaleFile } from "../../upscale/index";
-import type { CliCommand } from "../command";
+import { PresetStore } from "../../presets/index";
+import { reviewFiles, reviewSettingsOf } from "../../review/index";
+import { MODEL_CHOICES, SCALES, parseUpscaleSettings, portraitSettings, upscaleFile, type UpscaleSettings } from "../../upscale/index";
+import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
 import { ProgressBar, formatDuration } from "../progress-bar";
 
+/** The portrait controls, which only a preset run has. */
+const PORTRAIT_CONTROLS = ["creativity", "resemblance", "denoise"] as const;
+
 export const upscaleCommand: CliCommand = {
   name: "upscale",
-  summary: "Upscale one image file (PNG, JPEG, TIFF, WebP; 8 or 16 bits; alpha kept).",
-  usage: ["upscale INPUT -o OUTPUT [--model x4plus|x4fast|thick] [--scale N] [--tile N] [--provider P] [--report DIR] [--json]"],
+  summary: "Upscale one image file with a portrait preset (PNG, JPEG, TIFF, WebP; 8 or 16 bits; alpha kept).",
+  usage: [
+    "upscale INPUT -o OUTPUT [--preset ID] [--creativity X] [--resemblance X] [--denoise X] [--scale N] [--model M] [--tile N] [--provider P] [--report DIR] [--json]",
+    "upscale INPUT -o OUTPUT --model x4plus|x4fast|thick [--scale N] [--tile N] [--provider P] [--report DIR] [--json]",
+  ],
   details: [
+    "With a preset (the default, " + DEFAULT_PRESET_ID + ", when neither --preset nor --model is given) the portrait",
+    "pipeline runs: faces are found, a fidelity model (esrgan-thick) and a detail model (Real-ESRGAN)",
+    "are blended per region under creativity and resemblance, denoised after upscaling. --scale,",
+    "--model, --creativity, --resemblance and --denoise override the preset's values; a locked",
+    "preset refuses overrides (PRESET_LOCKED). Presets: built-in, <config>/presets, and the studio",
+    "folder (config studioPresetFolder); see `portrait-upscale presets list`.",
+    "--model without --preset runs that model alone (default scale 4): x4plus (Real-ESRGAN, sharp,",
+    "slow), x4fast (compact, ~15x cheaper), thick (ESRGAN trained for fidelity; native x2/x3/x4/x8).",
     "The output's format comes from its extension (.png .jpg .jpeg .tif .tiff .webp); bit depth,",
     "channels and ICC profile follow the input. The file appears only when complete.",
-    "Models: x4plus (Real-ESRGAN, sharp, slow), x4fast (compact, ~15x cheaper), thick (ESRGAN",
-    "trained for fidelity; native x2/x3/x4/x8). Other scales run x4 then Lanczos-3.",
   ].join("\n"),
   allowPositionals: true,
   options: {
     output: { type: "string", short: "o", valueName: "OUTPUT", description: "Where to write the result." },
-    model: { type: "string", short: "m", valueName: "MODEL", description: `${MODEL_CHOICES.join(" | ")}`, default: "x4plus" },
-    scale: { type: "string", short: "s", valueName: "N", description: `${SCALES.join(" | ")}`, default: "4" },
+    preset: { type: "string", valueName: "ID", description: `A preset id (default ${DEFAULT_PRESET_ID}).` },
+    creativity: { type: "string", valueName: "X", description: "Synthetic detail blended in, 0 to 1 (overrides the preset's)." },
+    resemblance: { type: "string", valueName: "X", description: "Pull towards the faithful image, 0 to 1 (overrides the preset's)." },
+    denoise: { type: "string", valueName: "X", description: "Denoise after upscaling, 0 to 1 (overrides the preset's)." },
+    scale: { type: "string", short: "s", valueName: "N", description: `${SCALES.join(" | ")} (default: the preset's; 4 with --model alone)` },
+    model: {
+      type: "string",
+      short: "m",
+      valueName: "MODEL",
+      description: `${MODEL_CHOICES.join(" | ")}: the detail model with a preset ("thick": fidelity alone), else the bare model.`,
+    },
     tile: { type: "string", valueName: "N", description: "Largest tile edge in input pixels (default: fits free memory, at most 256)." },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
     threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
@@ -36,12 +64,13 @@ export const upscaleCommand: CliCommand = {
     if (extra.length > 0) throw invalidParameter("one INPUT file", "upscale", context.positionals.join(" "));
     const output = context.values.output;
     if (typeof output !== "string" || output === "") throw invalidParameter("an OUTPUT file (-o OUTPUT)", "--output", output);
-    const settings = parseUpscaleSettings({ model: context.values.model, scale: context.values.scale, tile: context.values.tile });
+    const settings = await settingsOf(context);
     const provider = parseProviderRequest(context.values.provider ?? "auto", "--provider");
     const threads = context.values.threads === undefined ? undefined : Number(context.values.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
       throw invalidParameter("an integer from 1 to 256", "--threads", context.values.threads);
     }
+    const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
 
     const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) });
     const bar = new ProgressBar(context.stderr);
@@ -49,15 +78,19 @@ export const upscaleCommand: CliCommand = {
       const result = await upscaleFile(resolve(context.cwd, input), resolve(context.cwd, output), pool, settings, {
         signal: context.signal,
         onProgress: (progress) => bar.update(progress),
+        // The review compares the result with the fidelity branch; keep it only when reviewing.
+        ...(reportDir !== undefined ? { keepBranches: true } : {}),
       });
       bar.finish();
-      const reportDir = context.values.report;
+      const pipeline = result.pipeline;
       const review =
-        typeof reportDir === "string" && reportDir !== ""
+        reportDir !== undefined
           ? await reviewFiles(resolve(context.cwd, input), result.outputPath, resolve(context.cwd, reportDir), {
               pool,
               scale: settings.scale,
-              settings: { model: settings.model },
+              settings: settings.portrait ? reviewSettingsOf(settings.portrait) : { model: settings.model },
+              ...(pipeline ? { faces: pipeline.faces } : {}),
+              ...(pipeline?.fidelity ? { fidelity: pipeline.fidelity } : {}),
               signal: context.signal,
             })
           : undefined;
@@ -73,18 +106,22 @@ export const upscaleCommand: CliCommand = {
           tile: result.tile,
           timings: result.timings,
           notes: result.notes,
+          ...(result.portrait ? { preset: result.portrait.preset, faces: result.portrait.faces.length, portrait: result.portrait } : {}),
           ...(review ? { review: { verdict: review.report.verdict, json: review.written.json, png: review.written.png } } : {}),
         });
       } else {
+        const recipe = result.portrait ? `preset ${result.portrait.preset} (${result.models.join(" + ")})` : result.models.join(", ");
+        const faces = result.portrait ? `, ${result.portrait.faces.length} face${result.portrait.faces.length === 1 ? "" : "s"}` : "";
         context.stderr.write(
           `${result.outputPath}: ${result.input.width}×${result.input.height} → ${result.output.width}×${result.output.height} ` +
-            `with ${result.models.join(", ")} on ${result.provider} in ${formatDuration(result.timings.totalMs / 1000)}\n`,
+            `with ${recipe}${faces} on ${result.provider} in ${formatDuration(result.timings.totalMs / 1000)}\n`,
         );
-        for (const note of result.notes) context.stderr.write(`note: ${note}\n`);
-        if (review) {
-          context.stderr.write(`review: ${review.report.verdict} (${review.written.png})\n`);
-          for (const advice of review.report.advice) context.stderr.write(`review: ${advice}\n`);
-        }
+      }
+      // Notes are for the person at the terminal, also when stdout is a script's JSON.
+      for (const note of result.notes) context.stderr.write(`note: ${note}\n`);
+      if (review && !context.values.json) {
+        context.stderr.write(`review: ${review.report.verdict} (${review.written.png})\n`);
+        for (const advice of review.report.advice) context.stderr.write(`review: ${advice}\n`);
       }
       return EXIT_CODES.ok;
     } finally {
@@ -93,3 +130,45 @@ export const upscaleCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * The run's settings from the flags: the bare model for `--model` without `--preset`,
+ * otherwise the preset (default one when none is named) with the flags as overrides.
+ */
+async function settingsOf(context: CliContext): Promise<UpscaleSettings> {
+  const { values } = context;
+  const preset = values.preset;
+  if (preset !== undefined && (typeof preset !== "string" || preset === "")) throw invalidParameter("a preset id", "--preset", preset);
+  if (preset === undefined && values.model !== undefined) {
+    const given = PORTRAIT_CONTROLS.find((name) => values[name] !== undefined);
+    if (given) {
+      // A bare model has no blend to steer; silently ignoring the value would mislead.
+      throw invalidParameter(`--preset ID alongside --${given} (--model alone runs the bare model)`, `--${given}`, values[given]);
+    }
+    return parseUpscaleSettings({ model: values.model, scale: values.scale, tile: values.tile });
+  }
+  for (const name of PORTRAIT_CONTROLS) {
+    const text = values[name];
+    if (text === undefined) continue;
+    const value = typeof text === "string" && text.trim() !== "" ? Number(text) : Number.NaN;
+    if (!(value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", `--${name}`, text);
+  }
+  const dir = configDir(context.env);
+  const config = await loadConfig(dir);
+  // Read once, like `presets list`: a one-off command has nothing to watch for.
+  const store = await PresetStore.open({ userDir: join(dir, "presets"), studioDir: config.studioPresetFolder, watch: "off" });
+  try {
+    for (const problem of store.problems()) context.stderr.write(`warning: skipped ${problem.message}\n`);
+    return portraitSettings(store, {
+      preset,
+      model: values.model,
+      scale: values.scale,
+      creativity: values.creativity,
+      resemblance: values.resemblance,
+      denoise: values.denoise,
+      tile: values.tile,
+    });
+  } finally {
+    store.close();
+  }
+}

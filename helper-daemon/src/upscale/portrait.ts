@@ -1,0 +1,134 @@
+/**
+ * The upscale service's portrait path: the portrait pipeline (faces, fidelity and detail
+ * branches, region-weighted blend) run on the inference pool, reporting like the bare path
+ * does (progress, provider, inference time, notes) so callers treat both alike.
+ */
+import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
+import type { RgbImage } from "../image/image";
+import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
+import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
+import { chooseTileSize } from "../tiling/tile-layout";
+import { ProgressTracker, type WeightedStep } from "./progress";
+import { portraitBytesPerTilePixel, type UpscaleSettings } from "./settings";
+import { AUTO_TILE_MAX, type UpscaleImageResult, type UpscaleRunOptions } from "./upscale-image";
+
+/** Detector models are reported apart from the models that made the pixels. */
+const DETECTOR_PREFIX = "blazeface-";
+
+/**
+ * Relative cost per input pixel of each kind of step, measured on the CPU provider on the
+ * 128 px fixture (esrgan-thick 4.5 s, x4fast 1.0 s, x4plus 13 s): only the ratios matter,
+ * for progress and ETA.
+ */
+const COST = { faces: 0.05, thick: 1, x4fast: 0.25, x4plus: 3, blend: 0.05 } as const;
+
+/** What the portrait pipeline found and decided, for summaries and the review. */
+export interface PortraitOutcome {
+  /** The resolved settings the pipeline ran with (preset and overrides merged). */
+  readonly settings: JobSettings;
+  /** Faces in input pixels. */
+  readonly faces: readonly Face[];
+  readonly notes: readonly PortraitNote[];
+  /** The fidelity model's image at the output size, when `keepBranches` asked for it. */
+  readonly fidelity?: RgbImage;
+  /** The face detector models that ran. */
+  readonly detectors: readonly string[];
+}
+
+/** The bare path's result without its single-model plan, plus what the pipeline found. */
+export interface PortraitImageResult extends Omit<UpscaleImageResult, "plan"> {
+  readonly portrait: PortraitOutcome;
+}
+
+export interface PortraitRunOptions extends UpscaleRunOptions {
+  /** Keep the fidelity branch in the result (for a review). Costs one output-sized image. */
+  readonly keepBranches?: boolean;
+}
+
+/** The tile edge of a portrait run: the user's, or what fits half the free memory for its heaviest model. */
+export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }): number {
+  return chooseTileSize({ modelBytesPerPixel: portraitBytesPerTilePixel(settings.portrait), maxTile: AUTO_TILE_MAX, override: settings.tile });
+}
+
+/**
+ * The steps the pipeline reports for these settings, weighted by their cost: faces, an
+ * optional clean-up, then per pass fidelity, detail (unless the fidelity model runs alone)
+ * and blend. A second pass starts from an image `scale`× larger, so it weighs `scale²` more.
+ */
+export function portraitSteps(settings: JobSettings): WeightedStep[] {
+  const steps: WeightedStep[] = [{ stage: "faces", weight: COST.faces }];
+  if (settings.cleanup) steps.push({ stage: "cleanup", weight: COST.thick });
+  const passes = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
+  let pixels = 1;
+  for (const scale of passes) {
+    steps.push({ stage: "fidelity", weight: pixels * COST.thick });
+    if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * COST[settings.models.detail] });
+    steps.push({ stage: "blend", weight: pixels * scale * scale * COST.blend });
+    pixels *= scale * scale;
+  }
+  return steps;
+}
+
+/**
+ * Upscales a portrait with the pipeline on `pool`: `settings.portrait` says what runs.
+ * Rejects with CANCELLED soon after `options.signal` aborts.
+ * @example const { image, portrait } = await upscalePortrait(input, pool, portraitSettings(store, { preset: "fast-preview" }));
+ */
+export async function upscalePortrait(
+  image: RgbImage,
+  pool: InferencePool,
+  settings: UpscaleSettings,
+  options: PortraitRunOptions = {},
+  tracker: ProgressTracker = new ProgressTracker(options.onProgress),
+): Promise<PortraitImageResult> {
+  const job = settings.portrait;
+  if (!job) throw new PortraitError("INTERNAL", "The portrait path needs portrait settings.");
+  if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
+  const tile = portraitTile({ ...settings, portrait: job });
+  const providers = new Set<ProviderName>();
+  const notices = new Set<string>();
+  let inferenceMs = 0;
+  const onResult = (result: InferenceResult): void => {
+    providers.add(result.provider);
+    inferenceMs += result.inferenceMs;
+    if (result.notice) notices.add(result.notice);
+  };
+  const signal = options.signal;
+  // Like poolDetector, but the detector's runs count in the provider and inference time too.
+  const runDetector: RunDetector = async (modelId, input, size) => {
+    const result = await pool.run(modelId, [{ data: input, dims: [1, size, size, 3] }], { signal });
+    onResult(result);
+    return result.outputNames.map((name) => result.outputs[name].data as Float32Array);
+  };
+  tracker.portraitStarted(portraitSteps(job));
+  const { presetId: _presetId, ...pipelineSettings } = job;
+  const result = await runPortraitPipeline(image, pipelineSettings, {
+    tileRunner: (modelId) => tileRunner(pool, modelId, onResult),
+    runDetector,
+    maxTile: tile,
+    ...(signal ? { signal } : {}),
+    onProgress: (stage, fraction) => tracker.portraitStage(stage, fraction),
+    ...(options.keepBranches ? { keepBranches: true } : {}),
+  });
+  if (signal?.aborted) throw new PortraitError("CANCELLED");
+  const models = result.models.filter((id) => !id.startsWith(DETECTOR_PREFIX));
+  const detectors = result.models.filter((id) => id.startsWith(DETECTOR_PREFIX));
+  // A fallback mid-job leaves both providers in the set; the CPU one ran the rest.
+  const provider: ProviderName = providers.size === 1 ? [...providers][0] : providers.has("cpu") ? "cpu" : pool.provider;
+  const fidelity = result.branches?.fidelity;
+  return {
+    image: result.image,
+    models,
+    provider,
+    notes: [...result.notes.map((note) => note.message), ...notices],
+    tile,
+    inferenceMs,
+    portrait: {
+      settings: job,
+      faces: result.faces,
+      notes: result.notes,
+      detectors,
+      ...(fidelity ? { fidelity } : {}),
+    },
+  };
+}
