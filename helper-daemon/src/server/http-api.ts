@@ -94,10 +94,7 @@ async function pair(context: DaemonContext, request: IncomingMessage, response: 
 }
 
 async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-  const header = request.headers["x-job-options"];
-  const queryValues = Object.fromEntries(url.searchParams);
-  const query: JobQuery =
-    typeof header === "string" && Object.keys(queryValues).length === 0 ? parseJobOptionsHeader(header) : parseJobQuery(queryValues);
+  const query = jobQueryOf(request.headers["x-job-options"], Object.fromEntries(url.searchParams));
   const options = jobOptionsOf(query);
   const { scale } = context.catalog.checkOptions(options);
   const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -158,6 +155,25 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
   }
   const status = context.engine.submit(HTTP_CLIENT_ID, input, { keep: true });
   sendJson(response, 202, { id: status.id });
+}
+
+/**
+ * The job's parameters from the query string and the `X-Job-Options` header together: a
+ * client may send its options in the header and the raw-pixel layout in the query. (Reading
+ * only one of them dropped the header's options, `review` among them, whenever the query had
+ * any parameter.) A key in both is refused rather than one silently winning.
+ */
+export function jobQueryOf(header: string | string[] | undefined, queryValues: Readonly<Record<string, string>>): JobQuery {
+  const fromQuery = parseJobQuery(queryValues);
+  if (typeof header !== "string") return fromQuery;
+  const fromHeader = parseJobOptionsHeader(header);
+  const twice = Object.keys(fromHeader).find((key) => key in queryValues);
+  if (twice !== undefined) {
+    throw new PortraitError("INVALID_OPTION", `Expected ${twice} once, in the query or in X-Job-Options, but received it in both`, {
+      path: `X-Job-Options.${twice}`,
+    });
+  }
+  return { ...fromQuery, ...fromHeader };
 }
 
 /** The job options in a query (the image and format parameters are not options). */

@@ -282,6 +282,36 @@ describe("HTTP API: options header, review, broken uploads", () => {
     expect((await badHeader.json()).error.code).toBe("INVALID_OPTION");
   });
 
+  it("reads review=true from X-Job-Options when the pixel layout is in the query, and refuses a key in both", async () => {
+    daemon = await startTestDaemon();
+    const pixels = testImage(8, 8, 3, 8);
+    const query = "width=8&height=8&channels=3&bitDepth=8";
+    const created = await fetch(`${daemon.url}/v1/jobs?${query}`, {
+      method: "POST",
+      headers: { ...auth(daemon), "Content-Type": "application/octet-stream", "X-Job-Options": JSON.stringify({ scale: 2, review: true }) },
+      body: pixels,
+    });
+    expect(created.status).toBe(202);
+    const { id } = await created.json();
+    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text()).trim().split("\n");
+    expect(JSON.parse(lines.at(-1)!).result).toMatchObject({ width: 16, height: 16 });
+    const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth(daemon) });
+    expect(review.status).toBe(200);
+    expect(await review.json()).toEqual({ verdict: "pass", faces: 0, checks: [] });
+
+    const twice = await fetch(`${daemon.url}/v1/jobs?${query}&scale=2`, {
+      method: "POST",
+      headers: { ...auth(daemon), "Content-Type": "application/octet-stream", "X-Job-Options": JSON.stringify({ scale: 3 }) },
+      body: pixels,
+    });
+    expect(twice.status).toBe(400);
+    expect((await twice.json()).error).toEqual({
+      code: "INVALID_OPTION",
+      message: "Expected scale once, in the query or in X-Job-Options, but received it in both",
+      data: { path: "X-Job-Options.scale" },
+    });
+  });
+
   it("answers Expect: 100-continue only after the headers pass, so refused uploads are never sent", async () => {
     daemon = await startTestDaemon({ config: { limits: { maxUploadBytes: 1000 } } });
     const { connect } = await import("node:net");
