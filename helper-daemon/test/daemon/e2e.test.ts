@@ -1,9 +1,10 @@
 /**
  * End to end with the real upscale service: the same 64×64 portrait through the command
- * line, the HTTP API (Node and Python clients) and the WebSocket must give the same pixels.
+ * line's preset path, the HTTP API (Node and Python clients) and the WebSocket must give the
+ * same pixels; presets are resolved (and locked ones refused) when a job is submitted.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
 import { runCli } from "../../src/cli/main";
 import { createInferencePool, type InferencePool } from "../../src/inference/index";
 import { PresetStore } from "../../src/presets/index";
@@ -21,7 +23,12 @@ import { TestWsClient } from "./ws-client";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = join(here, "../../../test/fixtures/astronaut-face-64.png");
-const QUERY = "model=x4fast&scale=2";
+/** The compact model's preset keeps the real models quick; both branches and the face detector run. */
+const PRESET = "fast-preview";
+const QUERY = `preset=${PRESET}`;
+const MODELS = ["esrgan-thick-x2", "realesrgan-x4fast"];
+/** A studio preset that refuses overrides. */
+const LOCKED = "studio-locked";
 
 let pool: InferencePool;
 let presets: PresetStore;
@@ -39,17 +46,22 @@ beforeAll(async () => {
   const out = join(work, "cli.png");
   const stream = new PassThrough();
   stream.resume();
-  const code = await runCli(["upscale", fixture, "-o", out, "--model", "x4fast", "--scale", "2"], {
+  // An empty config folder: only the built-in presets, as the daemon below has.
+  const code = await runCli(["upscale", fixture, "-o", out, "--preset", PRESET], {
     stdout: stream,
     stderr: stream,
     signal: new AbortController().signal,
     cwd: work,
-    env: process.env,
+    env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "config") },
   });
   expect(code).toBe(0);
   cliPixels = await pixelsOf(out);
+  const studio = join(work, "studio");
+  await mkdir(studio);
+  const fast = BUILT_IN_PRESETS.find((preset) => preset.id === PRESET)!;
+  await writeFile(join(studio, `${LOCKED}.json`), JSON.stringify({ ...fast, id: LOCKED, name: "Studio Locked", locked: true }));
   pool = createInferencePool({ provider: "cpu" });
-  presets = await PresetStore.open({ watch: "off" });
+  presets = await PresetStore.open({ studioDir: studio, watch: "off" });
   const models = await modelSummaries();
   daemon = await startTestDaemon({
     runner: createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 }),
@@ -77,7 +89,15 @@ describe("daemon end to end with the real upscale service", () => {
     expect(created.status).toBe(202);
     const { id } = await created.json();
     const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 128, height: 128, models: ["realesrgan-x4fast"] } });
+    expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 128, height: 128, models: MODELS, provider: "cpu" } });
+    // The portrait stages, in order, with the job's fraction never going back.
+    const progress = lines.filter((line) => line.type === "progress");
+    const stages = progress.map((line) => line.stage).filter((stage, index, all) => stage !== all[index - 1]);
+    expect(stages).toEqual(expect.arrayContaining(["faces", "upscale", "blend", "encode"]));
+    expect(stages.indexOf("faces")).toBeLessThan(stages.indexOf("upscale"));
+    expect(stages.indexOf("upscale")).toBeLessThan(stages.indexOf("blend"));
+    const fractions = progress.map((line) => line.fraction);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
     const result = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth });
     expect(result.headers.get("content-type")).toBe("image/png");
     const pixels = await pixelsOf(Buffer.from(await result.arrayBuffer()));
@@ -106,12 +126,39 @@ describe("daemon end to end with the real upscale service", () => {
       const jobId = await client.submit(
         new Uint8Array(source.data),
         { width: source.width, height: source.height, channels: source.channels, bitDepth: 8 },
-        { scale: 2, model: "x4fast" },
+        { preset: PRESET },
       );
       const { header, bytes } = await client.receiveResult(jobId);
       expect(header.image).toMatchObject({ width: 128, height: 128, channels: source.channels, bitDepth: 8 });
-      expect(header.models).toEqual(["realesrgan-x4fast"]);
+      expect(header.models).toEqual(MODELS);
       expect(Buffer.compare(Buffer.from(bytes), cliPixels.data)).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("refuses overrides of a locked preset and an unknown preset when the job is submitted", async () => {
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const body = await readFile(fixture);
+    const post = (query: string) => fetch(`${daemon.url}/v1/jobs?${query}`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body });
+    const locked = await post(`preset=${LOCKED}&creativity=0.5&scale=2`);
+    expect(locked.status).toBe(409);
+    expect((await locked.json()).error).toEqual({
+      code: "PRESET_LOCKED",
+      message: `The preset ${LOCKED} is locked; it refuses overrides of creativity.`,
+      data: { preset: LOCKED, fields: ["creativity"] },
+    });
+    const unknown = await post("preset=no-such-preset");
+    expect((await unknown.json()).error).toMatchObject({ code: "PRESET_UNKNOWN", data: { preset: "no-such-preset" } });
+    // Refused before any job was made.
+    expect(daemon.engine.stats()).toMatchObject({ queued: 0, running: 0 });
+
+    const source = await pixelsOf(fixture);
+    const client = await TestWsClient.connect(daemon);
+    try {
+      await expect(
+        client.submit(new Uint8Array(source.data), { width: 64, height: 64, channels: source.channels, bitDepth: 8 }, { preset: LOCKED, model: "x4plus" }),
+      ).rejects.toMatchObject({ code: "PRESET_LOCKED", message: `The preset ${LOCKED} is locked; it refuses overrides of model.` });
     } finally {
       await client.close();
     }
