@@ -1,0 +1,182 @@
+// The command line's preset path, as users meet it: a child process of the bundle, its own
+// config folder (user presets, studio folder), the portrait pipeline on the real models.
+// Every real-model run is a tiny image through fast-preview (esrgan-thick ×2 + x4fast).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
+import { repoPath } from "../../../test/support/paths";
+import { fixture, fixtureCrop } from "./support/images";
+import { hasModel } from "./support/models";
+
+const bin = repoPath("helper-daemon", "bin", "portrait-upscale.js");
+const ready = ["esrgan-thick-x2", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
+const LOCKED = "studio-locked";
+let folder: string;
+let config: string;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["build.mjs"], { cwd: repoPath("helper-daemon") });
+  folder = mkdtempSync(join(tmpdir(), "portrait-upscale-presets-"));
+  writeFileSync(join(folder, "face.png"), fixture("astronaut-face-64.png"));
+  writeFileSync(join(folder, "face-32.png"), await fixtureCrop("astronaut-face-64.png", 32, 16, 20));
+  // A config folder whose config.json names a studio folder holding a locked preset.
+  config = join(folder, "config");
+  const studio = join(folder, "studio");
+  mkdirSync(config);
+  mkdirSync(studio);
+  writeFileSync(join(config, "config.json"), JSON.stringify({ studioPresetFolder: studio }));
+  const fast = BUILT_IN_PRESETS.find((preset) => preset.id === "fast-preview")!;
+  writeFileSync(join(studio, `${LOCKED}.json`), JSON.stringify({ ...fast, id: LOCKED, name: "Studio Locked", locked: true }));
+});
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    cwd: folder,
+    timeout: 110_000,
+    env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
+  it("--preset fast-preview runs both branches on the face; --json names both models and the face", async () => {
+    const run = cli("upscale", "face.png", "-o", "fast.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      ok: true,
+      output: { width: 128, height: 128, channels: 3, bitDepth: 8, format: "png" },
+      scale: 2,
+      preset: "fast-preview",
+      faces: 1,
+      models: ["esrgan-thick-x2", "realesrgan-x4fast"],
+      provider: "cpu",
+      portrait: {
+        preset: "fast-preview",
+        creativity: 0.3,
+        resemblance: 0.85,
+        denoise: 0.1,
+        branches: { fidelity: "esrgan-thick-x2", detail: "realesrgan-x4fast" },
+        detectors: ["blazeface-back-256", "blazeface-front-128"],
+      },
+    });
+    expect(result.portrait.faces).toHaveLength(1);
+    expect(result.portrait.faces[0].width).toBeGreaterThan(30);
+    // The 50 px face is small: the note is in the JSON (with its code) and on stderr.
+    expect(result.portrait.notes.map((note: { code: string }) => note.code)).toEqual(["SMALL_FACE"]);
+    expect(run.stderr).toBe(`note: ${result.notes[0]}\n`);
+    const meta = await sharp(join(folder, "fast.png")).metadata();
+    expect([meta.width, meta.height]).toEqual([128, 128]);
+  });
+
+  it("is deterministic: the same input and settings give the same bytes", () => {
+    const first = cli("upscale", "face.png", "-o", "again-1.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
+    const second = cli("upscale", "face.png", "-o", "again-2.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(first.stderr).toMatch(/again-1\.png: 64×64 → 128×128 with preset fast-preview \(esrgan-thick-x2 \+ realesrgan-x4fast\), 1 face on cpu/);
+    expect(Buffer.compare(readFileSync(join(folder, "again-1.png")), readFileSync(join(folder, "again-2.png")))).toBe(0);
+  });
+
+  it("overrides change the result: creativity 0 differs from the preset's 0.3", () => {
+    const run = cli("upscale", "face.png", "-o", "calm.png", "--preset", "fast-preview", "--creativity", "0", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).portrait.creativity).toBe(0);
+    expect(Buffer.compare(readFileSync(join(folder, "calm.png")), readFileSync(join(folder, "fast.png")))).not.toBe(0);
+  });
+
+  it("keeps alpha through the preset path: opaque stays opaque, half stays half away from the edge", async () => {
+    const size = 48;
+    const { data } = await sharp(fixture("astronaut-face-64.png")).extract({ left: 8, top: 8, width: size, height: size }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const rgba = Buffer.alloc(size * size * 4);
+    for (let i = 0; i < size * size; i++) {
+      data.copy(rgba, i * 4, i * 3, i * 3 + 3);
+      rgba[i * 4 + 3] = i % size < size / 2 ? 255 : 128;
+    }
+    writeFileSync(join(folder, "rgba.png"), await sharp(rgba, { raw: { width: size, height: size, channels: 4 } }).png().toBuffer());
+    const run = cli("upscale", "rgba.png", "-o", "rgba-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).output).toMatchObject({ width: 96, height: 96, channels: 4, bitDepth: 8 });
+    const out = await sharp(join(folder, "rgba-x2.png")).raw().toBuffer({ resolveWithObject: true });
+    expect(out.info.channels).toBe(4);
+    const alphaAt = (x: number, y: number): number => out.data[(y * 96 + x) * 4 + 3];
+    for (const y of [0, 40, 95]) {
+      for (const x of [0, 20, 40]) expect(alphaAt(x, y)).toBe(255);
+      for (const x of [56, 70, 95]) expect(alphaAt(x, y)).toBe(128);
+    }
+  });
+
+  it("keeps 16 bits through the preset path, low bits included", async () => {
+    const size = 48;
+    const { data } = await sharp(fixture("astronaut-face-64.png")).extract({ left: 8, top: 8, width: size, height: size }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const wide = new Uint16Array(size * size * 3);
+    for (let i = 0; i < wide.length; i++) wide[i] = Math.min(65535, data[i] * 257 + (i % 97));
+    await sharp(wide, { raw: { width: size, height: size, channels: 3 } }).toColourspace("rgb16").png().toFile(join(folder, "deep.png"));
+    const run = cli("upscale", "deep.png", "-o", "deep-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).output).toMatchObject({ width: 96, height: 96, bitDepth: 16 });
+    const out = await sharp(join(folder, "deep-x2.png")).raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+    expect((await sharp(join(folder, "deep-x2.png")).metadata()).depth).toBe("ushort");
+    const samples = new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.byteLength / 2);
+    // An 8-bit result widened would be multiples of 257 everywhere.
+    expect(samples.some((value) => value % 257 !== 0)).toBe(true);
+  });
+
+  it("runs the default preset without --preset or --model", () => {
+    if (!hasModel("realesrgan-x4plus")) return;
+    const run = cli("upscale", "face-32.png", "-o", "default.png", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      preset: "portrait-natural",
+      scale: 2,
+      models: ["esrgan-thick-x2", "realesrgan-x4plus"],
+      output: { width: 64, height: 64 },
+    });
+  });
+
+  it("--report reviews against the pipeline's fidelity branch with the preset's settings", () => {
+    const run = cli("upscale", "face.png", "-o", "reviewed.png", "--preset", "fast-preview", "--provider", "cpu", "--report", "review", "--json");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).review.json).toBe(join(folder, "review", "review.json"));
+    const report = JSON.parse(readFileSync(join(folder, "review", "review.json"), "utf8"));
+    expect(report).toMatchObject({
+      comparedWith: "fidelity",
+      facesFound: 1,
+      settings: { presetId: "fast-preview", creativity: 0.3, resemblance: 0.85, denoise: 0.1 },
+    });
+    expect(readdirSync(join(folder, "review")).sort()).toEqual(["review.json", "review.png"]);
+  });
+});
+
+describe("portrait-upscale upscale: preset errors", () => {
+  it("a locked studio preset refuses overrides: PRESET_LOCKED naming the fields, exit 2", () => {
+    const run = cli("upscale", "face.png", "-o", "never.png", "--preset", LOCKED, "--creativity", "0.5", "--scale", "2", "--json");
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`portrait-upscale: PRESET_LOCKED: The preset ${LOCKED} is locked; it refuses overrides of creativity.\n`);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: "PRESET_LOCKED", data: { preset: LOCKED, fields: ["creativity"] } } });
+    expect(readdirSync(folder)).not.toContain("never.png");
+  });
+
+  it("an unknown preset is PRESET_UNKNOWN listing the known ones, exit 2", () => {
+    const run = cli("upscale", "face.png", "-o", "never.png", "--preset", "no-such-look");
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .*fast-preview, studio-locked for preset but received "no-such-look"\n$/);
+  });
+
+  it.each([
+    [["--model", "x4fast", "--creativity", "0.2"], 2, 'INVALID_OPTION: Expected --preset ID alongside --creativity (--model alone runs the bare model) for --creativity but received "0.2"'],
+    [["--preset", "fast-preview", "--denoise", "2"], 2, 'INVALID_OPTION: Expected a number from 0 to 1 for --denoise but received "2"'],
+    [["--preset", "fast-preview", "--model", "x9"], 5, 'MODEL_UNKNOWN: Expected one of x4plus, x4fast, thick for model but received "x9"'],
+  ])("refuses %j (exit %d)", (args, exit, message) => {
+    const run = cli("upscale", "face.png", "-o", "never.png", ...args);
+    expect(run.status).toBe(exit);
+    expect(run.stderr.startsWith(`portrait-upscale: ${message}`)).toBe(true);
+  });
+});
