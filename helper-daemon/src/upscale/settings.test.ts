@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PortraitError } from "@portrait-upscale/shared";
-import { parseUpscaleSettings, planModel, type ModelChoice, type Scale } from "./settings";
+import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, PortraitError, resolvePreset } from "@portrait-upscale/shared";
+import { parseUpscaleSettings, planModel, portraitSettings, type ModelChoice, type PresetResolver, type RawPortraitSettings, type Scale } from "./settings";
 import { rejectEmptyPngHeader } from "./input-checks";
 
 describe("parseUpscaleSettings", () => {
@@ -59,5 +59,37 @@ describe("rejectEmptyPngHeader", () => {
     expect(() => rejectEmptyPngHeader(header(10, 0))).toThrow(expect.objectContaining({ code: "INPUT_EMPTY" }));
     expect(() => rejectEmptyPngHeader(header(10, 10))).not.toThrow();
     expect(() => rejectEmptyPngHeader(new TextEncoder().encode("GIF89a not a png at all, really"))).not.toThrow();
+  });
+});
+
+describe("portraitSettings", () => {
+  const presets: PresetResolver = {
+    resolve(id, overrides) {
+      if (id === "studio-locked") return resolvePreset({ ...BUILT_IN_PRESETS[0], id, locked: true }, overrides);
+      const preset = BUILT_IN_PRESETS.find((p) => p.id === (id ?? DEFAULT_PRESET_ID));
+      if (!preset) throw new PortraitError("PRESET_UNKNOWN", `no ${id}`);
+      return resolvePreset(preset, overrides);
+    },
+  };
+
+  it("runs the default preset with its scale and detail model when nothing is named", () => {
+    const settings = portraitSettings(presets, {});
+    expect(settings).toMatchObject({ model: "x4plus", scale: 2, portrait: { presetId: DEFAULT_PRESET_ID, creativity: 0.3 } });
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it("applies overrides given as strings; thick alone has no detail model", () => {
+    const settings = portraitSettings(presets, { preset: "fast-preview", scale: "4", creativity: "0.2", model: "thick", tile: "64" });
+    expect(settings).toMatchObject({ model: "thick", scale: 4, tile: 64, portrait: { presetId: "fast-preview", scale: 4, creativity: 0.2, models: { detail: null } } });
+  });
+
+  it.each<[RawPortraitSettings, string, string]>([
+    [{ creativity: "1.5" }, "INVALID_OPTION", 'Expected a number from 0 to 1 for creativity but received "1.5" of type string'],
+    [{ scale: 5 }, "INVALID_OPTION", "Expected one of 2, 3, 4, 6, 8 for scale but received 5 of type number"],
+    [{ model: "x9" }, "MODEL_UNKNOWN", 'Expected one of x4plus, x4fast, thick for model but received "x9" of type string'],
+    [{ tile: 8 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 8 of type number"],
+    [{ preset: "studio-locked", denoise: 0.5 }, "PRESET_LOCKED", "The preset studio-locked is locked; it refuses overrides of denoise."],
+  ])("refuses %j with %s", (raw, code, message) => {
+    expect(() => portraitSettings(presets, raw)).toThrow(expect.objectContaining({ code, message }));
   });
 });
