@@ -41,16 +41,22 @@ const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   encode: "encode",
 };
 
+/** Where a job's review starts on its progress bar (the review costs a detector run and scoring, not a model). */
+const REVIEW_START = 0.9;
+
 /** Runs jobs through the upscale service on `pool`. */
 export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, limits: ImageLimits): JobRunner {
   return {
     async run(input: JobInput, context: JobRunContext): Promise<JobOutput> {
       const started = performance.now();
       const settings = settingsForJob(presets, input.options);
+      const review = input.options.review === true;
+      // A review runs after the result is encoded; it gets the last part of the bar.
+      const upscaleShare = review ? REVIEW_START : 1;
       const onProgress = (progress: UpscaleProgress): void => {
         context.onProgress({
           stage: JOB_STAGE[progress.stage],
-          progress: progress.progress,
+          progress: progress.progress * upscaleShare,
           ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
           ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
           ...(progress.etaSeconds !== undefined ? { etaSeconds: progress.etaSeconds } : {}),
@@ -63,7 +69,6 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
           : await decodeImage(input.image.bytes, { limits });
       if (context.signal.aborted) throw new PortraitError("CANCELLED");
       const format = input.format ?? (decoded.format === "raw" ? "raw" : decoded.format);
-      const review = input.options.review === true;
       const { bytes, summary, pipeline } = await upscaleDecoded(
         decoded,
         pool,
@@ -75,6 +80,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
       );
       const output = summary.output;
       const bitDepth = output.bitDepth === 16 ? 16 : 8;
+      if (review) context.onProgress({ stage: "review", progress: REVIEW_START });
       const report = review
         ? await reviewJobResult({
             pool,
