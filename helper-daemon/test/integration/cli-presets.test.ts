@@ -1,7 +1,7 @@
 // The command line's preset path, as users meet it: a child process of the bundle, its own
 // config folder (user presets, studio folder), the portrait pipeline on the real models.
 // Every real-model run is a tiny image through fast-preview (esrgan-thick ×2 + x4fast).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,6 +127,25 @@ describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
     const samples = new Uint16Array(out.data.buffer, out.data.byteOffset, out.data.byteLength / 2);
     // An 8-bit result widened would be multiples of 257 everywhere.
     expect(samples.some((value) => value % 257 !== 0)).toBe(true);
+  });
+
+  it("Ctrl-C during the pipeline: exit 130, CANCELLED, no output and no temporary file", async () => {
+    const dir = mkdtempSync(join(folder, "sigint-"));
+    writeFileSync(join(dir, "in.png"), fixture("astronaut-face-128.png"));
+    const child = spawn(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--preset", "fast-preview", "--tile", "32"], {
+      cwd: dir,
+      env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    // The temporary output exists once the work is under way; a moment later the models run.
+    while (!readdirSync(dir).some((name) => name.endsWith(".partial"))) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill("SIGINT");
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(status).toBe(130);
+    expect(stderr).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
+    expect(readdirSync(dir)).toEqual(["in.png"]);
   });
 
   it("runs the default preset without --preset or --model", () => {
