@@ -82,11 +82,11 @@ export interface TileLayoutOptions {
 }
 
 /**
- * The default overlap between neighbouring tiles, input pixels. chaiNNer uses 16; measured
- * here on a 128² portrait against an untiled run, 16 leaves seams of up to 3/255 with x4fast
- * and 28/255 with x4plus (whose receptive field is wide), 32 brings x4fast to 0.02/255 and
- * x4plus to 12/255 at worst (0.19/255 mean). A model with a narrow field (esrgan-thick: 0.08/255
- * at 16) can be given a smaller one.
+ * The default overlap between neighbouring tiles, input pixels. chaiNNer uses 16. What a model
+ * needs depends on how far it sees (measured against untiled runs, docs/architecture.md):
+ * x4fast stays within 2/255 at 32 and esrgan-thick at 16, but x4plus needs 96, so callers
+ * pass the model's own overlap (upscale/settings.ts). Interior seams lie half the overlap from
+ * each window's edge: that distance, not the crossfade's width, decides the error.
  */
 export const DEFAULT_OVERLAP = 32;
 
