@@ -3,6 +3,12 @@
  * Owns the process: signals, exit code. Everything else lives in ./cli/.
  */
 import { runCli } from "./cli/main";
+import { isSupervised, onSupervisorStop, superviseServe } from "./server/supervisor";
+
+const argv = process.argv.slice(2);
+// The daemon runs in a child process so that a stop never waits for a model run (see
+// server/supervisor); this process only watches it and reports its exit code.
+if (argv[0] === "serve" && !isSupervised()) process.exit(await superviseServe(argv));
 
 const controller = new AbortController();
 let interrupted = 0;
@@ -14,8 +20,10 @@ function onSignal(): void {
 }
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
+// A supervised daemon is stopped by its parent (which got the Ctrl-C or SIGTERM).
+onSupervisorStop(() => controller.abort());
 
-const code = await runCli(process.argv.slice(2), {
+const code = await runCli(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal,

@@ -9,6 +9,7 @@ import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "..
 import { PresetStore } from "../../presets/index";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
+import { reportCleanedUp } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
 import type { CliCommand } from "../command";
@@ -89,8 +90,10 @@ export const serveCommand: CliCommand = {
     out.write("Stopping: cancelling jobs and removing temporary files...\n");
     await daemon.close();
     presets.close();
+    await new Promise<void>((resolve) => out.write("Stopped.\n", () => resolve()));
+    // Supervised, the parent ends this process now rather than wait for a model run in flight.
+    await reportCleanedUp();
     await pool.close();
-    out.write("Stopped.\n");
     return EXIT_CODES.ok;
   },
 };

@@ -1,0 +1,119 @@
+/**
+ * `serve` stops promptly and cleanly while a model run is in flight. onnxruntime-node cannot
+ * interrupt `session.run`, and a worker thread inside it can neither be terminated nor
+ * outlived by process.exit without aborting the process, so the daemon runs in a child
+ * process that the `serve` process kills once jobs are cancelled and files removed
+ * (src/server/supervisor.ts). The tile here (x4plus, 320 px) takes far longer than the
+ * time allowed for the exit.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { hasModel } from "../integration/support/models";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, "../../dist/cli.js");
+
+/** Processes whose parent is `pid` (Linux: from /proc). */
+function childrenOf(pid: number): number[] {
+  if (!existsSync("/proc")) return [];
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name may contain spaces and parentheses; the fields after its closing one are fixed.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("serve shutdown", () => {
+  it.skipIf(!existsSync(cli) || !hasModel("realesrgan-x4plus") || process.platform === "win32")(
+    "exits 0 on SIGTERM during a long model run, with no files and no processes left",
+    async () => {
+      const configDir = await mkdtemp(join(tmpdir(), "pu-stop-config-"));
+      const tempRoot = await mkdtemp(join(tmpdir(), "pu-stop-tmp-"));
+      const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--provider", "cpu"], {
+        env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir, PORTRAIT_UPSCALE_TMPDIR: tempRoot },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once("exit", (code, signal) => resolve({ code, signal })),
+      );
+      let daemonPids: number[] = [];
+      try {
+        await waitFor(() => /Press Ctrl-C to stop/.test(output), 60_000, "the daemon to listen");
+        const url = /listening on (http:\/\/\S+)/.exec(output)![1];
+        const token = (await readFile(join(configDir, "token"), "utf8")).trim();
+        const auth = { Authorization: `Bearer ${token}` };
+        const image = await sharp(join(here, "../../../test/fixtures/astronaut.png")).extract({ left: 100, top: 20, width: 320, height: 320 }).png().toBuffer();
+        const created = await fetch(`${url}/v1/jobs?model=x4plus&scale=4&tile=320`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "image/png" },
+          body: image,
+        });
+        expect(created.status).toBe(202);
+        const { id } = (await created.json()) as { id: string };
+        // The job is inside a model run once it reaches the upscale stage with no tile finished.
+        await waitFor(
+          async () => {
+            const status = (await (await fetch(`${url}/v1/jobs/${id}`, { headers: auth })).json()) as { state: string; stage: string | null };
+            return status.state === "running" && status.stage === "upscale";
+          },
+          120_000,
+          "the job to start upscaling",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        daemonPids = childrenOf(child.pid!);
+        expect(daemonPids.length).toBe(1);
+        child.kill("SIGTERM");
+        const exit = await Promise.race([
+          exited,
+          new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 20_000)),
+        ]);
+        expect(exit).toEqual({ code: 0, signal: null });
+        expect(output).toMatch(/Stopped\./);
+        expect(output).not.toMatch(/Napi::Error|Aborted|INTERNAL/);
+        expect(await readdir(tempRoot)).toEqual([]);
+        // The daemon process, and with it the inference worker thread, is gone.
+        await waitFor(() => daemonPids.every((pid) => !alive(pid)), 5_000, "the daemon process to end");
+      } finally {
+        child.kill("SIGKILL");
+        for (const pid of daemonPids) if (alive(pid)) process.kill(pid, "SIGKILL");
+        await rm(configDir, { recursive: true, force: true });
+        await rm(tempRoot, { recursive: true, force: true });
+      }
+    },
+    240_000,
+  );
+});
