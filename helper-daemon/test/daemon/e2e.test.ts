@@ -137,6 +137,45 @@ describe("daemon end to end with the real upscale service", () => {
     }
   });
 
+  it("gives the CLI's pixels for 16-bit RGBA over the WebSocket: alpha and bit depth kept", async () => {
+    // 48 px of the portrait, 16 bits with low bits set, alpha varying across the image.
+    const size = 48;
+    const rgb = await sharp(fixture).extract({ left: 8, top: 8, width: size, height: size }).removeAlpha().raw().toBuffer();
+    const wide = new Uint16Array(size * size * 4);
+    for (let i = 0; i < size * size; i++) {
+      for (let c = 0; c < 3; c++) wide[i * 4 + c] = Math.min(65535, rgb[i * 3 + c] * 257 + ((i + c) % 97));
+      wide[i * 4 + 3] = 12_000 + Math.round((53_535 * (i % size)) / (size - 1));
+    }
+    const input = join(work, "rgba16.png");
+    await sharp(wide, { raw: { width: size, height: size, channels: 4 } }).toColourspace("rgb16").png().toFile(input);
+    const out = join(work, "rgba16-cli.png");
+    const stream = new PassThrough();
+    stream.resume();
+    const code = await runCli(["upscale", input, "-o", out, "--preset", PRESET], {
+      stdout: stream,
+      stderr: stream,
+      signal: new AbortController().signal,
+      cwd: work,
+      env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "config") },
+    });
+    expect(code).toBe(0);
+    // Read as the codec does: sharp keeps a 16-bit PNG's full range only as rgb16.
+    const cli = await sharp(out).toColourspace("rgb16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+    expect([cli.info.width, cli.info.channels]).toEqual([96, 4]);
+
+    const client = await TestWsClient.connect(daemon);
+    try {
+      const pixels = new Uint8Array(wide.buffer, wide.byteOffset, wide.byteLength);
+      const jobId = await client.submit(pixels, { width: size, height: size, channels: 4, bitDepth: 16 }, { preset: PRESET });
+      const { header, bytes } = await client.receiveResult(jobId);
+      expect(header.image).toMatchObject({ width: 96, height: 96, channels: 4, bitDepth: 16 });
+      // Raw results are little-endian, as sharp's ushort samples are on this machine.
+      expect(Buffer.compare(Buffer.from(bytes), cli.data)).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("refuses overrides of a locked preset and an unknown preset when the job is submitted", async () => {
     const auth = { Authorization: `Bearer ${daemon.token}` };
     const body = await readFile(fixture);
