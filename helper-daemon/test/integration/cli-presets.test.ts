@@ -130,6 +130,16 @@ describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
     expect(samples.some((value) => value % 257 !== 0)).toBe(true);
   });
 
+  it("warns above 4×, in the JSON with its code and on stderr", () => {
+    const run = cli("upscale", "face-32.png", "-o", "six.png", "--preset", "fast-preview", "--scale", "6", "--provider", "cpu", "--json");
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ scale: 6, output: { width: 192, height: 192 }, portrait: { branches: { fidelity: "esrgan-thick-x8" } } });
+    const speculative = result.portrait.notes.find((note: { code: string }) => note.code === "SPECULATIVE_SCALE");
+    expect(speculative).toMatchObject({ data: { scale: 6 } });
+    expect(run.stderr).toContain(`note: ${speculative.message}\n`);
+  });
+
   it("Ctrl-C during the pipeline: exit 130, CANCELLED, no output and no temporary file", async () => {
     const dir = mkdtempSync(join(folder, "sigint-"));
     writeFileSync(join(dir, "in.png"), fixture("astronaut-face-128.png"));
