@@ -21,9 +21,9 @@ export const SUPERVISED_ENV = "PORTRAIT_UPSCALE_SUPERVISED";
 interface StopMessage {
   readonly type: "stop";
 }
-/** Child → parent: jobs cancelled, connections closed, temporary files removed. */
-interface CleanedMessage {
-  readonly type: "cleaned";
+/** Child → parent: "ready" once it listens for `stop`; "cleaned" once jobs are cancelled, connections closed, temporary files removed. */
+interface ChildMessage {
+  readonly type: "ready" | "cleaned";
 }
 
 /** True in the daemon process that a supervising parent started. */
@@ -52,9 +52,13 @@ export async function superviseServe(argv: readonly string[], options: Supervise
     env: { ...process.env, [SUPERVISED_ENV]: "1" },
     stdio: ["inherit", "inherit", "inherit", "ipc"],
   });
+  let ready = false;
   let cleaned = false;
   let forced = false;
   let signals = 0;
+  const stop = (): void => {
+    if (child.connected) child.send({ type: "stop" } satisfies StopMessage, () => undefined);
+  };
   const onSignal = (): void => {
     signals += 1;
     // A second Ctrl-C means "now", as in every other command.
@@ -63,15 +67,21 @@ export async function superviseServe(argv: readonly string[], options: Supervise
       child.kill("SIGKILL");
       return;
     }
-    if (child.connected) child.send({ type: "stop" } satisfies StopMessage, () => undefined);
+    // A message sent before the child listens would be lost; "ready" sends it then.
+    if (ready) stop();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   child.on("message", (message: unknown) => {
-    if ((message as Partial<CleanedMessage> | null)?.type !== "cleaned") return;
-    cleaned = true;
-    // Everything worth keeping is done; what is left is a model run nobody waits for.
-    child.kill("SIGKILL");
+    const type = (message as Partial<ChildMessage> | null)?.type;
+    if (type === "ready") {
+      ready = true;
+      if (signals > 0) stop();
+    } else if (type === "cleaned") {
+      cleaned = true;
+      // Everything worth keeping is done; what is left is a model run nobody waits for.
+      child.kill("SIGKILL");
+    }
   });
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
@@ -100,6 +110,7 @@ export function onSupervisorStop(stop: () => void): void {
     if ((message as Partial<StopMessage> | null)?.type === "stop") stop();
   });
   process.on("disconnect", stop);
+  process.send!({ type: "ready" } satisfies ChildMessage);
 }
 
 /**
@@ -113,5 +124,5 @@ export async function reportCleanedUp(): Promise<void> {
     process.kill(process.pid, "SIGKILL");
     return;
   }
-  await new Promise<void>((resolve) => process.send!({ type: "cleaned" } satisfies CleanedMessage, undefined, {}, () => resolve()));
+  await new Promise<void>((resolve) => process.send!({ type: "cleaned" } satisfies ChildMessage, undefined, {}, () => resolve()));
 }
