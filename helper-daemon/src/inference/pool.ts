@@ -192,7 +192,8 @@ export class InferencePool {
         const worker = slot.worker;
         if (!worker) return;
         // Terminating a worker inside session.run aborts the whole process (onnxruntime
-        // throws across the native boundary), so let the tile in flight finish first.
+        // throws across the native boundary), so let the tile in flight finish first. The
+        // daemon does not wait for this: `serve` ends its process instead (server/supervisor).
         if (slot.current !== undefined) await new Promise<void>((resolve) => (slot.onIdle = resolve));
         if (slot.worker !== worker) return;
         slot.worker = undefined;
