@@ -159,6 +159,16 @@ describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
     expect(readdirSync(dir)).toEqual(["in.png"]);
   });
 
+  it("carries the ICC profile through the preset path byte for byte", async () => {
+    const withProfile = await sharp(fixture("astronaut-face-64.png")).extract({ left: 8, top: 8, width: 48, height: 48 }).withIccProfile("p3").png().toBuffer();
+    writeFileSync(join(folder, "p3.png"), withProfile);
+    const run = cli("upscale", "p3.png", "-o", "p3-x2.png", "--preset", "fast-preview", "--provider", "cpu");
+    expect(run.status).toBe(0);
+    const source = (await sharp(withProfile).metadata()).icc!;
+    const result = (await sharp(join(folder, "p3-x2.png")).metadata()).icc;
+    expect(Buffer.from(result!).equals(source)).toBe(true);
+  });
+
   it("runs the default preset without --preset or --model", () => {
     if (!hasModel("realesrgan-x4plus")) return;
     const run = cli("upscale", "face-32.png", "-o", "default.png", "--provider", "cpu", "--json");
