@@ -15,4 +15,3 @@ export {
   type PortraitSettings,
   type PortraitStage,
 } from "./pipeline";
-export { REVIEW_LIMITS, REVIEW_REGIONS, contactSheet, reviewPortrait, type FaceReview, type PortraitReview, type RegionReview, type ReviewRegion } from "./review";

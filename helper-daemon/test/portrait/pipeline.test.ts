@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
-import { reviewPortrait } from "../../src/portrait/review";
 import { fixturePath, hasModel, loadRgb, ortDetector, ortTileRunner, type OrtLike } from "./support";
 
 const models = ["esrgan-thick-x2", "esrgan-thick-x4", "realesrgan-x4plus", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"];
@@ -34,11 +33,8 @@ describe.skipIf(!ready)("runPortraitPipeline with real models", () => {
     const first = await runPortraitPipeline(image, settings, { ...deps, keepBranches: true });
     expect([first.image.width, first.image.height]).toEqual([256, 256]);
     expect(first.faces).toHaveLength(1);
-    const review = reviewPortrait(image, first.image, first.faces, first.branches!.fidelity, first.branches!.gate);
-    for (const region of review.faces[0].regions) {
-      expect(Number.isFinite(region.halo) && Number.isFinite(region.texture) && Number.isFinite(region.deltaE), region.region).toBe(true);
-      expect(region.rect.width).toBeGreaterThan(0);
-    }
+    expect(first.branches?.fidelity.width).toBe(256);
+    expect(first.branches?.gate?.width).toBe(256);
     expect(first.notes.map((n) => n.code)).toEqual(expect.arrayContaining(["SMALL_FACE", "GRAIN_KEPT"]));
     const second = await runPortraitPipeline(image, settings, deps);
     expect(Buffer.from(second.image.rgb.buffer).equals(Buffer.from(first.image.rgb.buffer))).toBe(true);
