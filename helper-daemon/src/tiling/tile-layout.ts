@@ -10,7 +10,7 @@
  * only from the tile it is nearer to, so pixels near a window edge (where the model saw
  * padding instead of neighbours) are never used.
  */
-import { freemem } from "node:os";
+import { totalmem } from "node:os";
 import { invalidParameter } from "@portrait-upscale/shared";
 
 /** A rectangle in pixels. */
@@ -204,7 +204,11 @@ function riseAcross(position: number, boundary: number, ramp: number): number {
 
 /** Options for {@link chooseTileSize}. */
 export interface ChooseTileSizeOptions {
-  /** Bytes the model may use; default `os.freemem()`. */
+  /**
+   * Bytes the model may use; default a quarter of `os.totalmem()`. Not free memory: that
+   * changes from run to run, and the tile size must not, or the same input and settings
+   * would give (slightly) different bytes. A real shortage is handled by halving on OOM.
+   */
   readonly availableBytes?: number;
   /** Peak bytes the model needs per input pixel of a tile (x4plus ≈ 20 000, x4fast ≈ 2 600 on CPU). */
   readonly modelBytesPerPixel: number;
@@ -234,7 +238,7 @@ export function chooseTileSize(options: ChooseTileSizeOptions): number {
     return options.override;
   }
   if (!(options.modelBytesPerPixel > 0)) throw invalidParameter("a positive number", "modelBytesPerPixel", options.modelBytesPerPixel);
-  const available = options.availableBytes ?? freemem();
+  const available = options.availableBytes ?? totalmem() / 4;
   const usable = available * (options.budget ?? 0.5) - (options.fixedBytes ?? 0);
   const edge = Math.floor(Math.sqrt(Math.max(0, usable) / options.modelBytesPerPixel) / 8) * 8;
   return Math.min(maxTile, Math.max(minTile, edge));
