@@ -138,7 +138,7 @@ describe("serve", () => {
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await waitFor(() => /listening on (http:\/\/\S+)/.test(output), 60_000, "the daemon to listen");
+      await waitFor(() => /Press Ctrl-C to stop/.test(output), 60_000, "the daemon to listen");
       const url = /listening on (http:\/\/\S+)/.exec(output)![1];
       expect(output).toMatch(/portrait-upscale token/);
       expect(output).toMatch(/portrait-upscale pair/);
