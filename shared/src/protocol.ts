@@ -187,6 +187,41 @@ export const reviewReportSchema = object({
 });
 export type ReviewReport = Infer<typeof reviewReportSchema>;
 
+/**
+ * Optional parts of protocol 1 a client asks for in `hello.features`. The daemon sends them
+ * only to clients that asked (and lists the ones it has in `welcome.features`), so clients
+ * that predate them, whose parsers refuse unknown fields, keep receiving what they know.
+ */
+export const PROTOCOL_FEATURES = ["notes", "review-crops"] as const;
+export type ProtocolFeature = (typeof PROTOCOL_FEATURES)[number];
+/** A feature name: any kebab-case word, so a client may ask for features this daemon has never heard of. */
+const featureNamesSchema = array(string({ pattern: /^[a-z][a-z0-9-]{0,31}$/, expected: "a kebab-case feature name" }), { maxItems: 16 });
+
+/**
+ * Something the user should know about a result (a small face, a scale beyond what the
+ * models can resolve, no face found). `code` is stable for clients to put in their own
+ * words; `message` is the daemon's English for codes a client does not know.
+ */
+export const jobNoteSchema = object({
+  code: string({ pattern: /^[A-Z][A-Z0-9_]{0,63}$/, expected: "an upper-case note code" }),
+  message: string({ maxLength: 500 }),
+});
+export type JobNote = Infer<typeof jobNoteSchema>;
+
+/**
+ * One before/after crop of a reviewed region: a PNG with the source enlarged to the output
+ * scale on the left and the result on the right, side by side, same size. `face` and
+ * `region` match the review's checks; `byteLength` says where it ends in its transfer.
+ */
+export const reviewCropSchema = object({
+  face: optional(integer({ min: 0 })),
+  region: string({ minLength: 1, maxLength: 64 }),
+  width: dimension,
+  height: dimension,
+  byteLength: integer({ min: 1 }),
+});
+export type ReviewCrop = Infer<typeof reviewCropSchema>;
+
 export const timingsSchema = object({ totalMs: number({ min: 0 }), inferenceMs: number({ min: 0 }) });
 
 /** What a finished job produced (HTTP JobStatus.result, NDJSON `done`). */
@@ -198,6 +233,8 @@ export const jobResultSchema = object({
   provider: string({ minLength: 1, maxLength: 32 }),
   models: array(string({ minLength: 1, maxLength: 64 })),
   timings: timingsSchema,
+  /** Absent from daemons that predate notes. */
+  notes: optional(array(jobNoteSchema, { maxItems: 32 })),
 });
 export type JobResult = Infer<typeof jobResultSchema>;
 
@@ -223,6 +260,8 @@ export const helloSchema = object({
   client: object({ name: string({ minLength: 1, maxLength: 64 }), version: string({ minLength: 1, maxLength: 32 }) }),
   /** Any length is accepted here so a wrong token is AUTH_INVALID, not a schema error. */
   token: optional(string({ minLength: 1, maxLength: 256 })),
+  /** Optional parts of the protocol this client understands (see {@link PROTOCOL_FEATURES}). */
+  features: optional(featureNamesSchema),
 });
 export type Hello = Infer<typeof helloSchema>;
 
@@ -277,8 +316,11 @@ const infoShape = {
   limits: limitsSchema,
 };
 
-/** Answers a valid `hello` (or `pair`): what this daemon offers. */
-export const welcomeSchema = object({ type: literal("welcome"), ...infoShape });
+/**
+ * Answers a valid `hello` (or `pair`): what this daemon offers. `features` (only to a client
+ * that sent `hello.features`) lists those of the client's features the daemon will use.
+ */
+export const welcomeSchema = object({ type: literal("welcome"), ...infoShape, features: optional(featureNamesSchema) });
 export type Welcome = Infer<typeof welcomeSchema>;
 
 export const pairedSchema = object({ type: literal("paired"), token: string({ minLength: 16, maxLength: 256 }) });
@@ -312,6 +354,32 @@ export type Progress = Infer<typeof progressSchema>;
 export const reviewSchema = object({ type: literal("review"), jobId: jobIdSchema, report: reviewReportSchema });
 
 /**
+ * Feature `review-crops`: after `review` and before `result`, the review's before/after crops
+ * follow as one binary transfer on `transferId` (acknowledged like a result): the PNGs of
+ * `crops`, one after the other, `byteLength` in all with CRC-32 `crc32`. The daemon sends
+ * `result` once this transfer is fully acknowledged, so one transfer at a time is in flight.
+ */
+export const reviewCropsSchema = object(
+  {
+    type: literal("review-crops"),
+    jobId: jobIdSchema,
+    transferId: transferIdSchema,
+    chunkBytes: integer({ min: 1, max: 1024 * 1024 }),
+    window: integer({ min: 1, max: 64 }),
+    byteLength: integer({ min: 1 }),
+    crc32: crc32HexSchema,
+    crops: array(reviewCropSchema, { minItems: 1, maxItems: 64 }),
+  },
+  {
+    check(message, path, code) {
+      const sum = message.crops.reduce((total, crop) => total + crop.byteLength, 0);
+      if (sum !== message.byteLength) throw schemaError(`${sum} (the sum of the crops' byteLength)`, `${path}.byteLength`, message.byteLength, code);
+    },
+  },
+);
+export type ReviewCrops = Infer<typeof reviewCropsSchema>;
+
+/**
  * The job is done; its pixels follow as binary chunks on `transferId` (the client acks them).
  * `image` describes the output; `placement`, if any, is scaled to the output document.
  */
@@ -325,6 +393,8 @@ export const resultSchema = object({
   provider: string({ minLength: 1, maxLength: 32 }),
   models: array(string({ minLength: 1, maxLength: 64 })),
   timings: timingsSchema,
+  /** Feature `notes`: only to clients that asked for it. */
+  notes: optional(array(jobNoteSchema, { maxItems: 32 })),
 });
 export type Result = Infer<typeof resultSchema>;
 
@@ -351,6 +421,7 @@ export const daemonMessageSchema = union(
     ack: ackSchema,
     progress: progressSchema,
     review: reviewSchema,
+    "review-crops": reviewCropsSchema,
     result: resultSchema,
     cancelled: cancelledSchema,
     error: errorMessageSchema,
