@@ -21,6 +21,7 @@ import type {
   JobState,
   JobStatus,
   RawImage,
+  ReviewCropImage,
 } from "./types";
 
 export interface JobEngineOptions {
@@ -79,6 +80,7 @@ interface Job {
   raw: Omit<RawImage, "bytes" | "kind"> | undefined;
   review: unknown;
   reviewSheet: Uint8Array | undefined;
+  reviewCrops: readonly ReviewCropImage[] | undefined;
   /** The raw input's size and placement, to place the result. */
   source: { width: number; height: number; placement?: RawImage["placement"] } | undefined;
   stored: Stored | undefined;
@@ -141,6 +143,7 @@ export class JobEngine {
       raw: undefined,
       review: undefined,
       reviewSheet: undefined,
+      reviewCrops: undefined,
       source: undefined,
       stored: undefined,
       folder: undefined,
@@ -253,6 +256,13 @@ export class JobEngine {
     const job = this.#require(id);
     if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
     return job.reviewSheet;
+  }
+
+  /** The review's before/after crops of a done job, or undefined when it has none. */
+  reviewCrops(id: string): readonly ReviewCropImage[] | undefined {
+    const job = this.#require(id);
+    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
+    return job.reviewCrops;
   }
 
   /** Forgets a final job now (its result was fetched); running or queued jobs are cancelled first. */
@@ -402,6 +412,7 @@ export class JobEngine {
       provider: output.provider,
       models: [...output.models],
       timings: { totalMs: output.timings.totalMs, inferenceMs: output.timings.inferenceMs },
+      notes: (output.notes ?? []).map((note) => ({ code: note.code, message: note.message })),
     });
     if (output.image.kind === "raw") {
       const { bytes: _bytes, kind: _kind, placement: _placement, ...layout } = output.image;
@@ -413,6 +424,7 @@ export class JobEngine {
     }
     job.review = output.review;
     job.reviewSheet = output.reviewSheet;
+    job.reviewCrops = output.reviewCrops;
     if (bytes.byteLength >= this.#options.spillBytes) {
       job.folder = join(this.#options.tempDir, job.id);
       await mkdir(job.folder, { recursive: true, mode: 0o700 });
@@ -441,6 +453,7 @@ export class JobEngine {
     job.stored = undefined;
     job.review = undefined;
     job.reviewSheet = undefined;
+    job.reviewCrops = undefined;
     // The id stays known until its files are gone, so "unknown" implies "cleaned up".
     await this.#removeFolder(job);
     if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
@@ -487,6 +500,7 @@ function statusOf(job: Job): JobStatus {
           provider: summary.provider,
           models: [...summary.models],
           timings: { ...summary.timings },
+          notes: (summary.notes ?? []).map((note) => ({ ...note })),
         }
       : null,
   };

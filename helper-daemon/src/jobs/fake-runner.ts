@@ -42,10 +42,22 @@ export function createFakeRunner(options: FakeRunnerOptions = {}): JobRunner {
         provider: "fake",
         models: ["nearest"],
         timings: { totalMs, inferenceMs: totalMs },
-        ...(input.options.review ? { review: { verdict: "pass", faces: 0, checks: [] } } : {}),
+        // Like the real pipeline on an image without a face: a note, and a review of the whole image.
+        notes: [{ code: "NO_FACE", message: "No face was found; the whole image was treated as background." }],
+        ...(input.options.review
+          ? {
+              review: { verdict: "pass", faces: 0, checks: [] },
+              reviewCrops: [{ region: "image", width: 2, height: 1, png: fakeCropBytes(out) }],
+            }
+          : {}),
       };
     },
   };
+}
+
+/** Stand-in crop bytes (not a real PNG; the daemon never decodes them): the result's first bytes. */
+function fakeCropBytes(image: RawImage): Uint8Array {
+  return image.bytes.slice(0, Math.max(1, Math.min(64, image.bytes.byteLength)));
 }
 
 /** Each source pixel becomes a scale×scale block; samples are copied byte for byte. */

@@ -4,9 +4,9 @@
  * fake in tests) turns it into a {@link JobOutput}.
  */
 
-import type { JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat } from "@portrait-upscale/shared";
+import type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat } from "@portrait-upscale/shared";
 
-export type { JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat };
+export type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat };
 
 /** Interleaved samples, rows top to bottom, no padding; 16-bit samples little-endian. */
 export interface RawImage {
@@ -72,6 +72,19 @@ export interface JobOutput {
   readonly review?: unknown;
   /** The review's contact sheet (PNG bytes), when the job asked for a review. */
   readonly reviewSheet?: Uint8Array;
+  /** The review's before/after crops (PNG bytes each), when the job asked for a review. */
+  readonly reviewCrops?: readonly ReviewCropImage[];
+  /** What the user should know about the result (a small face, no face, a speculative scale). */
+  readonly notes?: readonly JobNote[];
+}
+
+/** One review crop as the engine keeps it: which face and region, and its PNG. */
+export interface ReviewCropImage {
+  readonly face?: number;
+  readonly region: string;
+  readonly width: number;
+  readonly height: number;
+  readonly png: Uint8Array;
 }
 
 export interface JobRunContext {

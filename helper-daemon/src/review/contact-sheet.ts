@@ -180,14 +180,79 @@ function faceCells(face: ReviewFaceReport): (ReviewRegionReport | string)[] {
   return REVIEW_REGIONS.map((name) => face.regions.find((r) => r.name === name) ?? areaLabel(name));
 }
 
+/** The largest before (or after) half of a region crop, so a pair fits a narrow panel's width. */
+export const CROP_HALF_WIDTH = 128;
+export const CROP_HALF_HEIGHT = 96;
+/** Pixels between the two halves of a crop, in the sheet's frame colour. */
+const CROP_GAP = 2;
+/** At most this many faces get crops: a group photo's crops would outgrow the panel and the socket. */
+export const MAX_CROP_FACES = 4;
+
+/** One region's before/after crop: the source enlarged (left) beside the result (right), as PNG. */
+export interface RegionCrop {
+  /** The face's index; absent for the whole-image crop when no face was found. */
+  readonly face?: number;
+  readonly region: string;
+  readonly width: number;
+  readonly height: number;
+  readonly png: Uint8Array;
+}
+
+/**
+ * Renders a small before/after PNG per reviewed region (per face, up to {@link MAX_CROP_FACES}),
+ * in the order of the report: what a panel shows as thumbnails beside the review's checks.
+ * Each half shows the region whole at an integer zoom, or its centre at 100 %, like the sheet.
+ *
+ * @example const crops = await renderRegionCrops(report, { source, result });
+ */
+export async function renderRegionCrops(report: ReviewReport, images: ContactSheetImages, options: ContactSheetOptions = {}): Promise<RegionCrop[]> {
+  const kernel = options.sourceKernel ?? "lanczos3";
+  const cells: { face?: number; cell: ReviewRegionReport }[] =
+    report.faces.length === 0
+      ? report.image
+        ? [{ cell: report.image }]
+        : []
+      : report.faces
+          .slice(0, MAX_CROP_FACES)
+          .flatMap((face) => REVIEW_REGIONS.flatMap((name) => face.regions.filter((r) => r.name === name).map((cell) => ({ face: face.index, cell }))));
+  const crops: RegionCrop[] = [];
+  for (const { face, cell } of cells) {
+    const view = viewOf(cell.rect, CROP_HALF_WIDTH, CROP_HALF_HEIGHT);
+    const after = cropImage(images.result, view.rect.x, view.rect.y, view.rect.width, view.rect.height);
+    const before = enlargedSource(images.source, view.rect, report.scale, kernel);
+    const halves = view.zoom === 1 ? [before, after] : [zoomNearest(before, view.zoom), zoomNearest(after, view.zoom)];
+    const half = halves[0];
+    const width = 2 * half.width + CROP_GAP;
+    const height = half.height;
+    const composed = await sharp({ create: { width, height, channels: 3, background: COLOURS.frame } })
+      .composite(
+        halves.map((image, i) => ({
+          input: Buffer.from(planarToInterleavedU8(image, 3)),
+          raw: { width: image.width, height: image.height, channels: 3 as const },
+          left: i * (half.width + CROP_GAP),
+          top: 0,
+        })),
+      )
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // Compositing adds an alpha channel; an opaque RGB PNG is a quarter smaller on the wire.
+    const png = await sharp(composed.data, { raw: { width, height, channels: composed.info.channels } })
+      .removeAlpha()
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    crops.push({ ...(face !== undefined ? { face } : {}), region: cell.name, width, height, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) });
+  }
+  return crops;
+}
+
 /**
  * What a panel shows of a region: all of it at the largest integer zoom that fits, or, when
  * it is larger than the panel, its centre at 100 % (never shrunk: the point is to see pixels).
  */
-function viewOf(rect: PixelRect): { rect: PixelRect; zoom: number } {
-  const zoom = Math.max(1, Math.min(8, Math.floor(Math.min(PANEL_WIDTH / rect.width, PANEL_HEIGHT / rect.height))));
-  const width = Math.min(rect.width, Math.floor(PANEL_WIDTH / zoom));
-  const height = Math.min(rect.height, Math.floor(PANEL_HEIGHT / zoom));
+function viewOf(rect: PixelRect, boxWidth = PANEL_WIDTH, boxHeight = PANEL_HEIGHT): { rect: PixelRect; zoom: number } {
+  const zoom = Math.max(1, Math.min(8, Math.floor(Math.min(boxWidth / rect.width, boxHeight / rect.height))));
+  const width = Math.min(rect.width, Math.floor(boxWidth / zoom));
+  const height = Math.min(rect.height, Math.floor(boxHeight / zoom));
   return {
     rect: { x: rect.x + Math.floor((rect.width - width) / 2), y: rect.y + Math.floor((rect.height - height) / 2), width, height },
     zoom,

@@ -7,8 +7,8 @@ export { NO_FACE_ADVICE, RERUN_ADVICE, SMALL_FACE_ADVICE, adviceFor, areaLabel, 
 export type { Deviation, ReviewArea, ReviewMetric, ReviewSettings } from "./advice";
 export { buildReview, toProtocolReport } from "./build-review";
 export type { ReviewCheck, ReviewFaceReport, ReviewInput, ReviewRegionReport, ReviewReport } from "./build-review";
-export { PANEL_HEIGHT, PANEL_WIDTH, contactSheetSize, renderContactSheet } from "./contact-sheet";
-export type { ContactSheetImages, ContactSheetOptions, SourceKernel } from "./contact-sheet";
+export { CROP_HALF_HEIGHT, CROP_HALF_WIDTH, MAX_CROP_FACES, PANEL_HEIGHT, PANEL_WIDTH, contactSheetSize, renderContactSheet, renderRegionCrops } from "./contact-sheet";
+export type { ContactSheetImages, ContactSheetOptions, RegionCrop, SourceKernel } from "./contact-sheet";
 export { REVIEW_REGIONS, faceReviewRegions, scaleRect } from "./regions";
 export type { PixelRect, ReviewRegionName } from "./regions";
 export { decodeJobResult, reviewFiles, runReview } from "./run-review";

@@ -2,7 +2,7 @@
  * The review of a daemon job (`review=1`, WebSocket `review: true`): the result as it will be
  * delivered is decoded and reviewed against the decoded source; the protocol's report goes
  * to the client (the `review` message, `GET /v1/jobs/{id}/review`) and the contact sheet is
- * kept for `GET /v1/jobs/{id}/review.png` (the panel's thumbnails).
+ * kept for `GET /v1/jobs/{id}/review.png`; the per-region crops are the panel's thumbnails.
  */
 import type { ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { DecodeOptions, RawHeader } from "../image/codec";
@@ -12,6 +12,7 @@ import type { Face } from "../portrait/faces";
 import type { RgbImage } from "../portrait/planes";
 import type { ReviewSettings } from "./advice";
 import { toProtocolReport, type ReviewReport } from "./build-review";
+import { renderRegionCrops, type RegionCrop } from "./contact-sheet";
 import { decodeJobResult, runReview } from "./run-review";
 
 export interface JobReviewInput {
@@ -30,11 +31,13 @@ export interface JobReviewInput {
   readonly decode?: DecodeOptions;
 }
 
-/** A job's review: the full report, the protocol's shorter one, and the contact sheet (PNG). */
+/** A job's review: the full report, the protocol's shorter one, the contact sheet (PNG) and the panel's crops. */
 export interface JobReview {
   readonly report: ReviewReport;
   readonly protocolReport: ProtocolReviewReport;
   readonly sheet: Uint8Array;
+  /** A small before/after PNG per face and region, for clients that show thumbnails. */
+  readonly crops: readonly RegionCrop[];
 }
 
 /**
@@ -54,5 +57,6 @@ export async function reviewJobResult(input: JobReviewInput): Promise<JobReview>
     ...(input.fidelity ? { fidelity: input.fidelity } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  return { report, protocolReport: toProtocolReport(report), sheet };
+  const crops = await renderRegionCrops(report, { source: input.source, result });
+  return { report, protocolReport: toProtocolReport(report), sheet, crops };
 }

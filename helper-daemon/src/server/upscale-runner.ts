@@ -10,7 +10,7 @@ import type { InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
 import { reviewJobResult, reviewSettingsOf } from "../review/index";
 import { portraitSettings, upscaleDecoded, type UpscaleProgress, type UpscaleSettings, type UpscaleStage } from "../upscale/index";
-import type { JobInput, JobOptions, JobOutput, JobRunContext, JobRunner } from "../jobs/types";
+import type { JobInput, JobNote, JobOptions, JobOutput, JobRunContext, JobRunner } from "../jobs/types";
 
 /**
  * The upscale settings a job runs with: its preset's (the default preset when it names none),
@@ -103,7 +103,8 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
         provider: summary.provider,
         models: summary.models,
         timings: summary.timings,
-        ...(report ? { review: report.protocolReport, reviewSheet: report.sheet } : {}),
+        notes: jobNotes(summary.notes, summary.portrait?.notes ?? []),
+        ...(report ? { review: report.protocolReport, reviewSheet: report.sheet, reviewCrops: report.crops } : {}),
       } as const;
       if (format === "raw") {
         return {
@@ -122,4 +123,17 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
       return { ...base, image: { kind: "encoded", format: format as "png" | "tiff" | "jpeg" | "webp", bytes } };
     },
   };
+}
+
+/**
+ * The protocol's notes: the portrait pipeline's coded notes, then the service's other notices
+ * (a provider fallback, a model's native scale resized) under the generic code NOTICE, since
+ * clients show those in the daemon's words anyway.
+ */
+export function jobNotes(messages: readonly string[], coded: readonly { readonly code: string; readonly message: string }[]): JobNote[] {
+  // The protocol caps a note's message at 500 characters.
+  const notes: JobNote[] = coded.map(({ code, message }) => ({ code, message: message.slice(0, 500) }));
+  const known = new Set(coded.map((note) => note.message));
+  for (const message of messages) if (!known.has(message)) notes.push({ code: "NOTICE", message: message.slice(0, 500) });
+  return notes.slice(0, 32);
 }

@@ -3,7 +3,8 @@
  * Authorization header is sent) before a WebSocket exists; then one {@link WsSession} per
  * connection speaks the shared protocol: hello/welcome, pairing, chunked uploads with
  * acknowledgements and a CRC-32, progress, results streamed back under the client's credit
- * window, cancel, fetch-result after a reconnect, ping/pong.
+ * window (a review's crops first, for clients that asked), cancel, fetch-result after a
+ * reconnect, ping/pong.
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
@@ -27,8 +28,12 @@ import {
   type DaemonMessage,
   type JobStatus,
   type MessageOfType,
+  type ProtocolFeature,
+  PROTOCOL_FEATURES,
+  crc32Hex,
 } from "@portrait-upscale/shared";
 import type { JobResult } from "../jobs/engine";
+import type { ReviewCropImage } from "../jobs/types";
 import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
@@ -107,12 +112,15 @@ interface Upload {
   readonly submit: MessageOfType<ClientMessage, "submit">;
 }
 
+/** Bytes being sent to the client under its credit window: a result, or a review's crops. */
 interface Download {
   readonly jobId: string;
   readonly transferId: number;
-  readonly result: JobResult;
+  readonly read: (offset: number, length: number) => Promise<Uint8Array>;
   readonly window: SendWindow;
   readonly chunkBytes: number;
+  /** Runs once the client has acknowledged every chunk. */
+  readonly onDone: () => void;
   pumping: boolean;
   again: boolean;
 }
@@ -123,7 +131,11 @@ export class WsSession {
   readonly #ws: WebSocket;
   readonly #clientId: string;
   #authenticated: boolean;
+  /** Optional protocol parts this client asked for in hello and this daemon has. */
+  #features: ReadonlySet<ProtocolFeature> = new Set();
   #greeted = false;
+  /** Only a client that sent `hello.features` hears `welcome.features` (older parsers refuse the field). */
+  #announceFeatures = false;
   #alive = true;
   #closed = false;
   #nextTransferId = 1;
@@ -216,6 +228,11 @@ export class WsSession {
         { daemon: PROTOCOL_VERSION, client: message.protocol },
       );
     }
+    if (message.features !== undefined) {
+      // Unknown names are ignored: a newer client may ask for more than this daemon has.
+      this.#features = new Set(PROTOCOL_FEATURES.filter((feature) => message.features?.includes(feature)));
+      this.#announceFeatures = true;
+    }
     if (message.token !== undefined) checkToken(message.token, this.#context.token);
     else if (!this.#authenticated) {
       // Not fatal: a panel without a token stays connected (until the hello deadline) to pair.
@@ -229,7 +246,7 @@ export class WsSession {
   #greet(): void {
     this.#greeted = true;
     clearTimeout(this.#helloTimer);
-    this.#send({ type: "welcome", ...infoOf(this.#context) });
+    this.#send({ type: "welcome", ...infoOf(this.#context), ...(this.#announceFeatures ? { features: [...this.#features] } : {}) });
   }
 
   #pair(message: MessageOfType<ClientMessage, "pair">): void {
@@ -356,19 +373,63 @@ export class WsSession {
     }
     const review = engine.review(jobId);
     if (review !== undefined) this.#send({ type: "review", jobId, report: review as MessageOfType<DaemonMessage, "review">["report"] });
+    const crops = review !== undefined && this.#features.has("review-crops") ? engine.reviewCrops(jobId) : undefined;
+    // The crops go first and the result only once they are acknowledged: one transfer at a
+    // time keeps a UXP socket's buffer as small as a single transfer's window.
+    if (crops !== undefined && crops.length > 0) this.#sendCrops(jobId, crops, () => this.#sendResult(jobId, result));
+    else this.#sendResult(jobId, result);
+  }
+
+  /** Sends a review's crops as one transfer: the PNGs back to back, described by `review-crops`. */
+  #sendCrops(jobId: string, crops: readonly ReviewCropImage[], then: () => void): void {
+    const bytes = Buffer.concat(crops.map((crop) => crop.png));
     const transferId = this.#takeTransferId();
     const chunkBytes = this.#context.chunkBytes;
-    const download: Download = {
+    this.#startTransfer({
       jobId,
       transferId,
-      result,
-      window: new SendWindow(chunkCount(result.size, chunkBytes), this.#context.window),
+      read: async (offset, length) => bytes.subarray(offset, offset + length),
+      window: new SendWindow(chunkCount(bytes.byteLength, chunkBytes), this.#context.window),
       chunkBytes,
+      onDone: then,
       pumping: false,
       again: false,
-    };
-    this.#downloads.set(transferId, download);
-    this.#send({
+    }, {
+      type: "review-crops",
+      jobId,
+      transferId,
+      chunkBytes,
+      window: this.#context.window,
+      byteLength: bytes.byteLength,
+      crc32: crc32Hex(nativeCrc32Update(0, bytes)),
+      crops: crops.map((crop) => ({
+        ...(crop.face !== undefined ? { face: crop.face } : {}),
+        region: crop.region,
+        width: crop.width,
+        height: crop.height,
+        byteLength: crop.png.byteLength,
+      })),
+    });
+  }
+
+  #sendResult(jobId: string, result: JobResult): void {
+    const raw = result.raw;
+    if (!raw) return;
+    const transferId = this.#takeTransferId();
+    const chunkBytes = this.#context.chunkBytes;
+    const notes = result.summary.notes;
+    this.#startTransfer({
+      jobId,
+      transferId,
+      read: (offset, length) => result.read(offset, length),
+      window: new SendWindow(chunkCount(result.size, chunkBytes), this.#context.window),
+      chunkBytes,
+      onDone: () => {
+        if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
+      },
+      pumping: false,
+      again: false,
+    }, {
       type: "result",
       jobId,
       transferId,
@@ -387,7 +448,14 @@ export class WsSession {
       provider: result.summary.provider,
       models: [...result.summary.models],
       timings: { ...result.summary.timings },
+      ...(this.#features.has("notes") ? { notes: (notes ?? []).map((note) => ({ ...note })) } : {}),
     });
+  }
+
+  /** Announces a transfer with its message, then sends its first window of chunks. */
+  #startTransfer(download: Download, message: DaemonMessage): void {
+    this.#downloads.set(download.transferId, download);
+    this.#send(message);
     void this.#pump(download);
   }
 
@@ -404,7 +472,7 @@ export class WsSession {
         let index: number | undefined;
         while ((index = download.window.take()) !== undefined) {
           const offset = index * download.chunkBytes;
-          const payload = await download.result.read(offset, download.chunkBytes);
+          const payload = await download.read(offset, download.chunkBytes);
           if (this.#closed || !this.#downloads.has(download.transferId)) return;
           this.#ws.send(encodeChunkFrame({ transferId: download.transferId, index, count: download.window.count, payload }));
         }
@@ -427,7 +495,12 @@ export class WsSession {
     download.window.acknowledge(message.received);
     if (download.window.done) {
       this.#downloads.delete(download.transferId);
-      if (this.#releaseAfterSend.delete(download.jobId)) void this.#context.engine.release(download.jobId);
+      try {
+        download.onDone();
+      } catch (error) {
+        // The result may have been released meanwhile (DELETE over HTTP): tell the client why nothing follows.
+        this.#send(errorMessage(error, { jobId: download.jobId }));
+      }
       return;
     }
     void this.#pump(download);

@@ -135,6 +135,10 @@ describe("HTTP API: jobs", () => {
     expect(lines.at(-1).result).toMatchObject({ width: 64, height: 48, channels: 4, bitDepth: 16, provider: "fake" });
     const status = await (await fetch(`${daemon.url}/v1/jobs/${id}`, { headers: auth(daemon) })).json();
     expect(status).toMatchObject({ id, state: "done", progress: 1, error: null });
+    // The pipeline's notes travel with the result, in the status and in the final event alike.
+    const notes = [{ code: "NO_FACE", message: "No face was found; the whole image was treated as background." }];
+    expect(status.result.notes).toEqual(notes);
+    expect(lines.at(-1).result.notes).toEqual(notes);
     expect(await jobFolderCount(daemon)).toBe(1);
     const result = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth(daemon) });
     expect(result.status).toBe(200);

@@ -55,12 +55,43 @@ export class TestWsClient {
     });
   }
 
-  /** Connects and says hello with the daemon's token; resolves after `welcome`. */
-  static async connect(daemon: TestDaemon): Promise<TestWsClient> {
+  /** Connects and says hello with the daemon's token (and `features`, when given); resolves after `welcome`. */
+  static async connect(daemon: TestDaemon, features?: readonly string[]): Promise<TestWsClient> {
     const client = await TestWsClient.open(daemon.wsUrl);
-    client.send({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: "test", version: "1" }, token: daemon.token });
-    await client.next("welcome");
+    client.send({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: "test", version: "1" }, token: daemon.token, ...(features ? { features } : {}) });
+    client.welcome = await client.next("welcome");
     return client;
+  }
+
+  /** The welcome `connect` received. */
+  welcome: MessageOfType<DaemonMessage, "welcome"> | undefined;
+
+  /**
+   * Receives a `review-crops` transfer; `ack` false leaves its last chunk unacknowledged so a
+   * test can see that the result waits for it. Resolves to the message and each crop's bytes.
+   */
+  async receiveCrops(jobId: string, options: { ackLast?: boolean } = {}): Promise<{ header: MessageOfType<DaemonMessage, "review-crops">; crops: Uint8Array[] }> {
+    const header = await this.next("review-crops");
+    if (header.jobId !== jobId) throw new Error(`crops for ${header.jobId}, expected ${jobId}`);
+    const reassembler = new ChunkReassembler({ transferId: header.transferId, byteLength: header.byteLength, chunkBytes: header.chunkBytes, crc32: header.crc32 });
+    while (!reassembler.complete) {
+      const chunk = await this.take((entry) => entry.kind === "binary" && entry.frame.transferId === header.transferId);
+      reassembler.push((chunk as { frame: ChunkFrame }).frame);
+      if (!reassembler.complete || options.ackLast !== false) this.send({ type: "ack", transferId: header.transferId, received: reassembler.received });
+    }
+    const bytes = reassembler.finish();
+    const crops: Uint8Array[] = [];
+    let offset = 0;
+    for (const crop of header.crops) {
+      crops.push(bytes.subarray(offset, offset + crop.byteLength));
+      offset += crop.byteLength;
+    }
+    return { header, crops };
+  }
+
+  /** True when a text message of `type` is queued (not yet taken). */
+  queued(type: DaemonMessage["type"]): boolean {
+    return this.#queue.some((entry) => entry.kind === "text" && entry.message.type === type);
   }
 
   #wake(): void {

@@ -223,6 +223,52 @@ describe("WebSocket: jobs", () => {
   });
 });
 
+describe("WebSocket: notes and review crops (hello.features)", () => {
+  const image = { width: 4, height: 4, channels: 3 as const, bitDepth: 8 as const };
+
+  it("sends crops after the review and the result, with notes, once the crops are acknowledged", async () => {
+    daemon = await startTestDaemon();
+    const client = await TestWsClient.connect(daemon, ["notes", "review-crops", "something-newer"]);
+    clients.push(client);
+    // Only the features this daemon has come back; an unknown name is not an error.
+    expect(client.welcome?.features).toEqual(["notes", "review-crops"]);
+    const jobId = await client.submit(testImage(4, 4, 3, 8), image, { review: true, scale: 2 });
+    await client.next("review");
+    const { header, crops } = await client.receiveCrops(jobId, { ackLast: false });
+    expect(header.crops).toEqual([{ region: "image", width: 2, height: 1, byteLength: crops[0].byteLength }]);
+    const expected = upscaleNearest({ kind: "raw", ...image, bytes: testImage(4, 4, 3, 8) }, 2).bytes.slice(0, 64);
+    expect([...crops[0]]).toEqual([...expected]);
+    // One transfer at a time: the result waits for the crops' last ack.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(client.queued("result")).toBe(false);
+    client.send({ type: "ack", transferId: header.transferId, received: Math.ceil(header.byteLength / header.chunkBytes) });
+    const { header: result } = await client.receiveResult(jobId);
+    expect(result.transferId).not.toBe(header.transferId);
+    expect(result.notes).toEqual([{ code: "NO_FACE", message: "No face was found; the whole image was treated as background." }]);
+  });
+
+  it("sends a client that did not ask exactly what protocol 1 always had", async () => {
+    daemon = await startTestDaemon();
+    const client = await connect(daemon);
+    expect(client.welcome).not.toHaveProperty("features");
+    const jobId = await client.submit(testImage(4, 4, 3, 8), image, { review: true, scale: 2 });
+    await client.next("review");
+    const { header } = await client.receiveResult(jobId);
+    expect(header).not.toHaveProperty("notes");
+    expect(client.queued("review-crops")).toBe(false);
+  });
+
+  it("sends no crops without a review, and the notes still", async () => {
+    daemon = await startTestDaemon();
+    const client = await TestWsClient.connect(daemon, ["review-crops", "notes"]);
+    clients.push(client);
+    const jobId = await client.submit(testImage(4, 4, 3, 8), image, { scale: 2 });
+    const { header } = await client.receiveResult(jobId);
+    expect(header.notes).toHaveLength(1);
+    expect(client.queued("review-crops")).toBe(false);
+  });
+});
+
 describe("WebSocket: cancel and disconnect", () => {
   const image = { width: 8, height: 8, channels: 3 as const, bitDepth: 8 as const };
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
-import { buildReview, contactSheetSize, renderContactSheet, writeReview } from "../../src/review/index";
+import { buildReview, contactSheetSize, renderContactSheet, renderRegionCrops, writeReview } from "../../src/review/index";
 import { ASTRONAUT_FACE, enlargeNearest, mapPixels, skin } from "./support";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -12,6 +12,44 @@ const result = mapPixels(enlargeNearest(source, 2), ([r, g, b]) => [r + 0.04, g,
 const report = buildReview({ source, result, faces: [ASTRONAUT_FACE], scale: 2, settings: { creativity: 0.3, resemblance: 0.85 } });
 const folders: string[] = [];
 afterAll(async () => Promise.all(folders.map((f) => rm(f, { recursive: true, force: true }))));
+
+describe("renderRegionCrops", () => {
+  it("makes one small before/after PNG per region, the result's pixels on the right", async () => {
+    const crops = await renderRegionCrops(report, { source, result }, { sourceKernel: "nearest" });
+    expect(crops.map((crop) => [crop.face, crop.region])).toEqual([
+      [0, "eyes"],
+      [0, "noseBridge"],
+      [0, "lips"],
+      [0, "hairline"],
+    ]);
+    for (const crop of crops) {
+      const meta = await sharp(crop.png).metadata();
+      expect({ width: meta.width, height: meta.height, format: meta.format }).toEqual({ width: crop.width, height: crop.height, format: "png" });
+      expect(crop.width).toBeLessThanOrEqual(258);
+      expect(crop.height).toBeLessThanOrEqual(96);
+    }
+    // The eyes (166×58 in the result) are wider than a half: their centre at 100 %.
+    const eyes = report.faces[0].regions[0].rect;
+    const half = (crops[0].width - 2) / 2;
+    expect(half).toBe(128);
+    const x0 = eyes.x + Math.floor((eyes.width - half) / 2);
+    const { data } = await sharp(crops[0].png).extract({ left: half + 2, top: 0, width: half, height: crops[0].height }).raw().toBuffer({ resolveWithObject: true });
+    let worst = 0;
+    for (let y = 0; y < crops[0].height; y++)
+      for (let x = 0; x < half; x++) {
+        const expected = Math.round(Math.min(1, Math.max(0, result.rgb[(eyes.y + y) * result.width + x0 + x])) * 255);
+        worst = Math.max(worst, Math.abs(data[(y * half + x) * 3] - expected));
+      }
+    expect(worst).toBe(0);
+  });
+
+  it("makes one whole-image crop without a face", async () => {
+    const noFace = buildReview({ source, result, faces: [], scale: 2, settings: {} });
+    const crops = await renderRegionCrops(noFace, { source, result });
+    expect(crops.map((crop) => crop.region)).toEqual(["image"]);
+    expect(crops[0].face).toBeUndefined();
+  });
+});
 
 describe("renderContactSheet", () => {
   it("is a PNG of the size the report calls for: one row of four regions per face", async () => {

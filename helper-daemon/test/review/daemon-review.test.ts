@@ -91,4 +91,30 @@ describe.skipIf(!ready)("daemon review", () => {
       await client.close();
     }
   });
+
+  it("sends a before/after PNG per region to a client that asked for review crops, then the result with notes", async () => {
+    const { data, info } = await sharp(fixture).raw().toBuffer({ resolveWithObject: true });
+    const client = await TestWsClient.connect(daemon, ["notes", "review-crops"]);
+    try {
+      const jobId = await client.submit(new Uint8Array(data), { width: info.width, height: info.height, channels: info.channels, bitDepth: 8 }, { scale: 2, model: "x4fast", review: true });
+      const review = await client.next("review", 60_000);
+      const { header, crops } = await client.receiveCrops(jobId);
+      // One crop per face and region, matching the checks' face and region.
+      const checked = new Set(review.report.checks.map((check) => `${check.face}:${check.region}`));
+      expect(header.crops.map((crop) => crop.region)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
+      for (const [index, crop] of header.crops.entries()) {
+        expect(checked.has(`${crop.face}:${crop.region}`)).toBe(true);
+        const meta = await sharp(Buffer.from(crops[index])).metadata();
+        expect(meta).toMatchObject({ format: "png", width: crop.width, height: crop.height });
+        // Two halves side by side, each within the thumbnail box: small enough for a narrow panel.
+        expect(crop.width).toBeLessThanOrEqual(2 * 128 + 2);
+        expect(crop.height).toBeLessThanOrEqual(96);
+      }
+      expect(header.byteLength).toBeLessThan(200_000);
+      const { header: result } = await client.receiveResult(jobId);
+      expect(result.notes).toBeInstanceOf(Array);
+    } finally {
+      await client.close();
+    }
+  });
 });
