@@ -170,6 +170,25 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await expect(page.innerText("[data-testid=connection-detail]")).resolves.toMatch(/^daemon \d+\.\d+\.\d+ · CPU$/);
     await screenshotBoth(page, "01-connected");
     await upscale(page);
+    // The review's crops arrive as before/after thumbnails, one per region of the one face, all decoded.
+    await page.waitForFunction(() => {
+      const images = [...document.querySelectorAll<HTMLImageElement>("[data-testid=review-thumbnail]")];
+      return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);
+    });
+    const thumbnails = await page.$$eval("[data-testid=review-thumbnail]", (images) =>
+      (images as HTMLImageElement[]).map((image) => ({ region: image.dataset.region, width: image.naturalWidth, height: image.naturalHeight, src: image.src.slice(0, 22) })),
+    );
+    expect(thumbnails.map((thumbnail) => thumbnail.region)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
+    for (const thumbnail of thumbnails) {
+      expect(thumbnail.src).toBe("data:image/png;base64,");
+      expect(thumbnail.width).toBeGreaterThan(2);
+      expect(thumbnail.height).toBeLessThanOrEqual(96);
+    }
+    // Words, not ids: the regions' names and the daemon's notes (a 48 px face is small).
+    const jobText = await page.innerText("[data-testid=job]");
+    expect(jobText).toContain("Nose bridge");
+    expect(jobText).not.toContain("noseBridge");
+    await expect(page.innerText("[data-testid=note][data-code=SMALL_FACE]")).resolves.toMatch(/^The face is small in the source/);
     await screenshotBoth(page, "02-done");
 
     const [doc] = await documents(page);

@@ -1,4 +1,6 @@
-import WebSocket from "ws";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../../helper-daemon/src/jobs/fake-runner";
 import { startTestDaemon, testImage, type TestDaemon } from "../../../helper-daemon/test/daemon/helpers";
@@ -95,6 +97,47 @@ describe("daemon client over a real daemon", () => {
     expect(outcome.review?.verdict).toBe("pass");
     const expected = upscaleNearest({ kind: "raw", width: 64, height: 48, channels: 4, bitDepth: 16, bytes: input }, 3).bytes;
     expect(Buffer.compare(Buffer.from(outcome.bytes), Buffer.from(expected))).toBe(0);
+    // The panel asks for notes and crops in hello: both arrive with the outcome.
+    expect(outcome.notes).toEqual([{ code: "NO_FACE", message: "No face was found; the whole image was treated as background." }]);
+    expect(outcome.crops).toHaveLength(1);
+    expect(outcome.crops?.[0]).toMatchObject({ region: "image", width: 2, height: 1 });
+    expect([...(outcome.crops?.[0].png ?? [])]).toEqual([...expected.slice(0, 64)]);
+  });
+
+  it("asks for notes and review crops, and gets neither without a review's crops", async () => {
+    daemon = await startTestDaemon();
+    const connection = await open(daemon);
+    const welcome = await connection.hello(daemon.token);
+    expect(welcome.features).toEqual(["notes", "review-crops"]);
+    const outcome = await connection.runJob({ ...request(4, 4, 3, 8, 2), review: false }).outcome;
+    expect(outcome.notes).toHaveLength(1);
+    expect(outcome.crops).toBeUndefined();
+  });
+
+  it("says hello again without features to a daemon that predates them", async () => {
+    // A daemon of before features: strict about hello's fields, like every protocol-1 daemon.
+    const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    const hellos: Record<string, unknown>[] = [];
+    server.on("connection", (socket) => {
+      socket.on("message", (data) => {
+        const hello = JSON.parse(String(data)) as Record<string, unknown>;
+        hellos.push(hello);
+        if ("features" in hello) {
+          socket.send(JSON.stringify({ type: "error", code: "MESSAGE_INVALID", message: "Expected no such field for hello.features", data: { path: "hello.features" } }));
+        } else socket.send(readFileSync(new URL("../../../shared/fixtures/protocol/daemon.welcome.json", import.meta.url), "utf8"));
+      });
+    });
+    try {
+      const connection = await DaemonConnection.open(nodeSockets, { host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+      connections.push(connection);
+      const welcome = await connection.hello("t".repeat(43));
+      expect(welcome.features).toBeUndefined();
+      expect(hellos.map((hello) => hello.features)).toEqual([["notes", "review-crops"], undefined]);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("cancels a running job on the daemon", async () => {

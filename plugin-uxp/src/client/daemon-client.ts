@@ -24,7 +24,9 @@ import {
   type MessageOfType,
   type Overrides,
   type Placement,
+  type JobNote,
   type Progress,
+  type ProtocolFeature,
   type ReviewReport,
   type Welcome,
 } from "@portrait-upscale/shared";
@@ -33,6 +35,8 @@ import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
 
 export const CLIENT_NAME = "portrait-upscale-photoshop";
 export const CLIENT_VERSION = "0.1.0";
+/** Optional protocol parts this panel shows: the result's notes and the review's crops as thumbnails. */
+export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops"];
 /** How long to wait for the socket to open and for the daemon's answer to hello. */
 const HANDSHAKE_TIMEOUT_MS = 8000;
 /** Pause while the socket's buffer holds more than a chunk. */
@@ -86,6 +90,19 @@ export interface JobOutcome {
   readonly models: readonly string[];
   readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
   readonly review?: ReviewReport;
+  /** What the user should know about the result (absent from daemons without the `notes` feature). */
+  readonly notes?: readonly JobNote[];
+  /** The review's before/after crops, one PNG per face and region (daemons with `review-crops`). */
+  readonly crops?: readonly ReviewCropImage[];
+}
+
+/** One region's before/after crop: the source enlarged (left half) beside the result (right half). */
+export interface ReviewCropImage {
+  readonly face?: number;
+  readonly region: string;
+  readonly width: number;
+  readonly height: number;
+  readonly png: Uint8Array;
 }
 
 /** A running job: its outcome, and a cancel that reaches the daemon. */
@@ -106,6 +123,9 @@ interface Job {
   upload?: { transferId: number; window: SendWindow; chunkBytes: number; wake?: () => void };
   download?: { reassembler: ChunkReassembler; window: number; acked: number; result: MessageOfType<DaemonMessage, "result"> };
   review?: ReviewReport;
+  /** The review's crops coming in; `seen` counts their chunks so the acks go on even if one is damaged. */
+  cropsDownload?: { reassembler: ChunkReassembler | undefined; window: number; acked: number; seen: number; message: MessageOfType<DaemonMessage, "review-crops"> };
+  crops?: ReviewCropImage[];
   settled: boolean;
 }
 
@@ -169,13 +189,34 @@ export class DaemonConnection {
     return this.#closed === undefined && this.#socket.readyState === SOCKET_OPEN;
   }
 
-  /** Says hello; resolves with the welcome or rejects with AUTH_REQUIRED, AUTH_INVALID, PROTOCOL_VERSION_MISMATCH… */
+  /**
+   * Says hello, asking for {@link CLIENT_FEATURES}; resolves with the welcome or rejects with
+   * AUTH_REQUIRED, AUTH_INVALID, PROTOCOL_VERSION_MISMATCH… A daemon from before features refuses
+   * the field (MESSAGE_INVALID at `hello.features`, connection still open): the panel then says
+   * hello again without it and does without notes and thumbnails.
+   */
   async hello(token: string | undefined): Promise<Welcome> {
-    const answer = this.#expect(["welcome"]);
-    this.#send({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: CLIENT_NAME, version: CLIENT_VERSION }, ...(token ? { token } : {}) });
-    const welcome = (await answer) as Welcome;
+    let welcome: Welcome;
+    try {
+      welcome = await this.#sayHello(token, CLIENT_FEATURES);
+    } catch (error) {
+      if (!(error instanceof PanelError && error.code === "MESSAGE_INVALID" && error.data?.path === "hello.features")) throw error;
+      welcome = await this.#sayHello(token, undefined);
+    }
     this.#welcome = welcome;
     return welcome;
+  }
+
+  async #sayHello(token: string | undefined, features: readonly ProtocolFeature[] | undefined): Promise<Welcome> {
+    const answer = this.#expect(["welcome"]);
+    this.#send({
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      client: { name: CLIENT_NAME, version: CLIENT_VERSION },
+      ...(token ? { token } : {}),
+      ...(features ? { features: [...features] } : {}),
+    });
+    return (await answer) as Welcome;
   }
 
   /** Exchanges a pairing code for the token; the daemon then welcomes the connection. */
@@ -314,6 +355,8 @@ export class DaemonConnection {
         if (job) job.review = message.report;
         return;
       }
+      case "review-crops":
+        return this.#onReviewCrops(message);
       case "result":
         return this.#onResult(message);
       case "cancelled": {
@@ -422,6 +465,53 @@ export class DaemonConnection {
     }
   }
 
+  #onReviewCrops(message: MessageOfType<DaemonMessage, "review-crops">): void {
+    const job = this.#jobById(message.jobId);
+    if (!job || job.settled) return;
+    let reassembler: ChunkReassembler | undefined;
+    try {
+      reassembler = new ChunkReassembler({ transferId: message.transferId, byteLength: message.byteLength, chunkBytes: message.chunkBytes, crc32: message.crc32 });
+    } catch {
+      // Thumbnails are a nicety: without them the chunks are still acknowledged so the result follows.
+      reassembler = undefined;
+    }
+    job.cropsDownload = { reassembler, window: message.window, acked: 0, seen: 0, message };
+  }
+
+  /** Takes a chunk of a review's crops; true when `frame` belonged to one. */
+  #onCropChunk(frame: ReturnType<typeof decodeChunkFrame>): boolean {
+    const job = [...this.#jobs.values()].find((candidate) => candidate.cropsDownload?.message.transferId === frame.transferId);
+    const crops = job?.cropsDownload;
+    if (!job || !crops) return false;
+    crops.seen += 1;
+    try {
+      crops.reassembler?.push(frame);
+    } catch {
+      // A damaged crop transfer costs the thumbnails, never the result.
+      crops.reassembler = undefined;
+    }
+    const count = chunkCount(crops.message.byteLength, crops.message.chunkBytes);
+    const last = crops.seen >= count;
+    // The daemon sends the result only once every crop chunk is acknowledged.
+    if (last || crops.seen - crops.acked >= Math.max(1, Math.floor(crops.window / 2))) {
+      crops.acked = Math.min(crops.seen, count);
+      this.#send({ type: "ack", transferId: frame.transferId, received: crops.acked });
+    }
+    if (!last) return true;
+    const reassembler = crops.reassembler;
+    job.cropsDownload = undefined;
+    if (reassembler?.complete) {
+      const bytes = reassembler.finish();
+      let offset = 0;
+      job.crops = crops.message.crops.map((crop) => {
+        const png = bytes.slice(offset, offset + crop.byteLength);
+        offset += crop.byteLength;
+        return { ...(crop.face !== undefined ? { face: crop.face } : {}), region: crop.region, width: crop.width, height: crop.height, png };
+      });
+    }
+    return true;
+  }
+
   #onChunk(data: unknown): void {
     let frame;
     try {
@@ -429,6 +519,7 @@ export class DaemonConnection {
     } catch {
       return;
     }
+    if (this.#onCropChunk(frame)) return;
     const job = [...this.#jobs.values()].find((candidate) => candidate.download?.reassembler.transferId === frame.transferId);
     const download = job?.download;
     if (!job || !download) return;
@@ -460,6 +551,8 @@ export class DaemonConnection {
       models: result.models,
       timings: result.timings,
       ...(job.review !== undefined ? { review: job.review } : {}),
+      ...(result.notes !== undefined ? { notes: result.notes } : {}),
+      ...(job.crops !== undefined ? { crops: job.crops } : {}),
     });
   }
 

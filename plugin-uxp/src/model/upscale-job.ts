@@ -4,7 +4,8 @@
  * result; write it in a second short modal scope as a new smart object layer above the
  * source, as one history step.
  */
-import type { Overrides, PresetSummary, Progress, ReviewReport } from "@portrait-upscale/shared";
+import type { JobNote, Overrides, PresetSummary, Progress, ReviewReport } from "@portrait-upscale/shared";
+import { reviewThumbnails, type ReviewThumbnail } from "./review-thumbnails";
 import type { DaemonConnection, JobHandle, JobOutcome } from "../client/daemon-client";
 import { PanelError } from "../panel-errors";
 import { boundsHeight, boundsWidth, type PhotoshopAdapter, type PhotoshopPixels } from "../photoshop/adapter";
@@ -48,6 +49,10 @@ export interface UpscaleSummary {
   /** The daemon's own time for the job. */
   readonly seconds: number;
   readonly review?: ReviewReport;
+  /** The daemon's notes on the result (a small face, no face, a speculative scale). */
+  readonly notes: readonly JobNote[];
+  /** Before/after thumbnails of the reviewed regions, when the daemon sent them. */
+  readonly thumbnails: readonly ReviewThumbnail[];
 }
 
 export interface UpscaleRequest {
@@ -211,6 +216,8 @@ export async function upscaleActiveLayer(
     models: outcome.models,
     seconds: outcome.timings.totalMs / 1000,
     ...(outcome.review !== undefined ? { review: outcome.review } : {}),
+    notes: outcome.notes ?? [],
+    thumbnails: reviewThumbnails(outcome.crops ?? []),
   };
 }
 

@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "@portrait-upscale/shared";
 import type { ConnectionStatus } from "../model/connection";
 import { PANEL_ERROR_CODES, type AnyErrorCode } from "../panel-errors";
-import { connectionView, etaText, messageFor, phaseView } from "./messages";
+import { checkText, connectionView, etaText, messageFor, noteText, phaseView, regionTitle, regionWords, remainingAdvice } from "./messages";
 
 const address = { host: "127.0.0.1", port: 7421 };
 
@@ -54,5 +55,37 @@ describe("messages", () => {
     });
     expect(etaText(200)).toBe("about 3 min left");
     expect(etaText(0.2)).toBe("almost done");
+  });
+});
+
+describe("result notes and review words", () => {
+  const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/protocol/${name}.json`, import.meta.url), "utf8"));
+
+  it("puts the daemon's note codes in the panel's words, and shows unknown ones as the daemon wrote them", () => {
+    const { result } = fixture("job-status.done-with-notes");
+    expect(noteText(result.notes[0])).toMatch(/^The face is small in the source/);
+    expect(noteText(result.notes[1])).toMatch(/^At this scale most fine detail is the models' guess/);
+    expect(noteText({ code: "NOTICE", message: "The GPU ran out of memory; the CPU finished." })).toBe("The GPU ran out of memory; the CPU finished.");
+  });
+
+  it("names regions in words", () => {
+    expect(regionWords("noseBridge")).toBe("nose bridge");
+    expect(regionWords("image")).toBe("whole image");
+    expect(regionWords("upperLip")).toBe("upper lip");
+    expect(regionTitle("noseBridge", 0, 1)).toBe("Nose bridge");
+    expect(regionTitle("eyes", 1, 2)).toBe("Face 2 · eyes");
+  });
+
+  it("names the bound a check crossed: the minimum when a two-sided check came out low", () => {
+    expect(checkText({ face: 0, region: "noseBridge", metric: "halo", value: 0.031, limit: 0.02, passed: false })).toBe("halo 0.031, above the limit 0.02");
+    expect(checkText({ face: 0, region: "eyes", metric: "texture-ratio", value: 0.42, min: 0.6, limit: 1.4, passed: false })).toBe("texture 0.42, below the minimum 0.6");
+    expect(checkText({ face: 0, region: "eyes", metric: "texture-ratio", value: 1.9, min: 0.6, limit: 1.4, passed: false })).toBe("texture 1.9, above the limit 1.4");
+    // Just past the limit never reads as equal to it.
+    expect(checkText({ region: "image", metric: "halo", value: 0.0212, limit: 0.02, passed: false })).toBe("halo 0.0212, above the limit 0.02");
+  });
+
+  it("leaves out of the advice what a failed check already says", () => {
+    const { report } = fixture("daemon.review");
+    expect(remainingAdvice(report)).toEqual(["Change one setting at a time and run again from the original"]);
   });
 });

@@ -3,7 +3,7 @@
  * turns codes into messages. A Record over every code, so a new code without words fails
  * the typecheck.
  */
-import { ERROR_ADVICE, ERROR_CODES, type ErrorCode, type JobStage } from "@portrait-upscale/shared";
+import { ERROR_ADVICE, ERROR_CODES, type ErrorCode, type JobNote, type JobStage, type ReviewReport } from "@portrait-upscale/shared";
 import type { ConnectionState } from "../model/connection";
 import type { JobPhase } from "../model/upscale-job";
 import type { AnyErrorCode, PanelErrorCode } from "../panel-errors";
@@ -153,4 +153,85 @@ export function etaText(seconds: number): string {
   if (seconds < 1) return "almost done";
   if (seconds < 90) return `about ${Math.round(seconds)} s left`;
   return `about ${Math.round(seconds / 60)} min left`;
+}
+
+/**
+ * The daemon's notes in the panel's words. Codes the panel does not know (a newer daemon, or
+ * NOTICE for the service's own remarks) show the daemon's message as it is.
+ */
+const NOTE_WORDS: Readonly<Record<string, string>> = {
+  NO_FACE: "No face was found: the whole image was upscaled as background, with no special care for faces.",
+  SMALL_FACE: "The face is small in the source: this is careful enlargement, not face reconstruction, so its detail stays conservative.",
+  SPECULATIVE_SCALE: "At this scale most fine detail is the models' guess: compare at 100 % before printing.",
+  FIDELITY_ONLY: "Only the fidelity model ran: no detail was invented.",
+  GRAIN_KEPT: "The source's film grain was measured and carried into the result.",
+  CLEANED: "A clean-up pass removed compression artifacts before upscaling.",
+};
+
+/** One note on a result, in words. */
+export function noteText(note: JobNote): string {
+  return Object.prototype.hasOwnProperty.call(NOTE_WORDS, note.code) ? NOTE_WORDS[note.code] : note.message;
+}
+
+const REGION_WORDS: Readonly<Record<string, string>> = {
+  eyes: "eyes",
+  noseBridge: "nose bridge",
+  lips: "lips",
+  hairline: "hairline",
+  image: "whole image",
+};
+
+const METRIC_WORDS: Readonly<Record<string, string>> = {
+  halo: "halo",
+  "texture-ratio": "texture",
+  "delta-e": "colour shift (ΔE)",
+  banding: "banding",
+};
+
+/** A review region in words ("nose bridge"); an unknown id has its camelCase split ("upperLip" → "upper lip"). */
+export function regionWords(region: string): string {
+  return REGION_WORDS[region] ?? region.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** A region's heading: "Nose bridge", or "Face 2 · nose bridge" when the review saw several faces. */
+export function regionTitle(region: string, face: number | undefined, faces: number): string {
+  const words = regionWords(region);
+  if (face !== undefined && faces > 1) return `Face ${face + 1} · ${words}`;
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+type ReviewCheck = ReviewReport["checks"][number];
+
+/** Three significant digits, so a value just past its limit never reads as equal to it (0.0212 vs 0.02). */
+function figure(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+/**
+ * What a failed check measured, against the bound it crossed: the minimum for a two-sided
+ * check that came out low (too little texture), else the limit.
+ * @example checkText({ region: "noseBridge", metric: "halo", value: 0.031, limit: 0.02, passed: false }) // "halo 0.031, above the limit 0.02"
+ */
+export function checkText(check: ReviewCheck): string {
+  const metric = METRIC_WORDS[check.metric] ?? check.metric;
+  const low = check.min !== undefined && check.value < check.min;
+  return low ? `${metric} ${figure(check.value)}, below the minimum ${figure(check.min as number)}` : `${metric} ${figure(check.value)}, above the limit ${figure(check.limit)}`;
+}
+
+/** The review's verdict as one line. */
+export function reviewVerdictText(report: ReviewReport): string {
+  const verdict = { pass: "Review: the face looks right at 100 %.", warn: "Review: look at these at 100 %.", fail: "Review: problems found at 100 %." }[report.verdict];
+  const faces = report.faces === 0 ? "No face found." : report.faces === 1 ? "1 face." : `${report.faces} faces.`;
+  return `${verdict} ${faces}`;
+}
+
+/** The report's advice without the parts a failed check already says (the daemon joins them with "; "). */
+export function remainingAdvice(report: ReviewReport): string[] {
+  if (!report.advice) return [];
+  const said = new Set(report.checks.filter((check) => !check.passed && check.advice).map((check) => check.advice));
+  return report.advice
+    .split("; ")
+    .map((part) => part.trim())
+    .filter((part) => part !== "" && !said.has(part))
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1));
 }

@@ -4,14 +4,26 @@
  * Renders the model's state and calls its actions; nothing else.
  */
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
-import { SCALES, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
+import { SCALES, type JobNote, type PresetSummary, type ReviewReport } from "@portrait-upscale/shared";
 import { toPanelError } from "../panel-errors";
 import { boundsHeight, boundsWidth } from "../photoshop/adapter";
 import type { PanelModel, PanelState } from "../model/panel-model";
 import { sizeReadout, upscaleSource } from "../model/plan";
 import type { PlacementMode } from "../model/settings";
+import type { ReviewThumbnail } from "../model/review-thumbnails";
 import { effectiveScale } from "../model/upscale-job";
-import { connectionView, messageFor, phaseView, type ConnectionAction } from "./messages";
+import {
+  checkText,
+  connectionView,
+  messageFor,
+  noteText,
+  phaseView,
+  regionTitle,
+  regionWords,
+  remainingAdvice,
+  reviewVerdictText,
+  type ConnectionAction,
+} from "./messages";
 import { Body, Button, Checkbox, Detail, Divider, Picker, ProgressBar, Radios, Slider, TextField } from "./widgets";
 
 const PLACEMENT_OPTIONS: readonly { value: PlacementMode; label: string }[] = [
@@ -234,7 +246,8 @@ function JobSection({ model, state }: { readonly model: PanelModel; readonly sta
           <Detail testId="result-detail">
             {`${summary.sourceWidth} × ${summary.sourceHeight} → ${summary.width} × ${summary.height} px · ${summary.models.join(" + ")} on ${summary.provider.toUpperCase()} · ${summary.seconds.toFixed(1)} s`}
           </Detail>
-          {summary.review ? <ReviewView report={summary.review} /> : null}
+          {summary.notes.length > 0 ? <NotesView notes={summary.notes} /> : null}
+          {summary.review ? <ReviewView report={summary.review} thumbnails={summary.thumbnails} /> : null}
         </section>
       );
     }
@@ -262,16 +275,104 @@ function JobSection({ model, state }: { readonly model: PanelModel; readonly sta
   }
 }
 
-function ReviewView({ report }: { readonly report: ReviewReport }): JSX.Element {
-  const warnings = report.checks.filter((check) => !check.passed);
-  const verdict = { pass: "Review: the face looks right at 100 %.", warn: "Review: look at these at 100 %.", fail: "Review: problems found at 100 %." }[report.verdict];
+/** What the daemon noted about the result (a small face, no face, a speculative scale), in words. */
+function NotesView({ notes }: { readonly notes: readonly JobNote[] }): JSX.Element {
+  return (
+    <div className="pu-notes" data-testid="notes">
+      {notes.map((note, index) => (
+        <div className="pu-note" key={index} data-testid="note" data-code={note.code}>
+          <Detail>{noteText(note)}</Detail>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+type ReviewCheck = ReviewReport["checks"][number];
+
+/** One reviewed region: its thumbnail (when the daemon sent one) and its checks. */
+interface RegionGroup {
+  readonly key: string;
+  readonly face?: number;
+  readonly region: string;
+  readonly thumbnail?: ReviewThumbnail;
+  readonly checks: ReviewCheck[];
+}
+
+/** Regions in the thumbnails' order, then any region with a failed check but no thumbnail. */
+function regionGroups(report: ReviewReport, thumbnails: readonly ReviewThumbnail[]): RegionGroup[] {
+  const groups = new Map<string, RegionGroup>();
+  const keyOf = (face: number | undefined, region: string): string => `${face ?? "-"}:${region}`;
+  for (const thumbnail of thumbnails) {
+    const key = keyOf(thumbnail.face, thumbnail.region);
+    groups.set(key, { key, ...(thumbnail.face !== undefined ? { face: thumbnail.face } : {}), region: thumbnail.region, thumbnail, checks: [] });
+  }
+  for (const check of report.checks) {
+    const key = keyOf(check.face, check.region);
+    const group = groups.get(key);
+    if (group) group.checks.push(check);
+    else if (!check.passed) groups.set(key, { key, ...(check.face !== undefined ? { face: check.face } : {}), region: check.region, checks: [check] });
+  }
+  return [...groups.values()];
+}
+
+function ReviewView({ report, thumbnails }: { readonly report: ReviewReport; readonly thumbnails: readonly ReviewThumbnail[] }): JSX.Element {
+  const groups = regionGroups(report, thumbnails);
   return (
     <div className={`pu-review pu-review--${report.verdict}`} data-testid="review" data-verdict={report.verdict}>
-      <Detail>{`${verdict} ${report.faces === 1 ? "1 face" : `${report.faces} faces`}.`}</Detail>
-      {warnings.map((check, index) => (
-        <Detail key={index}>{`• ${check.region}: ${check.metric} ${check.value.toFixed(2)} (limit ${check.limit.toFixed(2)})${check.advice ? ` — ${check.advice}` : ""}`}</Detail>
+      <Detail>{reviewVerdictText(report)}</Detail>
+      {groups.map((group) => (
+        <RegionView key={group.key} group={group} faces={report.faces} />
       ))}
-      {report.advice ? <Detail>{report.advice}</Detail> : null}
+      {report.advice ? (
+        <div className="pu-review__advice">
+          {remainingAdvice(report).map((line, index) => (
+            <Detail key={index} testId="review-advice">
+              {line}
+            </Detail>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function RegionView({ group, faces }: { readonly group: RegionGroup; readonly faces: number }): JSX.Element {
+  const failed = group.checks.filter((check) => !check.passed);
+  const [large, setLarge] = useState(false);
+  const thumbnail = group.thumbnail;
+  // Click doubles a small crop (never past the panel's width) to see its pixels.
+  const width = thumbnail ? thumbnail.width * (large ? 2 : 1) : 0;
+  return (
+    <div className="pu-region" data-testid="review-region" data-region={group.region} data-passed={failed.length === 0 ? "true" : "false"}>
+      <div className="pu-region__head">
+        <span className="pu-region__title">{regionTitle(group.region, group.face, faces)}</span>
+        <span className={`pu-region__status pu-region__status--${failed.length === 0 ? "ok" : "warn"}`}>{failed.length === 0 ? "looks right" : "look closer"}</span>
+      </div>
+      {thumbnail ? (
+        <div className="pu-thumb" style={{ width: `${width}px` }}>
+          <div className="pu-thumb__captions">
+            <span className="pu-thumb__caption">before</span>
+            <span className="pu-thumb__caption">after</span>
+          </div>
+          <img
+            className="pu-thumb__image"
+            src={thumbnail.url}
+            width={width}
+            alt={`${regionWords(group.region)}: the source enlarged, beside the result`}
+            title="Click to enlarge"
+            data-testid="review-thumbnail"
+            data-region={group.region}
+            onClick={() => setLarge(!large)}
+          />
+        </div>
+      ) : null}
+      {failed.map((check, index) => (
+        <div className="pu-region__check" key={index} data-testid="review-warning">
+          <span className="pu-region__measure">{checkText(check)}</span>
+          {check.advice ? <Detail>{check.advice.charAt(0).toUpperCase() + check.advice.slice(1)}</Detail> : null}
+        </div>
+      ))}
     </div>
   );
 }
