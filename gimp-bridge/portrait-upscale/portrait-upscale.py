@@ -142,7 +142,7 @@ class Upscale:
         job_id = client.submit(source, self.options, color_profile_name(image))
         watchdog = pu.CancelOnExit(client, job_id)
         try:
-            pu.wait_for_job(client, job_id, self.progress)
+            done = pu.wait_for_job(client, job_id, self.progress)
             Gimp.progress_set_text("Portrait Upscale: receiving the result…")
             result = client.result(job_id)
         finally:
@@ -162,6 +162,10 @@ class Upscale:
         target, layer = self.place(name, scale, result.width, result.height, out_fmt, pixels, is_gray, has_alpha)
         Gimp.progress_update(1.0)
         Gimp.progress_end()
+        # What the daemon noticed about the result (a small face, no face, a speculative scale).
+        message = pu.result_message(done.get("result"))
+        if message:
+            self.notes.append(message)
         for note in self.notes:
             Gimp.message(note)
         return target, layer

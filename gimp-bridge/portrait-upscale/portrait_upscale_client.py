@@ -414,6 +414,43 @@ def progress_text(event: Mapping[str, Any]) -> str:
     return "Portrait Upscale: %s%s" % (text, " (" + ", ".join(details) + ")" if details else "…")
 
 
+# The daemon's notes on a result (`result.notes`, newer daemons), in the plug-in's words. A code
+# the plug-in does not know (a newer daemon, or NOTICE) is shown in the daemon's own words.
+NOTE_WORDS = {
+    "NO_FACE": "No face was found: the whole image was upscaled as background, with no special care for faces.",
+    "SMALL_FACE": "The face is small in the source: this is careful enlargement, not face reconstruction, so its detail stays conservative.",
+    "SPECULATIVE_SCALE": "At this scale most fine detail is the models' guess: compare at 100 % before printing.",
+    "FIDELITY_ONLY": "Only the fidelity model ran: no detail was invented.",
+    "GRAIN_KEPT": "The source's film grain was measured and carried into the result.",
+    "CLEANED": "A clean-up pass removed compression artifacts before upscaling.",
+}
+
+
+def note_lines(result: Optional[Mapping[str, Any]]) -> List[str]:
+    """The notes of a finished job's result, one sentence each; [] when there are none (or the
+    daemon predates notes)."""
+    notes = result.get("notes") if isinstance(result, Mapping) else None
+    if not isinstance(notes, list):
+        return []
+    lines: List[str] = []
+    for note in notes:
+        if not isinstance(note, Mapping):
+            continue
+        message = note.get("message")
+        text = NOTE_WORDS.get(note.get("code")) or (message if isinstance(message, str) else "")
+        if text and text not in lines:
+            lines.append(text)
+    return lines
+
+
+def result_message(result: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The message shown after a job when the daemon had something to say about its result."""
+    lines = note_lines(result)
+    if not lines:
+        return None
+    return "Portrait Upscale: done. Please note:\n" + "\n".join("• " + line for line in lines)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

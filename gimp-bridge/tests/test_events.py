@@ -69,3 +69,33 @@ class FinalEventTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ResultNotesTest(unittest.TestCase):
+    def test_golden_notes_in_words_from_the_status_and_the_done_event(self):
+        for name in ("job-status.done-with-notes.json", "job-event.done-with-notes.json"):
+            result = support.fixture(name)["result"]
+            with self.subTest(name=name):
+                self.assertEqual(
+                    pu.note_lines(result),
+                    [pu.NOTE_WORDS["SMALL_FACE"], pu.NOTE_WORDS["SPECULATIVE_SCALE"]],
+                )
+                message = pu.result_message(result)
+                self.assertTrue(message.startswith("Portrait Upscale: done. Please note:\n• The face is small in the source"))
+                self.assertEqual(message.count("\n• "), 2)
+
+    def test_done_event_with_notes_parses_and_keeps_them(self):
+        golden = support.fixture("job-event.done-with-notes.json")
+        self.assertEqual(pu.parse_event_line(line(golden))["result"]["notes"], golden["result"]["notes"])
+
+    def test_no_message_without_notes_or_from_a_daemon_that_predates_them(self):
+        self.assertNotIn("notes", support.fixture("job-status.done.json")["result"])
+        self.assertIsNone(pu.result_message(support.fixture("job-status.done.json")["result"]))
+        self.assertIsNone(pu.result_message(dict(support.fixture("job-event.done.json")["result"], notes=[])))
+        self.assertIsNone(pu.result_message(None))
+
+    def test_unknown_codes_show_the_daemons_words_and_every_known_code_has_words(self):
+        result = {"notes": [{"code": "NOTICE", "message": "The GPU ran out of memory; the CPU finished the job."}, "not a note"]}
+        self.assertEqual(pu.note_lines(result), ["The GPU ran out of memory; the CPU finished the job."])
+        for code in ("NO_FACE", "SMALL_FACE", "SPECULATIVE_SCALE", "FIDELITY_ONLY", "GRAIN_KEPT", "CLEANED"):
+            self.assertGreater(len(pu.NOTE_WORDS[code]), 20)
