@@ -172,11 +172,11 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await upscale(page);
     // The review's crops arrive as before/after thumbnails, one per region of the one face, all decoded.
     await page.waitForFunction(() => {
-      const images = [...document.querySelectorAll<HTMLImageElement>("[data-testid=review-thumbnail]")];
+      const images: any[] = [...(globalThis as any).document.querySelectorAll("[data-testid=review-thumbnail]")];
       return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);
     });
-    const thumbnails = await page.$$eval("[data-testid=review-thumbnail]", (images) =>
-      (images as HTMLImageElement[]).map((image) => ({ region: image.dataset.region, width: image.naturalWidth, height: image.naturalHeight, src: image.src.slice(0, 22) })),
+    const thumbnails: { region: string; width: number; height: number; src: string }[] = await page.$$eval("[data-testid=review-thumbnail]", (images: any[]) =>
+      images.map((image) => ({ region: image.dataset.region, width: image.naturalWidth, height: image.naturalHeight, src: image.src.slice(0, 22) })),
     );
     expect(thumbnails.map((thumbnail) => thumbnail.region)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
     for (const thumbnail of thumbnails) {
