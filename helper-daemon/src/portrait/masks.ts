@@ -24,7 +24,7 @@ const MIN_FEATHER_PX = 4;
  * A face's coordinate frame: origin between the eyes, unit = eye distance, u towards the
  * subject's left eye, v towards the mouth.
  */
-interface FaceFrame {
+export interface FaceFrame {
   readonly ox: number;
   readonly oy: number;
   readonly ux: number;
@@ -44,7 +44,11 @@ function scalePoint(p: Point, scale: number): Point {
   return { x: (p.x + 0.5) * scale - 0.5, y: (p.y + 0.5) * scale - 0.5 };
 }
 
-function frameOf(face: Face, scale: number): FaceFrame {
+/**
+ * The frame of `face` in pixels of an image `scale` times the detector's input (1 for the
+ * source itself). Shared by the blend masks and the review, so both agree on where a face is.
+ */
+export function faceFrame(face: Face, scale = 1): FaceFrame {
   const k = face.keypoints;
   const re = scalePoint(k.rightEye, scale);
   const le = scalePoint(k.leftEye, scale);
@@ -86,6 +90,13 @@ function frameOf(face: Face, scale: number): FaceFrame {
     rightEye: local(re),
     leftEye: local(le),
   };
+}
+
+/** `p` (in the frame's pixels) in frame coordinates: u across the eyes, v down, in eye distances. */
+export function toFaceFrame(frame: FaceFrame, p: Point): { u: number; v: number } {
+  const x = p.x - frame.ox;
+  const y = p.y - frame.oy;
+  return { u: (x * frame.ux + y * frame.uy) / frame.d, v: (x * frame.vx + y * frame.vy) / frame.d };
 }
 
 /** 1 inside, 0 outside, smooth (C¹) in between: falloff from `edge − f` to `edge + f`. */
@@ -168,7 +179,7 @@ export function regionMask(faces: readonly Face[], name: MaskName, width: number
   if (name === "background") data.fill(1);
   const values = emptyValues();
   for (const face of faces) {
-    const frame = frameOf(face, scale);
+    const frame = faceFrame(face, scale);
     const r = reach(frame);
     const x0 = Math.max(0, Math.floor(frame.ox - r));
     const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));
@@ -194,7 +205,7 @@ export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, 
   const values = emptyValues();
   const order: Region[] = ["hair", "skin", "hairline", "noseBridge", "lips", "eyes"];
   for (const face of faces) {
-    const frame = frameOf(face, scale);
+    const frame = faceFrame(face, scale);
     const r = reach(frame);
     const x0 = Math.max(0, Math.floor(frame.ox - r));
     const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));

@@ -5,7 +5,8 @@
  * gets the bounding box of its tilted region. Rectangles are in whole source pixels; the
  * output's are exactly `scale` times larger, so before and after cover the same area.
  */
-import type { Face, Point } from "../portrait/faces";
+import type { Face } from "../portrait/faces";
+import { faceFrame, toFaceFrame, type FaceFrame } from "../portrait/masks";
 
 /** The regions the review crops and scores, in the order a retoucher checks them. */
 export const REVIEW_REGIONS = ["eyes", "noseBridge", "lips", "hairline"] as const;
@@ -27,64 +28,20 @@ interface FrameRect {
   readonly v1: number;
 }
 
-interface Frame {
-  readonly ox: number;
-  readonly oy: number;
-  readonly ux: number;
-  readonly uy: number;
-  readonly vx: number;
-  readonly vy: number;
-  readonly d: number;
-  local(p: Point): { u: number; v: number };
-}
 
 /** Regions smaller than this (source pixels, either side) after clipping are not reviewed. */
 const MIN_REGION_SIDE = 3;
 
-function frameOf(face: Face): Frame {
-  const { rightEye, leftEye, mouth } = face.keypoints;
-  let dx = leftEye.x - rightEye.x;
-  let dy = leftEye.y - rightEye.y;
-  let d = Math.hypot(dx, dy);
-  // Keypoints that collapse (a face seen edge-on) fall back to the box's proportions,
-  // as the blend masks do.
-  const boxD = face.box.width / 2.3;
-  if (!(d > boxD * 0.3)) {
-    dx = boxD;
-    dy = 0;
-    d = boxD;
-  }
-  const ux = dx / d;
-  const uy = dy / d;
-  let vx = -uy;
-  let vy = ux;
-  const ox = (rightEye.x + leftEye.x) / 2;
-  const oy = (rightEye.y + leftEye.y) / 2;
-  if ((mouth.x - ox) * vx + (mouth.y - oy) * vy < 0) {
-    vx = -vx;
-    vy = -vy;
-  }
-  return {
-    ox,
-    oy,
-    ux,
-    uy,
-    vx,
-    vy,
-    d,
-    local: (p) => ({ u: ((p.x - ox) * ux + (p.y - oy) * uy) / d, v: ((p.x - ox) * vx + (p.y - oy) * vy) / d }),
-  };
-}
 
 /** Each region's extent in the frame. Proportions measured on frontal portraits. */
-function frameRects(face: Face, frame: Frame): Record<ReviewRegionName, FrameRect> {
-  const re = frame.local(face.keypoints.rightEye);
-  const le = frame.local(face.keypoints.leftEye);
-  const nose = frame.local(face.keypoints.noseTip);
-  const mouth = frame.local(face.keypoints.mouth);
+function frameRects(face: Face, frame: FaceFrame): Record<ReviewRegionName, FrameRect> {
+  const re = toFaceFrame(frame, face.keypoints.rightEye);
+  const le = toFaceFrame(frame, face.keypoints.leftEye);
+  const nose = toFaceFrame(frame, face.keypoints.noseTip);
+  const mouth = toFaceFrame(frame, face.keypoints.mouth);
   // The top of the detector's box sits on the forehead near the hairline; the band stops
   // just above the brows (about 0.33 eye distances above the eyes).
-  const boxTop = frame.local({ x: face.box.x + face.box.width / 2, y: face.box.y });
+  const boxTop = toFaceFrame(frame, { x: face.box.x + face.box.width / 2, y: face.box.y });
   const hairlineBottom = Math.min(boxTop.v + 0.3, -0.38);
   return {
     // Both eyes with the lashes and lid crease above, the lower lid below.
@@ -99,7 +56,7 @@ function frameRects(face: Face, frame: Frame): Record<ReviewRegionName, FrameRec
 }
 
 /** The image-aligned bounding box of a frame rectangle, in whole pixels, clipped to the image. */
-function toPixels(frame: Frame, r: FrameRect, width: number, height: number): PixelRect | undefined {
+function toPixels(frame: FaceFrame, r: FrameRect, width: number, height: number): PixelRect | undefined {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
@@ -128,7 +85,7 @@ function toPixels(frame: Frame, r: FrameRect, width: number, height: number): Pi
  * @example const { eyes } = faceReviewRegions(face, 128, 128); // { x: 24, y: 48, width: 82, height: 26 }
  */
 export function faceReviewRegions(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
-  const frame = frameOf(face);
+  const frame = faceFrame(face);
   const rects = frameRects(face, frame);
   const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
   for (const name of REVIEW_REGIONS) {
