@@ -28,10 +28,8 @@ interface FrameRect {
   readonly v1: number;
 }
 
-
 /** Regions smaller than this (source pixels, either side) after clipping are not reviewed. */
 const MIN_REGION_SIDE = 3;
-
 
 /** Each region's extent in the frame. Proportions measured on frontal portraits. */
 function frameRects(face: Face, frame: FaceFrame): Record<ReviewRegionName, FrameRect> {
