@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PortraitError } from "../src/errors";
+import { failure } from "./failure";
 import { crc32, crc32Hex, crc32Update as crc32Update_ } from "../src/crc32";
 import {
   CHUNK_HEADER_BYTES,
@@ -11,16 +11,6 @@ import {
   decodeChunkFrame,
   encodeChunkFrame,
 } from "../src/frames";
-
-function failure(run: () => unknown): PortraitError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortraitError) return error;
-    throw error;
-  }
-  throw new Error("expected a PortraitError");
-}
 
 const image = new Uint8Array(2500).map((_, i) => (i * 31 + 7) & 0xff);
 const chunkBytes = 1000;

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PortraitError } from "../src/errors";
+import { failure } from "./failure";
 import {
   BUILT_IN_PRESETS,
   DEFAULT_PRESET_ID,
@@ -15,16 +15,6 @@ import {
 } from "../src/presets";
 import { parse } from "../src/schema";
 import { presetSummarySchema } from "../src/protocol";
-
-function failure(run: () => unknown): PortraitError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortraitError) return error;
-    throw error;
-  }
-  throw new Error("expected a PortraitError");
-}
 
 const presetsDir = fileURLToPath(new URL("../presets/", import.meta.url));
 const byId = (id: string): Preset => {

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { failure } from "./failure";
 import { FIXTURE_SCHEMAS, type FixtureSchemaName, renderFixtureFiles } from "../fixtures/examples";
 import { PortraitError } from "../src/errors";
 import {
@@ -18,16 +19,6 @@ import { parse, parseQuery } from "../src/schema";
 const fixturesDir = fileURLToPath(new URL("../fixtures/protocol/", import.meta.url));
 const fixtureNames = readdirSync(fixturesDir).filter((name) => name.endsWith(".json")).sort();
 const readFixture = (name: string): unknown => JSON.parse(readFileSync(fixturesDir + name, "utf8"));
-
-function failure(run: () => unknown): PortraitError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortraitError) return error;
-    throw error;
-  }
-  throw new Error("expected a PortraitError");
-}
 
 function parseWith(schemaName: FixtureSchemaName, value: unknown): unknown {
   const { schema, root, query, code } = FIXTURE_SCHEMAS[schemaName];

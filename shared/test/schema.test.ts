@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PortraitError } from "../src/errors";
+import { failure } from "./failure";
 import {
   type Infer,
   array,
@@ -18,16 +18,6 @@ import {
   union,
   unknown,
 } from "../src/schema";
-
-function failure(run: () => unknown): PortraitError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortraitError) return error;
-    throw error;
-  }
-  throw new Error("expected a PortraitError");
-}
 
 const point = object({ x: integer({ min: 0 }), y: integer({ min: 0 }), label: optional(string({ maxLength: 4 })) });
 const shapes = union(

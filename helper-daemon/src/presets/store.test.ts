@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, PortraitError, type Preset } from "@portrait-upscale/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { failure } from "../../../shared/test/failure";
 import { PresetStore, readPresetFile } from "./store";
 
 let root: string;
@@ -31,16 +32,6 @@ async function open(options: Parameters<typeof PresetStore.open>[0]): Promise<Pr
   const store = await PresetStore.open(options);
   stores.push(store);
   return store;
-}
-
-function failure(run: () => unknown): PortraitError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PortraitError) return error;
-    throw error;
-  }
-  throw new Error("expected a PortraitError");
 }
 
 /** Resolves on the store's next change event. */
