@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { agreementGate, blendBranches } from "../../src/portrait/blend";
-import { luma, resizeImage, type RgbImage } from "../../src/portrait/planes";
+import { BLEND_TUNING, agreementGate, blendBranches, creativityGainAt } from "../../src/portrait/blend";
+import { localMinMax, luma, resizeImage, type RgbImage } from "../../src/portrait/planes";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "../../src/portrait/texture";
 import { bandingCount, halo } from "../../src/metrics/quality";
 
@@ -50,6 +50,25 @@ describe("anti-halo guard", () => {
     const without = halo(unguarded, reference);
     expect(without).toBeGreaterThan(0.005);
     expect(withGuard).toBeLessThan(without * 0.5);
+  });
+
+  it("keeps every pixel within the fidelity branch's 3×3 range, plus the small allowance", () => {
+    const guarded = luma(blendBranches(source, fidelity, detail, { creativity: 1, resemblance: 0.85 }).image).data;
+    const { min, max } = localMinMax(luma(fidelity), BLEND_TUNING.haloRadius);
+    const allowance = BLEND_TUNING.haloAllowanceFlat + 1e-6;
+    for (let i = 0; i < guarded.length; i++) {
+      expect(guarded[i]).toBeLessThanOrEqual(max.data[i] + allowance);
+      expect(guarded[i]).toBeGreaterThanOrEqual(min.data[i] - allowance);
+    }
+  });
+});
+
+describe("detail gain", () => {
+  it("rises from 2× to 4× (the fidelity model is softer there) and not beyond", () => {
+    expect(creativityGainAt(2)).toBe(BLEND_TUNING.creativityGain);
+    expect(creativityGainAt(3)).toBeGreaterThan(creativityGainAt(2));
+    expect(creativityGainAt(4)).toBe(BLEND_TUNING.creativityGainAt4x);
+    expect(creativityGainAt(8)).toBe(creativityGainAt(4));
   });
 });
 
