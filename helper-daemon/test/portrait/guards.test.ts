@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BLEND_TUNING, agreementGate, blendBranches, creativityGainAt } from "../../src/portrait/blend";
+import { BLEND_TUNING, agreementGate, blendBranches, tuningAt } from "../../src/portrait/blend";
 import { localMinMax, luma, resizeImage, type RgbImage } from "../../src/portrait/planes";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "../../src/portrait/texture";
 import { bandingCount, halo } from "../../src/metrics/quality";
@@ -52,10 +52,12 @@ describe("anti-halo guard", () => {
     expect(withGuard).toBeLessThan(without * 0.5);
   });
 
-  it("keeps every pixel within the fidelity branch's 3×3 range, plus the small allowance", () => {
+  it("keeps every pixel at 4× within the fidelity branch's 3×3 range, plus the small allowance", () => {
     const guarded = luma(blendBranches(source, fidelity, detail, { creativity: 1, resemblance: 0.85 }).image).data;
-    const { min, max } = localMinMax(luma(fidelity), BLEND_TUNING.haloRadius);
-    const allowance = BLEND_TUNING.haloAllowanceFlat + 1e-6;
+    const at = tuningAt(4);
+    expect(at.haloRadius).toBe(1);
+    const { min, max } = localMinMax(luma(fidelity), at.haloRadius);
+    const allowance = at.haloAllowanceFlat + 1e-6;
     for (let i = 0; i < guarded.length; i++) {
       expect(guarded[i]).toBeLessThanOrEqual(max.data[i] + allowance);
       expect(guarded[i]).toBeGreaterThanOrEqual(min.data[i] - allowance);
@@ -63,12 +65,14 @@ describe("anti-halo guard", () => {
   });
 });
 
-describe("detail gain", () => {
-  it("rises from 2× to 4× (the fidelity model is softer there) and not beyond", () => {
-    expect(creativityGainAt(2)).toBe(BLEND_TUNING.creativityGain);
-    expect(creativityGainAt(3)).toBeGreaterThan(creativityGainAt(2));
-    expect(creativityGainAt(4)).toBe(BLEND_TUNING.creativityGainAt4x);
-    expect(creativityGainAt(8)).toBe(creativityGainAt(4));
+describe("scale-dependent tuning", () => {
+  it("holds the 2× values up to 2×, the 4× values from 4×, and moves between them in between", () => {
+    expect(tuningAt(2).creativityGain).toBe(BLEND_TUNING.creativityGain);
+    expect(tuningAt(2).haloRadius).toBe(BLEND_TUNING.haloRadius);
+    expect(tuningAt(3).creativityGain).toBeGreaterThan(tuningAt(2).creativityGain);
+    expect(tuningAt(3).creativityGain).toBeLessThan(tuningAt(4).creativityGain);
+    expect(tuningAt(4)).toEqual(BLEND_TUNING.at4x);
+    expect(tuningAt(8)).toEqual(tuningAt(4));
   });
 });
 
