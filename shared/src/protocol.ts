@@ -222,6 +222,9 @@ export const reviewCropSchema = object({
 });
 export type ReviewCrop = Infer<typeof reviewCropSchema>;
 
+/** A received (or produced) crop: its description with the PNG bytes in place of their length. */
+export type ReviewCropImage = Omit<ReviewCrop, "byteLength"> & { readonly png: Uint8Array };
+
 export const timingsSchema = object({ totalMs: number({ min: 0 }), inferenceMs: number({ min: 0 }) });
 
 /** What a finished job produced (HTTP JobStatus.result, NDJSON `done`). */

@@ -4,7 +4,7 @@
  * fake in tests) turns it into a {@link JobOutput}.
  */
 
-import type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat } from "@portrait-upscale/shared";
+import type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat, ReviewCropImage } from "@portrait-upscale/shared";
 
 export type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat };
 
@@ -79,13 +79,7 @@ export interface JobOutput {
 }
 
 /** One review crop as the engine keeps it: which face and region, and its PNG. */
-export interface ReviewCropImage {
-  readonly face?: number;
-  readonly region: string;
-  readonly width: number;
-  readonly height: number;
-  readonly png: Uint8Array;
-}
+export type { ReviewCropImage } from "@portrait-upscale/shared";
 
 export interface JobRunContext {
   readonly signal: AbortSignal;

@@ -29,6 +29,7 @@ import {
   type ProtocolFeature,
   type ReviewReport,
   type Welcome,
+  type ReviewCropImage,
 } from "@portrait-upscale/shared";
 import { PanelError, toPanelError } from "../panel-errors";
 import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
@@ -97,13 +98,7 @@ export interface JobOutcome {
 }
 
 /** One region's before/after crop: the source enlarged (left half) beside the result (right half). */
-export interface ReviewCropImage {
-  readonly face?: number;
-  readonly region: string;
-  readonly width: number;
-  readonly height: number;
-  readonly png: Uint8Array;
-}
+export type { ReviewCropImage } from "@portrait-upscale/shared";
 
 /** A running job: its outcome, and a cancel that reaches the daemon. */
 export interface JobHandle {
