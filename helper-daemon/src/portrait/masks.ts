@@ -168,15 +168,16 @@ function emptyValues(): Record<MaskName, number> {
 }
 
 /**
- * One soft mask (0..1) for all faces, at `scale` times the faces' input coordinates
- * (`width`×`height` is the mask's size). Faces combine by maximum; background is 1 − the
- * union of face and hair.
- *
- * @example const eyes = regionMask(faces, "eyes", 2048, 2048, 4);
+ * Calls `visit` for every pixel (index into a `width`-wide plane) that any face's masks can
+ * reach, with the mask values there. Pixels are visited once per face that reaches them.
  */
-export function regionMask(faces: readonly Face[], name: MaskName, width: number, height: number, scale: number): Plane {
-  const data = new Float32Array(width * height);
-  if (name === "background") data.fill(1);
+function forEachFacePixel(
+  faces: readonly Face[],
+  width: number,
+  height: number,
+  scale: number,
+  visit: (index: number, values: Record<MaskName, number>) => void,
+): void {
   const values = emptyValues();
   for (const face of faces) {
     const frame = faceFrame(face, scale);
@@ -188,10 +189,24 @@ export function regionMask(faces: readonly Face[], name: MaskName, width: number
     for (let y = y0; y <= y1; y++)
       for (let x = x0; x <= x1; x++) {
         masksAt(frame, x, y, values);
-        const i = y * width + x;
-        data[i] = name === "background" ? Math.min(data[i], values.background) : Math.max(data[i], values[name]);
+        visit(y * width + x, values);
       }
   }
+}
+
+/**
+ * One soft mask (0..1) for all faces, at `scale` times the faces' input coordinates
+ * (`width`×`height` is the mask's size). Faces combine by maximum; background is 1 − the
+ * union of face and hair.
+ *
+ * @example const eyes = regionMask(faces, "eyes", 2048, 2048, 4);
+ */
+export function regionMask(faces: readonly Face[], name: MaskName, width: number, height: number, scale: number): Plane {
+  const data = new Float32Array(width * height);
+  if (name === "background") data.fill(1);
+  forEachFacePixel(faces, width, height, scale, (i, values) => {
+    data[i] = name === "background" ? Math.min(data[i], values.background) : Math.max(data[i], values[name]);
+  });
   return { width, height, data };
 }
 
@@ -202,28 +217,16 @@ export function regionMask(faces: readonly Face[], name: MaskName, width: number
  */
 export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, width: number, height: number, scale: number): Plane {
   const data = new Float32Array(width * height).fill(factors.background);
-  const values = emptyValues();
   const order: Region[] = ["hair", "skin", "hairline", "noseBridge", "lips", "eyes"];
-  for (const face of faces) {
-    const frame = faceFrame(face, scale);
-    const r = reach(frame);
-    const x0 = Math.max(0, Math.floor(frame.ox - r));
-    const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));
-    const y0 = Math.max(0, Math.floor(frame.oy - r));
-    const y1 = Math.min(height - 1, Math.ceil(frame.oy + r));
-    for (let y = y0; y <= y1; y++)
-      for (let x = x0; x <= x1; x++) {
-        masksAt(frame, x, y, values);
-        let f = factors.background;
-        for (const region of order) {
-          const m = region === "skin" ? values.face : values[region];
-          f += (factors[region] - f) * m;
-        }
-        const i = y * width + x;
-        // Where faces overlap, the one that departs most from the background is the one present.
-        if (Math.abs(f - factors.background) > Math.abs(data[i] - factors.background)) data[i] = f;
-      }
-  }
+  forEachFacePixel(faces, width, height, scale, (i, values) => {
+    let f = factors.background;
+    for (const region of order) {
+      const m = region === "skin" ? values.face : values[region];
+      f += (factors[region] - f) * m;
+    }
+    // Where faces overlap, the one that departs most from the background is the one present.
+    if (Math.abs(f - factors.background) > Math.abs(data[i] - factors.background)) data[i] = f;
+  });
   return { width, height, data };
 }
 
