@@ -14,6 +14,8 @@ import { hasModel } from "./support/models";
 
 const bin = repoPath("helper-daemon", "bin", "portrait-upscale.js");
 const ready = ["esrgan-thick-x2", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
+
+it("has the converted models it needs (npm install converts them)", () => expect(ready).toBe(true));
 const LOCKED = "studio-locked";
 let folder: string;
 let config: string;
@@ -46,7 +48,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
+describe("portrait-upscale upscale with presets", () => {
   it("--preset fast-preview runs both branches on the face; --json names both models and the face", async () => {
     const run = cli("upscale", "face.png", "-o", "fast.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
@@ -170,7 +172,7 @@ describe.skipIf(!ready)("portrait-upscale upscale with presets", () => {
   });
 
   it("runs the default preset without --preset or --model", () => {
-    if (!hasModel("realesrgan-x4plus")) return;
+    expect(hasModel("realesrgan-x4plus"), "npm install converts realesrgan-x4plus").toBe(true);
     const run = cli("upscale", "face-32.png", "-o", "default.png", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({

@@ -13,7 +13,6 @@ import { createTileLayout } from "../../src/tiling/tile-layout";
 import { planModel } from "../../src/upscale/settings";
 import type { RgbImage } from "../../src/image/image";
 import { fixture, maxAbsDiff, pixels } from "./support/images";
-import { hasModel } from "./support/models";
 
 const pool = createInferencePool({ provider: "cpu" });
 afterAll(() => pool.close());
@@ -23,7 +22,7 @@ function clamped(image: RgbImage): Float32Array {
 }
 
 describe("x4plus seams", () => {
-  it.skipIf(!hasModel("realesrgan-x4plus"))(
+  it(
     "a tiled result (interior seams, the model's overlap) equals the untiled one within 2/255",
     async () => {
       const plan = planModel({ model: "x4plus", scale: 4 });

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main";
-import { fixturePath, hasModel, repoRoot } from "./support";
+import { fixturePath, repoRoot } from "./support";
 
 function sink(): Writable & { text: () => string } {
   const chunks: string[] = [];
@@ -21,7 +21,7 @@ async function cli(...argv: string[]) {
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-describe.skipIf(!hasModel("blazeface-back-256") || !hasModel("blazeface-front-128"))("portrait-upscale faces", () => {
+describe("portrait-upscale faces", () => {
   it("prints the astronaut's face as JSON", async () => {
     const { code, stdout } = await cli("faces", fixturePath("astronaut.png"), "--json");
     expect(code).toBe(0);

@@ -5,9 +5,11 @@ import { resizeImage } from "../../src/portrait/planes";
 import { fixturePath, hasModel, loadRgb, ortDetector, padImage, type OrtLike } from "./support";
 
 const haveDetectors = hasModel("blazeface-back-256") && hasModel("blazeface-front-128");
+
+it("has the converted models it needs (npm install converts them)", () => expect(haveDetectors).toBe(true));
 const runDetector = ortDetector(ort as unknown as OrtLike);
 
-describe.skipIf(!haveDetectors)("detectFaces with BlazeFace", () => {
+describe("detectFaces with BlazeFace", () => {
   it("finds the one face in the astronaut portrait and pins its box", async () => {
     const faces = await detectFaces(await loadRgb(fixturePath("astronaut.png")), runDetector);
     expect(faces).toHaveLength(1);

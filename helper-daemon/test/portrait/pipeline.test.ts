@@ -6,10 +6,12 @@ import { fixturePath, hasModel, loadRgb, ortDetector, ortTileRunner, type OrtLik
 
 const models = ["esrgan-thick-x2", "esrgan-thick-x4", "realesrgan-x4plus", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"];
 const ready = models.every(hasModel);
+
+it("has the converted models it needs (npm install converts them)", () => expect(ready).toBe(true));
 const deps = { tileRunner: ortTileRunner(ort as unknown as OrtLike), runDetector: ortDetector(ort as unknown as OrtLike) };
 const natural = (): PortraitSettings => resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === "portrait-natural")!);
 
-describe.skipIf(!ready)("runPortraitPipeline with real models", () => {
+describe("runPortraitPipeline with real models", () => {
   it("upscales a 48 px face to the requested size, deterministically", async () => {
     const image = await loadRgb(fixturePath("astronaut-face-64.png"));
     const small = { width: 48, height: 40, rgb: new Float32Array(48 * 40 * 3) };

@@ -14,12 +14,14 @@ import { TestWsClient } from "../daemon/ws-client";
 import { fixturePath, hasModel } from "../portrait/support";
 
 const ready = ["realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
+
+it("has the converted models it needs (npm install converts them)", () => expect(ready).toBe(true));
 const fixture = fixturePath("astronaut-face-128.png");
 let pool: InferencePool;
 let presets: PresetStore;
 let daemon: TestDaemon;
 
-describe.skipIf(!ready)("daemon review", () => {
+describe("daemon review", () => {
   beforeAll(async () => {
     pool = createInferencePool({ provider: "cpu", intraOpThreads: 2 });
     presets = await PresetStore.open({ watch: "off" });
