@@ -5,30 +5,19 @@
  * kept for `GET /v1/jobs/{id}/review.png`; the per-region crops are the panel's thumbnails.
  */
 import type { ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
-import type { DecodeOptions, RawHeader } from "../image/codec";
-import type { InferencePool } from "../inference/index";
+import type { RawHeader } from "../image/codec";
 import { poolDetector } from "../portrait/detector";
-import type { Face } from "../portrait/faces";
 import type { RgbImage } from "../portrait/planes";
-import type { ReviewSettings } from "./advice";
 import { toProtocolReport, type ReviewReport } from "./build-review";
 import { renderRegionCrops, type RegionCrop } from "./contact-sheet";
-import { decodeJobResult, runReview } from "./run-review";
+import { decodeJobResult, runReview, type ReviewContext } from "./run-review";
 
-export interface JobReviewInput {
-  readonly pool: InferencePool;
+export interface JobReviewInput extends ReviewContext {
   /** The decoded source the job upscaled. */
   readonly source: RgbImage;
   /** The result's bytes as stored for the client, and its raw layout when they are raw pixels. */
   readonly resultBytes: Uint8Array;
   readonly raw?: RawHeader;
-  readonly scale: number;
-  readonly settings: ReviewSettings;
-  /** What the portrait pipeline found and kept, when it ran. */
-  readonly faces?: readonly Face[];
-  readonly fidelity?: RgbImage;
-  readonly signal?: AbortSignal;
-  readonly decode?: DecodeOptions;
 }
 
 /** A job's review: the full report, the protocol's shorter one, the contact sheet (PNG) and the panel's crops. */

@@ -50,7 +50,8 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewOutcom
   return { report, sheet };
 }
 
-export interface ReviewFilesOptions {
+/** What every review of an upscale needs, wherever the result lives (a file, a daemon job). */
+export interface ReviewContext {
   readonly pool: InferencePool;
   readonly scale: number;
   readonly settings: ReviewSettings;
@@ -60,6 +61,8 @@ export interface ReviewFilesOptions {
   readonly signal?: AbortSignal;
   readonly decode?: DecodeOptions;
 }
+
+export type ReviewFilesOptions = ReviewContext;
 
 /**
  * Reviews an upscale already written to disk (the command line's `--report DIR`): decodes the
