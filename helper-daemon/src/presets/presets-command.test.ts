@@ -1,10 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../cli/main";
+import { runCliCaptured } from "../../test/support/run-cli";
 
 let root: string;
 let configDir: string;
@@ -19,28 +18,8 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const natural = BUILT_IN_PRESETS[0];
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join("") });
-}
-
 async function cli(...argv: string[]) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    signal: new AbortController().signal,
-    cwd: root,
-    env: { PORTRAIT_UPSCALE_CONFIG_DIR: configDir },
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  return runCliCaptured(argv, { cwd: root, env: { PORTRAIT_UPSCALE_CONFIG_DIR: configDir } });
 }
 
 describe("portrait-upscale presets", () => {

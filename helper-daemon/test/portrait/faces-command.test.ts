@@ -1,24 +1,9 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main";
+import { runCliCaptured } from "../support/run-cli";
 import { fixturePath, repoRoot } from "./support";
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join("") });
-}
-
 async function cli(...argv: string[]) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(argv, { stdout, stderr, signal: new AbortController().signal, cwd: repoRoot, env: process.env });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  return runCliCaptured(argv, { cwd: repoRoot, env: process.env });
 }
 
 describe("portrait-upscale faces", () => {
