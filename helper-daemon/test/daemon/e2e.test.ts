@@ -7,13 +7,12 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
-import { runCli } from "../../src/cli/main";
+import { runCliCaptured } from "../support/run-cli";
 import { createInferencePool, type InferencePool } from "../../src/inference/index";
 import { PresetStore } from "../../src/presets/index";
 import { createCatalog, modelSummaries } from "../../src/server/catalog";
@@ -41,20 +40,19 @@ async function pixelsOf(file: Buffer | string): Promise<{ data: Buffer; width: n
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "pu-e2e-"));
-  const out = join(work, "cli.png");
-  const stream = new PassThrough();
-  stream.resume();
-  // An empty config folder: only the built-in presets, as the daemon below has.
-  const code = await runCli(["upscale", fixture, "-o", out, "--preset", PRESET], {
-    stdout: stream,
-    stderr: stream,
-    signal: new AbortController().signal,
+/** The CLI's result for the same preset, with an empty config folder: only the built-in presets, as the daemon has. */
+async function cliUpscale(input: string, out: string): Promise<number> {
+  const run = await runCliCaptured(["upscale", input, "-o", out, "--preset", PRESET], {
     cwd: work,
     env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "config") },
   });
-  expect(code).toBe(0);
+  return run.code;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "pu-e2e-"));
+  const out = join(work, "cli.png");
+  expect(await cliUpscale(fixture, out)).toBe(0);
   cliPixels = await pixelsOf(out);
   const studio = join(work, "studio");
   await mkdir(studio);
@@ -149,16 +147,7 @@ describe("daemon end to end with the real upscale service", () => {
     const input = join(work, "rgba16.png");
     await sharp(wide, { raw: { width: size, height: size, channels: 4 } }).toColourspace("rgb16").png().toFile(input);
     const out = join(work, "rgba16-cli.png");
-    const stream = new PassThrough();
-    stream.resume();
-    const code = await runCli(["upscale", input, "-o", out, "--preset", PRESET], {
-      stdout: stream,
-      stderr: stream,
-      signal: new AbortController().signal,
-      cwd: work,
-      env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "config") },
-    });
-    expect(code).toBe(0);
+    expect(await cliUpscale(input, out)).toBe(0);
     // Read as the codec does: sharp keeps a 16-bit PNG's full range only as rgb16.
     const cli = await sharp(out).toColourspace("rgb16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
     expect([cli.info.width, cli.info.channels]).toEqual([96, 4]);
