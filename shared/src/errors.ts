@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   TOO_MANY_JOBS: "Too many jobs are queued for this client.",
   NOT_FOUND: "No such endpoint.",
   INTERNAL: "An unexpected internal error.",
+  CONFIG_TOO_NEW: "The settings were written by a newer Portrait Upscale than this one.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -149,6 +150,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_JOBS: 429,
   NOT_FOUND: 404,
   INTERNAL: 500,
+  CONFIG_TOO_NEW: 500,
 };
 
 /**
@@ -199,4 +201,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   TOO_MANY_JOBS: "Wait for a queued job to finish, or cancel one.",
   NOT_FOUND: "Check the URL against docs/api.md.",
   INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
+  CONFIG_TOO_NEW: "Install the newer Portrait Upscale again (your settings are kept), or move config.json aside to start from defaults.",
 };

@@ -3,7 +3,7 @@
  * with command-line flags. Validated once here; everything downstream receives a frozen
  * {@link DaemonConfig} and trusts it.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import { configFiles } from "./paths";
 
@@ -39,10 +39,19 @@ export interface DaemonConfig {
   /** Extra `Origin` values to accept besides UXP plug-in origins (exact match). */
   readonly allowedOrigins: readonly string[];
   readonly log: { readonly maxBytes: number; readonly generations: number };
+  /** The settings' format version (see {@link CONFIG_VERSION}). */
+  readonly version: number;
 }
 
 export const DEFAULT_PORT = 7421;
 export const DEFAULT_HOST = "127.0.0.1";
+
+/**
+ * The version of config.json this release writes and understands. Raise it when a release
+ * changes the meaning of a setting: an older release then refuses the file instead of
+ * misreading it (an update keeps the config folder; a downgrade must not damage it silently).
+ */
+export const CONFIG_VERSION = 1;
 
 const MIB = 1024 * 1024;
 
@@ -64,6 +73,7 @@ export const DEFAULT_CONFIG: DaemonConfig = Object.freeze({
   studioPresetFolder: null,
   allowedOrigins: Object.freeze([]) as readonly string[],
   log: Object.freeze({ maxBytes: 1 * MIB, generations: 3 }),
+  version: CONFIG_VERSION,
 });
 
 type Overrides = { readonly [K in keyof DaemonConfig]?: unknown };
@@ -95,6 +105,14 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
   const limitsRaw = objectOr(raw.limits, "limits");
   const logRaw = objectOr(raw.log, "log");
   const d = DEFAULT_CONFIG;
+  const version = integer(raw.version, "version", d.version, 1);
+  if (version > CONFIG_VERSION) {
+    throw new PortraitError(
+      "CONFIG_TOO_NEW",
+      `config.json has version ${version}, written by a newer Portrait Upscale; this release understands version ${CONFIG_VERSION} and will not downgrade it.`,
+      { version, supported: CONFIG_VERSION },
+    );
+  }
   const limits: DaemonLimits = Object.freeze({
     maxUploadBytes: integer(limitsRaw.maxUploadBytes, "limits.maxUploadBytes", d.limits.maxUploadBytes, 1),
     maxPendingUploadBytes: integer(limitsRaw.maxPendingUploadBytes, "limits.maxPendingUploadBytes", d.limits.maxPendingUploadBytes, 1),
@@ -125,7 +143,27 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
       maxBytes: integer(logRaw.maxBytes, "log.maxBytes", d.log.maxBytes, 1024),
       generations: integer(logRaw.generations, "log.generations", d.log.generations, 1, 20),
     }),
+    version,
   });
+}
+
+/**
+ * Writes this release's version into `config.json` (creating a file holding only the version
+ * when there is none), keeping every other setting. Refuses a newer file with CONFIG_TOO_NEW.
+ * Returns the version now in the file.
+ */
+export async function stampConfigVersion(dir: string): Promise<number> {
+  // Validates first, with loadConfig's errors for an unreadable or newer file.
+  await loadConfig(dir);
+  const file = configFiles(dir).config;
+  const current = (await readFile(file, "utf8").then((text) => JSON.parse(text) as Record<string, unknown>, () => ({}))) as Record<string, unknown>;
+  if (current.version === CONFIG_VERSION) return CONFIG_VERSION;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Written beside, then renamed: a crash never leaves half a config.
+  const settings = Object.fromEntries(Object.entries(current).filter(([key]) => key !== "version"));
+  await writeFile(`${file}.partial`, `${JSON.stringify({ version: CONFIG_VERSION, ...settings }, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${file}.partial`, file);
+  return CONFIG_VERSION;
 }
 
 function definedOnly(values: Overrides): Record<string, unknown> {

@@ -12,6 +12,7 @@ import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
 import { pairCommand } from "./pair";
 import { facesCommand } from "./faces";
+import { installCommand, startCommand, stopCommand, uninstallCommand } from "./desktop";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -24,6 +25,10 @@ export const COMMANDS: readonly CliCommand[] = [
   tokenCommand,
   pairCommand,
   facesCommand,
+  startCommand,
+  stopCommand,
+  installCommand,
+  uninstallCommand,
 ];
 
 /** The command with that name, or undefined. */
