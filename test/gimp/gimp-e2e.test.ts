@@ -7,8 +7,7 @@
  * Needs root (chroot). Fails loudly when GIMP cannot be provided; set PORTRAIT_UPSCALE_SKIP_GIMP=1
  * to skip deliberately. PORTRAIT_UPSCALE_GIMP_ROOT moves the chroot.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,11 +15,11 @@ import { basename, join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../helper-daemon/src/cli/main";
+import { CHROOT, ensureChroot } from "../support/gimp-chroot";
 import { repoPath, repoRoot } from "../support/paths";
 import { e2eDaemonKind, startE2eDaemon, type E2eDaemon } from "./e2e-daemon";
 
 const SKIP = process.env.PORTRAIT_UPSCALE_SKIP_GIMP === "1";
-const CHROOT = process.env.PORTRAIT_UPSCALE_GIMP_ROOT || repoPath(".cache", "gimp-chroot");
 const FIXTURE = repoPath("test", "fixtures", "astronaut-face-64.png");
 /** The compact model's preset keeps the real-model cases quick; one case runs the daemon's default preset. */
 const FAST = "fast-preview";
@@ -63,19 +62,6 @@ interface CaseReport {
   readonly originalSize?: [number, number];
   readonly precision?: string;
   readonly baseType?: string;
-}
-
-/** Builds the chroot when it is missing; any failure is an error, never a skip. */
-function ensureChroot(): void {
-  if (existsSync(join(CHROOT, "usr", "bin", "gimp-console"))) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`GIMP 3 is not available at ${CHROOT} and building it needs root (chroot, debootstrap). ` +
-      "Run `sudo bash scripts/gimp-chroot.sh`, or set PORTRAIT_UPSCALE_SKIP_GIMP=1 to skip the GIMP tests.");
-  }
-  const build = spawnSync("bash", [repoPath("scripts", "gimp-chroot.sh")], { cwd: repoRoot, encoding: "utf8", timeout: 15 * 60_000 });
-  if (build.status !== 0 || !existsSync(join(CHROOT, "usr", "bin", "gimp-console"))) {
-    throw new Error(`scripts/gimp-chroot.sh could not provide GIMP 3 at ${CHROOT} (exit ${build.status}):\n${build.stderr?.slice(-3000) ?? ""}`);
-  }
 }
 
 async function freePort(): Promise<number> {

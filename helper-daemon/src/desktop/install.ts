@@ -18,6 +18,9 @@ import { LAUNCH_AGENT_LABEL, SERVICE_NAME, adobePluginInstaller, desktopEntry, l
 
 const run = promisify(execFile);
 
+/** Exists only while systemd runs as the system's init. */
+const SYSTEMD_RUNNING_MARKER = "/run/systemd/system";
+
 /** How the daemon is started at login on this machine. */
 export type LoginItemKind = "systemd" | "xdg-autostart" | "launch-agent" | "windows-run";
 
@@ -128,11 +131,14 @@ export async function install(context: DesktopContext, options: { readonly start
         await makeDir(dirname(wantsLink), createdDirs);
         await symlink(`../${SERVICE_NAME}.service`, wantsLink);
         files.push(wantsLink);
-        const failure = (await tryRun(["systemctl", "--user", "daemon-reload"], env)) ??
-          (options.start ? await tryRun(["systemctl", "--user", "start", `${SERVICE_NAME}.service`], env) : undefined);
+        // sd_booted()'s test: without it (containers, chroots, WSL without systemd) systemctl cannot start anything.
+        const failure = !existsSync(SYSTEMD_RUNNING_MARKER)
+          ? `${SYSTEMD_RUNNING_MARKER} does not exist`
+          : ((await tryRun(["systemctl", "--user", "daemon-reload"], env)) ??
+            (options.start ? await tryRun(["systemctl", "--user", "start", `${SERVICE_NAME}.service`], env) : undefined));
         startedByService = options.start && failure === undefined;
         if (failure) {
-          notes.push(`systemd's user manager is not running here (${failure}): the unit is installed and enabled for the next login, and the daemon was started directly.`);
+          notes.push(`systemd's user manager is not running here (${failure}): the unit is installed and enabled for logins where it runs${options.start ? ", and the daemon was started directly" : ""}.`);
         }
       } else {
         loginItem = "xdg-autostart";
@@ -184,7 +190,7 @@ export async function uninstall(context: DesktopContext, options: { readonly pur
   const record = await readInstallRecord(context.configDir);
   const env = context.env;
   const removed: string[] = [];
-  if (record?.loginItem === "systemd") {
+  if (record?.loginItem === "systemd" && existsSync(SYSTEMD_RUNNING_MARKER)) {
     await tryRun(["systemctl", "--user", "stop", `${SERVICE_NAME}.service`], env);
   } else if (record?.loginItem === "launch-agent") {
     await tryRun(["launchctl", "bootout", `gui/${process.getuid?.() ?? 0}/${LAUNCH_AGENT_LABEL}`], env);
@@ -201,7 +207,7 @@ export async function uninstall(context: DesktopContext, options: { readonly pur
       await rm(file, { force: true });
       removed.push(file);
     }
-    if (record.loginItem === "systemd") await tryRun(["systemctl", "--user", "daemon-reload"], env);
+    if (record.loginItem === "systemd" && existsSync(SYSTEMD_RUNNING_MARKER)) await tryRun(["systemctl", "--user", "daemon-reload"], env);
     await rm(recordFile(context.configDir), { force: true });
   }
   if (options.purge && existsSync(context.configDir)) {
