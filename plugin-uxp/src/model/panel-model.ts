@@ -10,6 +10,7 @@ import type { SocketFactory } from "../client/socket";
 import { PanelError, toPanelError, type AnyErrorCode } from "../panel-errors";
 import type { DocumentInfo, PhotoshopAdapter } from "../photoshop/adapter";
 import type { ModalRetryOptions } from "../photoshop/modal";
+import { HELPER_DOWNLOAD_URL, HELPER_START_REASON, HELPER_START_URL, type HelperState } from "./helper-launch";
 import { INITIAL_CONNECTION, nextConnectionState, retriesAutomatically, type ConnectionEvent, type ConnectionState } from "./connection";
 import { DEFAULT_SETTINGS, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
 import { upscaleActiveLayer, type JobPhase, type UpscaleSummary } from "./upscale-job";
@@ -39,6 +40,8 @@ export interface PanelState {
   readonly job: JobView;
   /** When the next automatic connection attempt happens (ms since the epoch), if one is planned. */
   readonly retryAt?: number;
+  /** Whether the panel asked the system to start the helper, and what came of it. */
+  readonly helper?: HelperState;
 }
 
 export interface PanelModelOptions {
@@ -61,6 +64,8 @@ export class PanelModel {
   #cancelRequested = false;
   #unwatch: (() => void) | undefined;
   #disposed = false;
+  /** The helper's start link is opened once per outage, not on every retry. */
+  #helperAsked = false;
 
   constructor(options: PanelModelOptions) {
     this.#options = options;
@@ -245,6 +250,11 @@ export class PanelModel {
     this.#job?.cancel();
   }
 
+  /** Opens the page where the helper is downloaded (when it is not installed). */
+  async openDownloadPage(): Promise<void> {
+    await this.#options.adapter.openExternal(HELPER_DOWNLOAD_URL, "Open the page where Portrait Upscale is downloaded.");
+  }
+
   /** Clears a finished job's message. */
   dismissJob(): void {
     if (this.#state.job.status !== "running") this.#update({ job: { status: "idle" } });
@@ -285,11 +295,26 @@ export class PanelModel {
     const next = nextConnectionState(this.#state.connection, event);
     if (next === this.#state.connection) return;
     const retry = retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed;
-    this.#update({ connection: next, retryAt: retry ? Date.now() + next.retryInMs! : undefined });
+    const connected = next.status === "connected";
+    if (connected) this.#helperAsked = false;
+    this.#update({ connection: next, retryAt: retry ? Date.now() + next.retryInMs! : undefined, ...(connected ? { helper: undefined } : {}) });
+    if (next.status === "daemon-not-running" && !this.#helperAsked && !this.#disposed) {
+      this.#helperAsked = true;
+      void this.#startHelper();
+    }
     if (retry) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => void this.connect(), next.retryInMs);
     }
+  }
+
+  /** Opens the helper's start link; the usual retries then find the daemon. */
+  async #startHelper(): Promise<void> {
+    const opened = await this.#options.adapter.openExternal(HELPER_START_URL, HELPER_START_REASON).catch(() => false);
+    if (this.#disposed || this.#state.connection.status === "connected") return;
+    // A daemon that ran in this session and stopped was installed (or started by hand): no advice to install it.
+    if (!opened && this.#state.connection.lost) return;
+    this.#update({ helper: opened ? "starting" : "not-installed" });
   }
 
   #update(patch: Partial<PanelState>): void {

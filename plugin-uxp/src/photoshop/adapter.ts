@@ -118,6 +118,11 @@ export interface PhotoshopAdapter {
   /** Reads a small text file from the plug-in's data folder (undefined when absent). */
   readData(name: string): Promise<string | undefined>;
   writeData(name: string, text: string): Promise<void>;
+  /**
+   * Opens `url` through the system (UXP's launchProcess permission): the helper's start link or
+   * a web page. Resolves false when nothing handles it or the user declined.
+   */
+  openExternal(url: string, reason: string): Promise<boolean>;
 }
 
 /** Width of a rectangle. */

@@ -89,6 +89,10 @@ export class MemoryPhotoshopAdapter implements PhotoshopAdapter {
   readonly documents: MemoryDocument[] = [];
   activeDocumentId: number | undefined;
   readonly data = new Map<string, string>();
+  /** Links opened through {@link openExternal}, in order. */
+  readonly opened: string[] = [];
+  /** What handles an opened link, by URL scheme (e.g. "portrait-upscale:" for an installed helper). */
+  readonly linkHandlers = new Map<string, (url: string) => Promise<void> | void>();
   /** Names of modal scopes entered, in order (tests check that scopes stay short and separate). */
   readonly modalLog: string[] = [];
   #nextId = 1;
@@ -322,6 +326,14 @@ export class MemoryPhotoshopAdapter implements PhotoshopAdapter {
 
   async writeData(name: string, text: string): Promise<void> {
     this.data.set(name, text);
+  }
+
+  async openExternal(url: string): Promise<boolean> {
+    this.opened.push(url);
+    const handler = this.linkHandlers.get(new URL(url).protocol);
+    if (!handler) return false;
+    await handler(url);
+    return true;
   }
 
   #check(scope: ModalScope): void {

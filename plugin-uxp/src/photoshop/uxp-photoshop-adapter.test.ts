@@ -123,6 +123,13 @@ function install(fake: Fake): PhotoshopAdapter {
   };
   const folder = { createFile: async () => file, getEntry: async () => file };
   const uxp = {
+    shell: {
+      // UXP resolves "" when the system opened the link, an error message otherwise.
+      async openExternal(url: string, reason: string) {
+        fake.calls.push(`openExternal ${url} (${reason})`);
+        return url.startsWith("portrait-upscale:") ? "" : "No application is registered for this link.";
+      },
+    },
     storage: {
       localFileSystem: { getTemporaryFolder: async () => folder, getDataFolder: async () => folder, createSessionToken: () => "session-token" },
       formats: { binary: "binary", utf8: "utf8" },
@@ -249,5 +256,13 @@ describe("UXP Photoshop adapter", () => {
     await adapter.writeData("token", "abc");
     expect(new TextDecoder().decode(fake.written[0])).toBe("abc");
     expect(await adapter.readData("token")).toBe("stored");
+  });
+
+  it("opens links through UXP's shell and tells whether anything handled them", async () => {
+    const fake = newFake();
+    const adapter = install(fake);
+    expect(await adapter.openExternal("portrait-upscale://start", "Start it.")).toBe(true);
+    expect(await adapter.openExternal("unhandled://x", "Nothing.")).toBe(false);
+    expect(fake.calls).toContain("openExternal portrait-upscale://start (Start it.)");
   });
 });

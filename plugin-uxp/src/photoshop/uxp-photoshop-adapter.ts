@@ -213,6 +213,14 @@ export function createUxpPhotoshopAdapter(modules = loadUxpModules()): Photoshop
       const file = await (await fs.getDataFolder()).createFile(name, { overwrite: true });
       await file.write(text, { format: uxp.storage.formats.utf8 });
     },
+
+    async openExternal(url: string, reason: string): Promise<boolean> {
+      try {
+        return (await uxp.shell.openExternal(url, reason)) === "";
+      } catch {
+        return false;
+      }
+    },
   };
 }
 

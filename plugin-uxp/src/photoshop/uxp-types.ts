@@ -86,6 +86,8 @@ export interface UxpFolder {
 }
 
 export interface UxpModule {
+  /** Needs requiredPermissions.launchProcess; resolves "" on success or an error message. */
+  readonly shell: { openExternal(url: string, developerText?: string): Promise<string> };
   readonly storage: {
     readonly localFileSystem: {
       getTemporaryFolder(): Promise<UxpFolder>;

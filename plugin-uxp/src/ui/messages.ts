@@ -5,6 +5,7 @@
  */
 import { ERROR_ADVICE, ERROR_CODES, type ErrorCode, type JobNote, type JobStage, type ReviewReport } from "@portrait-upscale/shared";
 import type { ConnectionState } from "../model/connection";
+import { HELPER_DOWNLOAD_URL, type HelperState } from "../model/helper-launch";
 import type { JobPhase } from "../model/upscale-job";
 import type { AnyErrorCode, PanelErrorCode } from "../panel-errors";
 
@@ -41,7 +42,7 @@ export function messageFor(code: AnyErrorCode): HumanMessage {
 }
 
 export type Tone = "positive" | "notice" | "negative" | "neutral";
-export type ConnectionAction = "retry" | "pair" | "address";
+export type ConnectionAction = "retry" | "pair" | "address" | "download";
 
 export interface ConnectionView {
   readonly tone: Tone;
@@ -52,7 +53,12 @@ export interface ConnectionView {
 }
 
 /** The connection state in words, with the actions that fix it; `retryInSeconds` counts down to the next attempt. */
-export function connectionView(state: ConnectionState, address: { host: string; port: number }, retryInSeconds?: number): ConnectionView {
+export function connectionView(
+  state: ConnectionState,
+  address: { host: string; port: number },
+  retryInSeconds?: number,
+  helper?: HelperState,
+): ConnectionView {
   const seconds = retryInSeconds ?? (state.retryInMs !== undefined ? Math.round(state.retryInMs / 1000) : undefined);
   const retry = seconds === undefined ? "" : seconds <= 0 ? " Trying again now…" : ` Trying again in ${seconds} s.`;
   const where = `${address.host}:${address.port}`;
@@ -60,6 +66,17 @@ export function connectionView(state: ConnectionState, address: { host: string; 
     case "connecting":
       return { tone: "neutral", title: state.lost ? "Reconnecting to the daemon…" : `Connecting to the daemon on ${where}…`, actions: [] };
     case "daemon-not-running":
+      if (helper === "not-installed") {
+        return {
+          tone: "negative",
+          title: "Portrait Upscale is not installed on this computer.",
+          detail: `Download Portrait Upscale from ${HELPER_DOWNLOAD_URL}, open it once, and this panel connects by itself.`,
+          actions: ["download", "retry", "address"],
+        };
+      }
+      if (helper === "starting") {
+        return { tone: "neutral", title: "Starting Portrait Upscale…", detail: `Waiting for it on ${where}.${retry}`, actions: ["retry"] };
+      }
       return {
         tone: "negative",
         title: state.lost ? "The daemon stopped." : "The daemon is not running.",

@@ -50,7 +50,12 @@ export function Panel({ model }: { readonly model: PanelModel }): JSX.Element {
 function ConnectionSection({ model, state }: { readonly model: PanelModel; readonly state: PanelState }): JSX.Element {
   const { settings } = state;
   const now = useClock(state.retryAt !== undefined);
-  const view = connectionView(state.connection, settings, state.retryAt !== undefined ? Math.max(0, Math.ceil((state.retryAt - now) / 1000)) : undefined);
+  const view = connectionView(
+    state.connection,
+    settings,
+    state.retryAt !== undefined ? Math.max(0, Math.ceil((state.retryAt - now) / 1000)) : undefined,
+    state.helper,
+  );
   const [code, setCode] = useState("");
   const [editing, setEditing] = useState(false);
   const [host, setHost] = useState(settings.host);
@@ -95,6 +100,13 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
             testId="save-address"
           >
             Connect
+          </Button>
+        </div>
+      ) : null}
+      {view.actions.includes("download") ? (
+        <div className="pu-row">
+          <Button variant="primary" onClick={() => void model.openDownloadPage()} testId="download">
+            Download Portrait Upscale
           </Button>
         </div>
       ) : null}
