@@ -114,7 +114,8 @@ export async function install(context: DesktopContext, options: { readonly start
     }
     case "win32": {
       loginItem = "windows-run";
-      const commands = windowsRegistry(join(dirname(context.resources), "Portrait Upscale.vbs"));
+      // On Windows the resources folder is the bundle's top folder, where the double-click script is.
+      const commands = windowsRegistry(join(context.resources, "Portrait Upscale.vbs"));
       for (const argv of commands.add) {
         const failure = await tryRun(argv, env);
         if (failure) notes.push(`${argv.slice(0, 3).join(" ")} failed: ${failure}`);
