@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { extract } from "tar";
@@ -27,11 +27,16 @@ export async function unpackedPackage(cacheDir: string, name: string, version: s
   const done = join(target, ".unpacked");
   if (existsSync(done)) return target;
   const tarball = await packedTarball(cacheDir, name, version);
-  const partial = `${target}.partial`;
+  // A private folder per process, renamed into place: two builds at once never see half a package.
+  const partial = `${target}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   await extract({ file: tarball, cwd: partial, strip: 1 });
   await writeFile(join(partial, ".unpacked"), `${name}@${version}\n`);
+  if (existsSync(done)) {
+    await rm(partial, { recursive: true, force: true });
+    return target;
+  }
   await rm(target, { recursive: true, force: true });
   await rename(partial, target);
   return target;
@@ -43,12 +48,18 @@ async function packedTarball(cacheDir: string, name: string, version: string): P
   const expected = `${cacheKey(name, version)}.tgz`;
   if (existsSync(join(dir, expected))) return join(dir, expected);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  await run(npm, ["pack", `${name}@${version}`, "--pack-destination", dir, "--ignore-scripts", "--silent"], {
-    maxBuffer: 64 * 1024 * 1024,
-    shell: process.platform === "win32",
-  });
-  if (!existsSync(join(dir, expected))) {
-    throw new Error(`npm pack ${name}@${version} did not produce ${expected} in ${dir} (found: ${(await readdir(dir)).join(", ")})`);
+  const partial = await mkdtemp(join(dir, ".pack-"));
+  try {
+    await run(npm, ["pack", `${name}@${version}`, "--pack-destination", partial, "--ignore-scripts", "--silent"], {
+      maxBuffer: 64 * 1024 * 1024,
+      shell: process.platform === "win32",
+    });
+    if (!existsSync(join(partial, expected))) {
+      throw new Error(`npm pack ${name}@${version} did not produce ${expected} (found: ${(await readdir(partial)).join(", ")})`);
+    }
+    await rename(join(partial, expected), join(dir, expected));
+  } finally {
+    await rm(partial, { recursive: true, force: true });
   }
   return join(dir, expected);
 }
