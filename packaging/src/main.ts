@@ -8,10 +8,10 @@
  * Output: dist/bundles/<name>/ folders, <name>.tar.gz or .zip archives and <archive>.sha256.
  * Registry downloads are cached in .cache/packaging/ (git-ignored).
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { buildAppCode } from "./app-code";
 import { writeArchive } from "./archive";
@@ -32,31 +32,44 @@ const outDir = resolve(values.out ?? join(repoRoot, "dist", "bundles"));
 const cacheDir = join(repoRoot, ".cache", "packaging");
 const version = (JSON.parse(await readFile(join(repoRoot, "helper-daemon", "package.json"), "utf8")) as { version: string }).version;
 const targets = values.target ? values.target.map(findTarget) : BUNDLE_TARGETS;
-const ccxFile = join(repoRoot, "plugin-uxp", "dist", "portrait-upscale.ccx");
-if (!existsSync(ccxFile)) throw new Error(`${ccxFile} is missing: run \`npm run package:uxp\` first (npm run package does).`);
 
 await mkdir(outDir, { recursive: true });
-// A private folder per run, so two builds at once (tests, a developer) never share one.
+// Private folders per run, so two builds at once (tests, a developer) never share one.
 const appCodeDir = await mkdtemp(join(tmpdir(), "portrait-upscale-app-"));
-await buildAppCode(repoRoot, appCodeDir);
-
+const panelDir = await mkdtemp(join(tmpdir(), "portrait-upscale-panel-"));
 const rows: string[] = [];
-for (const target of targets) {
-  const started = Date.now();
-  const folder = await assembleBundle(target, { repoRoot, cacheDir, appCodeDir, ccxFile, version }, outDir);
-  const folderBytes = await folderSize(folder);
-  let archiveNote = "";
-  if (!values["no-archive"]) {
-    const archive = `${folder}.${target.archive}`;
-    await writeArchive(target.archive, outDir, basename(folder), archive);
-    await writeFile(`${archive}.sha256`, `${await sha256OfFile(archive)}  ${basename(archive)}\n`);
-    archiveNote = ` | ${mib((await stat(archive)).size)}`;
+try {
+  await buildAppCode(repoRoot, appCodeDir);
+  const ccxFile = await buildPanelPackage(panelDir);
+  for (const target of targets) {
+    const started = Date.now();
+    const folder = await assembleBundle(target, { repoRoot, cacheDir, appCodeDir, ccxFile, version }, outDir);
+    const folderBytes = await folderSize(folder);
+    let archiveNote = "";
+    if (!values["no-archive"]) {
+      const archive = `${folder}.${target.archive}`;
+      await writeArchive(target.archive, outDir, basename(folder), archive);
+      await writeFile(`${archive}.sha256`, `${await sha256OfFile(archive)}  ${basename(archive)}\n`);
+      archiveNote = ` | ${mib((await stat(archive)).size)}`;
+    }
+    rows.push(`| ${target.id} | ${mib(folderBytes)}${archiveNote || " | —"} | ${((Date.now() - started) / 1000).toFixed(1)} s |`);
+    console.log(`built ${folder}`);
   }
-  rows.push(`| ${target.id} | ${mib(folderBytes)}${archiveNote || " | —"} | ${((Date.now() - started) / 1000).toFixed(1)} s |`);
-  console.log(`built ${folder}`);
+} finally {
+  await rm(appCodeDir, { recursive: true, force: true });
+  await rm(panelDir, { recursive: true, force: true });
 }
-await rm(appCodeDir, { recursive: true, force: true });
 console.log(["", "| target | unpacked | archive | build time |", "| --- | --- | --- | --- |", ...rows].join("\n"));
+
+/** Builds the panel and its .ccx into `dir` with the panel's own build and packaging scripts. */
+async function buildPanelPackage(dir: string): Promise<string> {
+  const { buildPanel } = (await import(pathToFileURL(join(repoRoot, "plugin-uxp", "build.mjs")).href)) as { buildPanel(out: string): Promise<void> };
+  const { packageCcx } = (await import(pathToFileURL(join(repoRoot, "plugin-uxp", "scripts", "package-ccx.mjs")).href)) as {
+    packageCcx(out: string): string;
+  };
+  await buildPanel(dir);
+  return packageCcx(dir);
+}
 
 async function folderSize(dir: string): Promise<number> {
   let total = 0;

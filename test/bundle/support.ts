@@ -1,6 +1,6 @@
 /** Builds desktop bundles for the tests with the real packager (`npm run package`'s code), folders only. */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundleName, findTarget } from "../../packaging/src/targets";
 import { repoPath, repoRoot } from "../support/paths";
@@ -10,10 +10,6 @@ export const VERSION = (JSON.parse(readFileSync(repoPath("helper-daemon", "packa
 
 /** Runs the packager for `targets` into `outDir`; throws with its output when it fails. */
 export function buildBundles(targets: readonly string[], outDir: string): void {
-  if (!existsSync(repoPath("plugin-uxp", "dist", "portrait-upscale.ccx"))) {
-    const ccx = spawnSync("npm", ["run", "package:uxp", "--silent"], { cwd: repoRoot, encoding: "utf8" });
-    if (ccx.status !== 0) throw new Error(`npm run package:uxp failed:\n${ccx.stdout}\n${ccx.stderr}`);
-  }
   const args = [repoPath("packaging", "build.mjs"), "--no-archive", "--out", outDir, ...targets.flatMap((target) => ["--target", target])];
   const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", timeout: 20 * 60_000 });
   if (result.status !== 0) throw new Error(`The packager failed (exit ${result.status}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
