@@ -10,6 +10,13 @@ import { join } from "node:path";
 /** Packages loaded at run time from `app/node_modules` (native code, or required by it). */
 export const EXTERNAL_PACKAGES = ["onnxruntime-node", "sharp"] as const;
 
+/**
+ * ws's optional native speed-ups, left out of the bundles: ws requires them inside a try and
+ * uses its JavaScript code when they are absent (bufferutil has no prebuilt binary for Linux
+ * and Windows on Arm, and a half-bundled one would only fail the same way).
+ */
+export const OPTIONAL_ABSENT_PACKAGES = ["bufferutil", "utf-8-validate"] as const;
+
 /** Bundles the daemon into `outDir` (`cli.js`, `inference/worker.js`, `package.json`). */
 export async function buildAppCode(repoRoot: string, outDir: string): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
@@ -21,7 +28,7 @@ export async function buildAppCode(repoRoot: string, outDir: string): Promise<vo
     platform: "node",
     format: "esm",
     target: "node20",
-    external: [...EXTERNAL_PACKAGES],
+    external: [...EXTERNAL_PACKAGES, ...OPTIONAL_ABSENT_PACKAGES],
     // Bundled ESM still needs require() for CommonJS dependencies.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: "warning",
