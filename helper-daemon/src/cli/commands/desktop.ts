@@ -100,6 +100,9 @@ export const installCommand: CliCommand = {
       ...report.notes,
       ...(started ? [started] : []),
       "Restart GIMP and Photoshop to see Upscale Portrait. Remove everything with: portrait-upscale uninstall",
+      ...(report.record.panel === "not-on-this-platform"
+        ? []
+        : ["The first time, the panel asks to be paired: run `portrait-upscale pair` and type the code it prints."]),
     ];
     context.stdout.write(`${lines.join("\n")}\n`);
     return EXIT_CODES.ok;
