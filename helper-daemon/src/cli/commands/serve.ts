@@ -12,6 +12,7 @@ import { startDaemon } from "../../server/daemon";
 import { reportCleanedUp } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
+import { imageLimitsOf } from "../../upscale/index";
 import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 
@@ -56,7 +57,7 @@ export const serveCommand: CliCommand = {
       onProblem: (problem) => logger.warn("preset skipped", { ...problem }),
     });
     const models = await modelSummaries();
-    const runner = createUpscaleRunner(pool, presets, { maxInputPixels: config.limits.maxInputPixels, maxOutputPixels: config.limits.maxOutputPixels });
+    const runner = createUpscaleRunner(pool, presets, imageLimitsOf(config));
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
