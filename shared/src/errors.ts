@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   TOO_MANY_JOBS: "Too many jobs are queued for this client.",
   NOT_FOUND: "No such endpoint.",
   INTERNAL: "An unexpected internal error.",
+  // Studio queue
+  PRESET_MISMATCH: "This machine's preset differs from the one the job was made with.",
+  SHARED_PATH_MISSING: "A file or folder the job names does not exist on this machine.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -149,6 +152,8 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_JOBS: 429,
   NOT_FOUND: 404,
   INTERNAL: 500,
+  PRESET_MISMATCH: 409,
+  SHARED_PATH_MISSING: 404,
 };
 
 /**
@@ -199,4 +204,6 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   TOO_MANY_JOBS: "Wait for a queued job to finish, or cancel one.",
   NOT_FOUND: "Check the URL against docs/api.md.",
   INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
+  PRESET_MISMATCH: "Give every machine the same preset files (the studio preset folder), then start the batch again.",
+  SHARED_PATH_MISSING: "Put inputs and the output folder on the shared folder, mounted at the same path on every machine.",
 };

@@ -12,9 +12,13 @@ import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
 import { pairCommand } from "./pair";
 import { facesCommand } from "./faces";
+import { batchCommand } from "./batch";
+import { workerCommand } from "./worker";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
+  batchCommand,
+  workerCommand,
   doctorCommand,
   modelsCommand,
   presetsCommand,
