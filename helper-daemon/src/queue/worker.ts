@@ -118,6 +118,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Wor
   });
   worker.on("error", (error) => options.log(`queue: ${error.message}`));
   worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
+  worker.on("active", (job) => options.log(`started ${job.data?.input ?? job.id}`));
   worker.on("completed", (job) => options.log(`done ${job.data?.output ?? job.id}`));
   await worker.waitUntilReady();
   return worker;

@@ -29,7 +29,7 @@ export { REVIEW_START, runUpscaleRequest } from "./run-request";
 export type { RequestResult, RunRequestOptions } from "./run-request";
 export { reviewUpscale } from "./review-step";
 export type { ReviewUpscaleInput, UpscaleReview } from "./review-step";
-export { openOutput, temporaryNameFor, unwritable } from "./output-file";
+export { openOutput, removeStalePartials, temporaryNameFor, unwritable } from "./output-file";
 export type { PendingOutput } from "./output-file";
 export { ProgressTracker } from "./progress";
 export type { PortraitProgressStage, UpscaleProgress, UpscaleStage, WeightedStep } from "./progress";

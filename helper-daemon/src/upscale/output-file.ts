@@ -5,7 +5,7 @@
  * nothing behind.
  */
 import { randomBytes } from "node:crypto";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PortraitError } from "@portrait-upscale/shared";
 
@@ -20,6 +20,19 @@ export interface PendingOutput {
 /** The hidden temporary name next to `target`; `.partial` files are never taken for results. */
 export function temporaryNameFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.partial`);
+}
+
+/**
+ * Removes temporary files of `target` left by a process that was killed before it could
+ * (a worker's SIGKILL, a power cut). Only for the owner of the output folder, when nothing
+ * else is writing that output: a batch, before and after its run.
+ */
+export async function removeStalePartials(target: string): Promise<number> {
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const stale = names.filter((name) => name.startsWith(prefix) && name.endsWith(".partial"));
+  await Promise.all(stale.map((name) => rm(join(dirname(target), name), { force: true })));
+  return stale.length;
 }
 
 /**

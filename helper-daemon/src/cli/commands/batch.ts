@@ -13,7 +13,7 @@ import { runBatch, type BatchExecutor } from "../../batch/run-batch";
 import type { EncodedFormat } from "../../image/codec";
 import { createInferencePool } from "../../inference/index";
 import { queueExecutor } from "../../queue/client";
-import { imageLimitsOf, settingsHash, unwritable, type UpscaleRequest } from "../../upscale/index";
+import { imageLimitsOf, removeStalePartials, settingsHash, unwritable, type UpscaleRequest } from "../../upscale/index";
 import type { CliCommand } from "../command";
 import { EXIT_CODES, exitCodeFor } from "../exit-codes";
 import { DEVICE_OPTIONS, RECIPE_OPTIONS, openRecipeEnvironment, poolOptionsOf, recipeFlagsOf, settingsOfFlags } from "../request-options";
@@ -97,6 +97,10 @@ export const batchCommand: CliCommand = {
       close = () => pool.close();
     }
     const earlier = await earlierEntries(outDir);
+    // Temporary files of a process killed mid-write (this batch's earlier run, a worker's
+    // SIGKILL) are litter once no one writes these outputs.
+    const sweep = (): Promise<unknown> => Promise.all(items.map((item) => removeStalePartials(item.output)));
+    await sweep();
     let entries: BatchEntry[] = [];
     try {
       entries = await runBatch(items, execute, { overwrite: values.overwrite === true, concurrency, signal: context.signal, onEvent: display.onEvent });
@@ -104,6 +108,7 @@ export const batchCommand: CliCommand = {
       display.finish();
       await close();
     }
+    await sweep();
     // A resumed batch keeps what the earlier run said of the files it skips now.
     const files = entries.map((entry) => (entry.status === "skipped" ? { ...(earlier.get(entry.output) ?? entry), status: "skipped" as const } : entry));
     const report: BatchReport = {
