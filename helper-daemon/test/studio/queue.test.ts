@@ -16,14 +16,14 @@ let work: string;
 let shoot: { good: string[]; broken: string };
 const started: (CliProcess | TestRedis)[] = [];
 
-function cli(args: readonly string[], configDir = join(work, "config")): CliProcess {
-  const run = startCli(args, { cwd: work, configDir });
+function cli(args: readonly string[], configDir = join(work, "config"), env?: NodeJS.ProcessEnv): CliProcess {
+  const run = startCli(args, { cwd: work, configDir, ...(env ? { env } : {}) });
   started.push(run);
   return run;
 }
 
-function worker(url: string, name: string, configDir?: string): CliProcess {
-  return cli(["worker", "--queue", url, "--name", name, "--lock-seconds", "2", ...DEVICE], configDir);
+function worker(url: string, name: string, configDir?: string, env?: NodeJS.ProcessEnv): CliProcess {
+  return cli(["worker", "--queue", url, "--name", name, "--lock-seconds", "2", ...DEVICE], configDir, env);
 }
 
 beforeAll(async () => {
@@ -112,5 +112,20 @@ describe("batch --queue with workers", () => {
     expect(batch.stderr()).toContain(`Redis at ${url} is back; continuing.`);
     expect(Buffer.compare(await readFile(join(work, "outage", shoot.good[0])), await readFile(join(work, "reference", shoot.good[0])))).toBe(0);
     expect(late.stderr()).toContain("taking jobs");
+  });
+
+  it("runs over rediss:// (TLS) with the studio's certificate trusted through NODE_EXTRA_CA_CERTS", async () => {
+    const cert = join(work, "redis-cert.pem");
+    const key = join(work, "redis-key.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+    const redis = await startRedis(undefined, { cert, key });
+    started.push(redis);
+    expect(redis.url.startsWith("rediss://")).toBe(true);
+    const env = { NODE_EXTRA_CA_CERTS: cert };
+    const secure = worker(redis.url, "secure", undefined, env);
+    await secure.waitFor("taking jobs");
+    const batch = cli(["batch", join("shoot", shoot.good[0]), "-o", "over-tls", "--queue", redis.url, "--preset", PRESET], undefined, env);
+    expect(await batch.exited).toBe(0);
+    expect(Buffer.compare(await readFile(join(work, "over-tls", shoot.good[0])), await readFile(join(work, "reference", shoot.good[0])))).toBe(0);
   });
 });

@@ -103,10 +103,16 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on `port` (a free one when omitted); resolves once it accepts connections. */
-export async function startRedis(port?: number): Promise<TestRedis & { readonly port: number }> {
+/**
+ * Starts redis-server on `port` (a free one when omitted); resolves once it accepts connections.
+ * With `tls` it listens for TLS only (`rediss://`), with that certificate and key.
+ */
+export async function startRedis(port?: number, tls?: { cert: string; key: string }): Promise<TestRedis & { readonly port: number }> {
   const chosen = port ?? (await freePort());
-  const child = spawn("redis-server", ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], {
+  const listen = tls
+    ? ["--port", "0", "--tls-port", String(chosen), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-auth-clients", "no"]
+    : ["--port", String(chosen)];
+  const child = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -120,7 +126,7 @@ export async function startRedis(port?: number): Promise<TestRedis & { readonly 
   });
   return {
     port: chosen,
-    url: `redis://127.0.0.1:${chosen}`,
+    url: `${tls ? "rediss" : "redis"}://127.0.0.1:${chosen}`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

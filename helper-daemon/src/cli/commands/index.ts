@@ -14,6 +14,7 @@ import { pairCommand } from "./pair";
 import { facesCommand } from "./faces";
 import { batchCommand } from "./batch";
 import { workerCommand } from "./worker";
+import { tokensCommand } from "./tokens";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   uninstallGimpCommand,
   serveCommand,
   tokenCommand,
+  tokensCommand,
   pairCommand,
   facesCommand,
 ];
