@@ -12,8 +12,9 @@ import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
 import { processFile, type BatchEntry } from "../batch/process-file";
 import type { ImageLimits } from "../image/codec";
 import type { InferencePool } from "../inference/index";
-import { requestSettings, settingsHash, type PresetResolver, type UpscaleProgress } from "../upscale/index";
+import { requestSettings, runUpscaleRequest, settingsHash, upscaleRequest, type PresetResolver, type UpscaleProgress } from "../upscale/index";
 import { QUEUE_NAME } from "./connection";
+import { inlineResultOf, requestImageOf, type InlineJobData, type InlineJobResult } from "./inline";
 import { parseQueueJobData, queueJobId, type QueueJobData } from "./job-data";
 
 /** How long a finished output's record is kept in Redis for retries to find. */
@@ -48,21 +49,64 @@ async function exists(path: string, kind: "file" | "folder"): Promise<boolean> {
 /** Refuses a job this machine cannot run as asked: another recipe, or paths it cannot see. */
 async function checkJob(data: QueueJobData, options: QueueWorkerOptions): Promise<ReturnType<typeof requestSettings>> {
   const settings = requestSettings(options.presets, { ...data.recipe, allowBareModel: true });
-  const hash = settingsHash(settings, data.format);
-  if (hash !== data.settingsHash) {
-    throw new PortraitError("PRESET_MISMATCH", `The job's recipe (${data.recipe.preset ?? "default preset"}) resolves to other values on ${options.name}.`, {
-      preset: data.recipe.preset ?? null,
-      expected: data.settingsHash,
-      actual: hash,
-      worker: options.name,
-    });
-  }
+  checkRecipe(settingsHash(settings, data.format), data.settingsHash, data.recipe.preset, options);
   if (!(await exists(data.input, "file"))) throw new PortraitError("SHARED_PATH_MISSING", `${options.name} cannot see the input ${data.input}.`, { path: data.input, worker: options.name });
   if (!(await exists(data.outDir, "folder"))) throw new PortraitError("SHARED_PATH_MISSING", `${options.name} cannot see the output folder ${data.outDir}.`, { path: data.outDir, worker: options.name });
   return settings;
 }
 
-/** Runs one job; a bad input or a refused job fails for good (retrying cannot help), with its code. */
+/** Progress for `job`, at most a few updates a second. */
+function progressReporter(job: Job): (progress: UpscaleProgress) => void {
+  let lastProgress = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (now - lastProgress < PROGRESS_INTERVAL_MS && progress.progress < 1) return;
+    lastProgress = now;
+    void job.updateProgress({ stage: progress.stage, progress: progress.progress }).catch(() => undefined);
+  };
+}
+
+/** Throws PRESET_MISMATCH unless `settings` hash like the sender's. */
+function checkRecipe(hash: string, expected: string, preset: string | undefined, options: QueueWorkerOptions): void {
+  if (hash === expected) return;
+  throw new PortraitError("PRESET_MISMATCH", `The job's recipe (${preset ?? "default preset"}) resolves to other values on ${options.name}.`, {
+    preset: preset ?? null,
+    expected,
+    actual: hash,
+    worker: options.name,
+  });
+}
+
+/** A daemon's job (`serve --queue`): the image and the result travel inside the job. */
+async function runInlineJob(job: Job, options: QueueWorkerOptions): Promise<InlineJobResult> {
+  const data = job.data as InlineJobData;
+  if (data?.version !== 1 || typeof data.settingsHash !== "string" || typeof data.review !== "boolean") throw new PortraitError("INVALID_OPTION", "The job's data is not an inline upscale job.");
+  const settings = requestSettings(options.presets, { ...data.options });
+  checkRecipe(settingsHash(settings, data.format), data.settingsHash, data.options.preset, options);
+  const request = upscaleRequest({
+    image: requestImageOf(data),
+    settings,
+    review: data.review,
+    limits: options.limits,
+    ...(data.format !== undefined ? { format: data.format } : {}),
+  });
+  return inlineResultOf(await runUpscaleRequest(request, options.pool, { onProgress: progressReporter(job) }));
+}
+
+/** Runs a job of either kind; our own refusals and bad inputs fail for good, with their code. */
+async function runAnyJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry | InlineJobResult> {
+  if (job.name !== "inline") return runJob(job, options);
+  try {
+    return await runInlineJob(job, options);
+  } catch (error) {
+    // Retrying cannot fix a refused recipe or a bad image; anything else (a lost Redis
+    // command, an inference crash) is retried with backoff.
+    if (error instanceof PortraitError) throw new UnrecoverableError(JSON.stringify(toErrorPayload(error)));
+    throw error;
+  }
+}
+
+/** Runs one batch job; a bad input or a refused job fails for good (retrying cannot help), with its code. */
 async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry> {
   let data: QueueJobData;
   try {
@@ -71,13 +115,7 @@ async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry
     const recorded = await options.connection.get(doneKey(jobId));
     if (recorded !== null && (await exists(data.output, "file"))) return JSON.parse(recorded) as BatchEntry;
     const settings = await checkJob(data, options);
-    let lastProgress = 0;
-    const onProgress = (progress: UpscaleProgress): void => {
-      const now = Date.now();
-      if (now - lastProgress < PROGRESS_INTERVAL_MS && progress.progress < 1) return;
-      lastProgress = now;
-      void job.updateProgress({ stage: progress.stage, progress: progress.progress }).catch(() => undefined);
-    };
+    const onProgress = progressReporter(job);
     const entry = await processFile(
       {
         input: data.input,
@@ -108,7 +146,7 @@ async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry
  * (BullMQ's graceful shutdown), so a stopped worker leaves nothing for the stalled checker.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
-  const worker = new Worker(QUEUE_NAME, (job) => runJob(job, options), {
+  const worker = new Worker(QUEUE_NAME, (job) => runAnyJob(job, options), {
     connection: options.connection,
     concurrency: options.concurrency,
     lockDuration: options.lockMs,
@@ -118,8 +156,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Wor
   });
   worker.on("error", (error) => options.log(`queue: ${error.message}`));
   worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
-  worker.on("active", (job) => options.log(`started ${job.data?.input ?? job.id}`));
-  worker.on("completed", (job) => options.log(`done ${job.data?.output ?? job.id}`));
+  worker.on("active", (job) => options.log(`started ${job.data?.input ?? `daemon job ${job.id}`}`));
+  worker.on("completed", (job) => options.log(`done ${job.data?.output ?? `daemon job ${job.id}`}`));
   await worker.waitUntilReady();
   return worker;
 }

@@ -29,7 +29,7 @@ export function settingsForJob(presets: PresetStore, options: JobOptions): Upsca
 }
 
 /** The protocol's stage for the service's: the branches' model runs are all "upscale". */
-const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
+export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   decode: "decode",
   faces: "faces",
   cleanup: "upscale",
@@ -69,8 +69,14 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
   };
 }
 
+/** What the job engine needs of a finished request (also rebuilt from a queue worker's answer). */
+export type FinishedRequest = Pick<RequestResult, "bytes" | "summary"> & {
+  readonly source: { readonly colorProfile?: string };
+  readonly review?: Pick<NonNullable<RequestResult["review"]>, "protocolReport" | "sheet" | "crops">;
+};
+
 /** A finished request as the job engine keeps it: raw pixels stay raw, files stay encoded. */
-function jobOutputOf(result: RequestResult): JobOutput {
+export function jobOutputOf(result: FinishedRequest): JobOutput {
   const { bytes, summary, review } = result;
   const output = summary.output;
   const bitDepth = output.bitDepth === 16 ? 16 : 8;

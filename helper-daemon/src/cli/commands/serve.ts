@@ -7,6 +7,8 @@ import { createFileLogger } from "../../config/log";
 import { configDir, configFiles, tempRoot } from "../../config/paths";
 import { ensureToken } from "../../config/token";
 import { ClientTokens } from "../../clients/client-tokens";
+import { parseQueueUrl } from "../../queue/connection";
+import { createQueueRunner } from "../../queue/daemon-runner";
 import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
 import { createCatalog, modelSummaries } from "../../server/catalog";
@@ -21,7 +23,7 @@ import { EXIT_CODES } from "../exit-codes";
 export const serveCommand: CliCommand = {
   name: "serve",
   summary: "Run the helper daemon for the Photoshop panel, the GIMP plug-in and scripts.",
-  usage: ["serve [--port N] [--host H] [--provider P] [--tls-cert FILE --tls-key FILE]"],
+  usage: ["serve [--port N] [--host H] [--provider P] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
   details: [
     "Listens on 127.0.0.1:7421 unless config.json or the options say otherwise. Clients need the",
     "token (`portrait-upscale token`) or a one-time pairing code (`portrait-upscale pair`).",
@@ -29,6 +31,8 @@ export const serveCommand: CliCommand = {
     "Stop with Ctrl-C: running jobs are cancelled and temporary files removed.",
     "On a studio LAN: give each desk its own token (`portrait-upscale tokens create NAME`; each sees",
     "only its own jobs) and serve HTTPS/WSS with --tls-cert and --tls-key (PEM files).",
+    "--queue redis://HOST:PORT[/DB] forwards every job to the studio's workers (`portrait-upscale worker`)",
+    "with the same protocol and progress: a laptop's panel uses the studio's GPU machines.",
   ].join("\n"),
   options: {
     port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
@@ -36,6 +40,7 @@ export const serveCommand: CliCommand = {
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
     "tls-cert": { type: "string", valueName: "FILE", description: "Serve HTTPS and WSS with this certificate (PEM)." },
     "tls-key": { type: "string", valueName: "FILE", description: "The certificate's private key (PEM)." },
+    queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB]: run jobs on the studio's workers instead of here." },
   },
   async run(context) {
     const dir = configDir(context.env);
@@ -54,6 +59,7 @@ export const serveCommand: CliCommand = {
     }
     const provider = parseProviderRequest(context.values.provider ?? "auto", "--provider");
     const tls = await readTlsFiles(context.values["tls-cert"], context.values["tls-key"], context.cwd);
+    const queueUrl = context.values.queue === undefined ? undefined : parseQueueUrl(context.values.queue);
     const token = await ensureToken(dir);
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
@@ -64,12 +70,19 @@ export const serveCommand: CliCommand = {
       onProblem: (problem) => logger.warn("preset skipped", { ...problem }),
     });
     const models = await modelSummaries();
-    const runner = createUpscaleRunner(pool, presets, imageLimitsOf(config));
+    const queueRunner = queueUrl
+      ? await createQueueRunner(queueUrl, presets, (line) => {
+          logger.warn(line);
+          context.stderr.write(`${line}\n`);
+        })
+      : undefined;
+    const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config));
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
       daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger, clientTokens: new ClientTokens(dir), ...(tls ? { tls } : {}) });
     } catch (error) {
+      await queueRunner?.close();
       presets.close();
       await pool.close();
       throw error;
@@ -82,6 +95,7 @@ export const serveCommand: CliCommand = {
     if (!isLoopbackHost(config.host)) {
       out.write(`WARNING: listening on ${config.host}, reachable from other machines. Every request still needs the token.\n`);
     }
+    if (queueUrl) out.write(`Jobs run on the studio's workers at ${queueUrl.display}\n`);
     out.write(`Providers: ${providers.available.join(", ")} (active: ${providers.active})\n`);
     out.write(`Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed"}\n`);
     if (missing.length > 0) {
@@ -97,6 +111,7 @@ export const serveCommand: CliCommand = {
     });
     out.write("Stopping: cancelling jobs and removing temporary files...\n");
     await daemon.close();
+    await queueRunner?.close();
     presets.close();
     await new Promise<void>((resolve) => out.write("Stopped.\n", () => resolve()));
     // Supervised, the parent ends this process now rather than wait for a model run in flight.
