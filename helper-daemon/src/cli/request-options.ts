@@ -87,6 +87,19 @@ export async function openRecipeEnvironment(context: CliContext): Promise<Recipe
   return { config, presets };
 }
 
+/**
+ * The settings of the recipe flags and the config they were resolved with, the preset store
+ * opened and closed around it.
+ */
+export async function resolveRecipe(context: CliContext, flags: RecipeFlags): Promise<{ settings: UpscaleSettings; config: DaemonConfig }> {
+  const environment = await openRecipeEnvironment(context);
+  try {
+    return { settings: settingsOfFlags(environment, flags), config: environment.config };
+  } finally {
+    environment.presets.close();
+  }
+}
+
 /** The settings of a command-line recipe: `--model` without `--preset` runs the bare model. */
 export function settingsOfFlags(environment: RecipeEnvironment, flags: RecipeFlags): UpscaleSettings {
   return requestSettings(environment.presets, { ...flags, allowBareModel: true, optionName: (name) => `--${name}` });

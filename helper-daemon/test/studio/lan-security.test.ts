@@ -9,7 +9,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoPath } from "../../../test/support/paths";
 import { runCliCaptured } from "../support/run-cli";
-import { startCli, writeShoot, type CliProcess } from "./support";
+import { startServe, writeShoot, type CliProcess } from "./support";
 
 let work: string;
 let ca: Buffer;
@@ -69,18 +69,7 @@ beforeAll(async () => {
     expect(run.code, run.stderr).toBe(0);
     tokens[name] = run.stdout.trim();
   }
-  serve = startCli(["serve", "--port", "0", "--provider", "cpu", "--tls-cert", "cert.pem", "--tls-key", "key.pem"], { cwd: work, configDir: join(work, "config") });
-  await new Promise<void>((resolve, reject) => {
-    void serve.exited.then(() => reject(new Error(`serve exited:\n${serve.stderr()}`)));
-    const check = setInterval(() => {
-      const match = /listening on (https:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout());
-      if (match) {
-        clearInterval(check);
-        url = match[1];
-        resolve();
-      }
-    }, 50);
-  });
+  ({ serve, url } = await startServe(["--provider", "cpu", "--tls-cert", "cert.pem", "--tls-key", "key.pem"], { cwd: work, configDir: join(work, "config") }));
 });
 afterAll(async () => {
   serve?.child.kill("SIGTERM");

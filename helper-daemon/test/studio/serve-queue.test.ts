@@ -10,7 +10,7 @@ import { repoPath } from "../../../test/support/paths";
 import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
 import { runCliCaptured } from "../support/run-cli";
-import { startCli, startRedis, writeShoot, type CliProcess, type TestRedis } from "./support";
+import { startCli, startRedis, startServe, writeShoot, type CliProcess, type TestRedis } from "./support";
 
 const PRESET = "fast-preview";
 let work: string;
@@ -32,18 +32,7 @@ beforeAll(async () => {
   redis = await startRedis();
   worker = startCli(["worker", "--queue", redis.url, "--name", "gpu-1", "--provider", "cpu"], { cwd: work, configDir: join(work, "gpu") });
   await worker.waitFor("taking jobs");
-  serve = startCli(["serve", "--port", "0", "--queue", redis.url], { cwd: work, configDir: join(work, "laptop") });
-  await new Promise<void>((resolve, reject) => {
-    void serve.exited.then(() => reject(new Error(`serve exited:\n${serve.stderr()}`)));
-    const check = setInterval(() => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout());
-      if (match) {
-        clearInterval(check);
-        url = match[1];
-        resolve();
-      }
-    }, 50);
-  });
+  ({ serve, url } = await startServe(["--queue", redis.url], { cwd: work, configDir: join(work, "laptop") }));
   token = (await readFile(join(work, "laptop", "token"), "utf8")).trim();
 });
 afterAll(async () => {

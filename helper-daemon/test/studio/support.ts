@@ -1,10 +1,9 @@
 /**
  * Test support for the studio features: small portrait crops with a subfolder and a broken
- * file, the CLI as a real child process, and a private redis-server per test on a free port.
+ * file, the CLI as a real child process (and `serve`), and a private redis-server per test.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import sharp from "sharp";
 import { repoPath } from "../../../test/support/paths";
@@ -85,53 +84,20 @@ export function startCli(args: readonly string[], options: { cwd: string; config
   };
 }
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, startPrivateRedis as startRedis, type PrivateRedis as TestRedis } from "../../src/queue/private-redis";
 
-/** A private redis-server (the Debian package) on `port`, without persistence. */
-export interface TestRedis {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts redis-server on `port` (a free one when omitted); resolves once it accepts connections.
- * With `tls` it listens for TLS only (`rediss://`), with that certificate and key.
- */
-export async function startRedis(port?: number, tls?: { cert: string; key: string }): Promise<TestRedis & { readonly port: number }> {
-  const chosen = port ?? (await freePort());
-  const listen = tls
-    ? ["--port", "0", "--tls-port", String(chosen), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-auth-clients", "no"]
-    : ["--port", String(chosen)];
-  const child = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"], {
-    stdio: ["ignore", "pipe", "pipe"],
+/** Starts `serve ARGS` and resolves with its URL once it has printed its whole greeting. */
+export async function startServe(args: readonly string[], options: { cwd: string; configDir: string }): Promise<{ serve: CliProcess; url: string }> {
+  const serve = startCli(["serve", "--port", "0", ...args], options);
+  const url = await new Promise<string>((resolve, reject) => {
+    void serve.exited.then(() => reject(new Error(`serve exited:\n${serve.stderr()}`)));
+    const check = setInterval(() => {
+      const match = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(serve.stdout());
+      if (match && serve.stdout().includes("Press Ctrl-C to stop.")) {
+        clearInterval(check);
+        resolve(match[1]);
+      }
+    }, 50);
   });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}):\n${log}`)));
-    child.once("error", reject);
-  });
-  return {
-    port: chosen,
-    url: `${tls ? "rediss" : "redis"}://127.0.0.1:${chosen}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  return { serve, url };
 }

@@ -16,7 +16,7 @@ import { queueExecutor } from "../../queue/client";
 import { imageLimitsOf, removeStalePartials, settingsHash, unwritable, type UpscaleRequest } from "../../upscale/index";
 import type { CliCommand } from "../command";
 import { EXIT_CODES, exitCodeFor } from "../exit-codes";
-import { DEVICE_OPTIONS, RECIPE_OPTIONS, openRecipeEnvironment, poolOptionsOf, recipeFlagsOf, settingsOfFlags } from "../request-options";
+import { DEVICE_OPTIONS, RECIPE_OPTIONS, poolOptionsOf, recipeFlagsOf, resolveRecipe } from "../request-options";
 
 const FORMATS: Readonly<Record<string, EncodedFormat>> = { png: "png", jpeg: "jpeg", jpg: "jpeg", tiff: "tiff", tif: "tiff", webp: "webp" };
 
@@ -64,13 +64,7 @@ export const batchCommand: CliCommand = {
     const flags = recipeFlagsOf(values);
     const poolOptions = poolOptionsOf(values);
     const outDir = resolve(context.cwd, outDirFlag);
-    const environment = await openRecipeEnvironment(context);
-    let settings;
-    try {
-      settings = settingsOfFlags(environment, flags);
-    } finally {
-      environment.presets.close();
-    }
+    const { settings, config } = await resolveRecipe(context, flags);
     const items = await expandInputs(context.positionals, context.cwd, outDir, format);
     await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
       throw unwritable(outDir, error);
@@ -78,7 +72,7 @@ export const batchCommand: CliCommand = {
     const request: Omit<UpscaleRequest, "image"> = {
       settings,
       review: values.report === true,
-      limits: imageLimitsOf(environment.config),
+      limits: imageLimitsOf(config),
       ...(format ? { format } : {}),
     };
     const startedAt = new Date().toISOString();

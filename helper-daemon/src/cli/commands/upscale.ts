@@ -12,7 +12,7 @@ import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
 import { ProgressBar, formatDuration } from "../progress-bar";
-import { DEVICE_OPTIONS, RECIPE_OPTIONS, openRecipeEnvironment, poolOptionsOf, recipeFlagsOf, settingsOfFlags } from "../request-options";
+import { DEVICE_OPTIONS, RECIPE_OPTIONS, poolOptionsOf, recipeFlagsOf, resolveRecipe } from "../request-options";
 
 export const upscaleCommand: CliCommand = {
   name: "upscale",
@@ -50,18 +50,12 @@ export const upscaleCommand: CliCommand = {
     const flags = recipeFlagsOf(context.values);
     const poolOptions = poolOptionsOf(context.values);
     const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
-    const environment = await openRecipeEnvironment(context);
-    let settings;
-    try {
-      settings = settingsOfFlags(environment, flags);
-    } finally {
-      environment.presets.close();
-    }
+    const { settings, config } = await resolveRecipe(context, flags);
     const request = upscaleRequest({
       image: { kind: "file", path: resolve(context.cwd, input) },
       settings,
       review: reportDir !== undefined,
-      limits: imageLimitsOf(environment.config),
+      limits: imageLimitsOf(config),
     });
 
     const pool = createInferencePool(poolOptions);
