@@ -7,8 +7,8 @@ import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import { DEFAULT_LIMITS, type EncodedFormat } from "../image/codec";
 import type { InferencePool } from "../inference/index";
 import { openOutput } from "./output-file";
-import { upscaleRequest } from "./request";
-import { runUpscaleRequest, type RequestResult } from "./run-request";
+import { upscaleRequest, type UpscaleRequest } from "./request";
+import { runUpscaleRequest, type RequestResult, type RunRequestOptions } from "./run-request";
 import type { UpscaleSettings } from "./settings";
 import type { UpscaleBytesResult, UpscaleServiceOptions } from "./upscale-decoded";
 
@@ -55,10 +55,10 @@ export function formatForPath(path: string): EncodedFormat {
  * @example await upscaleToFile(request, "out.png", pool);
  */
 export async function upscaleToFile(
-  request: Parameters<typeof runUpscaleRequest>[0],
+  request: UpscaleRequest,
   outputPath: string,
   pool: InferencePool,
-  options: Parameters<typeof runUpscaleRequest>[2] = {},
+  options: RunRequestOptions = {},
 ): Promise<RequestResult & { readonly outputPath: string }> {
   const started = performance.now();
   const format = request.format ?? formatForPath(outputPath);
