@@ -11,7 +11,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  external: ["onnxruntime-node", "sharp", "ws"],
+  external: ["onnxruntime-node", "sharp", "ws", "bullmq", "ioredis"],
   // Bundled ESM still needs require() for CommonJS dependencies.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: "warning",

@@ -42,6 +42,9 @@ export const ERROR_CODES = {
   NOT_FOUND: "No such endpoint.",
   INTERNAL: "An unexpected internal error.",
   CONFIG_TOO_NEW: "The settings were written by a newer Portrait Upscale than this one.",
+  // Studio queue
+  PRESET_MISMATCH: "This machine's preset differs from the one the job was made with.",
+  SHARED_PATH_MISSING: "A file or folder the job names does not exist on this machine.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -151,6 +154,8 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   INTERNAL: 500,
   CONFIG_TOO_NEW: 500,
+  PRESET_MISMATCH: 409,
+  SHARED_PATH_MISSING: 404,
 };
 
 /**
@@ -202,4 +207,6 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   NOT_FOUND: "Check the URL against docs/api.md.",
   INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
   CONFIG_TOO_NEW: "Install the newer Portrait Upscale again (your settings are kept), or move config.json aside to start from defaults.",
+  PRESET_MISMATCH: "Give every machine the same preset files (the studio preset folder), then start the batch again.",
+  SHARED_PATH_MISSING: "Put inputs and the output folder on the shared folder, mounted at the same path on every machine.",
 };

@@ -21,7 +21,8 @@ import {
   parseDaemonMessage,
   type DaemonMessage,
 } from "@portrait-upscale/shared";
-import { parseConfig } from "../config/config";
+import { DEFAULT_CONFIG, parseConfig } from "../config/config";
+import { imageLimitsOf } from "../upscale/index";
 import { createInferencePool } from "../inference/index";
 import { crc32Hex } from "../jobs/engine";
 import type { JobRunner } from "../jobs/types";
@@ -173,7 +174,7 @@ export async function daemonBenchSection(options: DaemonBenchOptions = {}): Prom
     await upscaleBytes(image, pool, settings);
     const cliMs = performance.now() - cliStart;
     const catalog = createCatalog(pool, presets, await modelSummaries());
-    const runner = createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 });
+    const runner = createUpscaleRunner(pool, presets, imageLimitsOf(DEFAULT_CONFIG));
     const daemonMs = await withDaemon(runner, catalog, async (daemon, token) => {
       const started = performance.now();
       await httpJob(daemon, token, image, "preset=fast-preview");

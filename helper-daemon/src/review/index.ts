@@ -11,12 +11,10 @@ export { CROP_HALF_HEIGHT, CROP_HALF_WIDTH, MAX_CROP_FACES, PANEL_HEIGHT, PANEL_
 export type { ContactSheetImages, ContactSheetOptions, RegionCrop, SourceKernel } from "./contact-sheet";
 export { REVIEW_REGIONS, faceReviewRegions, scaleRect } from "./regions";
 export type { PixelRect, ReviewRegionName } from "./regions";
-export { decodeJobResult, reviewFiles, runReview } from "./run-review";
-export type { ReviewFilesOptions, ReviewOutcome, RunReviewOptions } from "./run-review";
+export { runReview } from "./run-review";
+export type { ReviewOutcome, RunReviewOptions } from "./run-review";
 export { haloAgainstSource, scoreRegion } from "./scores";
 export type { ComparisonKind, RegionScores, ScoreImages } from "./scores";
 export * from "./thresholds";
 export { REVIEW_JSON, REVIEW_PNG, writeReview } from "./write-review";
 export type { WrittenReview } from "./write-review";
-export { reviewJobResult } from "./job-review";
-export type { JobReview, JobReviewInput } from "./job-review";

@@ -14,6 +14,7 @@ import {
   type ModelSummary,
   type PresetSummary,
 } from "@portrait-upscale/shared";
+import type { ClientTokens } from "../clients/client-tokens";
 import type { DaemonConfig } from "../config/config";
 import type { Logger } from "../config/log";
 import { VERSION } from "../cli/version";
@@ -38,6 +39,8 @@ export interface DaemonCatalog {
 export interface DaemonContext {
   readonly config: DaemonConfig;
   readonly token: string;
+  /** Named per-client tokens (`portrait-upscale tokens`), when the daemon accepts them. */
+  readonly clientTokens?: ClientTokens;
   readonly engine: JobEngine;
   readonly pairing: Pairing;
   readonly catalog: DaemonCatalog;

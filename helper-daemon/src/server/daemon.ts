@@ -3,10 +3,12 @@
  * job engine behind both, and a private temporary folder that is removed at shutdown.
  */
 import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PortraitError } from "@portrait-upscale/shared";
+import type { ClientTokens } from "../clients/client-tokens";
 import type { DaemonConfig } from "../config/config";
 import { SILENT_LOGGER, type Logger } from "../config/log";
 import { JobEngine } from "../jobs/engine";
@@ -27,6 +29,10 @@ export interface DaemonOptions {
   readonly tempRoot: string;
   readonly logger?: Logger;
   readonly ws?: Partial<WsOptions>;
+  /** Named per-client tokens accepted besides `token`. */
+  readonly clientTokens?: ClientTokens;
+  /** Serve HTTPS and WSS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 export interface RunningDaemon {
@@ -61,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const context: DaemonContext = {
     config,
     token: options.token,
+    ...(options.clientTokens ? { clientTokens: options.clientTokens } : {}),
     engine,
     pairing,
     catalog: options.catalog,
@@ -70,9 +77,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     chunkBytes: chunkBytesFor(config),
     window: DEFAULT_WINDOW,
   };
-  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (request, response) => {
-    void handleHttp(context, request, response);
-  });
+  const serverOptions = { requestTimeout: 0, headersTimeout: 30_000 };
+  const handler = (request: Parameters<typeof handleHttp>[1], response: Parameters<typeof handleHttp>[2]): void => void handleHttp(context, request, response);
+  // HTTPS carries the WebSocket upgrade as HTTP does (wss://).
+  const server: Server = options.tls ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createServer(serverOptions, handler);
   // Without this listener Node answers "100 Continue" itself, before the headers are checked.
   server.on("checkContinue", (request, response) => {
     void handleHttp(context, request, response);
@@ -98,7 +106,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   return {
     port,
     host: config.host,
-    url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
     engine,
     pairing,
     tempDir,

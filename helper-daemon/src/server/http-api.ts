@@ -52,14 +52,17 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
     const path = url.pathname;
     if (method === "GET" && path === "/v1/health") return sendJson(response, 200, healthOf());
     if (method === "POST" && path === "/v1/pair") return await pair(context, request, response);
-    checkToken(bearerToken(request.headers), context.token);
+    const client = checkToken(bearerToken(request.headers), context.token, context.clientTokens);
+    // A per-client token sees only its own jobs; the machine's token sees every job.
+    const clientId = client === undefined ? HTTP_CLIENT_ID : `client:${client}`;
     if (method === "GET" && path === "/v1/info") return sendJson(response, 200, infoOf(context));
     if (method === "GET" && path === "/v1/presets") return sendJson(response, 200, { presets: context.catalog.presets() });
     if (method === "POST" && path === "/v1/pair/code") return sendJson(response, 200, context.pairing.createCode());
-    if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url);
+    if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url, clientId);
     const match = /^\/v1\/jobs\/(j_[A-Za-z0-9_-]{1,64})(\/events|\/result|\/review|\/review\.png)?$/.exec(path);
     if (match) {
       const [, id, tail] = match;
+      if (client !== undefined && context.engine.has(id) && context.engine.owner(id).clientId !== clientId) throw new PortraitError("JOB_UNKNOWN", undefined, { id });
       if (method === "GET" && tail === undefined) return sendJson(response, 200, context.engine.status(id));
       if (method === "DELETE" && tail === undefined) return await deleteJob(context, id, response);
       if (method === "GET" && tail === "/events") return streamEvents(context, id, request, response);
@@ -93,7 +96,7 @@ async function pair(context: DaemonContext, request: IncomingMessage, response: 
   }
 }
 
-async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL, clientId: string): Promise<void> {
   const query = jobQueryOf(request.headers["x-job-options"], Object.fromEntries(url.searchParams));
   const options = jobOptionsOf(query);
   const { scale } = context.catalog.checkOptions(options);
@@ -153,7 +156,7 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     checkImageSize(context.config, width, height, scale);
     input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };
   }
-  const status = context.engine.submit(HTTP_CLIENT_ID, input, { keep: true });
+  const status = context.engine.submit(clientId, input, { keep: true });
   sendJson(response, 202, { id: status.id });
 }
 

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { hostname, networkInterfaces } from "node:os";
 import { PortraitError } from "@portrait-upscale/shared";
+import type { ClientTokens } from "../clients/client-tokens";
 import { tokenMatches } from "../config/token";
 
 const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
@@ -66,8 +67,14 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return match?.[1];
 }
 
-/** Throws AUTH_REQUIRED without a token and AUTH_INVALID with a wrong one. */
-export function checkToken(presented: string | undefined, actual: string): void {
+/**
+ * Throws AUTH_REQUIRED without a token and AUTH_INVALID with a wrong (or revoked) one. Returns
+ * the client's name for a per-client token, undefined for the machine's own token.
+ */
+export function checkToken(presented: string | undefined, actual: string, clients?: ClientTokens): string | undefined {
   if (presented === undefined || presented.length === 0) throw new PortraitError("AUTH_REQUIRED");
-  if (!tokenMatches(presented, actual)) throw new PortraitError("AUTH_INVALID");
+  if (tokenMatches(presented, actual)) return undefined;
+  const client = clients?.identify(presented);
+  if (client === undefined) throw new PortraitError("AUTH_INVALID");
+  return client;
 }

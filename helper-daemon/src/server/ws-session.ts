@@ -67,7 +67,7 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
       if (path !== WS_PATH) throw new PortraitError("NOT_FOUND", `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, { path });
       const token = bearerToken(request.headers);
       if (token !== undefined) {
-        checkToken(token, context.token);
+        checkToken(token, context.token, context.clientTokens);
         preAuthenticated = true;
       }
     } catch (error) {
@@ -233,7 +233,7 @@ export class WsSession {
       this.#features = new Set(PROTOCOL_FEATURES.filter((feature) => message.features?.includes(feature)));
       this.#announceFeatures = true;
     }
-    if (message.token !== undefined) checkToken(message.token, this.#context.token);
+    if (message.token !== undefined) checkToken(message.token, this.#context.token, this.#context.clientTokens);
     else if (!this.#authenticated) {
       // Not fatal: a panel without a token stays connected (until the hello deadline) to pair.
       this.#send(errorMessage(new PortraitError("AUTH_REQUIRED", "A token is required: send it in hello, or pair with a code from `portrait-upscale pair`.")));

@@ -1,5 +1,6 @@
 /**
- * The upscale service: what the command line and the daemon call to upscale an image. With
+ * The upscale service: one `UpscaleRequest`, validated where it arrives, and one function
+ * that runs it (`runUpscaleRequest`) for the command line, the daemon, batch and workers. With
  * `settings.portrait` (a preset and its overrides, from `portraitSettings`) the portrait
  * pipeline runs; without it the bare model does (scripts and benchmarks).
  */
@@ -19,7 +20,16 @@ export { AUTO_TILE_MAX, tileFor, upscaleImage } from "./upscale-image";
 export type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 export { portraitSteps, portraitTile, upscalePortrait } from "./portrait";
 export type { PortraitImageResult, PortraitOutcome, PortraitRunOptions } from "./portrait";
-export { formatForPath, upscaleBytes, upscaleDecoded, upscaleFile } from "./upscale-file";
-export type { PortraitSummary, UpscaleBytesResult, UpscaleFileResult, UpscaleServiceOptions, UpscaleSummary } from "./upscale-file";
+export { formatForPath, upscaleBytes, upscaleToFile } from "./upscale-file";
+export { upscaleDecoded } from "./upscale-decoded";
+export type { PortraitSummary, UpscaleBytesResult, UpscaleServiceOptions, UpscaleSummary } from "./upscale-decoded";
+export { imageLimitsOf, requestSettings, settingsHash, stableJson, upscaleRequest } from "./request";
+export type { RawRequestOptions, RequestImage, UpscaleRequest } from "./request";
+export { REVIEW_START, runUpscaleRequest } from "./run-request";
+export type { RequestResult, RunRequestOptions } from "./run-request";
+export { reviewUpscale } from "./review-step";
+export type { ReviewUpscaleInput, UpscaleReview } from "./review-step";
+export { openOutput, removeStalePartials, temporaryNameFor, unwritable } from "./output-file";
+export type { PendingOutput } from "./output-file";
 export { ProgressTracker } from "./progress";
 export type { PortraitProgressStage, UpscaleProgress, UpscaleStage, WeightedStep } from "./progress";

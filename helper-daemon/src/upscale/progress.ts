@@ -5,8 +5,8 @@
  * shares of the job come from a plan of weighted steps (see `portraitSteps`).
  */
 
-/** Stages in order; `upscale` is the bare model's, `faces`…`blend` the portrait pipeline's. */
-export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "upscale" | "encode";
+/** Stages in order; `upscale` is the bare model's, `faces`…`blend` the portrait pipeline's; `review` comes last when asked for. */
+export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "upscale" | "encode" | "review";
 /** The stages the portrait pipeline reports. */
 export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
 

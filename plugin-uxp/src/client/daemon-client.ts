@@ -47,18 +47,22 @@ const BUFFER_POLL_MS = 4;
 export interface DaemonAddress {
   readonly host: string;
   readonly port: number;
+  /** A studio daemon served with TLS (`serve --tls-cert … --tls-key …`): wss:// and https://. */
+  readonly secure?: boolean;
 }
 
-/** `ws://host:port/v1/ws`. */
+function hostPart(address: DaemonAddress): string {
+  return address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
+}
+
+/** `ws://host:port/v1/ws`, or `wss://` for a secure address. */
 export function webSocketUrl(address: DaemonAddress): string {
-  const host = address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
-  return `ws://${host}:${address.port}${WS_PATH}`;
+  return `${address.secure ? "wss" : "ws"}://${hostPart(address)}:${address.port}${WS_PATH}`;
 }
 
-/** `http://host:port` (for the health probe). */
+/** `http://host:port` (for the health probe), or `https://` for a secure address. */
 export function httpUrl(address: DaemonAddress): string {
-  const host = address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
-  return `http://${host}:${address.port}`;
+  return `${address.secure ? "https" : "http"}://${hostPart(address)}:${address.port}`;
 }
 
 /** What a job sends: raw interleaved pixels in the daemon's representation. */

@@ -13,9 +13,14 @@ import { tokenCommand } from "./token";
 import { pairCommand } from "./pair";
 import { facesCommand } from "./faces";
 import { installCommand, startCommand, stopCommand, uninstallCommand } from "./desktop";
+import { batchCommand } from "./batch";
+import { workerCommand } from "./worker";
+import { tokensCommand } from "./tokens";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
+  batchCommand,
+  workerCommand,
   doctorCommand,
   modelsCommand,
   presetsCommand,
@@ -23,6 +28,7 @@ export const COMMANDS: readonly CliCommand[] = [
   uninstallGimpCommand,
   serveCommand,
   tokenCommand,
+  tokensCommand,
   pairCommand,
   facesCommand,
   startCommand,

@@ -1,10 +1,14 @@
 /** `portrait-upscale serve`: runs the daemon until Ctrl-C (or SIGTERM), then stops cleanly. */
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { invalidParameter } from "@portrait-upscale/shared";
 import { loadConfig } from "../../config/config";
 import { createFileLogger } from "../../config/log";
 import { configDir, configFiles, tempRoot } from "../../config/paths";
 import { ensureToken } from "../../config/token";
+import { ClientTokens } from "../../clients/client-tokens";
+import { parseQueueUrl } from "../../queue/connection";
+import { createQueueRunner } from "../../queue/daemon-runner";
 import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
 import { createCatalog, modelSummaries } from "../../server/catalog";
@@ -12,23 +16,31 @@ import { startDaemon } from "../../server/daemon";
 import { reportCleanedUp } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
+import { imageLimitsOf } from "../../upscale/index";
 import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 
 export const serveCommand: CliCommand = {
   name: "serve",
   summary: "Run the helper daemon for the Photoshop panel, the GIMP plug-in and scripts.",
-  usage: ["serve [--port N] [--host H] [--provider P]"],
+  usage: ["serve [--port N] [--host H] [--provider P] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
   details: [
     "Listens on 127.0.0.1:7421 unless config.json or the options say otherwise. Clients need the",
     "token (`portrait-upscale token`) or a one-time pairing code (`portrait-upscale pair`).",
     "Listening on a non-loopback address needs --host on the command line; the token is still required.",
     "Stop with Ctrl-C: running jobs are cancelled and temporary files removed.",
+    "On a studio LAN: give each desk its own token (`portrait-upscale tokens create NAME`; each sees",
+    "only its own jobs) and serve HTTPS/WSS with --tls-cert and --tls-key (PEM files).",
+    "--queue redis://HOST:PORT[/DB] forwards every job to the studio's workers (`portrait-upscale worker`)",
+    "with the same protocol and progress: a laptop's panel uses the studio's GPU machines.",
   ].join("\n"),
   options: {
     port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
     host: { type: "string", valueName: "H", description: "Address to listen on.", default: "127.0.0.1" },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
+    "tls-cert": { type: "string", valueName: "FILE", description: "Serve HTTPS and WSS with this certificate (PEM)." },
+    "tls-key": { type: "string", valueName: "FILE", description: "The certificate's private key (PEM)." },
+    queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB]: run jobs on the studio's workers instead of here." },
   },
   async run(context) {
     const dir = configDir(context.env);
@@ -46,6 +58,8 @@ export const serveCommand: CliCommand = {
       );
     }
     const provider = parseProviderRequest(context.values.provider ?? "auto", "--provider");
+    const tls = await readTlsFiles(context.values["tls-cert"], context.values["tls-key"], context.cwd);
+    const queueUrl = context.values.queue === undefined ? undefined : parseQueueUrl(context.values.queue);
     const token = await ensureToken(dir);
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
@@ -56,12 +70,19 @@ export const serveCommand: CliCommand = {
       onProblem: (problem) => logger.warn("preset skipped", { ...problem }),
     });
     const models = await modelSummaries();
-    const runner = createUpscaleRunner(pool, presets, { maxInputPixels: config.limits.maxInputPixels, maxOutputPixels: config.limits.maxOutputPixels });
+    const queueRunner = queueUrl
+      ? await createQueueRunner(queueUrl, presets, (line) => {
+          logger.warn(line);
+          context.stderr.write(`${line}\n`);
+        })
+      : undefined;
+    const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config));
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
-      daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger });
+      daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger, clientTokens: new ClientTokens(dir), ...(tls ? { tls } : {}) });
     } catch (error) {
+      await queueRunner?.close();
       presets.close();
       await pool.close();
       throw error;
@@ -70,10 +91,11 @@ export const serveCommand: CliCommand = {
     const providers = catalog.providers();
     const installed = models.filter((model) => model.installed);
     const missing = models.filter((model) => !model.installed);
-    out.write(`Portrait Upscale daemon listening on ${daemon.url} (HTTP /v1, WebSocket /v1/ws)\n`);
+    out.write(`Portrait Upscale daemon listening on ${daemon.url} (${tls ? "HTTPS /v1, WebSocket wss /v1/ws" : "HTTP /v1, WebSocket /v1/ws"})\n`);
     if (!isLoopbackHost(config.host)) {
       out.write(`WARNING: listening on ${config.host}, reachable from other machines. Every request still needs the token.\n`);
     }
+    if (queueUrl) out.write(`Jobs run on the studio's workers at ${queueUrl.display}\n`);
     out.write(`Providers: ${providers.available.join(", ")} (active: ${providers.active})\n`);
     out.write(`Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed"}\n`);
     if (missing.length > 0) {
@@ -89,6 +111,7 @@ export const serveCommand: CliCommand = {
     });
     out.write("Stopping: cancelling jobs and removing temporary files...\n");
     await daemon.close();
+    await queueRunner?.close();
     presets.close();
     await new Promise<void>((resolve) => out.write("Stopped.\n", () => resolve()));
     // Supervised, the parent ends this process now rather than wait for a model run in flight.
@@ -97,3 +120,18 @@ export const serveCommand: CliCommand = {
     return EXIT_CODES.ok;
   },
 };
+
+/** The PEM certificate and key of `--tls-cert` and `--tls-key`: both or neither. */
+async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== "string" || cert === "") throw invalidParameter("a certificate file alongside --tls-key", "--tls-cert", cert);
+  if (typeof key !== "string" || key === "") throw invalidParameter("a private key file alongside --tls-cert", "--tls-key", key);
+  const read = async (path: string, name: string): Promise<Buffer> => {
+    try {
+      return await readFile(resolve(cwd, path));
+    } catch (error) {
+      throw invalidParameter(`a readable PEM file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, name, path);
+    }
+  };
+  return { cert: await read(cert, "--tls-cert"), key: await read(key, "--tls-key") };
+}

@@ -3,21 +3,16 @@
  * The portrait pipeline runs with a preset (the default preset when neither `--preset` nor
  * `--model` is given); `--model` alone runs that bare model, for scripts and benchmarks.
  */
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { DEFAULT_PRESET_ID, invalidParameter } from "@portrait-upscale/shared";
-import { loadConfig } from "../../config/config";
-import { configDir } from "../../config/paths";
-import { createInferencePool, parseProviderRequest, PROVIDER_REQUESTS } from "../../inference/index";
-import { PresetStore } from "../../presets/index";
-import { reviewFiles, reviewSettingsOf } from "../../review/index";
-import { MODEL_CHOICES, SCALES, parseUpscaleSettings, portraitSettings, upscaleFile, type UpscaleSettings } from "../../upscale/index";
-import type { CliCommand, CliContext } from "../command";
+import { createInferencePool } from "../../inference/index";
+import { writeReview } from "../../review/index";
+import { imageLimitsOf, upscaleRequest, upscaleToFile } from "../../upscale/index";
+import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
 import { ProgressBar, formatDuration } from "../progress-bar";
-
-/** The portrait controls, which only a preset run has. */
-const PORTRAIT_CONTROLS = ["creativity", "resemblance", "denoise"] as const;
+import { DEVICE_OPTIONS, RECIPE_OPTIONS, poolOptionsOf, recipeFlagsOf, resolveRecipe } from "../request-options";
 
 export const upscaleCommand: CliCommand = {
   name: "upscale",
@@ -41,20 +36,8 @@ export const upscaleCommand: CliCommand = {
   allowPositionals: true,
   options: {
     output: { type: "string", short: "o", valueName: "OUTPUT", description: "Where to write the result." },
-    preset: { type: "string", valueName: "ID", description: `A preset id (default ${DEFAULT_PRESET_ID}).` },
-    creativity: { type: "string", valueName: "X", description: "Synthetic detail blended in, 0 to 1 (overrides the preset's)." },
-    resemblance: { type: "string", valueName: "X", description: "Pull towards the faithful image, 0 to 1 (overrides the preset's)." },
-    denoise: { type: "string", valueName: "X", description: "Denoise after upscaling, 0 to 1 (overrides the preset's)." },
-    scale: { type: "string", short: "s", valueName: "N", description: `${SCALES.join(" | ")} (default: the preset's; 4 with --model alone)` },
-    model: {
-      type: "string",
-      short: "m",
-      valueName: "MODEL",
-      description: `${MODEL_CHOICES.join(" | ")}: the detail model with a preset ("thick": fidelity alone), else the bare model.`,
-    },
-    tile: { type: "string", valueName: "N", description: "Largest tile edge in input pixels (default: fits free memory, at most 256)." },
-    provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
-    threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
+    ...RECIPE_OPTIONS,
+    ...DEVICE_OPTIONS,
     report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
     json: { type: "boolean", description: "Print one JSON object with the result on stdout." },
   },
@@ -64,61 +47,52 @@ export const upscaleCommand: CliCommand = {
     if (extra.length > 0) throw invalidParameter("one INPUT file", "upscale", context.positionals.join(" "));
     const output = context.values.output;
     if (typeof output !== "string" || output === "") throw invalidParameter("an OUTPUT file (-o OUTPUT)", "--output", output);
-    const settings = await settingsOf(context);
-    const provider = parseProviderRequest(context.values.provider ?? "auto", "--provider");
-    const threads = context.values.threads === undefined ? undefined : Number(context.values.threads);
-    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-      throw invalidParameter("an integer from 1 to 256", "--threads", context.values.threads);
-    }
+    const flags = recipeFlagsOf(context.values);
+    const poolOptions = poolOptionsOf(context.values);
     const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
+    const { settings, config } = await resolveRecipe(context, flags);
+    const request = upscaleRequest({
+      image: { kind: "file", path: resolve(context.cwd, input) },
+      settings,
+      review: reportDir !== undefined,
+      limits: imageLimitsOf(config),
+    });
 
-    const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) });
+    const pool = createInferencePool(poolOptions);
     const bar = new ProgressBar(context.stderr);
     try {
-      const result = await upscaleFile(resolve(context.cwd, input), resolve(context.cwd, output), pool, settings, {
+      const result = await upscaleToFile(request, resolve(context.cwd, output), pool, {
         signal: context.signal,
         onProgress: (progress) => bar.update(progress),
-        // The review compares the result with the fidelity branch; keep it only when reviewing.
-        ...(reportDir !== undefined ? { keepBranches: true } : {}),
       });
       bar.finish();
-      const pipeline = result.pipeline;
-      const review =
-        reportDir !== undefined
-          ? await reviewFiles(resolve(context.cwd, input), result.outputPath, resolve(context.cwd, reportDir), {
-              pool,
-              scale: settings.scale,
-              settings: settings.portrait ? reviewSettingsOf(settings.portrait) : { model: settings.model },
-              ...(pipeline ? { faces: pipeline.faces } : {}),
-              ...(pipeline?.fidelity ? { fidelity: pipeline.fidelity } : {}),
-              signal: context.signal,
-            })
-          : undefined;
+      const review = result.review ? { report: result.review.report, written: await writeReview(resolve(context.cwd, reportDir!), result.review.report, result.review.sheet) } : undefined;
+      const summary = result.summary;
       if (context.values.json) {
         writeJson(context, {
           ok: true,
-          input: { path: resolve(context.cwd, input), ...result.input },
-          output: { path: result.outputPath, ...result.output },
-          scale: result.scale,
-          model: result.model,
-          models: result.models,
-          provider: result.provider,
-          tile: result.tile,
-          timings: result.timings,
-          notes: result.notes,
-          ...(result.portrait ? { preset: result.portrait.preset, faces: result.portrait.faces.length, portrait: result.portrait } : {}),
+          input: { path: resolve(context.cwd, input), ...summary.input },
+          output: { path: result.outputPath, ...summary.output },
+          scale: summary.scale,
+          model: summary.model,
+          models: summary.models,
+          provider: summary.provider,
+          tile: summary.tile,
+          timings: summary.timings,
+          notes: summary.notes,
+          ...(summary.portrait ? { preset: summary.portrait.preset, faces: summary.portrait.faces.length, portrait: summary.portrait } : {}),
           ...(review ? { review: { verdict: review.report.verdict, json: review.written.json, png: review.written.png } } : {}),
         });
       } else {
-        const recipe = result.portrait ? `preset ${result.portrait.preset} (${result.models.join(" + ")})` : result.models.join(", ");
-        const faces = result.portrait ? `, ${result.portrait.faces.length} face${result.portrait.faces.length === 1 ? "" : "s"}` : "";
+        const recipe = summary.portrait ? `preset ${summary.portrait.preset} (${summary.models.join(" + ")})` : summary.models.join(", ");
+        const faces = summary.portrait ? `, ${summary.portrait.faces.length} face${summary.portrait.faces.length === 1 ? "" : "s"}` : "";
         context.stderr.write(
-          `${result.outputPath}: ${result.input.width}×${result.input.height} → ${result.output.width}×${result.output.height} ` +
-            `with ${recipe}${faces} on ${result.provider} in ${formatDuration(result.timings.totalMs / 1000)}\n`,
+          `${result.outputPath}: ${summary.input.width}×${summary.input.height} → ${summary.output.width}×${summary.output.height} ` +
+            `with ${recipe}${faces} on ${summary.provider} in ${formatDuration(summary.timings.totalMs / 1000)}\n`,
         );
       }
       // Notes are for the person at the terminal, also when stdout is a script's JSON.
-      for (const note of result.notes) context.stderr.write(`note: ${note}\n`);
+      for (const note of summary.notes) context.stderr.write(`note: ${note}\n`);
       if (review && !context.values.json) {
         context.stderr.write(`review: ${review.report.verdict} (${review.written.png})\n`);
         for (const advice of review.report.advice) context.stderr.write(`review: ${advice}\n`);
@@ -130,45 +104,3 @@ export const upscaleCommand: CliCommand = {
     }
   },
 };
-
-/**
- * The run's settings from the flags: the bare model for `--model` without `--preset`,
- * otherwise the preset (default one when none is named) with the flags as overrides.
- */
-async function settingsOf(context: CliContext): Promise<UpscaleSettings> {
-  const { values } = context;
-  const preset = values.preset;
-  if (preset !== undefined && (typeof preset !== "string" || preset === "")) throw invalidParameter("a preset id", "--preset", preset);
-  if (preset === undefined && values.model !== undefined) {
-    const given = PORTRAIT_CONTROLS.find((name) => values[name] !== undefined);
-    if (given) {
-      // A bare model has no blend to steer; silently ignoring the value would mislead.
-      throw invalidParameter(`--preset ID alongside --${given} (--model alone runs the bare model)`, `--${given}`, values[given]);
-    }
-    return parseUpscaleSettings({ model: values.model, scale: values.scale, tile: values.tile });
-  }
-  for (const name of PORTRAIT_CONTROLS) {
-    const text = values[name];
-    if (text === undefined) continue;
-    const value = typeof text === "string" && text.trim() !== "" ? Number(text) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", `--${name}`, text);
-  }
-  const dir = configDir(context.env);
-  const config = await loadConfig(dir);
-  // Read once, like `presets list`: a one-off command has nothing to watch for.
-  const store = await PresetStore.open({ userDir: join(dir, "presets"), studioDir: config.studioPresetFolder, watch: "off" });
-  try {
-    for (const problem of store.problems()) context.stderr.write(`warning: skipped ${problem.message}\n`);
-    return portraitSettings(store, {
-      preset,
-      model: values.model,
-      scale: values.scale,
-      creativity: values.creativity,
-      resemblance: values.resemblance,
-      denoise: values.denoise,
-      tile: values.tile,
-    });
-  } finally {
-    store.close();
-  }
-}

@@ -1,0 +1,163 @@
+/**
+ * A queue worker: takes batch jobs from BullMQ on Redis and runs each through the same
+ * `processFile` as a local batch, with warm inference sessions (one pool for its life).
+ * Delivery is at least once (a killed worker's job is retried elsewhere once its lock lapses),
+ * so every job is idempotent: the output appears by rename only, and an output already made
+ * with the same recipe is not made again.
+ */
+import { stat } from "node:fs/promises";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
+import { processFile, type BatchEntry } from "../batch/process-file";
+import type { ImageLimits } from "../image/codec";
+import type { InferencePool } from "../inference/index";
+import { requestSettings, runUpscaleRequest, settingsHash, upscaleRequest, type PresetResolver, type UpscaleProgress } from "../upscale/index";
+import { QUEUE_NAME } from "./connection";
+import { inlineResultOf, requestImageOf, type InlineJobData, type InlineJobResult } from "./inline";
+import { parseQueueJobData, queueJobId, type QueueJobData } from "./job-data";
+
+/** How long a finished output's record is kept in Redis for retries to find. */
+const DONE_TTL_SECONDS = 7 * 24 * 3600;
+/** At most this many progress updates a second per job: each is a Redis write and an event. */
+const PROGRESS_INTERVAL_MS = 250;
+
+export interface QueueWorkerOptions {
+  readonly connection: Redis;
+  readonly pool: InferencePool;
+  readonly presets: PresetResolver;
+  readonly limits: ImageLimits;
+  /** Jobs run at once on this machine (per device). */
+  readonly concurrency: number;
+  /** How long a job's lock lasts without renewal: a killed worker's job is retried after it. */
+  readonly lockMs: number;
+  /** A name for this machine in the batch report. */
+  readonly name: string;
+  readonly log: (line: string) => void;
+}
+
+/** The Redis key recording that a job's output is complete. */
+function doneKey(jobId: string): string {
+  return `${QUEUE_NAME}:done:${jobId}`;
+}
+
+async function exists(path: string, kind: "file" | "folder"): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && (kind === "file" ? info.isFile() : info.isDirectory());
+}
+
+/** Refuses a job this machine cannot run as asked: another recipe, or paths it cannot see. */
+async function checkJob(data: QueueJobData, options: QueueWorkerOptions): Promise<ReturnType<typeof requestSettings>> {
+  const settings = requestSettings(options.presets, { ...data.recipe, allowBareModel: true });
+  checkRecipe(settingsHash(settings, data.format), data.settingsHash, data.recipe.preset, options);
+  if (!(await exists(data.input, "file"))) throw new PortraitError("SHARED_PATH_MISSING", `${options.name} cannot see the input ${data.input}.`, { path: data.input, worker: options.name });
+  if (!(await exists(data.outDir, "folder"))) throw new PortraitError("SHARED_PATH_MISSING", `${options.name} cannot see the output folder ${data.outDir}.`, { path: data.outDir, worker: options.name });
+  return settings;
+}
+
+/** Progress for `job`, at most a few updates a second. */
+function progressReporter(job: Job): (progress: UpscaleProgress) => void {
+  let lastProgress = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (now - lastProgress < PROGRESS_INTERVAL_MS && progress.progress < 1) return;
+    lastProgress = now;
+    void job.updateProgress({ stage: progress.stage, progress: progress.progress }).catch(() => undefined);
+  };
+}
+
+/** Throws PRESET_MISMATCH unless `settings` hash like the sender's. */
+function checkRecipe(hash: string, expected: string, preset: string | undefined, options: QueueWorkerOptions): void {
+  if (hash === expected) return;
+  throw new PortraitError("PRESET_MISMATCH", `The job's recipe (${preset ?? "default preset"}) resolves to other values on ${options.name}.`, {
+    preset: preset ?? null,
+    expected,
+    actual: hash,
+    worker: options.name,
+  });
+}
+
+/** A daemon's job (`serve --queue`): the image and the result travel inside the job. */
+async function runInlineJob(job: Job, options: QueueWorkerOptions): Promise<InlineJobResult> {
+  const data = job.data as InlineJobData;
+  if (data?.version !== 1 || typeof data.settingsHash !== "string" || typeof data.review !== "boolean") throw new PortraitError("INVALID_OPTION", "The job's data is not an inline upscale job.");
+  const settings = requestSettings(options.presets, { ...data.options });
+  checkRecipe(settingsHash(settings, data.format), data.settingsHash, data.options.preset, options);
+  const request = upscaleRequest({
+    image: requestImageOf(data),
+    settings,
+    review: data.review,
+    limits: options.limits,
+    ...(data.format !== undefined ? { format: data.format } : {}),
+  });
+  return inlineResultOf(await runUpscaleRequest(request, options.pool, { onProgress: progressReporter(job) }));
+}
+
+/** Runs a job of either kind; our own refusals and bad inputs fail for good, with their code. */
+async function runAnyJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry | InlineJobResult> {
+  if (job.name !== "inline") return runJob(job, options);
+  try {
+    return await runInlineJob(job, options);
+  } catch (error) {
+    // Retrying cannot fix a refused recipe or a bad image; anything else (a lost Redis
+    // command, an inference crash) is retried with backoff.
+    if (error instanceof PortraitError) throw new UnrecoverableError(JSON.stringify(toErrorPayload(error)));
+    throw error;
+  }
+}
+
+/** Runs one batch job; a bad input or a refused job fails for good (retrying cannot help), with its code. */
+async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry> {
+  let data: QueueJobData;
+  try {
+    data = parseQueueJobData(job.data);
+    const jobId = job.id ?? queueJobId(data);
+    const recorded = await options.connection.get(doneKey(jobId));
+    if (recorded !== null && (await exists(data.output, "file"))) return JSON.parse(recorded) as BatchEntry;
+    const settings = await checkJob(data, options);
+    const onProgress = progressReporter(job);
+    const entry = await processFile(
+      {
+        input: data.input,
+        output: data.output,
+        relative: data.relative,
+        outDir: data.outDir,
+        request: { settings, review: data.review, limits: options.limits, ...(data.format ? { format: data.format } : {}) },
+      },
+      options.pool,
+      { onProgress },
+    );
+    if (entry.status === "failed") throw new UnrecoverableError(JSON.stringify(entry.error));
+    const result: BatchEntry = { ...entry, worker: options.name };
+    await options.connection.set(doneKey(jobId), JSON.stringify(result), "EX", DONE_TTL_SECONDS);
+    return result;
+  } catch (error) {
+    if (error instanceof UnrecoverableError) throw error;
+    const payload = toErrorPayload(error);
+    // Our own refusals and invalid jobs cannot succeed elsewhere either; anything else (a lost
+    // Redis command, an inference crash) is retried with backoff.
+    if (error instanceof PortraitError) throw new UnrecoverableError(JSON.stringify(payload));
+    throw error;
+  }
+}
+
+/**
+ * Starts taking jobs. Resolves once connected; `close()` finishes the jobs in flight first
+ * (BullMQ's graceful shutdown), so a stopped worker leaves nothing for the stalled checker.
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
+  const worker = new Worker(QUEUE_NAME, (job) => runAnyJob(job, options), {
+    connection: options.connection,
+    concurrency: options.concurrency,
+    lockDuration: options.lockMs,
+    // Check for stalled jobs a few times per lock period, so a crashed worker's job moves on soon.
+    stalledInterval: Math.max(500, Math.round(options.lockMs / 2)),
+    maxStalledCount: 2,
+  });
+  worker.on("error", (error) => options.log(`queue: ${error.message}`));
+  worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
+  worker.on("active", (job) => options.log(`started ${job.data?.input ?? `daemon job ${job.id}`}`));
+  worker.on("completed", (job) => options.log(`done ${job.data?.output ?? `daemon job ${job.id}`}`));
+  await worker.waitUntilReady();
+  return worker;
+}

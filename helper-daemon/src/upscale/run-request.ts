@@ -1,0 +1,88 @@
+/**
+ * The one function that runs an {@link UpscaleRequest}, whoever made it: read or decode the
+ * input, upscale (portrait pipeline or bare model), encode, and review when asked. The
+ * command line, the daemon's job runner, the batch runner and queue workers all call it, so
+ * the same request gives the same bytes everywhere.
+ */
+import { readFile } from "node:fs/promises";
+import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import { decodeImage, decodeRawPixels, type DecodedImage } from "../image/codec";
+import type { InferencePool } from "../inference/index";
+import { rejectEmptyPngHeader } from "./input-checks";
+import { ProgressTracker, type UpscaleProgress } from "./progress";
+import type { UpscaleRequest } from "./request";
+import { reviewUpscale, type UpscaleReview } from "./review-step";
+import { upscaleDecoded, type UpscaleBytesResult } from "./upscale-decoded";
+
+/** Where a review starts on the progress bar (it costs a detector run and scoring, not a model). */
+export const REVIEW_START = 0.9;
+
+export interface RunRequestOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: UpscaleProgress) => void;
+}
+
+/** The encoded result and what the run did; `source` keeps what the encoder preserved (profile, depth). */
+export interface RequestResult extends UpscaleBytesResult {
+  readonly source: Omit<DecodedImage, "image">;
+  readonly review?: UpscaleReview;
+}
+
+/**
+ * Runs a validated request on `pool`. Rejects with the input's code (INPUT_NOT_IMAGE,
+ * INPUT_TOO_LARGE, …), or CANCELLED soon after `options.signal` aborts.
+ * @example const { bytes, summary } = await runUpscaleRequest(request, pool, { onProgress });
+ */
+export async function runUpscaleRequest(request: UpscaleRequest, pool: InferencePool, options: RunRequestOptions = {}): Promise<RequestResult> {
+  const started = performance.now();
+  const share = request.review ? REVIEW_START : 1;
+  const onProgress = options.onProgress;
+  const tracker = new ProgressTracker(onProgress ? (progress) => onProgress({ ...progress, progress: progress.progress * share }) : undefined);
+  tracker.decode();
+  const decoded = await decodeRequestImage(request);
+  if (options.signal?.aborted) throw new PortraitError("CANCELLED");
+  const result = await upscaleDecoded(
+    decoded,
+    pool,
+    request.settings,
+    {
+      limits: request.limits,
+      ...(request.format !== undefined ? { format: request.format } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      // The review compares against the fidelity branch, so keep it only when one is wanted.
+      keepBranches: request.review,
+    },
+    tracker,
+    started,
+  );
+  const { image: _source, ...source } = decoded;
+  if (!request.review) return { ...result, source };
+  onProgress?.({ stage: "review", progress: REVIEW_START });
+  const review = await reviewUpscale({
+    pool,
+    source: decoded.image,
+    result: result.image,
+    settings: request.settings,
+    ...(result.pipeline ? { pipeline: result.pipeline } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const summary = { ...result.summary, timings: { ...result.summary.timings, totalMs: Math.round(performance.now() - started) } };
+  return { ...result, summary, source, review };
+}
+
+async function decodeRequestImage(request: UpscaleRequest): Promise<DecodedImage> {
+  const { image, limits } = request;
+  if (image.kind === "raw") return decodeRawPixels(image.bytes, image.header, { limits });
+  const bytes = image.kind === "file" ? await readInput(image.path) : image.bytes;
+  rejectEmptyPngHeader(bytes);
+  return decodeImage(bytes, { limits });
+}
+
+async function readInput(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    // A missing file, a folder or no permission: the INPUT argument itself is wrong.
+    throw invalidParameter(`an existing, readable image file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, "the input", path);
+  }
+}

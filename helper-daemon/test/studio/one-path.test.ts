@@ -1,0 +1,65 @@
+// One request, one path: the command line, a daemon job and a batch give the same bytes.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/config/config";
+import { createInferencePool, type InferencePool } from "../../src/inference/index";
+import { PresetStore } from "../../src/presets/index";
+import { createCatalog, modelSummaries } from "../../src/server/catalog";
+import { createUpscaleRunner } from "../../src/server/upscale-runner";
+import { imageLimitsOf } from "../../src/upscale/index";
+import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
+import { runCliCaptured } from "../support/run-cli";
+import { writeShoot } from "./support";
+
+const PRESET = "fast-preview";
+let work: string;
+let pool: InferencePool;
+let presets: PresetStore;
+let daemon: TestDaemon;
+
+async function cli(args: readonly string[]): Promise<number> {
+  const run = await runCliCaptured(args, { cwd: work, env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "config") } });
+  return run.code;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "pu-one-path-"));
+  await writeShoot(join(work, "shoot"), 2);
+  pool = createInferencePool({ provider: "cpu" });
+  presets = await PresetStore.open({ watch: "off" });
+  daemon = await startTestDaemon({
+    runner: createUpscaleRunner(pool, presets, imageLimitsOf(DEFAULT_CONFIG)),
+    catalog: createCatalog(pool, presets, await modelSummaries()),
+  });
+});
+afterAll(async () => {
+  await daemon?.stop();
+  presets?.close();
+  await pool?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("one request, one path", () => {
+  it.each(["face-0.png", join("sub", "face-1.jpg")])("gives byte-identical %s from upscale, a daemon job and batch", async (name) => {
+    const input = join(work, "shoot", name);
+    const cliOut = join(work, "cli-" + name.replace(/[\\/]/g, "-"));
+    expect(await cli(["upscale", input, "-o", cliOut, "--preset", PRESET])).toBe(0);
+    const cliBytes = await readFile(cliOut);
+
+    const auth = { Authorization: `Bearer ${daemon.token}` };
+    const created = await fetch(`${daemon.url}/v1/jobs?preset=${PRESET}`, { method: "POST", headers: { ...auth, "Content-Type": name.endsWith(".png") ? "image/png" : "image/jpeg" }, body: await readFile(input) });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    const daemonBytes = Buffer.from(await (await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
+
+    expect(await cli(["batch", input, "-o", join(work, "batch"), "--preset", PRESET])).toBe(0);
+    const batchBytes = await readFile(join(work, "batch", name.split(/[\\/]/).at(-1)!));
+
+    expect(cliBytes.length).toBeGreaterThan(0);
+    expect(Buffer.compare(daemonBytes, cliBytes)).toBe(0);
+    expect(Buffer.compare(batchBytes, cliBytes)).toBe(0);
+  });
+});

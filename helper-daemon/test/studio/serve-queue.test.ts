@@ -1,0 +1,79 @@
+// `serve --queue`: a laptop's daemon forwards panel (WebSocket, raw pixels) and GIMP (HTTP,
+// PNG) jobs to a studio worker over a real redis-server, with the same protocol and progress.
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoPath } from "../../../test/support/paths";
+import type { TestDaemon } from "../daemon/helpers";
+import { TestWsClient } from "../daemon/ws-client";
+import { runCliCaptured } from "../support/run-cli";
+import { startCli, startRedis, startServe, writeShoot, type CliProcess, type TestRedis } from "./support";
+
+const PRESET = "fast-preview";
+let work: string;
+let redis: TestRedis;
+let worker: CliProcess;
+let serve: CliProcess;
+let url: string;
+let token: string;
+let reference: Buffer;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["build.mjs"], { cwd: repoPath("helper-daemon") });
+  work = await mkdtemp(join(tmpdir(), "pu-serve-queue-"));
+  await writeShoot(join(work, "shoot"), 1);
+  await mkdir(join(work, "reference"));
+  const env = { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: join(work, "laptop") };
+  expect((await runCliCaptured(["upscale", join("shoot", "face-0.png"), "-o", join("reference", "face-0.png"), "--preset", PRESET], { cwd: work, env })).code).toBe(0);
+  reference = await readFile(join(work, "reference", "face-0.png"));
+  redis = await startRedis();
+  worker = startCli(["worker", "--queue", redis.url, "--name", "gpu-1", "--provider", "cpu"], { cwd: work, configDir: join(work, "gpu") });
+  await worker.waitFor("taking jobs");
+  ({ serve, url } = await startServe(["--queue", redis.url], { cwd: work, configDir: join(work, "laptop") }));
+  token = (await readFile(join(work, "laptop", "token"), "utf8")).trim();
+});
+afterAll(async () => {
+  for (const process of [serve, worker]) {
+    process?.child.kill("SIGTERM");
+    await process?.exited;
+  }
+  await redis?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("serve --queue", () => {
+  it("says where jobs run", () => {
+    expect(serve.stdout()).toContain(`Jobs run on the studio's workers at ${redis.url}`);
+  });
+
+  it("runs a GIMP-style HTTP job on the worker: progress events, then the command line's bytes", async () => {
+    const auth = { Authorization: `Bearer ${token}` };
+    const created = await fetch(`${url}/v1/jobs?preset=${PRESET}`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body: await readFile(join(work, "shoot", "face-0.png")) });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const lines = (await (await fetch(`${url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 48, height: 48, models: ["esrgan-thick-x2", "realesrgan-x4fast"] } });
+    const stages = new Set(lines.filter((line) => line.type === "progress").map((line) => line.stage));
+    expect([...stages]).toEqual(expect.arrayContaining(["upscale", "blend"]));
+    const result = Buffer.from(await (await fetch(`${url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
+    expect(Buffer.compare(result, reference)).toBe(0);
+    expect(worker.stderr()).toContain(`done daemon job`);
+  });
+
+  it("runs a panel's raw-pixel WebSocket job on the worker with the command line's pixels", async () => {
+    const { data, info } = await sharp(join(work, "shoot", "face-0.png")).raw().toBuffer({ resolveWithObject: true });
+    const client = await TestWsClient.connect({ wsUrl: `${url.replace("http", "ws")}/v1/ws`, token } as unknown as TestDaemon);
+    try {
+      const jobId = await client.submit(new Uint8Array(data), { width: info.width, height: info.height, channels: info.channels, bitDepth: 8 }, { preset: PRESET });
+      const { bytes, progress } = await client.receiveResult(jobId);
+      expect(progress).toBeGreaterThan(0);
+      const expected = await sharp(reference).raw().toBuffer();
+      expect(Buffer.compare(Buffer.from(bytes), expected)).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});
