@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   TOO_MANY_JOBS: "Too many jobs are queued for this client.",
   NOT_FOUND: "No such endpoint.",
   INTERNAL: "An unexpected internal error.",
+  UPLOAD_STALLED: "An upload stopped arriving before it was complete.",
+  RESULT_NOT_RAW: "The result is an encoded file, not raw pixels.",
+  DAEMON_RESTARTED: "The daemon stopped unexpectedly and was restarted; the job was lost.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -149,6 +152,9 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_JOBS: 429,
   NOT_FOUND: 404,
   INTERNAL: 500,
+  UPLOAD_STALLED: 408,
+  RESULT_NOT_RAW: 409,
+  DAEMON_RESTARTED: 503,
 };
 
 /**
@@ -199,4 +205,7 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   TOO_MANY_JOBS: "Wait for a queued job to finish, or cancel one.",
   NOT_FOUND: "Check the URL against docs/api.md.",
   INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
+  UPLOAD_STALLED: "Check the connection to the daemon, then start the job again.",
+  RESULT_NOT_RAW: "Fetch this result over HTTP (GET /v1/jobs/{id}/result), or submit the job over the WebSocket.",
+  DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
 };
