@@ -12,9 +12,11 @@ import { SILENT_LOGGER, type Logger } from "../config/log";
 import { JobEngine } from "../jobs/engine";
 import type { JobRunner } from "../jobs/types";
 import { DEFAULT_WINDOW, chunkBytesFor, type DaemonCatalog, type DaemonContext } from "./context";
+import { ConnectionGuard, DEFAULT_NETWORK_LIMITS, type NetworkLimits } from "./connections";
 import { handleHttp } from "./http-api";
 import { UploadBudget } from "./limits";
 import { Pairing } from "./pairing";
+import { RefusalLog } from "./refusal-log";
 import { allowedHostHeaders } from "./security";
 import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-session";
 
@@ -27,6 +29,8 @@ export interface DaemonOptions {
   readonly tempRoot: string;
   readonly logger?: Logger;
   readonly ws?: Partial<WsOptions>;
+  /** Timeouts and connection caps (tests shorten them). */
+  readonly network?: Partial<NetworkLimits>;
 }
 
 export interface RunningDaemon {
@@ -58,6 +62,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     logger,
   });
   const pairing = new Pairing(options.token);
+  const network: NetworkLimits = { ...DEFAULT_NETWORK_LIMITS, ...options.network };
+  const connections = new ConnectionGuard(network);
+  const refusals = new RefusalLog(logger);
   const context: DaemonContext = {
     config,
     token: options.token,
@@ -69,10 +76,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     allowedHosts: new Set(),
     chunkBytes: chunkBytesFor(config),
     window: DEFAULT_WINDOW,
+    network,
+    connections,
+    refusals,
   };
-  const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (request, response) => {
+  const server = createServer(connections.serverOptions(), (request, response) => {
     void handleHttp(context, request, response);
   });
+  connections.attach(server);
   // Without this listener Node answers "100 Continue" itself, before the headers are checked.
   server.on("checkContinue", (request, response) => {
     void handleHttp(context, request, response);
@@ -108,6 +119,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await closeWebSockets();
         await engine.shutdown();
         server.closeAllConnections();
+        refusals.flush();
         await rm(tempDir, { recursive: true, force: true });
         logger.info("stopped");
       })();

@@ -38,7 +38,7 @@ import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
 import { nativeCrc32Update } from "./native-crc";
-import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
+import { bearerToken, checkHost, checkOrigin, checkPreAuthSize, checkToken, pairingRequester } from "./security";
 
 export interface WsOptions {
   /** How long a new connection has to authenticate and say hello. */
@@ -72,13 +72,20 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
       }
     } catch (error) {
       const payload = toErrorPayload(error);
-      context.logger.warn("websocket refused", { code: payload.code, origin: request.headers.origin ?? null, host: request.headers.host ?? null });
+      context.refusals.note(payload.code, "websocket refused", { origin: request.headers.origin ?? null, host: request.headers.host ?? null });
       refuseUpgrade(socket, error);
       return;
     }
+    // From here the WebSocket's own heartbeat decides when a quiet connection is dead.
+    request.socket.setTimeout(0);
     wss.handleUpgrade(request, socket, head, (ws) => {
       counter += 1;
-      const session = new WsSession(context, ws, `ws:${counter}`, preAuthenticated, options);
+      const clientId = `ws:${counter}`;
+      const peer: WsPeer = {
+        trust: () => context.connections.trust(request.socket),
+        pairingRequester: pairingRequester(request.socket.remoteAddress, clientId),
+      };
+      const session = new WsSession(context, ws, clientId, preAuthenticated, options, peer);
       sessions.add(session);
       ws.once("close", () => sessions.delete(session));
     });
@@ -94,6 +101,7 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
   };
 }
 
+/** Answers a refused upgrade and closes; the connection's 'error' listener (connections.ts) absorbs a reset. */
 function refuseUpgrade(socket: Duplex, error: unknown): void {
   const payload = toErrorPayload(error);
   const status = ERROR_HTTP_STATUS[payload.code] ?? 500;
@@ -101,7 +109,16 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
   socket.end(
     `HTTP/1.1 ${status} ${payload.code}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-  setTimeout(() => socket.destroy(), 1000).unref();
+  const timer = setTimeout(() => socket.destroy(), 1000).unref();
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** What a session knows of its connection beyond the WebSocket. */
+export interface WsPeer {
+  /** Marks the connection as authenticated (no longer dropped to make room). */
+  readonly trust: () => void;
+  /** The key its pairing attempts are throttled under. */
+  readonly pairingRequester: string;
 }
 
 interface Upload {
@@ -110,6 +127,8 @@ interface Upload {
   readonly release: () => void;
   readonly reassembler: ChunkReassembler;
   readonly submit: MessageOfType<ClientMessage, "submit">;
+  /** Fails the upload when no chunk arrives for the stall timeout; refreshed by each chunk. */
+  readonly stall: NodeJS.Timeout;
 }
 
 /** Bytes being sent to the client under its credit window: a result, or a review's crops. */
@@ -130,6 +149,7 @@ export class WsSession {
   readonly #context: DaemonContext;
   readonly #ws: WebSocket;
   readonly #clientId: string;
+  readonly #peer: WsPeer;
   #authenticated: boolean;
   /** Optional protocol parts this client asked for in hello and this daemon has. */
   #features: ReadonlySet<ProtocolFeature> = new Set();
@@ -147,19 +167,23 @@ export class WsSession {
   readonly #releaseAfterSend = new Set<string>();
   readonly #helloTimer: NodeJS.Timeout;
 
-  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions) {
+  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions, peer: WsPeer) {
     this.#context = context;
     this.#ws = ws;
     this.#clientId = clientId;
+    this.#peer = peer;
     this.#authenticated = authenticated;
+    if (authenticated) peer.trust();
     this.#helloTimer = setTimeout(() => {
       if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token (or pairing) arrived in time."));
     }, options.helloDeadlineMs);
     this.#helloTimer.unref();
     ws.on("message", (data, isBinary) => {
       try {
-        if (isBinary) this.#onChunk(data);
-        else this.#onText(rawToString(data));
+        const bytes = rawToBuffer(data);
+        checkPreAuthSize(bytes.byteLength, this.#authenticated);
+        if (isBinary) this.#onChunk(bytes);
+        else this.#onText(bytes.toString("utf8"));
       } catch (error) {
         this.#onError(error);
       }
@@ -240,6 +264,7 @@ export class WsSession {
       return;
     }
     this.#authenticated = true;
+    this.#peer.trust();
     this.#greet();
   }
 
@@ -250,8 +275,9 @@ export class WsSession {
   }
 
   #pair(message: MessageOfType<ClientMessage, "pair">): void {
-    const token = this.#context.pairing.redeem(message.code);
+    const token = this.#context.pairing.redeem(message.code, this.#peer.pairingRequester);
     this.#authenticated = true;
+    this.#peer.trust();
     this.#send({ type: "paired", token });
     if (!this.#greeted) this.#greet();
   }
@@ -282,7 +308,8 @@ export class WsSession {
       chunkBytes: context.chunkBytes,
       crc32: image.crc32,
     });
-    this.#uploads.set(transferId, { jobId: status.id, release, reassembler, submit: message });
+    const stall = setTimeout(() => this.#uploadStalled(transferId), context.network.uploadStallMs).unref();
+    this.#uploads.set(transferId, { jobId: status.id, release, reassembler, submit: message, stall });
     if (message.keep !== true) this.#releaseAfterSend.add(status.id);
     this.#follow(status.id);
     this.#send({
@@ -295,9 +322,9 @@ export class WsSession {
     });
   }
 
-  #onChunk(data: RawData): void {
+  #onChunk(data: Buffer): void {
     if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
-    const frame = decodeChunkFrame(rawToBuffer(data));
+    const frame = decodeChunkFrame(data);
     const upload = this.#uploads.get(frame.transferId);
     if (!upload) {
       throw new PortraitError("MESSAGE_INVALID", `Expected a transfer id of an upload in progress for chunk.transferId but received ${frame.transferId}`, {
@@ -310,15 +337,14 @@ export class WsSession {
       received = upload.reassembler.push(frame);
     } catch (error) {
       // The upload cannot be resumed from a bad chunk: end its job and tell the client which.
-      this.#uploads.delete(frame.transferId);
-      upload.release();
+      this.#endUpload(frame.transferId);
       this.#context.engine.fail(upload.jobId, error);
       return;
     }
+    upload.stall.refresh();
     this.#send({ type: "ack", transferId: frame.transferId, received });
     if (!upload.reassembler.complete) return;
-    this.#uploads.delete(frame.transferId);
-    upload.release();
+    this.#endUpload(frame.transferId);
     const { image, overrides, preset, review } = upload.submit;
     this.#context.engine.provideInput(upload.jobId, {
       image: {
@@ -336,6 +362,23 @@ export class WsSession {
     });
   }
 
+  /** Forgets an upload: its stall timer stops and its bytes go back to the budget. */
+  #endUpload(transferId: number): void {
+    const upload = this.#uploads.get(transferId);
+    if (!upload) return;
+    this.#uploads.delete(transferId);
+    clearTimeout(upload.stall);
+    upload.release();
+  }
+
+  #uploadStalled(transferId: number): void {
+    const upload = this.#uploads.get(transferId);
+    if (!upload) return;
+    this.#endUpload(transferId);
+    const seconds = Math.round(this.#context.network.uploadStallMs / 1000);
+    this.#context.engine.fail(upload.jobId, new PortraitError("UPLOAD_STALLED", `No chunk of the upload arrived for ${seconds} s.`, { stallSeconds: seconds }));
+  }
+
   /** Forwards a job's progress and its end to this connection. */
   #follow(jobId: string): void {
     if (this.#followed.has(jobId)) return;
@@ -351,11 +394,7 @@ export class WsSession {
     const unsubscribe = this.#followed.get(status.id);
     unsubscribe?.();
     this.#followed.delete(status.id);
-    for (const [transferId, upload] of this.#uploads) {
-      if (upload.jobId !== status.id) continue;
-      this.#uploads.delete(transferId);
-      upload.release();
-    }
+    for (const [transferId, upload] of this.#uploads) if (upload.jobId === status.id) this.#endUpload(transferId);
     if (status.state === "done") this.#startDownload(status.id);
     else if (status.state === "cancelled") this.#send({ type: "cancelled", jobId: status.id });
     else if (status.state === "failed") {
@@ -369,7 +408,7 @@ export class WsSession {
     const result = engine.result(jobId);
     const raw = result.raw;
     if (!raw) {
-      throw new PortraitError("INTERNAL", "The result is not raw pixels; fetch it over HTTP.", { jobId });
+      throw new PortraitError("RESULT_NOT_RAW", `The result is a ${result.summary.format.toUpperCase()} file; fetch it over HTTP.`, { jobId, format: result.summary.format });
     }
     const review = engine.review(jobId);
     if (review !== undefined) this.#send({ type: "review", jobId, report: review as MessageOfType<DaemonMessage, "review">["report"] });
@@ -509,7 +548,18 @@ export class WsSession {
   #cancel(jobId: string): void {
     const followed = this.#followed.has(jobId);
     const status = this.#context.engine.cancel(jobId);
-    for (const [transferId, download] of this.#downloads) if (download.jobId === jobId) this.#downloads.delete(transferId);
+    let downloading = false;
+    for (const [transferId, download] of this.#downloads) {
+      if (download.jobId !== jobId) continue;
+      this.#downloads.delete(transferId);
+      downloading = true;
+    }
+    if (downloading) {
+      // The job was done and its result on its way: the client no longer wants it.
+      if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
+      this.#send({ type: "cancelled", jobId });
+      return;
+    }
     // The follower (if any) already said "cancelled"; a job this connection does not follow hears it here.
     if (!followed && status.state === "cancelled") this.#send({ type: "cancelled", jobId });
   }
@@ -553,8 +603,9 @@ export class WsSession {
     clearTimeout(this.#helloTimer);
     for (const unsubscribe of this.#followed.values()) unsubscribe();
     this.#followed.clear();
-    for (const upload of this.#uploads.values()) upload.release();
-    this.#uploads.clear();
+    for (const transferId of [...this.#uploads.keys()]) this.#endUpload(transferId);
+    // An unkept result whose download broke off stays until it expires: the client may
+    // reconnect and ask for it with fetch-result.
     this.#downloads.clear();
     this.#context.engine.clientGone(this.#clientId);
   }
@@ -580,6 +631,3 @@ function rawToBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-function rawToString(data: RawData): string {
-  return rawToBuffer(data).toString("utf8");
-}
