@@ -37,6 +37,8 @@ export interface JobEngineOptions {
   /** A folder owned by this engine; job folders are made inside it. */
   readonly tempDir: string;
   readonly logger?: Logger;
+  /** Told the ids of every queued or running job whenever that set changes (the supervisor keeps it). */
+  readonly onActiveJobs?: (ids: readonly string[]) => void;
 }
 
 export interface SubmitOptions {
@@ -126,35 +128,30 @@ export class JobEngine {
     if (active >= this.#options.maxJobsPerClient) {
       throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
     }
-    const job: Job = {
-      id: `j_${randomBytes(12).toString("base64url")}`,
-      clientId,
-      keep: options.keep === true,
-      createdAt: Date.now(),
-      input,
-      state: "queued",
-      stage: "queued",
-      progress: 0,
-      tile: 0,
-      tiles: 0,
-      etaSeconds: null,
-      error: null,
-      summary: null,
-      raw: undefined,
-      review: undefined,
-      reviewSheet: undefined,
-      reviewCrops: undefined,
-      source: undefined,
-      stored: undefined,
-      folder: undefined,
-      controller: new AbortController(),
-      listeners: new Set(),
-      expiry: undefined,
-      settled: Promise.resolve(),
-    };
+    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input);
     this.#jobs.set(job.id, job);
     if (input) this.#enqueue(job);
+    this.#reportActive();
     return statusOf(job);
+  }
+
+  /**
+   * Makes jobs that a previous daemon process was running when it died known again, as
+   * failed with `error`, so that clients asking after them learn what happened.
+   */
+  recordLost(ids: readonly string[], error: PortraitError): void {
+    for (const id of ids) {
+      if (this.#jobs.has(id)) continue;
+      const job = newJob(id, "lost", true, undefined);
+      job.error = error.toPayload();
+      this.#jobs.set(id, job);
+      this.#finish(job, "failed");
+    }
+  }
+
+  #reportActive(): void {
+    if (!this.#options.onActiveJobs) return;
+    this.#options.onActiveJobs([...this.#jobs.values()].filter((job) => !isFinal(job.state)).map((job) => job.id));
   }
 
   /** Gives a job submitted without input its input, and queues it. */
@@ -440,6 +437,7 @@ export class JobEngine {
     job.state = state;
     this.#emit(job, "state");
     job.listeners.clear();
+    this.#reportActive();
     // setTimeout fires at once for delays past 2^31 - 1 ms (~24.8 days); cap rather than lose results.
     const retention = Math.min(this.#options.retentionMs, 2 ** 31 - 1);
     job.expiry = setTimeout(() => {
@@ -477,6 +475,36 @@ export class JobEngine {
       }
     }
   }
+}
+
+/** A job record in its first state (queued). */
+function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined): Job {
+  return {
+    id,
+    clientId,
+    keep,
+    createdAt: Date.now(),
+    input,
+    state: "queued",
+    stage: "queued",
+    progress: 0,
+    tile: 0,
+    tiles: 0,
+    etaSeconds: null,
+    error: null,
+    summary: null,
+    raw: undefined,
+    review: undefined,
+    reviewSheet: undefined,
+    reviewCrops: undefined,
+    source: undefined,
+    stored: undefined,
+    folder: undefined,
+    controller: new AbortController(),
+    listeners: new Set(),
+    expiry: undefined,
+    settled: Promise.resolve(),
+  };
 }
 
 /** The public status (shared `jobStatusSchema`): the stored format and size stay internal. */

@@ -31,6 +31,10 @@ export interface DaemonOptions {
   readonly ws?: Partial<WsOptions>;
   /** Timeouts and connection caps (tests shorten them). */
   readonly network?: Partial<NetworkLimits>;
+  /** Jobs a previous daemon process was running when it died: reported as failed with `error`. */
+  readonly lostJobs?: { readonly ids: readonly string[]; readonly error: PortraitError };
+  /** Told the ids of queued and running jobs whenever they change (for the supervisor). */
+  readonly onActiveJobs?: (ids: readonly string[]) => void;
 }
 
 export interface RunningDaemon {
@@ -60,7 +64,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     spillBytes: config.resultSpillBytes,
     tempDir,
     logger,
+    ...(options.onActiveJobs ? { onActiveJobs: options.onActiveJobs } : {}),
   });
+  if (options.lostJobs && options.lostJobs.ids.length > 0) {
+    engine.recordLost(options.lostJobs.ids, options.lostJobs.error);
+    logger.warn("jobs lost when the previous daemon process stopped", { ids: [...options.lostJobs.ids], reason: options.lostJobs.error.data?.reason ?? null });
+  }
   const pairing = new Pairing(options.token);
   const network: NetworkLimits = { ...DEFAULT_NETWORK_LIMITS, ...options.network };
   const connections = new ConnectionGuard(network);

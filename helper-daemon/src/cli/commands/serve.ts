@@ -9,7 +9,7 @@ import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "..
 import { PresetStore } from "../../presets/index";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
-import { reportCleanedUp } from "../../server/supervisor";
+import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
 import type { CliCommand } from "../command";
@@ -60,12 +60,23 @@ export const serveCommand: CliCommand = {
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
-      daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger });
+      const lostJobs = lostJobsFromEnv(context.env);
+      daemon = await startDaemon({
+        config,
+        token,
+        runner,
+        catalog,
+        tempRoot: tempRoot(context.env),
+        logger,
+        onActiveJobs: reportActiveJobs,
+        ...(lostJobs ? { lostJobs } : {}),
+      });
     } catch (error) {
       presets.close();
       await pool.close();
       throw error;
     }
+    reportStarted(daemon.tempDir, daemon.port);
     const out = context.stdout;
     const providers = catalog.providers();
     const installed = models.filter((model) => model.installed);
