@@ -7,6 +7,7 @@
  */
 import type { Server, ServerOptions } from "node:http";
 import type { Socket } from "node:net";
+import { ERROR_HTTP_STATUS, PortraitError, type ErrorCode } from "@portrait-upscale/shared";
 
 /** Timeouts and caps of the network front end (defaults in {@link DEFAULT_NETWORK_LIMITS}). */
 export interface NetworkLimits {
@@ -67,10 +68,19 @@ export class ConnectionGuard {
   attach(server: Server): void {
     server.setTimeout(this.#limits.idleTimeoutMs);
     server.on("connection", (socket: Socket) => this.#accept(socket));
-    // A malformed request line or header: answer 400 if the socket can still take it.
-    server.on("clientError", (_error: Error, socket: Socket) => {
-      if (socket.writable && !socket.destroyed) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      else socket.destroy();
+    // What Node's parser refuses (a malformed request, headers too large, a request past its
+    // timeout) is answered like every other error, with a code, if the socket can still take it.
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      const code: ErrorCode =
+        error.code === "HPE_HEADER_OVERFLOW" ? "MESSAGE_TOO_LARGE" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "UPLOAD_STALLED" : "MESSAGE_INVALID";
+      const body = JSON.stringify({ error: new PortraitError(code, "The request could not be read as HTTP/1.1 within the limits.", { reason: error.code ?? null }).toPayload() });
+      socket.end(
+        `HTTP/1.1 ${ERROR_HTTP_STATUS[code]} ${code}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
   }
 

@@ -56,6 +56,11 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
     maxPayload: context.config.limits.maxMessageBytes,
     perMessageDeflate: false,
   });
+  // A handshake the WebSocket library refuses (bad key, version, method) is answered like
+  // every other refusal, with a code, rather than with the library's plain text.
+  wss.on("wsClientError", (error: Error, socket: Duplex) => {
+    refuseUpgrade(socket, new PortraitError("MESSAGE_INVALID", `The WebSocket handshake is invalid: ${error.message}.`, { path: "upgrade" }));
+  });
   const sessions = new Set<WsSession>();
   let counter = 0;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {

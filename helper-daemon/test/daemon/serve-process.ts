@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,14 +97,23 @@ export class ServeProcess {
     return this.child.pid === undefined ? undefined : childrenOf(this.child.pid)[0];
   }
 
-  /** Stops with SIGTERM, waits for the exit, and removes the folders; resolves to the exit. */
-  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  /** The port the daemon listens on. */
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
+  /**
+   * Stops with SIGTERM, waits for the exit, and removes the folders; resolves to the exit and
+   * what was left in the temporary root before it was removed.
+   */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; left: string[] }> {
     const daemon = this.daemonPid();
     this.child.kill("SIGTERM");
     const exit = await this.exited;
     if (daemon !== undefined && alive(daemon)) process.kill(daemon, "SIGKILL");
+    const left = await readdir(this.tempRoot).catch(() => []);
     await rm(this.configDir, { recursive: true, force: true });
     await rm(this.tempRoot, { recursive: true, force: true });
-    return exit;
+    return { ...exit, left };
   }
 }

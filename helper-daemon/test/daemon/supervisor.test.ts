@@ -38,7 +38,7 @@ describe.skipIf(process.platform === "win32")("serve supervisor", () => {
       expect((await fetch(`${serve.url}/v1/health`)).status).toBe(200);
     } finally {
       const exit = await serve.stop();
-      expect(exit).toEqual({ code: 0, signal: null });
+      expect(exit).toEqual({ code: 0, signal: null, left: [] });
     }
   }, 180_000);
 
