@@ -18,7 +18,7 @@ import { UploadBudget } from "./limits";
 import { Pairing } from "./pairing";
 import { RefusalLog } from "./refusal-log";
 import { allowedHostHeaders } from "./security";
-import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-session";
+import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-endpoint";
 
 export interface DaemonOptions {
   readonly config: DaemonConfig;

@@ -1,25 +1,17 @@
 /**
- * The WebSocket endpoint `/v1/ws`: the upgrade is checked (Host, Origin, and the token if an
- * Authorization header is sent) before a WebSocket exists; then one {@link WsSession} per
- * connection speaks the shared protocol: hello/welcome, pairing, chunked uploads with
- * acknowledgements and a CRC-32, progress, results streamed back under the client's credit
- * window (a review's crops first, for clients that asked), cancel, fetch-result after a
- * reconnect, ping/pong.
+ * One WebSocket connection speaking the shared protocol: hello/welcome and pairing (the
+ * checks live in security.ts), chunked uploads with acknowledgements, a CRC-32 and a stall
+ * timeout, progress of the jobs it follows, results streamed back (ws-downloads.ts), cancel,
+ * fetch-result after a reconnect, ping/pong, and the close codes of fatal errors. The
+ * endpoint that creates sessions is ws-endpoint.ts.
  */
-import type { IncomingMessage, Server } from "node:http";
-import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import {
   ChunkReassembler,
-  ERROR_HTTP_STATUS,
   ERROR_WS_CLOSE_CODE,
   PROTOCOL_VERSION,
   PortraitError,
-  SendWindow,
-  WS_PATH,
-  chunkCount,
   decodeChunkFrame,
-  encodeChunkFrame,
   encodeMessage,
   errorMessage,
   parseClientMessage,
@@ -30,101 +22,14 @@ import {
   type MessageOfType,
   type ProtocolFeature,
   PROTOCOL_FEATURES,
-  crc32Hex,
 } from "@portrait-upscale/shared";
-import type { JobResult } from "../jobs/engine";
-import type { ReviewCropImage } from "../jobs/types";
 import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
 import { nativeCrc32Update } from "./native-crc";
-import { bearerToken, checkHost, checkOrigin, checkPreAuthSize, checkToken, pairingRequester } from "./security";
-
-export interface WsOptions {
-  /** How long a new connection has to authenticate and say hello. */
-  readonly helloDeadlineMs: number;
-  /** Interval of WebSocket pings; a connection that missed one is dropped. */
-  readonly heartbeatMs: number;
-}
-
-export const DEFAULT_WS_OPTIONS: WsOptions = { helloDeadlineMs: 10_000, heartbeatMs: 30_000 };
-
-/** Sets up the WebSocket endpoint on `server`; returns a function that closes every connection. */
-export function attachWebSocket(context: DaemonContext, server: Server, options: WsOptions = DEFAULT_WS_OPTIONS): () => Promise<void> {
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: context.config.limits.maxMessageBytes,
-    perMessageDeflate: false,
-  });
-  // A handshake the WebSocket library refuses (bad key, version, method) is answered like
-  // every other refusal, with a code, rather than with the library's plain text.
-  wss.on("wsClientError", (error: Error, socket: Duplex) => {
-    refuseUpgrade(socket, new PortraitError("MESSAGE_INVALID", `The WebSocket handshake is invalid: ${error.message}.`, { path: "upgrade" }));
-  });
-  const sessions = new Set<WsSession>();
-  let counter = 0;
-  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    let preAuthenticated = false;
-    try {
-      checkHost(request.headers, context.allowedHosts);
-      checkOrigin(request.headers, context.config.allowedOrigins);
-      const path = new URL(request.url ?? "/", "http://daemon").pathname;
-      if (path !== WS_PATH) throw new PortraitError("NOT_FOUND", `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, { path });
-      const token = bearerToken(request.headers);
-      if (token !== undefined) {
-        checkToken(token, context.token);
-        preAuthenticated = true;
-      }
-    } catch (error) {
-      const payload = toErrorPayload(error);
-      context.refusals.note(payload.code, "websocket refused", { origin: request.headers.origin ?? null, host: request.headers.host ?? null });
-      refuseUpgrade(socket, error);
-      return;
-    }
-    // From here the WebSocket's own heartbeat decides when a quiet connection is dead.
-    request.socket.setTimeout(0);
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      counter += 1;
-      const clientId = `ws:${counter}`;
-      const peer: WsPeer = {
-        trust: () => context.connections.trust(request.socket),
-        pairingRequester: pairingRequester(request.socket.remoteAddress, clientId),
-      };
-      const session = new WsSession(context, ws, clientId, preAuthenticated, options, peer);
-      sessions.add(session);
-      ws.once("close", () => sessions.delete(session));
-    });
-  });
-  const heartbeat = setInterval(() => {
-    for (const session of sessions) session.heartbeat();
-  }, options.heartbeatMs);
-  heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await Promise.all([...sessions].map((session) => session.close(1001, "The daemon is shutting down.")));
-    wss.close();
-  };
-}
-
-/** Answers a refused upgrade and closes; the connection's 'error' listener (connections.ts) absorbs a reset. */
-function refuseUpgrade(socket: Duplex, error: unknown): void {
-  const payload = toErrorPayload(error);
-  const status = ERROR_HTTP_STATUS[payload.code] ?? 500;
-  const body = JSON.stringify({ error: payload });
-  socket.end(
-    `HTTP/1.1 ${status} ${payload.code}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-  const timer = setTimeout(() => socket.destroy(), 1000).unref();
-  socket.once("close", () => clearTimeout(timer));
-}
-
-/** What a session knows of its connection beyond the WebSocket. */
-export interface WsPeer {
-  /** Marks the connection as authenticated (no longer dropped to make room). */
-  readonly trust: () => void;
-  /** The key its pairing attempts are throttled under. */
-  readonly pairingRequester: string;
-}
+import { checkPreAuthSize, checkToken } from "./security";
+import { Downloads } from "./ws-downloads";
+import type { WsOptions, WsPeer } from "./ws-endpoint";
 
 interface Upload {
   readonly jobId: string;
@@ -134,19 +39,6 @@ interface Upload {
   readonly submit: MessageOfType<ClientMessage, "submit">;
   /** Fails the upload when no chunk arrives for the stall timeout; refreshed by each chunk. */
   readonly stall: NodeJS.Timeout;
-}
-
-/** Bytes being sent to the client under its credit window: a result, or a review's crops. */
-interface Download {
-  readonly jobId: string;
-  readonly transferId: number;
-  readonly read: (offset: number, length: number) => Promise<Uint8Array>;
-  readonly window: SendWindow;
-  readonly chunkBytes: number;
-  /** Runs once the client has acknowledged every chunk. */
-  readonly onDone: () => void;
-  pumping: boolean;
-  again: boolean;
 }
 
 /** One client connection. */
@@ -165,7 +57,7 @@ export class WsSession {
   #closed = false;
   #nextTransferId = 1;
   readonly #uploads = new Map<number, Upload>();
-  readonly #downloads = new Map<number, Download>();
+  readonly #downloads: Downloads;
   /** Jobs this connection follows, with the function that stops following. */
   readonly #followed = new Map<string, () => void>();
   /** Jobs whose result this connection should release once fully sent (not kept). */
@@ -179,6 +71,19 @@ export class WsSession {
     this.#peer = peer;
     this.#authenticated = authenticated;
     if (authenticated) peer.trust();
+    const session = this;
+    this.#downloads = new Downloads(context, {
+      send: (message) => this.#send(message),
+      sendFrame: (frame) => {
+        if (this.#closed || ws.readyState !== ws.OPEN) return false;
+        ws.send(frame);
+        return true;
+      },
+      takeTransferId: () => this.#takeTransferId(),
+      get features() {
+        return session.#features;
+      },
+    });
     this.#helloTimer = setTimeout(() => {
       if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token (or pairing) arrived in time."));
     }, options.helloDeadlineMs);
@@ -409,157 +314,19 @@ export class WsSession {
   }
 
   #startDownload(jobId: string): void {
-    const { engine } = this.#context;
-    const result = engine.result(jobId);
-    const raw = result.raw;
-    if (!raw) {
-      throw new PortraitError("RESULT_NOT_RAW", `The result is a ${result.summary.format.toUpperCase()} file; fetch it over HTTP.`, { jobId, format: result.summary.format });
-    }
-    const review = engine.review(jobId);
-    if (review !== undefined) this.#send({ type: "review", jobId, report: review as MessageOfType<DaemonMessage, "review">["report"] });
-    const crops = review !== undefined && this.#features.has("review-crops") ? engine.reviewCrops(jobId) : undefined;
-    // The crops go first and the result only once they are acknowledged: one transfer at a
-    // time keeps a UXP socket's buffer as small as a single transfer's window.
-    if (crops !== undefined && crops.length > 0) this.#sendCrops(jobId, crops, () => this.#sendResult(jobId, result));
-    else this.#sendResult(jobId, result);
-  }
-
-  /** Sends a review's crops as one transfer: the PNGs back to back, described by `review-crops`. */
-  #sendCrops(jobId: string, crops: readonly ReviewCropImage[], then: () => void): void {
-    const bytes = Buffer.concat(crops.map((crop) => crop.png));
-    const transferId = this.#takeTransferId();
-    const chunkBytes = this.#context.chunkBytes;
-    this.#startTransfer({
-      jobId,
-      transferId,
-      read: async (offset, length) => bytes.subarray(offset, offset + length),
-      window: new SendWindow(chunkCount(bytes.byteLength, chunkBytes), this.#context.window),
-      chunkBytes,
-      onDone: then,
-      pumping: false,
-      again: false,
-    }, {
-      type: "review-crops",
-      jobId,
-      transferId,
-      chunkBytes,
-      window: this.#context.window,
-      byteLength: bytes.byteLength,
-      crc32: crc32Hex(nativeCrc32Update(0, bytes)),
-      crops: crops.map((crop) => ({
-        ...(crop.face !== undefined ? { face: crop.face } : {}),
-        region: crop.region,
-        width: crop.width,
-        height: crop.height,
-        byteLength: crop.png.byteLength,
-      })),
+    this.#downloads.start(jobId, () => {
+      if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
     });
-  }
-
-  #sendResult(jobId: string, result: JobResult): void {
-    const raw = result.raw;
-    if (!raw) return;
-    const transferId = this.#takeTransferId();
-    const chunkBytes = this.#context.chunkBytes;
-    const notes = result.summary.notes;
-    this.#startTransfer({
-      jobId,
-      transferId,
-      read: (offset, length) => result.read(offset, length),
-      window: new SendWindow(chunkCount(result.size, chunkBytes), this.#context.window),
-      chunkBytes,
-      onDone: () => {
-        if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
-      },
-      pumping: false,
-      again: false,
-    }, {
-      type: "result",
-      jobId,
-      transferId,
-      chunkBytes,
-      window: this.#context.window,
-      image: {
-        width: raw.width,
-        height: raw.height,
-        channels: raw.channels,
-        bitDepth: raw.bitDepth,
-        ...(raw.colorProfile !== undefined ? { colorProfile: raw.colorProfile } : {}),
-        ...(raw.placement !== undefined ? { placement: raw.placement } : {}),
-        byteLength: result.size,
-        crc32: result.summary.crc32,
-      },
-      provider: result.summary.provider,
-      models: [...result.summary.models],
-      timings: { ...result.summary.timings },
-      ...(this.#features.has("notes") ? { notes: (notes ?? []).map((note) => ({ ...note })) } : {}),
-    });
-  }
-
-  /** Announces a transfer with its message, then sends its first window of chunks. */
-  #startTransfer(download: Download, message: DaemonMessage): void {
-    this.#downloads.set(download.transferId, download);
-    this.#send(message);
-    void this.#pump(download);
-  }
-
-  /** Sends chunks while the client's window allows; re-entered on each ack. */
-  async #pump(download: Download): Promise<void> {
-    if (download.pumping) {
-      download.again = true;
-      return;
-    }
-    download.pumping = true;
-    try {
-      do {
-        download.again = false;
-        let index: number | undefined;
-        while ((index = download.window.take()) !== undefined) {
-          const offset = index * download.chunkBytes;
-          const payload = await download.read(offset, download.chunkBytes);
-          if (this.#closed || !this.#downloads.has(download.transferId)) return;
-          this.#ws.send(encodeChunkFrame({ transferId: download.transferId, index, count: download.window.count, payload }));
-        }
-      } while (download.again);
-    } catch (error) {
-      this.#downloads.delete(download.transferId);
-      this.#send(errorMessage(error, { jobId: download.jobId }));
-    } finally {
-      download.pumping = false;
-    }
   }
 
   #ack(message: MessageOfType<ClientMessage, "ack">): void {
-    const download = this.#downloads.get(message.transferId);
-    if (!download) {
-      throw new PortraitError("MESSAGE_INVALID", `Expected the transfer id of a result being sent for ack.transferId but received ${message.transferId}`, {
-        path: "ack.transferId",
-      });
-    }
-    download.window.acknowledge(message.received);
-    if (download.window.done) {
-      this.#downloads.delete(download.transferId);
-      try {
-        download.onDone();
-      } catch (error) {
-        // The result may have been released meanwhile (DELETE over HTTP): tell the client why nothing follows.
-        this.#send(errorMessage(error, { jobId: download.jobId }));
-      }
-      return;
-    }
-    void this.#pump(download);
+    this.#downloads.acknowledge(message.transferId, message.received);
   }
 
   #cancel(jobId: string): void {
     const followed = this.#followed.has(jobId);
     const status = this.#context.engine.cancel(jobId);
-    let downloading = false;
-    for (const [transferId, download] of this.#downloads) {
-      if (download.jobId !== jobId) continue;
-      this.#downloads.delete(transferId);
-      downloading = true;
-    }
-    if (downloading) {
+    if (this.#downloads.stopJob(jobId)) {
       // The job was done and its result on its way: the client no longer wants it.
       if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
       this.#send({ type: "cancelled", jobId });

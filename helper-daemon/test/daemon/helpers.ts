@@ -14,7 +14,7 @@ import type { DaemonCatalog } from "../../src/server/context";
 import { startDaemon, type RunningDaemon } from "../../src/server/daemon";
 import type { Logger } from "../../src/config/log";
 import type { NetworkLimits } from "../../src/server/connections";
-import type { WsOptions } from "../../src/server/ws-session";
+import type { WsOptions } from "../../src/server/ws-endpoint";
 
 export const TEST_PRESET: PresetSummary = {
   id: "portrait-natural",
