@@ -59,7 +59,7 @@ describe("ChunkSender with ChunkReassembler", () => {
     const refusing = new ChunkSender({ transferId: 1, byteLength: 64, chunkBytes: 8, window: 8, read: (offset, length) => data.subarray(offset, offset + length), send: () => (sent += 1) < 3 });
     await refusing.pump();
     expect(sent).toBe(3);
-    const stopped = new ChunkSender({ transferId: 1, byteLength: 64, chunkBytes: 8, window: 8, read: (offset, length) => data.subarray(offset, offset + length), send: () => stopped.stop() });
+    const stopped: ChunkSender = new ChunkSender({ transferId: 1, byteLength: 64, chunkBytes: 8, window: 8, read: (offset, length) => data.subarray(offset, offset + length), send: (): void => stopped.stop() });
     await stopped.pump();
     expect(stopped.window.inFlight).toBe(1);
   });
