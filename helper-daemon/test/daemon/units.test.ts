@@ -9,6 +9,7 @@ import { createFileLogger } from "../../src/config/log";
 import { configDir } from "../../src/config/paths";
 import { ensureToken, readToken, tokenMatches } from "../../src/config/token";
 import { JobEngine } from "../../src/jobs/engine";
+import { FairQueue } from "../../src/jobs/fair-queue";
 import type { JobInput, JobRunner } from "../../src/jobs/types";
 import { PAIRING_LIMITS, Pairing } from "../../src/server/pairing";
 import { allowedHostHeaders, checkHost, checkOrigin, isLoopbackHost } from "../../src/server/security";
@@ -249,5 +250,19 @@ describe("job engine", () => {
     await waitFor(() => !engine.has(job.id), 5000, "expiry");
     expect(await readdir(dir)).toEqual([]);
     await engine.shutdown();
+  });
+});
+
+describe("fair queue", () => {
+  it("serves clients in turn, each in its own order, and forgets removed items", () => {
+    const queue = new FairQueue<string>();
+    for (const [client, item] of [["a", "a1"], ["a", "a2"], ["a", "a3"], ["b", "b1"], ["c", "c1"], ["c", "c2"]]) queue.push(client, item);
+    queue.remove("c", "c1");
+    expect(queue.has("a", "a2")).toBe(true);
+    const order: string[] = [];
+    let item: string | undefined;
+    while ((item = queue.take()) !== undefined) order.push(item);
+    expect(order).toEqual(["a1", "b1", "c2", "a2", "a3"]);
+    expect(queue.empty).toBe(true);
   });
 });
