@@ -16,8 +16,11 @@ export interface ChunkSenderOptions {
   readonly window: number;
   /** `length` bytes from `offset` (fewer at the end), from memory or from a file. */
   readonly read: (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
-  /** Sends one binary frame; returning false stops the transfer (the connection is gone). */
-  readonly send: (frame: Uint8Array) => boolean | void;
+  /**
+   * Sends one binary frame; returning false stops the transfer (the connection is gone). A
+   * sender with a small socket buffer (UXP) returns a promise that settles once there is room.
+   */
+  readonly send: (frame: Uint8Array) => boolean | void | Promise<boolean | void>;
 }
 
 /**
@@ -34,6 +37,7 @@ export class ChunkSender {
   #pumping = false;
   #again = false;
   #stopped = false;
+  #sent = 0;
 
   constructor(options: ChunkSenderOptions) {
     this.#options = options;
@@ -61,7 +65,9 @@ export class ChunkSender {
           const payload = await this.#options.read(offset, Math.min(chunkBytes, byteLength - offset));
           if (this.#stopped) return;
           const frame = encodeChunkFrame({ transferId, index, count: this.window.count, payload });
-          if (this.#options.send(frame) === false) this.#stopped = true;
+          const accepted = await this.#options.send(frame);
+          if (accepted === false) this.#stopped = true;
+          else this.#sent += 1;
         }
       } while (this.#again && !this.#stopped);
     } finally {
@@ -73,6 +79,16 @@ export class ChunkSender {
   acknowledge(received: number): boolean {
     this.window.acknowledge(received);
     return this.window.done;
+  }
+
+  /** Bytes of payload handed to `send` so far. */
+  get bytesSent(): number {
+    return Math.min(this.#options.byteLength, this.#sent * this.#options.chunkBytes);
+  }
+
+  /** True once every chunk has been handed to `send` (the bytes are no longer needed). */
+  get allSent(): boolean {
+    return this.#sent === this.window.count;
   }
 
   /** True once every chunk is acknowledged. */
