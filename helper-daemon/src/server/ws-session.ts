@@ -1,17 +1,15 @@
 /**
  * One WebSocket connection speaking the shared protocol: hello/welcome and pairing (the
- * checks live in security.ts), chunked uploads with acknowledgements, a CRC-32 and a stall
- * timeout, progress of the jobs it follows, results streamed back (ws-downloads.ts), cancel,
- * fetch-result after a reconnect, ping/pong, and the close codes of fatal errors. The
- * endpoint that creates sessions is ws-endpoint.ts.
+ * checks live in security.ts), submits whose chunks ws-uploads.ts receives, progress of the
+ * jobs it follows, results streamed back by ws-downloads.ts, cancel, fetch-result after a
+ * reconnect, ping/pong, and the close codes of fatal errors. The endpoint that creates
+ * sessions is ws-endpoint.ts.
  */
 import type { RawData, WebSocket } from "ws";
 import {
-  ChunkReassembler,
   ERROR_WS_CLOSE_CODE,
   PROTOCOL_VERSION,
   PortraitError,
-  decodeChunkFrame,
   encodeMessage,
   errorMessage,
   parseClientMessage,
@@ -26,20 +24,10 @@ import {
 import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
-import { nativeCrc32Update } from "./native-crc";
 import { checkPreAuthSize, checkToken } from "./security";
 import { Downloads } from "./ws-downloads";
+import { Uploads } from "./ws-uploads";
 import type { WsOptions, WsPeer } from "./ws-endpoint";
-
-interface Upload {
-  readonly jobId: string;
-  /** Gives the upload's bytes back to the daemon-wide budget. */
-  readonly release: () => void;
-  readonly reassembler: ChunkReassembler;
-  readonly submit: MessageOfType<ClientMessage, "submit">;
-  /** Fails the upload when no chunk arrives for the stall timeout; refreshed by each chunk. */
-  readonly stall: NodeJS.Timeout;
-}
 
 /** One client connection. */
 export class WsSession {
@@ -56,7 +44,7 @@ export class WsSession {
   #alive = true;
   #closed = false;
   #nextTransferId = 1;
-  readonly #uploads = new Map<number, Upload>();
+  readonly #uploads: Uploads;
   readonly #downloads: Downloads;
   /** Jobs this connection follows, with the function that stops following. */
   readonly #followed = new Map<string, () => void>();
@@ -72,6 +60,7 @@ export class WsSession {
     this.#authenticated = authenticated;
     if (authenticated) peer.trust();
     const session = this;
+    this.#uploads = new Uploads(context, (message) => this.#send(message));
     this.#downloads = new Downloads(context, {
       send: (message) => this.#send(message),
       sendFrame: (frame) => {
@@ -211,15 +200,7 @@ export class WsSession {
       throw withIds(error, { requestId: message.requestId });
     }
     const transferId = this.#takeTransferId();
-    const reassembler = new ChunkReassembler({
-      crc32Update: nativeCrc32Update,
-      transferId,
-      byteLength: image.byteLength,
-      chunkBytes: context.chunkBytes,
-      crc32: image.crc32,
-    });
-    const stall = setTimeout(() => this.#uploadStalled(transferId), context.network.uploadStallMs).unref();
-    this.#uploads.set(transferId, { jobId: status.id, release, reassembler, submit: message, stall });
+    this.#uploads.start(transferId, status.id, release, message);
     if (message.keep !== true) this.#releaseAfterSend.add(status.id);
     this.#follow(status.id);
     this.#send({
@@ -234,59 +215,7 @@ export class WsSession {
 
   #onChunk(data: Buffer): void {
     if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
-    const frame = decodeChunkFrame(data);
-    const upload = this.#uploads.get(frame.transferId);
-    if (!upload) {
-      throw new PortraitError("MESSAGE_INVALID", `Expected a transfer id of an upload in progress for chunk.transferId but received ${frame.transferId}`, {
-        path: "chunk.transferId",
-        transferId: frame.transferId,
-      });
-    }
-    let received: number;
-    try {
-      received = upload.reassembler.push(frame);
-    } catch (error) {
-      // The upload cannot be resumed from a bad chunk: end its job and tell the client which.
-      this.#endUpload(frame.transferId);
-      this.#context.engine.fail(upload.jobId, error);
-      return;
-    }
-    upload.stall.refresh();
-    this.#send({ type: "ack", transferId: frame.transferId, received });
-    if (!upload.reassembler.complete) return;
-    this.#endUpload(frame.transferId);
-    const { image, overrides, preset, review } = upload.submit;
-    this.#context.engine.provideInput(upload.jobId, {
-      image: {
-        kind: "raw",
-        width: image.width,
-        height: image.height,
-        channels: image.channels as 1 | 2 | 3 | 4,
-        bitDepth: image.bitDepth,
-        ...(image.colorProfile !== undefined ? { colorProfile: image.colorProfile } : {}),
-        ...(image.placement !== undefined ? { placement: image.placement } : {}),
-        bytes: upload.reassembler.finish(),
-      },
-      options: { preset, ...overrides, review },
-      format: "raw",
-    });
-  }
-
-  /** Forgets an upload: its stall timer stops and its bytes go back to the budget. */
-  #endUpload(transferId: number): void {
-    const upload = this.#uploads.get(transferId);
-    if (!upload) return;
-    this.#uploads.delete(transferId);
-    clearTimeout(upload.stall);
-    upload.release();
-  }
-
-  #uploadStalled(transferId: number): void {
-    const upload = this.#uploads.get(transferId);
-    if (!upload) return;
-    this.#endUpload(transferId);
-    const seconds = Math.round(this.#context.network.uploadStallMs / 1000);
-    this.#context.engine.fail(upload.jobId, new PortraitError("UPLOAD_STALLED", `No chunk of the upload arrived for ${seconds} s.`, { stallSeconds: seconds }));
+    this.#uploads.receive(data);
   }
 
   /** Forwards a job's progress and its end to this connection. */
@@ -304,7 +233,7 @@ export class WsSession {
     const unsubscribe = this.#followed.get(status.id);
     unsubscribe?.();
     this.#followed.delete(status.id);
-    for (const [transferId, upload] of this.#uploads) if (upload.jobId === status.id) this.#endUpload(transferId);
+    this.#uploads.endJob(status.id);
     if (status.state === "done") this.#startDownload(status.id);
     else if (status.state === "cancelled") this.#send({ type: "cancelled", jobId: status.id });
     else if (status.state === "failed") {
@@ -375,7 +304,7 @@ export class WsSession {
     clearTimeout(this.#helloTimer);
     for (const unsubscribe of this.#followed.values()) unsubscribe();
     this.#followed.clear();
-    for (const transferId of [...this.#uploads.keys()]) this.#endUpload(transferId);
+    this.#uploads.clear();
     // An unkept result whose download broke off stays until it expires: the client may
     // reconnect and ask for it with fetch-result.
     this.#downloads.clear();
