@@ -11,5 +11,8 @@ export default defineConfig({
     // more than two test processes at once only makes them all slower.
     pool: "forks",
     poolOptions: { forks: { minForks: 1, maxForks: 2 } },
+    // Tests that open model sessions in-process must not leave onnxruntime's telemetry files
+    // either (helper-daemon/src/inference/telemetry.ts).
+    env: { ORT_DISABLE_TELEMETRY: "1" },
   },
 });

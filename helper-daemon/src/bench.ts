@@ -8,6 +8,9 @@ import { BENCH_SECTIONS } from "./bench/index";
 import { MEMORY_CHILD_FLAG, runMemoryChild } from "./bench/memory";
 import type { BenchContext } from "./bench/section";
 import { onnxruntimeVersion, physicalCoreCount } from "./inference/index";
+import { keepOnnxruntimePrivate } from "./inference/telemetry";
+
+keepOnnxruntimePrivate();
 
 function printTable(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? "").length)));

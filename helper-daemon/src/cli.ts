@@ -3,7 +3,11 @@
  * Owns the process: signals, exit code. Everything else lives in ./cli/.
  */
 import { runCli } from "./cli/main";
+import { keepOnnxruntimePrivate } from "./inference/telemetry";
 import { isSupervised, onSupervisorStop, superviseServe } from "./server/supervisor";
+
+// Before anything can create a model session (see inference/telemetry).
+keepOnnxruntimePrivate();
 
 const argv = process.argv.slice(2);
 // The daemon runs in a child process so that a stop never waits for a model run (see

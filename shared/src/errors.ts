@@ -45,6 +45,9 @@ export const ERROR_CODES = {
   // Studio queue
   PRESET_MISMATCH: "This machine's preset differs from the one the job was made with.",
   SHARED_PATH_MISSING: "A file or folder the job names does not exist on this machine.",
+  UPLOAD_STALLED: "An upload stopped arriving before it was complete.",
+  RESULT_NOT_RAW: "The result is an encoded file, not raw pixels.",
+  DAEMON_RESTARTED: "The daemon stopped unexpectedly and was restarted; the job was lost.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -156,6 +159,9 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFIG_TOO_NEW: 500,
   PRESET_MISMATCH: 409,
   SHARED_PATH_MISSING: 404,
+  UPLOAD_STALLED: 408,
+  RESULT_NOT_RAW: 409,
+  DAEMON_RESTARTED: 503,
 };
 
 /**
@@ -209,4 +215,7 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   CONFIG_TOO_NEW: "Install the newer Portrait Upscale again (your settings are kept), or move config.json aside to start from defaults.",
   PRESET_MISMATCH: "Give every machine the same preset files (the studio preset folder), then start the batch again.",
   SHARED_PATH_MISSING: "Put inputs and the output folder on the shared folder, mounted at the same path on every machine.",
+  UPLOAD_STALLED: "Check the connection to the daemon, then start the job again.",
+  RESULT_NOT_RAW: "Fetch this result over HTTP (GET /v1/jobs/{id}/result), or submit the job over the WebSocket.",
+  DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
 };

@@ -4,3 +4,4 @@ export * from "./crc32";
 export * from "./frames";
 export * from "./protocol";
 export * from "./presets";
+export * from "./transfer";

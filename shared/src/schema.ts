@@ -359,19 +359,22 @@ export function parseQuery<S extends Shape>(
   root = "query",
   code: ErrorCode = "INVALID_OPTION",
 ): InferShape<S> {
-  const converted: Record<string, unknown> = {};
+  // No prototype: a key like "__proto__" stays a key, and is then refused as unknown.
+  const converted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, text] of Object.entries(query)) {
     if (text === undefined) continue;
-    const field = schema.shape[key] as Schema<unknown> | undefined;
+    const field = Object.prototype.hasOwnProperty.call(schema.shape, key) ? (schema.shape[key] as Schema<unknown>) : undefined;
     converted[key] = field === undefined ? text : convertQueryValue(field.kind, text);
   }
   return schema.parse(converted, root, code);
 }
 
+const PLAIN_DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 function convertQueryValue(kind: SchemaKind, text: string): unknown {
   if (kind === "integer" || kind === "number") {
-    const value = text.trim() === "" ? Number.NaN : Number(text);
-    return Number.isNaN(value) ? text : value;
+    // Plain decimals only: Number() would also take "0x2", "2e0" and "Infinity".
+    return PLAIN_DECIMAL.test(text) ? Number(text) : text;
   }
   if (kind === "boolean") {
     if (text === "1" || text === "true") return true;

@@ -13,10 +13,8 @@ import WebSocket from "ws";
 import { repositoryRoot } from "@portrait-upscale/models";
 import {
   ChunkReassembler,
+  ChunkSender,
   PROTOCOL_VERSION,
-  SendWindow,
-  chunkCount,
-  chunkFrameOf,
   decodeChunkFrame,
   parseDaemonMessage,
   type DaemonMessage,
@@ -312,21 +310,25 @@ async function wsTransfer(
       }),
     );
     const accepted = (await acceptedPromise) as Extract<DaemonMessage, { type: "accepted" }>;
-    const window = new SendWindow(chunkCount(pixels.length, accepted.chunkBytes), accepted.window);
+    const sender = new ChunkSender({
+      transferId: accepted.transferId,
+      byteLength: pixels.length,
+      chunkBytes: accepted.chunkBytes,
+      window: accepted.window,
+      read: (offset, length) => pixels.subarray(offset, offset + length),
+      send: (frame) => void socket.send(frame),
+    });
     const resultPromise = new Promise<Extract<DaemonMessage, { type: "result" }>>((resolve, reject) => {
       onText = (message) => {
         if (message.type === "ack") {
-          window.acknowledge(message.received);
-          let index: number | undefined;
-          while ((index = window.take()) !== undefined) socket.send(chunkFrameOf(accepted.transferId, pixels, accepted.chunkBytes, index));
-          if (window.done) uploadMs = performance.now() - upStart;
+          if (sender.acknowledge(message.received)) uploadMs = performance.now() - upStart;
+          else void sender.pump();
         } else if (message.type === "result") resolve(message);
         else if (message.type === "error") reject(new Error(`${message.code}: ${message.message}`));
       };
     });
     let uploadMs = 0;
-    let index: number | undefined;
-    while ((index = window.take()) !== undefined) socket.send(chunkFrameOf(accepted.transferId, pixels, accepted.chunkBytes, index));
+    void sender.pump();
     const result = await resultPromise;
     const downStart = performance.now();
     // Native CRC on the client too, so the numbers measure the transport (a UXP panel's JS CRC adds to its side).

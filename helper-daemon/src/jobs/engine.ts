@@ -5,10 +5,9 @@
  * that reconnects can fetch them, then dropped with their temporary folder.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { crc32 as zlibCrc32 } from "node:zlib";
-import { PortraitError, crc32 as portableCrc32, crc32Hex as hex, toErrorPayload } from "@portrait-upscale/shared";
+import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
 import type { Logger } from "../config/log";
 import { SILENT_LOGGER } from "../config/log";
 import type {
@@ -23,6 +22,11 @@ import type {
   RawImage,
   ReviewCropImage,
 } from "./types";
+import { FairQueue } from "./fair-queue";
+import { isFinal, newJob, scalePlacement, statusOf, type Job } from "./job-record";
+import { crc32Hex, readStored, storeResult } from "./stored-result";
+
+export { crc32Hex, isFinal };
 
 export interface JobEngineOptions {
   readonly runner: JobRunner;
@@ -37,6 +41,8 @@ export interface JobEngineOptions {
   /** A folder owned by this engine; job folders are made inside it. */
   readonly tempDir: string;
   readonly logger?: Logger;
+  /** Told the ids of every queued or running job whenever that set changes (the supervisor keeps it). */
+  readonly onActiveJobs?: (ids: readonly string[]) => void;
 }
 
 export interface SubmitOptions {
@@ -61,52 +67,13 @@ export interface JobResult {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
-type Stored = { readonly kind: "memory"; readonly bytes: Uint8Array } | { readonly kind: "file"; readonly path: string };
-
-interface Job {
-  readonly id: string;
-  readonly clientId: string;
-  readonly keep: boolean;
-  readonly createdAt: number;
-  input: JobInput | undefined;
-  state: JobState;
-  stage: JobStage | null;
-  progress: number;
-  tile: number;
-  tiles: number;
-  etaSeconds: number | null;
-  error: JobStatus["error"];
-  summary: JobResultSummary | null;
-  raw: Omit<RawImage, "bytes" | "kind"> | undefined;
-  review: unknown;
-  reviewSheet: Uint8Array | undefined;
-  reviewCrops: readonly ReviewCropImage[] | undefined;
-  /** The raw input's size and placement, to place the result. */
-  source: { width: number; height: number; placement?: RawImage["placement"] } | undefined;
-  stored: Stored | undefined;
-  folder: string | undefined;
-  controller: AbortController;
-  listeners: Set<JobListener>;
-  expiry: NodeJS.Timeout | undefined;
-  /** Settles when the runner has stopped (or immediately for jobs that never ran). */
-  settled: Promise<void>;
-}
-
-const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);
-
-/** True for done, failed and cancelled. */
-export function isFinal(state: JobState): boolean {
-  return FINAL_STATES.has(state);
-}
 
 export class JobEngine {
   readonly #options: JobEngineOptions;
   readonly #logger: Logger;
   readonly #jobs = new Map<string, Job>();
-  /** Queued jobs per client, in submission order. */
-  readonly #queues = new Map<string, Job[]>();
-  /** Clients in the order they are served; the head is served next. */
-  readonly #rotation: string[] = [];
+  /** Queued jobs, served one client at a time in turn. */
+  readonly #queue = new FairQueue<Job>();
   readonly #running = new Set<Job>();
   #closed = false;
 
@@ -126,35 +93,30 @@ export class JobEngine {
     if (active >= this.#options.maxJobsPerClient) {
       throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
     }
-    const job: Job = {
-      id: `j_${randomBytes(12).toString("base64url")}`,
-      clientId,
-      keep: options.keep === true,
-      createdAt: Date.now(),
-      input,
-      state: "queued",
-      stage: "queued",
-      progress: 0,
-      tile: 0,
-      tiles: 0,
-      etaSeconds: null,
-      error: null,
-      summary: null,
-      raw: undefined,
-      review: undefined,
-      reviewSheet: undefined,
-      reviewCrops: undefined,
-      source: undefined,
-      stored: undefined,
-      folder: undefined,
-      controller: new AbortController(),
-      listeners: new Set(),
-      expiry: undefined,
-      settled: Promise.resolve(),
-    };
+    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input);
     this.#jobs.set(job.id, job);
     if (input) this.#enqueue(job);
+    this.#reportActive();
     return statusOf(job);
+  }
+
+  /**
+   * Makes jobs that a previous daemon process was running when it died known again, as
+   * failed with `error`, so that clients asking after them learn what happened.
+   */
+  recordLost(ids: readonly string[], error: PortraitError): void {
+    for (const id of ids) {
+      if (this.#jobs.has(id)) continue;
+      const job = newJob(id, "lost", true, undefined);
+      job.error = error.toPayload();
+      this.#jobs.set(id, job);
+      this.#finish(job, "failed");
+    }
+  }
+
+  #reportActive(): void {
+    if (!this.#options.onActiveJobs) return;
+    this.#options.onActiveJobs([...this.#jobs.values()].filter((job) => !isFinal(job.state)).map((job) => job.id));
   }
 
   /** Gives a job submitted without input its input, and queues it. */
@@ -185,16 +147,13 @@ export class JobEngine {
   #enqueue(job: Job): void {
     const image = job.input?.image;
     if (image?.kind === "raw") job.source = { width: image.width, height: image.height, ...(image.placement ? { placement: image.placement } : {}) };
-    const queue = this.#queues.get(job.clientId);
-    if (queue) queue.push(job);
-    else this.#queues.set(job.clientId, [job]);
-    if (!this.#rotation.includes(job.clientId)) this.#rotation.push(job.clientId);
+    this.#queue.push(job.clientId, job);
     this.#logger.info("job queued", { id: job.id, client: job.clientId });
     queueMicrotask(() => this.#pump());
   }
 
   #isQueued(job: Job): boolean {
-    return this.#queues.get(job.clientId)?.includes(job) ?? false;
+    return this.#queue.has(job.clientId, job);
   }
 
   /** The job's status; throws JOB_UNKNOWN for unknown or expired ids. */
@@ -322,27 +281,13 @@ export class JobEngine {
   }
 
   #unqueue(job: Job): void {
-    const queue = this.#queues.get(job.clientId);
-    if (!queue) return;
-    const index = queue.indexOf(job);
-    if (index >= 0) queue.splice(index, 1);
-    if (queue.length === 0) this.#forgetClientQueue(job.clientId);
-  }
-
-  #forgetClientQueue(clientId: string): void {
-    this.#queues.delete(clientId);
-    const index = this.#rotation.indexOf(clientId);
-    if (index >= 0) this.#rotation.splice(index, 1);
+    this.#queue.remove(job.clientId, job);
   }
 
   /** Starts queued jobs while slots are free, taking one job per client in turn. */
   #pump(): void {
-    while (!this.#closed && this.#running.size < this.#options.concurrency && this.#rotation.length > 0) {
-      const clientId = this.#rotation.shift() as string;
-      const queue = this.#queues.get(clientId);
-      const job = queue?.shift();
-      if (queue && queue.length > 0) this.#rotation.push(clientId);
-      else this.#queues.delete(clientId);
+    while (!this.#closed && this.#running.size < this.#options.concurrency && !this.#queue.empty) {
+      const job = this.#queue.take();
       if (job) this.#start(job);
     }
   }
@@ -425,21 +370,17 @@ export class JobEngine {
     job.review = output.review;
     job.reviewSheet = output.reviewSheet;
     job.reviewCrops = output.reviewCrops;
-    if (bytes.byteLength >= this.#options.spillBytes) {
-      job.folder = join(this.#options.tempDir, job.id);
-      await mkdir(job.folder, { recursive: true, mode: 0o700 });
-      const path = join(job.folder, `result.${format}`);
-      await writeFile(path, bytes, { mode: 0o600 });
-      job.stored = { kind: "file", path };
-    } else {
-      job.stored = { kind: "memory", bytes };
-    }
+    const folder = join(this.#options.tempDir, job.id);
+    // The folder is the job's as soon as anything may be written there, so removal finds it.
+    if (bytes.byteLength >= this.#options.spillBytes) job.folder = folder;
+    job.stored = await storeResult(bytes, format, this.#options.spillBytes, folder);
   }
 
   #finish(job: Job, state: JobState): void {
     job.state = state;
     this.#emit(job, "state");
     job.listeners.clear();
+    this.#reportActive();
     // setTimeout fires at once for delays past 2^31 - 1 ms (~24.8 days); cap rather than lose results.
     const retention = Math.min(this.#options.retentionMs, 2 ** 31 - 1);
     job.expiry = setTimeout(() => {
@@ -477,58 +418,4 @@ export class JobEngine {
       }
     }
   }
-}
-
-/** The public status (shared `jobStatusSchema`): the stored format and size stay internal. */
-function statusOf(job: Job): JobStatus {
-  const summary = job.state === "done" ? job.summary : null;
-  return {
-    id: job.id,
-    state: job.state,
-    stage: job.stage,
-    progress: job.progress,
-    tile: job.tile,
-    tiles: job.tiles,
-    etaSeconds: job.etaSeconds,
-    error: job.error,
-    result: summary
-      ? {
-          width: summary.width,
-          height: summary.height,
-          channels: summary.channels,
-          bitDepth: summary.bitDepth,
-          provider: summary.provider,
-          models: [...summary.models],
-          timings: { ...summary.timings },
-          notes: (summary.notes ?? []).map((note) => ({ ...note })),
-        }
-      : null,
-  };
-}
-
-async function readStored(stored: Stored, offset: number, length: number): Promise<Uint8Array> {
-  if (stored.kind === "memory") return stored.bytes.subarray(offset, offset + length);
-  const handle = await open(stored.path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, offset);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** CRC-32 as 8 hex digits; zlib's native one is ~20× faster on big results where Node has it. */
-export function crc32Hex(bytes: Uint8Array): string {
-  return hex(typeof zlibCrc32 === "function" ? zlibCrc32(bytes) : portableCrc32(bytes));
-}
-
-/** The input's placement in a document scaled like the image (whole pixels). */
-function scalePlacement(placement: NonNullable<RawImage["placement"]>, sx: number, sy: number): NonNullable<RawImage["placement"]> {
-  return {
-    left: Math.round(placement.left * sx),
-    top: Math.round(placement.top * sy),
-    documentWidth: Math.round(placement.documentWidth * sx),
-    documentHeight: Math.round(placement.documentHeight * sy),
-  };
 }

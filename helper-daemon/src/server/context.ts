@@ -20,8 +20,10 @@ import type { Logger } from "../config/log";
 import { VERSION } from "../cli/version";
 import type { JobEngine } from "../jobs/engine";
 import type { JobOptions } from "../jobs/types";
+import type { ConnectionGuard, NetworkLimits } from "./connections";
 import type { UploadBudget } from "./limits";
 import type { Pairing } from "./pairing";
+import type { RefusalLog } from "./refusal-log";
 
 /** The daemon's view of the product: filled from the inference module, the models manifest and the preset store. */
 export interface DaemonCatalog {
@@ -52,6 +54,10 @@ export interface DaemonContext {
   /** The chunk size offered for WebSocket transfers. */
   readonly chunkBytes: number;
   readonly window: number;
+  readonly network: NetworkLimits;
+  /** Every open connection, with the caps and which have authenticated. */
+  readonly connections: ConnectionGuard;
+  readonly refusals: RefusalLog;
 }
 
 /** `GET /v1/health`. */

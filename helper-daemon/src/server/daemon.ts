@@ -14,11 +14,13 @@ import { SILENT_LOGGER, type Logger } from "../config/log";
 import { JobEngine } from "../jobs/engine";
 import type { JobRunner } from "../jobs/types";
 import { DEFAULT_WINDOW, chunkBytesFor, type DaemonCatalog, type DaemonContext } from "./context";
+import { ConnectionGuard, DEFAULT_NETWORK_LIMITS, type NetworkLimits } from "./connections";
 import { handleHttp } from "./http-api";
 import { UploadBudget } from "./limits";
 import { Pairing } from "./pairing";
+import { RefusalLog } from "./refusal-log";
 import { allowedHostHeaders } from "./security";
-import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-session";
+import { DEFAULT_WS_OPTIONS, attachWebSocket, type WsOptions } from "./ws-endpoint";
 
 export interface DaemonOptions {
   readonly config: DaemonConfig;
@@ -33,6 +35,12 @@ export interface DaemonOptions {
   readonly clientTokens?: ClientTokens;
   /** Serve HTTPS and WSS with this certificate and key (PEM). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Timeouts and connection caps (tests shorten them). */
+  readonly network?: Partial<NetworkLimits>;
+  /** Jobs a previous daemon process was running when it died: reported as failed with `error`. */
+  readonly lostJobs?: { readonly ids: readonly string[]; readonly error: PortraitError };
+  /** Told the ids of queued and running jobs whenever they change (for the supervisor). */
+  readonly onActiveJobs?: (ids: readonly string[]) => void;
 }
 
 export interface RunningDaemon {
@@ -62,8 +70,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     spillBytes: config.resultSpillBytes,
     tempDir,
     logger,
+    ...(options.onActiveJobs ? { onActiveJobs: options.onActiveJobs } : {}),
   });
+  if (options.lostJobs && options.lostJobs.ids.length > 0) {
+    engine.recordLost(options.lostJobs.ids, options.lostJobs.error);
+    logger.warn("jobs lost when the previous daemon process stopped", { ids: [...options.lostJobs.ids], reason: options.lostJobs.error.data?.reason ?? null });
+  }
   const pairing = new Pairing(options.token);
+  const network: NetworkLimits = { ...DEFAULT_NETWORK_LIMITS, ...options.network };
+  const connections = new ConnectionGuard(network);
+  const refusals = new RefusalLog(logger);
   const context: DaemonContext = {
     config,
     token: options.token,
@@ -76,11 +92,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     allowedHosts: new Set(),
     chunkBytes: chunkBytesFor(config),
     window: DEFAULT_WINDOW,
+    network,
+    connections,
+    refusals,
   };
-  const serverOptions = { requestTimeout: 0, headersTimeout: 30_000 };
   const handler = (request: Parameters<typeof handleHttp>[1], response: Parameters<typeof handleHttp>[2]): void => void handleHttp(context, request, response);
   // HTTPS carries the WebSocket upgrade as HTTP does (wss://).
-  const server: Server = options.tls ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createServer(serverOptions, handler);
+  const server: Server = options.tls
+    ? createTlsServer({ ...connections.serverOptions(), cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(connections.serverOptions(), handler);
+  connections.attach(server);
   // Without this listener Node answers "100 Continue" itself, before the headers are checked.
   server.on("checkContinue", (request, response) => {
     void handleHttp(context, request, response);
@@ -116,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await closeWebSockets();
         await engine.shutdown();
         server.closeAllConnections();
+        refusals.flush();
         await rm(tempDir, { recursive: true, force: true });
         logger.info("stopped");
       })();

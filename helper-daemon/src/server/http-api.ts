@@ -4,7 +4,6 @@
  * as `{"error": {code, message, data}}` with the status of `ERROR_HTTP_STATUS`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import sharp from "sharp";
 import {
   ERROR_HTTP_STATUS,
   PortraitError,
@@ -28,15 +27,14 @@ import { declaredLength, readBody, readExactBody } from "./body";
 import type { DaemonContext } from "./context";
 import { healthOf, infoOf, progressEvent } from "./context";
 import { convertResult } from "./convert";
+import { encodedImageHeader } from "./encoded-upload";
 import { checkImageSize } from "./limits";
-import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
+import { PRE_AUTH_MAX_MESSAGE_BYTES, bearerToken, checkHost, checkOrigin, checkToken, pairingRequester } from "./security";
 
 const REFUSALS: ReadonlySet<string> = new Set(["AUTH_REQUIRED", "AUTH_INVALID", "ORIGIN_FORBIDDEN", "HOST_FORBIDDEN", "PAIRING_INVALID"]);
 
 /** The one client id all HTTP requests share: HTTP has no connection to tie jobs to. */
 export const HTTP_CLIENT_ID = "http";
-/** Largest JSON body (pairing). */
-const MAX_JSON_BODY = 16 * 1024;
 /** Bytes of an unread, refused upload drained before the connection is dropped. */
 const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 /** Bytes per write when streaming a result. */
@@ -53,6 +51,7 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
     if (method === "GET" && path === "/v1/health") return sendJson(response, 200, healthOf());
     if (method === "POST" && path === "/v1/pair") return await pair(context, request, response);
     const client = checkToken(bearerToken(request.headers), context.token, context.clientTokens);
+    context.connections.trust(request.socket);
     // A per-client token sees only its own jobs; the machine's token sees every job.
     const clientId = client === undefined ? HTTP_CLIENT_ID : `client:${client}`;
     if (method === "GET" && path === "/v1/info") return sendJson(response, 200, infoOf(context));
@@ -86,9 +85,11 @@ function continueIfExpected(request: IncomingMessage, response: ServerResponse):
 
 async function pair(context: DaemonContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   continueIfExpected(request, response);
-  const body = parse(pairRequestSchema, parseJsonBody(await readBody(request, MAX_JSON_BODY)), "body");
+  const text = await readBody(request, PRE_AUTH_MAX_MESSAGE_BYTES, { stallMs: context.network.uploadStallMs });
+  const body = parse(pairRequestSchema, parseJsonBody(text), "body");
+  const requester = pairingRequester(request.socket.remoteAddress, `http:${request.socket.remotePort ?? 0}`);
   try {
-    sendJson(response, 200, { token: context.pairing.redeem(body.code) });
+    sendJson(response, 200, { token: context.pairing.redeem(body.code, requester) });
   } catch (error) {
     const retry = error instanceof PortraitError ? error.data?.retryAfterSeconds : undefined;
     if (typeof retry === "number") response.setHeader("Retry-After", String(retry));
@@ -97,7 +98,7 @@ async function pair(context: DaemonContext, request: IncomingMessage, response: 
 }
 
 async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL, clientId: string): Promise<void> {
-  const query = jobQueryOf(request.headers["x-job-options"], Object.fromEntries(url.searchParams));
+  const query = jobQueryOf(request.headers["x-job-options"], queryRecord(url.searchParams));
   const options = jobOptionsOf(query);
   const { scale } = context.catalog.checkOptions(options);
   const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -106,11 +107,12 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     const raw = rawImageParams(query);
     const byteLength = imageByteLength(raw.width, raw.height, raw.channels, raw.bitDepth);
     checkImageSize(context.config, raw.width, raw.height, scale, byteLength);
+    // The whole buffer is allocated up front, so the whole length is held.
     const release = context.uploads.reserve(byteLength);
     let bytes: Buffer;
     try {
       continueIfExpected(request, response);
-      bytes = await readExactBody(request, byteLength);
+      bytes = await readExactBody(request, byteLength, { stallMs: context.network.uploadStallMs });
     } finally {
       release();
     }
@@ -143,16 +145,17 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
         limit: context.config.limits.maxUploadBytes,
       });
     }
-    // Chunked uploads have no declared size: reserve the most they may send.
-    const release = context.uploads.reserve(declared ?? context.config.limits.maxUploadBytes);
+    // A declared length is held at once; a chunked upload holds what has arrived so far.
+    const reservation = context.uploads.open();
     let bytes: Buffer;
     try {
+      if (declared !== undefined) reservation.grow(declared);
       continueIfExpected(request, response);
-      bytes = await readBody(request, context.config.limits.maxUploadBytes);
+      bytes = await readBody(request, context.config.limits.maxUploadBytes, { stallMs: context.network.uploadStallMs, reservation });
     } finally {
-      release();
+      reservation.release();
     }
-    const { width, height } = await imageHeader(bytes);
+    const { width, height } = await encodedImageHeader(bytes);
     checkImageSize(context.config, width, height, scale);
     input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };
   }
@@ -188,16 +191,19 @@ export function jobOptionsOf(query: JobQuery): JobOptions {
   return options as JobOptions;
 }
 
-/** Width and height from an image file's header, without decoding its pixels. */
-async function imageHeader(bytes: Buffer): Promise<{ width: number; height: number }> {
-  if (bytes.length === 0) throw new PortraitError("INPUT_EMPTY");
-  try {
-    const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-    if (!metadata.width || !metadata.height) throw new Error("no size");
-    return { width: metadata.width, height: metadata.height };
-  } catch (error) {
-    throw new PortraitError("INPUT_NOT_IMAGE", undefined, { reason: (error as Error).message });
+/**
+ * The query string as one record, each key once: a key given twice is refused rather than
+ * the last silently winning, and no key (not even "__proto__") can reach a prototype.
+ */
+export function queryRecord(params: URLSearchParams): Record<string, string> {
+  const record = Object.create(null) as Record<string, string>;
+  for (const [key, value] of params) {
+    if (Object.prototype.hasOwnProperty.call(record, key)) {
+      throw new PortraitError("INVALID_OPTION", `Expected ${key} once in the query but received it more than once`, { path: `query.${key}` });
+    }
+    record[key] = value;
   }
+  return record;
 }
 
 async function deleteJob(context: DaemonContext, id: string, response: ServerResponse): Promise<void> {
@@ -212,6 +218,8 @@ function streamEvents(context: DaemonContext, id: string, request: IncomingMessa
   const status = context.engine.status(id);
   response.writeHead(200, { "Content-Type": "application/x-ndjson", "Cache-Control": "no-store", "X-Accel-Buffering": "no" });
   response.socket?.setNoDelay(true);
+  // A queued job may be silent for longer than the idle timeout; the stream ends with the job.
+  response.socket?.setTimeout(0);
   const writeLine = (event: WireJobEvent): void => {
     response.write(`${JSON.stringify(event)}\n`);
   };
@@ -240,7 +248,7 @@ function streamEvents(context: DaemonContext, id: string, request: IncomingMessa
 }
 
 async function sendResult(context: DaemonContext, id: string, url: URL, response: ServerResponse): Promise<void> {
-  const { format } = parseQuery(resultQuerySchema, Object.fromEntries(url.searchParams), "query", "INVALID_OPTION");
+  const { format } = parseQuery(resultQuerySchema, queryRecord(url.searchParams), "query", "INVALID_OPTION");
   const result = context.engine.result(id);
   const stored = result.summary.format;
   if (format !== undefined && format !== stored) {
@@ -341,8 +349,10 @@ function sendError(context: DaemonContext, request: IncomingMessage, response: S
   if (payload.code === "INTERNAL") context.logger.error("request failed", { url: request.url, message: payload.message });
   else if (REFUSALS.has(payload.code)) {
     // Who knocked and why, for "cannot connect" reports; never the token itself.
-    context.logger.warn("request refused", { code: payload.code, method: request.method, path: request.url?.split("?")[0], origin: request.headers.origin ?? null, host: request.headers.host ?? null });
+    context.refusals.note(payload.code, "request refused", { method: request.method, path: request.url?.split("?")[0], origin: request.headers.origin ?? null, host: request.headers.host ?? null });
   }
+  // Held now: Node detaches the socket from the request once the answer is sent.
+  const socket = request.socket;
   if (response.headersSent) {
     response.destroy();
     return;
@@ -350,13 +360,17 @@ function sendError(context: DaemonContext, request: IncomingMessage, response: S
   const unread = !request.complete;
   if (unread) response.setHeader("Connection", "close");
   sendJson(response, ERROR_HTTP_STATUS[payload.code] ?? 500, { error: payload });
-  if (unread) {
+  if (unread && socket) {
     let drained = 0;
     request.on("data", (chunk: Buffer) => {
       drained += chunk.length;
-      if (drained > MAX_DRAIN_BYTES) request.socket.destroy();
+      if (drained > MAX_DRAIN_BYTES) socket.destroy();
     });
     request.resume();
-    response.on("finish", () => setTimeout(() => request.socket.destroy(), 1000).unref());
+    // The client gets a moment to read the answer; the timer dies with the connection.
+    response.on("finish", () => {
+      const timer = setTimeout(() => socket.destroy(), 1000).unref();
+      socket.once("close", () => clearTimeout(timer));
+    });
   }
 }

@@ -29,9 +29,19 @@ export function checkImageSize(config: DaemonConfig, width: number, height: numb
   }
 }
 
+/** Memory held for one upload: grown as its bytes are promised or arrive, released once. */
+export interface UploadReservation {
+  /** Holds `bytes` more, or throws TOO_MANY_JOBS (retry later) when the daemon-wide budget is spent. */
+  grow(bytes: number): void;
+  /** Gives every byte back; later calls do nothing. */
+  release(): void;
+}
+
 /**
- * Bytes of uploads being received right now, across every client: each upload's buffer is
- * allocated when it starts, so many slow uploads at once could otherwise exhaust memory.
+ * Bytes of uploads being received right now, across every client, so that many slow uploads
+ * at once cannot exhaust memory. An upload holds what it has declared (its buffer is
+ * allocated up front) or, without a declared length, what has actually arrived: a stalled
+ * chunked upload of 16 bytes holds 16 bytes, not the per-job maximum.
  */
 export class UploadBudget {
   readonly #limit: number;
@@ -41,8 +51,32 @@ export class UploadBudget {
     this.#limit = limit;
   }
 
-  /** Reserves `bytes`, or throws TOO_MANY_JOBS (retry later); returns the function that gives them back. */
+  /** Starts an empty reservation. */
+  open(): UploadReservation {
+    let held = 0;
+    let released = false;
+    return {
+      grow: (bytes: number) => {
+        if (released) return;
+        this.#take(bytes);
+        held += bytes;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#used -= held;
+      },
+    };
+  }
+
+  /** Reserves `bytes` at once (a declared length); returns the function that gives them back. */
   reserve(bytes: number): () => void {
+    const reservation = this.open();
+    reservation.grow(bytes);
+    return reservation.release;
+  }
+
+  #take(bytes: number): void {
     if (this.#used + bytes > this.#limit) {
       throw new PortraitError("TOO_MANY_JOBS", "The daemon is receiving too many images at once; try again in a moment.", {
         reason: "uploads",
@@ -50,12 +84,6 @@ export class UploadBudget {
       });
     }
     this.#used += bytes;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#used -= bytes;
-    };
   }
 
   /** Bytes reserved now. */

@@ -1,7 +1,8 @@
 /**
  * The checks every request passes before anything else: the `Host` names this daemon (defeats
- * DNS rebinding), the `Origin` is not a web page, and the token is right. They run in the
- * HTTP handler and in the `upgrade` handler, before a WebSocket exists.
+ * DNS rebinding), the `Origin` is not a web page, the token is right, and nothing large is
+ * read from a client that has not authenticated. They run in the HTTP handler and in the
+ * `upgrade` handler, before a WebSocket exists. Every authentication decision lives here.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { hostname, networkInterfaces } from "node:os";
@@ -34,13 +35,15 @@ export function allowedHostHeaders(port: number, configuredHost: string): Set<st
   return new Set(names.map((name) => `${name.toLowerCase()}:${port}`));
 }
 
-/** Throws HOST_FORBIDDEN unless the `Host` header is one of `allowed`. */
+/**
+ * Throws HOST_FORBIDDEN unless the `Host` header is one of `allowed`. The answer goes to
+ * whoever asked, so it names only what they sent, never this machine's addresses or name.
+ */
 export function checkHost(headers: IncomingHttpHeaders, allowed: ReadonlySet<string>): void {
   const host = headers.host?.toLowerCase();
   if (host === undefined || !allowed.has(host)) {
     throw new PortraitError("HOST_FORBIDDEN", `The Host header ${host === undefined ? "is missing" : `"${host}"`} does not name this daemon.`, {
       host: host ?? null,
-      allowed: [...allowed],
     });
   }
 }
@@ -77,4 +80,29 @@ export function checkToken(presented: string | undefined, actual: string, client
   const client = clients?.identify(presented);
   if (client === undefined) throw new PortraitError("AUTH_INVALID");
   return client;
+}
+
+/**
+ * Largest message read from a client that has not authenticated (hello, pair, the pairing
+ * body): enough for any real one, too small for a parser to be kept busy with.
+ */
+export const PRE_AUTH_MAX_MESSAGE_BYTES = 4 * 1024;
+
+/** Throws MESSAGE_TOO_LARGE for a message over {@link PRE_AUTH_MAX_MESSAGE_BYTES} from a client not yet authenticated. */
+export function checkPreAuthSize(byteLength: number, authenticated: boolean): void {
+  if (authenticated || byteLength <= PRE_AUTH_MAX_MESSAGE_BYTES) return;
+  throw new PortraitError(
+    "MESSAGE_TOO_LARGE",
+    `Expected at most ${PRE_AUTH_MAX_MESSAGE_BYTES} bytes for a message before authentication but received ${byteLength}`,
+    { limit: PRE_AUTH_MAX_MESSAGE_BYTES },
+  );
+}
+
+/**
+ * The key a pairing attempt is throttled under: the remote address, except on loopback,
+ * where every local program shares one address and the connection is the only distinction.
+ */
+export function pairingRequester(remoteAddress: string | undefined, connection: string): string {
+  const address = remoteAddress ?? "unknown";
+  return isLoopbackHost(address.replace(/^::ffff:/, "")) ? `${address}#${connection}` : address;
 }

@@ -1,25 +1,15 @@
 /**
- * The WebSocket endpoint `/v1/ws`: the upgrade is checked (Host, Origin, and the token if an
- * Authorization header is sent) before a WebSocket exists; then one {@link WsSession} per
- * connection speaks the shared protocol: hello/welcome, pairing, chunked uploads with
- * acknowledgements and a CRC-32, progress, results streamed back under the client's credit
- * window (a review's crops first, for clients that asked), cancel, fetch-result after a
- * reconnect, ping/pong.
+ * One WebSocket connection speaking the shared protocol: hello/welcome and pairing (the
+ * checks live in security.ts), submits whose chunks ws-uploads.ts receives, progress of the
+ * jobs it follows, results streamed back by ws-downloads.ts, cancel, fetch-result after a
+ * reconnect, ping/pong, and the close codes of fatal errors. The endpoint that creates
+ * sessions is ws-endpoint.ts.
  */
-import type { IncomingMessage, Server } from "node:http";
-import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import {
-  ChunkReassembler,
-  ERROR_HTTP_STATUS,
   ERROR_WS_CLOSE_CODE,
   PROTOCOL_VERSION,
   PortraitError,
-  SendWindow,
-  WS_PATH,
-  chunkCount,
-  decodeChunkFrame,
-  encodeChunkFrame,
   encodeMessage,
   errorMessage,
   parseClientMessage,
@@ -30,106 +20,21 @@ import {
   type MessageOfType,
   type ProtocolFeature,
   PROTOCOL_FEATURES,
-  crc32Hex,
 } from "@portrait-upscale/shared";
-import type { JobResult } from "../jobs/engine";
-import type { ReviewCropImage } from "../jobs/types";
 import type { DaemonContext } from "./context";
 import { infoOf, progressEvent } from "./context";
 import { checkImageSize } from "./limits";
-import { nativeCrc32Update } from "./native-crc";
-import { bearerToken, checkHost, checkOrigin, checkToken } from "./security";
-
-export interface WsOptions {
-  /** How long a new connection has to authenticate and say hello. */
-  readonly helloDeadlineMs: number;
-  /** Interval of WebSocket pings; a connection that missed one is dropped. */
-  readonly heartbeatMs: number;
-}
-
-export const DEFAULT_WS_OPTIONS: WsOptions = { helloDeadlineMs: 10_000, heartbeatMs: 30_000 };
-
-/** Sets up the WebSocket endpoint on `server`; returns a function that closes every connection. */
-export function attachWebSocket(context: DaemonContext, server: Server, options: WsOptions = DEFAULT_WS_OPTIONS): () => Promise<void> {
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: context.config.limits.maxMessageBytes,
-    perMessageDeflate: false,
-  });
-  const sessions = new Set<WsSession>();
-  let counter = 0;
-  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    let preAuthenticated = false;
-    try {
-      checkHost(request.headers, context.allowedHosts);
-      checkOrigin(request.headers, context.config.allowedOrigins);
-      const path = new URL(request.url ?? "/", "http://daemon").pathname;
-      if (path !== WS_PATH) throw new PortraitError("NOT_FOUND", `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, { path });
-      const token = bearerToken(request.headers);
-      if (token !== undefined) {
-        checkToken(token, context.token, context.clientTokens);
-        preAuthenticated = true;
-      }
-    } catch (error) {
-      const payload = toErrorPayload(error);
-      context.logger.warn("websocket refused", { code: payload.code, origin: request.headers.origin ?? null, host: request.headers.host ?? null });
-      refuseUpgrade(socket, error);
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      counter += 1;
-      const session = new WsSession(context, ws, `ws:${counter}`, preAuthenticated, options);
-      sessions.add(session);
-      ws.once("close", () => sessions.delete(session));
-    });
-  });
-  const heartbeat = setInterval(() => {
-    for (const session of sessions) session.heartbeat();
-  }, options.heartbeatMs);
-  heartbeat.unref();
-  return async () => {
-    clearInterval(heartbeat);
-    await Promise.all([...sessions].map((session) => session.close(1001, "The daemon is shutting down.")));
-    wss.close();
-  };
-}
-
-function refuseUpgrade(socket: Duplex, error: unknown): void {
-  const payload = toErrorPayload(error);
-  const status = ERROR_HTTP_STATUS[payload.code] ?? 500;
-  const body = JSON.stringify({ error: payload });
-  socket.end(
-    `HTTP/1.1 ${status} ${payload.code}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-  setTimeout(() => socket.destroy(), 1000).unref();
-}
-
-interface Upload {
-  readonly jobId: string;
-  /** Gives the upload's bytes back to the daemon-wide budget. */
-  readonly release: () => void;
-  readonly reassembler: ChunkReassembler;
-  readonly submit: MessageOfType<ClientMessage, "submit">;
-}
-
-/** Bytes being sent to the client under its credit window: a result, or a review's crops. */
-interface Download {
-  readonly jobId: string;
-  readonly transferId: number;
-  readonly read: (offset: number, length: number) => Promise<Uint8Array>;
-  readonly window: SendWindow;
-  readonly chunkBytes: number;
-  /** Runs once the client has acknowledged every chunk. */
-  readonly onDone: () => void;
-  pumping: boolean;
-  again: boolean;
-}
+import { checkPreAuthSize, checkToken } from "./security";
+import { Downloads } from "./ws-downloads";
+import { Uploads } from "./ws-uploads";
+import type { WsOptions, WsPeer } from "./ws-endpoint";
 
 /** One client connection. */
 export class WsSession {
   readonly #context: DaemonContext;
   readonly #ws: WebSocket;
   readonly #clientId: string;
+  readonly #peer: WsPeer;
   #authenticated: boolean;
   /** Optional protocol parts this client asked for in hello and this daemon has. */
   #features: ReadonlySet<ProtocolFeature> = new Set();
@@ -139,27 +44,45 @@ export class WsSession {
   #alive = true;
   #closed = false;
   #nextTransferId = 1;
-  readonly #uploads = new Map<number, Upload>();
-  readonly #downloads = new Map<number, Download>();
+  readonly #uploads: Uploads;
+  readonly #downloads: Downloads;
   /** Jobs this connection follows, with the function that stops following. */
   readonly #followed = new Map<string, () => void>();
   /** Jobs whose result this connection should release once fully sent (not kept). */
   readonly #releaseAfterSend = new Set<string>();
   readonly #helloTimer: NodeJS.Timeout;
 
-  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions) {
+  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions, peer: WsPeer) {
     this.#context = context;
     this.#ws = ws;
     this.#clientId = clientId;
+    this.#peer = peer;
     this.#authenticated = authenticated;
+    if (authenticated) peer.trust();
+    const session = this;
+    this.#uploads = new Uploads(context, (message) => this.#send(message));
+    this.#downloads = new Downloads(context, {
+      send: (message) => this.#send(message),
+      sendFrame: (frame) => {
+        if (this.#closed || ws.readyState !== ws.OPEN) return false;
+        ws.send(frame);
+        return true;
+      },
+      takeTransferId: () => this.#takeTransferId(),
+      get features() {
+        return session.#features;
+      },
+    });
     this.#helloTimer = setTimeout(() => {
       if (!this.#greeted) this.#fatal(new PortraitError("AUTH_REQUIRED", "No hello with a valid token (or pairing) arrived in time."));
     }, options.helloDeadlineMs);
     this.#helloTimer.unref();
     ws.on("message", (data, isBinary) => {
       try {
-        if (isBinary) this.#onChunk(data);
-        else this.#onText(rawToString(data));
+        const bytes = rawToBuffer(data);
+        checkPreAuthSize(bytes.byteLength, this.#authenticated);
+        if (isBinary) this.#onChunk(bytes);
+        else this.#onText(bytes.toString("utf8"));
       } catch (error) {
         this.#onError(error);
       }
@@ -240,6 +163,7 @@ export class WsSession {
       return;
     }
     this.#authenticated = true;
+    this.#peer.trust();
     this.#greet();
   }
 
@@ -250,8 +174,9 @@ export class WsSession {
   }
 
   #pair(message: MessageOfType<ClientMessage, "pair">): void {
-    const token = this.#context.pairing.redeem(message.code);
+    const token = this.#context.pairing.redeem(message.code, this.#peer.pairingRequester);
     this.#authenticated = true;
+    this.#peer.trust();
     this.#send({ type: "paired", token });
     if (!this.#greeted) this.#greet();
   }
@@ -275,14 +200,7 @@ export class WsSession {
       throw withIds(error, { requestId: message.requestId });
     }
     const transferId = this.#takeTransferId();
-    const reassembler = new ChunkReassembler({
-      crc32Update: nativeCrc32Update,
-      transferId,
-      byteLength: image.byteLength,
-      chunkBytes: context.chunkBytes,
-      crc32: image.crc32,
-    });
-    this.#uploads.set(transferId, { jobId: status.id, release, reassembler, submit: message });
+    this.#uploads.start(transferId, status.id, release, message);
     if (message.keep !== true) this.#releaseAfterSend.add(status.id);
     this.#follow(status.id);
     this.#send({
@@ -295,45 +213,9 @@ export class WsSession {
     });
   }
 
-  #onChunk(data: RawData): void {
+  #onChunk(data: Buffer): void {
     if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
-    const frame = decodeChunkFrame(rawToBuffer(data));
-    const upload = this.#uploads.get(frame.transferId);
-    if (!upload) {
-      throw new PortraitError("MESSAGE_INVALID", `Expected a transfer id of an upload in progress for chunk.transferId but received ${frame.transferId}`, {
-        path: "chunk.transferId",
-        transferId: frame.transferId,
-      });
-    }
-    let received: number;
-    try {
-      received = upload.reassembler.push(frame);
-    } catch (error) {
-      // The upload cannot be resumed from a bad chunk: end its job and tell the client which.
-      this.#uploads.delete(frame.transferId);
-      upload.release();
-      this.#context.engine.fail(upload.jobId, error);
-      return;
-    }
-    this.#send({ type: "ack", transferId: frame.transferId, received });
-    if (!upload.reassembler.complete) return;
-    this.#uploads.delete(frame.transferId);
-    upload.release();
-    const { image, overrides, preset, review } = upload.submit;
-    this.#context.engine.provideInput(upload.jobId, {
-      image: {
-        kind: "raw",
-        width: image.width,
-        height: image.height,
-        channels: image.channels as 1 | 2 | 3 | 4,
-        bitDepth: image.bitDepth,
-        ...(image.colorProfile !== undefined ? { colorProfile: image.colorProfile } : {}),
-        ...(image.placement !== undefined ? { placement: image.placement } : {}),
-        bytes: upload.reassembler.finish(),
-      },
-      options: { preset, ...overrides, review },
-      format: "raw",
-    });
+    this.#uploads.receive(data);
   }
 
   /** Forwards a job's progress and its end to this connection. */
@@ -351,11 +233,7 @@ export class WsSession {
     const unsubscribe = this.#followed.get(status.id);
     unsubscribe?.();
     this.#followed.delete(status.id);
-    for (const [transferId, upload] of this.#uploads) {
-      if (upload.jobId !== status.id) continue;
-      this.#uploads.delete(transferId);
-      upload.release();
-    }
+    this.#uploads.endJob(status.id);
     if (status.state === "done") this.#startDownload(status.id);
     else if (status.state === "cancelled") this.#send({ type: "cancelled", jobId: status.id });
     else if (status.state === "failed") {
@@ -365,151 +243,24 @@ export class WsSession {
   }
 
   #startDownload(jobId: string): void {
-    const { engine } = this.#context;
-    const result = engine.result(jobId);
-    const raw = result.raw;
-    if (!raw) {
-      throw new PortraitError("INTERNAL", "The result is not raw pixels; fetch it over HTTP.", { jobId });
-    }
-    const review = engine.review(jobId);
-    if (review !== undefined) this.#send({ type: "review", jobId, report: review as MessageOfType<DaemonMessage, "review">["report"] });
-    const crops = review !== undefined && this.#features.has("review-crops") ? engine.reviewCrops(jobId) : undefined;
-    // The crops go first and the result only once they are acknowledged: one transfer at a
-    // time keeps a UXP socket's buffer as small as a single transfer's window.
-    if (crops !== undefined && crops.length > 0) this.#sendCrops(jobId, crops, () => this.#sendResult(jobId, result));
-    else this.#sendResult(jobId, result);
-  }
-
-  /** Sends a review's crops as one transfer: the PNGs back to back, described by `review-crops`. */
-  #sendCrops(jobId: string, crops: readonly ReviewCropImage[], then: () => void): void {
-    const bytes = Buffer.concat(crops.map((crop) => crop.png));
-    const transferId = this.#takeTransferId();
-    const chunkBytes = this.#context.chunkBytes;
-    this.#startTransfer({
-      jobId,
-      transferId,
-      read: async (offset, length) => bytes.subarray(offset, offset + length),
-      window: new SendWindow(chunkCount(bytes.byteLength, chunkBytes), this.#context.window),
-      chunkBytes,
-      onDone: then,
-      pumping: false,
-      again: false,
-    }, {
-      type: "review-crops",
-      jobId,
-      transferId,
-      chunkBytes,
-      window: this.#context.window,
-      byteLength: bytes.byteLength,
-      crc32: crc32Hex(nativeCrc32Update(0, bytes)),
-      crops: crops.map((crop) => ({
-        ...(crop.face !== undefined ? { face: crop.face } : {}),
-        region: crop.region,
-        width: crop.width,
-        height: crop.height,
-        byteLength: crop.png.byteLength,
-      })),
+    this.#downloads.start(jobId, () => {
+      if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
     });
-  }
-
-  #sendResult(jobId: string, result: JobResult): void {
-    const raw = result.raw;
-    if (!raw) return;
-    const transferId = this.#takeTransferId();
-    const chunkBytes = this.#context.chunkBytes;
-    const notes = result.summary.notes;
-    this.#startTransfer({
-      jobId,
-      transferId,
-      read: (offset, length) => result.read(offset, length),
-      window: new SendWindow(chunkCount(result.size, chunkBytes), this.#context.window),
-      chunkBytes,
-      onDone: () => {
-        if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
-      },
-      pumping: false,
-      again: false,
-    }, {
-      type: "result",
-      jobId,
-      transferId,
-      chunkBytes,
-      window: this.#context.window,
-      image: {
-        width: raw.width,
-        height: raw.height,
-        channels: raw.channels,
-        bitDepth: raw.bitDepth,
-        ...(raw.colorProfile !== undefined ? { colorProfile: raw.colorProfile } : {}),
-        ...(raw.placement !== undefined ? { placement: raw.placement } : {}),
-        byteLength: result.size,
-        crc32: result.summary.crc32,
-      },
-      provider: result.summary.provider,
-      models: [...result.summary.models],
-      timings: { ...result.summary.timings },
-      ...(this.#features.has("notes") ? { notes: (notes ?? []).map((note) => ({ ...note })) } : {}),
-    });
-  }
-
-  /** Announces a transfer with its message, then sends its first window of chunks. */
-  #startTransfer(download: Download, message: DaemonMessage): void {
-    this.#downloads.set(download.transferId, download);
-    this.#send(message);
-    void this.#pump(download);
-  }
-
-  /** Sends chunks while the client's window allows; re-entered on each ack. */
-  async #pump(download: Download): Promise<void> {
-    if (download.pumping) {
-      download.again = true;
-      return;
-    }
-    download.pumping = true;
-    try {
-      do {
-        download.again = false;
-        let index: number | undefined;
-        while ((index = download.window.take()) !== undefined) {
-          const offset = index * download.chunkBytes;
-          const payload = await download.read(offset, download.chunkBytes);
-          if (this.#closed || !this.#downloads.has(download.transferId)) return;
-          this.#ws.send(encodeChunkFrame({ transferId: download.transferId, index, count: download.window.count, payload }));
-        }
-      } while (download.again);
-    } catch (error) {
-      this.#downloads.delete(download.transferId);
-      this.#send(errorMessage(error, { jobId: download.jobId }));
-    } finally {
-      download.pumping = false;
-    }
   }
 
   #ack(message: MessageOfType<ClientMessage, "ack">): void {
-    const download = this.#downloads.get(message.transferId);
-    if (!download) {
-      throw new PortraitError("MESSAGE_INVALID", `Expected the transfer id of a result being sent for ack.transferId but received ${message.transferId}`, {
-        path: "ack.transferId",
-      });
-    }
-    download.window.acknowledge(message.received);
-    if (download.window.done) {
-      this.#downloads.delete(download.transferId);
-      try {
-        download.onDone();
-      } catch (error) {
-        // The result may have been released meanwhile (DELETE over HTTP): tell the client why nothing follows.
-        this.#send(errorMessage(error, { jobId: download.jobId }));
-      }
-      return;
-    }
-    void this.#pump(download);
+    this.#downloads.acknowledge(message.transferId, message.received);
   }
 
   #cancel(jobId: string): void {
     const followed = this.#followed.has(jobId);
     const status = this.#context.engine.cancel(jobId);
-    for (const [transferId, download] of this.#downloads) if (download.jobId === jobId) this.#downloads.delete(transferId);
+    if (this.#downloads.stopJob(jobId)) {
+      // The job was done and its result on its way: the client no longer wants it.
+      if (this.#releaseAfterSend.delete(jobId)) void this.#context.engine.release(jobId);
+      this.#send({ type: "cancelled", jobId });
+      return;
+    }
     // The follower (if any) already said "cancelled"; a job this connection does not follow hears it here.
     if (!followed && status.state === "cancelled") this.#send({ type: "cancelled", jobId });
   }
@@ -553,8 +304,9 @@ export class WsSession {
     clearTimeout(this.#helloTimer);
     for (const unsubscribe of this.#followed.values()) unsubscribe();
     this.#followed.clear();
-    for (const upload of this.#uploads.values()) upload.release();
     this.#uploads.clear();
+    // An unkept result whose download broke off stays until it expires: the client may
+    // reconnect and ask for it with fetch-result.
     this.#downloads.clear();
     this.#context.engine.clientGone(this.#clientId);
   }
@@ -580,6 +332,3 @@ function rawToBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-function rawToString(data: RawData): string {
-  return rawToBuffer(data).toString("utf8");
-}

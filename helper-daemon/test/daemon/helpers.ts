@@ -12,7 +12,9 @@ import { createFakeRunner, type FakeRunnerOptions } from "../../src/jobs/fake-ru
 import type { JobOptions, JobRunner } from "../../src/jobs/types";
 import type { DaemonCatalog } from "../../src/server/context";
 import { startDaemon, type RunningDaemon } from "../../src/server/daemon";
-import type { WsOptions } from "../../src/server/ws-session";
+import type { Logger } from "../../src/config/log";
+import type { NetworkLimits } from "../../src/server/connections";
+import type { WsOptions } from "../../src/server/ws-endpoint";
 
 export const TEST_PRESET: PresetSummary = {
   id: "portrait-natural",
@@ -58,6 +60,8 @@ export interface TestDaemonOptions {
   readonly config?: Record<string, unknown>;
   readonly ws?: Partial<WsOptions>;
   readonly catalog?: DaemonCatalog;
+  readonly network?: Partial<NetworkLimits>;
+  readonly logger?: Logger;
 }
 
 /** Starts a daemon on 127.0.0.1:0 with the test catalog and (by default) the fake runner. */
@@ -73,6 +77,8 @@ export async function startTestDaemon(options: TestDaemonOptions = {}): Promise<
     catalog: options.catalog ?? testCatalog,
     tempRoot,
     ...(options.ws ? { ws: options.ws } : {}),
+    ...(options.network ? { network: options.network } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   return {
     ...daemon,

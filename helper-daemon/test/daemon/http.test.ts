@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
 import { crcOf, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
@@ -14,10 +14,10 @@ afterEach(async () => {
 /** A request with full control over headers (fetch sets Host and Origin itself). */
 function rawRequest(
   port: number,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array },
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: Uint8Array; agent?: Agent },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers: options.headers }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers: options.headers, agent: options.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -91,16 +91,24 @@ describe("HTTP API: security", () => {
     expect((await again.json()).error.code).toBe("PAIRING_INVALID");
     const bad = await fetch(`${daemon.url}/v1/pair`, { method: "POST", body: JSON.stringify({ code: "12-34" }) });
     expect((await bad.json()).error.code).toBe("MESSAGE_INVALID");
-    // A fresh code, then enough wrong guesses: the code is burnt and further tries wait.
+    // A fresh code, then wrong guesses on one connection: that guesser waits, the code lives on.
     const fresh = (await (await fetch(`${daemon.url}/v1/pair/code`, { method: "POST", headers: auth(daemon) })).json()).code as string;
     const wrongCode = fresh === "000-000" ? "000-001" : "000-000";
-    for (let i = 0; i < 5; i += 1) await fetch(`${daemon.url}/v1/pair`, { method: "POST", body: JSON.stringify({ code: wrongCode }) });
-    const late = await fetch(`${daemon.url}/v1/pair`, { method: "POST", body: JSON.stringify({ code: fresh }) });
-    expect(late.status).toBe(401);
-    expect(late.headers.get("retry-after")).not.toBeNull();
-    const body = await late.json();
+    const guesser = new Agent({ keepAlive: true, maxSockets: 1 });
+    const pairOn = (agent: Agent, code: string) =>
+      rawRequest(daemon!.port, { method: "POST", path: "/v1/pair", agent, headers: { Host: daemon!.hostHeader }, body: Buffer.from(JSON.stringify({ code })) });
+    for (let i = 0; i < 5; i += 1) expect((await pairOn(guesser, wrongCode)).status).toBe(401);
+    const throttled = await pairOn(guesser, fresh);
+    expect(throttled.status).toBe(401);
+    expect(throttled.headers["retry-after"]).toBeDefined();
+    const body = JSON.parse(throttled.body.toString());
     expect(body.error.code).toBe("PAIRING_INVALID");
     expect(body.error.data.retryAfterSeconds).toBeGreaterThan(0);
+    guesser.destroy();
+    const user = new Agent({ keepAlive: false });
+    const real = await pairOn(user, fresh);
+    expect(real.status).toBe(200);
+    expect(JSON.parse(real.body.toString())).toEqual({ token: daemon.token });
   });
 
   it("answers unknown paths with NOT_FOUND", async () => {

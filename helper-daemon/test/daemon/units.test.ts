@@ -9,8 +9,9 @@ import { createFileLogger } from "../../src/config/log";
 import { configDir } from "../../src/config/paths";
 import { ensureToken, readToken, tokenMatches } from "../../src/config/token";
 import { JobEngine } from "../../src/jobs/engine";
+import { FairQueue } from "../../src/jobs/fair-queue";
 import type { JobInput, JobRunner } from "../../src/jobs/types";
-import { Pairing } from "../../src/server/pairing";
+import { PAIRING_LIMITS, Pairing } from "../../src/server/pairing";
 import { allowedHostHeaders, checkHost, checkOrigin, isLoopbackHost } from "../../src/server/security";
 import { waitFor } from "./helpers";
 
@@ -97,23 +98,56 @@ describe("pairing", () => {
     const { code, expiresAt } = pairing.createCode();
     expect(code).toMatch(/^\d{3}-\d{3}$/);
     expect(expiresAt).toBe(now + 120_000);
-    expect(pairing.redeem(code)).toBe("the-token");
-    expect(codeOf(() => pairing.redeem(code))).toBe("PAIRING_INVALID");
+    expect(pairing.redeem(code, "panel")).toBe("the-token");
+    expect(codeOf(() => pairing.redeem(code, "panel"))).toBe("PAIRING_INVALID");
     const late = pairing.createCode();
     now += 120_001;
-    expect(codeOf(() => pairing.redeem(late.code))).toBe("PAIRING_INVALID");
+    expect(codeOf(() => pairing.redeem(late.code, "panel"))).toBe("PAIRING_INVALID");
   });
 
-  it("burns the code after repeated wrong guesses and waits out the window", () => {
+  it("throttles a guesser without burning the code or slowing anyone else", () => {
     let now = 0;
-    const pairing = new Pairing("t", { now: () => now, maxFailures: 3, windowMs: 60_000 });
+    const pairing = new Pairing("t", { now: () => now });
     const { code } = pairing.createCode();
     const wrong = code === "111-111" ? "222-222" : "111-111";
-    for (let i = 0; i < 3; i += 1) expect(codeOf(() => pairing.redeem(wrong))).toBe("PAIRING_INVALID");
-    expect(codeOf(() => pairing.redeem(code))).toBe("PAIRING_INVALID");
-    now += 60_001;
-    const fresh = pairing.createCode();
-    expect(pairing.redeem(fresh.code)).toBe("t");
+    // One wrong guess every 3 s for a minute: the defect that denied pairing to the user.
+    for (let i = 0; i < 20; i += 1, now += 3000) expect(codeOf(() => pairing.redeem(wrong, "attacker"))).toBe("PAIRING_INVALID");
+    expect(pairing.redeem(code, "user")).toBe("t");
+  });
+
+  it("tells a throttled guesser when to retry, and lets it in again after waiting", () => {
+    let now = 0;
+    const pairing = new Pairing("t", { now: () => now });
+    const { code } = pairing.createCode();
+    const wrong = code === "111-111" ? "222-222" : "111-111";
+    for (let i = 0; i < PAIRING_LIMITS.requesterBurst; i += 1) expect(codeOf(() => pairing.redeem(wrong, "me"))).toBe("PAIRING_INVALID");
+    let retry: unknown;
+    try {
+      pairing.redeem(code, "me");
+    } catch (error) {
+      retry = (error as PortraitError).data?.retryAfterSeconds;
+    }
+    expect(retry).toBe(PAIRING_LIMITS.requesterRefillMs / 1000);
+    now += PAIRING_LIMITS.requesterRefillMs;
+    expect(pairing.redeem(code, "me")).toBe("t");
+  });
+
+  it("checks at most the documented number of guesses against one code, however many guessers", () => {
+    let now = 0;
+    const pairing = new Pairing("t", { now: () => now });
+    pairing.createCode();
+    let checked = 0;
+    // A flood from fresh requesters (a new socket per guess), 100 guesses a second for the code's lifetime.
+    for (let i = 0; now < PAIRING_LIMITS.lifetimeMs; i += 1, now += 10) {
+      try {
+        pairing.redeem("000-000", `guesser-${i}`);
+      } catch (error) {
+        if ((error as PortraitError).data?.retryAfterSeconds === undefined) checked += 1;
+      }
+    }
+    const bound = PAIRING_LIMITS.globalBurst + PAIRING_LIMITS.lifetimeMs / PAIRING_LIMITS.globalRefillMs;
+    expect(checked).toBeLessThanOrEqual(bound);
+    expect(bound).toBe(270);
   });
 });
 
@@ -216,5 +250,19 @@ describe("job engine", () => {
     await waitFor(() => !engine.has(job.id), 5000, "expiry");
     expect(await readdir(dir)).toEqual([]);
     await engine.shutdown();
+  });
+});
+
+describe("fair queue", () => {
+  it("serves clients in turn, each in its own order, and forgets removed items", () => {
+    const queue = new FairQueue<string>();
+    for (const [client, item] of [["a", "a1"], ["a", "a2"], ["a", "a3"], ["b", "b1"], ["c", "c1"], ["c", "c2"]]) queue.push(client, item);
+    queue.remove("c", "c1");
+    expect(queue.has("a", "a2")).toBe(true);
+    const order: string[] = [];
+    let item: string | undefined;
+    while ((item = queue.take()) !== undefined) order.push(item);
+    expect(order).toEqual(["a1", "b1", "c2", "a2", "a3"]);
+    expect(queue.empty).toBe(true);
   });
 });

@@ -6,10 +6,8 @@
 import WebSocket from "ws";
 import {
   ChunkReassembler,
+  ChunkSender,
   PROTOCOL_VERSION,
-  SendWindow,
-  chunkCount,
-  chunkFrameOf,
   decodeChunkFrame,
   parseDaemonMessage,
   type ChunkFrame,
@@ -181,17 +179,25 @@ export class TestWsClient {
     const message = (accepted as { message: DaemonMessage }).message;
     if (message.type === "error") throw Object.assign(new Error(message.message), { code: message.code });
     if (message.type !== "accepted") throw new Error("unexpected");
-    const window = new SendWindow(chunkCount(pixels.length, message.chunkBytes), message.window);
     let sent = 0;
-    while (!window.done) {
-      let index: number | undefined;
-      while ((index = window.take()) !== undefined) {
-        if (options.stopAfterChunks !== undefined && sent >= options.stopAfterChunks) return message.jobId;
-        this.sendBinary(chunkFrameOf(message.transferId, pixels, message.chunkBytes, index));
+    let stopped = false;
+    const sender = new ChunkSender({
+      transferId: message.transferId,
+      byteLength: pixels.length,
+      chunkBytes: message.chunkBytes,
+      window: message.window,
+      read: (offset, length) => pixels.subarray(offset, offset + length),
+      send: (frame) => {
+        this.sendBinary(frame);
         sent += 1;
-      }
+        stopped = options.stopAfterChunks !== undefined && sent >= options.stopAfterChunks;
+        return !stopped;
+      },
+    });
+    await sender.pump();
+    while (!stopped && !sender.done) {
       const ack = await this.next("ack");
-      window.acknowledge(ack.received);
+      if (!sender.acknowledge(ack.received)) await sender.pump();
     }
     return message.jobId;
   }

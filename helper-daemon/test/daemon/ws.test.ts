@@ -297,9 +297,9 @@ describe("WebSocket: cancel and disconnect", () => {
     const downloading = await client.submit(testImage(256, 256, 4, 8), { width: 256, height: 256, channels: 4, bitDepth: 8 }, { scale: 2 });
     await client.receiveResult(downloading, { stopAfterChunks: 1 });
     client.send({ type: "cancel", jobId: downloading });
-    // A finished job stays done; cancelling it only stops the transfer.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(daemon.engine.status(downloading).state).toBe("done");
+    // Cancelling a download is answered, and a result nobody kept is released at once.
+    expect((await client.next("cancelled")).jobId).toBe(downloading);
+    await waitFor(() => !daemon!.engine.has(downloading), 5000, "the unkept result to be released");
     await healthy(daemon);
   });
 

@@ -7,11 +7,10 @@
  */
 import {
   ChunkReassembler,
+  ChunkSender,
   PROTOCOL_VERSION,
-  SendWindow,
   WS_PATH,
   chunkCount,
-  chunkFrameOf,
   crc32,
   crc32Hex,
   decodeChunkFrame,
@@ -119,7 +118,7 @@ interface Job {
   readonly resolve: (outcome: JobOutcome) => void;
   readonly reject: (error: PanelError) => void;
   cancelRequested: boolean;
-  upload?: { transferId: number; window: SendWindow; chunkBytes: number; wake?: () => void };
+  upload?: ChunkSender;
   download?: { reassembler: ChunkReassembler; window: number; acked: number; result: MessageOfType<DaemonMessage, "result"> };
   review?: ReviewReport;
   /** The review's crops coming in; `seen` counts their chunks so the acks go on even if one is damaged. */
@@ -288,7 +287,7 @@ export class DaemonConnection {
   #cancel(job: Job): void {
     if (job.settled || job.cancelRequested) return;
     job.cancelRequested = true;
-    job.upload?.wake?.();
+    job.upload?.stop();
     // Before `accepted` there is no job id yet: the cancel goes out as soon as there is one.
     if (job.jobId !== undefined) this.#send({ type: "cancel", jobId: job.jobId });
   }
@@ -393,40 +392,41 @@ export class DaemonConnection {
       this.#send({ type: "cancel", jobId: message.jobId });
       return;
     }
-    job.upload = {
+    const total = job.header.byteLength;
+    const upload = new ChunkSender({
       transferId: message.transferId,
-      window: new SendWindow(chunkCount(job.header.byteLength, message.chunkBytes), message.window),
+      byteLength: total,
       chunkBytes: message.chunkBytes,
-    };
+      window: message.window,
+      read: (offset, length) => (job.request?.bytes ?? new Uint8Array(0)).subarray(offset, offset + length),
+      send: async (frame) => {
+        // A UXP socket closes itself when its send buffer overflows: wait for room first.
+        while (this.#socket.bufferedAmount > message.chunkBytes) {
+          if (job.settled || job.cancelRequested || !this.isOpen) return false;
+          await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
+        }
+        if (job.settled || job.cancelRequested || !this.isOpen) return false;
+        this.#socket.send(frame);
+        job.callbacks.onUpload?.(Math.min(total, upload.bytesSent + message.chunkBytes), total);
+        return true;
+      },
+    });
+    job.upload = upload;
     void this.#pumpUpload(job);
   }
 
+  /** Sends upload chunks while the daemon's credit window allows; called again on each ack. */
   async #pumpUpload(job: Job): Promise<void> {
     const upload = job.upload;
-    if (!upload) return;
-    const total = job.header.byteLength;
-    while (!job.settled && !job.cancelRequested && this.isOpen) {
-      if (this.#socket.bufferedAmount > upload.chunkBytes) {
-        await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
-        continue;
-      }
-      const bytes = job.request?.bytes;
-      if (!bytes) return;
-      const index = upload.window.take();
-      if (index === undefined) {
-        // The credit window is full: wait for the daemon's next ack (or a cancel).
-        await new Promise<void>((resolve) => (upload.wake = resolve));
-        upload.wake = undefined;
-        continue;
-      }
-      this.#socket.send(chunkFrameOf(upload.transferId, bytes, upload.chunkBytes, index));
-      job.callbacks.onUpload?.(Math.min(total, (index + 1) * upload.chunkBytes), total);
-      if (index === upload.window.count - 1) {
-        // Every chunk is on its way: let go of the pixels at once (large images are hundreds of MB).
-        job.request = undefined;
-        return;
-      }
+    if (!upload || job.settled || job.cancelRequested) return;
+    try {
+      await upload.pump();
+    } catch (error) {
+      this.#fail(job, toPanelError(error));
+      return;
     }
+    // Every chunk is on its way: let go of the pixels at once (large images are hundreds of MB).
+    if (upload.allSent) job.request = undefined;
   }
 
   #onAck(message: MessageOfType<DaemonMessage, "ack">): void {
@@ -434,12 +434,12 @@ export class DaemonConnection {
       const upload = job.upload;
       if (upload?.transferId !== message.transferId) continue;
       try {
-        upload.window.acknowledge(message.received);
+        if (upload.acknowledge(message.received)) return;
       } catch (error) {
         this.#fail(job, toPanelError(error));
         return;
       }
-      upload.wake?.();
+      void this.#pumpUpload(job);
       return;
     }
   }
@@ -564,7 +564,7 @@ export class DaemonConnection {
     if (job.settled) return;
     job.settled = true;
     job.request = undefined;
-    job.upload?.wake?.();
+    job.upload?.stop();
     this.#jobs.delete(job.requestId);
     job.reject(error);
   }

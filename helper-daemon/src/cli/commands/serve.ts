@@ -13,7 +13,7 @@ import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "..
 import { PresetStore } from "../../presets/index";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
-import { reportCleanedUp } from "../../server/supervisor";
+import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
 import { imageLimitsOf } from "../../upscale/index";
@@ -80,13 +80,26 @@ export const serveCommand: CliCommand = {
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
-      daemon = await startDaemon({ config, token, runner, catalog, tempRoot: tempRoot(context.env), logger, clientTokens: new ClientTokens(dir), ...(tls ? { tls } : {}) });
+      const lostJobs = lostJobsFromEnv(context.env);
+      daemon = await startDaemon({
+        config,
+        token,
+        runner,
+        catalog,
+        tempRoot: tempRoot(context.env),
+        logger,
+        clientTokens: new ClientTokens(dir),
+        ...(tls ? { tls } : {}),
+        onActiveJobs: reportActiveJobs,
+        ...(lostJobs ? { lostJobs } : {}),
+      });
     } catch (error) {
       await queueRunner?.close();
       presets.close();
       await pool.close();
       throw error;
     }
+    reportStarted(daemon.tempDir, daemon.port);
     const out = context.stdout;
     const providers = catalog.providers();
     const installed = models.filter((model) => model.installed);
