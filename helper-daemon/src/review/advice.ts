@@ -3,7 +3,8 @@
  * change (the portrait guide's "lower it by 0.05 and run again from the original").
  */
 import type { ReviewRegionName } from "./regions";
-import { CREATIVITY_FEATURE_CHANGE, SETTING_STEP, SMALL_FACE_PX, SPECULATIVE_SCALE } from "./thresholds";
+import { smallFaceLimitPx } from "../portrait/small-face";
+import { CREATIVITY_FEATURE_CHANGE, SETTING_STEP, SPECULATIVE_SCALE } from "./thresholds";
 
 /** The settings the result was made with, as far as the caller knows them. */
 export interface ReviewSettings {
@@ -39,7 +40,7 @@ export function reviewSettingsOf(settings: {
 export type ReviewArea = ReviewRegionName | "image";
 
 /** The metrics the review checks, as named in the protocol's checks. */
-export type ReviewMetric = "halo" | "texture-ratio" | "delta-e" | "banding";
+export type ReviewMetric = "halo" | "texture-ratio" | "added-detail" | "delta-e" | "banding";
 
 /** Which side of its limits a failed score is on. */
 export type Deviation = "high" | "low";
@@ -88,8 +89,10 @@ export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Dev
   switch (metric) {
     case "halo":
       return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings)}`;
+    case "added-detail":
+      return `invented texture ${where}: ${lowerDetail(settings)}`;
     case "texture-ratio":
-      if (deviation === "high") return `invented texture ${where}: ${lowerDetail(settings)}`;
+      if (deviation === "high") return `over-sharpened ${where}: ${lowerDetail(settings)}`;
       if (area === "eyes") return `lashes smeared: raise creativity for eyes or use ${HAIR_AND_LASHES}`;
       if (area === "hairline") return `hairline smoothed into one edge (fine hairs lost): raise creativity for the hairline or use ${HAIR_AND_LASHES}`;
       if (area === "lips") return `lip texture flattened: ${raiseDetail(settings)}`;
@@ -107,8 +110,15 @@ export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Dev
 /** The report-level advice when no face was found. */
 export const NO_FACE_ADVICE = "no face found: the portrait protections were not applied";
 
-/** The report-level advice for a face narrower than {@link SMALL_FACE_PX} in the source. */
-export const SMALL_FACE_ADVICE = `face under ${SMALL_FACE_PX} px: expect limited detail`;
+/**
+ * The report-level advice for a face too small in the source for a `scale`× result.
+ *
+ * @example smallFaceAdvice(4) // "face under 300 px for 4×: expect limited detail, or use 2× (a face needs 75 px per unit of scale)"
+ */
+export function smallFaceAdvice(scale: number): string {
+  const lower = scale > 2 ? `, or use 2×` : "";
+  return `face under ${smallFaceLimitPx(scale)} px for ${scale}×: expect limited detail${lower} (a face needs ${smallFaceLimitPx(1)} px per unit of scale)`;
+}
 
 /** Advice that follows from the settings alone (the guide's practitioner notes). */
 export function settingsAdvice(scale: number, settings: ReviewSettings): string[] {

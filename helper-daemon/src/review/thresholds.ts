@@ -1,3 +1,5 @@
+import { SMALL_FACE_PX_AT_4X } from "../portrait/small-face";
+
 /**
  * The limits the automatic review checks against, each with where it comes from. Kept in
  * one place so the JSON report can echo them and a retoucher can see what "warn" meant.
@@ -10,6 +12,8 @@
  */
 export const TEXTURE_RATIO_MIN = 0.6;
 export const TEXTURE_RATIO_MAX = 1.4;
+
+export const ADDED_DETAIL_MAX = 2;
 
 /**
  * Halo: mean overshoot (luma, 0..1) beyond the reference's local min/max beside strong
@@ -39,10 +43,10 @@ export const BANDING_STEP = 1.5 / 255;
 export const BANDING_MIN_RUN_PX = 6;
 
 /**
- * Faces narrower than this in the source are enlargement, not reconstruction (the guide's
- * source quality tiers: "Face under 300 px … be conservative, say so in the review").
+ * A face narrower than `SMALL_FACE_PX_AT_4X × scale / 4` in the source is small for the
+ * result (portrait/small-face.ts: the guide's "under 300 px" tier, which it states for 4×).
  */
-export const SMALL_FACE_PX = 300;
+export { SMALL_FACE_PX_AT_4X } from "../portrait/small-face";
 
 /** Above this creativity features start to change (the guide: "above ~0.6"). */
 export const CREATIVITY_FEATURE_CHANGE = 0.6;
@@ -54,10 +58,10 @@ export const SPECULATIVE_SCALE = 4;
 export const SETTING_STEP = 0.05;
 
 /**
- * Faces reviewed at most: 4 regions × 4 metrics each stay within the protocol's 256 checks;
+ * Faces reviewed at most: 4 regions × 5 metrics each stay within the protocol's 256 checks;
  * a group photo beyond this is reviewed on its highest-scoring faces.
  */
-export const MAX_REVIEWED_FACES = 16;
+export const MAX_REVIEWED_FACES = 12;
 
 /**
  * Without a face the whole image is scored, up to this many output pixels; a larger result
@@ -68,8 +72,9 @@ export const WHOLE_IMAGE_MAX_OUTPUT_PX = 2048 * 2048;
 /** Every limit, as echoed in review.json. */
 export const REVIEW_THRESHOLDS = Object.freeze({
   textureRatio: Object.freeze({ min: TEXTURE_RATIO_MIN, max: TEXTURE_RATIO_MAX }),
+  addedDetail: Object.freeze({ max: ADDED_DETAIL_MAX }),
   halo: Object.freeze({ max: HALO_MAX }),
   deltaE: Object.freeze({ max: DELTA_E_MAX }),
   banding: Object.freeze({ max: BANDING_MAX }),
-  smallFacePx: SMALL_FACE_PX,
+  smallFacePxAt4x: SMALL_FACE_PX_AT_4X,
 });
