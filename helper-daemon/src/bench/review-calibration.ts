@@ -167,9 +167,9 @@ export async function reviewLabelledSet(sources: readonly LabelledSource[], deps
 export function printReviewCalibration(reviewed: readonly ReviewedSample[], write: (line: string) => void): void {
   const good = reviewed.filter((r) => r.sample.labels.length === 0);
   write(`\nReview calibration: ${reviewed.length} labelled upscales (${good.length} good), reviewed against their sources`);
-  write(`${"sample".padEnd(52)}${"labels".padEnd(18)}${"flagged".padEnd(30)}verdict`);
+  write(`${"sample".padEnd(62)}${"labels".padEnd(18)}${"flagged".padEnd(30)}verdict`);
   for (const { sample, report, flagged } of reviewed) {
-    write(`${sample.name.padEnd(52)}${(sample.labels.join(",") || "good").padEnd(18)}${([...flagged].join(",") || "—").padEnd(30)}${report.verdict}`);
+    write(`${sample.name.padEnd(62)}${(sample.labels.join(",") || "good").padEnd(18)}${([...flagged].join(",") || "—").padEnd(30)}${report.verdict}`);
   }
   write(`good results passing: ${good.filter((r) => r.report.verdict === "pass").length} of ${good.length}`);
   write(`\n${"artifact".padEnd(10)}${"precision".padStart(10)}${"recall".padStart(8)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}`);

@@ -90,9 +90,9 @@ export async function labelledSamples(input: LabelledSource, deps: LabelledSetDe
   const natural = reviewSettingsOf(presetSettings(DEFAULT_PRESET_ID));
   const x4plus = await upscaleToScale(source, deps.runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 });
   samples.push(
-    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo"]),
+    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour"]),
     sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo"]),
-    sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented"]),
+    sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour"]),
     sample("banded", posterize(base, 24), natural, ["banding"], ["plastic"]),
     sample("colour-shifted", tint(base, 1.05, 0.95), natural, ["colour"]),
     sample("denoised first (plastic)", await pipeline(denoiseBeforeUpscale(source), presetSettings(DEFAULT_PRESET_ID)), natural, ["plastic"]),

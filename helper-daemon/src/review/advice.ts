@@ -65,11 +65,20 @@ const DENOISE_PLASTIC = 0.15;
 
 const step = SETTING_STEP.toFixed(2);
 
-/** A portrait-pipeline run (creativity known) can be steered by it; a plain model run cannot. */
-function lowerDetail(settings: ReviewSettings): string {
+/**
+ * A portrait-pipeline run (creativity known) can be steered by it; a plain model run cannot.
+ * The creativity to use is estimated from how far the score is over its limit: the score
+ * falls more slowly than creativity (on the README's sample, creativity 1 scored 2.3 times
+ * the added-detail limit and 0.35 still 1.05 times), so creativity is divided by the excess
+ * squared and lowered one more step, so that one re-run passes.
+ */
+function lowerDetail(settings: ReviewSettings, excess: number): string {
   if (settings.creativity === undefined) return "use a portrait preset or the thick model";
-  if (settings.creativity < SETTING_STEP) return "use the thick model alone (no synthetic detail)";
-  return `lower creativity by ${step}`;
+  const over = Math.max(1, excess);
+  const estimate = Math.floor(settings.creativity / (over * over) / SETTING_STEP + 1e-9) * SETTING_STEP;
+  const target = Math.min(settings.creativity - SETTING_STEP, estimate - SETTING_STEP);
+  if (target < SETTING_STEP / 2) return "use the thick model alone (no synthetic detail)";
+  return `lower creativity to ${target.toFixed(2)}`;
 }
 
 function raiseDetail(settings: ReviewSettings): string {
@@ -81,18 +90,19 @@ function raiseDetail(settings: ReviewSettings): string {
 /**
  * The advice for a score outside its limits.
  *
- * @example adviceFor("noseBridge", "halo", "high", 0.031, { creativity: 0.3 })
- * // "halo on the nose bridge: lower creativity by 0.05"
+ * @example adviceFor("noseBridge", "halo", "high", 0.018, { creativity: 0.3 }, 0.015)
+ * // "halo on the nose bridge: lower creativity to 0.15"
  */
-export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Deviation, value: number, settings: ReviewSettings): string {
+export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Deviation, value: number, settings: ReviewSettings, limit = value): string {
   const where = area === "image" ? "in the image" : `on the ${areaLabel(area)}`;
+  const excess = limit > 0 ? value / limit : 1;
   switch (metric) {
     case "halo":
-      return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings)}`;
+      return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings, excess)}`;
     case "added-detail":
-      return `invented texture ${where}: ${lowerDetail(settings)}`;
+      return `invented texture ${where}: ${lowerDetail(settings, excess)}`;
     case "texture-ratio":
-      if (deviation === "high") return `over-sharpened ${where}: ${lowerDetail(settings)}`;
+      if (deviation === "high") return `over-sharpened ${where}: ${lowerDetail(settings, excess)}`;
       if (area === "eyes") return `lashes smeared: raise creativity for eyes or use ${HAIR_AND_LASHES}`;
       if (area === "hairline") return `hairline smoothed into one edge (fine hairs lost): raise creativity for the hairline or use ${HAIR_AND_LASHES}`;
       if (area === "lips") return `lip texture flattened: ${raiseDetail(settings)}`;

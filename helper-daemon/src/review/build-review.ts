@@ -206,7 +206,7 @@ function checksFor(area: ReviewArea, scores: RegionScores, settings: ReviewSetti
       ...(min !== undefined ? { min } : {}),
       limit,
       passed,
-      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings) }),
+      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings, high ? limit : (min ?? limit)) }),
     };
   };
   return [

@@ -8,13 +8,13 @@
  * detail compares against it there. The pipeline's fidelity branch is never the comparison:
  * it is softer than what the presets are meant to deliver, so every detail they add would
  * count as invented. Without one, the scores compare
- * against the source itself: texture and colour at the source's resolution (the result
- * reduced by area averaging), halo against the source's own local range, banding against
- * the Lanczos-enlarged source. Comparing against an enlargement instead would count every
- * sharpened edge as texture, colour shift and halo.
+ * against the source itself: texture (one source pixel below its finest detail) and colour
+ * at the source's resolution (the result reduced by area averaging), halo against the
+ * source's own local range, banding against the Lanczos-enlarged source. Comparing against
+ * an enlargement instead would count every sharpened edge as texture, colour shift and halo.
  */
 import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
-import { cropImage, gradientMagnitude, localMinMax, luma, resizeImage, type RgbImage } from "../portrait/planes";
+import { cropImage, gaussianBlur, gradientMagnitude, localMinMax, luma, mapChannels, resizeImage, type RgbImage } from "../portrait/planes";
 import type { PixelRect } from "./regions";
 import { addedDetailRatio } from "./source-detail";
 import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
@@ -42,6 +42,9 @@ export interface ScoreImages {
   readonly result: RgbImage;
   readonly comparison?: RgbImage;
 }
+
+/** Blur (σ, source pixels) before the texture ratio against the source: see scoreRegion. */
+const SOURCE_TEXTURE_BLUR = 1;
 
 /** The largest texture ratio reported: a flat reference makes the true ratio unbounded. */
 const TEXTURE_RATIO_CAP = 99;
@@ -76,9 +79,13 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
   }
   const reduced = resizeImage(result, source.width, source.height, "area");
   const enlarged = resizeImage(source, result.width, result.height, "lanczos3");
+  // Texture in the band the source fully resolves: any enlargement, reduced again, loses
+  // some of the source's finest octave, so there a plain enlargement and plastic skin look
+  // alike; one source pixel lower, only a result that lost the texture falls short.
+  const band = (image: RgbImage): RgbImage => mapChannels(image, (plane) => gaussianBlur(plane, SOURCE_TEXTURE_BLUR));
   return {
     halo: haloAgainstSource(result, source, scale, outInner),
-    textureRatio: capRatio(textureRatio(reduced, source, { region: inner })),
+    textureRatio: capRatio(textureRatio(band(reduced), band(source), { region: inner })),
     addedDetail,
     deltaE: meanDeltaE(reduced, source, { region: inner, blur: 1 }),
     banding: excessBanding(result, enlarged, outInner),

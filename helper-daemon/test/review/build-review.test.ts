@@ -9,10 +9,13 @@ const settings = { presetId: "portrait-natural", creativity: 0.3, resemblance: 0
 
 describe("adviceFor", () => {
   it("speaks a retoucher's terms for the usual failures", () => {
-    expect(adviceFor("noseBridge", "halo", "high", 0.031, settings)).toBe("halo on the nose bridge: lower creativity by 0.05");
+    // Creativity ÷ the excess squared, one step lower: 0.3 ÷ 1.2² → 0.20 → 0.15.
+    expect(adviceFor("noseBridge", "halo", "high", 0.018, settings, 0.015)).toBe("halo on the nose bridge: lower creativity to 0.15");
+    expect(adviceFor("noseBridge", "halo", "high", 0.031, settings, 0.015)).toBe("halo on the nose bridge: use the thick model alone (no synthetic detail)");
     expect(adviceFor("eyes", "texture-ratio", "low", 0.4, settings)).toBe("lashes smeared: raise creativity for eyes or use Headshot — Hair & Lashes");
-    expect(adviceFor("lips", "added-detail", "high", 3.2, settings)).toBe("invented texture on the lips: lower creativity by 0.05");
-    expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings)).toBe("over-sharpened on the lips: lower creativity by 0.05");
+    expect(adviceFor("lips", "added-detail", "high", 0.9, settings, 0.8)).toBe("invented texture on the lips: lower creativity to 0.15");
+    expect(adviceFor("lips", "added-detail", "high", 3.2, settings, 0.8)).toBe("invented texture on the lips: use the thick model alone (no synthetic detail)");
+    expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings, 1.4)).toBe("over-sharpened on the lips: lower creativity to 0.10");
     expect(adviceFor("lips", "delta-e", "high", 3.14, settings)).toBe("colour shift on the lips (ΔE 3.1): raise resemblance by 0.05");
     expect(adviceFor("hairline", "banding", "high", 5, settings)).toBe("banding on the hairline: keep 16 bits per channel, or use a preset that keeps grain");
     expect(adviceFor("noseBridge", "texture-ratio", "low", 0.4, { ...settings, denoise: 0.3 })).toBe(
@@ -37,7 +40,7 @@ describe("buildReview", () => {
     expect(report.checks).toHaveLength(20);
     expect(report.checks.every((c) => c.face === 0 && c.passed)).toBe(true);
     expect(report.checks.slice(0, 5).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "added-detail", "delta-e", "banding"]);
-    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.6, limit: 1.4 });
+    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.8, limit: 1.02 });
     // The face is 100 px wide in the source: small for 2× (150 px needed).
     expect(report.advice).toEqual([smallFaceAdvice(2)]);
   });

@@ -94,11 +94,14 @@ describe("review with real models", () => {
     const { code, stdout } = await cli("upscale", fixturePath("astronaut-face-128.png"), "-o", output, "--model", "x4fast", "--scale", "2", "--threads", "2", "--report", report, "--json");
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
-    expect(printed.review).toEqual({ verdict: "pass", json: join(report, "review.json"), png: join(report, "review.png") });
+    // The detail model alone invents texture the source does not support: flagged, with the remedy.
+    expect(printed.review).toEqual({ verdict: "warn", json: join(report, "review.json"), png: join(report, "review.png") });
     const json = JSON.parse(await readFile(printed.review.json, "utf8")) as ReviewReport;
     expectOneFaceFourRegions(json);
     expect(json.comparedWith).toBe("source");
     expect(json.settings).toEqual({ model: "x4fast" });
+    expect(json.checks.filter((c) => !c.passed).map((c) => c.metric)).toContain("added-detail");
+    expect(json.advice).toContain("use a portrait preset or the thick model");
     expect((await sharp(await readFile(printed.review.png)).metadata()).format).toBe("png");
   });
 });
