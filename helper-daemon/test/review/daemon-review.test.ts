@@ -8,6 +8,7 @@ import { parse, reviewReportSchema } from "@portrait-upscale/shared";
 import { createInferencePool, type InferencePool } from "../../src/inference/index";
 import { PresetStore } from "../../src/presets/index";
 import { createCatalog, modelSummaries } from "../../src/server/catalog";
+import { smallFaceAdvice } from "../../src/review/index";
 import { createUpscaleRunner } from "../../src/server/upscale-runner";
 import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
@@ -56,7 +57,7 @@ describe("daemon review", () => {
     expect(report.checks).toHaveLength(20);
     expect(new Set(report.checks.map((c) => c.region))).toEqual(new Set(["eyes", "noseBridge", "lips", "hairline"]));
     expect(report.checks.every((c) => c.face === 0)).toBe(true);
-    expect(report.advice).toContain("face under 300 px: expect limited detail");
+    expect(report.advice).toContain(smallFaceAdvice(2));
 
     const sheet = await fetch(`${daemon.url}/v1/jobs/${id}/review.png`, { headers: auth });
     expect(sheet.status).toBe(200);
