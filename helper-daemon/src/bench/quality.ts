@@ -6,7 +6,7 @@
  * the face and the whole image.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
- * --presets id,id, --json.
+ * --presets id,id, --json, --review-only (only the review's calibration on the labelled set).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ import { measureQuality, type QualityReport, type Rect } from "../metrics/qualit
 import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
+import { runReviewCalibration } from "./review-calibration";
+import type { LabelledSource } from "./review-set";
 
 interface Degradation {
   readonly name: string;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       presets: { type: "string" },
       inputs: { type: "string" },
       json: { type: "boolean", default: false },
+      "review-only": { type: "boolean", default: false },
     },
   });
   const root = repositoryRoot();
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   const runTile = memoisedRunners(pool);
   const runDetector = poolDetector(pool);
   const rows: Row[] = [];
+  const reviewSources: LabelledSource[] = [];
   try {
     for (const fixture of fixtures) {
       const original = (await decodeImage(await readFile(join(root, "test", "fixtures", fixture)))).image;
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
       for (const degradation of degradations) {
         const source = await degrade(original, degradation);
         const scale = degradation.scale;
+        reviewSources.push({ name: `${fixture} ${degradation.name}`, source, scale });
+        if (values["review-only"]) continue;
         const measure = async (method: string, run: () => Promise<RgbImage>): Promise<void> => {
           const started = performance.now();
           const output = await run();
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (!values.json) await runReviewCalibration(reviewSources, { runTile, runDetector }, (line) => process.stdout.write(`${line}\n`));
   } finally {
     await pool.close();
   }

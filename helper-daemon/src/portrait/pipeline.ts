@@ -8,6 +8,7 @@ import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
 import { blendBranches } from "./blend";
 import { detectFaces, type Face, type RunDetector } from "./faces";
 import { regionFactorMap } from "./masks";
+import { isSmallFaceFor, smallFaceLimitPx } from "./small-face";
 import { luma, resizeImage, type Plane, type RgbImage } from "./planes";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
 
@@ -100,12 +101,11 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
     notes.push({ code: "NO_FACE", message: "No face was found; the whole image was treated as background." });
   }
   const smallest = faces.reduce((m, f) => Math.min(m, f.box.width), Infinity);
-  // Practitioners: under ~300 px a face cannot be reconstructed, only enlarged carefully.
-  if (smallest < 300) {
+  if (isSmallFaceFor(smallest, settings.scale)) {
     notes.push({
       code: "SMALL_FACE",
       message: "A face is small in the source; this is enlargement, not face reconstruction, so detail there is kept conservative.",
-      data: { facePixels: Math.round(smallest) },
+      data: { facePixels: Math.round(smallest), neededPixels: smallFaceLimitPx(settings.scale) },
     });
   }
   if (settings.scale > 4) {

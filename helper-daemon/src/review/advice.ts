@@ -3,7 +3,8 @@
  * change (the portrait guide's "lower it by 0.05 and run again from the original").
  */
 import type { ReviewRegionName } from "./regions";
-import { CREATIVITY_FEATURE_CHANGE, SETTING_STEP, SMALL_FACE_PX, SPECULATIVE_SCALE } from "./thresholds";
+import { smallFaceLimitPx } from "../portrait/small-face";
+import { CREATIVITY_FEATURE_CHANGE, SETTING_STEP, SPECULATIVE_SCALE } from "./thresholds";
 
 /** The settings the result was made with, as far as the caller knows them. */
 export interface ReviewSettings {
@@ -39,7 +40,7 @@ export function reviewSettingsOf(settings: {
 export type ReviewArea = ReviewRegionName | "image";
 
 /** The metrics the review checks, as named in the protocol's checks. */
-export type ReviewMetric = "halo" | "texture-ratio" | "delta-e" | "banding";
+export type ReviewMetric = "halo" | "texture-ratio" | "added-detail" | "delta-e" | "banding";
 
 /** Which side of its limits a failed score is on. */
 export type Deviation = "high" | "low";
@@ -64,11 +65,20 @@ const DENOISE_PLASTIC = 0.15;
 
 const step = SETTING_STEP.toFixed(2);
 
-/** A portrait-pipeline run (creativity known) can be steered by it; a plain model run cannot. */
-function lowerDetail(settings: ReviewSettings): string {
+/**
+ * A portrait-pipeline run (creativity known) can be steered by it; a plain model run cannot.
+ * The creativity to use is estimated from how far the score is over its limit: the score
+ * falls more slowly than creativity (on the README's sample, creativity 1 scored 2.3 times
+ * the added-detail limit and 0.35 still 1.05 times), so creativity is divided by the excess
+ * squared and lowered one more step, so that one re-run passes.
+ */
+function lowerDetail(settings: ReviewSettings, excess: number): string {
   if (settings.creativity === undefined) return "use a portrait preset or the thick model";
-  if (settings.creativity < SETTING_STEP) return "use the thick model alone (no synthetic detail)";
-  return `lower creativity by ${step}`;
+  const over = Math.max(1, excess);
+  const estimate = Math.floor(settings.creativity / (over * over) / SETTING_STEP + 1e-9) * SETTING_STEP;
+  const target = Math.min(settings.creativity - SETTING_STEP, estimate - SETTING_STEP);
+  if (target < SETTING_STEP / 2) return "use the thick model alone (no synthetic detail)";
+  return `lower creativity to ${target.toFixed(2)}`;
 }
 
 function raiseDetail(settings: ReviewSettings): string {
@@ -80,16 +90,19 @@ function raiseDetail(settings: ReviewSettings): string {
 /**
  * The advice for a score outside its limits.
  *
- * @example adviceFor("noseBridge", "halo", "high", 0.031, { creativity: 0.3 })
- * // "halo on the nose bridge: lower creativity by 0.05"
+ * @example adviceFor("noseBridge", "halo", "high", 0.018, { creativity: 0.3 }, 0.015)
+ * // "halo on the nose bridge: lower creativity to 0.15"
  */
-export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Deviation, value: number, settings: ReviewSettings): string {
+export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Deviation, value: number, settings: ReviewSettings, limit = value): string {
   const where = area === "image" ? "in the image" : `on the ${areaLabel(area)}`;
+  const excess = limit > 0 ? value / limit : 1;
   switch (metric) {
     case "halo":
-      return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings)}`;
+      return `halo ${area === "image" ? "along edges" : where}: ${lowerDetail(settings, excess)}`;
+    case "added-detail":
+      return `invented texture ${where}: ${lowerDetail(settings, excess)}`;
     case "texture-ratio":
-      if (deviation === "high") return `invented texture ${where}: ${lowerDetail(settings)}`;
+      if (deviation === "high") return `over-sharpened ${where}: ${lowerDetail(settings, excess)}`;
       if (area === "eyes") return `lashes smeared: raise creativity for eyes or use ${HAIR_AND_LASHES}`;
       if (area === "hairline") return `hairline smoothed into one edge (fine hairs lost): raise creativity for the hairline or use ${HAIR_AND_LASHES}`;
       if (area === "lips") return `lip texture flattened: ${raiseDetail(settings)}`;
@@ -107,8 +120,15 @@ export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Dev
 /** The report-level advice when no face was found. */
 export const NO_FACE_ADVICE = "no face found: the portrait protections were not applied";
 
-/** The report-level advice for a face narrower than {@link SMALL_FACE_PX} in the source. */
-export const SMALL_FACE_ADVICE = `face under ${SMALL_FACE_PX} px: expect limited detail`;
+/**
+ * The report-level advice for a face too small in the source for a `scale`× result.
+ *
+ * @example smallFaceAdvice(4) // "face under 300 px for 4×: expect limited detail, or use 2× (a face needs 75 px per unit of scale)"
+ */
+export function smallFaceAdvice(scale: number): string {
+  const lower = scale > 2 ? `, or use 2×` : "";
+  return `face under ${smallFaceLimitPx(scale)} px for ${scale}×: expect limited detail${lower} (a face needs ${smallFaceLimitPx(1)} px per unit of scale)`;
+}
 
 /** Advice that follows from the settings alone (the guide's practitioner notes). */
 export function settingsAdvice(scale: number, settings: ReviewSettings): string[] {

@@ -5,11 +5,12 @@
  */
 import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { Face } from "../portrait/faces";
+import { isSmallFaceFor } from "../portrait/small-face";
 import type { RgbImage } from "../portrait/planes";
 import {
   NO_FACE_ADVICE,
   RERUN_ADVICE,
-  SMALL_FACE_ADVICE,
+  smallFaceAdvice,
   adviceFor,
   settingsAdvice,
   type ReviewArea,
@@ -19,12 +20,12 @@ import {
 import { REVIEW_REGIONS, faceReviewRegions, scaleRect, type PixelRect, type ReviewRegionName } from "./regions";
 import { scoreRegion, type ComparisonKind, type RegionScores } from "./scores";
 import {
+  ADDED_DETAIL_MAX,
   BANDING_MAX,
   DELTA_E_MAX,
   HALO_MAX,
   MAX_REVIEWED_FACES,
   REVIEW_THRESHOLDS,
-  SMALL_FACE_PX,
   TEXTURE_RATIO_MAX,
   TEXTURE_RATIO_MIN,
   WHOLE_IMAGE_MAX_OUTPUT_PX,
@@ -93,7 +94,10 @@ export interface ReviewInput {
   readonly source: RgbImage;
   /** The result, exactly `scale` times the source. */
   readonly result: RgbImage;
-  /** The pipeline's fidelity branch at the result's size: what texture and colour should stay close to. */
+  /**
+   * The pipeline's fidelity branch at the result's size. Accepted for callers that have it,
+   * but not scored against: its softness would make every added detail look invented.
+   */
   readonly fidelity?: RgbImage;
   /** A ground truth at the result's size (benchmarks); preferred over `fidelity`. */
   readonly reference?: RgbImage;
@@ -116,9 +120,9 @@ export interface ReviewInput {
 export function buildReview(input: ReviewInput): ReviewReport {
   const { source, result, scale, settings } = input;
   validate(input);
-  const comparison = input.reference ?? input.fidelity;
-  const comparedWith: ComparisonKind = input.reference ? "reference" : input.fidelity ? "fidelity" : "source";
-  const images = { source, result, ...(comparison ? { comparison } : {}) };
+  // Never the fidelity branch: the presets are meant to add detail it lacks (scores.ts).
+  const comparedWith: ComparisonKind = input.reference ? "reference" : "source";
+  const images = { source, result, ...(input.reference ? { comparison: input.reference } : {}) };
   const checks: ReviewCheck[] = [];
   const advice: string[] = [];
 
@@ -164,7 +168,7 @@ export function buildReview(input: ReviewInput): ReviewReport {
     image = reviewRegion("image", wholeImageRect(source.width, source.height, scale, limit), undefined);
   }
   if (input.faces.length > faces.length) advice.push(`${input.faces.length} faces found: the ${faces.length} most certain were reviewed`);
-  if (faces.some((face) => face.widthPx < SMALL_FACE_PX)) advice.push(SMALL_FACE_ADVICE);
+  if (faces.some((face) => isSmallFaceFor(face.widthPx, scale))) advice.push(smallFaceAdvice(scale));
   advice.push(...settingsAdvice(scale, settings));
   const verdict = checks.every((check) => check.passed) ? "pass" : "warn";
   if (verdict === "warn") advice.push(RERUN_ADVICE);
@@ -202,12 +206,13 @@ function checksFor(area: ReviewArea, scores: RegionScores, settings: ReviewSetti
       ...(min !== undefined ? { min } : {}),
       limit,
       passed,
-      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings) }),
+      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings, high ? limit : (min ?? limit)) }),
     };
   };
   return [
     check("halo", scores.halo, HALO_MAX),
     check("texture-ratio", scores.textureRatio, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN),
+    check("added-detail", scores.addedDetail, ADDED_DETAIL_MAX),
     check("delta-e", scores.deltaE, DELTA_E_MAX),
     check("banding", scores.banding, BANDING_MAX),
   ];
@@ -253,6 +258,7 @@ function roundScores(scores: RegionScores): RegionScores {
   return {
     halo: round(scores.halo, 4),
     textureRatio: round(scores.textureRatio, 4),
+    addedDetail: round(scores.addedDetail, 4),
     deltaE: round(scores.deltaE, 4),
     banding: round(scores.banding, 4),
   };

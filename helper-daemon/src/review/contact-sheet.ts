@@ -12,7 +12,7 @@ import { cropImage, resizeImage, type RgbImage } from "../portrait/planes";
 import { areaLabel } from "./advice";
 import type { ReviewFaceReport, ReviewRegionReport, ReviewReport } from "./build-review";
 import { REVIEW_REGIONS, type PixelRect } from "./regions";
-import { BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "./thresholds";
+import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "./thresholds";
 
 /** How the source is enlarged for the "before" panel. */
 export type SourceKernel = "nearest" | "lanczos3";
@@ -298,6 +298,7 @@ function cellLabel(cell: ReviewRegionReport, x: number, top: number): string {
   const metrics: [string, number, boolean, number][] = [
     ["halo", scores.halo, scores.halo > HALO_MAX, 3],
     ["texture", scores.textureRatio, scores.textureRatio < TEXTURE_RATIO_MIN || scores.textureRatio > TEXTURE_RATIO_MAX, 2],
+    ["added", scores.addedDetail, scores.addedDetail > ADDED_DETAIL_MAX, 2],
     ["ΔE", scores.deltaE, scores.deltaE > DELTA_E_MAX, 2],
     ["banding", scores.banding, scores.banding > BANDING_MAX, 1],
   ];

@@ -3,7 +3,7 @@
  * and hairline scored for halo, texture, colour shift and banding, with advice, written as
  * review.json and a contact sheet (review.png).
  */
-export { NO_FACE_ADVICE, RERUN_ADVICE, SMALL_FACE_ADVICE, adviceFor, areaLabel, reviewSettingsOf, settingsAdvice } from "./advice";
+export { NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, areaLabel, reviewSettingsOf, settingsAdvice, smallFaceAdvice } from "./advice";
 export type { Deviation, ReviewArea, ReviewMetric, ReviewSettings } from "./advice";
 export { buildReview, toProtocolReport } from "./build-review";
 export type { ReviewCheck, ReviewFaceReport, ReviewInput, ReviewRegionReport, ReviewReport } from "./build-review";

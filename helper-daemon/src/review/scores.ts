@@ -4,24 +4,29 @@
  * margin for the metrics' neighbourhoods), so a review costs in proportion to the regions'
  * area, not to the output's size.
  *
- * With a comparison image at the output size (a ground-truth reference, or the pipeline's
- * fidelity branch) every score compares against it there. Without one, the scores compare
- * against the source itself: texture and colour at the source's resolution (the result
- * reduced by area averaging), halo against the source's own local range, banding against
- * the Lanczos-enlarged source. Comparing against an enlargement instead would count every
- * sharpened edge as texture, colour shift and halo.
+ * With a ground-truth reference at the output size (benchmarks) every score but the added
+ * detail compares against it there. The pipeline's fidelity branch is never the comparison:
+ * it is softer than what the presets are meant to deliver, so every detail they add would
+ * count as invented. Without one, the scores compare
+ * against the source itself: texture (one source pixel below its finest detail) and colour
+ * at the source's resolution (the result reduced by area averaging), halo against the
+ * source's own local range, banding against the Lanczos-enlarged source. Comparing against
+ * an enlargement instead would count every sharpened edge as texture, colour shift and halo.
  */
 import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
-import { cropImage, gradientMagnitude, localMinMax, luma, resizeImage, type RgbImage } from "../portrait/planes";
+import { cropImage, gaussianBlur, gradientMagnitude, localMinMax, luma, mapChannels, resizeImage, type RgbImage } from "../portrait/planes";
 import type { PixelRect } from "./regions";
+import { addedDetailRatio } from "./source-detail";
 import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
 
 /** The four scores of a region. */
 export interface RegionScores {
   /** Mean overshoot (luma 0..1) beyond the reference's local range beside strong edges. */
   readonly halo: number;
-  /** Result ÷ reference high-frequency (Laplacian) energy: 1 right, low plastic, high invented. */
+  /** Result ÷ reference high-frequency (Laplacian) energy: 1 right, low plastic, high over-sharpened. */
   readonly textureRatio: number;
+  /** Detail added beyond the source's Lanczos enlargement ÷ what the source's own finest octave supports (source-detail.ts). */
+  readonly addedDetail: number;
   /** Mean CIEDE2000 after a light blur. */
   readonly deltaE: number;
   /** Steps in smooth gradients the reference does not have, per 100 scanned lines. */
@@ -38,6 +43,9 @@ export interface ScoreImages {
   readonly comparison?: RgbImage;
 }
 
+/** Blur (σ, source pixels) before the texture ratio against the source: see scoreRegion. */
+const SOURCE_TEXTURE_BLUR = 1;
+
 /** The largest texture ratio reported: a flat reference makes the true ratio unbounded. */
 const TEXTURE_RATIO_CAP = 99;
 
@@ -45,7 +53,7 @@ const TEXTURE_RATIO_CAP = 99;
  * Scores one region given in source pixels; `scale` is the (integer) factor from source to
  * result.
  *
- * @example const scores = scoreRegion({ source, result, comparison: fidelity }, eyes, 4);
+ * @example const scores = scoreRegion({ source, result }, eyes, 4);
  */
 export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: number): RegionScores {
   // Enough margin for the widest neighbourhood: halo's 5×5 range plus its edge dilation,
@@ -57,21 +65,28 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
   const outInner = { x: margin * scale, y: margin * scale, width: sourceRect.width * scale, height: sourceRect.height * scale };
   const result = crop(images.result, outPadded);
   const source = crop(images.source, padded);
+  const addedDetail = addedDetailRatio(result, source, scale, outInner, inner);
 
   if (images.comparison) {
     const comparison = crop(images.comparison, outPadded);
     return {
       halo: halo(result, comparison, { region: outInner }),
       textureRatio: capRatio(textureRatio(result, comparison, { region: outInner })),
+      addedDetail,
       deltaE: meanDeltaE(result, comparison, { region: outInner, blur: Math.max(1, scale / 2) }),
       banding: excessBanding(result, comparison, outInner),
     };
   }
   const reduced = resizeImage(result, source.width, source.height, "area");
   const enlarged = resizeImage(source, result.width, result.height, "lanczos3");
+  // Texture in the band the source fully resolves: any enlargement, reduced again, loses
+  // some of the source's finest octave, so there a plain enlargement and plastic skin look
+  // alike; one source pixel lower, only a result that lost the texture falls short.
+  const band = (image: RgbImage): RgbImage => mapChannels(image, (plane) => gaussianBlur(plane, SOURCE_TEXTURE_BLUR));
   return {
     halo: haloAgainstSource(result, source, scale, outInner),
-    textureRatio: capRatio(textureRatio(reduced, source, { region: inner })),
+    textureRatio: capRatio(textureRatio(band(reduced), band(source), { region: inner })),
+    addedDetail,
     deltaE: meanDeltaE(reduced, source, { region: inner, blur: 1 }),
     banding: excessBanding(result, enlarged, outInner),
   };

@@ -183,13 +183,13 @@ describe("portrait-upscale upscale with presets", () => {
     });
   });
 
-  it("--report reviews against the pipeline's fidelity branch with the preset's settings", () => {
+  it("--report reviews against the source with the preset's settings", () => {
     const run = cli("upscale", "face.png", "-o", "reviewed.png", "--preset", "fast-preview", "--provider", "cpu", "--report", "review", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).review.json).toBe(join(folder, "review", "review.json"));
     const report = JSON.parse(readFileSync(join(folder, "review", "review.json"), "utf8"));
     expect(report).toMatchObject({
-      comparedWith: "fidelity",
+      comparedWith: "source",
       facesFound: 1,
       settings: { presetId: "fast-preview", creativity: 0.3, resemblance: 0.85, denoise: 0.1 },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, reviewReportSchema } from "@portrait-upscale/shared";
-import { NO_FACE_ADVICE, RERUN_ADVICE, SMALL_FACE_ADVICE, adviceFor, buildReview, toProtocolReport } from "../../src/review/index";
+import { NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, buildReview, smallFaceAdvice, toProtocolReport } from "../../src/review/index";
 import { ASTRONAUT_FACE, enlargeNearest, imageOf, mapPixels, skin } from "./support";
 
 const source = skin(128, 128);
@@ -9,9 +9,13 @@ const settings = { presetId: "portrait-natural", creativity: 0.3, resemblance: 0
 
 describe("adviceFor", () => {
   it("speaks a retoucher's terms for the usual failures", () => {
-    expect(adviceFor("noseBridge", "halo", "high", 0.031, settings)).toBe("halo on the nose bridge: lower creativity by 0.05");
+    // Creativity ÷ the excess squared, one step lower: 0.3 ÷ 1.2² → 0.20 → 0.15.
+    expect(adviceFor("noseBridge", "halo", "high", 0.018, settings, 0.015)).toBe("halo on the nose bridge: lower creativity to 0.15");
+    expect(adviceFor("noseBridge", "halo", "high", 0.031, settings, 0.015)).toBe("halo on the nose bridge: use the thick model alone (no synthetic detail)");
     expect(adviceFor("eyes", "texture-ratio", "low", 0.4, settings)).toBe("lashes smeared: raise creativity for eyes or use Headshot — Hair & Lashes");
-    expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings)).toBe("invented texture on the lips: lower creativity by 0.05");
+    expect(adviceFor("lips", "added-detail", "high", 0.9, settings, 0.8)).toBe("invented texture on the lips: lower creativity to 0.15");
+    expect(adviceFor("lips", "added-detail", "high", 3.2, settings, 0.8)).toBe("invented texture on the lips: use the thick model alone (no synthetic detail)");
+    expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings, 1.4)).toBe("over-sharpened on the lips: lower creativity to 0.10");
     expect(adviceFor("lips", "delta-e", "high", 3.14, settings)).toBe("colour shift on the lips (ΔE 3.1): raise resemblance by 0.05");
     expect(adviceFor("hairline", "banding", "high", 5, settings)).toBe("banding on the hairline: keep 16 bits per channel, or use a preset that keeps grain");
     expect(adviceFor("noseBridge", "texture-ratio", "low", 0.4, { ...settings, denoise: 0.3 })).toBe(
@@ -26,26 +30,26 @@ describe("adviceFor", () => {
 });
 
 describe("buildReview", () => {
-  it("passes a faithful result: four regions, sixteen checks, all for face 0", () => {
+  it("passes a faithful result: four regions, twenty checks, all for face 0", () => {
     const report = buildReview({ source, result: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
     expect(report.verdict).toBe("pass");
     expect(report.comparedWith).toBe("source");
     expect(report.faces).toHaveLength(1);
     expect(report.faces[0].regions.map((r) => r.name)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
     expect(report.faces[0].regions[0].rect).toEqual({ x: 46, y: 92, width: 166, height: 58 });
-    expect(report.checks).toHaveLength(16);
+    expect(report.checks).toHaveLength(20);
     expect(report.checks.every((c) => c.face === 0 && c.passed)).toBe(true);
-    expect(report.checks.slice(0, 4).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "delta-e", "banding"]);
-    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.6, limit: 1.4 });
-    // The face is 100 px wide in the source.
-    expect(report.advice).toEqual([SMALL_FACE_ADVICE]);
+    expect(report.checks.slice(0, 5).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "added-detail", "delta-e", "banding"]);
+    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.8, limit: 1.02 });
+    // The face is 100 px wide in the source: small for 2× (150 px needed).
+    expect(report.advice).toEqual([smallFaceAdvice(2)]);
   });
 
   it("warns with advice on a tone shift, region by region", () => {
     const warmer = mapPixels(faithful, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
     const report = buildReview({ source, result: warmer, fidelity: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
     expect(report.verdict).toBe("warn");
-    expect(report.comparedWith).toBe("fidelity");
+    expect(report.comparedWith).toBe("source");
     const failed = report.checks.filter((c) => !c.passed);
     expect(failed.map((c) => [c.region, c.metric])).toEqual([
       ["eyes", "delta-e"],
@@ -64,7 +68,7 @@ describe("buildReview", () => {
     expect(report.faces).toEqual([]);
     expect(report.image?.name).toBe("image");
     expect(report.image?.rect).toEqual({ x: 0, y: 0, width: 256, height: 256 });
-    expect(report.checks.map((c) => c.region)).toEqual(["image", "image", "image", "image"]);
+    expect(report.checks.map((c) => c.region)).toEqual(["image", "image", "image", "image", "image"]);
     expect(report.checks.every((c) => c.face === undefined)).toBe(true);
     expect(report.advice[0]).toBe(NO_FACE_ADVICE);
   });
@@ -80,12 +84,15 @@ describe("buildReview", () => {
     ]);
   });
 
-  it("prefers a ground-truth reference over the fidelity branch", () => {
+  it("compares with a ground-truth reference when given, and never with the fidelity branch", () => {
     const warmer = mapPixels(faithful, ([r, g, b]) => [r + 0.04, g, b - 0.03]);
-    const report = buildReview({ source, result: warmer, fidelity: warmer, reference: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    const report = buildReview({ source, result: faithful, reference: warmer, faces: [ASTRONAUT_FACE], scale: 2, settings });
     expect(report.comparedWith).toBe("reference");
     expect(report.verdict).toBe("warn");
-    expect(buildReview({ source, result: warmer, fidelity: warmer, faces: [ASTRONAUT_FACE], scale: 2, settings }).verdict).toBe("pass");
+    // A fidelity branch equal to the shifted result does not excuse the shift: the source is the comparison.
+    const withFidelity = buildReview({ source, result: warmer, fidelity: warmer, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    expect(withFidelity.comparedWith).toBe("source");
+    expect(withFidelity.verdict).toBe("warn");
   });
 
   it("is deterministic", () => {
@@ -105,7 +112,7 @@ describe("buildReview", () => {
     const wire = toProtocolReport(report);
     expect(parse(reviewReportSchema, wire, "report")).toEqual(wire);
     expect(wire).toMatchObject({ verdict: "warn", faces: 1 });
-    expect(wire.checks).toHaveLength(16);
+    expect(wire.checks).toHaveLength(20);
     expect(wire.advice).toBe(report.advice.join("; "));
   });
 });
@@ -120,13 +127,13 @@ describe("buildReview on large or crowded images", () => {
     expect(buildReview({ source: wide, result: enlargeNearest(wide, 4), faces: [], scale: 4, settings: {} }).image?.sourceRect).toEqual({ x: 0, y: 0, width: 120, height: 60 });
   });
 
-  it("reviews at most sixteen faces and says how many were found", () => {
-    const faces = Array.from({ length: 17 }, () => ASTRONAUT_FACE);
+  it("reviews at most twelve faces and says how many were found", () => {
+    const faces = Array.from({ length: 13 }, () => ASTRONAUT_FACE);
     const report = buildReview({ source, result: faithful, faces, scale: 2, settings });
-    expect(report.faces).toHaveLength(16);
-    expect(report.facesFound).toBe(17);
-    expect(report.checks).toHaveLength(256);
-    expect(report.advice).toContain("17 faces found: the 16 most certain were reviewed");
-    expect(toProtocolReport(report).faces).toBe(17);
+    expect(report.faces).toHaveLength(12);
+    expect(report.facesFound).toBe(13);
+    expect(report.checks).toHaveLength(240);
+    expect(report.advice).toContain("13 faces found: the 12 most certain were reviewed");
+    expect(toProtocolReport(report).faces).toBe(13);
   });
 });

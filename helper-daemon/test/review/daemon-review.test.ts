@@ -8,6 +8,7 @@ import { parse, reviewReportSchema } from "@portrait-upscale/shared";
 import { createInferencePool, type InferencePool } from "../../src/inference/index";
 import { PresetStore } from "../../src/presets/index";
 import { createCatalog, modelSummaries } from "../../src/server/catalog";
+import { smallFaceAdvice } from "../../src/review/index";
 import { createUpscaleRunner } from "../../src/server/upscale-runner";
 import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
@@ -53,10 +54,10 @@ describe("daemon review", () => {
     expect(review.status).toBe(200);
     const report = parse(reviewReportSchema, await review.json(), "report");
     expect(report.faces).toBe(1);
-    expect(report.checks).toHaveLength(16);
+    expect(report.checks).toHaveLength(20);
     expect(new Set(report.checks.map((c) => c.region))).toEqual(new Set(["eyes", "noseBridge", "lips", "hairline"]));
     expect(report.checks.every((c) => c.face === 0)).toBe(true);
-    expect(report.advice).toContain("face under 300 px: expect limited detail");
+    expect(report.advice).toContain(smallFaceAdvice(2));
 
     const sheet = await fetch(`${daemon.url}/v1/jobs/${id}/review.png`, { headers: auth });
     expect(sheet.status).toBe(200);
@@ -86,7 +87,7 @@ describe("daemon review", () => {
       const review = await client.next("review", 60_000);
       expect(review.jobId).toBe(jobId);
       expect(review.report.faces).toBe(1);
-      expect(review.report.checks).toHaveLength(16);
+      expect(review.report.checks).toHaveLength(20);
       const { header } = await client.receiveResult(jobId);
       expect(header.image).toMatchObject({ width: 256, height: 256 });
     } finally {

@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runCli } from "../../src/cli/main";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
-import { REVIEW_REGIONS, contactSheetSize, reviewSettingsOf, runReview, writeReview, type ReviewReport } from "../../src/review/index";
+import { REVIEW_REGIONS, contactSheetSize, reviewSettingsOf, runReview, smallFaceAdvice, writeReview, type ReviewReport } from "../../src/review/index";
 import { fixturePath, hasModel, loadRgb, ortDetector, ortTileRunner, repoRoot, type OrtLike } from "../portrait/support";
 
 const models = ["esrgan-thick-x2", "realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"];
@@ -44,7 +44,7 @@ function expectOneFaceFourRegions(report: ReviewReport): void {
   expect(report.facesFound).toBe(1);
   expect(report.faces).toHaveLength(1);
   expect(report.faces[0].regions.map((r) => r.name)).toEqual([...REVIEW_REGIONS]);
-  expect(report.checks).toHaveLength(16);
+  expect(report.checks).toHaveLength(20);
   for (const region of report.faces[0].regions) {
     // Each region lies inside the output, at exactly twice its source rectangle.
     expect(region.rect.x + region.rect.width).toBeLessThanOrEqual(256);
@@ -54,7 +54,7 @@ function expectOneFaceFourRegions(report: ReviewReport): void {
 }
 
 describe("review with real models", () => {
-  it("reviews the portrait pipeline's 2× astronaut face against its fidelity branch and writes review.json and review.png", async () => {
+  it("reviews the portrait pipeline's 2× astronaut face against its source and writes review.json and review.png", async () => {
     const source = await loadRgb(fixturePath("astronaut-face-128.png"));
     const natural = resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === "portrait-natural")!);
     const settings: PortraitSettings = { ...natural, scale: 2, models: { fidelity: "thick", detail: "x4fast" } };
@@ -75,14 +75,14 @@ describe("review with real models", () => {
 
     const json = JSON.parse(await readFile(written.json, "utf8")) as ReviewReport;
     expectOneFaceFourRegions(json);
-    expect(json.comparedWith).toBe("fidelity");
+    expect(json.comparedWith).toBe("source");
     expect(json.settings).toEqual({ presetId: "portrait-natural", creativity: 0.3, resemblance: 0.85, denoise: 0.1 });
-    // The blend keeps the fidelity branch's colour and adds texture within the guide's band.
+    // The blend keeps the source's colour and adds texture within the guide's band.
     for (const region of json.faces[0].regions) {
       expect(region.scores.deltaE).toBeLessThan(2);
       expect(region.scores.textureRatio).toBeGreaterThan(0.6);
     }
-    expect(json.advice).toContain("face under 300 px: expect limited detail");
+    expect(json.advice).toContain(smallFaceAdvice(2));
     const meta = await sharp(await readFile(written.png)).metadata();
     expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({ format: "png", ...contactSheetSize(report) });
   });
@@ -94,11 +94,14 @@ describe("review with real models", () => {
     const { code, stdout } = await cli("upscale", fixturePath("astronaut-face-128.png"), "-o", output, "--model", "x4fast", "--scale", "2", "--threads", "2", "--report", report, "--json");
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
-    expect(printed.review).toEqual({ verdict: "pass", json: join(report, "review.json"), png: join(report, "review.png") });
+    // The detail model alone invents texture the source does not support: flagged, with the remedy.
+    expect(printed.review).toEqual({ verdict: "warn", json: join(report, "review.json"), png: join(report, "review.png") });
     const json = JSON.parse(await readFile(printed.review.json, "utf8")) as ReviewReport;
     expectOneFaceFourRegions(json);
     expect(json.comparedWith).toBe("source");
     expect(json.settings).toEqual({ model: "x4fast" });
+    expect(json.checks.filter((c) => !c.passed).map((c) => c.metric)).toContain("added-detail");
+    expect(json.advice.some((line) => line.startsWith("invented texture") && line.endsWith(": use a portrait preset or the thick model"))).toBe(true);
     expect((await sharp(await readFile(printed.review.png)).metadata()).format).toBe("png");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { gaussianBlur, mapChannels } from "../../src/portrait/planes";
+import { gaussianBlur, mapChannels, resizeImage, type RgbImage } from "../../src/portrait/planes";
 import { scoreRegion } from "../../src/review/scores";
-import { BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../../src/review/thresholds";
+import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../../src/review/thresholds";
 import { enlargeNearest, imageOf, mapPixels, noise, skin } from "./support";
 
 const region = { x: 8, y: 8, width: 16, height: 16 };
@@ -26,7 +26,7 @@ describe("halo", () => {
     expect(scoreRegion({ source, result: ringing }, region, 2).halo).toBeGreaterThan(HALO_MAX);
   });
 
-  it("compares with a fidelity image at the output size when given", () => {
+  it("compares with a reference image at the output size when given", () => {
     expect(scoreRegion({ source, result: clean, comparison: clean }, region, 2).halo).toBe(0);
     expect(scoreRegion({ source, result: ringing, comparison: clean }, region, 2).halo).toBeGreaterThan(HALO_MAX);
   });
@@ -42,7 +42,7 @@ describe("colour shift (ΔE)", () => {
     expect(scoreRegion({ source, result: same, comparison: same }, region, 2).deltaE).toBe(0);
   });
 
-  it("rises above the limit for a tone shift, against the source and against a fidelity image", () => {
+  it("rises above the limit for a tone shift, against the source and against a reference image", () => {
     const againstSource = scoreRegion({ source, result: warmer }, region, 2).deltaE;
     const againstFidelity = scoreRegion({ source, result: warmer, comparison: same }, region, 2).deltaE;
     expect(againstSource).toBeGreaterThan(DELTA_E_MAX);
@@ -67,7 +67,7 @@ describe("texture ratio", () => {
     expect(scoreRegion({ source, result: flat }, region, 2).textureRatio).toBe(0);
   });
 
-  it("against a fidelity image: low when smoothed, high with invented noise", () => {
+  it("against a reference image: low when smoothed, high with invented noise", () => {
     const smoothed = mapChannels(textured, (p) => gaussianBlur(p, 2));
     const invented = mapPixels(textured, ([r, g, b], x, y) => {
       const n = 0.15 * noise(x + 1000, y);
@@ -106,5 +106,34 @@ describe("banding", () => {
     const banding = scoreRegion({ source, result: posterised }, region, 2).banding;
     expect(banding).toBeGreaterThan(BANDING_MAX);
     expect(scoreRegion({ source, result: posterised, comparison: smooth }, region, 2).banding).toBe(banding);
+  });
+});
+
+describe("added detail", () => {
+  const source = imageOf(32, 32, (x, y) => {
+    const v = 0.5 + 0.1 * noise(x, y);
+    return [v, v, v];
+  });
+  const enlarged = resizeImage(source, 64, 64, "lanczos3");
+
+  it("is 0 for a plain Lanczos enlargement: nothing added beyond the source", () => {
+    expect(scoreRegion({ source, result: enlarged }, region, 2).addedDetail).toBeCloseTo(0, 3);
+  });
+
+  it("grows with texture painted on top, past the limit when it outweighs the source's own", () => {
+    const paint = (amount: number): RgbImage =>
+      mapPixels(enlarged, ([r, g, b], x, y) => {
+        const n = amount * noise(x + 1000, y);
+        return [r + n, g + n, b + n];
+      });
+    const light = scoreRegion({ source, result: paint(0.02) }, region, 2).addedDetail;
+    const heavy = scoreRegion({ source, result: paint(0.3) }, region, 2).addedDetail;
+    expect(light).toBeLessThan(ADDED_DETAIL_MAX);
+    expect(heavy).toBeGreaterThan(ADDED_DETAIL_MAX);
+    expect(heavy).toBeGreaterThan(10 * light);
+  });
+
+  it("is measured against the source even when a reference is given", () => {
+    expect(scoreRegion({ source, result: enlarged, comparison: enlargeNearest(source, 2) }, region, 2).addedDetail).toBeCloseTo(0, 3);
   });
 });

@@ -201,6 +201,7 @@ const REGION_WORDS: Readonly<Record<string, string>> = {
 const METRIC_WORDS: Readonly<Record<string, string>> = {
   halo: "halo",
   "texture-ratio": "texture",
+  "added-detail": "added detail",
   "delta-e": "colour shift (ΔE)",
   banding: "banding",
 };

@@ -1,31 +1,44 @@
-/** `portrait-upscale models list|verify`: what models exist, and whether their files are sound. */
+/** `portrait-upscale models list|verify|add`: what models exist, whether their files are sound, and bringing your own. */
 import * as models from "@portrait-upscale/models";
 import { invalidParameter } from "@portrait-upscale/shared";
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { formatBytes, formatTable, writeJson } from "../output";
+import { MODELS_ADD_OPTIONS, addModel } from "./models-add";
 
-const SUBCOMMANDS = ["list", "verify"] as const;
+const SUBCOMMANDS = ["list", "verify", "add"] as const;
 
 export const modelsCommand: CliCommand = {
   name: "models",
   summary: "List the models, or verify (and repair) the converted model files.",
-  usage: ["models list [--json]", "models verify [--deep] [--repair] [--json]"],
+  usage: [
+    "models list [--json]",
+    "models verify [--deep] [--repair] [--json]",
+    "models add FILE.onnx --role detail|fidelity|face-restore --licence TEXT [--name NAME] [--studio] [--replace] [--json]",
+  ],
   details: [
     "list    every model in the manifest: id, task, native scale, licence, file state",
     "verify  checks each converted file against its sha256 (fast: trusts an unchanged file",
     "        that was hashed before; --deep rehashes everything); exit code 5 when any",
     "        file is missing or corrupt. --repair converts the missing and corrupt ones again.",
+    "add     checks a model you bring for its role (opset, shapes, value range, scale on a",
+    "        tiny image) and records it with its sha256 and licence note in your model folder",
+    "        (or the studio's with --studio); presets then name it as user:NAME.",
   ].join("\n"),
   allowPositionals: true,
   options: {
     deep: { type: "boolean", description: "verify: rehash every file, ignoring earlier checks." },
     repair: { type: "boolean", description: "verify: reinstall missing or corrupt models." },
     json: { type: "boolean", description: "Print one JSON object instead of text." },
+    ...MODELS_ADD_OPTIONS,
   },
   async run(context) {
     const [sub, ...extra] = context.positionals;
-    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw invalidParameter("list or verify", "the models sub-command", sub);
+    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw invalidParameter("list, verify or add", "the models sub-command", sub);
+    if (sub === "add") {
+      if (extra.length > 1) throw invalidParameter("one .onnx file", "models add", extra.join(" "));
+      return addModel(context, extra[0]);
+    }
     if (extra.length > 0) throw invalidParameter("no further arguments", "models", extra.join(" "));
     if (sub === "list") return list(context);
     return verify(context);

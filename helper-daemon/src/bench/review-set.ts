@@ -1,0 +1,136 @@
+/**
+ * The review's labelled set: upscales of the bench's own sources that a retoucher would
+ * accept (Lanczos-3, the fidelity model, every built-in preset at its own settings) and
+ * upscales with one known flaw, made by a known degradation (the raw GAN model, an
+ * over-sharpened, haloed, banded or colour-shifted copy of the default preset's result,
+ * and the default preset run on a source denoised before upscaling, the guide's cause of
+ * plastic skin). The review is calibrated and scored on it (review-calibration.ts).
+ */
+import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-upscale/shared";
+import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
+import type { RgbImage } from "../image/image";
+import { resampleImage } from "../resample/resample";
+import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
+import { gaussianBlur, mapChannels, type Plane } from "../portrait/planes";
+import { guidedSmooth } from "../portrait/texture";
+import type { RunDetector } from "../portrait/faces";
+import { reviewSettingsOf, type ReviewSettings } from "../review/advice";
+
+/** The artifacts the review is asked to tell apart from a good result. */
+export const ARTIFACTS = ["invented", "plastic", "halo", "colour", "banding"] as const;
+export type Artifact = (typeof ARTIFACTS)[number];
+
+/** One labelled upscale. */
+export interface LabelledSample {
+  /** Where it came from: `astronaut.png x4 preset portrait-natural`. */
+  readonly name: string;
+  readonly source: RgbImage;
+  readonly result: RgbImage;
+  readonly scale: number;
+  readonly settings: ReviewSettings;
+  /** What a retoucher would flag; empty for a good result. */
+  readonly labels: readonly Artifact[];
+  /**
+   * Flags that are fair but not the point of the sample (sharpening also rings): counted
+   * neither as hits nor as false alarms.
+   */
+  readonly tolerated: readonly Artifact[];
+}
+
+/** What building the set needs from the bench. */
+export interface LabelledSetDeps {
+  readonly runTile: (modelId: string) => TileRunner;
+  readonly runDetector: RunDetector;
+}
+
+/** One source of the set: a bench input at the scale it is upscaled by. */
+export interface LabelledSource {
+  readonly name: string;
+  readonly source: RgbImage;
+  readonly scale: 2 | 4;
+}
+
+/**
+ * The samples made from one source. Model runs go through `deps.runTile`, so a memoising
+ * runner shares them with the rest of the bench.
+ */
+export async function labelledSamples(input: LabelledSource, deps: LabelledSetDeps): Promise<LabelledSample[]> {
+  const { source, scale, name } = input;
+  const pipeline = async (image: RgbImage, settings: PortraitSettings): Promise<RgbImage> =>
+    (await runPortraitPipeline(image, settings, { tileRunner: deps.runTile, runDetector: deps.runDetector })).image;
+  const presetSettings = (id: string): PortraitSettings & { presetId: string } => {
+    const preset = BUILT_IN_PRESETS.find((p) => p.id === id);
+    if (!preset) throw new Error(`No built-in preset "${id}"`);
+    return { ...resolvePreset(preset), scale };
+  };
+  const sample = (method: string, result: RgbImage, settings: ReviewSettings, labels: Artifact[] = [], tolerated: Artifact[] = []): LabelledSample => ({
+    name: `${name} ${method}`,
+    source,
+    result,
+    scale,
+    settings,
+    labels,
+    tolerated,
+  });
+
+  const samples: LabelledSample[] = [
+    sample("lanczos3", resampleImage(source, { width: source.width * scale, height: source.height * scale, filter: "lanczos3" }), {}),
+    sample("fidelity alone", await upscaleToScale(source, deps.runTile(fidelityModelId(scale)), { nativeScale: scale, targetScale: scale, maxTile: 256 }), {
+      model: "thick",
+    }),
+  ];
+  let base: RgbImage | undefined;
+  for (const preset of BUILT_IN_PRESETS) {
+    const settings = presetSettings(preset.id);
+    const result = await pipeline(source, settings);
+    if (preset.id === DEFAULT_PRESET_ID) base = result;
+    samples.push(sample(`preset ${preset.id}`, result, reviewSettingsOf(settings)));
+  }
+  if (!base) throw new Error(`The default preset ${DEFAULT_PRESET_ID} is not built in`);
+  const natural = reviewSettingsOf(presetSettings(DEFAULT_PRESET_ID));
+  const x4plus = await upscaleToScale(source, deps.runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 });
+  samples.push(
+    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour"]),
+    sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo"]),
+    sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour"]),
+    sample("banded", posterize(base, 24), natural, ["banding"], ["plastic"]),
+    sample("colour-shifted", tint(base, 1.05, 0.95), natural, ["colour"]),
+    sample("denoised first (plastic)", await pipeline(denoiseBeforeUpscale(source), presetSettings(DEFAULT_PRESET_ID)), natural, ["plastic"]),
+  );
+  return samples;
+}
+
+function fidelityModelId(scale: 2 | 4): string {
+  return `esrgan-thick-x${scale}`;
+}
+
+/** Unsharp mask on every channel: `amount` × (image − Gaussian(σ)). */
+export function unsharp(image: RgbImage, sigma: number, amount: number): RgbImage {
+  return mapChannels(image, (plane) => {
+    const blurred = gaussianBlur(plane, sigma).data;
+    return mapPlane(plane, (v, i) => v + amount * (v - blurred[i]));
+  });
+}
+
+/** Rounds every channel to `levels` levels: flat steps across smooth gradients. */
+export function posterize(image: RgbImage, levels: number): RgbImage {
+  const q = levels - 1;
+  return mapChannels(image, (plane) => mapPlane(plane, (v) => Math.round(Math.min(1, Math.max(0, v)) * q) / q));
+}
+
+/** Scales red and blue (a warm cast when red > 1 > blue), as a drifting model would. */
+export function tint(image: RgbImage, red: number, blue: number): RgbImage {
+  const gains = [red, 1, blue];
+  return mapChannels(image, (plane, c) => mapPlane(plane, (v) => Math.min(1, v * gains[c])));
+}
+
+/** A strong edge-preserving denoise of the source, the step that makes skin plastic when done first. */
+export function denoiseBeforeUpscale(image: RgbImage): RgbImage {
+  return mapChannels(image, (plane) => guidedSmooth(plane, 3, 0.05 * 0.05));
+}
+
+function mapPlane(plane: Plane, fn: (value: number, index: number) => number): Plane {
+  const data = new Float32Array(plane.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = fn(plane.data[i], i);
+  return { width: plane.width, height: plane.height, data };
+}
