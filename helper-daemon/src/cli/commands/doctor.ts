@@ -56,7 +56,7 @@ export const doctorCommand: CliCommand = {
         `auto picks    ${auto ?? "nothing: no execution provider can run here"}`,
       ];
       if (platform === "linux" && !available.includes("cuda")) {
-        lines.push("              (for CUDA: install CUDA 12 + cuDNN 9, then reinstall onnxruntime-node with --onnxruntime-node-install=cuda12)");
+        lines.push("              (for CUDA: install CUDA 12 + cuDNN 9, then run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`)");
       }
       context.stdout.write(`${lines.join("\n")}\n\nmodels\n`);
       context.stdout.write(
