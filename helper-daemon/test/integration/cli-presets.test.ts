@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { fixture, fixtureCrop } from "./support/images";
 import { hasModel } from "./support/models";
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TensorDataType, attr, encodeOnnxModel, float32Bytes } from "../../../../models/src/onnx/model";
+import { TensorDataType, attr, encodeOnnxModel, float32Bytes } from "@portrait-upscale/models";
 
 /** Writes a ×`scale` nearest-neighbour model (NCHW float32, dynamic size) and returns its path. */
 export function writeNearestUpscaler(scale: number, folder = join(tmpdir(), "portrait-upscale-tests")): string {
