@@ -99,6 +99,7 @@ ERROR_WORDS: Dict[str, str] = {
     "TOO_MANY_JOBS": "The daemon has too many jobs queued. Wait for them to finish and try again.",
     "NOT_FOUND": "The daemon does not offer this endpoint; the daemon URL may point at another program.",
     "INTERNAL": "The daemon hit an unexpected error. Its log (daemon.log in its config folder) has details.",
+    "INPUT_UNREADABLE": "The daemon could not read the input file.",
     DAEMON_NOT_RUNNING: "The Portrait Upscale daemon is not running. Start it with: " + START_COMMAND,
     DAEMON_INCOMPATIBLE: "The program at the daemon URL is not a compatible Portrait Upscale daemon.",
     DAEMON_BAD_RESPONSE: "The daemon sent an answer the plug-in cannot read.",

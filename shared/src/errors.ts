@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   TOO_MANY_JOBS: "Too many jobs are queued for this client.",
   NOT_FOUND: "No such endpoint.",
   INTERNAL: "An unexpected internal error.",
+  INPUT_UNREADABLE: "The input file cannot be read.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -98,14 +99,24 @@ export function invalidParameter(
   return new PortraitError(code, `Expected ${expected} for ${name} but received ${describeValue(received)}`, {
     name,
     expected,
+    ...(isShownValue(received) ? { received: shortened(received) } : {}),
     ...data,
   });
+}
+
+/** Values a UI can quote back to the user as they were given (the protocol's messages add their type). */
+function isShownValue(value: unknown): value is string | number | boolean | null {
+  return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+function shortened<T>(value: T): T | string {
+  return typeof value === "string" && value.length > 60 ? value.slice(0, 57) + "..." : value;
 }
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (typeof value === "string") return `"${value.length > 60 ? value.slice(0, 57) + "..." : value}" of type string`;
+  if (typeof value === "string") return `"${shortened(value)}" of type string`;
   if (typeof value === "number" || typeof value === "boolean") return `${String(value)} of type ${typeof value}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return `a value of type ${typeof value}`;
@@ -149,6 +160,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_JOBS: 429,
   NOT_FOUND: 404,
   INTERNAL: 500,
+  INPUT_UNREADABLE: 400,
 };
 
 /**
@@ -199,4 +211,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   TOO_MANY_JOBS: "Wait for a queued job to finish, or cancel one.",
   NOT_FOUND: "Check the URL against docs/api.md.",
   INTERNAL: "Try again; if it persists, report the message and the daemon's log.",
+  INPUT_UNREADABLE: "Check the path: the file must exist and be readable by you.",
 };

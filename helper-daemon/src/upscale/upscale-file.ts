@@ -4,7 +4,7 @@
  * in the output's folder and renamed at the end, so no partial output ever exists.
  */
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import {
@@ -16,6 +16,7 @@ import {
   type ImageFormat,
   type ImageLimits,
 } from "../image/codec";
+import { readInputFile } from "../image/input-file";
 import type { InferencePool, ProviderName } from "../inference/index";
 import type { PortraitNote } from "../portrait/index";
 import { rejectEmptyPngHeader } from "./input-checks";
@@ -122,12 +123,15 @@ export async function upscaleDecoded(
       provider: result.provider,
       tile: result.tile,
       timings: { totalMs: Math.round(performance.now() - started), inferenceMs: Math.round(result.inferenceMs) },
-      notes: result.notes,
+      notes: decoded.fromCmyk ? [CMYK_NOTE, ...result.notes] : result.notes,
       ...(pipeline ? { portrait: summarizePortrait(pipeline, result.models) } : {}),
     },
     ...(pipeline ? { pipeline } : {}),
   };
 }
+
+/** Said whenever a CMYK input was converted, since the result's colours are then not the file's numbers. */
+export const CMYK_NOTE = "The input was CMYK: it was converted to sRGB, so the result is an RGB image.";
 
 function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]): PortraitSummary {
   const { settings } = outcome;
@@ -196,13 +200,7 @@ export async function upscaleFile(
   const started = performance.now();
   const format = formatForPath(outputPath);
   const target = resolve(outputPath);
-  let input: Uint8Array;
-  try {
-    input = await readFile(inputPath);
-  } catch (error) {
-    // A missing file, a folder or no permission: the INPUT argument itself is wrong.
-    throw invalidParameter(`an existing, readable image file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, "the input", inputPath);
-  }
+  const input: Uint8Array = await readInputFile(inputPath);
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.partial`);
   let handle;
   try {
