@@ -81,7 +81,8 @@ function run<T>(valibot: v.GenericSchema<unknown, T>, value: unknown, path: stri
   let fieldPath = path;
   let received: unknown = issue.input;
   for (const item of issue.path ?? []) {
-    fieldPath += typeof item.key === "number" ? `[${item.key}]` : `.${String(item.key)}`;
+    // An empty root names top-level fields bare (`port`, not `.port`): for files whose fields are the whole story.
+    fieldPath += typeof item.key === "number" ? `[${item.key}]` : fieldPath === "" ? String(item.key) : `.${String(item.key)}`;
     // An unknown field's issue is about its name; the message quotes its value.
     if ("origin" in item && item.origin === "key") received = item.value;
   }
