@@ -21,6 +21,8 @@ if (existsSync(`${here}src/install.ts`)) {
     format: "esm",
     target: "node20",
     sourcemap: true,
+    // Bundled ESM still needs require() for CommonJS dependencies (tar-stream, protobufjs).
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: "warning",
   });
 }

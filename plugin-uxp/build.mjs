@@ -29,7 +29,7 @@ export async function buildPanel(outdir = join(here, "dist")) {
   await esbuild.build({ ...common, entryPoints: { index: join(here, "src", "index.tsx") }, outdir, external: ["photoshop", "uxp"] });
   copyFileSync(join(here, "src", "index.html"), join(outdir, "index.html"));
   copyFileSync(join(here, "manifest.json"), join(outdir, "manifest.json"));
-  writeIcons(outdir);
+  await writeIcons(outdir);
   return outdir;
 }
 

@@ -101,6 +101,7 @@ ERROR_WORDS: Dict[str, str] = {
     "INTERNAL": "The daemon hit an unexpected error. Its log (daemon.log in its config folder) has details.",
     "PRESET_MISMATCH": "The studio's GPU machine has a different version of this preset. Ask for the preset files to be made the same.",
     "SHARED_PATH_MISSING": "The studio's GPU machine cannot see a file of this job on the shared folder.",
+    "INPUT_UNREADABLE": "The daemon could not read the input file.",
     DAEMON_NOT_RUNNING: "The Portrait Upscale daemon is not running. Start it with: " + START_COMMAND,
     DAEMON_INCOMPATIBLE: "The program at the daemon URL is not a compatible Portrait Upscale daemon.",
     DAEMON_BAD_RESPONSE: "The daemon sent an answer the plug-in cannot read.",

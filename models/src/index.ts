@@ -23,7 +23,19 @@ export {
   type SourceFile,
   type TensorLayout,
 } from "./manifest";
-export { MODEL_DIR_ENV, modelDir, repositoryRoot } from "./paths";
+export { MODEL_DIR_ENV, modelDir, repositoryPath, repositoryRoot } from "./paths";
+export {
+  TensorDataType,
+  attr,
+  encodeOnnxModel,
+  float32Bytes,
+  int64Bytes,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from "./onnx/model";
 export {
   installModels,
   runInstallCli,

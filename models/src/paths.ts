@@ -25,6 +25,11 @@ export function repositoryRoot(): string {
   return process.cwd();
 }
 
+/** A path inside the repository, for tools and tests that start programs from the checkout. */
+export function repositoryPath(...parts: string[]): string {
+  return join(repositoryRoot(), ...parts);
+}
+
 /** Where the ONNX files live: `PORTRAIT_UPSCALE_MODEL_DIR`, else `models/cache` in the repository. */
 export function modelDir(): string {
   const override = process.env[MODEL_DIR_ENV];

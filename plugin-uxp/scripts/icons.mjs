@@ -2,7 +2,7 @@
 // antialiased by supersampling, in one grey per theme.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { rgbaPng } from "./png-file.mjs";
+import sharp from "sharp";
 
 const SUPERSAMPLE = 4;
 
@@ -29,11 +29,11 @@ function draw(size, rgb) {
       pixels[i + 3] = Math.round((255 * hits) / (SUPERSAMPLE * SUPERSAMPLE));
     }
   }
-  return rgbaPng(size, size, pixels);
+  return sharp(pixels, { raw: { width: size, height: size, channels: 4 } }).png().toBuffer();
 }
 
 /** Writes every icon the manifest names into `dir/icons`. */
-export function writeIcons(dir) {
+export async function writeIcons(dir) {
   const icons = join(dir, "icons");
   mkdirSync(icons, { recursive: true });
   const light = [0xd8, 0xd8, 0xd8];
@@ -46,5 +46,5 @@ export function writeIcons(dir) {
     "plugin.png": draw(48, [0x80, 0x80, 0x80]),
     "plugin@2x.png": draw(96, [0x80, 0x80, 0x80]),
   };
-  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(icons, name), bytes);
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(icons, name), await bytes);
 }

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   UPLOAD_STALLED: "An upload stopped arriving before it was complete.",
   RESULT_NOT_RAW: "The result is an encoded file, not raw pixels.",
   DAEMON_RESTARTED: "The daemon stopped unexpectedly and was restarted; the job was lost.",
+  INPUT_UNREADABLE: "The input file cannot be read.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -105,14 +106,24 @@ export function invalidParameter(
   return new PortraitError(code, `Expected ${expected} for ${name} but received ${describeValue(received)}`, {
     name,
     expected,
+    ...(isShownValue(received) ? { received: shortened(received) } : {}),
     ...data,
   });
+}
+
+/** Values a UI can quote back to the user as they were given (the protocol's messages add their type). */
+function isShownValue(value: unknown): value is string | number | boolean | null {
+  return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+function shortened<T>(value: T): T | string {
+  return typeof value === "string" && value.length > 60 ? value.slice(0, 57) + "..." : value;
 }
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (typeof value === "string") return `"${value.length > 60 ? value.slice(0, 57) + "..." : value}" of type string`;
+  if (typeof value === "string") return `"${shortened(value)}" of type string`;
   if (typeof value === "number" || typeof value === "boolean") return `${String(value)} of type ${typeof value}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return `a value of type ${typeof value}`;
@@ -162,6 +173,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   UPLOAD_STALLED: 408,
   RESULT_NOT_RAW: 409,
   DAEMON_RESTARTED: 503,
+  INPUT_UNREADABLE: 400,
 };
 
 /**
@@ -218,4 +230,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   UPLOAD_STALLED: "Check the connection to the daemon, then start the job again.",
   RESULT_NOT_RAW: "Fetch this result over HTTP (GET /v1/jobs/{id}/result), or submit the job over the WebSocket.",
   DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
+  INPUT_UNREADABLE: "Check the path: the file must exist and be readable by you.",
 };

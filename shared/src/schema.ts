@@ -1,11 +1,13 @@
 /**
- * A small schema language: each schema validates a value and, through {@link Infer},
+ * The protocol's schemas, built on valibot (which runs in Node and in UXP): each schema here
+ * wraps a valibot schema with the words that describe a valid value, and through {@link Infer}
  * gives its TypeScript type, so a message is described once and checked on both ends.
  *
  * Every failure is a PortraitError with the one template
  * "Expected X for Y but received Z", where Y is the field's path (`submit.overrides.creativity`).
  * Objects are strict: unknown fields are refused so typos surface instead of being ignored.
  */
+import * as v from "valibot";
 import { type ErrorCode, PortraitError, invalidParameter } from "./errors";
 
 /** A validator for values of type `T`. */
@@ -18,6 +20,8 @@ export interface Schema<T> {
   readonly isOptional?: boolean;
   /** The primitive kind, so query strings can be converted before validation. */
   readonly kind: SchemaKind;
+  /** The valibot schema that does the checking; its issue messages are `expected` texts. */
+  readonly valibot: v.GenericSchema<unknown, T>;
 }
 
 export type SchemaKind =
@@ -62,12 +66,27 @@ export function parse<T>(schema: Schema<T>, value: unknown, root: string, code: 
 
 /** True when `value` satisfies `schema` (no error is built for the caller). */
 export function matches<T>(schema: Schema<T>, value: unknown): value is T {
-  try {
-    schema.parse(value, "value", "MESSAGE_INVALID");
-    return true;
-  } catch {
-    return false;
+  return v.is(schema.valibot, value);
+}
+
+/** A schema whose `parse` runs `valibot` and turns its first issue into the one message template. */
+function wrap<T>(kind: SchemaKind, expected: string, valibot: v.GenericSchema<unknown, T>): Schema<T> {
+  return { kind, expected, valibot, parse: (value, path, code) => run(valibot, value, path, code) };
+}
+
+function run<T>(valibot: v.GenericSchema<unknown, T>, value: unknown, path: string, code: ErrorCode): T {
+  const result = v.safeParse(valibot, value, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  let fieldPath = path;
+  let received: unknown = issue.input;
+  for (const item of issue.path ?? []) {
+    // An empty root names top-level fields bare (`port`, not `.port`): for files whose fields are the whole story.
+    fieldPath += typeof item.key === "number" ? `[${item.key}]` : fieldPath === "" ? String(item.key) : `.${String(item.key)}`;
+    // An unknown field's issue is about its name; the message quotes its value.
+    if ("origin" in item && item.origin === "key") received = item.value;
   }
+  throw schemaError(issue.message, fieldPath, received, code);
 }
 
 interface StringOptions {
@@ -92,21 +111,16 @@ export function string(options: StringOptions = {}): Schema<string> {
           : Number.isFinite(maxLength)
             ? `a string of at most ${maxLength} characters`
             : "a string");
-  return {
-    kind: "string",
+  return wrap(
+    "string",
     expected,
-    parse(value, path, code) {
-      if (
-        typeof value !== "string" ||
-        value.length < minLength ||
-        value.length > maxLength ||
-        (pattern !== undefined && !pattern.test(value))
-      ) {
-        throw schemaError(expected, path, value, code);
-      }
-      return value;
-    },
-  };
+    v.pipe(
+      v.string(expected),
+      v.minLength(minLength, expected),
+      v.maxLength(Number.isFinite(maxLength) ? maxLength : Number.MAX_SAFE_INTEGER, expected),
+      v.check((text) => pattern === undefined || pattern.test(text), expected),
+    ),
+  );
 }
 
 /** One of a fixed list of values (strings or numbers). */
@@ -118,27 +132,13 @@ export function oneOf<const T extends readonly (string | number)[]>(values: T): 
     : values.every((value) => Number.isInteger(value))
       ? "integer"
       : "number";
-  return {
-    kind,
-    expected,
-    parse(value, path, code) {
-      if (!(values as readonly unknown[]).includes(value)) throw schemaError(expected, path, value, code);
-      return value as T[number];
-    },
-  };
+  return wrap(kind, expected, v.picklist(values as unknown as T[number][], expected) as v.GenericSchema<unknown, T[number]>);
 }
 
 /** Exactly `value` (typically a message's `type` tag or a version number). */
 export function literal<const T extends string | number | boolean>(value: T): Schema<T> {
   const expected = quote(value);
-  return {
-    kind: "literal",
-    expected,
-    parse(received, path, code) {
-      if (received !== value) throw schemaError(expected, path, received, code);
-      return value;
-    },
-  };
+  return wrap("literal", expected, v.literal(value, expected) as v.GenericSchema<unknown, T>);
 }
 
 interface RangeOptions {
@@ -153,51 +153,37 @@ function describeRange(noun: string, { min, max }: RangeOptions): string {
   return noun;
 }
 
+function numberSchema(kind: "integer" | "number", range: RangeOptions): Schema<number> {
+  const expected = describeRange(kind === "integer" ? "an integer" : "a number", range);
+  return wrap(
+    kind,
+    expected,
+    v.pipe(
+      v.number(expected),
+      v.check((value) => (kind === "integer" ? Number.isSafeInteger(value) : Number.isFinite(value)), expected),
+      v.check((value) => inRange(value, range), expected),
+    ),
+  );
+}
+
 /** A whole number, optionally within `min..max` (inclusive). */
 export function integer(range: RangeOptions = {}): Schema<number> {
-  const expected = describeRange("an integer", range);
-  return {
-    kind: "integer",
-    expected,
-    parse(value, path, code) {
-      if (!Number.isSafeInteger(value) || !inRange(value as number, range)) {
-        throw schemaError(expected, path, value, code);
-      }
-      return value as number;
-    },
-  };
+  return numberSchema("integer", range);
 }
 
 /** A finite number, optionally within `min..max` (inclusive). */
 export function number(range: RangeOptions = {}): Schema<number> {
-  const expected = describeRange("a number", range);
-  return {
-    kind: "number",
-    expected,
-    parse(value, path, code) {
-      if (typeof value !== "number" || !Number.isFinite(value) || !inRange(value, range)) {
-        throw schemaError(expected, path, value, code);
-      }
-      return value;
-    },
-  };
+  return numberSchema("number", range);
 }
 
 /** true or false. */
 export function boolean(): Schema<boolean> {
-  return {
-    kind: "boolean",
-    expected: "a boolean",
-    parse(value, path, code) {
-      if (typeof value !== "boolean") throw schemaError("a boolean", path, value, code);
-      return value;
-    },
-  };
+  return wrap("boolean", "a boolean", v.boolean("a boolean"));
 }
 
 /** Any JSON value, passed through unchecked (for data owned by another module, e.g. error data). */
 export function unknown(): Schema<unknown> {
-  return { kind: "unknown", expected: "any value", parse: (value) => value };
+  return wrap("unknown", "any value", v.unknown());
 }
 
 interface ArrayOptions {
@@ -216,59 +202,50 @@ export function array<T>(item: Schema<T>, options: ArrayOptions = {}): Schema<T[
         : Number.isFinite(maxItems)
           ? `an array of at most ${maxItems} items`
           : "an array";
-  return {
-    kind: "array",
-    expected,
-    parse(value, path, code) {
-      if (!Array.isArray(value) || value.length < minItems || value.length > maxItems) {
-        throw schemaError(expected, path, value, code);
-      }
-      return value.map((entry, index) => item.parse(entry, `${path}[${index}]`, code));
-    },
-  };
+  // The length is checked before the items, so a wrong count is reported as such.
+  const sized = v.pipe(
+    v.array(v.unknown(), expected),
+    v.check((list) => list.length >= minItems && list.length <= maxItems, expected),
+  );
+  return wrap("array", expected, v.pipe(sized, v.array(item.valibot)) as v.GenericSchema<unknown, T[]>);
 }
 
 /** A plain object whose keys are free and whose values all match `value`. */
 export function record<T>(value: Schema<T>): Schema<Record<string, T>> {
-  return {
-    kind: "record",
-    expected: "an object",
-    parse(received, path, code) {
-      if (!isPlainObject(received)) throw schemaError("an object", path, received, code);
-      const out: Record<string, T> = {};
-      for (const [key, entry] of Object.entries(received)) out[key] = value.parse(entry, `${path}.${key}`, code);
-      return out;
-    },
-  };
+  return wrap("record", "an object", v.pipe(plainObject(), v.record(v.string(), value.valibot)) as v.GenericSchema<unknown, Record<string, T>>);
 }
 
 /** Marks a field of an object as optional (it may be absent; `undefined` counts as absent). */
 export function optional<T>(schema: Schema<T>): Schema<T | undefined> & { readonly isOptional: true } {
-  return { ...schema, isOptional: true, parse: (value, path, code) => (value === undefined ? undefined : schema.parse(value, path, code)) };
+  return { ...wrap(schema.kind, schema.expected, v.optional(schema.valibot)), isOptional: true };
 }
 
 /** `schema` or null. */
 export function nullable<T>(schema: Schema<T>): Schema<T | null> {
   const expected = `${schema.expected} or null`;
-  return {
-    kind: "nullable",
-    expected,
-    parse(value, path, code) {
-      if (value === null) return null;
-      try {
-        return schema.parse(value, path, code);
-      } catch (error) {
-        // Nested fields keep their own precise message; only the top level mentions null.
-        if (error instanceof PortraitError && error.data?.path !== path) throw error;
-        throw schemaError(expected, path, value, code);
-      }
-    },
-  };
+  const valibot = v.pipe(
+    v.unknown(),
+    v.rawTransform<unknown, T | null>(({ dataset, addIssue, NEVER }) => {
+      if (dataset.value === null) return null;
+      const result = v.safeParse(schema.valibot, dataset.value, { abortEarly: true });
+      if (result.success) return result.output;
+      // Nested fields keep their own precise message; only the top level mentions null.
+      const [issue] = result.issues;
+      if (issue.path === undefined) addIssue({ message: expected, input: issue.input });
+      else addIssue({ message: issue.message, input: issue.input, path: issue.path });
+      return NEVER;
+    }),
+  );
+  return wrap("nullable", expected, valibot);
 }
 
 /** An object schema; it also exposes its shape so other schemas can extend it. */
 export interface ObjectSchema<S extends Shape> extends Schema<InferShape<S>> {
   readonly shape: S;
+  /** The strict valibot object alone, for valibot's discriminated unions (which need its entries). */
+  readonly strictObject: v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
+  /** The cross-field check, run after the fields are valid. */
+  check?(value: InferShape<S>, path: string, code: ErrorCode): void;
 }
 
 interface ObjectOptions<T> {
@@ -278,30 +255,56 @@ interface ObjectOptions<T> {
 
 /**
  * A strict object: every field of `shape` is checked and unknown fields are refused.
+ * Fields that are absent or `undefined` are left out of the result.
  * @example const point = object({ x: integer(), y: integer(), label: optional(string()) });
  */
 export function object<S extends Shape>(shape: S, options: ObjectOptions<InferShape<S>> = {}): ObjectSchema<S> {
   const keys = Object.keys(shape);
+  const unknownField = `no such field (known: ${keys.join(", ")})`;
+  const entries = Object.fromEntries(keys.map((key) => [key, shape[key].valibot]));
+  // One message function for valibot's three object issues: not an object, an unknown field, a missing one.
+  const strict = v.strictObject(entries, (issue) => {
+    if (issue.expected === "never") return unknownField;
+    const missing = issue.path?.[0]?.key;
+    return typeof missing === "string" && missing in shape ? shape[missing].expected : "an object";
+  });
+  // Unknown fields are reported before missing or wrong ones, as a typo is the likelier cause of both.
+  const knownFieldsOnly = v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
+    const input = dataset.value as Record<string, unknown>;
+    const key = Object.keys(input).find((name) => !Object.prototype.hasOwnProperty.call(shape, name));
+    if (key !== undefined) addIssue({ message: unknownField, input: input[key], path: [{ type: "object", origin: "value", input, key, value: input[key] }] });
+  });
+  const checked = v.pipe(plainObject(), knownFieldsOnly, strict, v.transform(withoutUndefined), crossFieldCheck(() => options.check));
   return {
-    kind: "object",
-    expected: "an object",
+    ...wrap("object", "an object", checked as unknown as v.GenericSchema<unknown, InferShape<S>>),
     shape,
-    parse(value, path, code) {
-      if (!isPlainObject(value)) throw schemaError("an object", path, value, code);
-      for (const key of Object.keys(value)) {
-        if (!Object.prototype.hasOwnProperty.call(shape, key)) {
-          throw schemaError(`no such field (known: ${keys.join(", ")})`, `${path}.${key}`, value[key], code);
-        }
-      }
-      const out: Record<string, unknown> = {};
-      for (const key of keys) {
-        const parsed = shape[key].parse(value[key], `${path}.${key}`, code);
-        if (parsed !== undefined) out[key] = parsed;
-      }
-      options.check?.(out as InferShape<S>, path, code);
-      return out as InferShape<S>;
-    },
+    strictObject: strict,
+    ...(options.check ? { check: options.check } : {}),
   };
+}
+
+/** Where a cross-field check's error starts its path, so the rest can become valibot path items. */
+const CHECK_ROOT = "\u0000";
+
+/** Runs an object's cross-field `check` inside valibot, its error becoming an issue at the field it names. */
+function crossFieldCheck<T>(checkFor: (value: Record<string, unknown>) => ObjectOptions<T>["check"]) {
+  return v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
+    const check = dataset.typed ? checkFor(dataset.value) : undefined;
+    if (check === undefined) return;
+    try {
+      check(dataset.value as T, CHECK_ROOT, "MESSAGE_INVALID");
+    } catch (error) {
+      if (!(error instanceof PortraitError) || typeof error.data?.path !== "string") throw error;
+      let input: unknown = dataset.value;
+      const path: v.ObjectPathItem[] = [];
+      for (const [, key] of error.data.path.slice(CHECK_ROOT.length).matchAll(/\.([^.[\]]+)/g)) {
+        const holder = input as Record<string, unknown>;
+        input = holder?.[key];
+        path.push({ type: "object", origin: "value", input: holder, key, value: input });
+      }
+      addIssue({ message: String(error.data.expected), input, ...(path.length > 0 ? { path: path as [v.ObjectPathItem, ...v.ObjectPathItem[]] } : {}) });
+    }
+  });
 }
 
 type TaggedShape<K extends string, Tag extends string> = Shape & { [P in K]: Schema<Tag> };
@@ -332,18 +335,24 @@ export function union<K extends string, M extends UnionMembers<K>>(
 ): UnionSchema<K, M> {
   const tags = Object.keys(members);
   const tagExpected = `one of ${tags.map((tag) => quote(tag)).join(", ")}`;
+  const variant = v.variant(key, tags.map((tag) => members[tag].strictObject) as unknown as v.VariantOptions<K>, tagExpected);
+  const memberCheck = (value: Record<string, unknown>) => members[value[key] as string]?.check as ObjectOptions<unknown>["check"];
+  const valibot = v.pipe(
+    plainObject(),
+    variant as unknown as v.GenericSchema<Record<string, unknown>, Record<string, unknown>>,
+    v.transform(withoutUndefined),
+    crossFieldCheck(memberCheck),
+  ) as unknown as v.GenericSchema<unknown, Infer<M[keyof M]>>;
   return {
     kind: "union",
     expected: "an object",
     key,
     members,
+    valibot,
     parse(value, path, code) {
-      if (!isPlainObject(value)) throw schemaError("an object", path, value, code);
-      const tag = value[key];
-      if (typeof tag !== "string" || !Object.prototype.hasOwnProperty.call(members, tag)) {
-        throw schemaError(tagExpected, `${path}.${key}`, tag, code);
-      }
-      return members[tag].parse(value, options.pathFromTag ? tag : path, code) as Infer<M[keyof M]>;
+      const tag = isPlainObject(value) ? value[key] : undefined;
+      const known = typeof tag === "string" && Object.prototype.hasOwnProperty.call(members, tag);
+      return run(valibot, value, options.pathFromTag && known ? tag : path, code);
     },
   };
 }
@@ -381,6 +390,16 @@ function convertQueryValue(kind: SchemaKind, text: string): unknown {
     if (text === "0" || text === "false") return false;
   }
   return text;
+}
+
+/** Objects, but not arrays (valibot's object checks accept arrays). */
+function plainObject() {
+  return v.custom<Record<string, unknown>>(isPlainObject, "an object");
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
+  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
+  return value;
 }
 
 function inRange(value: number, { min, max }: RangeOptions): boolean {

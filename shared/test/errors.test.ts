@@ -47,6 +47,6 @@ describe("PortraitError", () => {
   it("builds the one parameter message, with extra data when given", () => {
     const error = invalidParameter("an integer", "tile", "big", "INVALID_OPTION", { path: "query.tile" });
     expect(error.message).toBe('Expected an integer for tile but received "big" of type string');
-    expect(error.data).toEqual({ name: "tile", expected: "an integer", path: "query.tile" });
+    expect(error.data).toEqual({ name: "tile", expected: "an integer", received: "big", path: "query.tile" });
   });
 });

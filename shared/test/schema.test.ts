@@ -71,7 +71,7 @@ describe("schema", () => {
   it("names nested fields by path, and array items by index", () => {
     const error = failure(() => parse(shapes, { type: "line", points: [{ x: 0, y: 0 }, { x: 0, y: -1 }] }, "shape"));
     expect(error.message).toBe("Expected an integer of at least 0 for line.points[1].y but received -1 of type number");
-    expect(error.data).toEqual({ name: "line.points[1].y", expected: "an integer of at least 0", path: "line.points[1].y" });
+    expect(error.data).toEqual({ name: "line.points[1].y", expected: "an integer of at least 0", received: -1, path: "line.points[1].y" });
   });
 
   it("refuses unknown fields, listing the known ones", () => {

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundleName, findTarget } from "../../packaging/src/targets";
+import { bundleName, findTarget } from "@portrait-upscale/packaging/src/targets";
 import { repoPath, repoRoot } from "../support/paths";
 
 /** The release being packaged (the daemon's package version). */

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { list } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeArchive } from "../../packaging/src/archive";
-import { binaryKindOf, isNativeCodeFile } from "../../packaging/src/binary-header";
-import { checksumLines, parseChecksums } from "../../packaging/src/checksums";
-import { cacheKey } from "../../packaging/src/npm-cache";
-import { BUNDLE_TARGETS, findTarget } from "../../packaging/src/targets";
+import { writeArchive } from "@portrait-upscale/packaging/src/archive";
+import { binaryKindOf, isNativeCodeFile } from "@portrait-upscale/packaging/src/binary-header";
+import { checksumLines, parseChecksums } from "@portrait-upscale/packaging/src/checksums";
+import { cacheKey } from "@portrait-upscale/packaging/src/npm-cache";
+import { BUNDLE_TARGETS, findTarget } from "@portrait-upscale/packaging/src/targets";
 
 function pe(machine: number): Buffer {
   const head = Buffer.alloc(0x100);

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
-import { findCommand } from "../../helper-daemon/src/cli/commands/index";
+import { findCommand } from "portrait-upscale/src/cli/commands/index";
 import { repoPath } from "../support/paths";
 
 /** The built command line: what `npx portrait-upscale` runs. */

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../helper-daemon/src/cli/main";
+import { runCli } from "portrait-upscale/src/cli/main";
 import { CHROOT, ensureChroot } from "../support/gimp-chroot";
 import { repoPath, repoRoot } from "../support/paths";
 import { e2eDaemonKind, startE2eDaemon, type E2eDaemon } from "./e2e-daemon";

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../helper-daemon/src/cli/main";
+import { runCli } from "portrait-upscale/src/cli/main";
 import {
   GIMP_PLUGIN_FILES,
   gimpBridgeSourceDir,
   gimpPluginDir,
   gimpProfileDir,
-} from "../../helper-daemon/src/cli/commands/install-gimp";
+} from "portrait-upscale/src/cli/commands/install-gimp";
 import { repoPath } from "../support/paths";
 
 /** Runs the real command line in-process and collects what it prints. */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { photoshopSamplesToWire, wireToPhotoshopSamples } from "../../plugin-uxp/src/photoshop/bit-depth";
+import { photoshopSamplesToWire, wireToPhotoshopSamples } from "@portrait-upscale/plugin-uxp/src/photoshop/bit-depth";
 import { repoPath } from "../support/paths";
 import {
   buildDaemon,

@@ -23,6 +23,7 @@ const EXIT_CODE_BY_ERROR: Partial<Record<ErrorCode, number>> = {
   PRESET_INVALID: EXIT_CODES.usage,
   PRESET_LOCKED: EXIT_CODES.usage,
   PRESET_MISMATCH: EXIT_CODES.usage,
+  INPUT_UNREADABLE: EXIT_CODES.input,
   INPUT_NOT_IMAGE: EXIT_CODES.input,
   INPUT_TRUNCATED: EXIT_CODES.input,
   INPUT_EMPTY: EXIT_CODES.input,
@@ -51,7 +52,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   0    success
   1    unexpected internal error
   2    usage: unknown command or option, invalid option value, preset problems
-  3    input: not an image, truncated, empty, too large, unsupported bit depth
+  3    input: missing or unreadable, not an image, truncated, empty, too large, unsupported bit depth
   4    output: cannot be written, or would be too large
   5    model: unknown, missing, corrupt
   6    runtime: execution provider unavailable, out of memory, inference failed

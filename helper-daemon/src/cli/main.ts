@@ -1,12 +1,13 @@
 /**
  * The dispatcher: picks the command, parses its options, runs it, and turns failures into
- * one stderr line `portrait-upscale: CODE: message` (plus a JSON error object on stdout
- * under `--json`) and a documented exit code.
+ * `portrait-upscale: CODE: message` and `advice: …` on stderr (plus a JSON error object on
+ * stdout under `--json`) and a documented exit code.
  */
 import { parseArgs } from "node:util";
 import { PortraitError, invalidParameter, toErrorPayload } from "@portrait-upscale/shared";
 import type { CliCommand, CliContext } from "./command";
 import { COMMANDS, findCommand } from "./commands/index";
+import { closestWord, errorLines } from "./error-text";
 import { EXIT_CODES, exitCodeFor } from "./exit-codes";
 import { PROGRAM, commandHelp, programHelp } from "./help";
 import { VERSION } from "./version";
@@ -28,8 +29,11 @@ export async function runCli(argv: readonly string[], streams: Streams): Promise
   const command = findCommand(name);
   const wantsJson = rest.includes("--json");
   if (!command) {
-    const error = invalidParameter(`one of ${COMMANDS.map((c) => c.name).join(", ")}`, "the command", name);
-    return report(error, streams, wantsJson, `Run \`${PROGRAM} --help\` for the list of commands.`);
+    const names = COMMANDS.map((c) => c.name);
+    const error = invalidParameter(`one of ${names.join(", ")}`, "the command", name);
+    const guess = closestWord(name, names);
+    const hint = guess ? `Did you mean \`${PROGRAM} ${guess}\`?` : `Run \`${PROGRAM} --help\` for the list of commands.`;
+    return report(error, streams, wantsJson, hint, guess !== undefined);
   }
   let context: CliContext;
   try {
@@ -68,17 +72,24 @@ function parseCommandArgs(command: CliCommand, args: readonly string[]): Pick<Cl
     });
     return { values, positionals };
   } catch (error) {
-    // parseArgs' own messages are clear; keep them, but give them our code.
+    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(error instanceof Error ? error.message : "");
+    if (unknown) {
+      const known = Object.keys(options).map((optionName) => `--${optionName}`);
+      const guess = closestWord(unknown[1], known);
+      const advice = guess ? `did you mean ${guess}?` : `see \`${PROGRAM} ${command.name} --help\``;
+      throw new PortraitError("INVALID_OPTION", `Unknown option ${unknown[1]} for ${command.name}: ${advice}`, { command: command.name, option: unknown[1] });
+    }
+    // parseArgs' other messages (a missing value, a value for a flag) are clear; keep them, with our code.
     const message = error instanceof Error ? error.message : String(error);
     throw new PortraitError("INVALID_OPTION", message, { command: command.name });
   }
 }
 
-function report(error: unknown, streams: Streams, json: boolean, hint?: string): number {
+function report(error: unknown, streams: Streams, json: boolean, hint?: string, alwaysHint = false): number {
   const payload = toErrorPayload(error);
-  streams.stderr.write(`${PROGRAM}: ${payload.code}: ${payload.message}\n`);
-  // Scripts get exactly one line; people at a terminal also get a pointer to the help.
-  if (hint && streams.stderr.isTTY) streams.stderr.write(`${hint}\n`);
+  streams.stderr.write(`${errorLines(payload).join("\n")}\n`);
+  // A "did you mean" is always worth a line; a pointer to the help only at a terminal.
+  if (hint && (alwaysHint || streams.stderr.isTTY)) streams.stderr.write(`${hint}\n`);
   if (payload.code === "INTERNAL" && error instanceof Error && error.stack && streams.env.PORTRAIT_UPSCALE_DEBUG) {
     streams.stderr.write(`${error.stack}\n`);
   }

@@ -4,7 +4,7 @@
  * {@link DaemonConfig} and trusts it.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import { PortraitError, array, integer, invalidParameter, nullable, number, object, optional, parse, string } from "@portrait-upscale/shared";
 import { configFiles } from "./paths";
 
 export interface DaemonLimits {
@@ -96,16 +96,35 @@ export async function loadConfig(dir: string, overrides: Overrides = {}): Promis
   return parseConfig({ ...(fromFile as Record<string, unknown>), ...definedOnly(overrides) });
 }
 
+/** What config.json may hold: every field optional (defaults fill in), unknown fields refused. */
+const configSchema = object({
+  port: optional(integer({ min: 0, max: 65535 })),
+  host: optional(string({ minLength: 1, expected: "a host name or address" })),
+  limits: optional(
+    object({
+      maxUploadBytes: optional(integer({ min: 1 })),
+      maxPendingUploadBytes: optional(integer({ min: 1 })),
+      maxInputPixels: optional(integer({ min: 1 })),
+      maxOutputPixels: optional(integer({ min: 1 })),
+      maxMessageBytes: optional(integer({ min: 1024 })),
+      maxJobsPerClient: optional(integer({ min: 1 })),
+    }),
+  ),
+  concurrency: optional(integer({ min: 1, max: 64 })),
+  workers: optional(integer({ min: 0, max: 64 })),
+  resultRetentionSeconds: optional(number({ min: 0 })),
+  resultSpillBytes: optional(integer({ min: 0 })),
+  studioPresetFolder: optional(nullable(string({ expected: "a folder path" }))),
+  allowedOrigins: optional(array(string())),
+  log: optional(object({ maxBytes: optional(integer({ min: 1024 })), generations: optional(integer({ min: 1, max: 20 })) })),
+  version: optional(integer({ min: 1 })),
+});
+
 /** Validates a config object (as found in config.json), filling in defaults. */
 export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
-  const known = new Set(Object.keys(DEFAULT_CONFIG));
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) throw invalidParameter(`one of ${[...known].join(", ")}`, "a config key", key);
-  }
-  const limitsRaw = objectOr(raw.limits, "limits");
-  const logRaw = objectOr(raw.log, "log");
+  const given = parse(configSchema, raw, "", "INVALID_OPTION");
   const d = DEFAULT_CONFIG;
-  const version = integer(raw.version, "version", d.version, 1);
+  const version = given.version ?? d.version;
   if (version > CONFIG_VERSION) {
     throw new PortraitError(
       "CONFIG_TOO_NEW",
@@ -113,36 +132,13 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
       { version, supported: CONFIG_VERSION },
     );
   }
-  const limits: DaemonLimits = Object.freeze({
-    maxUploadBytes: integer(limitsRaw.maxUploadBytes, "limits.maxUploadBytes", d.limits.maxUploadBytes, 1),
-    maxPendingUploadBytes: integer(limitsRaw.maxPendingUploadBytes, "limits.maxPendingUploadBytes", d.limits.maxPendingUploadBytes, 1),
-    maxInputPixels: integer(limitsRaw.maxInputPixels, "limits.maxInputPixels", d.limits.maxInputPixels, 1),
-    maxOutputPixels: integer(limitsRaw.maxOutputPixels, "limits.maxOutputPixels", d.limits.maxOutputPixels, 1),
-    maxMessageBytes: integer(limitsRaw.maxMessageBytes, "limits.maxMessageBytes", d.limits.maxMessageBytes, 1024),
-    maxJobsPerClient: integer(limitsRaw.maxJobsPerClient, "limits.maxJobsPerClient", d.limits.maxJobsPerClient, 1),
-  });
-  const host = raw.host ?? d.host;
-  if (typeof host !== "string" || host.length === 0) throw invalidParameter("a host name or address", "host", host);
-  const folder = raw.studioPresetFolder ?? null;
-  if (folder !== null && typeof folder !== "string") throw invalidParameter("a folder path or null", "studioPresetFolder", folder);
-  const origins = raw.allowedOrigins ?? [];
-  if (!Array.isArray(origins) || origins.some((o) => typeof o !== "string")) {
-    throw invalidParameter("an array of strings", "allowedOrigins", origins);
-  }
   return Object.freeze({
-    port: integer(raw.port, "port", d.port, 0, 65535),
-    host,
-    limits,
-    concurrency: integer(raw.concurrency, "concurrency", d.concurrency, 1, 64),
-    workers: integer(raw.workers, "workers", d.workers, 0, 64),
-    resultRetentionSeconds: number(raw.resultRetentionSeconds, "resultRetentionSeconds", d.resultRetentionSeconds),
-    resultSpillBytes: integer(raw.resultSpillBytes, "resultSpillBytes", d.resultSpillBytes, 0),
-    studioPresetFolder: folder,
-    allowedOrigins: Object.freeze([...(origins as string[])]),
-    log: Object.freeze({
-      maxBytes: integer(logRaw.maxBytes, "log.maxBytes", d.log.maxBytes, 1024),
-      generations: integer(logRaw.generations, "log.generations", d.log.generations, 1, 20),
-    }),
+    ...d,
+    ...given,
+    limits: Object.freeze({ ...d.limits, ...given.limits }),
+    studioPresetFolder: given.studioPresetFolder ?? null,
+    allowedOrigins: Object.freeze([...(given.allowedOrigins ?? d.allowedOrigins)]),
+    log: Object.freeze({ ...d.log, ...given.log }),
     version,
   });
 }
@@ -168,24 +164,4 @@ export async function stampConfigVersion(dir: string): Promise<number> {
 
 function definedOnly(values: Overrides): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
-}
-
-function objectOr(value: unknown, name: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidParameter("an object", name, value);
-  return value as Record<string, unknown>;
-}
-
-function integer(value: unknown, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(`an integer from ${min} to ${max}`, name, value);
-  }
-  return value;
-}
-
-function number(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw invalidParameter("a number of 0 or more", name, value);
-  return value;
 }

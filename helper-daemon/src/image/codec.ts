@@ -44,6 +44,8 @@ export interface DecodedImage {
   readonly density?: number;
   /** Raw input's colour profile name, carried back untouched. */
   readonly colorProfile?: string;
+  /** The source was CMYK and its pixels were converted to sRGB (callers tell the user). */
+  readonly fromCmyk?: true;
 }
 
 /** Describes raw interleaved pixels: rows top to bottom, no padding, 16-bit samples little-endian. */
@@ -152,6 +154,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     format: format as EncodedFormat,
     ...(metadata.icc !== undefined && !cmyk ? { iccProfile: new Uint8Array(metadata.icc) } : {}),
     ...(metadata.density !== undefined ? { density: metadata.density } : {}),
+    ...(cmyk ? { fromCmyk: true as const } : {}),
   };
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
 import { nearestUpscale, writeNearestUpscaler } from "../../test/integration/support/tiny-models";
@@ -8,10 +11,12 @@ import { tileRunner } from "./index";
 
 // These tests start the bundled worker: `npm run build` first (the root `npm test` does).
 const MODELS: Record<string, string> = {};
+const modelFolder = mkdtempSync(join(tmpdir(), "pu-tiny-models-"));
 beforeAll(() => {
-  MODELS["nearest-x4"] = writeNearestUpscaler(4);
-  MODELS["nearest-x2"] = writeNearestUpscaler(2);
+  MODELS["nearest-x4"] = writeNearestUpscaler(4, modelFolder);
+  MODELS["nearest-x2"] = writeNearestUpscaler(2, modelFolder);
 });
+afterAll(() => rmSync(modelFolder, { recursive: true, force: true }));
 
 function resolveModelPath(id: string): string {
   return MODELS[id] ?? `/nonexistent/${id}.onnx`;

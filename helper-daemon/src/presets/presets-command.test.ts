@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
+import { BUILT_IN_PRESETS, ERROR_ADVICE } from "@portrait-upscale/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../test/support/run-cli";
 
@@ -66,7 +66,7 @@ describe("portrait-upscale presets", () => {
   it("fails on an unknown id with exit code 2", async () => {
     const { code, stderr } = await cli("presets", "show", "nope");
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .* for preset but received "nope"\n$/);
+    expect(stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .* for preset but received "nope"\nadvice: .+\n$/);
   });
 
   it("validates files, with exit code 2 when one is invalid", async () => {
@@ -87,6 +87,9 @@ describe("portrait-upscale presets", () => {
   it("refuses an unknown sub-command", async () => {
     const { code, stderr } = await cli("presets", "delete");
     expect(code).toBe(2);
-    expect(stderr).toBe('portrait-upscale: INVALID_OPTION: Expected list, show or validate for the presets sub-command but received "delete" of type string\n');
+    expect(stderr).toBe(
+      'portrait-upscale: INVALID_OPTION: Expected list, show or validate for the presets sub-command but received "delete"\n' +
+        `advice: ${ERROR_ADVICE.INVALID_OPTION}\n`,
+    );
   });
 });

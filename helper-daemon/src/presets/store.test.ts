@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, PortraitError, type Preset } from "@portrait-upscale/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { failure } from "../../../shared/test/failure";
+import { failure } from "@portrait-upscale/shared/test/failure";
 import { PresetStore, readPresetFile } from "./store";
 
 let root: string;

@@ -4,10 +4,10 @@
  * command line, the daemon's job runner, the batch runner and queue workers all call it, so
  * the same request gives the same bytes everywhere.
  */
-import { readFile } from "node:fs/promises";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import { decodeImage, decodeRawPixels, type DecodedImage } from "../image/codec";
 import type { InferencePool } from "../inference/index";
+import { readInputFile } from "../image/input-file";
 import { rejectEmptyPngHeader } from "./input-checks";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
 import type { UpscaleRequest } from "./request";
@@ -73,16 +73,8 @@ export async function runUpscaleRequest(request: UpscaleRequest, pool: Inference
 async function decodeRequestImage(request: UpscaleRequest): Promise<DecodedImage> {
   const { image, limits } = request;
   if (image.kind === "raw") return decodeRawPixels(image.bytes, image.header, { limits });
-  const bytes = image.kind === "file" ? await readInput(image.path) : image.bytes;
+  const bytes = image.kind === "file" ? await readInputFile(image.path) : image.bytes;
   rejectEmptyPngHeader(bytes);
   return decodeImage(bytes, { limits });
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    // A missing file, a folder or no permission: the INPUT argument itself is wrong.
-    throw invalidParameter(`an existing, readable image file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, "the input", path);
-  }
-}

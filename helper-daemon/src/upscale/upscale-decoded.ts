@@ -97,12 +97,15 @@ export async function upscaleDecoded(
       provider: result.provider,
       tile: result.tile,
       timings: { totalMs: Math.round(performance.now() - started), inferenceMs: Math.round(result.inferenceMs) },
-      notes: result.notes,
+      notes: decoded.fromCmyk ? [CMYK_NOTE, ...result.notes] : result.notes,
       ...(pipeline ? { portrait: summarizePortrait(pipeline, result.models) } : {}),
     },
     ...(pipeline ? { pipeline } : {}),
   };
 }
+
+/** Said whenever a CMYK input was converted, since the result's colours are then not the file's numbers. */
+export const CMYK_NOTE = "The input was CMYK: it was converted to sRGB, so the result is an RGB image.";
 
 function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]): PortraitSummary {
   const { settings } = outcome;

@@ -56,7 +56,7 @@ describe("config", () => {
 
   it("refuses bad values with the one message shape", async () => {
     expect(() => parseConfig({ port: 70000 })).toThrow("Expected an integer from 0 to 65535 for port but received 70000 of type number");
-    expect(() => parseConfig({ prot: 1 })).toThrow(/^Expected one of port, host, .* for a config key but received "prot"/);
+    expect(() => parseConfig({ prot: 1 })).toThrow(/^Expected no such field \(known: port, host, .*\) for prot but received 1 of type number/);
     expect(codeOf(() => parseConfig({ limits: { maxUploadBytes: "1" } }))).toBe("INVALID_OPTION");
     const dir = await folder();
     await writeFile(join(dir, "config.json"), "{ not json");

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
-import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
-import { repoPath } from "../../../test/support/paths";
+import { BUILT_IN_PRESETS, ERROR_ADVICE } from "@portrait-upscale/shared";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { fixture, fixtureCrop } from "./support/images";
 import { hasModel } from "./support/models";
 
@@ -157,7 +157,7 @@ describe("portrait-upscale upscale with presets", () => {
     child.kill("SIGINT");
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(status).toBe(130);
-    expect(stderr).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
+    expect(stderr).toBe(`portrait-upscale: CANCELLED: The job was cancelled.\nadvice: ${ERROR_ADVICE.CANCELLED}\n`);
     expect(readdirSync(dir)).toEqual(["in.png"]);
   });
 
@@ -201,7 +201,7 @@ describe("portrait-upscale upscale: preset errors", () => {
   it("a locked studio preset refuses overrides: PRESET_LOCKED naming the fields, exit 2", () => {
     const run = cli("upscale", "face.png", "-o", "never.png", "--preset", LOCKED, "--creativity", "0.5", "--scale", "2", "--json");
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe(`portrait-upscale: PRESET_LOCKED: The preset ${LOCKED} is locked; it refuses overrides of creativity.\n`);
+    expect(run.stderr).toBe(`portrait-upscale: PRESET_LOCKED: The preset ${LOCKED} is locked; it refuses overrides of creativity.\nadvice: ${ERROR_ADVICE.PRESET_LOCKED}\n`);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: "PRESET_LOCKED", data: { preset: LOCKED, fields: ["creativity"] } } });
     expect(readdirSync(folder)).not.toContain("never.png");
   });
@@ -209,7 +209,7 @@ describe("portrait-upscale upscale: preset errors", () => {
   it("an unknown preset is PRESET_UNKNOWN listing the known ones, exit 2", () => {
     const run = cli("upscale", "face.png", "-o", "never.png", "--preset", "no-such-look");
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .*fast-preview, studio-locked for preset but received "no-such-look"\n$/);
+    expect(run.stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .*fast-preview, studio-locked for preset but received "no-such-look"\nadvice: .+\n$/);
   });
 
   it.each([

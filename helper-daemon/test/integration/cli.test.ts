@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
+import { ERROR_ADVICE } from "@portrait-upscale/shared";
 import { fixture, fixtureCrop, pngClaiming } from "./support/images";
 import { hasModel } from "./support/models";
 
@@ -66,7 +67,7 @@ describe("portrait-upscale upscale", () => {
     writeFileSync(join(dir, "in.png"), make());
     const run = spawnSync(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--model", "x4fast", "--json"], { cwd: dir, encoding: "utf8" });
     expect(run.status).toBe(exit);
-    expect(run.stderr).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\nadvice: .+\\n$`));
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code } });
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
@@ -75,7 +76,8 @@ describe("portrait-upscale upscale", () => {
     const run = cli("upscale", "face.png", "-o", "never.png", "--model", "x9000");
     expect(run.status).toBe(5);
     expect(run.stderr).toBe(
-      'portrait-upscale: MODEL_UNKNOWN: Expected one of x4plus, x4fast, thick for model but received "x9000" of type string\n',
+      'portrait-upscale: MODEL_UNKNOWN: Expected one of x4plus, x4fast, thick for model but received "x9000"\n' +
+        `advice: ${ERROR_ADVICE.MODEL_UNKNOWN}\n`,
     );
   });
 
@@ -83,7 +85,7 @@ describe("portrait-upscale upscale", () => {
     if (!hasModel("realesrgan-x4fast")) return;
     const missing = cli("upscale", "face.png", "-o", join(folder, "no-such-folder", "out.png"), "--model", "x4fast");
     expect(missing.status).toBe(4);
-    expect(missing.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: ENOENT\.\n$/);
+    expect(missing.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: ENOENT\.\nadvice: .+\n$/);
     // Permissions do not stop root; the read-only folder case needs an ordinary user.
     if (process.getuid?.() === 0) return;
     const locked = mkdtempSync(join(folder, "locked-"));
@@ -91,7 +93,7 @@ describe("portrait-upscale upscale", () => {
     try {
       const run = cli("upscale", "face.png", "-o", join(locked, "out.png"), "--model", "x4fast");
       expect(run.status).toBe(4);
-      expect(run.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: EACCES\.\n$/);
+      expect(run.stderr).toMatch(/^portrait-upscale: OUTPUT_UNWRITABLE: Cannot write .+out\.png: EACCES\.\nadvice: .+\n$/);
       expect(filesIn(locked)).toEqual([]);
     } finally {
       chmodSync(locked, 0o755);
@@ -100,10 +102,10 @@ describe("portrait-upscale upscale", () => {
 
   it.each([
     [["upscale", "face.png"], "INVALID_OPTION: Expected an OUTPUT file (-o OUTPUT) for --output but received undefined"],
-    [["upscale", "face.png", "-o", "x.png", "--scale", "5"], 'INVALID_OPTION: Expected one of 2, 3, 4, 6, 8 for scale but received "5" of type string'],
+    [["upscale", "face.png", "-o", "x.png", "--scale", "5"], 'INVALID_OPTION: Expected one of 2, 3, 4, 6, 8 for scale but received "5"\n'],
     [["upscale", "face.png", "-o", "x.png", "--provider", "tpu"], "INVALID_OPTION: Expected one of auto, cpu, cuda, dml, coreml, webgpu for --provider"],
     [["upscale", "face.png", "-o", "x.bmp"], 'INVALID_OPTION: Expected a file name ending in .png, .jpg, .jpeg, .tif, .tiff or .webp for the output but received "x.bmp"'],
-    [["upscale", "face.png", "-o", "x.png", "--bogus"], "INVALID_OPTION: Unknown option '--bogus'"],
+    [["upscale", "face.png", "-o", "x.png", "--bogus"], "INVALID_OPTION: Unknown option --bogus for upscale: see `portrait-upscale upscale --help`\n"],
     [["frobnicate"], "INVALID_OPTION: Expected one of"],
   ])("usage errors exit 2: %j", (args, message) => {
     const run = cli(...args);
@@ -123,14 +125,14 @@ describe("portrait-upscale upscale", () => {
     child.kill("SIGINT");
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(status).toBe(130);
-    expect(stderr).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
+    expect(stderr).toBe(`portrait-upscale: CANCELLED: The job was cancelled.\nadvice: ${ERROR_ADVICE.CANCELLED}\n`);
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
 
   it("a provider that is not here is PROVIDER_UNAVAILABLE (exit 6)", () => {
     const run = cli("upscale", "face.png", "-o", "x.png", "--provider", process.platform === "darwin" ? "dml" : "coreml");
     expect(run.status).toBe(6);
-    expect(run.stderr).toMatch(/^portrait-upscale: PROVIDER_UNAVAILABLE: The execution provider "(coreml|dml)" is not available on .+ Available: .*cpu\.\n$/);
+    expect(run.stderr).toMatch(/^portrait-upscale: PROVIDER_UNAVAILABLE: The execution provider "(coreml|dml)" is not available on .+ Available: .*cpu\.\nadvice: .+\n$/);
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { filesUnder, startCli, writeShoot } from "./support";
 
 const RECIPE = ["--model", "x4fast", "--scale", "2", "--provider", "cpu", "--threads", "1"];

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { runCliCaptured } from "../support/run-cli";
 import { startServe, writeShoot, type CliProcess } from "./support";
 

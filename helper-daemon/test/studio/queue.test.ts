@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { runCliCaptured } from "../support/run-cli";
 import { filesUnder, freePort, startCli, startRedis, writeShoot, type CliProcess, type TestRedis } from "./support";
 

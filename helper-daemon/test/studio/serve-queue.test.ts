@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
 import { runCliCaptured } from "../support/run-cli";

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import sharp from "sharp";
-import { repoPath } from "../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 
 export const BIN = repoPath("helper-daemon", "bin", "portrait-upscale.js");
 const FIXTURE = repoPath("test", "fixtures", "astronaut-face-64.png");

@@ -1,6 +1,6 @@
 // Tiny ONNX models of each brought role's shape, written with the models package's ONNX
 // writer: they run in a millisecond and their output is known pixel for pixel.
-import { TensorDataType, attr, encodeOnnxModel, float32Bytes, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "../../../models/src/onnx/model";
+import { TensorDataType, attr, encodeOnnxModel, float32Bytes, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "@portrait-upscale/models";
 
 const image = (name: string, height: number | string, width: number | string, channels = 3): OnnxValueInfo => ({
   name,

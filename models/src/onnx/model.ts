@@ -2,7 +2,7 @@
  * ONNX model description and its serialisation (onnx.proto field numbers).
  * Converters build a {@link OnnxModel}; {@link encodeOnnxModel} turns it into the file's bytes.
  */
-import { MessageWriter } from "./protobuf";
+import { onnxModelProto } from "./onnx-proto";
 
 /** ONNX TensorProto.DataType values used here. */
 export const TensorDataType = {
@@ -72,83 +72,69 @@ const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints
 /** IR version 8 is the one that goes with opset 17/18. */
 const IR_VERSION = 8;
 
-function encodeTensor(tensor: OnnxTensor): MessageWriter {
-  return new MessageWriter()
-    .packedInts(1, tensor.dims)
-    .int(2, tensor.dataType)
-    .string(8, tensor.name)
-    .bytes(9, tensor.raw);
+/** Field names as protobufjs spells the fields of onnx.proto (camelCase). */
+type ProtoObject = Record<string, unknown>;
+
+function tensorProto(tensor: OnnxTensor): ProtoObject {
+  return { dims: tensor.dims, dataType: tensor.dataType, name: tensor.name, rawData: tensor.raw };
 }
 
-function encodeAttribute(name: string, attribute: OnnxAttribute): MessageWriter {
-  const writer = new MessageWriter().string(1, name);
-  switch (attribute.kind) {
-    case "float":
-      writer.float(2, attribute.value);
-      break;
-    case "int":
-      writer.int(3, attribute.value);
-      break;
-    case "string":
-      writer.string(4, attribute.value);
-      break;
-    case "tensor":
-      writer.message(5, encodeTensor(attribute.value));
-      break;
-    case "floats":
-      writer.packedFloats(7, attribute.value);
-      break;
-    case "ints":
-      writer.packedInts(8, attribute.value);
-      break;
-  }
-  return writer.int(20, ATTRIBUTE_TYPE[attribute.kind]);
+const ATTRIBUTE_FIELD = { float: "f", int: "i", string: "s", tensor: "t", floats: "floats", ints: "ints" } as const;
+
+function attributeProto(name: string, attribute: OnnxAttribute): ProtoObject {
+  const value =
+    attribute.kind === "string"
+      ? new TextEncoder().encode(attribute.value)
+      : attribute.kind === "tensor"
+        ? tensorProto(attribute.value)
+        : attribute.value;
+  return { name, [ATTRIBUTE_FIELD[attribute.kind]]: value, type: ATTRIBUTE_TYPE[attribute.kind] };
 }
 
-function encodeNode(node: OnnxNode): MessageWriter {
-  const writer = new MessageWriter();
-  for (const input of node.inputs) writer.string(1, input);
-  for (const output of node.outputs) writer.string(2, output);
-  writer.string(3, node.name).string(4, node.opType);
-  for (const [name, attribute] of Object.entries(node.attributes ?? {})) {
-    writer.message(5, encodeAttribute(name, attribute));
-  }
-  return writer;
+function nodeProto(node: OnnxNode): ProtoObject {
+  return {
+    input: node.inputs,
+    output: node.outputs,
+    name: node.name,
+    opType: node.opType,
+    attribute: Object.entries(node.attributes ?? {}).map(([name, attribute]) => attributeProto(name, attribute)),
+  };
 }
 
-function encodeValueInfo(info: OnnxValueInfo): MessageWriter {
-  const shape = new MessageWriter();
-  for (const dim of info.shape) {
-    const dimension = new MessageWriter();
-    if (typeof dim === "number") dimension.int(1, dim);
-    else dimension.string(2, dim);
-    shape.message(1, dimension);
-  }
-  const tensorType = new MessageWriter().int(1, info.dataType).message(2, shape);
-  const type = new MessageWriter().message(1, tensorType);
-  return new MessageWriter().string(1, info.name).message(2, type);
+function valueInfoProto(info: OnnxValueInfo): ProtoObject {
+  const dim = info.shape.map((size) => (typeof size === "number" ? { dimValue: size } : { dimParam: size }));
+  return { name: info.name, type: { tensorType: { elemType: info.dataType, shape: { dim } } } };
 }
 
 /** Serialises a model to the bytes of an `.onnx` file. */
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
-  const graph = new MessageWriter();
-  for (const node of model.nodes) graph.message(1, encodeNode(node));
-  graph.string(2, model.graphName);
-  for (const tensor of model.initializers) graph.message(5, encodeTensor(tensor));
-  for (const input of model.inputs) graph.message(11, encodeValueInfo(input));
-  for (const output of model.outputs) graph.message(12, encodeValueInfo(output));
-
-  const opset = new MessageWriter().string(1, "").int(2, model.opsetVersion);
-  const writer = new MessageWriter()
-    .int(1, IR_VERSION)
-    .string(2, model.producerName)
-    .message(7, graph)
-    .message(8, opset);
-  if (model.docString) writer.string(6, model.docString);
-  for (const [key, value] of Object.entries(model.metadata ?? {})) {
-    writer.message(14, new MessageWriter().string(1, key).string(2, value));
-  }
-  return writer.finish();
+  const ModelProto = onnxModelProto();
+  const core = ModelProto.encode(
+    ModelProto.fromObject({
+      irVersion: IR_VERSION,
+      producerName: model.producerName,
+      graph: {
+        node: model.nodes.map(nodeProto),
+        name: model.graphName,
+        initializer: model.initializers.map(tensorProto),
+        input: model.inputs.map(valueInfoProto),
+        output: model.outputs.map(valueInfoProto),
+      },
+      opsetImport: [{ domain: "", version: model.opsetVersion }],
+    }),
+  ).finish();
+  // The documentation and metadata follow the graph, where the files the manifest pins have them;
+  // protobuf defines concatenated messages as one merged message, so this is one ModelProto.
+  const trailer = ModelProto.encode(
+    ModelProto.fromObject({
+      ...(model.docString ? { docString: model.docString } : {}),
+      metadataProps: Object.entries(model.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    }),
+  ).finish();
+  const out = new Uint8Array(core.length + trailer.length);
+  out.set(core, 0);
+  out.set(trailer, core.length);
+  return out;
 }
 
 /** Little-endian float32 bytes of `values`. */

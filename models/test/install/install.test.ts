@@ -14,7 +14,7 @@ const sha256 = (data: Uint8Array | string): string => createHash("sha256").updat
 
 const weightsA = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff);
 const weightsB = Uint8Array.from({ length: 1500 }, (_, i) => (i * 13 + 1) & 0xff);
-const tarball = buildTarGz([
+const tarball = await buildTarGz([
   { path: "package/package.json", content: '{"name":"fake-weights","version":"1.0.0"}' },
   { path: "package/weights/a.onnx", content: weightsA },
   { path: "package/weights/b.bin", content: weightsB },

@@ -3,11 +3,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { sourcesDir } from "../../src/paths";
-import { readFilesFromTarGz, TarReader } from "../../src/tar";
-import { buildTar, buildTarGz, type TarFormat } from "./tar-writer";
+import { readFilesFromTarGz } from "../../src/tar";
+import { buildTar, buildTarGz } from "./tar-writer";
 
 const work = mkdtempSync(join(tmpdir(), "pu-tar-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -22,15 +22,15 @@ function write(name: string, bytes: Uint8Array): string {
 }
 
 describe("readFilesFromTarGz", () => {
-  it.each<TarFormat>(["ustar", "gnu", "pax"])("reads short and long (>100 byte) names in %s archives", async (format) => {
+  it("reads short and long (>100 byte, pax) names and only the files asked for", async () => {
     expect(longPath.length).toBeGreaterThan(100);
-    const tarball = write(`long-${format}.tgz`, buildTarGz([
+    const tarball = write("long.tgz", await buildTarGz([
       { path: "package" },
       { path: "package/package.json", content: '{"name":"x"}' },
       { path: longPath, content: bigContent },
       { path: "package/empty.txt", content: "" },
       { path: "package/skipped.bin", content: "not wanted" },
-    ], format));
+    ]));
 
     const files = await readFilesFromTarGz(tarball, ["package/package.json", longPath, "package/empty.txt", "package/absent"]);
 
@@ -40,20 +40,9 @@ describe("readFilesFromTarGz", () => {
     expect(files.get("package/empty.txt")!.length).toBe(0);
   });
 
-  it("gives the same result however the stream is chunked", () => {
-    const archive = buildTar([{ path: longPath, content: bigContent }, { path: "package/b", content: "bee" }], "pax");
-    for (const size of [13, 511, 512, 513, 4096]) {
-      const reader = new TarReader(() => true);
-      for (let offset = 0; offset < archive.length; offset += size) reader.push(archive.subarray(offset, offset + size));
-      reader.end();
-      expect(Buffer.compare(reader.files.get(longPath)!, bigContent)).toBe(0);
-      expect(reader.files.get("package/b")!.toString()).toBe("bee");
-    }
-  });
-
   it("reads archives written by the system's tar, in GNU and pax formats", async () => {
     const probe = spawnSync("tar", ["--version"], { encoding: "utf8" });
-    if (probe.status !== 0 || !/GNU tar/.test(probe.stdout)) return; // only GNU tar has --format
+    expect(probe.stdout, "GNU tar (for --format) is part of every Debian system").toMatch(/GNU tar/);
     const root = join(work, "tree");
     const deep = join(root, longPath);
     mkdirSync(join(deep, ".."), { recursive: true });
@@ -70,22 +59,23 @@ describe("readFilesFromTarGz", () => {
   });
 
   it("rejects a truncated archive with MODEL_CORRUPT", async () => {
-    const archive = buildTar([{ path: "package/a.bin", content: bigContent }]);
-    const reader = new TarReader(() => true);
-    reader.push(archive.subarray(0, 512 + 10_000));
-    expect(() => reader.end()).toThrowError(expect.objectContaining({ code: "MODEL_CORRUPT" }));
-    expect(() => reader.end()).toThrowError(/truncated/);
+    const archive = await buildTar([{ path: "package/a.bin", content: bigContent }]);
+    const cut = write("cut.tgz", gzipSync(archive.subarray(0, 512 + 10_000)));
+    await expect(readFilesFromTarGz(cut, ["package/a.bin"])).rejects.toMatchObject({ code: "MODEL_CORRUPT" });
 
-    const gz = buildTarGz([{ path: "package/a.bin", content: bigContent }]);
+    const gz = await buildTarGz([{ path: "package/a.bin", content: bigContent }]);
     const path = write("truncated.tgz", gz.subarray(0, gz.length >> 1));
     await expect(readFilesFromTarGz(path, ["package/a.bin"])).rejects.toMatchObject({ code: "MODEL_CORRUPT" });
   });
 
-  it("rejects a damaged header (checksum) and a file that is not gzip", async () => {
-    const archive = buildTar([{ path: "package/a.bin", content: "abc" }]);
+  it("rejects a damaged header (checksum), an empty archive and a file that is not gzip", async () => {
+    const archive = await buildTar([{ path: "package/a.bin", content: "abc" }]);
     archive[3] ^= 0x20;
-    const reader = new TarReader(() => true);
-    expect(() => reader.push(archive)).toThrowError(/header checksum mismatch/);
+    const damaged = write("damaged.tgz", gzipSync(archive));
+    await expect(readFilesFromTarGz(damaged, ["package/a.bin"])).rejects.toMatchObject({ code: "MODEL_CORRUPT" });
+
+    const empty = write("empty.tgz", gzipSync(Buffer.alloc(1024)));
+    await expect(readFilesFromTarGz(empty, ["x"])).rejects.toMatchObject({ code: "MODEL_CORRUPT", message: /empty/ });
 
     const notGzip = write("plain.tgz", Buffer.from("this is not a tarball"));
     const error = await readFilesFromTarGz(notGzip, ["x"]).catch((e: unknown) => e);

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestDaemon, type TestDaemon } from "../../../helper-daemon/test/daemon/helpers";
+import { startTestDaemon, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
 import type { SocketFactory, SocketLike } from "../client/socket";
 import { MemoryPhotoshopAdapter } from "../photoshop/memory-photoshop-adapter";
 import { connectionView } from "../ui/messages";

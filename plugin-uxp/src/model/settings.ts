@@ -2,7 +2,19 @@
  * The panel's settings: defaults, and the validation of what was stored (a file from an
  * older or newer panel keeps its valid fields and loses the rest).
  */
-import { DEFAULT_PORT, SCALES, type PresetSummary, type Scale } from "@portrait-upscale/shared";
+import {
+  DEFAULT_PORT,
+  SCALES,
+  boolean,
+  integer,
+  matches,
+  number,
+  oneOf,
+  string,
+  type PresetSummary,
+  type Scale,
+  type Schema,
+} from "@portrait-upscale/shared";
 
 /** Where the result goes. */
 export const PLACEMENTS = ["enlarge", "keep", "new-document"] as const;
@@ -33,7 +45,19 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   review: true,
 };
 
-const unit = (value: unknown): value is number => typeof value === "number" && value >= 0 && value <= 1;
+const unit = number({ min: 0, max: 1 });
+/** What each stored field must be to be kept (the protocol's schemas, field by field). */
+const FIELDS: { readonly [K in keyof PanelSettings]-?: Schema<unknown> } = {
+  host: string({ pattern: /^[A-Za-z0-9.:[\]-]{1,253}$/ }),
+  port: integer({ min: 1, max: 65535 }),
+  presetId: string(),
+  scale: oneOf(SCALES),
+  creativity: unit,
+  resemblance: unit,
+  denoise: unit,
+  placement: oneOf(PLACEMENTS),
+  review: boolean(),
+};
 
 /** Reads stored settings (JSON text), keeping each valid field and the default for the rest. */
 export function parseStoredSettings(text: string | undefined): PanelSettings {
@@ -44,18 +68,9 @@ export function parseStoredSettings(text: string | undefined): PanelSettings {
   } catch {
     // Unreadable settings are replaced by the defaults: nothing in them is worth an error.
   }
-  const d = DEFAULT_SETTINGS;
-  return {
-    host: typeof raw.host === "string" && /^[A-Za-z0-9.:[\]-]{1,253}$/.test(raw.host) ? raw.host : d.host,
-    port: Number.isInteger(raw.port) && (raw.port as number) >= 1 && (raw.port as number) <= 65535 ? (raw.port as number) : d.port,
-    presetId: typeof raw.presetId === "string" ? raw.presetId : d.presetId,
-    scale: (SCALES as readonly unknown[]).includes(raw.scale) ? (raw.scale as Scale) : d.scale,
-    creativity: unit(raw.creativity) ? raw.creativity : d.creativity,
-    resemblance: unit(raw.resemblance) ? raw.resemblance : d.resemblance,
-    denoise: unit(raw.denoise) ? raw.denoise : d.denoise,
-    placement: (PLACEMENTS as readonly unknown[]).includes(raw.placement) ? (raw.placement as PlacementMode) : d.placement,
-    review: typeof raw.review === "boolean" ? raw.review : d.review,
-  };
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [key, schema] of Object.entries(FIELDS)) if (matches(schema, raw[key])) settings[key] = raw[key];
+  return settings as unknown as PanelSettings;
 }
 
 /** The settings with a preset chosen: its values replace the sliders'. */

@@ -3,6 +3,9 @@
  * besides JPEG, and JPEG would lose what the daemon made, so this writes lossless PNG with
  * stored (uncompressed) deflate blocks: bigger than necessary, but the file is temporary,
  * local, and written in one pass without a compressor.
+ * Kept instead of fast-png: measured in Node (a proxy for UXP's engine) on 2000×2000 RGBA,
+ * fast-png at zlib level 0 took 1.3× as long for 8-bit and 1.9× for Photoshop's 16-bit range,
+ * which it needs converted into a full-size copy first.
  */
 import { crc32 } from "@portrait-upscale/shared";
 import { photoshopToFull16 } from "./bit-depth";

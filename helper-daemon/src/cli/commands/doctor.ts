@@ -1,4 +1,5 @@
 /** `portrait-upscale doctor`: everything needed to tell why upscaling would not work here. */
+import { readdirSync } from "node:fs";
 import { arch, platform, versions } from "node:process";
 import { verifyModels } from "@portrait-upscale/models";
 import {
@@ -24,7 +25,9 @@ export const doctorCommand: CliCommand = {
   },
   async run(context) {
     const facts = currentPlatformFacts();
-    const available = availableProviders(facts);
+    const gpu = gpuDevicePresent();
+    // onnxruntime lists WebGPU wherever its binding has it; without a GPU it cannot run.
+    const available = availableProviders(facts).filter((name) => name !== "webgpu" || gpu);
     const auto = autoProvider(facts) ?? null;
     const models = await verifyModels({ deep: context.values.deep === true });
     const missing = models.filter((model) => model.state !== "present");
@@ -52,11 +55,11 @@ export const doctorCommand: CliCommand = {
         `platform      ${platform} ${arch}, ${report.physicalCores} physical core(s)`,
         `node          ${versions.node}`,
         `onnxruntime   ${report.onnxruntime ?? "not loadable on this platform"}`,
-        `providers     ${available.length > 0 ? available.join(", ") : "none"}`,
+        `providers     ${available.length > 0 ? available.join(", ") : "none"}${gpu ? "" : " (no GPU found)"}`,
         `auto picks    ${auto ?? "nothing: no execution provider can run here"}`,
       ];
       if (platform === "linux" && !available.includes("cuda")) {
-        lines.push("              (for CUDA: install CUDA 12 + cuDNN 9, then reinstall onnxruntime-node with --onnxruntime-node-install=cuda12)");
+        lines.push("              (for CUDA: install CUDA 12 + cuDNN 9, then run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`)");
       }
       context.stdout.write(`${lines.join("\n")}\n\nmodels\n`);
       context.stdout.write(
@@ -68,3 +71,13 @@ export const doctorCommand: CliCommand = {
     return missing.length === 0 ? EXIT_CODES.ok : EXIT_CODES.model;
   },
 };
+
+/** Whether the machine shows a GPU: on Linux a DRM render node; elsewhere assumed (DirectX, Metal). */
+function gpuDevicePresent(): boolean {
+  if (platform !== "linux") return true;
+  try {
+    return readdirSync("/dev/dri").some((name) => name.startsWith("renderD"));
+  } catch {
+    return false;
+  }
+}

@@ -1,8 +1,8 @@
 /** `portrait-upscale faces INPUT`: the faces the portrait pipeline would protect. */
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { invalidParameter } from "@portrait-upscale/shared";
 import { decodeImage } from "../../image/codec";
+import { readInputFile } from "../../image/input-file";
 import { createInferencePool } from "../../inference/index";
 import { poolDetector } from "../../portrait/detector";
 import { detectFaces } from "../../portrait/faces";
@@ -30,12 +30,7 @@ export const facesCommand: CliCommand = {
     const threshold = Number(context.values.threshold ?? "0.75");
     if (!(threshold >= 0.5 && threshold <= 0.99)) throw invalidParameter("a number from 0.5 to 0.99", "--threshold", context.values.threshold);
     const path = resolve(context.cwd, input);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      throw invalidParameter(`an existing, readable image file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`, "the input", path);
-    }
+    const bytes: Uint8Array = await readInputFile(path);
     const { image } = await decodeImage(bytes);
     const pool = createInferencePool();
     try {

@@ -2,7 +2,7 @@
 import { deflateSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
-import { repoPath } from "../../../../test/support/paths";
+import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import { decodeImage } from "../../../src/image/codec";
 import type { RgbImage } from "../../../src/image/image";
 

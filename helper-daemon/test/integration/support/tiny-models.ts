@@ -5,12 +5,14 @@
  * is known exactly.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TensorDataType, attr, encodeOnnxModel, float32Bytes } from "../../../../models/src/onnx/model";
+import { TensorDataType, attr, encodeOnnxModel, float32Bytes } from "@portrait-upscale/models";
 
-/** Writes a ×`scale` nearest-neighbour model (NCHW float32, dynamic size) and returns its path. */
-export function writeNearestUpscaler(scale: number, folder = join(tmpdir(), "portrait-upscale-tests")): string {
+/**
+ * Writes a ×`scale` nearest-neighbour model (NCHW float32, dynamic size) into `folder` and
+ * returns its path; the caller owns the folder and removes it, so tests leave no files behind.
+ */
+export function writeNearestUpscaler(scale: number, folder: string): string {
   mkdirSync(folder, { recursive: true });
   const blocks = scale * scale;
   const outChannels = 3 * blocks;
