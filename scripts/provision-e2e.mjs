@@ -1,6 +1,6 @@
 // Runs first in `npm test`: makes sure the end-to-end tests find what they drive — Chromium
-// (the panel's browser tests), python3 (the GIMP bridge's tests) and a GIMP 3 chroot (the GIMP
-// tests). As root on Debian it installs what is missing, once (the chroot is cached in
+// (the panel's browser tests), python3 (the GIMP bridge's tests), redis-server (the studio
+// queue's tests) and a GIMP 3 chroot (the GIMP tests). As root on Debian it installs what is missing, once (the chroot is cached in
 // .cache/gimp-chroot); otherwise it stops at once and prints the one command to run.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +14,7 @@ const gimpRoot = process.env.PORTRAIT_UPSCALE_GIMP_ROOT || join(repo, ".cache", 
 const PACKAGES = [
   { name: "chromium", present: () => existsSync("/usr/bin/chromium"), forGimp: false },
   { name: "python3", present: () => onPath("python3"), forGimp: false },
+  { name: "redis-server", present: () => onPath("redis-server"), forGimp: false },
   { name: "debootstrap", present: () => onPath("debootstrap"), forGimp: true },
 ];
 
