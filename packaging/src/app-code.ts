@@ -1,14 +1,18 @@
 /**
  * The daemon's JavaScript for the bundles: the CLI and the inference worker, bundled by esbuild
- * with everything pure-JavaScript inside (ws included), so only the two native packages
+ * with everything pure-JavaScript inside (ws included), so only the native packages
  * (onnxruntime-node, sharp) and their small JavaScript dependencies ship as node_modules.
  */
 import { build } from "esbuild";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** Packages loaded at run time from `app/node_modules` (native code, or required by it). */
-export const EXTERNAL_PACKAGES = ["onnxruntime-node", "sharp"] as const;
+/**
+ * Packages loaded at run time from `app/node_modules`: native code, or required by it; and the
+ * studio queue (bullmq with its ioredis), which loads its own modules and optional back ends at
+ * run time, so it ships whole rather than half-bundled.
+ */
+export const EXTERNAL_PACKAGES = ["onnxruntime-node", "sharp", "bullmq", "ioredis"] as const;
 
 /**
  * ws's optional native speed-ups, left out of the bundles: ws requires them inside a try and
@@ -16,6 +20,13 @@ export const EXTERNAL_PACKAGES = ["onnxruntime-node", "sharp"] as const;
  * and Windows on Arm, and a half-bundled one would only fail the same way).
  */
 export const OPTIONAL_ABSENT_PACKAGES = ["bufferutil", "utf-8-validate"] as const;
+
+/**
+ * Names the bundled code may try to require and does without: fdir (under tinyglobby) tries
+ * `require("picomatch")` inside a try for a glob API of its own that we do not use; tinyglobby's
+ * own picomatch is bundled.
+ */
+export const OPTIONAL_REQUIRES = ["picomatch"] as const;
 
 /** Bundles the daemon into `outDir` (`cli.js`, `inference/worker.js`, `package.json`). */
 export async function buildAppCode(repoRoot: string, outDir: string): Promise<void> {

@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXTERNAL_PACKAGES, OPTIONAL_ABSENT_PACKAGES } from "@portrait-upscale/packaging/src/app-code";
+import { EXTERNAL_PACKAGES, OPTIONAL_ABSENT_PACKAGES, OPTIONAL_REQUIRES } from "@portrait-upscale/packaging/src/app-code";
 import { CHECKSUM_FILE } from "@portrait-upscale/packaging/src/assemble";
 import { binaryKindOfFile, isNativeCodeFile } from "@portrait-upscale/packaging/src/binary-header";
 import { filesBelow, parseChecksums, sha256OfFile } from "@portrait-upscale/packaging/src/checksums";
@@ -71,8 +71,9 @@ describe.each(BUNDLE_TARGETS)("the $id bundle", (target) => {
     for (const entry of ["app/cli.js", "app/inference/worker.js"]) {
       for (const name of bareImports(readFileSync(join(resources(), entry), "utf8"))) imported.add(name);
     }
-    // The two native packages, which the checks above found inside the bundle, and ws's optional helpers, which it may miss.
-    expect([...imported].filter((name) => !(OPTIONAL_ABSENT_PACKAGES as readonly string[]).includes(name)).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
+    // The shipped packages, which the checks above found inside the bundle, and the optional ones it may miss.
+    const optional: readonly string[] = [...OPTIONAL_ABSENT_PACKAGES, ...OPTIONAL_REQUIRES];
+    expect([...imported].filter((name) => !optional.includes(name)).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
   });
 
   it("ships every model of the manifest with its sha256, and a checksum for every file", async () => {

@@ -57,7 +57,7 @@ describe("serve --queue", () => {
     const lines = (await (await fetch(`${url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((line) => JSON.parse(line));
     expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 48, height: 48, models: ["esrgan-thick-x2", "realesrgan-x4fast"] } });
     const stages = new Set(lines.filter((line) => line.type === "progress").map((line) => line.stage));
-    expect([...stages]).toEqual(expect.arrayContaining(["upscale", "blend"]));
+    expect([...stages]).toEqual(expect.arrayContaining(["decode", "upscale", "encode"]));
     const result = Buffer.from(await (await fetch(`${url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
     expect(Buffer.compare(result, reference)).toBe(0);
     expect(worker.stderr()).toContain(`done daemon job`);
