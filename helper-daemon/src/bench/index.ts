@@ -7,5 +7,6 @@ import { memorySection } from "./memory";
 import { overheadSection } from "./overhead";
 import { throughputSection } from "./throughput";
 import { daemonSection } from "./daemon-bench";
+import { modelMemorySection } from "./model-memory";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, modelMemorySection];

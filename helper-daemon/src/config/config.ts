@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import { parseMemoryBudget } from "../tiling/tile-size";
 import { configFiles } from "./paths";
 
 export interface DaemonLimits {
@@ -39,6 +40,8 @@ export interface DaemonConfig {
   /** Extra `Origin` values to accept besides UXP plug-in origins (exact match). */
   readonly allowedOrigins: readonly string[];
   readonly log: { readonly maxBytes: number; readonly generations: number };
+  /** Bytes one model run may use (tile sizing); null: a share of total memory on CPU, a fixed figure on GPUs. */
+  readonly memoryBudget: number | null;
 }
 
 export const DEFAULT_PORT = 7421;
@@ -64,6 +67,7 @@ export const DEFAULT_CONFIG: DaemonConfig = Object.freeze({
   studioPresetFolder: null,
   allowedOrigins: Object.freeze([]) as readonly string[],
   log: Object.freeze({ maxBytes: 1 * MIB, generations: 3 }),
+  memoryBudget: null,
 });
 
 type Overrides = { readonly [K in keyof DaemonConfig]?: unknown };
@@ -125,6 +129,7 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
       maxBytes: integer(logRaw.maxBytes, "log.maxBytes", d.log.maxBytes, 1024),
       generations: integer(logRaw.generations, "log.generations", d.log.generations, 1, 20),
     }),
+    memoryBudget: raw.memoryBudget === undefined || raw.memoryBudget === null ? null : parseMemoryBudget(raw.memoryBudget, "memoryBudget"),
   });
 }
 

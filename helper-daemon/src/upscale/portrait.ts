@@ -7,10 +7,9 @@ import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
-import { chooseTileSize } from "../tiling/tile-layout";
 import { ProgressTracker, type WeightedStep } from "./progress";
-import { portraitBytesPerTilePixel, type UpscaleSettings } from "./settings";
-import { AUTO_TILE_MAX, type UpscaleImageResult, type UpscaleRunOptions } from "./upscale-image";
+import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
+import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
 /** Detector models are reported apart from the models that made the pixels. */
 const DETECTOR_PREFIX = "blazeface-";
@@ -45,9 +44,9 @@ export interface PortraitRunOptions extends UpscaleRunOptions {
   readonly keepBranches?: boolean;
 }
 
-/** The tile edge of a portrait run: the user's, or what fits half the free memory for its heaviest model. */
-export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }): number {
-  return chooseTileSize({ modelBytesPerPixel: portraitBytesPerTilePixel(settings.portrait), maxTile: AUTO_TILE_MAX, override: settings.tile });
+/** The tile of a portrait run: the user's, or what the memory budget allows its hungriest model. */
+export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): number {
+  return tileFor(portraitModelIds(settings.portrait), image, settings, provider);
 }
 
 /**
@@ -84,7 +83,7 @@ export async function upscalePortrait(
   const job = settings.portrait;
   if (!job) throw new PortraitError("INTERNAL", "The portrait path needs portrait settings.");
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
-  const tile = portraitTile({ ...settings, portrait: job });
+  const tile = portraitTile({ ...settings, portrait: job }, image, pool.provider);
   const providers = new Set<ProviderName>();
   const notices = new Set<string>();
   let inferenceMs = 0;

@@ -23,8 +23,8 @@ export const upscaleCommand: CliCommand = {
   name: "upscale",
   summary: "Upscale one image file with a portrait preset (PNG, JPEG, TIFF, WebP; 8 or 16 bits; alpha kept).",
   usage: [
-    "upscale INPUT -o OUTPUT [--preset ID] [--creativity X] [--resemblance X] [--denoise X] [--scale N] [--model M] [--tile N] [--provider P] [--report DIR] [--json]",
-    "upscale INPUT -o OUTPUT --model x4plus|x4fast|thick [--scale N] [--tile N] [--provider P] [--report DIR] [--json]",
+    "upscale INPUT -o OUTPUT [--preset ID] [--creativity X] [--resemblance X] [--denoise X] [--scale N] [--model M] [--tile N] [--memory-budget SIZE] [--provider P] [--report DIR] [--json]",
+    "upscale INPUT -o OUTPUT --model x4plus|x4fast|thick [--scale N] [--tile N] [--memory-budget SIZE] [--provider P] [--report DIR] [--json]",
   ],
   details: [
     "With a preset (the default, " + DEFAULT_PRESET_ID + ", when neither --preset nor --model is given) the portrait",
@@ -52,7 +52,8 @@ export const upscaleCommand: CliCommand = {
       valueName: "MODEL",
       description: `${MODEL_CHOICES.join(" | ")}: the detail model with a preset ("thick": fidelity alone), else the bare model.`,
     },
-    tile: { type: "string", valueName: "N", description: "Largest tile edge in input pixels (default: fits free memory, at most 256)." },
+    tile: { type: "string", valueName: "N", description: "Largest kept tile edge in input pixels; the model's context is added around it (default: the whole image, or what the memory budget allows)." },
+    "memory-budget": { type: "string", valueName: "SIZE", description: "Memory one model run may use, e.g. 3G (default: config memoryBudget, else a quarter of total memory on CPU)." },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
     threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
     report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
@@ -145,7 +146,8 @@ async function settingsOf(context: CliContext): Promise<UpscaleSettings> {
       // A bare model has no blend to steer; silently ignoring the value would mislead.
       throw invalidParameter(`--preset ID alongside --${given} (--model alone runs the bare model)`, `--${given}`, values[given]);
     }
-    return parseUpscaleSettings({ model: values.model, scale: values.scale, tile: values.tile });
+    const budget = values["memory-budget"] ?? (await loadConfig(configDir(context.env))).memoryBudget ?? undefined;
+    return parseUpscaleSettings({ model: values.model, scale: values.scale, tile: values.tile, memoryBudget: budget });
   }
   for (const name of PORTRAIT_CONTROLS) {
     const text = values[name];
@@ -167,6 +169,7 @@ async function settingsOf(context: CliContext): Promise<UpscaleSettings> {
       resemblance: values.resemblance,
       denoise: values.denoise,
       tile: values.tile,
+      memoryBudget: values["memory-budget"] ?? config.memoryBudget ?? undefined,
     });
   } finally {
     store.close();
