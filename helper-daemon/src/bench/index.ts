@@ -8,5 +8,6 @@ import { overheadSection } from "./overhead";
 import { throughputSection } from "./throughput";
 import { daemonSection } from "./daemon-bench";
 import { modelMemorySection } from "./model-memory";
+import { scalingSection } from "./scaling";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, modelMemorySection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, modelMemorySection, scalingSection];

@@ -3,6 +3,7 @@
  * branches, region-weighted blend) run on the inference pool, reporting like the bare path
  * does (progress, provider, inference time, notes) so callers treat both alike.
  */
+import { modelFacts } from "@portrait-upscale/models";
 import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
@@ -11,8 +12,6 @@ import { ProgressTracker, type WeightedStep } from "./progress";
 import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
-/** Detector models are reported apart from the models that made the pixels. */
-const DETECTOR_PREFIX = "blazeface-";
 
 /**
  * Relative cost per input pixel of each kind of step, measured on the CPU provider on the
@@ -110,8 +109,10 @@ export async function upscalePortrait(
     ...(options.keepBranches ? { keepBranches: true } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");
-  const models = result.models.filter((id) => !id.startsWith(DETECTOR_PREFIX));
-  const detectors = result.models.filter((id) => id.startsWith(DETECTOR_PREFIX));
+  // Detector models are reported apart from the models that made the pixels.
+  const isDetector = (id: string): boolean => modelFacts().roleOf(id) === "detector";
+  const models = result.models.filter((id) => !isDetector(id));
+  const detectors = result.models.filter(isDetector);
   // A fallback mid-job leaves both providers in the set; the CPU one ran the rest.
   const provider: ProviderName = providers.size === 1 ? [...providers][0] : providers.has("cpu") ? "cpu" : pool.provider;
   const fidelity = result.branches?.fidelity;

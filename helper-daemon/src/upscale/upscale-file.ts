@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { modelFacts } from "@portrait-upscale/models";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import {
   checkOutputSize,
@@ -142,8 +143,8 @@ function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]):
     twoPass: settings.twoPass,
     // The last fidelity model is the final pass's (a clean-up pass runs esrgan-thick-x2 first).
     branches: {
-      fidelity: models.filter((id) => id.startsWith("esrgan-thick-")).at(-1) ?? "",
-      detail: models.find((id) => id.startsWith("realesrgan-")) ?? null,
+      fidelity: models.filter((id) => modelFacts().roleOf(id) === "fidelity").at(-1) ?? "",
+      detail: models.find((id) => modelFacts().roleOf(id) === "detail") ?? null,
     },
     detectors: outcome.detectors,
     faces: outcome.faces.map((face) => ({

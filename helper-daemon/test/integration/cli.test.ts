@@ -24,7 +24,12 @@ afterAll(() => {
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: folder, timeout: 110_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, stdout: result.stdout, stderr: withoutProgress(result.stderr) };
+}
+
+/** Stderr without the progress lines a non-terminal gets (tested on their own). */
+function withoutProgress(text: string): string {
+  return text.replace(/^progress: .*\n/gm, "");
 }
 
 function filesIn(dir: string): string[] {
@@ -32,6 +37,24 @@ function filesIn(dir: string): string[] {
 }
 
 describe("portrait-upscale upscale", () => {
+  it("progress for scripts: one line per stage and percent when stderr is not a terminal, or JSON lines", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    const lines = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-lines.png", "--model", "x4fast", "--tile", "32"], { encoding: "utf8", cwd: folder });
+    expect(lines.status).toBe(0);
+    const progress = lines.stderr.split("\n").filter((line) => line.startsWith("progress: "));
+    expect(progress[0]).toBe("progress: 0% decode");
+    expect(progress.some((line) => /^progress: \d+% upscale tile \d+\/\d+ ETA /.test(line))).toBe(true);
+    expect(progress.at(-1)).toBe("progress: 100% encode");
+    expect(new Set(progress).size).toBe(progress.length);
+    const json = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-json.png", "--model", "x4fast", "--progress", "json"], { encoding: "utf8", cwd: folder });
+    expect(json.status).toBe(0);
+    const events = json.stderr.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+    expect(events[0]).toEqual({ stage: "decode", progress: 0 });
+    expect(events.at(-1)).toMatchObject({ stage: "encode", progress: 1 });
+    // Tile counts only where a tiled stage reports them: never 0 of 0.
+    for (const event of events) if ("tiles" in event) expect(event.tiles).toBeGreaterThan(0);
+  });
+
   it("--json prints exactly one object describing the result", async () => {
     if (!hasModel("realesrgan-x4fast")) return;
     const run = cli("upscale", "face.png", "-o", "face-x2.png", "--model", "x4fast", "--scale", "2", "--json");
@@ -66,7 +89,7 @@ describe("portrait-upscale upscale", () => {
     writeFileSync(join(dir, "in.png"), make());
     const run = spawnSync(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--model", "x4fast", "--json"], { cwd: dir, encoding: "utf8" });
     expect(run.status).toBe(exit);
-    expect(run.stderr).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\n$`));
+    expect(withoutProgress(run.stderr)).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\n$`));
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code } });
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
@@ -123,7 +146,7 @@ describe("portrait-upscale upscale", () => {
     child.kill("SIGINT");
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(status).toBe(130);
-    expect(stderr).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
+    expect(withoutProgress(stderr)).toBe("portrait-upscale: CANCELLED: The job was cancelled.\n");
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
 

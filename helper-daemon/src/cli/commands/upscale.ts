@@ -14,7 +14,7 @@ import { MODEL_CHOICES, SCALES, parseUpscaleSettings, portraitSettings, upscaleF
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
-import { ProgressBar, formatDuration } from "../progress-bar";
+import { PROGRESS_MODES, ProgressBar, formatDuration, parseProgressMode } from "../progress-bar";
 
 /** The portrait controls, which only a preset run has. */
 const PORTRAIT_CONTROLS = ["creativity", "resemblance", "denoise"] as const;
@@ -23,7 +23,7 @@ export const upscaleCommand: CliCommand = {
   name: "upscale",
   summary: "Upscale one image file with a portrait preset (PNG, JPEG, TIFF, WebP; 8 or 16 bits; alpha kept).",
   usage: [
-    "upscale INPUT -o OUTPUT [--preset ID] [--creativity X] [--resemblance X] [--denoise X] [--scale N] [--model M] [--tile N] [--memory-budget SIZE] [--provider P] [--report DIR] [--json]",
+    "upscale INPUT -o OUTPUT [--preset ID] [--creativity X] [--resemblance X] [--denoise X] [--scale N] [--model M] [--tile N] [--memory-budget SIZE] [--provider P] [--progress MODE] [--report DIR] [--json]",
     "upscale INPUT -o OUTPUT --model x4plus|x4fast|thick [--scale N] [--tile N] [--memory-budget SIZE] [--provider P] [--report DIR] [--json]",
   ],
   details: [
@@ -58,6 +58,7 @@ export const upscaleCommand: CliCommand = {
     threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
     report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
     json: { type: "boolean", description: "Print one JSON object with the result on stdout." },
+    progress: { type: "string", valueName: "MODE", description: `${PROGRESS_MODES.join(" | ")}: a bar on a terminal, one line per stage and percent otherwise (auto), or one JSON object a line.` },
   },
   async run(context) {
     const [input, ...extra] = context.positionals;
@@ -74,7 +75,7 @@ export const upscaleCommand: CliCommand = {
     const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
 
     const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) });
-    const bar = new ProgressBar(context.stderr);
+    const bar = new ProgressBar(context.stderr, parseProgressMode(context.values.progress));
     try {
       const result = await upscaleFile(resolve(context.cwd, input), resolve(context.cwd, output), pool, settings, {
         signal: context.signal,
