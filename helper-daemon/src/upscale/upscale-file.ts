@@ -29,6 +29,8 @@ export interface UpscaleServiceOptions extends PortraitRunOptions {
   readonly limits?: Partial<ImageLimits>;
   /** The result's format; like the input by default. */
   readonly format?: ImageFormat;
+  /** The cost model's prediction for the job, seconds: seeds the ETA. */
+  readonly predictedSeconds?: number;
 }
 
 /** What the portrait pipeline ran with and found, as the CLI's `--json` prints it. */
@@ -84,6 +86,7 @@ export async function upscaleBytes(
 ): Promise<UpscaleBytesResult> {
   const started = performance.now();
   const tracker = new ProgressTracker(options.onProgress);
+  if (options.predictedSeconds !== undefined) tracker.seed(options.predictedSeconds);
   tracker.decode();
   rejectEmptyPngHeader(bytes);
   const decoded = await decodeImage(bytes, options.limits ? { limits: options.limits } : {});
@@ -213,6 +216,7 @@ export async function upscaleFile(
   }
   try {
     const tracker = new ProgressTracker(options.onProgress);
+    if (options.predictedSeconds !== undefined) tracker.seed(options.predictedSeconds);
     tracker.decode();
     rejectEmptyPngHeader(input);
     const decoded = await decodeImage(input, options.limits ? { limits: options.limits } : {});

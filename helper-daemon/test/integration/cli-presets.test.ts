@@ -48,9 +48,9 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: withoutProgress(result.stderr) };
 }
 
-/** Stderr without the progress lines a non-terminal gets (tested on their own). */
+/** Stderr without the estimate and progress lines a non-terminal gets (tested on their own). */
 function withoutProgress(text: string): string {
-  return text.replace(/^progress: .*\n/gm, "");
+  return text.replace(/^(estimate|progress): .*\n/gm, "");
 }
 
 describe("portrait-upscale upscale with presets", () => {

@@ -1,6 +1,6 @@
 // The command line as users meet it: a real child process of the bundle (built here first).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,9 +27,9 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: withoutProgress(result.stderr) };
 }
 
-/** Stderr without the progress lines a non-terminal gets (tested on their own). */
+/** Stderr without the estimate and progress lines a non-terminal gets (tested on their own). */
 function withoutProgress(text: string): string {
-  return text.replace(/^progress: .*\n/gm, "");
+  return text.replace(/^(estimate|progress): .*\n/gm, "");
 }
 
 function filesIn(dir: string): string[] {
@@ -41,6 +41,8 @@ describe("portrait-upscale upscale", () => {
     if (!hasModel("realesrgan-x4fast")) return;
     const lines = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-lines.png", "--model", "x4fast", "--tile", "32"], { encoding: "utf8", cwd: folder });
     expect(lines.status).toBe(0);
+    // The cost model's prediction comes first, in words, then the progress.
+    expect(lines.stderr).toMatch(/^estimate: (a few seconds|about \d+ (s|min)) on CPU/);
     const progress = lines.stderr.split("\n").filter((line) => line.startsWith("progress: "));
     expect(progress[0]).toBe("progress: 0% decode");
     expect(progress.some((line) => /^progress: \d+% upscale tile \d+\/\d+ ETA /.test(line))).toBe(true);
@@ -49,10 +51,26 @@ describe("portrait-upscale upscale", () => {
     const json = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-json.png", "--model", "x4fast", "--progress", "json"], { encoding: "utf8", cwd: folder });
     expect(json.status).toBe(0);
     const events = json.stderr.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
-    expect(events[0]).toEqual({ stage: "decode", progress: 0 });
+    expect(events[0]).toMatchObject({ stage: "estimate", provider: "cpu" });
+    // The ETA is there from the first event, seeded with the prediction.
+    expect(events[1]).toEqual({ stage: "decode", progress: 0, etaSeconds: events[0].estimateSeconds });
     expect(events.at(-1)).toMatchObject({ stage: "encode", progress: 1 });
     // Tile counts only where a tiled stage reports them: never 0 of 0.
     for (const event of events) if ("tiles" in event) expect(event.tiles).toBeGreaterThan(0);
+  });
+
+  it("calibrate stores this machine's speed; later estimates use it", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    const config = mkdtempSync(join(folder, "config-"));
+    const env = { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config };
+    const calibrate = spawnSync(process.execPath, [bin, "calibrate", "--json"], { encoding: "utf8", cwd: folder, env });
+    expect(calibrate.status).toBe(0);
+    const result = JSON.parse(calibrate.stdout);
+    expect(result.factors.cpu).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(config, "calibration.json"), "utf8"))).toEqual({ factors: result.factors });
+    const run = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-calibrated.png", "--model", "x4fast"], { encoding: "utf8", cwd: folder, env });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^estimate: (a few seconds|about \d+ (s|min)) on CPU\n/);
   });
 
   it("--json prints exactly one object describing the result", async () => {

@@ -12,6 +12,7 @@ import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
 import { pairCommand } from "./pair";
 import { facesCommand } from "./faces";
+import { calibrateCommand } from "./calibrate";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   tokenCommand,
   pairCommand,
   facesCommand,
+  calibrateCommand,
 ];
 
 /** The command with that name, or undefined. */

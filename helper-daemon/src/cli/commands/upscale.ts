@@ -14,6 +14,7 @@ import { MODEL_CHOICES, SCALES, parseUpscaleSettings, portraitSettings, upscaleF
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
+import { describeDuration, estimateFile } from "../../cost/index";
 import { PROGRESS_MODES, ProgressBar, formatDuration, parseProgressMode } from "../progress-bar";
 
 /** The portrait controls, which only a preset run has. */
@@ -75,9 +76,16 @@ export const upscaleCommand: CliCommand = {
     const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
 
     const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) });
-    const bar = new ProgressBar(context.stderr, parseProgressMode(context.values.progress));
+    const progressMode = parseProgressMode(context.values.progress);
+    const bar = new ProgressBar(context.stderr, progressMode);
     try {
+      const estimate = await estimateFile(resolve(context.cwd, input), settings, pool.provider, configDir(context.env));
+      if (estimate !== undefined) {
+        if (progressMode === "json") context.stderr.write(`${JSON.stringify({ stage: "estimate", estimateSeconds: Math.round(estimate.seconds), provider: estimate.provider })}\n`);
+        else if (progressMode !== "none") context.stderr.write(`estimate: ${describeDuration(estimate.seconds)} on ${estimate.provider.toUpperCase()}${estimate.calibrated ? "" : " (uncalibrated: run `portrait-upscale calibrate`)"}\n`);
+      }
       const result = await upscaleFile(resolve(context.cwd, input), resolve(context.cwd, output), pool, settings, {
+        ...(estimate !== undefined ? { predictedSeconds: estimate.seconds } : {}),
         signal: context.signal,
         onProgress: (progress) => bar.update(progress),
         // The review compares the result with the fidelity branch; keep it only when reviewing.
