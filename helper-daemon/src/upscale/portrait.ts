@@ -13,12 +13,14 @@ import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
 
-/**
- * Relative cost per input pixel of each kind of step, measured on the CPU provider on the
- * 128 px fixture (esrgan-thick 4.5 s, x4fast 1.0 s, x4plus 13 s): only the ratios matter,
- * for progress and ETA.
- */
-const COST = { faces: 0.05, thick: 1, x4fast: 0.25, x4plus: 3, blend: 0.05 } as const;
+/** Face detection and the blend, relative to one fidelity pass over the same pixels (only ratios matter, for progress). */
+const FACES_SHARE = 0.05;
+const BLEND_SHARE = 0.05;
+
+/** A model's seconds per input megapixel on CPU (the manifest's), as a step weight. */
+function costOf(modelId: string): number {
+  return modelFacts().byId(modelId).cost("cpu").secondsPerInputMegapixel;
+}
 
 /** What the portrait pipeline found and decided, for summaries and the review. */
 export interface PortraitOutcome {
@@ -54,14 +56,16 @@ export function portraitTile(settings: UpscaleSettings & { readonly portrait: Jo
  * and blend. A second pass starts from an image `scale`× larger, so it weighs `scale²` more.
  */
 export function portraitSteps(settings: JobSettings): WeightedStep[] {
-  const steps: WeightedStep[] = [{ stage: "faces", weight: COST.faces }];
-  if (settings.cleanup) steps.push({ stage: "cleanup", weight: COST.thick });
+  const facts = modelFacts();
+  const thick = costOf(facts.reaching(settings.models.fidelity, 2).id);
+  const steps: WeightedStep[] = [{ stage: "faces", weight: FACES_SHARE * thick }];
+  if (settings.cleanup) steps.push({ stage: "cleanup", weight: thick });
   const passes = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let pixels = 1;
   for (const scale of passes) {
-    steps.push({ stage: "fidelity", weight: pixels * COST.thick });
-    if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * COST[settings.models.detail] });
-    steps.push({ stage: "blend", weight: pixels * scale * scale * COST.blend });
+    steps.push({ stage: "fidelity", weight: pixels * costOf(facts.reaching(settings.models.fidelity, scale).id) });
+    if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * costOf(facts.forChoice(settings.models.detail, 4).id) });
+    steps.push({ stage: "blend", weight: pixels * scale * scale * BLEND_SHARE * thick });
     pixels *= scale * scale;
   }
   return steps;
