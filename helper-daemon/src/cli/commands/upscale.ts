@@ -57,6 +57,7 @@ export const upscaleCommand: CliCommand = {
     "memory-budget": { type: "string", valueName: "SIZE", description: "Memory one model run may use, e.g. 3G (default: config memoryBudget, else a quarter of total memory on CPU)." },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
     threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
+    device: { type: "string", valueName: "N", description: "The GPU to use on machines with several (CUDA, DirectML; default 0)." },
     report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
     json: { type: "boolean", description: "Print one JSON object with the result on stdout." },
     progress: { type: "string", valueName: "MODE", description: `${PROGRESS_MODES.join(" | ")}: a bar on a terminal, one line per stage and percent otherwise (auto), or one JSON object a line.` },
@@ -75,7 +76,11 @@ export const upscaleCommand: CliCommand = {
     }
     const reportDir = typeof context.values.report === "string" && context.values.report !== "" ? context.values.report : undefined;
 
-    const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) });
+    const device = context.values.device === undefined ? undefined : Number(context.values.device);
+    if (device !== undefined && !(Number.isInteger(device) && device >= 0 && device <= 64)) {
+      throw invalidParameter("an integer from 0 to 64", "--device", context.values.device);
+    }
+    const pool = createInferencePool({ provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}), ...(device !== undefined ? { device } : {}) });
     const progressMode = parseProgressMode(context.values.progress);
     const bar = new ProgressBar(context.stderr, progressMode);
     try {
