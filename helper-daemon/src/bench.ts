@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { BENCH_SECTIONS } from "./bench/index";
 import { MEMORY_CHILD_FLAG, runMemoryChild } from "./bench/memory";
+import { MODEL_MEMORY_CHILD_FLAG, runModelMemoryChild } from "./bench/model-memory";
 import type { BenchContext } from "./bench/section";
 import { onnxruntimeVersion, physicalCoreCount } from "./inference/index";
 import { keepOnnxruntimePrivate } from "./inference/telemetry";
@@ -24,6 +25,10 @@ function printTable(title: string, header: readonly string[], rows: readonly (re
 async function main(): Promise<void> {
   if (process.argv[2] === MEMORY_CHILD_FLAG) {
     await runMemoryChild(Number(process.argv[3]));
+    return;
+  }
+  if (process.argv[2] === MODEL_MEMORY_CHILD_FLAG) {
+    await runModelMemoryChild(process.argv[3], Number(process.argv[4]));
     return;
   }
   const { values } = parseArgs({ options: { full: { type: "boolean" }, only: { type: "string" } } });

@@ -2,6 +2,7 @@
 // their verification and installation. Importing this module has no side effects.
 import { PortraitError } from "@portrait-upscale/shared";
 import { join } from "node:path";
+import { modelResolver, type ModelResolver } from "./facts";
 import { findModel, loadManifest } from "./manifest";
 import { modelDir } from "./paths";
 import { verifyManifestModels, verifyModel, type ModelStatus } from "./verify";
@@ -36,6 +37,19 @@ export {
   type OnnxTensor,
   type OnnxValueInfo,
 } from "./onnx/model";
+export {
+  FACT_PROVIDERS,
+  MODEL_ROLES,
+  modelResolver,
+  validateFacts,
+  type CostFacts,
+  type FactProvider,
+  type MemoryFacts,
+  type ModelFacts,
+  type ModelResolver,
+  type ModelRole,
+  type ResolvedModel,
+} from "./facts";
 export {
   installModels,
   runInstallCli,
@@ -88,4 +102,16 @@ export async function readyModelPath(id: string): Promise<string> {
     });
   }
   return status.path;
+}
+
+let resolver: ModelResolver | undefined;
+
+/**
+ * The one resolver of model facts (role, native scale, context, memory, cost) over
+ * `models/manifest.json`.
+ * @example modelFacts().forChoice("x4plus", 4).memory("cpu").bytesPerTilePixel
+ */
+export function modelFacts(): ModelResolver {
+  resolver ??= modelResolver(loadManifest().models);
+  return resolver;
 }

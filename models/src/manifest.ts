@@ -1,5 +1,6 @@
 import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
 import manifestJson from "../manifest.json";
+import { validateFacts, type ModelFacts } from "./facts";
 
 export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
@@ -62,6 +63,8 @@ export interface ModelEntry {
   /** SPDX identifier of the weights' licence. */
   readonly licence: string;
   readonly attribution: string;
+  /** Role, context, memory and cost (see facts.ts); every model the product runs has them. */
+  readonly facts?: ModelFacts;
 }
 
 export interface ModelManifest {
@@ -197,6 +200,7 @@ function validateEntry(value: unknown, where: string): ModelEntry {
     },
     licence: expectString(entry.licence, `${at}.licence`),
     attribution: expectString(entry.attribution, `${at}.attribution`),
+    ...(entry.facts !== undefined ? { facts: validateFacts(entry.facts, `${at}.facts`) } : {}),
   };
 }
 

@@ -8,5 +8,7 @@ import { overheadSection } from "./overhead";
 import { throughputSection } from "./throughput";
 import { daemonSection } from "./daemon-bench";
 import { studioSection } from "./studio";
+import { modelMemorySection } from "./model-memory";
+import { scalingSection } from "./scaling";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, studioSection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, studioSection, modelMemorySection, scalingSection];

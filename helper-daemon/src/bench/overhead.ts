@@ -34,7 +34,7 @@ export const overheadSection: BenchSection = {
       for (const { label, size, tile } of settingsList) {
         const image = await portrait(size);
         const settings = parseUpscaleSettings({ model: "x4fast", scale: 4, tile });
-        const layout = createTileLayout({ width: size, height: size, maxTile: tile, overlap: plan.overlap, scale: 4 });
+        const layout = createTileLayout({ width: size, height: size, tile, context: plan.context, scale: 4 });
         const windows = layout.tiles.map((t) => ({
           data: cropPlanes(image.rgb, size, size, 3, t.input.x, t.input.y, t.input.width, t.input.height),
           dims: [1, 3, t.input.height, t.input.width],

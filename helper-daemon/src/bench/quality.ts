@@ -16,7 +16,7 @@ import { repositoryRoot } from "@portrait-upscale/models";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { decodeImage } from "../image/codec";
 import { interleavedU8ToPlanar, type RgbImage } from "../image/image";
-import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
+import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { resampleImage } from "../resample/resample";
 import { measureQuality, type QualityReport, type Rect } from "../metrics/quality";

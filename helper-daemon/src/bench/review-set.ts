@@ -7,7 +7,7 @@
  * plastic skin). The review is calibrated and scored on it (review-calibration.ts).
  */
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-upscale/shared";
-import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
+import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import type { RgbImage } from "../image/image";
 import { resampleImage } from "../resample/resample";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";

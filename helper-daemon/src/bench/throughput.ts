@@ -30,7 +30,7 @@ export const throughputSection: BenchSection = {
         // Warm-up: session creation and first-shape costs are not throughput.
         await upscaleImage(image, pool, parseUpscaleSettings({ model, scale: 4, tile: Math.min(size, 64) }));
         for (const tile of [...tiles, ...(context.full ? (fullTiles ?? []) : [])]) {
-          const layout = createTileLayout({ width: size, height: size, maxTile: tile, overlap: plan.overlap, scale: 4 });
+          const layout = createTileLayout({ width: size, height: size, tile, context: plan.context, scale: 4 });
           const started = performance.now();
           const result = await upscaleImage(image, pool, parseUpscaleSettings({ model, scale: 4, tile }));
           const seconds = (performance.now() - started) / 1000;

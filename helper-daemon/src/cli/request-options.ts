@@ -28,13 +28,15 @@ export const RECIPE_OPTIONS: Readonly<Record<string, CliOption>> = {
     valueName: "MODEL",
     description: `${MODEL_CHOICES.join(" | ")}: the detail model with a preset ("thick": fidelity alone), else the bare model.`,
   },
-  tile: { type: "string", valueName: "N", description: "Largest tile edge in input pixels (default: fits free memory, at most 256)." },
+  tile: { type: "string", valueName: "N", description: "Largest kept tile edge in input pixels; the model's context is added around it (default: the whole image, or what the memory budget allows)." },
+  "memory-budget": { type: "string", valueName: "SIZE", description: "Memory one model run may use, e.g. 3G (default: config memoryBudget, else a quarter of total memory on CPU)." },
 };
 
 /** Where inference runs. */
 export const DEVICE_OPTIONS: Readonly<Record<string, CliOption>> = {
   provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
   threads: { type: "string", valueName: "N", description: "Inference threads (default: physical cores)." },
+  device: { type: "string", valueName: "N", description: "The GPU to use on machines with several (CUDA, DirectML; default 0)." },
 };
 
 /** The recipe as given on the command line, before a preset store resolves it. */
@@ -46,6 +48,7 @@ export interface RecipeFlags {
   readonly resemblance?: string;
   readonly denoise?: string;
   readonly tile?: string;
+  readonly memoryBudget?: string;
 }
 
 /** The recipe flags of a command line, checked for shape (numbers from 0 to 1, a non-empty preset id). */
@@ -57,6 +60,7 @@ export function recipeFlagsOf(values: CliContext["values"]): RecipeFlags {
     const value = values[name];
     if (typeof value === "string") flags[name] = value;
   }
+  if (typeof values["memory-budget"] === "string") flags.memoryBudget = values["memory-budget"];
   const bare = preset === undefined && values.model !== undefined;
   if (!bare) {
     for (const name of PORTRAIT_CONTROLS) {
@@ -102,7 +106,13 @@ export async function resolveRecipe(context: CliContext, flags: RecipeFlags): Pr
 
 /** The settings of a command-line recipe: `--model` without `--preset` runs the bare model. */
 export function settingsOfFlags(environment: RecipeEnvironment, flags: RecipeFlags): UpscaleSettings {
-  return requestSettings(environment.presets, { ...flags, allowBareModel: true, optionName: (name) => `--${name}` });
+  const memoryBudget = flags.memoryBudget ?? environment.config.memoryBudget ?? undefined;
+  return requestSettings(environment.presets, {
+    ...flags,
+    ...(memoryBudget !== undefined ? { memoryBudget } : {}),
+    allowBareModel: true,
+    optionName: (name) => `--${name}`,
+  });
 }
 
 /** The inference pool options of `--provider` and `--threads`. */
@@ -112,5 +122,9 @@ export function poolOptionsOf(values: CliContext["values"]): Partial<InferencePo
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     throw invalidParameter("an integer from 1 to 256", "--threads", values.threads);
   }
-  return { provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}) };
+  const device = values.device === undefined ? undefined : Number(values.device);
+  if (device !== undefined && !(Number.isInteger(device) && device >= 0 && device <= 64)) {
+    throw invalidParameter("an integer from 0 to 64", "--device", values.device);
+  }
+  return { provider, ...(threads !== undefined ? { intraOpThreads: threads } : {}), ...(device !== undefined ? { device } : {}) };
 }

@@ -4,7 +4,8 @@
  * {@link DaemonConfig} and trusts it.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { PortraitError, array, integer, invalidParameter, nullable, number, object, optional, parse, string } from "@portrait-upscale/shared";
+import { PortraitError, array, integer, invalidParameter, nullable, number, object, optional, parse, string, unknown } from "@portrait-upscale/shared";
+import { parseMemoryBudget } from "../tiling/tile-size";
 import { configFiles } from "./paths";
 
 export interface DaemonLimits {
@@ -41,6 +42,8 @@ export interface DaemonConfig {
   readonly log: { readonly maxBytes: number; readonly generations: number };
   /** The settings' format version (see {@link CONFIG_VERSION}). */
   readonly version: number;
+  /** Bytes one model run may use (tile sizing); null: a share of total memory on CPU, a fixed figure on GPUs. */
+  readonly memoryBudget: number | null;
 }
 
 export const DEFAULT_PORT = 7421;
@@ -74,6 +77,7 @@ export const DEFAULT_CONFIG: DaemonConfig = Object.freeze({
   allowedOrigins: Object.freeze([]) as readonly string[],
   log: Object.freeze({ maxBytes: 1 * MIB, generations: 3 }),
   version: CONFIG_VERSION,
+  memoryBudget: null,
 });
 
 type Overrides = { readonly [K in keyof DaemonConfig]?: unknown };
@@ -118,6 +122,8 @@ const configSchema = object({
   allowedOrigins: optional(array(string())),
   log: optional(object({ maxBytes: optional(integer({ min: 1024 })), generations: optional(integer({ min: 1, max: 20 })) })),
   version: optional(integer({ min: 1 })),
+  // "3G", "512M" or bytes: parseMemoryBudget checks it and says what it expected.
+  memoryBudget: optional(nullable(unknown())),
 });
 
 /** Validates a config object (as found in config.json), filling in defaults. */
@@ -140,6 +146,7 @@ export function parseConfig(raw: Record<string, unknown>): DaemonConfig {
     allowedOrigins: Object.freeze([...(given.allowedOrigins ?? d.allowedOrigins)]),
     log: Object.freeze({ ...d.log, ...given.log }),
     version,
+    memoryBudget: given.memoryBudget === undefined || given.memoryBudget === null ? null : parseMemoryBudget(given.memoryBudget, "memoryBudget"),
   });
 }
 

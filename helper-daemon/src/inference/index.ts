@@ -2,8 +2,8 @@
  * The inference API: the only module of the product that talks to onnxruntime-node
  * (through its worker threads). Everything else calls {@link createInferencePool}.
  */
-import { modelPath } from "@portrait-upscale/models";
-import type { TileRunner } from "../engine/upscale-tiled";
+import { modelFacts, modelPath } from "@portrait-upscale/models";
+import type { TilePixels, TileRunner } from "../tiling/tiled-upscale";
 import { InferencePool, type InferencePoolOptions, type InferenceResult } from "./pool";
 import { PortraitError } from "@portrait-upscale/shared";
 
@@ -41,7 +41,7 @@ export function createInferencePool(options: Partial<InferencePoolOptions> = {})
  * @example const runTile = tileRunner(pool, "realesrgan-x4fast", (r) => providers.add(r.provider));
  */
 export function tileRunner(pool: InferencePool, modelId: string, onResult?: (result: InferenceResult) => void): TileRunner {
-  return async (tile, signal) => {
+  const run = async (tile: TilePixels, signal?: AbortSignal): Promise<TilePixels> => {
     const input = { data: tile.data, dims: [1, 3, tile.height, tile.width] };
     const result = await pool.run(modelId, [input], { signal });
     onResult?.(result);
@@ -53,4 +53,6 @@ export function tileRunner(pool: InferencePool, modelId: string, onResult?: (res
     }
     return { data: output.data, width: output.dims[3], height: output.dims[2] };
   };
+  // The driver adds this much real context around every tile (the manifest's measurement).
+  return Object.assign(run, { context: modelFacts().byId(modelId).context });
 }

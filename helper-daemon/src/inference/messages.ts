@@ -7,6 +7,8 @@ import type { Feeds, HostRunResult } from "./session-host";
 export interface WorkerSettings {
   readonly intraOpThreads: number;
   readonly logSeverity: 0 | 1 | 2 | 3 | 4;
+  /** The GPU to use on machines with several (CUDA, DirectML); 0 by default. */
+  readonly device?: number;
 }
 
 export type ToWorker =

@@ -12,19 +12,27 @@ export interface SessionSettings {
   readonly intraOpThreads: number;
   /** 0 verbose … 4 fatal; 3 (error) by default. */
   readonly logSeverity: 0 | 1 | 2 | 3 | 4;
+  /** The GPU on machines with several (CUDA and DirectML); 0 by default. */
+  readonly device?: number;
 }
 
-/** The provider entry onnxruntime expects for each of our names. */
-function executionProviders(provider: ProviderName): ort.InferenceSession.ExecutionProviderConfig[] {
+const COREML_FLAG_CREATE_MLPROGRAM = 0x010;
+
+/**
+ * The provider entry onnxruntime expects for each of our names, with per-provider options:
+ * the chosen GPU (CUDA, DirectML) and CoreML's ML Program format (COREML_FLAG_CREATE_MLPROGRAM,
+ * the format that runs fp16 on the Neural Engine and GPU).
+ */
+export function executionProviders(provider: ProviderName, device = 0): ort.InferenceSession.ExecutionProviderConfig[] {
   switch (provider) {
     case "cpu":
       return ["cpu"];
     case "cuda":
-      return [{ name: "cuda" }];
+      return [{ name: "cuda", deviceId: device }];
     case "dml":
-      return [{ name: "dml" }];
+      return [{ name: "dml", deviceId: device }];
     case "coreml":
-      return [{ name: "coreml" }];
+      return [{ name: "coreml", coreMlFlags: COREML_FLAG_CREATE_MLPROGRAM }];
     case "webgpu":
       return [{ name: "webgpu" }];
   }
@@ -35,7 +43,7 @@ export function onnxruntimeSessionFactory(settings: SessionSettings): SessionFac
   ort.env.logLevel = (["verbose", "info", "warning", "error", "fatal"] as const)[settings.logSeverity];
   return async (modelPath: string, provider: ProviderName): Promise<SessionLike> => {
     const session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: executionProviders(provider),
+      executionProviders: executionProviders(provider, settings.device ?? 0),
       graphOptimizationLevel: "all",
       intraOpNumThreads: settings.intraOpThreads,
       // The CPU provider's inter-op pool only matters in parallel mode, which is slower here.

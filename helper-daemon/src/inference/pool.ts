@@ -24,6 +24,8 @@ export interface InferencePoolOptions {
   readonly intraOpThreads?: number;
   /** onnxruntime log severity, 3 (errors only) by default. */
   readonly logSeverity?: 0 | 1 | 2 | 3 | 4;
+  /** The GPU to use on machines with several (`--device N`); 0 by default. */
+  readonly device?: number;
   /** Maps a model id to its `.onnx` file. */
   readonly resolveModelPath: (modelId: string) => string;
   /** The bundled worker script; found next to the bundle (or in helper-daemon/dist) by default. */
@@ -119,7 +121,9 @@ export class InferencePool {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw invalidParameter("an integer from 1 to 256", "intraOpThreads", threads);
     }
-    this.settings = { intraOpThreads: threads, logSeverity: options.logSeverity ?? 3 };
+    const device = options.device ?? 0;
+    if (!Number.isInteger(device) || device < 0 || device > 64) throw invalidParameter("an integer from 0 to 64", "device", device);
+    this.settings = { intraOpThreads: threads, logSeverity: options.logSeverity ?? 3, device };
     this.workerPath = options.workerPath ?? findWorkerScript();
     this.resolveModelPath = options.resolveModelPath;
     this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined, onIdle: undefined }));

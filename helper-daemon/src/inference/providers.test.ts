@@ -1,3 +1,4 @@
+import { executionProviders } from "./ort-session";
 import { describe, expect, it } from "vitest";
 import { PortraitError } from "@portrait-upscale/shared";
 import {
@@ -128,3 +129,15 @@ function captureError(action: () => unknown): PortraitError {
   }
   throw new Error("expected an error");
 }
+
+describe("executionProviders: per-provider session options", () => {
+  it.each([
+    ["cpu", 0, ["cpu"]],
+    ["cuda", 1, [{ name: "cuda", deviceId: 1 }]],
+    ["dml", 2, [{ name: "dml", deviceId: 2 }]],
+    ["coreml", 0, [{ name: "coreml", coreMlFlags: 0x010 }]],
+    ["webgpu", 0, [{ name: "webgpu" }]],
+  ] as const)("%s, device %i", (provider, device, expected) => {
+    expect(executionProviders(provider, device)).toEqual(expected);
+  });
+});

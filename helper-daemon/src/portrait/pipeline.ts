@@ -4,7 +4,7 @@
  * Model running is injected (`deps.tileRunner`), so the CLI, the daemon and tests share it.
  */
 import { PortraitError, invalidParameter, type JobSettings } from "@portrait-upscale/shared";
-import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
+import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { blendBranches } from "./blend";
 import { detectFaces, type Face, type RunDetector } from "./faces";
 import { regionFactorMap } from "./masks";

@@ -12,11 +12,12 @@ export {
   SCALES,
   parseUpscaleSettings,
   planModel,
-  portraitBytesPerTilePixel,
+  portraitModelIds,
   portraitSettings,
+  tileFor,
 } from "./settings";
 export type { ModelChoice, ModelPlan, PresetResolver, RawPortraitSettings, RawUpscaleSettings, Scale, UpscaleSettings } from "./settings";
-export { AUTO_TILE_MAX, tileFor, upscaleImage } from "./upscale-image";
+export { upscaleImage } from "./upscale-image";
 export type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 export { portraitSteps, portraitTile, upscalePortrait } from "./portrait";
 export type { PortraitImageResult, PortraitOutcome, PortraitRunOptions } from "./portrait";

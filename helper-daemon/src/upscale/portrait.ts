@@ -3,24 +3,24 @@
  * branches, region-weighted blend) run on the inference pool, reporting like the bare path
  * does (progress, provider, inference time, notes) so callers treat both alike.
  */
+import { modelFacts } from "@portrait-upscale/models";
 import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
-import { chooseTileSize } from "../tiling/tile-layout";
 import { ProgressTracker, type WeightedStep } from "./progress";
-import { portraitBytesPerTilePixel, type UpscaleSettings } from "./settings";
-import { AUTO_TILE_MAX, type UpscaleImageResult, type UpscaleRunOptions } from "./upscale-image";
+import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
+import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
-/** Detector models are reported apart from the models that made the pixels. */
-const DETECTOR_PREFIX = "blazeface-";
 
-/**
- * Relative cost per input pixel of each kind of step, measured on the CPU provider on the
- * 128 px fixture (esrgan-thick 4.5 s, x4fast 1.0 s, x4plus 13 s): only the ratios matter,
- * for progress and ETA.
- */
-const COST = { faces: 0.05, thick: 1, x4fast: 0.25, x4plus: 3, blend: 0.05 } as const;
+/** Face detection and the blend, relative to one fidelity pass over the same pixels (only ratios matter, for progress). */
+const FACES_SHARE = 0.05;
+const BLEND_SHARE = 0.05;
+
+/** A model's seconds per input megapixel on CPU (the manifest's), as a step weight. */
+function costOf(modelId: string): number {
+  return modelFacts().byId(modelId).cost("cpu").secondsPerInputMegapixel;
+}
 
 /** What the portrait pipeline found and decided, for summaries and the review. */
 export interface PortraitOutcome {
@@ -45,9 +45,9 @@ export interface PortraitRunOptions extends UpscaleRunOptions {
   readonly keepBranches?: boolean;
 }
 
-/** The tile edge of a portrait run: the user's, or what fits half the free memory for its heaviest model. */
-export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }): number {
-  return chooseTileSize({ modelBytesPerPixel: portraitBytesPerTilePixel(settings.portrait), maxTile: AUTO_TILE_MAX, override: settings.tile });
+/** The tile of a portrait run: the user's, or what the memory budget allows its hungriest model. */
+export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): number {
+  return tileFor(portraitModelIds(settings.portrait), image, settings, provider);
 }
 
 /**
@@ -56,14 +56,16 @@ export function portraitTile(settings: UpscaleSettings & { readonly portrait: Jo
  * and blend. A second pass starts from an image `scale`× larger, so it weighs `scale²` more.
  */
 export function portraitSteps(settings: JobSettings): WeightedStep[] {
-  const steps: WeightedStep[] = [{ stage: "faces", weight: COST.faces }];
-  if (settings.cleanup) steps.push({ stage: "cleanup", weight: COST.thick });
+  const facts = modelFacts();
+  const thick = costOf(facts.reaching(settings.models.fidelity, 2).id);
+  const steps: WeightedStep[] = [{ stage: "faces", weight: FACES_SHARE * thick }];
+  if (settings.cleanup) steps.push({ stage: "cleanup", weight: thick });
   const passes = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let pixels = 1;
   for (const scale of passes) {
-    steps.push({ stage: "fidelity", weight: pixels * COST.thick });
-    if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * COST[settings.models.detail] });
-    steps.push({ stage: "blend", weight: pixels * scale * scale * COST.blend });
+    steps.push({ stage: "fidelity", weight: pixels * costOf(facts.reaching(settings.models.fidelity, scale).id) });
+    if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * costOf(facts.forChoice(settings.models.detail, 4).id) });
+    steps.push({ stage: "blend", weight: pixels * scale * scale * BLEND_SHARE * thick });
     pixels *= scale * scale;
   }
   return steps;
@@ -84,7 +86,7 @@ export async function upscalePortrait(
   const job = settings.portrait;
   if (!job) throw new PortraitError("INTERNAL", "The portrait path needs portrait settings.");
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
-  const tile = portraitTile({ ...settings, portrait: job });
+  const tile = portraitTile({ ...settings, portrait: job }, image, pool.provider);
   const providers = new Set<ProviderName>();
   const notices = new Set<string>();
   let inferenceMs = 0;
@@ -111,8 +113,10 @@ export async function upscalePortrait(
     ...(options.keepBranches ? { keepBranches: true } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");
-  const models = result.models.filter((id) => !id.startsWith(DETECTOR_PREFIX));
-  const detectors = result.models.filter((id) => id.startsWith(DETECTOR_PREFIX));
+  // Detector models are reported apart from the models that made the pixels.
+  const isDetector = (id: string): boolean => modelFacts().roleOf(id) === "detector";
+  const models = result.models.filter((id) => !isDetector(id));
+  const detectors = result.models.filter(isDetector);
   // A fallback mid-job leaves both providers in the set; the CPU one ran the rest.
   const provider: ProviderName = providers.size === 1 ? [...providers][0] : providers.has("cpu") ? "cpu" : pool.provider;
   const fidelity = result.branches?.fidelity;

@@ -37,6 +37,36 @@ describe("ProgressTracker", () => {
   });
 });
 
+describe("ProgressTracker seeded with a prediction", () => {
+  it("the ETA is the prediction from the first second, then moves to the measured rate", () => {
+    const events: UpscaleProgress[] = [];
+    let clock = 0;
+    const tracker = new ProgressTracker((p) => events.push(p), () => clock);
+    tracker.seed(100);
+    tracker.decode();
+    expect(events[0]).toMatchObject({ stage: "decode", etaSeconds: 100 });
+    tracker.upscaleStarted();
+    // The machine is twice as slow as predicted: 1 of 10 tiles took 20 s.
+    clock = 20_000;
+    tracker.tile(1, 10);
+    // A tenth done: trust 0.2 in the measured 180 s, 0.8 in the predicted 90 s.
+    expect(events[1].etaSeconds).toBeCloseTo(0.2 * 180 + 0.8 * 90, 6);
+    clock = 100_000;
+    tracker.tile(5, 10);
+    // Half-way: only the measured rate.
+    expect(events[2].etaSeconds).toBeCloseTo(100, 6);
+  });
+
+  it("portrait stages before any work use the prediction", () => {
+    const events: UpscaleProgress[] = [];
+    const tracker = new ProgressTracker((p) => events.push(p), () => 0);
+    tracker.seed(60);
+    tracker.portraitStarted([{ stage: "faces", weight: 1 }, { stage: "fidelity", weight: 9 }]);
+    tracker.portraitStage("faces", 0);
+    expect(events[0].etaSeconds).toBe(60);
+  });
+});
+
 describe("ProgressTracker, portrait stages", () => {
   it("weights the steps of a two-pass run and moves on to the second pass's steps", () => {
     const events: UpscaleProgress[] = [];

@@ -38,14 +38,34 @@ export class ProgressTracker {
   private stepIndex = 0;
   private stepStarts: number[] = [];
   private totalWeight = 0;
+  /** The cost model's prediction for the whole job, seconds: the ETA before any tile is timed. */
+  private predicted: number | undefined;
 
   constructor(
     private readonly emit: ((progress: UpscaleProgress) => void) | undefined,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** Seeds the ETA with the cost model's prediction, so it is right from the first second. */
+  seed(predictedSeconds: number): void {
+    this.predicted = predictedSeconds;
+  }
+
   decode(): void {
-    this.emit?.({ stage: "decode", progress: 0 });
+    this.emit?.({ stage: "decode", progress: 0, ...(this.predicted !== undefined ? { etaSeconds: this.predicted } : {}) });
+  }
+
+  /**
+   * The ETA when `done` of the work took `elapsed` seconds: the prediction at first, the
+   * measured rate more and more as work is done (all of it from half-way on).
+   */
+  private eta(done: number, elapsed: number): number | undefined {
+    const observed = done > 0.01 ? (elapsed / done) * (1 - done) : undefined;
+    if (this.predicted === undefined) return observed;
+    const predicted = this.predicted * (1 - done);
+    if (observed === undefined) return predicted;
+    const trust = Math.min(1, done * 2);
+    return trust * observed + (1 - trust) * predicted;
   }
 
   upscaleStarted(): void {
@@ -60,9 +80,9 @@ export class ProgressTracker {
     }
     this.lastTileAt = this.now();
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
-    const etaSeconds = (elapsed / tile) * (tiles - tile);
+    const etaSeconds = this.predicted === undefined ? (elapsed / tile) * (tiles - tile) : this.eta(tile / tiles, elapsed);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * (tile / tiles);
-    this.emit?.({ stage: "upscale", progress, tile, tiles, etaSeconds });
+    this.emit?.({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /** Starts a portrait run made of `steps`, in the order the pipeline reports them. */
@@ -93,8 +113,8 @@ export class ProgressTracker {
     const clamped = Math.min(1, Math.max(0, fraction));
     const done = (this.stepStarts[this.stepIndex] + this.steps[this.stepIndex].weight * clamped) / this.totalWeight;
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
-    // Until some work is done the rate is unknown.
-    const etaSeconds = done > 0.01 ? (elapsed / done) * (1 - done) : undefined;
+    // Until some work is done the rate is unknown: the prediction, when there is one, stands in.
+    const etaSeconds = this.eta(done, elapsed);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * done;
     this.emit?.({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }

@@ -54,7 +54,7 @@ export function requestSettings(presets: PresetResolver, raw: RawRequestOptions)
     if (given) {
       throw invalidParameter(`${named("preset")} ID alongside ${named(given)} (${named("model")} alone runs the bare model)`, named(given), raw[given]);
     }
-    return parseUpscaleSettings({ model: raw.model, scale: raw.scale, tile: raw.tile });
+    return parseUpscaleSettings({ model: raw.model, scale: raw.scale, tile: raw.tile, memoryBudget: raw.memoryBudget });
   }
   return portraitSettings(presets, raw);
 }

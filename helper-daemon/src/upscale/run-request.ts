@@ -20,6 +20,8 @@ export const REVIEW_START = 0.9;
 export interface RunRequestOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: UpscaleProgress) => void;
+  /** The cost model's prediction, seconds: the ETA starts from it instead of climbing. */
+  readonly predictedSeconds?: number;
 }
 
 /** The encoded result and what the run did; `source` keeps what the encoder preserved (profile, depth). */
@@ -38,6 +40,7 @@ export async function runUpscaleRequest(request: UpscaleRequest, pool: Inference
   const share = request.review ? REVIEW_START : 1;
   const onProgress = options.onProgress;
   const tracker = new ProgressTracker(onProgress ? (progress) => onProgress({ ...progress, progress: progress.progress * share }) : undefined);
+  if (options.predictedSeconds !== undefined) tracker.seed(options.predictedSeconds);
   tracker.decode();
   const decoded = await decodeRequestImage(request);
   if (options.signal?.aborted) throw new PortraitError("CANCELLED");

@@ -14,8 +14,8 @@ describe("parseUpscaleSettings", () => {
     [{ model: "x9" }, "MODEL_UNKNOWN", 'Expected one of x4plus, x4fast, thick for model but received "x9" of type string'],
     [{ scale: 5 }, "INVALID_OPTION", "Expected one of 2, 3, 4, 6, 8 for scale but received 5 of type number"],
     [{ scale: "4x" }, "INVALID_OPTION", 'Expected one of 2, 3, 4, 6, 8 for scale but received "4x" of type string'],
-    [{ tile: 16 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 16 of type number"],
-    [{ tile: 64.5 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 64.5 of type number"],
+    [{ tile: 16 }, "INVALID_OPTION", "Expected an integer from 32 to 4096 for tile but received 16 of type number"],
+    [{ tile: 64.5 }, "INVALID_OPTION", "Expected an integer from 32 to 4096 for tile but received 64.5 of type number"],
   ])("refuses %j with %s", (raw, code, message) => {
     let caught: unknown;
     try {
@@ -87,7 +87,7 @@ describe("portraitSettings", () => {
     [{ creativity: "1.5" }, "INVALID_OPTION", 'Expected a number from 0 to 1 for creativity but received "1.5" of type string'],
     [{ scale: 5 }, "INVALID_OPTION", "Expected one of 2, 3, 4, 6, 8 for scale but received 5 of type number"],
     [{ model: "x9" }, "MODEL_UNKNOWN", 'Expected one of x4plus, x4fast, thick for model but received "x9" of type string'],
-    [{ tile: 8 }, "INVALID_OPTION", "Expected an integer from 32 to 2048 for tile but received 8 of type number"],
+    [{ tile: 8 }, "INVALID_OPTION", "Expected an integer from 32 to 4096 for tile but received 8 of type number"],
     [{ preset: "studio-locked", denoise: 0.5 }, "PRESET_LOCKED", "The preset studio-locked is locked; it refuses overrides of denoise."],
   ])("refuses %j with %s", (raw, code, message) => {
     expect(() => portraitSettings(presets, raw)).toThrow(expect.objectContaining({ code, message }));

@@ -1,10 +1,13 @@
 /**
  * The upscale service's options: validated once at the edge (CLI flags, HTTP query, WebSocket
- * message), frozen, and trusted inside. Which model file runs for a choice and a scale is
- * decided here, from the manifest's native scales.
+ * message), frozen, and trusted inside. Which model file runs for a choice and a scale, its
+ * context and its memory come from the manifest's facts (`modelFacts()`).
  */
-import { findModel, loadManifest } from "@portrait-upscale/models";
+import { modelFacts } from "@portrait-upscale/models";
 import { invalidParameter, type JobSettings, type Overrides } from "@portrait-upscale/shared";
+import { chooseTile, MAX_TILE, MIN_TILE, memoryBudget, parseMemoryBudget } from "../tiling/tile-size";
+
+export { MAX_TILE, MIN_TILE };
 
 /** The models a user chooses between, by their short names. */
 export const MODEL_CHOICES = ["x4plus", "x4fast", "thick"] as const;
@@ -14,31 +17,13 @@ export type ModelChoice = (typeof MODEL_CHOICES)[number];
 export const SCALES = [2, 3, 4, 6, 8] as const;
 export type Scale = (typeof SCALES)[number];
 
-/** Model ids per choice; "thick" has one model per native scale. */
-const MODEL_IDS: Record<ModelChoice, readonly string[]> = {
-  x4plus: ["realesrgan-x4plus"],
-  x4fast: ["realesrgan-x4fast"],
-  thick: ["esrgan-thick-x2", "esrgan-thick-x3", "esrgan-thick-x4", "esrgan-thick-x8"],
-};
-
-/**
- * Peak bytes per input pixel of a tile (measured on the CPU provider: x4plus 1.3 GB at 256²);
- * used to size tiles to the free memory.
- */
-const BYTES_PER_TILE_PIXEL: Record<ModelChoice, number> = { x4plus: 20_000, x4fast: 2_600, thick: 9_000 };
-
-/**
- * Tile overlap per model, input pixels. Measured on 128² crops against an untiled run:
- * with 16 px, thick stays within 0.15/255 but x4fast differs by up to 3–9/255 and x4plus
- * (a deep RRDB net with a very wide receptive field) by up to 33/255 at the seams.
- */
-const OVERLAP: Record<ModelChoice, number> = { x4plus: 96, x4fast: 40, thick: 16 };
-
 export interface UpscaleSettings {
   readonly model: ModelChoice;
   readonly scale: Scale;
-  /** Largest tile edge in input pixels; undefined chooses from free memory. */
+  /** Largest kept part of a tile, input pixels (the model's context is added around it); undefined chooses from the memory budget. */
   readonly tile?: number;
+  /** Bytes one model run may use; undefined: a share of total memory on CPU, a fixed figure on GPUs (tiling/tile-size.ts). */
+  readonly memoryBudget?: number;
   /**
    * The portrait pipeline's settings (a preset merged with overrides, see `portraitSettings`).
    * When set, the pipeline runs (faces, fidelity and detail branches, blend); otherwise the
@@ -52,13 +37,11 @@ export interface RawUpscaleSettings {
   readonly model?: unknown;
   readonly scale?: unknown;
   readonly tile?: unknown;
+  readonly memoryBudget?: unknown;
 }
 
 export const DEFAULT_SETTINGS: UpscaleSettings = Object.freeze({ model: "x4plus", scale: 4 });
 
-/** Smallest tile a user may ask for; below it the overlap dominates and the model sees too little context. */
-export const MIN_TILE = 32;
-export const MAX_TILE = 2048;
 
 function numeric(value: unknown): unknown {
   return typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
@@ -80,10 +63,12 @@ export function parseUpscaleSettings(raw: RawUpscaleSettings): UpscaleSettings {
   if (tile !== undefined && !(typeof tile === "number" && Number.isInteger(tile) && tile >= MIN_TILE && tile <= MAX_TILE)) {
     throw invalidParameter(`an integer from ${MIN_TILE} to ${MAX_TILE}`, "tile", raw.tile);
   }
+  const memoryBudget = raw.memoryBudget === undefined ? undefined : parseMemoryBudget(raw.memoryBudget, "memoryBudget");
   return Object.freeze({
     model: model as ModelChoice,
     scale: scale as Scale,
     ...(tile !== undefined ? { tile: tile as number } : {}),
+    ...(memoryBudget !== undefined ? { memoryBudget } : {}),
   });
 }
 
@@ -92,10 +77,8 @@ export interface ModelPlan {
   readonly modelId: string;
   readonly nativeScale: number;
   readonly targetScale: Scale;
-  /** Peak bytes per tile pixel, for tile sizing. */
-  readonly bytesPerTilePixel: number;
-  /** Overlap between tiles, input pixels. */
-  readonly overlap: number;
+  /** The model's context around every tile, input pixels. */
+  readonly context: number;
 }
 
 /**
@@ -104,17 +87,8 @@ export interface ModelPlan {
  * (as Real-ESRGAN's "outscale" does; running a model twice compounds its artifacts).
  */
 export function planModel(settings: Pick<UpscaleSettings, "model" | "scale">): ModelPlan {
-  const manifest = loadManifest();
-  const candidates = MODEL_IDS[settings.model].map((id) => findModel(manifest, id));
-  const exact = candidates.find((model) => model.nativeScale === settings.scale);
-  const chosen = exact ?? candidates.find((model) => model.nativeScale === 4) ?? candidates[0];
-  return {
-    modelId: chosen.id,
-    nativeScale: chosen.nativeScale,
-    targetScale: settings.scale,
-    bytesPerTilePixel: BYTES_PER_TILE_PIXEL[settings.model],
-    overlap: OVERLAP[settings.model],
-  };
+  const chosen = modelFacts().forChoice(settings.model, settings.scale);
+  return { modelId: chosen.id, nativeScale: chosen.nativeScale, targetScale: settings.scale, context: chosen.context };
 }
 
 /** What resolves a preset id and overrides into a job's settings (the daemon's preset store). */
@@ -132,6 +106,7 @@ export interface RawPortraitSettings {
   readonly resemblance?: unknown;
   readonly denoise?: unknown;
   readonly tile?: unknown;
+  readonly memoryBudget?: unknown;
 }
 
 /**
@@ -156,20 +131,50 @@ export function portraitSettings(presets: PresetResolver, raw: RawPortraitSettin
     if (!(typeof value === "number" && value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", name, raw[name]);
     overrides[name] = value;
   }
-  const tile = raw.tile === undefined ? undefined : parseUpscaleSettings({ tile: raw.tile }).tile;
+  const { tile, memoryBudget } = parseUpscaleSettings({ tile: raw.tile, memoryBudget: raw.memoryBudget });
   const job = presets.resolve(raw.preset as string | undefined, overrides);
   return Object.freeze({
     model: job.models.detail ?? "thick",
     scale: job.scale,
     ...(tile !== undefined ? { tile } : {}),
+    ...(memoryBudget !== undefined ? { memoryBudget } : {}),
     portrait: job,
   });
 }
 
 /**
- * Peak bytes per tile pixel of the heaviest model a portrait run uses (both branches share
- * one tile size), for sizing its tiles to the free memory.
+ * The models whose tiles a portrait run may size: the fidelity model reaching the scale (and
+ * its ×2, which clean-up and two-pass runs use) and the detail model. Tiles are sized for the
+ * hungriest of them.
  */
-export function portraitBytesPerTilePixel(settings: JobSettings): number {
-  return Math.max(BYTES_PER_TILE_PIXEL.thick, settings.models.detail ? BYTES_PER_TILE_PIXEL[settings.models.detail] : 0);
+export function portraitModelIds(settings: JobSettings): string[] {
+  const facts = modelFacts();
+  const ids = new Set([facts.reaching(settings.models.fidelity, 2).id, facts.reaching(settings.models.fidelity, settings.scale).id]);
+  if (settings.models.detail) ids.add(facts.forChoice(settings.models.detail, 4).id);
+  return [...ids];
+}
+
+/**
+ * The tile (kept part, input pixels) for running `modelIds` over a `width`×`height` image on
+ * `provider`: the user's `tile`, else the whole image when it fits the memory budget, else the
+ * largest tile whose window fits (tiling/tile-size.ts).
+ * @example tileFor(["realesrgan-x4plus"], { width: 512, height: 512 }, {}, "cpu") // 512 on a 24 GB machine
+ */
+export function tileFor(
+  modelIds: readonly string[],
+  image: { readonly width: number; readonly height: number },
+  settings: Pick<UpscaleSettings, "tile" | "memoryBudget">,
+  provider: string,
+): number {
+  const facts = modelFacts();
+  return chooseTile({
+    width: image.width,
+    height: image.height,
+    budget: memoryBudget({ provider, ...(settings.memoryBudget !== undefined ? { configured: settings.memoryBudget } : {}) }),
+    models: modelIds.map((id) => {
+      const model = facts.byId(id);
+      return { ...model.memory(provider), context: model.context };
+    }),
+    ...(settings.tile !== undefined ? { override: settings.tile } : {}),
+  });
 }

@@ -4,20 +4,14 @@
  */
 import { PortraitError } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
-import { upscaleToScale, type UpscaleNotice } from "../engine/upscale-tiled";
-import { chooseTileSize } from "../tiling/tile-layout";
+import { upscaleToScale, type UpscaleNotice } from "../tiling/tiled-upscale";
 import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
-import { planModel, type ModelPlan, type UpscaleSettings } from "./settings";
+import { planModel, tileFor, type ModelPlan, type UpscaleSettings } from "./settings";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
-
-/** Default ceiling of a tile edge chosen automatically: fixed shapes stay warm, memory stays bounded. */
-export const AUTO_TILE_MAX = 256;
 
 export interface UpscaleRunOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: UpscaleProgress) => void;
-  /** Overlap between tiles in input pixels (the model's measured need when undefined). */
-  readonly overlap?: number;
 }
 
 export interface UpscaleImageResult {
@@ -31,11 +25,6 @@ export interface UpscaleImageResult {
   readonly notes: readonly string[];
   readonly tile: number;
   readonly inferenceMs: number;
-}
-
-/** The tile edge for a plan: the user's, or what fits half the free memory (32…256). */
-export function tileFor(plan: ModelPlan, settings: UpscaleSettings): number {
-  return chooseTileSize({ modelBytesPerPixel: plan.bytesPerTilePixel, maxTile: AUTO_TILE_MAX, override: settings.tile });
 }
 
 /**
@@ -53,7 +42,7 @@ export async function upscaleImage(
 ): Promise<UpscaleImageResult> {
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   const plan = planModel(settings);
-  const tile = tileFor(plan, settings);
+  const tile = tileFor([plan.modelId], image, settings, pool.provider);
   const providers = new Set<ProviderName>();
   const notes = new Set<string>();
   let inferenceMs = 0;
@@ -67,7 +56,6 @@ export async function upscaleImage(
     nativeScale: plan.nativeScale,
     targetScale: plan.targetScale,
     maxTile: tile,
-    overlap: options.overlap ?? plan.overlap,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: ({ tile: done, tiles }) => tracker.tile(done, tiles),
     onNotice: (notice: UpscaleNotice) => notes.add(notice.message),

@@ -1,6 +1,6 @@
 // The command line as users meet it: a real child process of the bundle (built here first).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,12 @@ afterAll(() => {
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: folder, timeout: 110_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status: result.status, stdout: result.stdout, stderr: withoutProgress(result.stderr) };
+}
+
+/** Stderr without the estimate and progress lines a non-terminal gets (tested on their own). */
+function withoutProgress(text: string): string {
+  return text.replace(/^(estimate|progress): .*\n/gm, "");
 }
 
 function filesIn(dir: string): string[] {
@@ -33,6 +38,42 @@ function filesIn(dir: string): string[] {
 }
 
 describe("portrait-upscale upscale", () => {
+  it("progress for scripts: one line per stage and percent when stderr is not a terminal, or JSON lines", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    const lines = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-lines.png", "--model", "x4fast", "--tile", "32"], { encoding: "utf8", cwd: folder });
+    expect(lines.status).toBe(0);
+    // The cost model's prediction comes first, in words, then the progress.
+    expect(lines.stderr).toMatch(/^estimate: (a few seconds|about \d+ (s|min)) on CPU/);
+    const progress = lines.stderr.split("\n").filter((line) => line.startsWith("progress: "));
+    expect(progress[0]).toBe("progress: 0% decode");
+    expect(progress.some((line) => /^progress: \d+% upscale tile \d+\/\d+ ETA /.test(line))).toBe(true);
+    expect(progress.at(-1)).toBe("progress: 100% encode");
+    expect(new Set(progress).size).toBe(progress.length);
+    const json = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-json.png", "--model", "x4fast", "--progress", "json"], { encoding: "utf8", cwd: folder });
+    expect(json.status).toBe(0);
+    const events = json.stderr.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+    expect(events[0]).toMatchObject({ stage: "estimate", provider: "cpu" });
+    // The ETA is there from the first event, seeded with the prediction.
+    expect(events[1]).toEqual({ stage: "decode", progress: 0, etaSeconds: events[0].estimateSeconds });
+    expect(events.at(-1)).toMatchObject({ stage: "encode", progress: 1 });
+    // Tile counts only where a tiled stage reports them: never 0 of 0.
+    for (const event of events) if ("tiles" in event) expect(event.tiles).toBeGreaterThan(0);
+  });
+
+  it("calibrate stores this machine's speed; later estimates use it", async () => {
+    if (!hasModel("realesrgan-x4fast")) return;
+    const config = mkdtempSync(join(folder, "config-"));
+    const env = { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config };
+    const calibrate = spawnSync(process.execPath, [bin, "calibrate", "--json"], { encoding: "utf8", cwd: folder, env });
+    expect(calibrate.status).toBe(0);
+    const result = JSON.parse(calibrate.stdout);
+    expect(result.factors.cpu).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(config, "calibration.json"), "utf8"))).toEqual({ factors: result.factors });
+    const run = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-calibrated.png", "--model", "x4fast"], { encoding: "utf8", cwd: folder, env });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^estimate: (a few seconds|about \d+ (s|min)) on CPU\n/);
+  });
+
   it("--json prints exactly one object describing the result", async () => {
     if (!hasModel("realesrgan-x4fast")) return;
     const run = cli("upscale", "face.png", "-o", "face-x2.png", "--model", "x4fast", "--scale", "2", "--json");
@@ -67,7 +108,7 @@ describe("portrait-upscale upscale", () => {
     writeFileSync(join(dir, "in.png"), make());
     const run = spawnSync(process.execPath, [bin, "upscale", "in.png", "-o", "out.png", "--model", "x4fast", "--json"], { cwd: dir, encoding: "utf8" });
     expect(run.status).toBe(exit);
-    expect(run.stderr).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\nadvice: .+\\n$`));
+    expect(withoutProgress(run.stderr)).toMatch(new RegExp(`^portrait-upscale: ${code}: .+\\nadvice: .+\\n$`));
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code } });
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
@@ -125,7 +166,7 @@ describe("portrait-upscale upscale", () => {
     child.kill("SIGINT");
     const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(status).toBe(130);
-    expect(stderr).toBe(`portrait-upscale: CANCELLED: The job was cancelled.\nadvice: ${ERROR_ADVICE.CANCELLED}\n`);
+    expect(withoutProgress(stderr)).toBe(`portrait-upscale: CANCELLED: The job was cancelled.\nadvice: ${ERROR_ADVICE.CANCELLED}\n`);
     expect(filesIn(dir)).toEqual(["in.png"]);
   });
 

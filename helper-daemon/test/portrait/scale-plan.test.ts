@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
-import type { TileRunner } from "../../src/engine/upscale-tiled";
+import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 
 /**

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import sharp from "sharp";
 import { modelPath } from "@portrait-upscale/models";
-import type { TileRunner } from "../../src/engine/upscale-tiled";
+import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RunDetector } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/portrait/planes";
 

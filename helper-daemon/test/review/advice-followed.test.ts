@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-upscale/shared";
-import { upscaleToScale, type TileRunner, type TilePixels } from "../../src/engine/upscale-tiled";
+import { upscaleToScale, type TileRunner, type TilePixels } from "../../src/tiling/tiled-upscale";
 import { detectFaces } from "../../src/portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import type { RgbImage } from "../../src/portrait/planes";

@@ -16,6 +16,7 @@ import { installCommand, startCommand, stopCommand, uninstallCommand } from "./d
 import { batchCommand } from "./batch";
 import { workerCommand } from "./worker";
 import { tokensCommand } from "./tokens";
+import { calibrateCommand } from "./calibrate";
 
 export const COMMANDS: readonly CliCommand[] = [
   upscaleCommand,
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CliCommand[] = [
   stopCommand,
   installCommand,
   uninstallCommand,
+  calibrateCommand,
 ];
 
 /** The command with that name, or undefined. */

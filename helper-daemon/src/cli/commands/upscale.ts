@@ -11,7 +11,9 @@ import { imageLimitsOf, upscaleRequest, upscaleToFile } from "../../upscale/inde
 import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { writeJson } from "../output";
-import { ProgressBar, formatDuration } from "../progress-bar";
+import { configDir } from "../../config/paths";
+import { describeDuration, estimateFile } from "../../cost/index";
+import { PROGRESS_MODES, ProgressBar, formatDuration, parseProgressMode } from "../progress-bar";
 import { DEVICE_OPTIONS, RECIPE_OPTIONS, poolOptionsOf, recipeFlagsOf, resolveRecipe } from "../request-options";
 
 export const upscaleCommand: CliCommand = {
@@ -40,6 +42,7 @@ export const upscaleCommand: CliCommand = {
     ...DEVICE_OPTIONS,
     report: { type: "string", valueName: "DIR", description: "Also review faces at 100 %: DIR/review.json and DIR/review.png." },
     json: { type: "boolean", description: "Print one JSON object with the result on stdout." },
+    progress: { type: "string", valueName: "MODE", description: `${PROGRESS_MODES.join(" | ")}: a bar on a terminal, one line per stage and percent otherwise (auto), or one JSON object a line.` },
   },
   async run(context) {
     const [input, ...extra] = context.positionals;
@@ -59,9 +62,16 @@ export const upscaleCommand: CliCommand = {
     });
 
     const pool = createInferencePool(poolOptions);
-    const bar = new ProgressBar(context.stderr);
+    const progressMode = parseProgressMode(context.values.progress);
+    const bar = new ProgressBar(context.stderr, progressMode);
     try {
+      const estimate = await estimateFile(resolve(context.cwd, input), settings, pool.provider, configDir(context.env));
+      if (estimate !== undefined) {
+        if (progressMode === "json") context.stderr.write(`${JSON.stringify({ stage: "estimate", estimateSeconds: Math.round(estimate.seconds), provider: estimate.provider })}\n`);
+        else if (progressMode !== "none") context.stderr.write(`estimate: ${describeDuration(estimate.seconds)} on ${estimate.provider.toUpperCase()}${estimate.calibrated ? "" : " (uncalibrated: run `portrait-upscale calibrate`)"}\n`);
+      }
       const result = await upscaleToFile(request, resolve(context.cwd, output), pool, {
+        ...(estimate !== undefined ? { predictedSeconds: estimate.seconds } : {}),
         signal: context.signal,
         onProgress: (progress) => bar.update(progress),
       });

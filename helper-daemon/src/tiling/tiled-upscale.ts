@@ -1,5 +1,5 @@
 /**
- * The tiled upscale driver: cuts an image into tiles (tiling/tile-layout), hands each
+ * The tiled upscale driver: cuts an image into tiles (tile-layout.ts), hands each
  * tile to an injected runner (the inference worker), and blends the outputs back.
  * Full input and output stay in host memory; only tiles travel. Pure apart from the runner.
  */
@@ -7,8 +7,8 @@ import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { cropPlanes, greyPlaneToRgb } from "../image/image";
 import { resampleAlpha, resampleImage, resamplePlanes } from "../resample/resample";
-import { createTileLayout, DEFAULT_OVERLAP } from "../tiling/tile-layout";
-import type { Tile, TileLayout, TileRect } from "../tiling/tile-layout";
+import { createTileLayout, DEFAULT_CONTEXT } from "./tile-layout";
+import type { Tile, TileLayout, TileRect } from "./tile-layout";
 import { fillTransparentColour } from "./alpha-fill";
 
 /** Planar float pixels of one tile: NCHW 1×3×height×width, values nominally 0..1. */
@@ -23,7 +23,11 @@ export interface TilePixels {
  * The driver never reuses `tile.data` after the call, so the runner may transfer it.
  * Throw PortraitError OUT_OF_MEMORY to make the driver retry with smaller tiles.
  */
-export type TileRunner = (tile: TilePixels, signal?: AbortSignal) => Promise<TilePixels>;
+export interface TileRunner {
+  (tile: TilePixels, signal?: AbortSignal): Promise<TilePixels>;
+  /** The model's context (manifest facts), used when the options name none. */
+  readonly context?: number;
+}
 
 /**
  * Progress after each finished tile: `tile` counts 1..tiles over every pass (colour, then
@@ -45,11 +49,11 @@ export interface UpscaleNotice {
 export interface UpscaleTiledOptions {
   /** The model's native integer scale. */
   readonly scale: number;
-  /** Largest tile edge sent to the runner, input pixels (overlap included). */
+  /** Largest kept part of a tile, input pixels; the model's context is added around it. */
   readonly maxTile: number;
-  /** Overlap between neighbouring tiles, input pixels. Default {@link DEFAULT_OVERLAP}. */
-  readonly overlap?: number;
-  /** The smallest tile tried after out-of-memory failures. Default 32. */
+  /** Context around every tile, input pixels: the runner's `context`, else {@link DEFAULT_CONTEXT}. */
+  readonly context?: number;
+  /** The smallest tile (kept part) tried after out-of-memory failures. Default 32. */
   readonly minTile?: number;
   /**
    * Enlarges alpha through this runner (same scale) as a grey image instead of Lanczos-3.
@@ -78,12 +82,12 @@ export const DEFAULT_MIN_TILE = 32;
  */
 export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options: UpscaleTiledOptions): Promise<RgbImage> {
   const { scale, maxTile, signal } = options;
-  const overlap = options.overlap ?? DEFAULT_OVERLAP;
+  const context = options.context ?? runTile.context ?? DEFAULT_CONTEXT;
   const minTile = options.minTile ?? DEFAULT_MIN_TILE;
   if (!Number.isInteger(scale) || scale < 1) throw invalidParameter("a positive integer", "scale", scale);
-  if (!Number.isInteger(maxTile) || maxTile < 2) throw invalidParameter("an integer of at least 2", "maxTile", maxTile);
+  if (!Number.isInteger(maxTile) || maxTile < 1) throw invalidParameter("a positive integer", "maxTile", maxTile);
   if (!Number.isInteger(minTile) || minTile < 2) throw invalidParameter("an integer of at least 2", "minTile", minTile);
-  if (!Number.isInteger(overlap) || overlap < 0) throw invalidParameter("a non-negative integer", "overlap", overlap);
+  if (!Number.isInteger(context) || context < 0) throw invalidParameter("a non-negative integer", "context", context);
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   throwIfCancelled(signal);
 
@@ -92,13 +96,13 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   const outHeight = height * scale;
   const alphaThroughRunner = alpha !== undefined && options.alphaRunner !== undefined;
   const passes = alphaThroughRunner ? 2 : 1;
-  const state: PassState = { tile: maxTile, overlap, minTile, passes };
+  const state: PassState = { tile: maxTile, minTile, passes };
 
   const colourSource = alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, alpha, width, height);
   // Windows with nothing visible skip the model: their colour only has to be plausible
   // for later resampling near edges, which Lanczos of the filled colour is.
   const transparent = alpha === undefined ? undefined : (input: TileRect) => planeIsConstant(alpha, width, input, 0);
-  const rgb = await runPass(colourSource, width, height, scale, runTile, options, state, 0, transparent, (window, w, h) =>
+  const rgb = await runPass(colourSource, width, height, scale, runTile, context, options, state, 0, transparent, (window, w, h) =>
     resamplePlanes(window, 3, w, h, w * scale, h * scale, "lanczos3"),
   );
   if (alpha === undefined) return { width: outWidth, height: outHeight, rgb };
@@ -110,7 +114,9 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   const grey = greyPlaneToRgb(alpha, width, height).rgb;
   // Where coverage is constant (all 0 or all 1) the model has nothing to add.
   const constant = (input: TileRect) => planeIsConstant(alpha, width, input);
-  const alphaOut = await runPass(grey, width, height, scale, options.alphaRunner!, options, state, 1, constant, (window, w, h) =>
+  const alphaRunner = options.alphaRunner!;
+  const alphaContext = options.context ?? alphaRunner.context ?? DEFAULT_CONTEXT;
+  const alphaOut = await runPass(grey, width, height, scale, alphaRunner, alphaContext, options, state, 1, constant, (window, w, h) =>
     new Float32Array(3 * w * scale * h * scale).fill(window[0]),
   );
   const plane = outWidth * outHeight;
@@ -125,7 +131,6 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
 /** What the passes of one upscale share: the current tile size (reduced after OOM) and progress. */
 interface PassState {
   tile: number;
-  readonly overlap: number;
   readonly minTile: number;
   readonly passes: number;
 }
@@ -142,6 +147,7 @@ async function runPass(
   height: number,
   scale: number,
   runTile: TileRunner,
+  context: number,
   options: UpscaleTiledOptions,
   state: PassState,
   passIndex: number,
@@ -150,16 +156,17 @@ async function runPass(
 ): Promise<Float32Array> {
   const output = new Float32Array(3 * width * scale * height * scale);
   for (;;) {
-    const layout = createTileLayout({ width, height, maxTile: state.tile, overlap: state.overlap, scale });
+    const layout = createTileLayout({ width, height, tile: state.tile, context, scale });
     try {
       await runLayout(source, layout, output, runTile, options, { passIndex, passes: state.passes, skip, shortcut });
       return output;
     } catch (error) {
       if (!(error instanceof PortraitError) || error.code !== "OUT_OF_MEMORY") throw error;
-      const used = Math.max(layout.tileWidth, layout.tileHeight);
+      // Halve the kept part; the context stays whole, so the result stays the same.
+      const used = Math.min(state.tile, Math.max(...layout.columns.map(coreSize), ...layout.rows.map(coreSize)));
       if (used <= state.minTile) {
         const size = `${layout.tileWidth}×${layout.tileHeight}`;
-        throw new PortraitError("OUT_OF_MEMORY", `Ran out of memory even with ${size} px tiles.`, {
+        throw new PortraitError("OUT_OF_MEMORY", `Ran out of memory even with ${size} px tiles (${used} px kept, ${context} px of context around).`, {
           tileWidth: layout.tileWidth,
           tileHeight: layout.tileHeight,
           minTile: state.minTile,
@@ -297,7 +304,11 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PortraitError("CANCELLED");
 }
 
-export { DEFAULT_OVERLAP };
+export { DEFAULT_CONTEXT };
+
+function coreSize(span: { readonly coreStart: number; readonly coreEnd: number }): number {
+  return span.coreEnd - span.coreStart;
+}
 
 /** Options for {@link upscaleToScale}. */
 export interface UpscaleToScaleOptions extends Omit<UpscaleTiledOptions, "scale"> {

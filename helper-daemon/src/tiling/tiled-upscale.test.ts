@@ -3,8 +3,8 @@ import { PortraitError } from "@portrait-upscale/shared";
 import type { ErrorCode } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { createRgbImage } from "../image/image";
-import { upscaleTiled, upscaleToScale } from "./upscale-tiled";
-import type { TilePixels, TileRunner, UpscaleNotice } from "./upscale-tiled";
+import { upscaleTiled, upscaleToScale } from "./tiled-upscale";
+import type { TilePixels, TileRunner, UpscaleNotice } from "./tiled-upscale";
 
 /**
  * A deterministic stand-in for a model: a nonlinear 3×3 neighbourhood filter with zero
@@ -101,25 +101,25 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<P
 describe("upscaleTiled equals an untiled run", () => {
   const image = noiseImage(50, 37);
   it.each([
-    { maxTile: 16, overlap: 8, scale: 2 },
-    { maxTile: 24, overlap: 8, scale: 4 },
-    { maxTile: 32, overlap: 16, scale: 2 },
-    { maxTile: 40, overlap: 12, scale: 3 },
-    { maxTile: 64, overlap: 16, scale: 4 },
-  ])("tile $maxTile, overlap $overlap, ×$scale: within 2/255", async ({ maxTile, overlap, scale }) => {
+    { maxTile: 8, context: 4, scale: 2 },
+    { maxTile: 16, context: 4, scale: 4 },
+    { maxTile: 16, context: 8, scale: 2 },
+    { maxTile: 28, context: 6, scale: 3 },
+    { maxTile: 32, context: 2, scale: 4 },
+  ])("tile $maxTile, context $context, ×$scale: within 2/255", async ({ maxTile, context, scale }) => {
     const runner = runnerOf(scale);
-    const out = await upscaleTiled(image, runner, { scale, maxTile, overlap });
+    const out = await upscaleTiled(image, runner, { scale, maxTile, context });
     expect(out.width).toBe(50 * scale);
     expect(out.height).toBe(37 * scale);
     expect(out.alpha).toBeUndefined();
     expect(maxAbsDifference(out.rgb, untiled(image, scale))).toBeLessThanOrEqual(2 / 255);
     // One input shape for the whole image (each new shape costs onnxruntime a re-plan).
     expect(new Set(runner.calls.map((t) => `${t.width}×${t.height}`)).size).toBe(1);
-    if (maxTile < 50) expect(runner.calls.length).toBeGreaterThan(1);
+    if (maxTile + 2 * context < 50) expect(runner.calls.length).toBeGreaterThan(1);
   });
 
-  it("without overlap the seams show (the comparison above is meaningful)", async () => {
-    const out = await upscaleTiled(image, runnerOf(2), { scale: 2, maxTile: 16, overlap: 0 });
+  it("without context the seams show (the comparison above is meaningful)", async () => {
+    const out = await upscaleTiled(image, runnerOf(2), { scale: 2, maxTile: 16, context: 0 });
     expect(maxAbsDifference(out.rgb, untiled(image, 2))).toBeGreaterThan(2 / 255);
   });
 
@@ -130,7 +130,7 @@ describe("upscaleTiled equals an untiled run", () => {
       expect(tile.data.length).toBe(0);
       return model({ data: moved, width: tile.width, height: tile.height });
     };
-    const out = await upscaleTiled(image, runner, { scale: 2, maxTile: 20, overlap: 8 });
+    const out = await upscaleTiled(image, runner, { scale: 2, maxTile: 12, context: 4 });
     expect(maxAbsDifference(out.rgb, untiled(image, 2))).toBeLessThanOrEqual(2 / 255);
   });
 });
@@ -139,7 +139,7 @@ describe("progress and cancellation", () => {
   it("reports progress 1..N", async () => {
     const progress: string[] = [];
     const runner = runnerOf(2);
-    await upscaleTiled(noiseImage(40, 30), runner, { scale: 2, maxTile: 16, overlap: 8, onProgress: (p) => progress.push(`${p.tile}/${p.tiles}`) });
+    await upscaleTiled(noiseImage(40, 30), runner, { scale: 2, maxTile: 8, context: 4, onProgress: (p) => progress.push(`${p.tile}/${p.tiles}`) });
     const n = runner.calls.length;
     expect(n).toBe(20);
     expect(progress).toEqual(Array.from({ length: n }, (_, i) => `${i + 1}/${n}`));
@@ -150,8 +150,8 @@ describe("progress and cancellation", () => {
     const runner = runnerOf(2);
     const done = upscaleTiled(noiseImage(40, 30), runner, {
       scale: 2,
-      maxTile: 16,
-      overlap: 8,
+      maxTile: 8,
+      context: 4,
       signal: controller.signal,
       onProgress: (p) => {
         if (p.tile === 3) controller.abort();
@@ -167,7 +167,7 @@ describe("progress and cancellation", () => {
     const runner = runnerOf(2, (_, call) => {
       if (call === 2) controller.abort();
     });
-    const done = upscaleTiled(noiseImage(40, 30), runner, { scale: 2, maxTile: 16, overlap: 8, signal: controller.signal, onProgress: (p) => progress.push(p.tile) });
+    const done = upscaleTiled(noiseImage(40, 30), runner, { scale: 2, maxTile: 8, context: 4, signal: controller.signal, onProgress: (p) => progress.push(p.tile) });
     await expectCode(done, "CANCELLED");
     expect(runner.calls.length).toBe(2);
     expect(progress).toEqual([1]);
@@ -194,12 +194,12 @@ describe("failures from the runner", () => {
       if (tile.width * tile.height > 24 * 24) throw new PortraitError("OUT_OF_MEMORY", undefined, { provider: "test" });
     });
     const progress: number[] = [];
-    const out = await upscaleTiled(image, runner, { scale: 2, maxTile: 64, overlap: 8, minTile: 8, onNotice: (n) => notices.push(n), onProgress: (p) => progress.push(p.tiles) });
+    const out = await upscaleTiled(image, runner, { scale: 2, maxTile: 56, context: 4, minTile: 8, onNotice: (n) => notices.push(n), onProgress: (p) => progress.push(p.tiles) });
     expect(notices.map((n) => [n.code, n.data.from, n.data.to])).toEqual([
-      ["TILE_REDUCED", 60, 30],
-      ["TILE_REDUCED", 30, 15],
+      ["TILE_REDUCED", 56, 28],
+      ["TILE_REDUCED", 22, 11],
     ]);
-    expect(notices[0].message).toContain("retrying with 30 px tiles");
+    expect(notices[0].message).toContain("retrying with 28 px tiles");
     expect(new Set(progress).size).toBe(1);
     expect(maxAbsDifference(out.rgb, untiled(image, 2))).toBeLessThanOrEqual(2 / 255);
   });
@@ -211,9 +211,9 @@ describe("failures from the runner", () => {
     const notices: UpscaleNotice[] = [];
     const error = await expectCode(upscaleTiled(noiseImage(100, 100), runner, { scale: 4, maxTile: 128, minTile: 32, onNotice: (n) => notices.push(n) }), "OUT_OF_MEMORY");
     expect(notices.map((n) => n.data.to)).toEqual([50, 32]);
-    // Windows may come out a little under the floor: 100 px in 7 even tiles of 31.
-    expect(error.data).toMatchObject({ tileWidth: 31, tileHeight: 31, minTile: 32 });
-    expect(error.message).toBe("Ran out of memory even with 31×31 px tiles.");
+    // Kept parts may come out a little under the floor (100 px in 4 even tiles of 25), the context stays whole.
+    expect(error.data).toMatchObject({ tileWidth: 57, tileHeight: 57, minTile: 32 });
+    expect(error.message).toBe("Ran out of memory even with 57×57 px tiles (25 px kept, 16 px of context around).");
     expect(typeof error.data?.advice).toBe("string");
   });
 
@@ -265,14 +265,14 @@ describe("alpha", () => {
 
   it("a white disc on transparent black gets no dark fringe", async () => {
     const disc = whiteDisc(40, 12);
-    const out = await upscaleTiled(disc, runnerOf(4), { scale: 4, maxTile: 24, overlap: 8 });
+    const out = await upscaleTiled(disc, runnerOf(4), { scale: 4, maxTile: 16, context: 4 });
     expect(out.width).toBe(160);
     expect(out.alpha).toBeDefined();
     for (const a of out.alpha!) expect(a >= 0 && a <= 1).toBe(true);
     // The model here maps white to 1.2·1² = 1.2, so anything near 1 or above is fringe-free.
     expect(minLuminanceWhereOpaque(out)).toBeGreaterThan(0.98);
     // Control: the same colours without the fill do fringe.
-    const naive = await upscaleTiled({ width: 40, height: 40, rgb: disc.rgb }, runnerOf(4), { scale: 4, maxTile: 24, overlap: 8 });
+    const naive = await upscaleTiled({ width: 40, height: 40, rgb: disc.rgb }, runnerOf(4), { scale: 4, maxTile: 16, context: 4 });
     expect(minLuminanceWhereOpaque({ ...naive, alpha: out.alpha })).toBeLessThan(0.9);
   });
 
@@ -288,7 +288,7 @@ describe("alpha", () => {
     const colour = runnerOf(2);
     const alphaRunner = runnerOf(2);
     const progress: string[] = [];
-    const out = await upscaleTiled(disc, colour, { scale: 2, maxTile: 24, overlap: 8, alphaRunner, onProgress: (p) => progress.push(`${p.tile}/${p.tiles}`) });
+    const out = await upscaleTiled(disc, colour, { scale: 2, maxTile: 16, context: 4, alphaRunner, onProgress: (p) => progress.push(`${p.tile}/${p.tiles}`) });
     const tiles = progress.length / 2;
     expect(progress).toEqual(Array.from({ length: 2 * tiles }, (_, i) => `${i + 1}/${2 * tiles}`));
     expect(alphaRunner.calls.length).toBeGreaterThan(0);
@@ -307,12 +307,12 @@ describe("alpha", () => {
     image.rgb.fill(0.5);
     const runner = runnerOf(2);
     const progress: number[] = [];
-    await upscaleTiled(image, runner, { scale: 2, maxTile: 24, overlap: 8, onProgress: (p) => progress.push(p.tiles) });
+    await upscaleTiled(image, runner, { scale: 2, maxTile: 16, context: 4, onProgress: (p) => progress.push(p.tiles) });
     expect(runner.calls.length).toBeGreaterThan(0);
     expect(runner.calls.length).toBeLessThan(progress.length);
     const empty = createRgbImage(32, 32, true);
     const idle = runnerOf(2);
-    const out = await upscaleTiled(empty, idle, { scale: 2, maxTile: 16, overlap: 4 });
+    const out = await upscaleTiled(empty, idle, { scale: 2, maxTile: 12, context: 2 });
     expect(idle.calls.length).toBe(0);
     expect(Math.max(...out.alpha!)).toBe(0);
   });
@@ -339,8 +339,8 @@ describe("upscaleToScale", () => {
 
   it("the native scale is exactly the tiled result", async () => {
     const image = noiseImage(20, 12);
-    const a = await upscaleToScale(image, runnerOf(4), { nativeScale: 4, targetScale: 4, maxTile: 16, overlap: 8 });
-    const b = await upscaleTiled(image, runnerOf(4), { scale: 4, maxTile: 16, overlap: 8 });
+    const a = await upscaleToScale(image, runnerOf(4), { nativeScale: 4, targetScale: 4, maxTile: 8, context: 4 });
+    const b = await upscaleTiled(image, runnerOf(4), { scale: 4, maxTile: 8, context: 4 });
     expect(Array.from(a.rgb)).toEqual(Array.from(b.rgb));
   });
 

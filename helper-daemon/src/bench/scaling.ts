@@ -1,0 +1,98 @@
+/**
+ * The tiled service against a bare whole-image `session.run` on the same pixels, and how time
+ * grows with size (issue goals: ≤ 1.10× bare at 256² and 512², ≤ 1.25× on a large image under a
+ * memory budget that forces tiling). A and B run interleaved in this process, medians quoted.
+ * Bare runs that would not fit in memory (large images) are projected from the bare seconds
+ * per megapixel measured at the largest size that fits: the models are fully convolutional.
+ */
+import { modelFacts, modelPath } from "@portrait-upscale/models";
+import { openBareSession } from "../inference/baseline";
+import { createInferencePool } from "../inference/index";
+import { parseUpscaleSettings, upscaleImage, type ModelChoice } from "../upscale/index";
+import type { BenchSection } from "./section";
+import { installed, median, portrait } from "./fixtures";
+
+interface ScalingCase {
+  readonly model: ModelChoice;
+  readonly size: number;
+  /** A memory budget for the service run (forces tiling when small). */
+  readonly budget?: string;
+  /** Bare run on the whole image; otherwise projected from `bareFrom`'s seconds per MP. */
+  readonly bare: boolean;
+  readonly runs: number;
+}
+
+/** Default: minutes, not hours, on two cores (x4plus is about 100 s per input MP there). */
+const DEFAULT_CASES: readonly ScalingCase[] = [
+  { model: "x4plus", size: 256, bare: true, runs: 3 },
+  { model: "x4fast", size: 512, bare: true, runs: 3 },
+  { model: "x4fast", size: 1024, bare: true, runs: 1 },
+  { model: "x4fast", size: 1024, budget: "256M", bare: true, runs: 1 },
+  { model: "x4fast", size: 2048, budget: "1G", bare: false, runs: 1 },
+  { model: "x4plus", size: 512, bare: true, runs: 1 },
+];
+/** `--full`: x4plus on 4 MP under a budget that forces tiling (about 10 minutes here). */
+const FULL_CASES: readonly ScalingCase[] = [{ model: "x4plus", size: 2048, budget: "3G", bare: false, runs: 1 }];
+
+export const scalingSection: BenchSection = {
+  name: "scaling",
+  summary: "upscale --model (worker, tiles, blend) vs bare whole-image session.run on the same pixels, 0.25–4 MP, and a 24 MP projection (CPU).",
+  async run(context) {
+    const pool = createInferencePool({ provider: "cpu" });
+    const rows: string[][] = [];
+    const barePerMp = new Map<string, number>();
+    try {
+      for (const item of [...DEFAULT_CASES, ...(context.full ? FULL_CASES : [])]) {
+        const settings = parseUpscaleSettings({ model: item.model, scale: 4, ...(item.budget ? { memoryBudget: item.budget } : {}) });
+        const modelId = modelFacts().forChoice(item.model, 4).id;
+        if (!installed(modelId)) {
+          rows.push([modelId, `${item.size}²`, "-", "-", "-", "-", "-", "not installed"]);
+          continue;
+        }
+        const image = await portrait(item.size);
+        const megapixels = (item.size * item.size) / 1e6;
+        const bare = item.bare ? await openBareSession(modelPath(modelId)) : undefined;
+        const bareTimes: number[] = [];
+        const serviceTimes: number[] = [];
+        let tile = 0;
+        try {
+          for (let run = 0; run < item.runs; run++) {
+            if (bare) bareTimes.push((await bare.time(image.rgb, [1, 3, item.size, item.size])) / 1000);
+            const started = performance.now();
+            const result = await upscaleImage(image, pool, settings);
+            serviceTimes.push((performance.now() - started) / 1000);
+            tile = result.tile;
+          }
+        } finally {
+          await bare?.release();
+        }
+        const service = median(serviceTimes);
+        if (bare) barePerMp.set(item.model, median(bareTimes) / megapixels);
+        const perMp = barePerMp.get(item.model);
+        const bareSeconds = bare ? median(bareTimes) : perMp !== undefined ? perMp * megapixels : undefined;
+        const ratio = bareSeconds !== undefined ? service / bareSeconds : undefined;
+        const row = [
+          modelId,
+          `${item.size}² (${megapixels.toFixed(2)} MP)`,
+          tile >= item.size ? "untiled" : `tile ${tile}`,
+          bareSeconds === undefined ? "-" : `${bareSeconds.toFixed(1)}${bare ? "" : " (projected)"}`,
+          service.toFixed(1),
+          ratio === undefined ? "-" : `${ratio.toFixed(2)}×`,
+          (service / megapixels).toFixed(1),
+          `${((service / megapixels) * 24 / 60).toFixed(1)} min`,
+        ];
+        rows.push(row);
+        // Rows as they finish: a slow machine still shows what was measured.
+        context.note(`  ${row.join(" | ")}`);
+      }
+    } finally {
+      await pool.close();
+    }
+    context.table(
+      "Service vs bare session.run, ×4, CPU (median; goal ≤ 1.10× untiled, ≤ 1.25× tiled)",
+      ["model", "input", "tiles", "bare s", "service s", "ratio", "service s/MP", "24 MP projected"],
+      rows,
+    );
+    context.note("GPU providers: not measured (no GPU on this machine); see docs/architecture.md for the expected figures.");
+  },
+};

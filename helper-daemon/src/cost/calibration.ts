@@ -1,0 +1,75 @@
+/**
+ * The per-machine calibration of the cost model: a short run of x4fast (a second or two on a
+ * CPU) compared with the manifest's reference figure gives this machine's speed factor for the
+ * provider. Stored in the config folder (`calibration.json`), so every later prediction on
+ * this machine uses it; without one, predictions use the reference figures.
+ */
+import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { modelFacts } from "@portrait-upscale/models";
+import { invalidParameter } from "@portrait-upscale/shared";
+import { tileRunner, type InferencePool } from "../inference/index";
+import { UNCALIBRATED, type Calibration } from "./cost-model";
+
+/** The model and size of the calibration run: cheap, yet long enough to time. */
+const CALIBRATION_MODEL = "realesrgan-x4fast";
+const CALIBRATION_SIZE = 128;
+const CALIBRATION_RUNS = 3;
+
+/** The calibration file inside a config folder. */
+export function calibrationFile(configDir: string): string {
+  return join(configDir, "calibration.json");
+}
+
+/** Reads the calibration of this machine; {@link UNCALIBRATED} when there is none. */
+export async function readCalibration(configDir: string): Promise<Calibration> {
+  let text: string;
+  try {
+    text = await readFile(calibrationFile(configDir), "utf8");
+  } catch {
+    return UNCALIBRATED;
+  }
+  return parseCalibration(JSON.parse(text));
+}
+
+/** Validates a calibration object as stored. */
+export function parseCalibration(value: unknown): Calibration {
+  const factors = (value as { factors?: unknown } | null)?.factors;
+  if (typeof factors !== "object" || factors === null || Array.isArray(factors)) throw invalidParameter("an object", "calibration.factors", factors);
+  for (const [name, factor] of Object.entries(factors)) {
+    if (typeof factor !== "number" || !(factor > 0) || !Number.isFinite(factor)) throw invalidParameter("a positive number", `calibration.factors.${name}`, factor);
+  }
+  return Object.freeze({ factors: Object.freeze({ ...(factors as Record<string, number>) }) });
+}
+
+/**
+ * Times the calibration run on `pool` (after one warm-up run) and returns the calibration with
+ * this provider's factor set, keeping the other providers' factors of `previous`.
+ */
+export async function measureCalibration(pool: InferencePool, previous: Calibration = UNCALIBRATED): Promise<Calibration> {
+  const run = tileRunner(pool, CALIBRATION_MODEL);
+  const size = CALIBRATION_SIZE;
+  const input = (): Float32Array => new Float32Array(3 * size * size).map((_, i) => ((i * 7919) % 256) / 255);
+  await run({ data: input(), width: size, height: size });
+  const times: number[] = [];
+  let provider: string = pool.provider;
+  for (let i = 0; i < CALIBRATION_RUNS; i++) {
+    const started = performance.now();
+    await run({ data: input(), width: size, height: size });
+    times.push((performance.now() - started) / 1000);
+  }
+  const stats = pool.stats();
+  if (stats.providers.size === 1) provider = [...stats.providers][0];
+  const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  const reference = modelFacts().byId(CALIBRATION_MODEL).cost(provider).secondsPerInputMegapixel * ((size * size) / 1e6);
+  return Object.freeze({ factors: Object.freeze({ ...previous.factors, [provider]: seconds / reference }) });
+}
+
+/** Writes the calibration atomically (a temporary name, then rename). */
+export async function writeCalibration(configDir: string, calibration: Calibration): Promise<void> {
+  await mkdir(configDir, { recursive: true });
+  const file = calibrationFile(configDir);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ factors: calibration.factors }, null, 2)}\n`);
+  await rename(temporary, file);
+}

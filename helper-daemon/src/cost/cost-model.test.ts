@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { modelFacts } from "@portrait-upscale/models";
+import type { JobSettings } from "@portrait-upscale/shared";
+import { parseUpscaleSettings } from "../upscale/settings";
+import { parseCalibration } from "./calibration";
+import { describeDuration, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, UNCALIBRATED } from "./cost-model";
+import { estimateUpscale } from "./estimate";
+
+const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
+
+function portrait(overrides: Partial<JobSettings> = {}): JobSettings {
+  return {
+    presetId: "portrait-natural",
+    scale: 2,
+    creativity: 0.5,
+    resemblance: 0.5,
+    denoise: 0,
+    cleanup: false,
+    grain: false,
+    twoPass: false,
+    models: { fidelity: "thick", detail: "x4plus" },
+    ...overrides,
+  } as JobSettings;
+}
+
+describe("passPixels: the pixels a model sees, context included", () => {
+  it.each([
+    { name: "untiled", width: 512, height: 512, tile: 512, expected: 512 * 512 },
+    { name: "2048² in tiles of 512 with x4plus's 64 px context", width: 2048, height: 2048, tile: 512, expected: 16 * 640 * 640 },
+    { name: "a strip, tiled along one axis", width: 1000, height: 100, tile: 256, expected: 4 * (250 + 128) * 100 },
+  ])("$name → $expected", ({ width, height, tile, expected }) => {
+    expect(passPixels({ modelId: "realesrgan-x4plus", width, height, tile })).toBe(expected);
+  });
+});
+
+describe("predictCost", () => {
+  it("sums the passes (manifest seconds per MP) and the pipeline's work per output pixel", () => {
+    const prediction = predictCost([{ modelId: "realesrgan-x4plus", width: 1000, height: 1000, tile: 1000 }], 4e6, "cpu", UNCALIBRATED);
+    expect(prediction.seconds).toBeCloseTo(x4plusCost + 4 * PIPELINE_SECONDS_PER_OUTPUT_MP, 6);
+    expect(prediction.calibrated).toBe(false);
+    expect(prediction.passes).toEqual([{ modelId: "realesrgan-x4plus", megapixels: 1, seconds: x4plusCost }]);
+  });
+
+  it("a calibration scales everything for its provider only", () => {
+    const calibration = parseCalibration({ factors: { cpu: 2 } });
+    const pass = [{ modelId: "realesrgan-x4fast", width: 500, height: 500, tile: 500 }];
+    const base = predictCost(pass, 0, "cpu", UNCALIBRATED).seconds;
+    expect(predictCost(pass, 0, "cpu", calibration)).toMatchObject({ seconds: 2 * base, calibrated: true });
+    expect(predictCost(pass, 0, "cuda", calibration)).toMatchObject({ seconds: base, calibrated: false });
+  });
+
+  it("tiling costs the context: 2048² x4plus in tiles of 512 costs 1.5625× untiled", () => {
+    const tiled = predictCost([{ modelId: "realesrgan-x4plus", width: 2048, height: 2048, tile: 512 }], 0, "cpu", UNCALIBRATED);
+    const whole = predictCost([{ modelId: "realesrgan-x4plus", width: 2048, height: 2048, tile: 2048 }], 0, "cpu", UNCALIBRATED);
+    expect(tiled.seconds / whole.seconds).toBeCloseTo(1.5625, 6);
+  });
+
+  it("refuses a calibration that is not positive numbers", () => {
+    expect(() => parseCalibration({ factors: { cpu: 0 } })).toThrow("Expected a positive number for calibration.factors.cpu but received 0 of type number");
+    expect(() => parseCalibration({})).toThrow("Expected an object for calibration.factors");
+  });
+});
+
+describe("portraitPasses", () => {
+  it.each([
+    { name: "2×: thick ×2 and x4plus over the input", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100"] },
+    { name: "fidelity alone", settings: portrait({ models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x2@100"] },
+    { name: "4× in two passes: the second over the 2× image", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100", "esrgan-thick-x2@200", "realesrgan-x4plus@200"] },
+    { name: "clean-up first", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
+    { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
+  ])("$name", ({ settings, expected }) => {
+    expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+  });
+});
+
+describe("estimateUpscale", () => {
+  it("a bare x4plus run: the model on the input plus the pipeline on the output", () => {
+    const settings = parseUpscaleSettings({ model: "x4plus", scale: 4, memoryBudget: "8G" });
+    const prediction = estimateUpscale(settings, 512, 512, "cpu", UNCALIBRATED);
+    expect(prediction.seconds).toBeCloseTo(0.262144 * x4plusCost + 4.194304 * PIPELINE_SECONDS_PER_OUTPUT_MP, 6);
+  });
+
+  it("the same request, the same prediction (no momentary state)", () => {
+    const settings = parseUpscaleSettings({ model: "x4plus", scale: 2 });
+    expect(estimateUpscale(settings, 3000, 2000, "cpu", UNCALIBRATED)).toEqual(estimateUpscale(settings, 3000, 2000, "cpu", UNCALIBRATED));
+  });
+});
+
+describe("describeDuration", () => {
+  it.each([
+    [3, "a few seconds"],
+    [42, "about 40 s"],
+    [170, "about 3 min"],
+    [3600, "about 1 h"],
+    [4800, "about 1 h 20 min"],
+  ])("%d s → %s", (seconds, words) => {
+    expect(describeDuration(seconds)).toBe(words);
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * The prediction for one upscale request: which models run over how many pixels with the
+ * tiles the run will use, on the provider that will run them.
+ */
+import { planModel, portraitModelIds, tileFor, type UpscaleSettings } from "../upscale/settings";
+import { portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
+
+/**
+ * Predicts an upscale of a `width`×`height` image with `settings` on `provider`.
+ * @example estimateUpscale(parseUpscaleSettings({ model: "x4plus" }), 512, 512, "cpu", UNCALIBRATED).seconds // ≈ 31
+ */
+export function estimateUpscale(settings: UpscaleSettings, width: number, height: number, provider: string, calibration: Calibration): CostPrediction {
+  const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
+  const image = { width, height };
+  if (settings.portrait) {
+    const tile = tileFor(portraitModelIds(settings.portrait), image, settings, provider);
+    return predictCost(portraitPasses(settings.portrait, width, height, tile), outputPixels, provider, calibration);
+  }
+  const plan = planModel(settings);
+  const tile = tileFor([plan.modelId], image, settings, provider);
+  return predictCost([{ modelId: plan.modelId, width, height, tile }], outputPixels, provider, calibration);
+}

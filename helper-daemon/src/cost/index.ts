@@ -1,0 +1,30 @@
+/**
+ * Cost prediction: the calibrated cost model, the per-machine calibration, and the
+ * prediction for one upscale request.
+ */
+export { describeDuration, passPixels, portraitPasses, predictCost, PIPELINE_SECONDS_PER_OUTPUT_MP, UNCALIBRATED } from "./cost-model";
+export type { Calibration, CostPrediction, ModelPass } from "./cost-model";
+export { calibrationFile, measureCalibration, parseCalibration, readCalibration, writeCalibration } from "./calibration";
+export { estimateUpscale } from "./estimate";
+
+import sharp from "sharp";
+import type { UpscaleSettings } from "../upscale/settings";
+import { readCalibration } from "./calibration";
+import type { CostPrediction } from "./cost-model";
+import { estimateUpscale } from "./estimate";
+
+/**
+ * The prediction for upscaling the image file at `path`, from its header alone; undefined when
+ * the header cannot be read (the run itself then reports the problem with its code).
+ */
+export async function estimateFile(path: string, settings: UpscaleSettings, provider: string, configDir: string): Promise<CostPrediction | undefined> {
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(path).metadata());
+  } catch {
+    return undefined;
+  }
+  if (!width || !height) return undefined;
+  return estimateUpscale(settings, width, height, provider, await readCalibration(configDir));
+}
