@@ -16,8 +16,9 @@ import type { JobInput, JobNote, JobOptions, JobOutput, JobRunContext, JobRunner
  * with the job's overrides on top. Throws PRESET_UNKNOWN, or PRESET_LOCKED naming the refused
  * fields, so the daemon can refuse a job when it is submitted.
  */
-export function settingsForJob(presets: PresetStore, options: JobOptions): UpscaleSettings {
+export function settingsForJob(presets: PresetStore, options: JobOptions, memoryBudget?: number | null): UpscaleSettings {
   return requestSettings(presets, {
+    ...(memoryBudget !== undefined && memoryBudget !== null ? { memoryBudget } : {}),
     preset: options.preset,
     model: options.model,
     scale: options.scale,
@@ -41,14 +42,14 @@ export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   review: "review",
 };
 
-/** Runs jobs through the one request path on `pool`. */
-export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, limits: ImageLimits): JobRunner {
+/** Runs jobs through the one request path on `pool`, tiles sized by the config's memory budget. */
+export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, limits: ImageLimits, memoryBudget?: number | null): JobRunner {
   return {
     async run(input: JobInput, context: JobRunContext): Promise<JobOutput> {
       const image = input.image;
       const request = upscaleRequest({
         image: image.kind === "raw" ? { kind: "raw", bytes: image.bytes, header: image } : { kind: "encoded", bytes: image.bytes },
-        settings: settingsForJob(presets, input.options),
+        settings: settingsForJob(presets, input.options, memoryBudget),
         review: input.options.review === true,
         limits,
         ...(input.format !== undefined ? { format: input.format } : {}),

@@ -76,7 +76,7 @@ export const serveCommand: CliCommand = {
           context.stderr.write(`${line}\n`);
         })
       : undefined;
-    const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config));
+    const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config), config.memoryBudget);
     const catalog = createCatalog(pool, presets, models);
     let daemon;
     try {
