@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { BENCH_SECTIONS } from "./bench/index";
 import { MEMORY_CHILD_FLAG, runMemoryChild } from "./bench/memory";
+import { PORTRAIT_MEMORY_CHILD_FLAG, runPortraitMemoryChild } from "./bench/portrait-speed";
 import type { BenchContext } from "./bench/section";
 import { onnxruntimeVersion, physicalCoreCount } from "./inference/index";
 
@@ -21,6 +22,10 @@ function printTable(title: string, header: readonly string[], rows: readonly (re
 async function main(): Promise<void> {
   if (process.argv[2] === MEMORY_CHILD_FLAG) {
     await runMemoryChild(Number(process.argv[3]));
+    return;
+  }
+  if (process.argv[2] === PORTRAIT_MEMORY_CHILD_FLAG) {
+    await runPortraitMemoryChild(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
     return;
   }
   const { values } = parseArgs({ options: { full: { type: "boolean" }, only: { type: "string" } } });

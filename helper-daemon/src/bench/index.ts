@@ -7,5 +7,6 @@ import { memorySection } from "./memory";
 import { overheadSection } from "./overhead";
 import { throughputSection } from "./throughput";
 import { daemonSection } from "./daemon-bench";
+import { portraitSpeedSection } from "./portrait-speed";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, portraitSpeedSection];
