@@ -12,7 +12,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { modelPath } from "@portrait-upscale/models";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
-import { cropPlanes, type RgbImage } from "../image/image";
+import type { RgbImage } from "../image/image";
+import { cropPlanes } from "../image/crop";
 import { openBareSession } from "../inference/baseline";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { poolDetector } from "../portrait/detector";
@@ -47,13 +48,13 @@ async function bareMs(model: string, image: RgbImage): Promise<number> {
   const session = await openBareSession(modelPath(model));
   try {
     const first = Math.min(BARE_PIECE, image.width);
-    await session.time(cropPlanes(image.rgb, image.width, image.height, 3, 0, 0, first, Math.min(BARE_PIECE, image.height)), [1, 3, Math.min(BARE_PIECE, image.height), first]);
+    await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: 0, width: first, height: Math.min(BARE_PIECE, image.height) }), [1, 3, Math.min(BARE_PIECE, image.height), first]);
     let total = 0;
     for (let y = 0; y < image.height; y += BARE_PIECE)
       for (let x = 0; x < image.width; x += BARE_PIECE) {
         const w = Math.min(BARE_PIECE, image.width - x);
         const h = Math.min(BARE_PIECE, image.height - y);
-        total += await session.time(cropPlanes(image.rgb, image.width, image.height, 3, x, y, w, h), [1, 3, h, w]);
+        total += await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: x, y: y, width: w, height: h }), [1, 3, h, w]);
       }
     return total;
   } finally {
@@ -98,7 +99,7 @@ export async function timedPipeline(pool: InferencePool, image: RgbImage, settin
 export async function runPortraitMemoryChild(width: number, height: number, maxTile: number): Promise<void> {
   const image = await portrait(Math.max(width, height));
   const input: RgbImage =
-    width === height ? image : { width, height, rgb: cropPlanes(image.rgb, image.width, image.height, 3, 0, (image.height - height) >> 1, width, height) };
+    width === height ? image : { width, height, rgb: cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: (image.height - height) >> 1, width: width, height: height }) };
   const pool = createInferencePool({ provider: "cpu" });
   try {
     const run = await timedPipeline(pool, input, settingsOf("portrait-natural"), maxTile);

@@ -18,7 +18,7 @@ import { decodeImage } from "../image/codec";
 import { interleavedU8ToPlanar, type RgbImage } from "../image/image";
 import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
-import { resampleImage } from "../resample/resample";
+import { resampleImage } from "../image/resample";
 import { measureQuality, type QualityReport, type Rect } from "../metrics/quality";
 import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";

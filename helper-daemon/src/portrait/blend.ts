@@ -16,16 +16,10 @@
  *    model, which drifts tone slightly), so no colour fringes and no tone shift.
  * Everything is float and deterministic; the 8-bit encoder does any dithering.
  */
-import {
-  gaussianBlur,
-  localMinMax,
-  luma,
-  resizeImage,
-  resizePlane,
-  type Plane,
-  type ResampleKernel,
-  type RgbImage,
-} from "./planes";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { gaussianBlur, localMinMax } from "../image/filters";
+import { type ResampleFilter, resampleImage, resizePlane } from "../image/resample";
 
 /** What the blend needs, all resolved (0..1 unless said). */
 export interface BlendSettings {
@@ -84,8 +78,8 @@ export const BLEND_TUNING = {
   /** Resemblance low-pass σ, in source pixels. */
   resemblanceSigma: 1.0,
   /** The degradation model back-projection assumes, and how its error is spread back. */
-  backProjectDown: "lanczos3" as ResampleKernel,
-  backProjectUp: "linear" as ResampleKernel,
+  backProjectDown: "lanczos3" as ResampleFilter,
+  backProjectUp: "linear" as ResampleFilter,
   /** Where colour (R−Y, B−Y) comes from: the fidelity branch or the source enlarged with Lanczos-3. */
   chromaFrom: "source" as "fidelity" | "source",
   /** Back-projection iterations. */
@@ -170,7 +164,7 @@ export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbI
   const yF = luma(fidelity);
   const { luma: result, gate } = blendLuma({ sourceLuma: luma(source), fidelityLuma: yF, detailLuma: luma(detail) }, settings);
   if (BLEND_TUNING.chromaFrom === "source") {
-    const base = resizeImage({ width: source.width, height: source.height, rgb: source.rgb }, width, height, "lanczos3");
+    const base = resampleImage({ width: source.width, height: source.height, rgb: source.rgb }, { width: width, height: height, filter: "lanczos3" });
     const image = applyLumaChange(base, luma(base), result);
     return { image: fidelity.alpha ? { ...image, alpha: fidelity.alpha } : image, gate };
   }

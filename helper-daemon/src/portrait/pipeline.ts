@@ -7,7 +7,9 @@ import { PortraitError, invalidParameter, type JobSettings } from "@portrait-ups
 import { upscaleToScale, type TileRunner } from "../engine/upscale-tiled";
 import { CLEANUP_MODEL } from "./branch-models";
 import { detectFaces, type Face, type RunDetector } from "./faces";
-import { luma, resizeImage, type Plane, type RgbImage } from "./planes";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { resampleImage } from "../image/resample";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
 import { runTiledPass } from "./tiled-pass";
 
@@ -125,7 +127,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
       onProgress: (p) => progress("cleanup", p.tile / p.tiles),
     });
     models.add(CLEANUP_MODEL.id);
-    const reduced = resizeImage(cleaned, image.width, image.height, "lanczos3");
+    const reduced = resampleImage(cleaned, { width: image.width, height: image.height, filter: "lanczos3" });
     source = image.alpha ? { ...reduced, alpha: image.alpha } : reduced;
     notes.push({ code: "CLEANED", message: "A 1× clean-up pass removed compression artifacts before upscaling." });
   }

@@ -5,8 +5,10 @@
  * and there the fidelity model draws what Lanczos-3 draws. Deterministic: the same source
  * and faces always give the same routes.
  */
+import type { PixelRect } from "../image/crop";
 import type { Face } from "./faces";
-import { laplacian, type Plane } from "./planes";
+import type { Plane } from "../image/plane";
+import { laplacian } from "../image/filters";
 
 /** The routing constants, named so the bench can report what it measured. */
 export const ROUTING = {
@@ -133,14 +135,6 @@ export function routedShare(cells: Uint8Array): number {
   let n = 0;
   for (const v of cells) n += v;
   return cells.length === 0 ? 0 : n / cells.length;
-}
-
-/** A rectangle in pixels. */
-export interface PixelRect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
 }
 
 /**

@@ -12,8 +12,11 @@ import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
 import { detailModel, fidelityIsClassical, fidelityModel, type BranchModel } from "./branch-models";
 import type { Face } from "./faces";
 import { regionFactorMap, type RegionFactors } from "./masks";
-import { luma, resizeImage, resizePlane, type Plane, type RgbImage } from "./planes";
-import { modelCells, planRoutes, routedBounds, routeWeights, type PixelRect, type RouteGrid } from "./routing";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { cropImage, type PixelRect } from "../image/crop";
+import { resampleAlpha, resampleImage } from "../image/resample";
+import { modelCells, planRoutes, routedBounds, routeWeights, type RouteGrid } from "./routing";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 
 /** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
@@ -90,8 +93,8 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     const progress = (fraction: number) => report((w + fraction) / windows.length);
     const view = grow(owned, BLEND_CONTEXT, source.width, source.height);
     const viewOut = times(view, scale);
-    const crop = cropRgb(source, view);
-    const base = resizeImage(crop, viewOut.width, viewOut.height, "lanczos3");
+    const crop = cropImage({ width: source.width, height: source.height, rgb: source.rgb }, view);
+    const base = resampleImage(crop, { width: viewOut.width, height: viewOut.height, filter: "lanczos3" });
 
     // The fidelity branch: the model where routed, Lanczos-3 elsewhere, feathered.
     let fidelityRgb = base;
@@ -143,7 +146,8 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     writeOwned(rgb, windowRgb, owned, view, scale, outWidth, outHeight, 3);
     progress(1);
   }
-  const alpha = source.alpha ? resizeAlpha(source, outWidth, outHeight) : undefined;
+  // Alpha is coverage, with no texture to invent: Lanczos-3, clamped.
+  const alpha = source.alpha ? resampleAlpha(source.alpha, source.width, source.height, outWidth, outHeight) : undefined;
   const image: RgbImage = alpha ? { width: outWidth, height: outHeight, rgb, alpha } : { width: outWidth, height: outHeight, rgb };
   return {
     image,
@@ -183,7 +187,7 @@ export function ownedWindows(width: number, height: number, edge: number): Pixel
 async function runBranch(input: PassInput, model: BranchModel, rect: PixelRect, onProgress: (fraction: number) => void): Promise<RgbImage> {
   const { source, scale } = input;
   const region = grow(rect, model.context, source.width, source.height);
-  const out = await upscaleToScale(cropRgb(source, region, true), input.tileRunner(model.id), {
+  const out = await upscaleToScale(cropImage(source, region), input.tileRunner(model.id), {
     nativeScale: model.nativeScale,
     targetScale: scale,
     maxTile: input.maxTile,
@@ -191,7 +195,7 @@ async function runBranch(input: PassInput, model: BranchModel, rect: PixelRect, 
     onProgress: (p) => onProgress(p.tile / p.tiles),
   });
   const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);
-  return cropRgb(out, inner);
+  return cropImage({ width: out.width, height: out.height, rgb: out.rgb }, inner);
 }
 
 /** The region factor map for a window at the output size (faces shifted into the window). */
@@ -240,25 +244,6 @@ function times(rect: PixelRect, scale: number): PixelRect {
   return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
 }
 
-/** A rectangle of an image (inside it), with its alpha when asked. */
-function cropRgb(image: RgbImage, rect: PixelRect, withAlpha = false): RgbImage {
-  const n = image.width * image.height;
-  const m = rect.width * rect.height;
-  const rgb = new Float32Array(3 * m);
-  for (let c = 0; c < 3; c++)
-    for (let y = 0; y < rect.height; y++) {
-      const from = c * n + (rect.y + y) * image.width + rect.x;
-      rgb.set(image.rgb.subarray(from, from + rect.width), c * m + y * rect.width);
-    }
-  if (!withAlpha || !image.alpha) return { width: rect.width, height: rect.height, rgb };
-  const alpha = new Float32Array(m);
-  for (let y = 0; y < rect.height; y++) {
-    const from = (rect.y + y) * image.width + rect.x;
-    alpha.set(image.alpha.subarray(from, from + rect.width), y * rect.width);
-  }
-  return { width: rect.width, height: rect.height, rgb, alpha };
-}
-
 /** `target` (covering `targetRect`) ← `target`·(1 − w) + `image`·w over `rect`. */
 function mixInto(target: RgbImage, image: RgbImage, weights: Plane, rect: PixelRect, targetRect: PixelRect): void {
   const n = target.width * target.height;
@@ -303,11 +288,4 @@ function writeOwned(
       const from = c * vn + (oy + y) * vw + ox;
       output.set(windowRgb.subarray(from, from + w), c * n + (owned.y * scale + y) * outWidth + owned.x * scale);
     }
-}
-
-/** Alpha enlarged with Lanczos-3 and clamped to 0..1 (coverage has no texture to invent). */
-function resizeAlpha(source: RgbImage, width: number, height: number): Float32Array {
-  const out = resizePlane({ width: source.width, height: source.height, data: source.alpha! }, width, height, "lanczos3").data;
-  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
-  return out;
 }

@@ -7,7 +7,7 @@
 import type { ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { RawHeader } from "../image/codec";
 import { poolDetector } from "../portrait/detector";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import { toProtocolReport, type ReviewReport } from "./build-review";
 import { renderRegionCrops, type RegionCrop } from "./contact-sheet";
 import { decodeJobResult, runReview, type ReviewContext } from "./run-review";

@@ -9,7 +9,7 @@ import { decodeImage, decodeRawPixels, type DecodeOptions, type RawHeader } from
 import type { InferencePool } from "../inference/index";
 import { poolDetector } from "../portrait/detector";
 import { detectFaces, type Face, type RunDetector } from "../portrait/faces";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import type { ReviewSettings } from "./advice";
 import { buildReview, type ReviewReport } from "./build-review";
 import { renderContactSheet, type ContactSheetOptions } from "./contact-sheet";

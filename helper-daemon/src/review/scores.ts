@@ -12,7 +12,11 @@
  * sharpened edge as texture, colour shift and halo.
  */
 import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
-import { cropImage, gradientMagnitude, localMinMax, luma, resizeImage, type RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
+import { luma } from "../image/plane";
+import { gradientMagnitude, localMinMax } from "../image/filters";
+import { resampleImage } from "../image/resample";
+import { cropImage } from "../image/crop";
 import type { PixelRect } from "./regions";
 import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
 
@@ -67,8 +71,8 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
       banding: excessBanding(result, comparison, outInner),
     };
   }
-  const reduced = resizeImage(result, source.width, source.height, "area");
-  const enlarged = resizeImage(source, result.width, result.height, "lanczos3");
+  const reduced = resampleImage(result, { width: source.width, height: source.height, filter: "area" });
+  const enlarged = resampleImage(source, { width: result.width, height: result.height, filter: "lanczos3" });
   return {
     halo: haloAgainstSource(result, source, scale, outInner),
     textureRatio: capRatio(textureRatio(reduced, source, { region: inner })),
@@ -78,7 +82,7 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
 }
 
 function crop(image: RgbImage, rect: PixelRect): RgbImage {
-  return cropImage(image, rect.x, rect.y, rect.width, rect.height);
+  return cropImage(image, rect);
 }
 
 function capRatio(ratio: number): number {

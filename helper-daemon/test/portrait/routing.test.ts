@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Face } from "../../src/portrait/faces";
 import { ROUTING, cellTexture, modelCells, planRoutes, routeWeights, routedBounds, type RouteInput } from "../../src/portrait/routing";
-import type { Plane } from "../../src/portrait/planes";
+import type { Plane } from "../../src/image/plane";
 
 const CELL = 8;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gaussianBlur, mapChannels } from "../../src/portrait/planes";
+import { mapChannels } from "../../src/image/plane";
+import { gaussianBlur } from "../../src/image/filters";
 import { scoreRegion } from "../../src/review/scores";
 import { BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../../src/review/thresholds";
 import { enlargeNearest, imageOf, mapPixels, noise, skin } from "./support";
