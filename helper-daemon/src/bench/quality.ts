@@ -6,7 +6,7 @@
  * the face and the whole image.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
- * --presets id,id, --json.
+ * --presets id,id, --presets-only (no baselines), --json.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       presets: { type: "string" },
       inputs: { type: "string" },
       json: { type: "boolean", default: false },
+      "presets-only": { type: "boolean", default: false },
     },
   });
   const root = repositoryRoot();
@@ -98,11 +99,13 @@ async function main(): Promise<void> {
           rows.push(row);
           if (!values.json) printRow(row, rows.length === 1);
         };
-        await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
-        await measure("fidelity alone", () => fidelityAlone(source, scale, runTile));
-        await measure("detail alone (x4plus)", () =>
-          upscaleToScale(source, runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 }),
-        );
+        if (!values["presets-only"]) await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
+        if (!values["presets-only"]) {
+          await measure("fidelity alone", () => fidelityAlone(source, scale, runTile));
+          await measure("detail alone (x4plus)", () =>
+            upscaleToScale(source, runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 }),
+          );
+        }
         for (const id of presetIds) {
           const preset = BUILT_IN_PRESETS.find((p) => p.id === id);
           if (!preset) throw new Error(`No built-in preset "${id}"`);
