@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { modelPath } from "@portrait-upscale/models";
 import { decodeImage } from "../image/codec";
 import type { RgbImage } from "../image/image";
-import { resampleImage } from "../resample/resample";
+import { resampleImage } from "../image/resample";
 
 const CANDIDATES = ["../../test/fixtures/astronaut.png", "../../../test/fixtures/astronaut.png"];
 

@@ -10,5 +10,15 @@ import { daemonSection } from "./daemon-bench";
 import { studioSection } from "./studio";
 import { modelMemorySection } from "./model-memory";
 import { scalingSection } from "./scaling";
+import { portraitSpeedSection } from "./portrait-speed";
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [throughputSection, overheadSection, memorySection, daemonSection, studioSection, modelMemorySection, scalingSection];
+export const BENCH_SECTIONS: readonly BenchSection[] = [
+  throughputSection,
+  overheadSection,
+  memorySection,
+  daemonSection,
+  studioSection,
+  modelMemorySection,
+  scalingSection,
+  portraitSpeedSection,
+];

@@ -6,7 +6,7 @@
 import { modelPath } from "@portrait-upscale/models";
 import { openBareSession } from "../inference/baseline";
 import { createInferencePool } from "../inference/index";
-import { cropPlanes } from "../image/image";
+import { cropPlanes } from "../image/crop";
 import { createTileLayout } from "../tiling/tile-layout";
 import { parseUpscaleSettings, planModel, upscaleImage } from "../upscale/index";
 import type { BenchSection } from "./section";
@@ -36,7 +36,7 @@ export const overheadSection: BenchSection = {
         const settings = parseUpscaleSettings({ model: "x4fast", scale: 4, tile });
         const layout = createTileLayout({ width: size, height: size, tile, context: plan.context, scale: 4 });
         const windows = layout.tiles.map((t) => ({
-          data: cropPlanes(image.rgb, size, size, 3, t.input.x, t.input.y, t.input.width, t.input.height),
+          data: cropPlanes(image.rgb, size, size, 3, { x: t.input.x, y: t.input.y, width: t.input.width, height: t.input.height }),
           dims: [1, 3, t.input.height, t.input.width],
         }));
         // Warm both paths (session creation, first shapes).

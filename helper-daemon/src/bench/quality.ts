@@ -6,7 +6,7 @@
  * the face and the whole image.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
- * --presets id,id, --json, --review-only (only the review's calibration on the labelled set).
+ * --presets id,id, --json, --presets-only (no baselines), --review-only (only the review's calibration on the labelled set).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import { decodeImage } from "../image/codec";
 import { interleavedU8ToPlanar, type RgbImage } from "../image/image";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
-import { resampleImage } from "../resample/resample";
+import { resampleImage } from "../image/resample";
 import { measureQuality, type QualityReport, type Rect } from "../metrics/quality";
 import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       inputs: { type: "string" },
       json: { type: "boolean", default: false },
       "review-only": { type: "boolean", default: false },
+      "presets-only": { type: "boolean", default: false },
     },
   });
   const root = repositoryRoot();
@@ -104,11 +105,13 @@ async function main(): Promise<void> {
           rows.push(row);
           if (!values.json) printRow(row, rows.length === 1);
         };
-        await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
-        await measure("fidelity alone", () => fidelityAlone(source, scale, runTile));
-        await measure("detail alone (x4plus)", () =>
-          upscaleToScale(source, runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 }),
-        );
+        if (!values["presets-only"]) await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
+        if (!values["presets-only"]) {
+          await measure("fidelity alone", () => fidelityAlone(source, scale, runTile));
+          await measure("detail alone (x4plus)", () =>
+            upscaleToScale(source, runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 }),
+          );
+        }
         for (const id of presetIds) {
           const preset = BUILT_IN_PRESETS.find((p) => p.id === id);
           if (!preset) throw new Error(`No built-in preset "${id}"`);

@@ -9,9 +9,10 @@
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import type { RgbImage } from "../image/image";
-import { resampleImage } from "../resample/resample";
+import { resampleImage } from "../image/resample";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
-import { gaussianBlur, mapChannels, type Plane } from "../portrait/planes";
+import { mapChannels, type Plane } from "../image/plane";
+import { gaussianBlur } from "../image/filters";
 import { guidedSmooth } from "../portrait/texture";
 import type { RunDetector } from "../portrait/faces";
 import { reviewSettingsOf, type ReviewSettings } from "../review/advice";

@@ -5,7 +5,7 @@
  * sampling through it in either direction.
  */
 import type { Face } from "../portrait/faces";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 
 /** The aligned face's side. */
 export const ALIGNED_SIZE = 512;

@@ -9,7 +9,7 @@
 import { invalidParameter } from "@portrait-upscale/shared";
 import type { InferencePool } from "../inference/index";
 import type { Face } from "../portrait/faces";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import { ALIGNED_SIZE, alignmentOf, applySimilarity, invertSimilarity, sampleBilinear, warpToTemplate, type Similarity } from "./align";
 
 /** Restores one aligned 512×512 face (RGB 0..1 in and out). */

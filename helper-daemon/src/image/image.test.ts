@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   createRgbImage,
-  cropPlanes,
   greyPlaneToRgb,
   interleavedU16ToPlanar,
   interleavedU8ToPlanar,
   planarToInterleavedU16,
   planarToInterleavedU8,
-  rgbToGreyPlane,
 } from "./image";
+import { cropPlanes } from "./crop";
+import { luma } from "./plane";
 
 describe("interleaved ↔ planar", () => {
   it("RGBA u8 (HWC) → 3 planes + alpha (CHW) and back", () => {
@@ -28,10 +28,10 @@ describe("interleaved ↔ planar", () => {
     expect(Array.from(planarToInterleavedU16(grey, 1))).toEqual([0, 1000]);
   });
 
-  it("writing grey from colour uses Rec. 709 luma; RGB from an opaque image gets alpha 255", () => {
+  it("writing grey from colour uses the one luma (Rec. 601); RGB from an opaque image gets alpha 255", () => {
     const image = createRgbImage(1, 1);
     image.rgb.set([1, 0, 0]);
-    expect(Array.from(planarToInterleavedU8(image, 1))).toEqual([54]);
+    expect(Array.from(planarToInterleavedU8(image, 1))).toEqual([76]);
     expect(Array.from(planarToInterleavedU8(image, 4))).toEqual([255, 0, 0, 255]);
   });
 });
@@ -40,12 +40,13 @@ describe("plane helpers", () => {
   it("grey plane ↔ RGB", () => {
     const rgb = greyPlaneToRgb(new Float32Array([0.25, 0.5]), 2, 1);
     expect(Array.from(rgb.rgb)).toEqual([0.25, 0.5, 0.25, 0.5, 0.25, 0.5]);
-    for (const [i, v] of [0.25, 0.5].entries()) expect(rgbToGreyPlane(rgb)[i]).toBeCloseTo(v, 6);
+    for (const [i, v] of [0.25, 0.5].entries()) expect(luma(rgb).data[i]).toBeCloseTo(v, 6);
   });
 
-  it("cropPlanes copies a rectangle of every plane (CHW → CHW)", () => {
+  it("cropPlanes copies a rectangle of every plane (CHW → CHW), repeating edges outside", () => {
     // 2 planes of 3×2: plane 0 = 0..5, plane 1 = 10..15
     const source = new Float32Array([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
-    expect(Array.from(cropPlanes(source, 3, 2, 2, 1, 0, 2, 2))).toEqual([1, 2, 4, 5, 11, 12, 14, 15]);
+    expect(Array.from(cropPlanes(source, 3, 2, 2, { x: 1, y: 0, width: 2, height: 2 }))).toEqual([1, 2, 4, 5, 11, 12, 14, 15]);
+    expect(Array.from(cropPlanes(source, 3, 2, 1, { x: -1, y: 1, width: 5, height: 2 }))).toEqual([3, 3, 4, 5, 5, 3, 3, 4, 5, 5]);
   });
 });

@@ -2,7 +2,9 @@
  * The one in-memory image type of the engine and the small conversions around it.
  * Samples are float32, nominally 0..1, and are never clamped or rounded here: only
  * encoding (codec.ts) clamps and rounds, so intermediate stages keep overshoot.
+ * The rest of the image module: plane.ts (Plane, luma), filters.ts, resample.ts, crop.ts.
  */
+import { LUMA_WEIGHTS } from "./plane";
 
 /** Planar float32 RGB, nominally 0..1, never clamped until encoding. */
 export interface RgbImage {
@@ -102,7 +104,7 @@ const BAYER_4X4 = new Float32Array([0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 
 
 /**
  * Planar float → interleaved integers with `channels` per pixel, clamped to 0..maxValue
- * and rounded. Grey output takes the Rec. 709 luma of RGB (equal planes stay exact).
+ * and rounded. Grey output takes the luma of RGB (plane.ts: Rec. 601; equal planes stay exact).
  * A missing alpha plane is written as fully opaque.
  */
 export function planarToInterleaved<T extends InterleavedSamples>(
@@ -133,7 +135,7 @@ export function planarToInterleaved<T extends InterleavedSamples>(
         out[s + 1] = quantize(g, x, y);
         out[s + 2] = quantize(b, x, y);
       } else {
-        out[s] = quantize(r === g && g === b ? r : 0.2126 * r + 0.7152 * g + 0.0722 * b, x, y);
+        out[s] = quantize(r === g && g === b ? r : LUMA_WEIGHTS[0] * r + LUMA_WEIGHTS[1] * g + LUMA_WEIGHTS[2] * b, x, y);
       }
       if (channels === 2 || channels === 4) {
         // Alpha is never dithered: it would speckle hard edges.
@@ -165,43 +167,9 @@ export function greyPlaneToRgb(grey: Float32Array, width: number, height: number
   return { width, height, rgb };
 }
 
-/** Planar RGB → one grey plane (Rec. 709 luma weights; the model's output is display-referred). */
-export function rgbToGreyPlane(image: RgbImage): Float32Array {
-  const pixels = image.width * image.height;
-  const grey = new Float32Array(pixels);
-  const { rgb } = image;
-  for (let i = 0; i < pixels; i++) grey[i] = 0.2126 * rgb[i] + 0.7152 * rgb[pixels + i] + 0.0722 * rgb[2 * pixels + i];
-  return grey;
-}
-
 /** A copy of the image with the alpha plane replaced (or removed when `alpha` is undefined). */
 export function withAlpha(image: RgbImage, alpha: Float32Array | undefined): RgbImage {
   return alpha === undefined
     ? { width: image.width, height: image.height, rgb: image.rgb }
     : { width: image.width, height: image.height, rgb: image.rgb, alpha };
-}
-
-/**
- * Copies a rectangle of planar float planes into a new NCHW buffer:
- * `planes` planes of `width`×`height` → `planes` planes of `w`×`h` starting at (x, y).
- */
-export function cropPlanes(
-  source: Float32Array,
-  width: number,
-  height: number,
-  planes: number,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-  out: Float32Array = new Float32Array(planes * w * h),
-): Float32Array {
-  const plane = width * height;
-  for (let p = 0; p < planes; p++) {
-    for (let row = 0; row < h; row++) {
-      const from = p * plane + (y + row) * width + x;
-      out.set(source.subarray(from, from + w), p * w * h + row * w);
-    }
-  }
-  return out;
 }

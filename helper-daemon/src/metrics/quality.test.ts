@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import {
   bandingCount,
   ciede2000,

@@ -4,16 +4,10 @@
  * to ignore may be given. All are pure functions over planar float RGB 0..1.
  */
 import { invalidParameter } from "@portrait-upscale/shared";
-import {
-  cropImage,
-  gaussianBlur,
-  gradientMagnitude,
-  laplacian,
-  localMinMax,
-  luma,
-  type Plane,
-  type RgbImage,
-} from "../portrait/planes";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { gaussianBlur, gradientMagnitude, laplacian, localMinMax } from "../image/filters";
+import { cropImage } from "../image/crop";
 
 /** A rectangle in pixels. */
 export interface Rect {
@@ -374,5 +368,5 @@ export function ciede2000(l1: number, a1: number, b1: number, l2: number, a2: nu
 
 /** A region of an image, for callers that want to look at (or save) what was measured. */
 export function regionOf(image: RgbImage, rect: Rect): RgbImage {
-  return cropImage(image, Math.round(rect.x), Math.round(rect.y), Math.round(rect.width), Math.round(rect.height));
+  return cropImage(image, { x: Math.round(rect.x), y: Math.round(rect.y), width: Math.round(rect.width), height: Math.round(rect.height) });
 }

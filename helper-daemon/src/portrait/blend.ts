@@ -16,16 +16,10 @@
  *    model, which drifts tone slightly), so no colour fringes and no tone shift.
  * Everything is float and deterministic; the 8-bit encoder does any dithering.
  */
-import {
-  gaussianBlur,
-  localMinMax,
-  luma,
-  resizeImage,
-  resizePlane,
-  type Plane,
-  type ResampleKernel,
-  type RgbImage,
-} from "./planes";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { gaussianBlur, localMinMax } from "../image/filters";
+import { type ResampleFilter, resampleImage, resizePlane } from "../image/resample";
 
 /** What the blend needs, all resolved (0..1 unless said). */
 export interface BlendSettings {
@@ -84,8 +78,8 @@ export const BLEND_TUNING = {
   /** Resemblance low-pass σ, in source pixels. */
   resemblanceSigma: 1.0,
   /** The degradation model back-projection assumes, and how its error is spread back. */
-  backProjectDown: "lanczos3" as ResampleKernel,
-  backProjectUp: "linear" as ResampleKernel,
+  backProjectDown: "lanczos3" as ResampleFilter,
+  backProjectUp: "linear" as ResampleFilter,
   /** Where colour (R−Y, B−Y) comes from: the fidelity branch or the source enlarged with Lanczos-3. */
   chromaFrom: "source" as "fidelity" | "source",
   /** Back-projection iterations. */
@@ -167,11 +161,42 @@ export interface BlendResult {
  */
 export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbImage, settings: BlendSettings): BlendResult {
   const { width, height } = fidelity;
-  const scale = width / source.width;
-  const t = BLEND_TUNING;
-  const yS = luma(source);
   const yF = luma(fidelity);
-  const yD = luma(detail);
+  const { luma: result, gate } = blendLuma({ sourceLuma: luma(source), fidelityLuma: yF, detailLuma: luma(detail) }, settings);
+  if (BLEND_TUNING.chromaFrom === "source") {
+    const base = resampleImage({ width: source.width, height: source.height, rgb: source.rgb }, { width: width, height: height, filter: "lanczos3" });
+    const image = applyLumaChange(base, luma(base), result);
+    return { image: fidelity.alpha ? { ...image, alpha: fidelity.alpha } : image, gate };
+  }
+  return { image: applyLumaChange(fidelity, yF, result), gate };
+}
+
+/** The luma planes the blend works on. */
+export interface BlendPlanes {
+  /** The source's luma (the pass's input size). */
+  readonly sourceLuma: Plane;
+  /** The fidelity branch's luma at the output size. */
+  readonly fidelityLuma: Plane;
+  /** The detail branch's luma at the output size. */
+  readonly detailLuma: Plane;
+  /**
+   * How much of the detail branch's band is used at each output pixel (routing: 1 where the
+   * detail model ran, 0 where it did not; the luma there is unused). Default 1.
+   */
+  readonly detailWeight?: Plane;
+}
+
+/**
+ * The blend in luma: steps 1–3 and the anti-halo guard of the module comment, then
+ * `finishLuma`. Colour is put back by the caller ({@link applyLumaChange}).
+ *
+ * @example const { luma: y } = blendLuma({ sourceLuma, fidelityLuma, detailLuma }, { creativity: 0.3, resemblance: 0.85 });
+ */
+export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma: Plane; gate: Plane } {
+  const { sourceLuma: yS, fidelityLuma: yF, detailLuma: yD, detailWeight } = planes;
+  const { width, height } = yF;
+  const scale = width / yS.width;
+  const t = BLEND_TUNING;
 
   const gate = agreementGate(yS, yD, width, height);
   // The band is what a 3×3 neighbourhood of the output sees as texture: never narrower
@@ -190,7 +215,8 @@ export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbI
     const edge = Math.min(1, (range.max.data[i] - range.min.data[i]) / t.strongEdge);
     const highD = yD.data[i] - lowD[i];
     const highF = yF.data[i] - lowF[i];
-    const detailGain = k * f * gate.data[i] * (1 - t.edgeDetailDamping * edge);
+    const weight = detailWeight ? detailWeight.data[i] : 1;
+    const detailGain = k * f * gate.data[i] * weight * (1 - t.edgeDetailDamping * edge);
     const fidelityGain = at.fidelityHighGain * k * f * (1 - at.edgeFidelityDamping * edge);
     y[i] = yF.data[i] + detailGain * (highD - (1 - t.keepFidelityHigh) * highF) + fidelityGain * highF;
   }
@@ -206,13 +232,15 @@ export function blendBranches(source: RgbImage, fidelity: RgbImage, detail: RgbI
   }
   if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale);
   if (settings.finishLuma) result = settings.finishLuma(result);
-  if (t.chromaFrom === "source") {
-    const base = resizeImage({ width: source.width, height: source.height, rgb: source.rgb }, width, height, "lanczos3");
-    const image = applyLumaChange(base, luma(base), result);
-    return { image: fidelity.alpha ? { ...image, alpha: fidelity.alpha } : image, gate };
-  }
-  return { image: applyLumaChange(fidelity, yF, result), gate };
+  return { luma: result, gate };
 }
+
+/**
+ * Source pixels around a region that the blend reads to get that region right: the chain
+ * of its neighbourhoods (gate blur and resampling, band blurs, resemblance blur, two
+ * back-projections, the overshoot window, the denoise) reaches about 19 source pixels.
+ */
+export const BLEND_CONTEXT = 24;
 
 /**
  * 1 where the detail branch, area-averaged to the source's size, matches the source; falls

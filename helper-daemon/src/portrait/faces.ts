@@ -6,7 +6,8 @@
  * passes its inference pool and tests pass onnxruntime directly.
  */
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
-import { resizeImage, type RgbImage } from "./planes";
+import type { RgbImage } from "../image/image";
+import { resampleImage } from "../image/resample";
 
 /** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
 export type DetectorModelId = "blazeface-back-256" | "blazeface-front-128";
@@ -191,12 +192,7 @@ async function verify(image: RgbImage, candidate: RawDetection, runDetector: Run
 function reduceForLevel(image: RgbImage, side: number): RgbImage {
   const f = DETECTOR_INPUT_SIZE["blazeface-back-256"] / side;
   if (f >= 1) return image;
-  return resizeImage(
-    { width: image.width, height: image.height, rgb: image.rgb },
-    Math.max(1, Math.round(image.width * f)),
-    Math.max(1, Math.round(image.height * f)),
-    "area",
-  );
+  return resampleImage({ width: image.width, height: image.height, rgb: image.rgb }, { width: Math.max(1, Math.round(image.width * f)), height: Math.max(1, Math.round(image.height * f)), filter: "area" });
 }
 
 /** Overlapping square tiles at halving sizes, from half the short side down to `minTile`. */

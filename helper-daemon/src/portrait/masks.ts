@@ -5,7 +5,7 @@
  * pixels: no box or step can show in the blended result.
  */
 import type { Face, Point } from "./faces";
-import type { Plane } from "./planes";
+import type { Plane } from "../image/plane";
 
 /** The regions a preset can weight separately. */
 export const REGIONS = ["eyes", "lips", "noseBridge", "hairline", "skin", "hair", "background"] as const;

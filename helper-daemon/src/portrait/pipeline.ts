@@ -5,12 +5,14 @@
  */
 import { PortraitError, invalidParameter, type JobSettings } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
-import { blendBranches } from "./blend";
+import { CLEANUP_MODEL } from "./branch-models";
 import { detectFaces, type Face, type RunDetector } from "./faces";
-import { regionFactorMap } from "./masks";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { resampleImage } from "../image/resample";
 import { isSmallFaceFor, smallFaceLimitPx } from "./small-face";
-import { luma, resizeImage, type Plane, type RgbImage } from "./planes";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
+import { runTiledPass } from "./tiled-pass";
 
 /** The resolved settings the pipeline runs with: a preset merged with a job's overrides. */
 export type PortraitSettings = Omit<JobSettings, "presetId">;
@@ -31,8 +33,10 @@ export interface PortraitDeps {
   readonly onProgress?: (stage: PortraitStage, fraction: number) => void;
   /** Largest tile edge in input pixels (default 256). */
   readonly maxTile?: number;
-  /** Keep both branches and the gate in the result (for a review step). */
+  /** Keep both branches and the gate in the result (for a review step; costs output-sized planes). */
   readonly keepBranches?: boolean;
+  /** Largest window a pass blends at once, source pixels (memory; default `PASS_WINDOW`). */
+  readonly window?: number;
 }
 
 /** Something the user should know about the result. */
@@ -49,16 +53,8 @@ export interface PortraitResult {
   readonly notes: readonly PortraitNote[];
   /** Model ids that ran. */
   readonly models: readonly string[];
-  /** Both branches at the output size and the agreement gate, when `keepBranches`. */
+  /** Both branches at the output size and the agreement gate, when `keepBranches` (the detail branch in the source's colour). */
   readonly branches?: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null };
-}
-
-const DETAIL_MODEL = { x4plus: "realesrgan-x4plus", x4fast: "realesrgan-x4fast" } as const;
-
-/** The fidelity model for a scale: the smallest native scale at or above it (then reduced). */
-function fidelityModel(scale: number): { id: string; nativeScale: number } {
-  for (const native of [2, 3, 4, 8]) if (native >= scale) return { id: `esrgan-thick-x${native}`, nativeScale: native };
-  return { id: "esrgan-thick-x8", nativeScale: 8 };
 }
 
 /** A fixed seed from the image content, so grain is identical for identical input. */
@@ -123,15 +119,15 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
     // Clean-up: the fidelity model at 2× redraws blocks and ringing as image, then a Lanczos
     // reduction back to 1× keeps its clean version of what was there (measured on a JPEG q70
     // ×4 round trip: halo −50 %, SSIM up; an area reduction blurred it 0.26 dB more).
-    const cleaned = await upscaleToScale(stripAlpha(image), deps.tileRunner("esrgan-thick-x2"), {
-      nativeScale: 2,
+    const cleaned = await upscaleToScale(stripAlpha(image), deps.tileRunner(CLEANUP_MODEL.id), {
+      nativeScale: CLEANUP_MODEL.nativeScale,
       targetScale: 2,
       maxTile: deps.maxTile ?? 256,
       signal,
       onProgress: (p) => progress("cleanup", p.tile / p.tiles),
     });
-    models.add("esrgan-thick-x2");
-    const reduced = resizeImage(cleaned, image.width, image.height, "lanczos3");
+    models.add(CLEANUP_MODEL.id);
+    const reduced = resampleImage(cleaned, { width: image.width, height: image.height, filter: "lanczos3" });
     source = image.alpha ? { ...reduced, alpha: image.alpha } : reduced;
     notes.push({ code: "CLEANED", message: "A 1× clean-up pass removed compression artifacts before upscaling." });
   }
@@ -174,7 +170,7 @@ interface PassExtras {
   readonly seed: number;
 }
 
-/** One pass: both branches at `scale`× of `source`, blended; `before` is the scale already reached. */
+/** One pass: both branches at `scale`× of `source`, routed and blended window by window; `before` is the scale already reached. */
 async function upscalePass(
   source: RgbImage,
   scale: number,
@@ -185,71 +181,37 @@ async function upscalePass(
   models: Set<string>,
   extras: PassExtras,
 ): Promise<{ image: RgbImage; branches: NonNullable<PortraitResult["branches"]> }> {
-  const progress = deps.onProgress ?? (() => {});
-  const maxTile = deps.maxTile ?? 256;
-  const fid = fidelityModel(scale);
-  models.add(fid.id);
-  progress("fidelity", 0);
-  const fidelity = await upscaleToScale(source, deps.tileRunner(fid.id), {
-    nativeScale: fid.nativeScale,
-    targetScale: scale,
-    maxTile,
-    signal: deps.signal,
-    onProgress: (p) => progress("fidelity", p.tile / p.tiles),
-  });
-  const finishLuma = (y: Plane): Plane => {
+  const outWidth = source.width * scale;
+  // Grain comes from one generator over the whole output, so windows cut it, never restart it.
+  const grain = extras.grainSigma > 0 ? synthesizeGrain(outWidth, source.height * scale, extras.grainSigma, before * scale, extras.seed) : null;
+  const finishLuma = (y: Plane, x0: number, y0: number): Plane => {
     let out = denoiseLuma(y, extras.denoise, scale);
-    if (extras.grainSigma > 0) {
-      const grain = synthesizeGrain(y.width, y.height, extras.grainSigma, before * scale, extras.seed).data;
+    if (grain) {
       const data = out.data === y.data ? out.data.slice() : out.data;
-      for (let i = 0; i < data.length; i++) data[i] += grain[i];
+      for (let row = 0; row < y.height; row++) {
+        const from = (y0 + row) * outWidth + x0;
+        for (let x = 0; x < y.width; x++) data[row * y.width + x] += grain.data[from + x];
+      }
       out = { width: y.width, height: y.height, data };
     }
     return out;
   };
-  const detailChoice = settings.models.detail;
-  if (!detailChoice) {
-    progress("blend", 0);
-    const y = luma(fidelity);
-    const finished = finishLuma(y);
-    const image = finished === y ? fidelity : addLuma(fidelity, y, finished);
-    progress("blend", 1);
-    return { image, branches: { fidelity, detail: null, gate: null } };
-  }
-  const detailId = DETAIL_MODEL[detailChoice];
-  models.add(detailId);
-  progress("detail", 0);
-  const detail = await upscaleToScale(source, deps.tileRunner(detailId), {
-    nativeScale: 4,
-    targetScale: scale,
-    maxTile,
+  const pass = await runTiledPass({
+    source,
+    scale,
+    before,
+    faces,
+    settings,
+    tileRunner: deps.tileRunner,
+    maxTile: deps.maxTile ?? 256,
     signal: deps.signal,
-    onProgress: (p) => progress("detail", p.tile / p.tiles),
-  });
-  if (deps.signal?.aborted) throw new PortraitError("CANCELLED");
-  progress("blend", 0);
-  // Faces were found on the original; this pass's source is `before`× larger.
-  const factorMap = regionFactorMap(faces, settings.regions, fidelity.width, fidelity.height, before * scale);
-  const { image, gate } = blendBranches(source, fidelity, detail, {
-    creativity: settings.creativity,
-    resemblance: settings.resemblance,
-    detailFactor: factorMap,
+    onProgress: deps.onProgress ?? (() => {}),
     finishLuma,
+    keepBranches: deps.keepBranches === true,
+    ...(deps.window !== undefined ? { window: deps.window } : {}),
   });
-  progress("blend", 1);
-  return { image, branches: { fidelity, detail, gate } };
-}
-
-function addLuma(image: RgbImage, before: Plane, after: Plane): RgbImage {
-  const n = image.width * image.height;
-  const rgb = image.rgb.slice();
-  for (let i = 0; i < n; i++) {
-    const d = after.data[i] - before.data[i];
-    rgb[i] += d;
-    rgb[n + i] += d;
-    rgb[2 * n + i] += d;
-  }
-  return image.alpha ? { width: image.width, height: image.height, rgb, alpha: image.alpha } : { width: image.width, height: image.height, rgb };
+  for (const id of pass.models) models.add(id);
+  return { image: pass.image, branches: pass.branches ?? { fidelity: pass.image, detail: null, gate: null } };
 }
 
 function stripAlpha(image: RgbImage): RgbImage {

@@ -3,7 +3,8 @@
  * grain carried over from the source (measured there, re-synthesised at the output scale
  * from a seeded generator, so the same input always gets the same grain).
  */
-import { boxMean, gaussianBlur, gradientMagnitude, laplacian, type Plane } from "./planes";
+import type { Plane } from "../image/plane";
+import { boxMean, gaussianBlur, gradientMagnitude, laplacian } from "../image/filters";
 
 /**
  * He's guided filter with the plane as its own guide: smooths where local variance is

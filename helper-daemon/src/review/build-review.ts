@@ -6,7 +6,7 @@
 import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { Face } from "../portrait/faces";
 import { isSmallFaceFor } from "../portrait/small-face";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import {
   NO_FACE_ADVICE,
   RERUN_ADVICE,

@@ -8,7 +8,9 @@
 import sharp, { type OverlayOptions } from "sharp";
 import { invalidParameter } from "@portrait-upscale/shared";
 import { planarToInterleavedU8 } from "../image/image";
-import { cropImage, resizeImage, type RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
+import { resampleImage } from "../image/resample";
+import { cropImage } from "../image/crop";
 import { areaLabel } from "./advice";
 import type { ReviewFaceReport, ReviewRegionReport, ReviewReport } from "./build-review";
 import { REVIEW_REGIONS, type PixelRect } from "./regions";
@@ -128,7 +130,7 @@ export async function renderContactSheet(
         return;
       }
       const view = viewOf(cell.rect);
-      const after = cropImage(result, view.rect.x, view.rect.y, view.rect.width, view.rect.height);
+      const after = cropImage(result, view.rect);
       const before = enlargedSource(source, view.rect, report.scale, kernel);
       const zoomPercent = `${view.zoom * 100} %`;
       const enlargement = `${report.scale}× ${kernel === "nearest" ? "nearest" : "Lanczos"}`;
@@ -218,7 +220,7 @@ export async function renderRegionCrops(report: ReviewReport, images: ContactShe
   const crops: RegionCrop[] = [];
   for (const { face, cell } of cells) {
     const view = viewOf(cell.rect, CROP_HALF_WIDTH, CROP_HALF_HEIGHT);
-    const after = cropImage(images.result, view.rect.x, view.rect.y, view.rect.width, view.rect.height);
+    const after = cropImage(images.result, view.rect);
     const before = enlargedSource(images.source, view.rect, report.scale, kernel);
     const halves = view.zoom === 1 ? [before, after] : [zoomNearest(before, view.zoom), zoomNearest(after, view.zoom)];
     const half = halves[0];
@@ -269,9 +271,9 @@ function enlargedSource(source: RgbImage, shown: PixelRect, scale: number, kerne
   const y0 = Math.floor(shown.y / scale) - m;
   const x1 = Math.ceil((shown.x + shown.width) / scale) + m;
   const y1 = Math.ceil((shown.y + shown.height) / scale) + m;
-  const crop = cropImage(source, x0, y0, x1 - x0, y1 - y0);
-  const enlarged = kernel === "nearest" ? zoomNearest(crop, scale) : resizeImage(crop, crop.width * scale, crop.height * scale, "lanczos3");
-  return cropImage(enlarged, shown.x - x0 * scale, shown.y - y0 * scale, shown.width, shown.height);
+  const crop = cropImage(source, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+  const enlarged = kernel === "nearest" ? zoomNearest(crop, scale) : resampleImage(crop, { width: crop.width * scale, height: crop.height * scale, filter: "lanczos3" });
+  return cropImage(enlarged, { x: shown.x - x0 * scale, y: shown.y - y0 * scale, width: shown.width, height: shown.height });
 }
 
 /** Repeats every pixel `zoom`×`zoom` times. */

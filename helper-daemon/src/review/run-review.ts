@@ -5,7 +5,7 @@
  * with the source.
  */
 import { detectFaces, type Face, type RunDetector } from "../portrait/faces";
-import type { RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
 import type { ReviewSettings } from "./advice";
 import { buildReview, type ReviewReport } from "./build-review";
 import { renderContactSheet, type ContactSheetOptions } from "./contact-sheet";

@@ -14,7 +14,11 @@
  * an enlargement instead would count every sharpened edge as texture, colour shift and halo.
  */
 import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
-import { cropImage, gaussianBlur, gradientMagnitude, localMinMax, luma, mapChannels, resizeImage, type RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
+import { luma, mapChannels } from "../image/plane";
+import { gaussianBlur, gradientMagnitude, localMinMax } from "../image/filters";
+import { resampleImage } from "../image/resample";
+import { cropImage } from "../image/crop";
 import type { PixelRect } from "./regions";
 import { addedDetailRatio } from "./source-detail";
 import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
@@ -77,8 +81,8 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
       banding: excessBanding(result, comparison, outInner),
     };
   }
-  const reduced = resizeImage(result, source.width, source.height, "area");
-  const enlarged = resizeImage(source, result.width, result.height, "lanczos3");
+  const reduced = resampleImage(result, { width: source.width, height: source.height, filter: "area" });
+  const enlarged = resampleImage(source, { width: result.width, height: result.height, filter: "lanczos3" });
   // Texture in the band the source fully resolves: any enlargement, reduced again, loses
   // some of the source's finest octave, so there a plain enlargement and plastic skin look
   // alike; one source pixel lower, only a result that lost the texture falls short.
@@ -93,7 +97,7 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
 }
 
 function crop(image: RgbImage, rect: PixelRect): RgbImage {
-  return cropImage(image, rect.x, rect.y, rect.width, rect.height);
+  return cropImage(image, rect);
 }
 
 function capRatio(ratio: number): number {

@@ -11,7 +11,10 @@
  * Comparing with the source rather than with the fidelity branch means detail the preset
  * is meant to add is not counted as invented.
  */
-import { gaussianBlur, luma, resizePlane, type Plane, type RgbImage } from "../portrait/planes";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { gaussianBlur } from "../image/filters";
+import { resizePlane } from "../image/resample";
 import type { PixelRect } from "./regions";
 
 /** Below this RMS (luma 0..1, about one 8-bit level) a source is treated as flat. */

@@ -5,8 +5,9 @@
  */
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
-import { cropPlanes, greyPlaneToRgb } from "../image/image";
-import { resampleAlpha, resampleImage, resamplePlanes } from "../resample/resample";
+import { greyPlaneToRgb } from "../image/image";
+import { cropPlanes } from "../image/crop";
+import { resampleAlpha, resampleImage, resamplePlanes } from "../image/resample";
 import { createTileLayout, DEFAULT_CONTEXT } from "./tile-layout";
 import type { Tile, TileLayout, TileRect } from "./tile-layout";
 import { fillTransparentColour } from "./alpha-fill";
@@ -257,8 +258,7 @@ function planeIsConstant(plane: Float32Array, width: number, rect: TileRect, val
 }
 
 function extractTile(source: Float32Array, layout: TileLayout, tile: Tile): Float32Array {
-  const { x, y, width, height } = tile.input;
-  return cropPlanes(source, layout.width, layout.height, 3, x, y, width, height);
+  return cropPlanes(source, layout.width, layout.height, 3, tile.input);
 }
 
 function checkTileOutput(result: TilePixels, tile: Tile, scale: number, index: number, count: number): void {

@@ -2,6 +2,7 @@
  * The upscale service's in-memory middle: a decoded image in, encoded bytes and a summary
  * out, through the portrait pipeline or the bare model. `runUpscaleRequest` wraps it.
  */
+import { modelFacts } from "@portrait-upscale/models";
 import { checkOutputSize, encodeLike, type DecodedImage, type ImageFormat, type ImageLimits } from "../image/codec";
 import type { RgbImage } from "../image/image";
 import type { InferencePool, ProviderName } from "../inference/index";
@@ -120,8 +121,8 @@ function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]):
     twoPass: settings.twoPass,
     // The last fidelity model is the final pass's (a clean-up pass runs esrgan-thick-x2 first).
     branches: {
-      fidelity: models.filter((id) => id.startsWith("esrgan-thick-")).at(-1) ?? "",
-      detail: models.find((id) => id.startsWith("realesrgan-")) ?? null,
+      fidelity: models.filter((id) => modelFacts().roleOf(id) === "fidelity").at(-1) ?? "",
+      detail: models.find((id) => modelFacts().roleOf(id) === "detail") ?? null,
     },
     detectors: outcome.detectors,
     faces: outcome.faces.map((face) => ({

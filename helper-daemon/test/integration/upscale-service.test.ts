@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import sharp from "sharp";
 import { createInferencePool } from "../../src/inference/index";
-import { resampleImage } from "../../src/resample/resample";
+import { resampleImage } from "../../src/image/resample";
 import { psnrRgb } from "../../src/metrics/quality";
 import { parseUpscaleSettings, upscaleBytes, upscaleImage, type ModelChoice } from "../../src/upscale/index";
 import type { RgbImage } from "../../src/image/image";

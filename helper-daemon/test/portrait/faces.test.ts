@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { detectFaces, weightedNms } from "../../src/portrait/faces";
-import { resizeImage } from "../../src/portrait/planes";
+import { resampleImage } from "../../src/image/resample";
 import { fixturePath, hasModel, loadRgb, ortDetector, padImage, type OrtLike } from "./support";
 
 const haveDetectors = hasModel("blazeface-back-256") && hasModel("blazeface-front-128");
@@ -42,7 +42,7 @@ describe("detectFaces with BlazeFace", () => {
   });
 
   it("finds a face filling a 300-px crop", async () => {
-    const crop = resizeImage(await loadRgb(fixturePath("astronaut-face-128.png")), 300, 300, "lanczos3");
+    const crop = resampleImage(await loadRgb(fixturePath("astronaut-face-128.png")), { width: 300, height: 300, filter: "lanczos3" });
     const faces = await detectFaces(crop, runDetector);
     expect(faces).toHaveLength(1);
     expect(faces[0].box.width).toBeGreaterThan(200);
@@ -54,7 +54,7 @@ describe("detectFaces with BlazeFace", () => {
 
   it("finds a small face in a large padded canvas", async () => {
     const astronaut = await loadRgb(fixturePath("astronaut.png"));
-    const small = resizeImage(astronaut, 128, 128, "area");
+    const small = resampleImage(astronaut, { width: 128, height: 128, filter: "area" });
     const canvas = padImage(small, 1600, 1200, 1100, 700);
     const faces = await detectFaces(canvas, runDetector);
     expect(faces).toHaveLength(1);

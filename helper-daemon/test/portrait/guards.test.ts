@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { BLEND_TUNING, agreementGate, blendBranches, tuningAt } from "../../src/portrait/blend";
-import { localMinMax, luma, resizeImage, type RgbImage } from "../../src/portrait/planes";
+import type { RgbImage } from "../../src/image/image";
+import { luma } from "../../src/image/plane";
+import { localMinMax } from "../../src/image/filters";
+import { resampleImage } from "../../src/image/resample";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "../../src/portrait/texture";
 import { bandingCount, halo } from "../../src/metrics/quality";
 
@@ -36,8 +39,8 @@ describe("anti-halo guard", () => {
   // A hard vertical edge at 4×: the detail branch rings on both sides of it (a GAN's overshoot),
   // in a pattern that averages out over each source pixel, so the agreement gate stays open.
   const reference = image(64, 16, (x) => [step(x), step(x), step(x)]);
-  const source = resizeImage(reference, 16, 4, "area");
-  const fidelity = resizeImage(source, 64, 16, "linear");
+  const source = resampleImage(reference, { width: 16, height: 4, filter: "area" });
+  const fidelity = resampleImage(source, { width: 64, height: 16, filter: "linear" });
   const RING: Record<number, number> = { 28: 0.25, 29: 0.1, 30: -0.1, 31: -0.25, 32: 0.25, 33: 0.1, 34: -0.1, 35: -0.25 };
   const ringing = (x: number): number => RING[x] ?? 0;
   const detail = mapPixels(reference, (x, _y, v) => v.map((c) => c + ringing(x)));
@@ -79,8 +82,8 @@ describe("scale-dependent tuning", () => {
 describe("colour guard", () => {
   // A red|green edge; the detail branch adds a blue fringe along it (amplified aberration).
   const reference = image(64, 16, (x) => (x < 32 ? [0.8, 0.2, 0.2] : [0.2, 0.7, 0.2]));
-  const source = resizeImage(reference, 16, 4, "area");
-  const fidelity = resizeImage(source, 64, 16, "linear");
+  const source = resampleImage(reference, { width: 16, height: 4, filter: "area" });
+  const fidelity = resampleImage(source, { width: 64, height: 16, filter: "linear" });
   const detail = mapPixels(reference, (x, _y, v) => (x >= 30 && x < 34 ? [v[0], v[1], v[2] + 0.4] : v));
 
   /** Largest |B − Y| difference from the reference: blue fringing shows up there. */
@@ -129,7 +132,7 @@ describe("agreement gate", () => {
 describe("no banding", () => {
   it("a smooth gradient stays smooth through the blend (float throughout)", () => {
     const source = image(32, 8, (x) => [0.3 + x * 0.004, 0.3 + x * 0.004, 0.3 + x * 0.004]);
-    const big = resizeImage(source, 128, 32, "linear");
+    const big = resampleImage(source, { width: 128, height: 32, filter: "linear" });
     const out = blendBranches(source, big, big, { creativity: 0.3, resemblance: 0.85 }).image;
     expect(bandingCount(out, { region: { x: 8, y: 4, width: 112, height: 24 } })).toBe(0);
   });

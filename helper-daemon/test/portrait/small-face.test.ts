@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { detectFaces } from "../../src/portrait/faces";
-import { resizeImage } from "../../src/portrait/planes";
+import { resampleImage } from "../../src/image/resample";
 import { SMALL_FACE_PX_AT_4X, isSmallFaceFor, smallFaceLimitPx } from "../../src/portrait/small-face";
 import { fixturePath, hasModel, loadRgb, ortDetector, type OrtLike } from "./support";
 
@@ -32,7 +32,7 @@ describe("small face for the requested result", () => {
 
   it("does not call the 1024 px head-and-shoulders portrait's face small at 2×, and does at 4×", async () => {
     const astronaut = await loadRgb(fixturePath("astronaut.png"));
-    const portrait = resizeImage(astronaut, 1024, 1024, "lanczos3");
+    const portrait = resampleImage(astronaut, { width: 1024, height: 1024, filter: "lanczos3" });
     const [face] = await detectFaces(portrait, ortDetector(ort as unknown as OrtLike));
     // The case: the face box of this portrait is about 205 px wide.
     expect(face.box.width).toBeGreaterThan(180);

@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { modelPath } from "@portrait-upscale/models";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RunDetector } from "../../src/portrait/faces";
-import type { RgbImage } from "../../src/portrait/planes";
+import type { RgbImage } from "../../src/image/image";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 

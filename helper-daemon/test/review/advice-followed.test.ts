@@ -8,7 +8,7 @@ import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-up
 import { upscaleToScale, type TileRunner, type TilePixels } from "../../src/tiling/tiled-upscale";
 import { detectFaces } from "../../src/portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
-import type { RgbImage } from "../../src/portrait/planes";
+import type { RgbImage } from "../../src/image/image";
 import { buildReview, reviewSettingsOf, type ReviewReport, type ReviewSettings } from "../../src/review/index";
 import { fixturePath, hasModel, loadRgb, ortDetector, ortTileRunner, type OrtLike } from "../portrait/support";
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { gaussianBlur, mapChannels, resizeImage, type RgbImage } from "../../src/portrait/planes";
+import { mapChannels } from "../../src/image/plane";
+import { gaussianBlur } from "../../src/image/filters";
+import { resampleImage } from "../../src/image/resample";
+import type { RgbImage } from "../../src/image/image";
 import { scoreRegion } from "../../src/review/scores";
 import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../../src/review/thresholds";
 import { enlargeNearest, imageOf, mapPixels, noise, skin } from "./support";
@@ -114,7 +117,7 @@ describe("added detail", () => {
     const v = 0.5 + 0.1 * noise(x, y);
     return [v, v, v];
   });
-  const enlarged = resizeImage(source, 64, 64, "lanczos3");
+  const enlarged = resampleImage(source, { width: 64, height: 64, filter: "lanczos3" });
 
   it("is 0 for a plain Lanczos enlargement: nothing added beyond the source", () => {
     expect(scoreRegion({ source, result: enlarged }, region, 2).addedDetail).toBeCloseTo(0, 3);

@@ -1,6 +1,6 @@
 /** Constructed images and a face for the review's tests. */
 import type { Face } from "../../src/portrait/faces";
-import type { RgbImage } from "../../src/portrait/planes";
+import type { RgbImage } from "../../src/image/image";
 
 /** An image from a function of the pixel position giving [r, g, b]. */
 export function imageOf(width: number, height: number, colour: (x: number, y: number) => readonly [number, number, number]): RgbImage {

@@ -1,13 +1,17 @@
 /**
- * Separable resampling of planar float images: a real Lanczos-3 (enlarging and, with a
- * widened kernel, antialiased reduction) and an exact area average for reduction.
- * Deterministic; no clamping (Lanczos overshoots slightly near edges; encoding clamps).
+ * Separable resampling of planar float images, the one implementation: a real Lanczos-3
+ * (enlarging and, with a widened kernel, antialiased reduction), linear, Catmull-Rom cubic,
+ * and an exact area average for reduction. Edges are clamped; sums are taken in double
+ * precision; no clamping of values (Lanczos overshoots slightly near edges; encoding clamps),
+ * except alpha, which is coverage.
  */
 import { invalidParameter } from "@portrait-upscale/shared";
-import type { RgbImage } from "../image/image";
+import type { RgbImage } from "./image";
+import type { Plane } from "./plane";
 
 /** The resampling filters. `area` averages exactly the covered source area (for reduction). */
-export type ResampleFilter = "lanczos3" | "area";
+export type ResampleFilter = "lanczos3" | "linear" | "cubic" | "area";
+const FILTER_NAMES: readonly ResampleFilter[] = ["lanczos3", "linear", "cubic", "area"];
 
 /** Per output position of one axis: `taps` source indices (edge-clamped) and their weights. */
 interface AxisContributions {
@@ -16,7 +20,10 @@ interface AxisContributions {
   readonly weight: Float32Array;
 }
 
-const LANCZOS_SUPPORT = 3;
+interface Kernel {
+  readonly support: number;
+  readonly weight: (x: number) => number;
+}
 
 function sinc(x: number): number {
   if (x === 0) return 1;
@@ -24,29 +31,40 @@ function sinc(x: number): number {
   return Math.sin(px) / px;
 }
 
-function lanczos3(x: number): number {
-  return x > -LANCZOS_SUPPORT && x < LANCZOS_SUPPORT ? sinc(x) * sinc(x / LANCZOS_SUPPORT) : 0;
-}
+const KERNELS: Readonly<Record<Exclude<ResampleFilter, "area">, Kernel>> = {
+  lanczos3: { support: 3, weight: (x) => (x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+  linear: { support: 1, weight: (x) => Math.max(0, 1 - Math.abs(x)) },
+  // Catmull-Rom (a = −0.5): interpolating, mild overshoot.
+  cubic: {
+    support: 2,
+    weight: (x) => {
+      const t = Math.abs(x);
+      if (t < 1) return 1.5 * t * t * t - 2.5 * t * t + 1;
+      if (t < 2) return -0.5 * t * t * t + 2.5 * t * t - 4 * t + 2;
+      return 0;
+    },
+  },
+};
 
-function lanczosContributions(inLength: number, outLength: number): AxisContributions {
+function kernelContributions(kernel: Kernel, inLength: number, outLength: number): AxisContributions {
   const scale = outLength / inLength;
   // Reducing widens the kernel by the reduction factor: that is the antialiasing.
   const stretch = Math.max(1, 1 / scale);
-  const radius = LANCZOS_SUPPORT * stretch;
+  const radius = kernel.support * stretch;
   const taps = Math.ceil(2 * radius) + 1;
   const index = new Int32Array(outLength * taps);
   const weight = new Float32Array(outLength * taps);
   for (let o = 0; o < outLength; o++) {
     const centre = (o + 0.5) / scale - 0.5;
-    const first = Math.ceil(centre - radius);
+    const first = Math.floor(centre - radius) + 1;
     let sum = 0;
     for (let k = 0; k < taps; k++) {
-      const w = lanczos3((first + k - centre) / stretch);
+      const w = kernel.weight((first + k - centre) / stretch);
       weight[o * taps + k] = w;
       index[o * taps + k] = Math.min(inLength - 1, Math.max(0, first + k));
       sum += w;
     }
-    for (let k = 0; k < taps; k++) weight[o * taps + k] /= sum;
+    for (let k = 0; k < taps; k++) weight[o * taps + k] /= sum || 1;
   }
   return { taps, index, weight };
 }
@@ -70,8 +88,8 @@ function areaContributions(inLength: number, outLength: number): AxisContributio
   return { taps, index, weight };
 }
 
-function contributions(filter: ResampleFilter, inLength: number, outLength: number): AxisContributions {
-  return filter === "area" ? areaContributions(inLength, outLength) : lanczosContributions(inLength, outLength);
+function contributions(kernel: ResampleFilter, inLength: number, outLength: number): AxisContributions {
+  return kernel === "area" ? areaContributions(inLength, outLength) : kernelContributions(KERNELS[kernel], inLength, outLength);
 }
 
 /**
@@ -86,18 +104,18 @@ export function resamplePlanes(
   height: number,
   outWidth: number,
   outHeight: number,
-  filter: ResampleFilter = "lanczos3",
+  kernel: ResampleFilter = "lanczos3",
 ): Float32Array {
   const out = new Float32Array(planes * outWidth * outHeight);
   if (width === outWidth && height === outHeight) {
     out.set(source.subarray(0, out.length));
     return out;
   }
-  const horizontal = contributions(filter, width, outWidth);
-  const vertical = contributions(filter, height, outHeight);
-  // Horizontal pass into a scratch buffer of one plane, then vertical pass row by row.
+  const horizontal = contributions(kernel, width, outWidth);
+  const vertical = contributions(kernel, height, outHeight);
+  // Horizontal pass into a scratch buffer of one plane, then the vertical pass row by row.
   const scratch = new Float32Array(outWidth * height);
-  const row = new Float32Array(outWidth);
+  const row = new Float64Array(outWidth);
   for (let p = 0; p < planes; p++) {
     const plane = source.subarray(p * width * height, (p + 1) * width * height);
     const { taps, index, weight } = horizontal;
@@ -127,6 +145,11 @@ export function resamplePlanes(
   return out;
 }
 
+/** Resamples one plane to any size. */
+export function resizePlane(plane: Plane, width: number, height: number, kernel: ResampleFilter): Plane {
+  return { width, height, data: resamplePlanes(plane.data, 1, plane.width, plane.height, width, height, kernel) };
+}
+
 /**
  * Resizes an image (colour and alpha) to exactly `width`×`height`. Alpha is clamped to 0..1
  * because ringing on a hard edge would otherwise create negative coverage.
@@ -135,13 +158,13 @@ export function resamplePlanes(
  */
 export function resampleImage(image: RgbImage, size: { width: number; height: number; filter?: ResampleFilter }): RgbImage {
   const { width, height } = size;
-  const filter = size.filter ?? "lanczos3";
+  const kernel = size.filter ?? "lanczos3";
   if (!Number.isInteger(width) || width < 1) throw invalidParameter("a positive integer", "width", width);
   if (!Number.isInteger(height) || height < 1) throw invalidParameter("a positive integer", "height", height);
-  if (filter !== "lanczos3" && filter !== "area") throw invalidParameter('"lanczos3" or "area"', "filter", filter);
-  const rgb = resamplePlanes(image.rgb, 3, image.width, image.height, width, height, filter);
+  if (!FILTER_NAMES.includes(kernel)) throw invalidParameter(`one of ${FILTER_NAMES.map((k) => `"${k}"`).join(", ")}`, "filter", kernel);
+  const rgb = resamplePlanes(image.rgb, 3, image.width, image.height, width, height, kernel);
   if (image.alpha === undefined) return { width, height, rgb };
-  return { width, height, rgb, alpha: resampleAlpha(image.alpha, image.width, image.height, width, height, filter) };
+  return { width, height, rgb, alpha: resampleAlpha(image.alpha, image.width, image.height, width, height, kernel) };
 }
 
 /** Resizes one alpha plane and clamps it to 0..1. */
@@ -151,9 +174,9 @@ export function resampleAlpha(
   height: number,
   outWidth: number,
   outHeight: number,
-  filter: ResampleFilter = "lanczos3",
+  kernel: ResampleFilter = "lanczos3",
 ): Float32Array {
-  const out = resamplePlanes(alpha, 1, width, height, outWidth, outHeight, filter);
+  const out = resamplePlanes(alpha, 1, width, height, outWidth, outHeight, kernel);
   for (let i = 0; i < out.length; i++) {
     const a = out[i];
     out[i] = a < 0 ? 0 : a > 1 ? 1 : a;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRgbImage } from "../image/image";
+import { createRgbImage } from "./image";
 import { resampleAlpha, resampleImage, resamplePlanes } from "./resample";
 
 function plane(width: number, height: number, f: (x: number, y: number) => number): Float32Array {

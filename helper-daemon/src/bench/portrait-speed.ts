@@ -1,0 +1,200 @@
+/**
+ * The portrait pipeline against one bare model pass on the same pixels: the default preset
+ * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast, with the time each
+ * stage took and the process's resident memory. Bare runs and pipeline runs alternate in
+ * one process, so a loaded machine slows both alike. Goals (issue 11): default ≤ 1.0× (aim
+ * 0.5×), Fast Preview ≤ 1.5×.
+ *
+ * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
+ * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { modelPath } from "@portrait-upscale/models";
+import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
+import type { RgbImage } from "../image/image";
+import { cropPlanes } from "../image/crop";
+import { openBareSession } from "../inference/baseline";
+import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
+import { poolDetector } from "../portrait/detector";
+import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
+import type { BenchSection } from "./section";
+import { installed, portrait } from "./fixtures";
+
+/** The argument that makes bench.js run one portrait upscale in a fresh process and print JSON. */
+export const PORTRAIT_MEMORY_CHILD_FLAG = "--portrait-memory-child";
+
+const BARE_PIECE = 256;
+
+interface Case {
+  readonly preset: string;
+  /** The model the preset is compared with. */
+  readonly yardstick: string;
+}
+
+const CASES: readonly Case[] = [
+  { preset: "portrait-natural", yardstick: "realesrgan-x4plus" },
+  { preset: "fast-preview", yardstick: "realesrgan-x4fast" },
+];
+
+function settingsOf(presetId: string): PortraitSettings {
+  const preset = BUILT_IN_PRESETS.find((p) => p.id === presetId);
+  if (!preset) throw new Error(`No built-in preset "${presetId}"`);
+  return resolvePreset(preset);
+}
+
+/** Milliseconds of bare `session.run` over the whole image, in 256² pieces. */
+async function bareMs(model: string, image: RgbImage): Promise<number> {
+  const session = await openBareSession(modelPath(model));
+  try {
+    const first = Math.min(BARE_PIECE, image.width);
+    await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: 0, width: first, height: Math.min(BARE_PIECE, image.height) }), [1, 3, Math.min(BARE_PIECE, image.height), first]);
+    let total = 0;
+    for (let y = 0; y < image.height; y += BARE_PIECE)
+      for (let x = 0; x < image.width; x += BARE_PIECE) {
+        const w = Math.min(BARE_PIECE, image.width - x);
+        const h = Math.min(BARE_PIECE, image.height - y);
+        total += await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: x, y: y, width: w, height: h }), [1, 3, h, w]);
+      }
+    return total;
+  } finally {
+    await session.release();
+  }
+}
+
+/** One pipeline run: total and per-stage milliseconds, and the highest RSS seen at a stage change. */
+interface PipelineRun {
+  readonly ms: number;
+  readonly stages: Partial<Record<PortraitStage, number>>;
+  readonly models: readonly string[];
+  readonly rssBytes: number;
+}
+
+/** Runs the pipeline once, timing its stages from the progress events. */
+export async function timedPipeline(pool: InferencePool, image: RgbImage, settings: PortraitSettings, maxTile?: number): Promise<PipelineRun> {
+  const stages: Partial<Record<PortraitStage, number>> = {};
+  let current: PortraitStage | undefined;
+  let since = performance.now();
+  let rss = process.memoryUsage().rss;
+  const started = since;
+  const result = await runPortraitPipeline(image, settings, {
+    tileRunner: (id) => tileRunner(pool, id),
+    runDetector: poolDetector(pool),
+    ...(maxTile !== undefined ? { maxTile } : {}),
+    onProgress: (stage) => {
+      if (stage === current) return;
+      const now = performance.now();
+      if (current) stages[current] = (stages[current] ?? 0) + now - since;
+      rss = Math.max(rss, process.memoryUsage().rss);
+      current = stage;
+      since = now;
+    },
+  });
+  const ended = performance.now();
+  if (current) stages[current] = (stages[current] ?? 0) + ended - since;
+  return { ms: ended - started, stages, models: result.models, rssBytes: Math.max(rss, process.memoryUsage().rss) };
+}
+
+/** The child's work: one default-preset run at `size`², then the process's peak RSS. */
+export async function runPortraitMemoryChild(width: number, height: number, maxTile: number): Promise<void> {
+  const image = await portrait(Math.max(width, height));
+  const input: RgbImage =
+    width === height ? image : { width, height, rgb: cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: (image.height - height) >> 1, width: width, height: height }) };
+  const pool = createInferencePool({ provider: "cpu" });
+  try {
+    const run = await timedPipeline(pool, input, settingsOf("portrait-natural"), maxTile);
+    const peakBytes = process.resourceUsage().maxRSS * 1024;
+    process.stdout.write(`${JSON.stringify({ width, height, seconds: run.ms / 1000, peakBytes, stages: run.stages })}\n`);
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Bytes that grow with the image in a 2× default-preset run: the source (RGB float), its
+ * luma (routing) and the result (RGB float, 4 output pixels per source pixel).
+ */
+function imageSizedBytes(sourcePixels: number): number {
+  return sourcePixels * (12 + 4 + 4 * 12);
+}
+
+const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
+
+export const portraitSpeedSection: BenchSection = {
+  name: "portrait-speed",
+  summary: "Default preset and Fast Preview vs one bare model pass on the same pixels (0.25 and 1 MP measured, 4 and 24 MP projected).",
+  async run(context) {
+    const models = ["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"];
+    const missing = models.filter((id) => !installed(id));
+    if (missing.length > 0) {
+      context.note(`${missing.join(", ")} not installed; skipped.`);
+      return;
+    }
+    const sizes = context.full ? [512, 1024, 2048] : [512, 1024];
+    const rows: string[][] = [];
+    const stageRows: string[][] = [];
+    const perPixel = new Map<string, { pipeline: number; bare: number }>();
+    const pool = createInferencePool({ provider: "cpu" });
+    try {
+      for (const size of sizes) {
+        const image = await portrait(size);
+        const mp = (size * size) / 1e6;
+        for (const { preset, yardstick } of CASES) {
+          const bare = await bareMs(yardstick, image);
+          const run = await timedPipeline(pool, image, settingsOf(preset));
+          perPixel.set(preset, { pipeline: run.ms / mp, bare: bare / mp });
+          rows.push([`${mp.toFixed(2)} MP (${size}²)`, preset, yardstick, seconds(bare), seconds(run.ms), (run.ms / bare).toFixed(2), "measured"]);
+          const s = run.stages;
+          stageRows.push([
+            `${size}²`,
+            preset,
+            seconds(s.faces),
+            seconds(s.cleanup),
+            seconds(s.fidelity),
+            seconds(s.detail),
+            seconds(s.blend),
+            run.models.filter((m) => !m.startsWith("blazeface")).join(" "),
+            (run.rssBytes / 1024 ** 3).toFixed(2),
+          ]);
+        }
+      }
+    } finally {
+      await pool.close();
+    }
+    const largest = sizes[sizes.length - 1];
+    for (const target of [2048, 6000 * 4000]) {
+      const mp = target === 2048 ? 4.19 : 24;
+      if (target === 2048 && sizes.includes(2048)) continue;
+      for (const { preset, yardstick } of CASES) {
+        const per = perPixel.get(preset)!;
+        rows.push([`${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`, preset, yardstick, seconds(per.bare * mp), seconds(per.pipeline * mp), (per.pipeline / per.bare).toFixed(2), `projected from ${largest}²`]);
+      }
+    }
+    context.table("Portrait presets vs one bare model pass (CPU)", ["input", "preset", "yardstick model", "bare s", "pipeline s", "ratio", "how"], rows);
+    context.table(
+      "Where the time goes (seconds per stage; RSS is the process's highest at a stage change)",
+      ["input", "preset", "faces", "clean-up", "fidelity", "detail", "blend", "models that ran", "RSS GB"],
+      stageRows,
+    );
+    const script = fileURLToPath(import.meta.url);
+    const memoryRows: string[][] = [];
+    const memoryCases = context.full ? [[1024, 1024], [3000, 2000]] : [[1024, 1024]];
+    for (const [width, height] of memoryCases) {
+      const child = spawnSync(process.execPath, [script, PORTRAIT_MEMORY_CHILD_FLAG, String(width), String(height), "256"], { encoding: "utf8" });
+      if (child.status !== 0) {
+        memoryRows.push([`${width}×${height}`, "-", "-", `failed: ${child.stderr.trim().split("\n").pop() ?? ""}`]);
+        continue;
+      }
+      const result = JSON.parse(child.stdout.trim().split("\n").pop()!);
+      memoryRows.push([`${width}×${height}`, result.seconds.toFixed(1), (result.peakBytes / 1024 ** 3).toFixed(2), "measured, fresh process, model tiles 256²"]);
+      if (width === 1024) {
+        // A 1024² input is one whole window, so the rest of the peak (process, model
+        // sessions, one window's planes) holds at any size; only image-sized buffers grow.
+        const fixed = result.peakBytes - imageSizedBytes(width * height);
+        const projected = fixed + imageSizedBytes(6000 * 4000);
+        memoryRows.push(["6000×4000", seconds(perPixel.get("portrait-natural")!.pipeline * 24), (projected / 1024 ** 3).toFixed(2), `projected from ${width}²`]);
+      }
+    }
+    context.table("Default preset, peak memory (process with its workers)", ["input", "seconds", "peak RSS GB", "how"], memoryRows);
+  },
+};

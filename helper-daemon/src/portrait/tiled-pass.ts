@@ -1,0 +1,291 @@
+/**
+ * One pass of the pipeline, window by window: each window of the source gets its branches
+ * (a model only on the cells routing sent it to, Lanczos-3 elsewhere, with a feathered
+ * hand-over) and its blend, and only the part it owns is written to the output. So at any
+ * moment one window's planes exist, not ~20 output-sized ones: a 24-megapixel portrait fits
+ * in a few GB. Every window reads `BLEND_CONTEXT` source pixels beyond what it owns and every
+ * model run adds the model's own context, so a window's output equals a whole-image run.
+ */
+import { PortraitError } from "@portrait-upscale/shared";
+import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
+import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
+import { detailModel, fidelityIsClassical, fidelityModel, type BranchModel } from "./branch-models";
+import type { Face } from "./faces";
+import { regionFactorMap, type RegionFactors } from "./masks";
+import type { RgbImage } from "../image/image";
+import { luma, type Plane } from "../image/plane";
+import { cropImage, type PixelRect } from "../image/crop";
+import { resampleAlpha, resampleImage } from "../image/resample";
+import { modelCells, planRoutes, routedBounds, routeWeights, type RouteGrid } from "./routing";
+import type { PortraitSettings, PortraitStage } from "./pipeline";
+
+/** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
+export const PASS_WINDOW = 1024;
+
+/** Everything one pass needs. */
+export interface PassInput {
+  readonly source: RgbImage;
+  readonly scale: number;
+  /** Pass input size ÷ original size (faces are in the original's pixels). */
+  readonly before: number;
+  readonly faces: readonly Face[];
+  readonly settings: PortraitSettings;
+  readonly tileRunner: (modelId: string) => TileRunner;
+  readonly maxTile: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress: (stage: PortraitStage, fraction: number) => void;
+  /** Denoise and grain, on the pass's luma at the output size (`x`, `y`: the window's output origin). */
+  readonly finishLuma: (luma: Plane, x: number, y: number) => Plane;
+  /** Keep the branches and the gate at the output size (for a review). */
+  readonly keepBranches: boolean;
+  /** Largest window edge, source pixels (default {@link PASS_WINDOW}). */
+  readonly window?: number;
+}
+
+/** A pass's result, with what routing decided. */
+export interface PassResult {
+  readonly image: RgbImage;
+  /** When `keepBranches`: the fidelity branch, the detail branch's luma in the source's colour, and the gate. */
+  readonly branches: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null } | null;
+  readonly routes: RouteGrid;
+  /** Model ids that ran in this pass. */
+  readonly models: readonly string[];
+}
+
+/**
+ * Runs one pass (see the module comment).
+ *
+ * @example const { image } = await runTiledPass({ source, scale: 2, before: 1, faces, settings, tileRunner, maxTile: 256, onProgress, finishLuma: (y) => y, keepFidelity: false });
+ */
+export async function runTiledPass(input: PassInput): Promise<PassResult> {
+  const { source, scale, settings } = input;
+  const outWidth = source.width * scale;
+  const outHeight = source.height * scale;
+  const fidelity = fidelityModel(scale);
+  const detail = detailModel(settings);
+  const sourceLuma = luma(source);
+  const routes = planRoutes({
+    sourceLuma,
+    faces: input.faces,
+    faceScale: input.before,
+    detail: detail !== null,
+    fidelityClassical: fidelityIsClassical(settings),
+    backgroundDetail: settings.creativity * Math.max(settings.regions.background, settings.regions.hair),
+  });
+  const fidelityRun = modelCells(routes, routes.fidelity);
+  const detailRun = modelCells(routes, routes.detail);
+  const models = new Set<string>();
+  const rgb = new Float32Array(3 * outWidth * outHeight);
+  const kept = input.keepBranches
+    ? {
+        fidelity: new Float32Array(3 * outWidth * outHeight),
+        detail: detail ? new Float32Array(3 * outWidth * outHeight) : null,
+        gate: detail ? new Float32Array(outWidth * outHeight) : null,
+      }
+    : null;
+  const windows = ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW);
+  const stages: PortraitStage[] = detail ? ["fidelity", "detail", "blend"] : ["fidelity", "blend"];
+  const report = stagedProgress(input.onProgress, stages);
+
+  for (let w = 0; w < windows.length; w++) {
+    if (input.signal?.aborted) throw new PortraitError("CANCELLED");
+    const owned = windows[w];
+    const progress = (fraction: number) => report((w + fraction) / windows.length);
+    const view = grow(owned, BLEND_CONTEXT, source.width, source.height);
+    const viewOut = times(view, scale);
+    const crop = cropImage({ width: source.width, height: source.height, rgb: source.rgb }, view);
+    const base = resampleImage(crop, { width: viewOut.width, height: viewOut.height, filter: "lanczos3" });
+
+    // The fidelity branch: the model where routed, Lanczos-3 elsewhere, feathered.
+    let fidelityRgb = base;
+    const fidelityRect = routedBounds(routes, fidelityRun, view, source.width, source.height);
+    if (fidelityRect) {
+      models.add(fidelity.id);
+      const out = await runBranch(input, fidelity, fidelityRect, (f) => progress(f / 3));
+      const weights = routeWeights(routes, routes.fidelity, times(fidelityRect, scale), scale);
+      fidelityRgb = { width: base.width, height: base.height, rgb: base.rgb.slice() };
+      mixInto(fidelityRgb, out, weights, times(fidelityRect, scale), viewOut);
+    }
+    if (kept) writeOwned(kept.fidelity, fidelityRgb.rgb, owned, view, scale, outWidth, outHeight, 3);
+    const fidelityLuma = luma(fidelityRgb);
+
+    let windowRgb: Float32Array;
+    if (!detail) {
+      progress(2 / 3);
+      const finished = input.finishLuma(fidelityLuma, viewOut.x, viewOut.y);
+      windowRgb = applyLumaChange(fidelityRgb, fidelityLuma, finished).rgb;
+    } else {
+      // The detail branch's luma: the model where routed; elsewhere its weight is 0.
+      const detailLuma: Plane = { ...fidelityLuma, data: fidelityLuma.data.slice() };
+      const detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
+      const detailRect = routedBounds(routes, detailRun, view, source.width, source.height);
+      if (detailRect) {
+        models.add(detail.id);
+        const out = await runBranch(input, detail, detailRect, (f) => progress((1 + f) / 3));
+        const rectOut = times(detailRect, scale);
+        paste(detailLuma, luma(out), rectOut, viewOut);
+        paste(detailWeight, routeWeights(routes, routes.detail, rectOut, scale), rectOut, viewOut);
+      }
+      progress(2 / 3);
+      const { luma: blended, gate } = blendLuma(
+        { sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight },
+        {
+          creativity: settings.creativity,
+          resemblance: settings.resemblance,
+          detailFactor: factorsFor(input.faces, settings.regions, viewOut, input.before * scale),
+          finishLuma: (y) => input.finishLuma(y, viewOut.x, viewOut.y),
+        },
+      );
+      const baseLuma = luma(base);
+      windowRgb = applyLumaChange(base, baseLuma, blended).rgb;
+      if (kept?.detail && kept.gate) {
+        writeOwned(kept.detail, applyLumaChange(base, baseLuma, detailLuma).rgb, owned, view, scale, outWidth, outHeight, 3);
+        writeOwned(kept.gate, gate.data, owned, view, scale, outWidth, outHeight, 1);
+      }
+    }
+    writeOwned(rgb, windowRgb, owned, view, scale, outWidth, outHeight, 3);
+    progress(1);
+  }
+  // Alpha is coverage, with no texture to invent: Lanczos-3, clamped.
+  const alpha = source.alpha ? resampleAlpha(source.alpha, source.width, source.height, outWidth, outHeight) : undefined;
+  const image: RgbImage = alpha ? { width: outWidth, height: outHeight, rgb, alpha } : { width: outWidth, height: outHeight, rgb };
+  return {
+    image,
+    branches: kept
+      ? {
+          fidelity: { width: outWidth, height: outHeight, rgb: kept.fidelity },
+          detail: kept.detail ? { width: outWidth, height: outHeight, rgb: kept.detail } : null,
+          gate: kept.gate ? { width: outWidth, height: outHeight, data: kept.gate } : null,
+        }
+      : null,
+    routes,
+    models: [...models],
+  };
+}
+
+/**
+ * The windows a pass owns: nearly equal rectangles of at most `edge` source pixels covering
+ * the image (count = ceil(L / edge), size = ceil(L / count) along each axis).
+ */
+export function ownedWindows(width: number, height: number, edge: number): PixelRect[] {
+  const spans = (length: number): [number, number][] => {
+    const count = Math.ceil(length / edge);
+    const size = Math.ceil(length / count);
+    const out: [number, number][] = [];
+    for (let start = 0; start < length; start += size) out.push([start, Math.min(size, length - start)]);
+    return out;
+  };
+  const rects: PixelRect[] = [];
+  for (const [y, h] of spans(height)) for (const [x, w] of spans(width)) rects.push({ x, y, width: w, height: h });
+  return rects;
+}
+
+/**
+ * Runs a branch's model over `rect` (source pixels) with the model's context around it,
+ * and returns its output for `rect` only, at the pass's scale.
+ */
+async function runBranch(input: PassInput, model: BranchModel, rect: PixelRect, onProgress: (fraction: number) => void): Promise<RgbImage> {
+  const { source, scale } = input;
+  const region = grow(rect, model.context, source.width, source.height);
+  const out = await upscaleToScale(cropImage(source, region), input.tileRunner(model.id), {
+    nativeScale: model.nativeScale,
+    targetScale: scale,
+    maxTile: input.maxTile,
+    signal: input.signal,
+    onProgress: (p) => onProgress(p.tile / p.tiles),
+  });
+  const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);
+  return cropImage({ width: out.width, height: out.height, rgb: out.rgb }, inner);
+}
+
+/** The region factor map for a window at the output size (faces shifted into the window). */
+function factorsFor(faces: readonly Face[], factors: RegionFactors, windowOut: PixelRect, faceToOutput: number): Plane {
+  const dx = windowOut.x / faceToOutput;
+  const dy = windowOut.y / faceToOutput;
+  const shifted = faces.map((face) => shiftFace(face, dx, dy));
+  return regionFactorMap(shifted, factors, windowOut.width, windowOut.height, faceToOutput);
+}
+
+function shiftFace(face: Face, dx: number, dy: number): Face {
+  const k = face.keypoints;
+  const move = (p: { x: number; y: number }) => ({ x: p.x - dx, y: p.y - dy });
+  return {
+    ...face,
+    box: { ...face.box, x: face.box.x - dx, y: face.box.y - dy },
+    keypoints: {
+      rightEye: move(k.rightEye),
+      leftEye: move(k.leftEye),
+      noseTip: move(k.noseTip),
+      mouth: move(k.mouth),
+      rightEar: move(k.rightEar),
+      leftEar: move(k.leftEar),
+    },
+  };
+}
+
+/** Maps overall pass progress (0..1) onto the pass's stages in order, each an equal share. */
+function stagedProgress(report: (stage: PortraitStage, fraction: number) => void, stages: readonly PortraitStage[]): (fraction: number) => void {
+  let current = 0;
+  return (fraction) => {
+    const at = Math.min(stages.length, Math.max(0, fraction) * stages.length);
+    // A stage is finished once before the next starts, so a tracker sees them in order.
+    while (current < stages.length - 1 && at >= current + 1) report(stages[current++], 1);
+    report(stages[current], Math.min(1, at - current));
+  };
+}
+
+function grow(rect: PixelRect, by: number, width: number, height: number): PixelRect {
+  const x = Math.max(0, rect.x - by);
+  const y = Math.max(0, rect.y - by);
+  return { x, y, width: Math.min(width, rect.x + rect.width + by) - x, height: Math.min(height, rect.y + rect.height + by) - y };
+}
+
+function times(rect: PixelRect, scale: number): PixelRect {
+  return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
+}
+
+/** `target` (covering `targetRect`) ← `target`·(1 − w) + `image`·w over `rect`. */
+function mixInto(target: RgbImage, image: RgbImage, weights: Plane, rect: PixelRect, targetRect: PixelRect): void {
+  const n = target.width * target.height;
+  const m = rect.width * rect.height;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < rect.height; y++) {
+      const row = c * n + (rect.y - targetRect.y + y) * target.width + (rect.x - targetRect.x);
+      for (let x = 0; x < rect.width; x++) {
+        const w = weights.data[y * rect.width + x];
+        const i = row + x;
+        target.rgb[i] += w * (image.rgb[c * m + y * rect.width + x] - target.rgb[i]);
+      }
+    }
+}
+
+/** Copies `plane` (covering `rect`) into `target` (covering `targetRect`). */
+function paste(target: Plane, plane: Plane, rect: PixelRect, targetRect: PixelRect): void {
+  for (let y = 0; y < rect.height; y++) {
+    target.data.set(plane.data.subarray(y * rect.width, (y + 1) * rect.width), (rect.y - targetRect.y + y) * target.width + (rect.x - targetRect.x));
+  }
+}
+
+/** Writes the owned part of a window's `planes` planes (covering `view`, at `scale`) into the output. */
+function writeOwned(
+  output: Float32Array,
+  windowRgb: Float32Array,
+  owned: PixelRect,
+  view: PixelRect,
+  scale: number,
+  outWidth: number,
+  outHeight: number,
+  planes: number,
+): void {
+  const vw = view.width * scale;
+  const vn = vw * view.height * scale;
+  const n = outWidth * outHeight;
+  const ox = (owned.x - view.x) * scale;
+  const oy = (owned.y - view.y) * scale;
+  const w = owned.width * scale;
+  for (let c = 0; c < planes; c++)
+    for (let y = 0; y < owned.height * scale; y++) {
+      const from = c * vn + (oy + y) * vw + ox;
+      output.set(windowRgb.subarray(from, from + w), c * n + (owned.y * scale + y) * outWidth + owned.x * scale);
+    }
+}

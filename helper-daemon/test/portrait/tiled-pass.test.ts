@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
+import type { TileRunner } from "../../src/tiling/tiled-upscale";
+import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
+import { ownedWindows } from "../../src/portrait/tiled-pass";
+
+/**
+ * A stand-in model with a little spatial context (a 3×3 mean, then pixel replication by the
+ * scale in its id) that records how many input pixels it was given: enough to check that
+ * windows and routing change nothing but the work done. Quality is tested with real models.
+ */
+function localRunner(pixels: Map<string, number>): (modelId: string) => TileRunner {
+  return (modelId) => async (tile) => {
+    pixels.set(modelId, (pixels.get(modelId) ?? 0) + tile.width * tile.height);
+    const s = Number(/x(\d)/.exec(modelId.replace("realesrgan-x4", "x4"))![1]);
+    const { width: w, height: h } = tile;
+    const data = new Float32Array(3 * w * s * h * s);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < h * s; y++)
+        for (let x = 0; x < w * s; x++) {
+          const sx = Math.floor(x / s);
+          const sy = Math.floor(y / s);
+          let sum = 0;
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dx = -1; dx <= 1; dx++) {
+              const xx = Math.min(w - 1, Math.max(0, sx + dx));
+              const yy = Math.min(h - 1, Math.max(0, sy + dy));
+              sum += tile.data[c * w * h + yy * w + xx];
+            }
+          data[c * w * s * h * s + y * w * s + x] = sum / 9;
+        }
+    return { data, width: w * s, height: h * s };
+  };
+}
+
+const preset = (id: string): PortraitSettings => resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === id)!);
+
+/** `width`×96: a flat, softly shaded left half (a backdrop) and a textured right half. */
+function halfTextured(width = 160): { width: number; height: number; rgb: Float32Array } {
+  const height = 96;
+  const n = width * height;
+  const rgb = new Float32Array(3 * n);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const shade = 0.4 + 0.1 * (y / height);
+      const texture = x >= width / 2 ? 0.15 * Math.sin(x * 1.7 + y * 0.9) * Math.cos(y * 2.3) : 0;
+      for (let c = 0; c < 3; c++) rgb[c * n + y * width + x] = shade + texture + 0.05 * c;
+    }
+  return { width, height, rgb };
+}
+
+describe("the windowed pass", () => {
+  it("cuts an image into nearly equal windows that cover it once", () => {
+    expect(ownedWindows(100, 50, 40)).toEqual([
+      { x: 0, y: 0, width: 34, height: 25 },
+      { x: 34, y: 0, width: 34, height: 25 },
+      { x: 68, y: 0, width: 32, height: 25 },
+      { x: 0, y: 25, width: 34, height: 25 },
+      { x: 34, y: 25, width: 34, height: 25 },
+      { x: 68, y: 25, width: 32, height: 25 },
+    ]);
+    expect(ownedWindows(30, 20, 1024)).toEqual([{ x: 0, y: 0, width: 30, height: 20 }]);
+  });
+
+  it.each(["portrait-natural", "fast-preview", "film-scan-keep-grain"])("%s: small windows give the whole-image result", async (id) => {
+    const image = halfTextured();
+    const settings = preset(id);
+    const whole = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()) });
+    const windowed = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()), window: 40 });
+    expect([windowed.image.width, windowed.image.height]).toEqual([whole.image.width, whole.image.height]);
+    let worst = 0;
+    for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
+    expect(worst).toBeLessThan(1 / 4096);
+  });
+
+  it("runs the models only on the textured half (and its hand-over ring)", async () => {
+    const pixels = new Map<string, number>();
+    const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
+    expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
+    const share = (id: string) => pixels.get(id)! / (256 * 96);
+    // The textured half (x 128..256; the last flat cell sees the first textured column), a
+    // cell (32 px) of hand-over and the model's context (thick 8 px, x4plus 48 px).
+    expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
+    expect(share("esrgan-thick-x2")).toBeLessThan(0.7);
+    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
+    expect(share("realesrgan-x4plus")).toBeLessThan(0.85);
+  });
+
+  it("Fast Preview runs x4fast alone: its fidelity branch is Lanczos-3", async () => {
+    const pixels = new Map<string, number>();
+    const result = await runPortraitPipeline(halfTextured(), preset("fast-preview"), { tileRunner: localRunner(pixels) });
+    expect(result.models).toEqual(["realesrgan-x4fast"]);
+    expect([...pixels.keys()]).toEqual(["realesrgan-x4fast"]);
+  });
+});
