@@ -48,6 +48,8 @@ export interface JobEngineOptions {
 export interface SubmitOptions {
   /** Keep the job running and its result available after the client disconnects. */
   readonly keep?: boolean;
+  /** The named per-client token that created the job: connections with another named token do not see it. */
+  readonly holder?: string;
 }
 
 /** Everything a listener hears about one job. `status` is the job's state after the event. */
@@ -93,7 +95,7 @@ export class JobEngine {
     if (active >= this.#options.maxJobsPerClient) {
       throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
     }
-    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input);
+    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input, options.holder);
     this.#jobs.set(job.id, job);
     if (input) this.#enqueue(job);
     this.#reportActive();
@@ -138,10 +140,10 @@ export class JobEngine {
     this.#finish(job, "failed");
   }
 
-  /** The client a job belongs to, and whether it asked to be kept. */
-  owner(id: string): { clientId: string; keep: boolean } {
+  /** The client a job belongs to, the named token that created it, and whether it asked to be kept. */
+  owner(id: string): { clientId: string; keep: boolean; holder: string | undefined } {
     const job = this.#require(id);
-    return { clientId: job.clientId, keep: job.keep };
+    return { clientId: job.clientId, keep: job.keep, holder: job.holder };
   }
 
   #enqueue(job: Job): void {

@@ -9,6 +9,8 @@ import type { JobInput, JobResultSummary, JobStage, JobState, JobStatus, RawImag
 export interface Job {
   readonly id: string;
   readonly clientId: string;
+  /** The named per-client token that created the job, if one did. */
+  readonly holder?: string;
   readonly keep: boolean;
   readonly createdAt: number;
   input: JobInput | undefined;
@@ -43,10 +45,11 @@ export function isFinal(state: JobState): boolean {
 }
 
 /** A job record in its first state (queued). */
-export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined): Job {
+export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined, holder?: string): Job {
   return {
     id,
     clientId,
+    ...(holder !== undefined ? { holder } : {}),
     keep,
     createdAt: Date.now(),
     input,

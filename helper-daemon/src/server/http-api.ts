@@ -159,7 +159,9 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     checkImageSize(context.config, width, height, scale);
     input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };
   }
-  const status = context.engine.submit(clientId, input, { keep: true });
+  // A named per-client token's job is hidden from connections with another named token.
+  const holder = clientId.startsWith("client:") ? clientId.slice("client:".length) : undefined;
+  const status = context.engine.submit(clientId, input, { keep: true, ...(holder !== undefined ? { holder } : {}) });
   sendJson(response, 202, { id: status.id });
 }
 

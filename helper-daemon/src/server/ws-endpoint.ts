@@ -37,6 +37,8 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
   let counter = 0;
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     let preAuthenticated = false;
+    /** The named per-client token the upgrade carried (undefined: the machine's token, or none). */
+    let holder: string | undefined;
     try {
       checkHost(request.headers, context.allowedHosts);
       checkOrigin(request.headers, context.config.allowedOrigins);
@@ -44,7 +46,7 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
       if (path !== WS_PATH) throw new PortraitError("NOT_FOUND", `No WebSocket endpoint at ${path}; use ${WS_PATH}.`, { path });
       const token = bearerToken(request.headers);
       if (token !== undefined) {
-        checkToken(token, context.token, context.clientTokens);
+        holder = checkToken(token, context.token, context.clientTokens);
         preAuthenticated = true;
       }
     } catch (error) {
@@ -62,7 +64,7 @@ export function attachWebSocket(context: DaemonContext, server: Server, options:
         trust: () => context.connections.trust(request.socket),
         pairingRequester: pairingRequester(request.socket.remoteAddress, clientId),
       };
-      const session = new WsSession(context, ws, clientId, preAuthenticated, options, peer);
+      const session = new WsSession(context, ws, clientId, preAuthenticated, options, peer, holder);
       sessions.add(session);
       ws.once("close", () => sessions.delete(session));
     });

@@ -36,6 +36,8 @@ export class WsSession {
   readonly #clientId: string;
   readonly #peer: WsPeer;
   #authenticated: boolean;
+  /** The named per-client token this connection authenticated with: it sees only that client's jobs. */
+  #holder: string | undefined;
   /** Optional protocol parts this client asked for in hello and this daemon has. */
   #features: ReadonlySet<ProtocolFeature> = new Set();
   #greeted = false;
@@ -52,8 +54,9 @@ export class WsSession {
   readonly #releaseAfterSend = new Set<string>();
   readonly #helloTimer: NodeJS.Timeout;
 
-  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions, peer: WsPeer) {
+  constructor(context: DaemonContext, ws: WebSocket, clientId: string, authenticated: boolean, options: WsOptions, peer: WsPeer, holder?: string) {
     this.#context = context;
+    this.#holder = holder;
     this.#ws = ws;
     this.#clientId = clientId;
     this.#peer = peer;
@@ -134,6 +137,7 @@ export class WsSession {
       case "cancel":
       case "fetch-result":
         try {
+          this.#checkVisible(message.jobId);
           return message.type === "cancel" ? this.#cancel(message.jobId) : this.#fetchResult(message.jobId);
         } catch (error) {
           throw withIds(error, { jobId: message.jobId });
@@ -156,7 +160,7 @@ export class WsSession {
       this.#features = new Set(PROTOCOL_FEATURES.filter((feature) => message.features?.includes(feature)));
       this.#announceFeatures = true;
     }
-    if (message.token !== undefined) checkToken(message.token, this.#context.token, this.#context.clientTokens);
+    if (message.token !== undefined) this.#holder = checkToken(message.token, this.#context.token, this.#context.clientTokens);
     else if (!this.#authenticated) {
       // Not fatal: a panel without a token stays connected (until the hello deadline) to pair.
       this.#send(errorMessage(new PortraitError("AUTH_REQUIRED", "A token is required: send it in hello, or pair with a code from `portrait-upscale pair`.")));
@@ -191,7 +195,7 @@ export class WsSession {
       checkImageSize(context.config, image.width, image.height, scale, image.byteLength);
       release = context.uploads.reserve(image.byteLength);
       try {
-        status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true });
+        status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true, ...(this.#holder !== undefined ? { holder: this.#holder } : {}) });
       } catch (error) {
         release();
         throw error;
@@ -250,6 +254,12 @@ export class WsSession {
 
   #ack(message: MessageOfType<ClientMessage, "ack">): void {
     this.#downloads.acknowledge(message.transferId, message.received);
+  }
+
+  /** A connection with a named per-client token sees only that client's jobs; others are unknown to it. */
+  #checkVisible(jobId: string): void {
+    if (this.#holder === undefined || !this.#context.engine.has(jobId)) return;
+    if (this.#context.engine.owner(jobId).holder !== this.#holder) throw new PortraitError("JOB_UNKNOWN", undefined, { id: jobId });
   }
 
   #cancel(jobId: string): void {

@@ -42,6 +42,25 @@ function https(path: string, options: { token?: string; method?: string; body?: 
   });
 }
 
+/** Over WSS with `token`: says hello, sends `message`, and resolves the first answer that is not the welcome. */
+function wssAsk(token: string, message: Record<string, unknown>): Promise<{ type: string; code?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace("https", "wss")}/v1/ws`, { ca, headers: { Authorization: `Bearer ${token}` } });
+    socket.on("open", () => socket.send(JSON.stringify({ type: "hello", protocol: 1, client: { name: "lan-test", version: "0.1.0" } })));
+    socket.on("message", (data, binary) => {
+      if (binary) return;
+      const answer = JSON.parse(String(data)) as { type: string; code?: string };
+      if (answer.type === "welcome") {
+        socket.send(JSON.stringify(message));
+        return;
+      }
+      socket.close();
+      resolve(answer);
+    });
+    socket.on("error", reject);
+  });
+}
+
 /** Opens a WSS connection with `token` in the upgrade; resolves "open" or the refusal's status. */
 function wss(token: string): Promise<string> {
   return new Promise((resolve) => {
@@ -106,6 +125,9 @@ describe("per-client tokens over TLS", () => {
     expect([stranger.status, JSON.parse(stranger.body).error.code]).toEqual([404, "JOB_UNKNOWN"]);
     const cancel = await https(`/v1/jobs/${id}`, { token: tokens.bob, method: "DELETE" });
     expect(JSON.parse(cancel.body).error.code).toBe("JOB_UNKNOWN");
+    // Over the WebSocket too: another client's token can neither cancel nor fetch it.
+    expect(await wssAsk(tokens.bob, { type: "cancel", jobId: id })).toMatchObject({ type: "error", code: "JOB_UNKNOWN" });
+    expect(await wssAsk(tokens.bob, { type: "fetch-result", jobId: id })).toMatchObject({ type: "error", code: "JOB_UNKNOWN" });
   });
 
   it("refuses a revoked token over HTTPS and WSS at once, keeping the others", async () => {
