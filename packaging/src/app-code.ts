@@ -14,6 +14,9 @@ import { join } from "node:path";
  */
 export const EXTERNAL_PACKAGES = ["onnxruntime-node", "sharp", "bullmq", "ioredis"] as const;
 
+/** The external packages with native code, whose binaries are added per platform. */
+const NATIVE_PACKAGES = ["onnxruntime-node", "sharp"] as const;
+
 /**
  * ws's optional native speed-ups, left out of the bundles: ws requires them inside a try and
  * uses its JavaScript code when they are absent (bufferutil has no prebuilt binary for Linux
@@ -62,8 +65,10 @@ export async function copyExternalJavaScript(repoRoot: string, nodeModulesDir: s
     const manifest = JSON.parse(await readFile(join(source, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
     const target = join(nodeModulesDir, name);
     await mkdir(target, { recursive: true });
-    // Native binaries are added per platform; install-time helpers and C++ sources are not needed.
-    const skipped = ["bin", "script", "install", "src"].map((folder) => join(source, folder));
+    // The native packages' binaries are added per platform, and their install-time helpers and
+    // C++ sources are not needed; other packages ship whole (debug's code lives in src/).
+    const native = (NATIVE_PACKAGES as readonly string[]).includes(name);
+    const skipped = native ? ["bin", "script", "install", "src"].map((folder) => join(source, folder)) : [];
     await cp(source, target, { recursive: true, filter: (path) => !skipped.some((folder) => path === folder || path.startsWith(`${folder}/`)) });
     copied.push(name);
     for (const dependency of Object.keys(manifest.dependencies ?? {})) {

@@ -68,7 +68,7 @@ describe("the linux-x64 bundle on a Linux without Node.js", () => {
     ensureChroot();
     work = await mkdtemp(join(CHROOT, "tmp", "pu-bundle-"));
     inner = `/tmp/${basename(work)}`;
-    buildBundles(["linux-x64"], join(work, "bundles"));
+    await buildBundles(["linux-x64"], join(work, "bundles"));
     bundle = `${inner}/bundles/${basename(bundleFolder(join(work, "bundles"), "linux-x64"))}`;
     await mkdir(join(work, "in"), { recursive: true });
     await copyFile(FIXTURE, join(work, "in", "face.png"));

@@ -53,6 +53,17 @@ export function tileRunner(pool: InferencePool, modelId: string, onResult?: (res
     }
     return { data: output.data, width: output.dims[3], height: output.dims[2] };
   };
-  // The driver adds this much real context around every tile (the manifest's measurement).
-  return Object.assign(run, { context: modelFacts().byId(modelId).context });
+  // The driver adds this much real context around every tile (the manifest's measurement); a
+  // model outside the manifest (brought by a user, or a test's tiny one) gets the driver's default.
+  const known = isManifestModel(modelId);
+  return known ? Object.assign(run, { context: modelFacts().byId(modelId).context }) : run;
+}
+
+function isManifestModel(modelId: string): boolean {
+  try {
+    modelFacts().byId(modelId);
+    return true;
+  } catch {
+    return false;
+  }
 }

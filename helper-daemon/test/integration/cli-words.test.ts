@@ -15,7 +15,11 @@ import { runCliCaptured } from "../support/run-cli";
 
 const work = mkdtempSync(join(tmpdir(), "pu-cli-words-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const cli = (...argv: string[]) => runCliCaptured(argv, { cwd: work, env: {} });
+/** The command's result, stderr without the progress lines a non-terminal gets (tested in cli.test.ts). */
+const cli = async (...argv: string[]) => {
+  const run = await runCliCaptured(argv, { cwd: work, env: {} });
+  return { ...run, stderr: run.stderr.replace(/^(estimate|progress): .*\n/gm, "") };
+};
 
 describe("errors at the command line", () => {
   it("a missing input file is an input error, in words, with advice", async () => {

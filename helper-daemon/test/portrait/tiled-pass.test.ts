@@ -79,17 +79,18 @@ describe("the windowed pass", () => {
     expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
     const share = (id: string) => pixels.get(id)! / (256 * 96);
     // The textured half (x 128..256; the last flat cell sees the first textured column), a
-    // cell (32 px) of hand-over and the model's context (thick 8 px, x4plus 48 px).
+    // cell (32 px) of hand-over and the model's context from the manifest (thick 8 px, x4plus
+    // 64 px: 128 + 32 + 64 = 224 of 256 columns).
     expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
     expect(share("esrgan-thick-x2")).toBeLessThan(0.7);
     expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
-    expect(share("realesrgan-x4plus")).toBeLessThan(0.85);
+    expect(share("realesrgan-x4plus")).toBeLessThan(0.9);
   });
 
-  it("Fast Preview runs x4fast alone: its fidelity branch is Lanczos-3", async () => {
+  it("Fast Preview keeps its esrgan-thick fidelity branch (a classical one fell outside the quality limits)", async () => {
     const pixels = new Map<string, number>();
     const result = await runPortraitPipeline(halfTextured(), preset("fast-preview"), { tileRunner: localRunner(pixels) });
-    expect(result.models).toEqual(["realesrgan-x4fast"]);
-    expect([...pixels.keys()]).toEqual(["realesrgan-x4fast"]);
+    expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4fast"]);
+    expect([...pixels.keys()].sort()).toEqual(["esrgan-thick-x2", "realesrgan-x4fast"]);
   });
 });
