@@ -8,7 +8,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,20 +15,10 @@ import { CHROOT, ensureChroot } from "../support/gimp-chroot";
 import { repoPath } from "../support/paths";
 import { decodePixels, type ReferencePixels } from "../gimp/e2e-daemon";
 import { buildBundles, bundleFolder } from "./support";
+import { freePort } from "portrait-upscale/src/queue/private-redis";
 
 const FIXTURE = repoPath("test", "fixtures", "astronaut-face-64.png");
 const PRESET = "fast-preview";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 function maxDifference(a: ReferencePixels, b: ReferencePixels): number {
   expect([a.width, a.height, a.channels, a.bitDepth]).toEqual([b.width, b.height, b.channels, b.bitDepth]);

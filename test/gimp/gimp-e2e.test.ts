@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import sharp from "sharp";
@@ -18,6 +17,7 @@ import { runCli } from "portrait-upscale/src/cli/main";
 import { CHROOT, ensureChroot } from "../support/gimp-chroot";
 import { repoPath, repoRoot } from "../support/paths";
 import { e2eDaemonKind, startE2eDaemon, type E2eDaemon } from "./e2e-daemon";
+import { freePort } from "portrait-upscale/src/queue/private-redis";
 
 const SKIP = process.env.PORTRAIT_UPSCALE_SKIP_GIMP === "1";
 const FIXTURE = repoPath("test", "fixtures", "astronaut-face-64.png");
@@ -62,17 +62,6 @@ interface CaseReport {
   readonly originalSize?: [number, number];
   readonly precision?: string;
   readonly baseType?: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** Largest difference between two same-shaped images, in levels of their bit depth. */

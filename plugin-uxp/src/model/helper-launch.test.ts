@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestDaemon, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
@@ -7,6 +6,7 @@ import { MemoryPhotoshopAdapter } from "../photoshop/memory-photoshop-adapter";
 import { connectionView } from "../ui/messages";
 import { HELPER_DOWNLOAD_URL, HELPER_START_URL } from "./helper-launch";
 import { PanelModel, SETTINGS_FILE } from "./panel-model";
+import { freePort } from "portrait-upscale/src/queue/private-redis";
 
 const sockets: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike;
 
@@ -18,17 +18,6 @@ afterEach(async () => {
   await daemon?.stop();
   daemon = undefined;
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
