@@ -94,7 +94,7 @@ describe("portrait-upscale upscale with presets", () => {
 
   it("overrides change the result: creativity 0 differs from the preset's 0.3", () => {
     const run = cli("upscale", "face.png", "-o", "calm.png", "--preset", "fast-preview", "--creativity", "0", "--provider", "cpu", "--json");
-    expect(run.status).toBe(0);
+    expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).portrait.creativity).toBe(0);
     expect(Buffer.compare(readFileSync(join(folder, "calm.png")), readFileSync(join(folder, "fast.png")))).not.toBe(0);
   });
