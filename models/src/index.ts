@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { modelResolver, type ModelResolver } from "./facts";
 import { findModel, loadManifest } from "./manifest";
 import { modelDir } from "./paths";
+import { ensureVariant, variantFor } from "./variants";
 import { verifyManifestModels, verifyModel, type ModelStatus } from "./verify";
 
 export {
@@ -59,6 +60,8 @@ export {
   type InstallReport,
   type ModelInstallResult,
 } from "./install";
+export { convertToFp16, float16Bits, float16Value } from "./fp16";
+export { PRECISIONS, ensureVariant, validateVariants, variantFor, type ModelVariant, type Precision } from "./variants";
 export { sha256File, sha256Hex, type ModelState, type ModelStatus } from "./verify";
 
 /**
@@ -114,4 +117,15 @@ let resolver: ModelResolver | undefined;
 export function modelFacts(): ModelResolver {
   resolver ??= modelResolver(loadManifest().models);
   return resolver;
+}
+
+/**
+ * The file `provider` runs for model `id`: the variant the manifest gives it (made on first
+ * use, see variants.ts), else undefined for the fp32 file of {@link modelPath}.
+ * @example await variantPath("realesrgan-x4plus", "cuda") // ".../realesrgan-x4plus.fp16.onnx"
+ */
+export async function variantPath(id: string, provider: string): Promise<string | undefined> {
+  const model = findModel(loadManifest(), id);
+  const variant = variantFor(model, provider);
+  return variant === undefined ? undefined : ensureVariant(model, variant, modelDir());
 }

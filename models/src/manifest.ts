@@ -1,6 +1,7 @@
 import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
 import manifestJson from "../manifest.json";
 import { validateFacts, type ModelFacts } from "./facts";
+import { validateVariants, type ModelVariant } from "./variants";
 
 export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
@@ -65,6 +66,8 @@ export interface ModelEntry {
   readonly attribution: string;
   /** Role, context, memory and cost (see facts.ts); every model the product runs has them. */
   readonly facts?: ModelFacts;
+  /** Precision variants some providers run instead of `onnx` (see variants.ts). */
+  readonly variants?: readonly ModelVariant[];
 }
 
 export interface ModelManifest {
@@ -100,6 +103,10 @@ export function validateManifest(value: unknown): ModelManifest {
     ids.add(model.id);
     if (files.has(model.onnx.file)) throw invalidParameter("a unique file name", `models[${index}].onnx.file`, model.onnx.file);
     files.add(model.onnx.file);
+    for (const variant of model.variants ?? []) {
+      if (files.has(variant.file)) throw invalidParameter("a unique file name", `models[${index}].variants.file`, variant.file);
+      files.add(variant.file);
+    }
     // Models read from the same package version must agree on which tarball that is.
     const key = `${model.source.package}@${model.source.version}`;
     const known = tarballs.get(key);
@@ -201,6 +208,7 @@ function validateEntry(value: unknown, where: string): ModelEntry {
     licence: expectString(entry.licence, `${at}.licence`),
     attribution: expectString(entry.attribution, `${at}.attribution`),
     ...(entry.facts !== undefined ? { facts: validateFacts(entry.facts, `${at}.facts`) } : {}),
+    ...(entry.variants !== undefined ? { variants: validateVariants(entry.variants, `${at}.variants`) } : {}),
   };
 }
 
