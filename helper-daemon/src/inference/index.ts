@@ -2,12 +2,12 @@
  * The inference API: the only module of the product that talks to onnxruntime-node
  * (through its worker threads). Everything else calls {@link createInferencePool}.
  */
-import { modelFacts, modelPath } from "@portrait-upscale/models";
+import { modelFacts, modelPath, variantPath } from "@portrait-upscale/models";
 import type { TilePixels, TileRunner } from "../tiling/tiled-upscale";
 import { InferencePool, type InferencePoolOptions, type InferenceResult } from "./pool";
 import { PortraitError } from "@portrait-upscale/shared";
 
-export { InferencePool, findWorkerScript, type InferencePoolOptions, type InferenceResult, type InferenceStats, type RunOptions } from "./pool";
+export { InferencePool, LOW_FREE_MEMORY_BYTES, findWorkerScript, type InferencePoolOptions, type InferenceResult, type InferenceStats, type RunOptions } from "./pool";
 export {
   PROVIDER_NAMES,
   PROVIDER_REQUESTS,
@@ -27,11 +27,12 @@ export type { Feeds, TensorData } from "./session-host";
 export type { TileRunner };
 
 /**
- * A pool whose model ids are the manifest's (files in models/cache/).
+ * A pool whose model ids are the manifest's (files in models/cache/); GPU providers run the
+ * variant the manifest gives them (fp16), made on first use.
  * @example const pool = createInferencePool({ provider: "auto" }); await pool.run("blazeface-front-128", [input]);
  */
 export function createInferencePool(options: Partial<InferencePoolOptions> = {}): InferencePool {
-  return new InferencePool({ resolveModelPath: modelPath, ...options });
+  return new InferencePool({ resolveModelPath: modelPath, resolveVariantPath: variantPath, ...options });
 }
 
 /**

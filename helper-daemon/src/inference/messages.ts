@@ -1,7 +1,6 @@
 /** Messages between the inference pool (main thread) and its workers. */
 import type { ErrorPayload } from "@portrait-upscale/shared";
-import type { ProviderName } from "./providers";
-import type { Feeds, HostRunResult } from "./session-host";
+import type { HostRunRequest, HostRunResult } from "./session-host";
 
 /** Passed as `workerData`. */
 export interface WorkerSettings {
@@ -12,10 +11,13 @@ export interface WorkerSettings {
 }
 
 export type ToWorker =
-  | { readonly type: "run"; readonly id: number; readonly modelPath: string; readonly provider: ProviderName; readonly feeds: Feeds }
-  | { readonly type: "dispose" };
+  | ({ readonly type: "run"; readonly id: number } & HostRunRequest)
+  | { readonly type: "dispose" }
+  /** Release the warm sessions but keep the worker (idle time, memory pressure). */
+  | { readonly type: "release" };
 
 export type FromWorker =
   | { readonly type: "result"; readonly id: number; readonly result: HostRunResult }
   | { readonly type: "error"; readonly id: number; readonly error: ErrorPayload }
-  | { readonly type: "disposed" };
+  | { readonly type: "disposed" }
+  | { readonly type: "released"; readonly sessions: number };

@@ -21,7 +21,8 @@ const COREML_FLAG_CREATE_MLPROGRAM = 0x010;
 /**
  * The provider entry onnxruntime expects for each of our names, with per-provider options:
  * the chosen GPU (CUDA, DirectML) and CoreML's ML Program format (COREML_FLAG_CREATE_MLPROGRAM,
- * the format that runs fp16 on the Neural Engine and GPU).
+ * the format that runs fp16 on the Neural Engine and GPU). CoreML and WebGPU have no device
+ * choice in onnxruntime-node (an Apple Silicon Mac has one GPU; Dawn picks WebGPU's adapter).
  */
 export function executionProviders(provider: ProviderName, device = 0): ort.InferenceSession.ExecutionProviderConfig[] {
   switch (provider) {
@@ -38,18 +39,26 @@ export function executionProviders(provider: ProviderName, device = 0): ort.Infe
   }
 }
 
+/**
+ * The session options for `provider`: the measured CPU settings for every provider (they
+ * govern the CPU-side nodes a GPU provider leaves), the provider entry with the chosen device.
+ */
+export function sessionOptions(provider: ProviderName, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: executionProviders(provider, settings.device ?? 0),
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: settings.intraOpThreads,
+    // The CPU provider's inter-op pool only matters in parallel mode, which is slower here.
+    executionMode: "sequential",
+    logSeverityLevel: settings.logSeverity,
+  };
+}
+
 /** Creates onnxruntime sessions with {@link SessionSettings}. */
 export function onnxruntimeSessionFactory(settings: SessionSettings): SessionFactory {
   ort.env.logLevel = (["verbose", "info", "warning", "error", "fatal"] as const)[settings.logSeverity];
   return async (modelPath: string, provider: ProviderName): Promise<SessionLike> => {
-    const session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: executionProviders(provider, settings.device ?? 0),
-      graphOptimizationLevel: "all",
-      intraOpNumThreads: settings.intraOpThreads,
-      // The CPU provider's inter-op pool only matters in parallel mode, which is slower here.
-      executionMode: "sequential",
-      logSeverityLevel: settings.logSeverity,
-    });
+    const session = await ort.InferenceSession.create(modelPath, sessionOptions(provider, settings));
     return {
       inputNames: session.inputNames,
       outputNames: session.outputNames,

@@ -5,7 +5,7 @@
  * cores only competes with the first one's intra-op threads.
  */
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
@@ -28,11 +28,30 @@ export interface InferencePoolOptions {
   readonly device?: number;
   /** Maps a model id to its `.onnx` file. */
   readonly resolveModelPath: (modelId: string) => string;
+  /**
+   * The variant file (e.g. fp16) a GPU provider runs instead, made on first use; undefined
+   * keeps the fp32 file. Not called for the CPU, which always runs fp32.
+   */
+  readonly resolveVariantPath?: (modelId: string, provider: ProviderName) => Promise<string | undefined>;
   /** The bundled worker script; found next to the bundle (or in helper-daemon/dist) by default. */
   readonly workerPath?: string;
   /** The platform facts; this machine's by default (tests pass others). */
   readonly facts?: PlatformFacts;
+  /** Warm sessions are released after this long without work; 10 minutes by default. */
+  readonly idleReleaseMs?: number;
+  /**
+   * Asked a few seconds after the pool becomes idle: true releases the warm sessions at once.
+   * By default, when less than {@link LOW_FREE_MEMORY_BYTES} of memory is free.
+   */
+  readonly memoryPressure?: () => boolean;
+  /** Idle time before memory pressure is checked; 5 s by default. */
+  readonly pressureCheckMs?: number;
 }
+
+/** Free memory below which an idle pool gives its sessions back (an x4plus session holds about 0.3 GB). */
+export const LOW_FREE_MEMORY_BYTES = 1024 ** 3;
+/** Idle time after which memory pressure is checked: long enough to span the gap between two tiles or two jobs of a batch. */
+const PRESSURE_CHECK_MS = 5000;
 
 export interface RunOptions {
   readonly signal?: AbortSignal;
@@ -108,8 +127,16 @@ export class InferencePool {
   private readonly settings: WorkerSettings;
   private readonly workerPath: string;
   private readonly resolveModelPath: (modelId: string) => string;
+  private readonly resolveVariantPath: InferencePoolOptions["resolveVariantPath"];
+  /** Per model: the variant file to run, or the notice saying why the fp32 file runs instead. */
+  private readonly variants = new Map<string, Promise<{ path?: string; notice?: string }>>();
   private nextId = 1;
   private closed = false;
+  private readonly idleReleaseMs: number;
+  private readonly memoryPressure: () => boolean;
+  private readonly pressureCheckMs: number;
+  private idleTimers: ReturnType<typeof setTimeout>[] = [];
+  private releasedSessions = 0;
   private totals: InferenceStats = emptyStats();
 
   constructor(options: InferencePoolOptions) {
@@ -126,7 +153,16 @@ export class InferencePool {
     this.settings = { intraOpThreads: threads, logSeverity: options.logSeverity ?? 3, device };
     this.workerPath = options.workerPath ?? findWorkerScript();
     this.resolveModelPath = options.resolveModelPath;
+    this.resolveVariantPath = options.resolveVariantPath;
+    this.idleReleaseMs = options.idleReleaseMs ?? 10 * 60_000;
+    this.memoryPressure = options.memoryPressure ?? (() => freemem() < LOW_FREE_MEMORY_BYTES);
+    this.pressureCheckMs = options.pressureCheckMs ?? PRESSURE_CHECK_MS;
     this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined, onIdle: undefined }));
+  }
+
+  /** The settings every worker's sessions get (threads, log level, device). */
+  get workerSettings(): WorkerSettings {
+    return this.settings;
   }
 
   /** The intra-op thread count each worker's sessions use. */
@@ -156,22 +192,46 @@ export class InferencePool {
       );
     }
     const { feeds: ownedFeeds, transfer } = transferable(feeds);
-    return new Promise<InferenceResult>((resolve, reject) => {
-      const id = this.nextId++;
-      const request: Request = {
-        id,
-        modelId,
-        message: { type: "run", id, modelPath, provider: this.provider, feeds: ownedFeeds },
-        transfer,
-        resolve,
-        reject,
-        signal,
-        onAbort: () => this.abort(request),
-      };
-      signal?.addEventListener("abort", request.onAbort, { once: true });
-      this.queue.push(request);
-      this.dispatch();
-    });
+    return this.variant(modelId).then(
+      (variant) =>
+        new Promise<InferenceResult>((resolve, reject) => {
+          const id = this.nextId++;
+          const message: ToWorker & { type: "run" } = {
+            type: "run",
+            id,
+            modelPath: variant.path ?? modelPath,
+            provider: this.provider,
+            feeds: ownedFeeds,
+            ...(variant.path !== undefined ? { fallbackModelPath: modelPath } : {}),
+            ...(variant.notice !== undefined ? { notice: variant.notice } : {}),
+          };
+          const request: Request = { id, modelId, message, transfer, resolve, reject, signal, onAbort: () => this.abort(request) };
+          if (signal?.aborted) return reject(cancelled());
+          signal?.addEventListener("abort", request.onAbort, { once: true });
+          this.queue.push(request);
+          this.dispatch();
+        }),
+    );
+  }
+
+  /** The variant this pool's provider runs for `modelId` (asked once per model); the fp32 file on failure, with a notice. */
+  private variant(modelId: string): Promise<{ path?: string; notice?: string }> {
+    const resolveVariant = this.resolveVariantPath;
+    if (resolveVariant === undefined || this.provider === "cpu") return Promise.resolve({});
+    let pending = this.variants.get(modelId);
+    if (pending === undefined) {
+      pending = resolveVariant(modelId, this.provider).then(
+        (path) => (path === undefined ? {} : { path }),
+        (error: unknown) => ({ notice: `The ${this.provider} variant of ${modelId} could not be made (${error instanceof Error ? error.message : String(error)}); ran the fp32 model instead.` }),
+      );
+      this.variants.set(modelId, pending);
+    }
+    return pending;
+  }
+
+  /** Sessions released so far because the pool was idle or memory was short. */
+  get sessionsReleased(): number {
+    return this.releasedSessions;
   }
 
   /** Totals of every run so far. */
@@ -190,6 +250,7 @@ export class InferencePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopIdleTimers();
     for (const request of this.queue.splice(0)) this.settle(request, () => request.reject(cancelled()));
     await Promise.all(
       this.slots.map(async (slot) => {
@@ -219,6 +280,7 @@ export class InferencePool {
   }
 
   private dispatch(): void {
+    if (this.queue.length > 0) this.stopIdleTimers();
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (slot.current !== undefined) continue;
@@ -235,6 +297,10 @@ export class InferencePool {
     slot.worker = worker;
     worker.on("message", (message: FromWorker) => {
       if (message.type === "disposed") return;
+      if (message.type === "released") {
+        this.releasedSessions += message.sessions;
+        return;
+      }
       const request = slot.current;
       if (!request || request.id !== message.id) return;
       slot.current = undefined;
@@ -248,6 +314,7 @@ export class InferencePool {
         this.settle(request, () => request.reject(new PortraitError(message.error.code, message.error.message, message.error.data as Record<string, unknown>)));
       }
       if (!this.closed) this.dispatch();
+      if (!this.closed) this.startIdleTimersWhenIdle();
     });
     const fail = (error: Error | number): void => {
       if (slot.worker !== worker) return;
@@ -266,6 +333,30 @@ export class InferencePool {
     worker.on("error", fail);
     worker.on("exit", fail);
     return worker;
+  }
+
+  /** Sessions stay warm between jobs; they are given back after idle time, sooner when memory is short. */
+  private startIdleTimersWhenIdle(): void {
+    if (this.queue.length > 0 || this.slots.some((slot) => slot.current !== undefined)) return;
+    this.stopIdleTimers();
+    const pressure = setTimeout(() => {
+      if (this.memoryPressure()) this.releaseSessions();
+    }, this.pressureCheckMs);
+    const idle = setTimeout(() => this.releaseSessions(), this.idleReleaseMs);
+    for (const timer of [pressure, idle]) timer.unref();
+    this.idleTimers = [pressure, idle];
+  }
+
+  private stopIdleTimers(): void {
+    for (const timer of this.idleTimers) clearTimeout(timer);
+    this.idleTimers = [];
+  }
+
+  private releaseSessions(): void {
+    this.stopIdleTimers();
+    for (const slot of this.slots) {
+      if (slot.worker !== undefined && slot.current === undefined) slot.worker.postMessage({ type: "release" } satisfies ToWorker);
+    }
   }
 
   private becameIdle(slot: Slot): void {

@@ -27,9 +27,14 @@ export interface SessionLike {
 export type SessionFactory = (modelPath: string, provider: ProviderName) => Promise<SessionLike>;
 
 export interface HostRunRequest {
+  /** The file `provider` runs (a GPU provider's fp16 variant, or the fp32 model). */
   readonly modelPath: string;
   readonly provider: ProviderName;
   readonly feeds: Feeds;
+  /** The fp32 file a fallback to the CPU runs, when `modelPath` is a variant. */
+  readonly fallbackModelPath?: string;
+  /** Said with the result when nothing more important is (e.g. why no variant runs). */
+  readonly notice?: string;
 }
 
 export interface HostRunResult {
@@ -58,13 +63,14 @@ export class SessionHost {
   /** Runs one request, creating (and keeping) the session on first use. */
   async run(request: HostRunRequest): Promise<HostRunResult> {
     const fallbackKey = `${request.provider}\u0000${request.modelPath}`;
+    const cpuPath = request.fallbackModelPath ?? request.modelPath;
     let provider = this.fallbacks.has(fallbackKey) ? "cpu" : request.provider;
     let session: SessionLike;
     try {
-      session = await this.session(request.modelPath, provider);
+      session = await this.session(provider === request.provider ? request.modelPath : cpuPath, provider);
     } catch (error) {
       provider = this.fallBackOrThrow(provider, "session", error, fallbackKey);
-      session = await this.sessionOrThrow(request.modelPath, provider);
+      session = await this.sessionOrThrow(cpuPath, provider);
     }
     const feeds = namedFeeds(session, request.feeds);
     const started = performance.now();
@@ -74,7 +80,7 @@ export class SessionHost {
     } catch (error) {
       provider = this.fallBackOrThrow(provider, "run", error, fallbackKey);
       await this.drop(request.modelPath, request.provider);
-      session = await this.sessionOrThrow(request.modelPath, provider);
+      session = await this.sessionOrThrow(cpuPath, provider);
       try {
         outputs = await session.run(feeds);
       } catch (cpuError) {
@@ -83,17 +89,16 @@ export class SessionHost {
       }
     }
     const inferenceMs = performance.now() - started;
-    const notice = this.fallbacks.get(fallbackKey);
-    return {
-      outputs,
-      outputNames: session.outputNames,
-      provider,
-      inferenceMs,
-      ...(notice !== undefined && provider !== request.provider ? { notice } : {}),
-    };
+    const notice = provider !== request.provider ? this.fallbacks.get(fallbackKey) : request.notice;
+    return { outputs, outputNames: session.outputNames, provider, inferenceMs, ...(notice !== undefined ? { notice } : {}) };
   }
 
-  /** Releases every session. */
+  /** How many sessions are warm (created or being created). */
+  get warmSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Releases every session (on close, after idle time, under memory pressure); the next run creates them again. */
   async dispose(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();

@@ -17,6 +17,12 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 port.on("message", async (message: ToWorker) => {
+  if (message.type === "release") {
+    const sessions = host.warmSessions;
+    await host.dispose();
+    send({ type: "released", sessions });
+    return;
+  }
   if (message.type === "dispose") {
     await host.dispose();
     send({ type: "disposed" });
