@@ -2,7 +2,7 @@
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
 
-const entryPoints = ["src/cli.ts", "src/inference/worker.ts", "src/bench.ts", "src/bench/quality.ts"].filter((entry) => existsSync(entry));
+const entryPoints = ["src/cli.ts", "src/inference/worker.ts", "src/bench.ts", "src/bench/quality.ts", "src/bench/int8-study.ts"].filter((entry) => existsSync(entry));
 await build({
   entryPoints,
   outdir: "dist",

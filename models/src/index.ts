@@ -60,6 +60,7 @@ export {
   type InstallReport,
   type ModelInstallResult,
 } from "./install";
+export { calibrationModel, calibrationTensors, quantizeQdq, type Range } from "./quantize";
 export { convertToFp16, float16Bits, float16Value } from "./fp16";
 export { PRECISIONS, ensureVariant, validateVariants, variantFor, type ModelVariant, type Precision } from "./variants";
 export { sha256File, sha256Hex, type ModelState, type ModelStatus } from "./verify";

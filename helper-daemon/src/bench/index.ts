@@ -11,6 +11,7 @@ import { studioSection } from "./studio";
 import { modelMemorySection } from "./model-memory";
 import { scalingSection } from "./scaling";
 import { portraitSpeedSection } from "./portrait-speed";
+import { warmSessionsSection } from "./warm-sessions";
 
 export const BENCH_SECTIONS: readonly BenchSection[] = [
   throughputSection,
@@ -21,4 +22,5 @@ export const BENCH_SECTIONS: readonly BenchSection[] = [
   modelMemorySection,
   scalingSection,
   portraitSpeedSection,
+  warmSessionsSection,
 ];
