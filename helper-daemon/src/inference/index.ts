@@ -23,6 +23,7 @@ export {
 } from "./providers";
 export { currentPlatformFacts, onnxruntimeVersion } from "./platform-facts";
 export { physicalCoreCount } from "./cores";
+export { listGpuDevices, type GpuDevice } from "./devices";
 export type { Feeds, TensorData } from "./session-host";
 export type { TileRunner };
 

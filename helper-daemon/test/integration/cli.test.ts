@@ -201,6 +201,8 @@ describe("help, doctor, models", () => {
     expect(report.providers.available).toContain("cpu");
     expect(report.providers.auto).toBe(process.platform === "linux" && !report.providers.available.includes("cuda") ? "cpu" : report.providers.auto);
     expect(report.models.map((model: { id: string }) => model.id)).toContain("realesrgan-x4plus");
+    // No CUDA or DirectML provider here, so no device list to ask for.
+    expect(report.devices).toEqual(report.providers.available.some((name: string) => name === "cuda" || name === "dml") ? report.devices : []);
     expect(run.status).toBe(report.ok ? 0 : 5);
   });
 

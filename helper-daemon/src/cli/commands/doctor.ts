@@ -6,6 +6,7 @@ import {
   autoProvider,
   availableProviders,
   currentPlatformFacts,
+  listGpuDevices,
   onnxruntimeVersion,
   physicalCoreCount,
 } from "../../inference/index";
@@ -30,6 +31,7 @@ export const doctorCommand: CliCommand = {
     const available = availableProviders(facts).filter((name) => name !== "webgpu" || gpu);
     const auto = autoProvider(facts) ?? null;
     const models = await verifyModels({ deep: context.values.deep === true });
+    const devices = await listGpuDevices(available);
     const missing = models.filter((model) => model.state !== "present");
     const report = {
       ok: auto !== null && missing.length === 0,
@@ -45,6 +47,7 @@ export const doctorCommand: CliCommand = {
         backends: facts.backends,
         cudaLibraryPresent: facts.cudaLibraryPresent,
       },
+      devices,
       models: models.map((model) => ({ id: model.id, state: model.state, checkedBy: model.checkedBy, bytes: model.bytes ?? null, reason: model.reason ?? null })),
     };
     if (context.values.json) {
@@ -57,6 +60,9 @@ export const doctorCommand: CliCommand = {
         `onnxruntime   ${report.onnxruntime ?? "not loadable on this platform"}`,
         `providers     ${available.length > 0 ? available.join(", ") : "none"}${gpu ? "" : " (no GPU found)"}`,
         `auto picks    ${auto ?? "nothing: no execution provider can run here"}`,
+        ...devices.map(
+          (device) => `device ${String(device.index).padEnd(7)}${device.name}${device.memoryBytes ? `, ${formatBytes(device.memoryBytes)}` : ""} (${device.provider}, --device ${device.index})`,
+        ),
       ];
       if (platform === "linux" && !available.includes("cuda")) {
         lines.push("              (for CUDA: install CUDA 12 + cuDNN 9, then run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`)");
