@@ -100,6 +100,30 @@ describe("variants and fallback", () => {
     await Promise.all([host.dispose(), working.dispose()]);
   });
 
+  it("SessionHost: an fp16 variant that returns NaN (GTX 16xx) is replaced by the fp32 file on the same GPU, and stays replaced", async () => {
+    const created: string[] = [];
+    const host = new SessionHost(async (modelPath, provider) => {
+      created.push(`${provider}:${modelPath}`);
+      const value = modelPath === "model.fp16.onnx" ? NaN : 0.5;
+      return {
+        inputNames: ["input"],
+        outputNames: ["output"],
+        run: async () => ({ output: { data: new Float32Array(4).fill(value), dims: [1, 1, 2, 2] } }),
+        release: async () => undefined,
+      };
+    });
+    const request = { modelPath: "model.fp16.onnx", fallbackModelPath: "model.onnx", provider: "cuda" as const, feeds: [{ data: ramp(1, 1), dims: [1, 3, 1, 1] }] };
+    const first = await host.run(request);
+    const second = await host.run(request);
+    for (const result of [first, second]) {
+      expect(result.provider).toBe("cuda");
+      expect(Array.from(result.outputs.output.data)).toEqual([0.5, 0.5, 0.5, 0.5]);
+      expect(result.notice).toBe("The cuda provider's fp16 model gave invalid values (NaN or infinity), as some GPUs do; ran the fp32 model instead.");
+    }
+    expect(created).toEqual(["cuda:model.fp16.onnx", "cuda:model.onnx"]);
+    await host.dispose();
+  });
+
   it("the CPU never asks for a variant", async () => {
     let asked = 0;
     const cpu = pool({ provider: "cpu", resolveVariantPath: async () => (asked++, MODELS.variant) });

@@ -57,6 +57,8 @@ export class SessionHost {
   private readonly sessions = new Map<string, Promise<SessionLike>>();
   /** Models whose requested provider failed, with the notice explaining why. */
   private readonly fallbacks = new Map<string, string>();
+  /** Variants whose outputs were not finite on their provider, with the notice: the fp32 file runs there instead. */
+  private readonly fp32Only = new Map<string, string>();
 
   constructor(private readonly createSession: SessionFactory) {}
 
@@ -64,10 +66,11 @@ export class SessionHost {
   async run(request: HostRunRequest): Promise<HostRunResult> {
     const fallbackKey = `${request.provider}\u0000${request.modelPath}`;
     const cpuPath = request.fallbackModelPath ?? request.modelPath;
+    const variantPath = this.fp32Only.has(fallbackKey) ? cpuPath : request.modelPath;
     let provider = this.fallbacks.has(fallbackKey) ? "cpu" : request.provider;
     let session: SessionLike;
     try {
-      session = await this.session(provider === request.provider ? request.modelPath : cpuPath, provider);
+      session = await this.session(provider === request.provider ? variantPath : cpuPath, provider);
     } catch (error) {
       provider = this.fallBackOrThrow(provider, "session", error, fallbackKey);
       session = await this.sessionOrThrow(cpuPath, provider);
@@ -88,8 +91,14 @@ export class SessionHost {
         throw cpuError;
       }
     }
+    if (provider === request.provider && variantPath !== cpuPath && !allFinite(outputs)) {
+      // Some GPUs (GTX 16xx) compute fp16 wrongly and return NaN, seen by users as black images.
+      this.fp32Only.set(fallbackKey, `The ${provider} provider's fp16 model gave invalid values (NaN or infinity), as some GPUs do; ran the fp32 model instead.`);
+      session = await this.sessionOrThrow(cpuPath, provider);
+      outputs = await session.run(feeds);
+    }
     const inferenceMs = performance.now() - started;
-    const notice = provider !== request.provider ? this.fallbacks.get(fallbackKey) : request.notice;
+    const notice = provider !== request.provider ? this.fallbacks.get(fallbackKey) : (this.fp32Only.get(fallbackKey) ?? request.notice);
     return { outputs, outputNames: session.outputNames, provider, inferenceMs, ...(notice !== undefined ? { notice } : {}) };
   }
 
@@ -141,6 +150,11 @@ export class SessionHost {
     if (fallbackKey) this.fallbacks.set(fallbackKey, decision.notice);
     return decision.provider;
   }
+}
+
+function allFinite(outputs: Record<string, TensorData>): boolean {
+  for (const tensor of Object.values(outputs)) for (const value of tensor.data) if (!Number.isFinite(value)) return false;
+  return true;
 }
 
 function namedFeeds(session: SessionLike, feeds: Feeds): Record<string, TensorData> {
