@@ -5,8 +5,7 @@
  * cores only competes with the first one's intra-op threads.
  */
 import { existsSync } from "node:fs";
-import { availableParallelism, freemem } from "node:os";
-import { fileURLToPath } from "node:url";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { FromWorker, ToWorker, WorkerSettings } from "./messages";
@@ -14,8 +13,14 @@ import { physicalCoreCount } from "./cores";
 import { currentPlatformFacts } from "./platform-facts";
 import { selectProvider, type PlatformFacts, type ProviderName, type ProviderRequest } from "./providers";
 import type { Feeds, TensorData } from "./session-host";
+import { IdleRelease, type IdleReleaseOptions } from "./idle-release";
+import { findWorkerScript, transferable } from "./worker-script";
 
-export interface InferencePoolOptions {
+export { findWorkerScript } from "./worker-script";
+export { LOW_FREE_MEMORY_BYTES } from "./idle-release";
+
+/** How the pool runs; the idle-release options say when warm sessions are given back. */
+export interface InferencePoolOptions extends IdleReleaseOptions {
   /** `auto` (default) or a provider to force. */
   readonly provider?: ProviderRequest;
   /** Worker threads; 1 by default. */
@@ -37,21 +42,7 @@ export interface InferencePoolOptions {
   readonly workerPath?: string;
   /** The platform facts; this machine's by default (tests pass others). */
   readonly facts?: PlatformFacts;
-  /** Warm sessions are released after this long without work; 10 minutes by default. */
-  readonly idleReleaseMs?: number;
-  /**
-   * Asked a few seconds after the pool becomes idle: true releases the warm sessions at once.
-   * By default, when less than {@link LOW_FREE_MEMORY_BYTES} of memory is free.
-   */
-  readonly memoryPressure?: () => boolean;
-  /** Idle time before memory pressure is checked; 5 s by default. */
-  readonly pressureCheckMs?: number;
 }
-
-/** Free memory below which an idle pool gives its sessions back (an x4plus session holds about 0.3 GB). */
-export const LOW_FREE_MEMORY_BYTES = 1024 ** 3;
-/** Idle time after which memory pressure is checked: long enough to span the gap between two tiles or two jobs of a batch. */
-const PRESSURE_CHECK_MS = 5000;
 
 export interface RunOptions {
   readonly signal?: AbortSignal;
@@ -97,28 +88,6 @@ interface Slot {
   onIdle: (() => void) | undefined;
 }
 
-const WORKER_CANDIDATES = [
-  // Running from a bundle in helper-daemon/dist/ (cli.js, bench.js, …).
-  "./inference/worker.js",
-  // Running from a bundle that sits next to the worker.
-  "./worker.js",
-  // Running from the sources (vitest): the built bundle.
-  "../../dist/inference/worker.js",
-];
-
-/** Where the bundled worker script is; throws INTERNAL (with the fix) when it is not built. */
-export function findWorkerScript(): string {
-  for (const candidate of WORKER_CANDIDATES) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (path.endsWith(`inference${pathSeparator()}worker.js`) && existsSync(path)) return path;
-  }
-  throw new PortraitError("INTERNAL", "The inference worker is not built: run `npm run build` at the repository root.");
-}
-
-function pathSeparator(): string {
-  return process.platform === "win32" ? "\\" : "/";
-}
-
 export class InferencePool {
   /** The provider chosen for this pool (before any fallback). */
   readonly provider: ProviderName;
@@ -132,10 +101,7 @@ export class InferencePool {
   private readonly variants = new Map<string, Promise<{ path?: string; notice?: string }>>();
   private nextId = 1;
   private closed = false;
-  private readonly idleReleaseMs: number;
-  private readonly memoryPressure: () => boolean;
-  private readonly pressureCheckMs: number;
-  private idleTimers: ReturnType<typeof setTimeout>[] = [];
+  private readonly idleRelease: IdleRelease;
   private releasedSessions = 0;
   private totals: InferenceStats = emptyStats();
 
@@ -154,9 +120,7 @@ export class InferencePool {
     this.workerPath = options.workerPath ?? findWorkerScript();
     this.resolveModelPath = options.resolveModelPath;
     this.resolveVariantPath = options.resolveVariantPath;
-    this.idleReleaseMs = options.idleReleaseMs ?? 10 * 60_000;
-    this.memoryPressure = options.memoryPressure ?? (() => freemem() < LOW_FREE_MEMORY_BYTES);
-    this.pressureCheckMs = options.pressureCheckMs ?? PRESSURE_CHECK_MS;
+    this.idleRelease = new IdleRelease(options, () => this.releaseSessions());
     this.slots = Array.from({ length: workers }, () => ({ worker: undefined, current: undefined, onIdle: undefined }));
   }
 
@@ -250,7 +214,7 @@ export class InferencePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopIdleTimers();
+    this.idleRelease.busy();
     for (const request of this.queue.splice(0)) this.settle(request, () => request.reject(cancelled()));
     await Promise.all(
       this.slots.map(async (slot) => {
@@ -280,7 +244,7 @@ export class InferencePool {
   }
 
   private dispatch(): void {
-    if (this.queue.length > 0) this.stopIdleTimers();
+    if (this.queue.length > 0) this.idleRelease.busy();
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (slot.current !== undefined) continue;
@@ -314,7 +278,7 @@ export class InferencePool {
         this.settle(request, () => request.reject(new PortraitError(message.error.code, message.error.message, message.error.data as Record<string, unknown>)));
       }
       if (!this.closed) this.dispatch();
-      if (!this.closed) this.startIdleTimersWhenIdle();
+      if (!this.closed && this.queue.length === 0 && this.slots.every((other) => other.current === undefined)) this.idleRelease.idle();
     });
     const fail = (error: Error | number): void => {
       if (slot.worker !== worker) return;
@@ -335,25 +299,7 @@ export class InferencePool {
     return worker;
   }
 
-  /** Sessions stay warm between jobs; they are given back after idle time, sooner when memory is short. */
-  private startIdleTimersWhenIdle(): void {
-    if (this.queue.length > 0 || this.slots.some((slot) => slot.current !== undefined)) return;
-    this.stopIdleTimers();
-    const pressure = setTimeout(() => {
-      if (this.memoryPressure()) this.releaseSessions();
-    }, this.pressureCheckMs);
-    const idle = setTimeout(() => this.releaseSessions(), this.idleReleaseMs);
-    for (const timer of [pressure, idle]) timer.unref();
-    this.idleTimers = [pressure, idle];
-  }
-
-  private stopIdleTimers(): void {
-    for (const timer of this.idleTimers) clearTimeout(timer);
-    this.idleTimers = [];
-  }
-
   private releaseSessions(): void {
-    this.stopIdleTimers();
     for (const slot of this.slots) {
       if (slot.worker !== undefined && slot.current === undefined) slot.worker.postMessage({ type: "release" } satisfies ToWorker);
     }
@@ -393,20 +339,6 @@ function emptyStats(): InferenceStats {
 
 function cancelled(): PortraitError {
   return new PortraitError("CANCELLED");
-}
-
-/** Feeds whose buffers can be transferred: views on part of a buffer are copied first. */
-function transferable(feeds: Feeds): { feeds: Feeds; transfer: ArrayBuffer[] } {
-  const transfer: ArrayBuffer[] = [];
-  const own = (tensor: TensorData): TensorData => {
-    const whole = tensor.data.byteOffset === 0 && tensor.data.byteLength === tensor.data.buffer.byteLength;
-    const data = whole && tensor.data.buffer instanceof ArrayBuffer ? tensor.data : tensor.data.slice();
-    if (!transfer.includes(data.buffer as ArrayBuffer)) transfer.push(data.buffer as ArrayBuffer);
-    return { data, dims: [...tensor.dims] };
-  };
-  if (Array.isArray(feeds)) return { feeds: (feeds as readonly TensorData[]).map(own), transfer };
-  const named = feeds as Readonly<Record<string, TensorData>>;
-  return { feeds: Object.fromEntries(Object.entries(named).map(([name, tensor]) => [name, own(tensor)])), transfer };
 }
 
 /** Threads to use when a caller wants "all cores" without the pool (e.g. a bench baseline). */
