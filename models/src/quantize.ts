@@ -8,6 +8,12 @@ import { onnxModelProto } from "./onnx/onnx-proto";
 import { TensorDataType } from "./onnx/model";
 import { float16Value } from "./fp16";
 
+/**
+ * Weights use 7 bits (±63), onnxruntime's "reduce_range": without AVX-512 VNNI its u8×s8
+ * kernels add pairs of products in saturating 16-bit lanes, which full-range weights overflow.
+ */
+const WEIGHT_LEVELS = 63;
+
 /** A tensor's observed range. */
 export interface Range {
   min: number;
@@ -102,7 +108,7 @@ export function quantizeQdq(bytes: Uint8Array, ranges: ReadonlyMap<string, Range
     for (let c = 0; c < channels; c++) {
       let peak = 0;
       for (let i = 0; i < perChannel; i++) peak = Math.max(peak, Math.abs(weight[c * perChannel + i]));
-      weightScales[c] = peak > 0 ? peak / 127 : 1;
+      weightScales[c] = peak > 0 ? peak / WEIGHT_LEVELS : 1;
       for (let i = 0; i < perChannel; i++) weightQ[c * perChannel + i] = Math.round(weight[c * perChannel + i] / weightScales[c]);
     }
     const w = `${node.name}_w`;
