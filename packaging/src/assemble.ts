@@ -83,11 +83,13 @@ export async function assembleBundle(target: BundleTarget, inputs: AssembleInput
   return top;
 }
 
-/** Copies the manifest and every converted model, refusing any file whose sha256 differs from the manifest. */
+/** Copies the manifest, the ONNX schema and every converted model, refusing any file whose sha256 differs from the manifest. */
 async function copyModels(repoRoot: string, resources: string): Promise<void> {
   const manifestFile = join(repoRoot, "models", "manifest.json");
   const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { models: ManifestModel[] };
   await place(manifestFile, join(resources, "models", "manifest.json"), 0o644);
+  // The fp16 variants are made from the fp32 files on a GPU's first use, which reads onnx.proto.
+  for (const file of ["onnx.proto", "LICENSE"]) await place(join(repoRoot, "models", "proto", file), join(resources, "models", "proto", file), 0o644);
   const cache = process.env.PORTRAIT_UPSCALE_MODEL_DIR || join(repoRoot, "models", "cache");
   for (const model of manifest.models) {
     const source = join(cache, model.onnx.file);
