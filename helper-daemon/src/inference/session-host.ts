@@ -82,7 +82,7 @@ export class SessionHost {
       outputs = await session.run(feeds);
     } catch (error) {
       provider = this.fallBackOrThrow(provider, "run", error, fallbackKey);
-      await this.drop(request.modelPath, request.provider);
+      await this.drop(variantPath, request.provider);
       session = await this.sessionOrThrow(cpuPath, provider);
       try {
         outputs = await session.run(feeds);
@@ -94,8 +94,9 @@ export class SessionHost {
     if (provider === request.provider && variantPath !== cpuPath && !allFinite(outputs)) {
       // Some GPUs (GTX 16xx) compute fp16 wrongly and return NaN, seen by users as black images.
       this.fp32Only.set(fallbackKey, `The ${provider} provider's fp16 model gave invalid values (NaN or infinity), as some GPUs do; ran the fp32 model instead.`);
-      session = await this.sessionOrThrow(cpuPath, provider);
-      outputs = await session.run(feeds);
+      await this.drop(variantPath, provider);
+      // Again with the fp32 file on the same provider, under the same fallback rules.
+      return this.run(request);
     }
     const inferenceMs = performance.now() - started;
     const notice = provider !== request.provider ? this.fallbacks.get(fallbackKey) : (this.fp32Only.get(fallbackKey) ?? request.notice);
