@@ -1,11 +1,13 @@
 // GPU paths without a GPU: the variant a GPU provider runs, the fp32 file a CPU fallback
 // runs instead, the device reaching the session options, and warm sessions given back when
 // the pool is idle or memory is short. Real worker threads and onnxruntime, tiny models.
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nearestUpscale, writeNearestUpscaler } from "../../test/integration/support/tiny-models";
+import { MODEL_DIR_ENV, findModel, loadManifest, modelPath, sha256Hex } from "@portrait-upscale/models";
+import { createInferencePool } from "./index";
 import { sessionOptions } from "./ort-session";
 import { InferencePool, type InferencePoolOptions } from "./pool";
 import type { PlatformFacts } from "./providers";
@@ -133,6 +135,33 @@ describe("variants and fallback", () => {
       expect(asked).toBe(0);
     } finally {
       await cpu.close();
+    }
+  });
+});
+
+describe("the manifest's variants, end to end", () => {
+  it("a CUDA pool makes the fp16 file on first use, and its CPU fallback equals a CPU pool's fp32 result", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pu-model-dir-"));
+    const model = findModel(loadManifest(), "realesrgan-x4fast");
+    copyFileSync(modelPath(model.id), join(dir, model.onnx.file));
+    const saved = process.env[MODEL_DIR_ENV];
+    process.env[MODEL_DIR_ENV] = dir;
+    const cuda = createInferencePool({ facts: CUDA_FACTS, provider: "cuda" });
+    const cpu = createInferencePool({ provider: "cpu" });
+    try {
+      const input = ramp(12, 12);
+      const viaCuda = await cuda.run(model.id, [{ data: input.slice(), dims: [1, 3, 12, 12] }]);
+      const viaCpu = await cpu.run(model.id, [{ data: input.slice(), dims: [1, 3, 12, 12] }]);
+      const variant = join(dir, "realesrgan-x4fast.fp16.onnx");
+      expect(existsSync(variant)).toBe(true);
+      expect(sha256Hex(readFileSync(variant))).toBe(model.variants?.[0].sha256);
+      expect(viaCuda.provider).toBe("cpu");
+      expect(Array.from(viaCuda.outputs.output.data)).toEqual(Array.from(viaCpu.outputs.output.data));
+    } finally {
+      await Promise.all([cuda.close(), cpu.close()]);
+      if (saved === undefined) delete process.env[MODEL_DIR_ENV];
+      else process.env[MODEL_DIR_ENV] = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
