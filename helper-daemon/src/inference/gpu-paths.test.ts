@@ -184,6 +184,7 @@ describe("device selection reaches the session options", () => {
       intraOpNumThreads: 2,
       executionMode: "sequential",
       logSeverityLevel: 3,
+      ...(provider === "dml" ? { enableMemPattern: false } : {}),
     });
   });
 

@@ -51,6 +51,8 @@ export function sessionOptions(provider: ProviderName, settings: SessionSettings
     // The CPU provider's inter-op pool only matters in parallel mode, which is slower here.
     executionMode: "sequential",
     logSeverityLevel: settings.logSeverity,
+    // DirectML refuses sessions with memory patterns enabled (onnxruntime's DirectML provider documentation).
+    ...(provider === "dml" ? { enableMemPattern: false } : {}),
   };
 }
 
