@@ -203,7 +203,8 @@ export function summarizePreset(preset: Preset, source: PresetSource): PresetSum
       twoPass: preset.twoPass,
       cleanup: preset.cleanup,
       grain: preset.grain,
-      faceRestore: preset.faceRestore ?? null,
+      // Only when set, so clients that predate face restore keep reading every other preset.
+      ...(preset.faceRestore ? { faceRestore: preset.faceRestore } : {}),
     },
   };
 }

@@ -163,11 +163,15 @@ export const presetSummarySchema = object({
 });
 export type PresetSummary = Infer<typeof presetSummarySchema>;
 
+/** What a brought model (`id` "user:NAME") is for; shipped models say nothing. */
+export const BROUGHT_MODEL_ROLES = ["detail", "fidelity", "face-restore"] as const;
 export const modelSummarySchema = object({
   id: string({ minLength: 1, maxLength: 64 }),
   name: string({ minLength: 1, maxLength: 120 }),
   scale: integer({ min: 1, max: 8 }),
   installed: boolean(),
+  /** Only on brought models: clients list the face-restore ones in their face-restore chooser. */
+  role: optional(oneOf(BROUGHT_MODEL_ROLES)),
 });
 export type ModelSummary = Infer<typeof modelSummarySchema>;
 

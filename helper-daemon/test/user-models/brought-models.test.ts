@@ -160,6 +160,17 @@ describe("a daemon job with face restore", () => {
     expect(sheets[0].equals(sheets[1])).toBe(false);
   });
 
+  it("lists the brought models in /v1/info with their role, for the clients' face-restore chooser", async () => {
+    const info = await (await fetch(`${daemon.url}/v1/info`, { headers: { Authorization: `Bearer ${daemon.token}` } })).json();
+    const brought = info.models.filter((model: { id: string }) => model.id.startsWith("user:"));
+    expect(brought).toEqual(
+      expect.arrayContaining([
+        { id: "user:faces", name: "faces (yours)", scale: 1, installed: true, role: "face-restore" },
+        { id: "user:tiny-detail", name: "tiny-detail (yours)", scale: 2, installed: true, role: "detail" },
+      ]),
+    );
+  });
+
   it("refuses a job naming a face-restore model that is not installed with USER_MODEL_MISSING", async () => {
     const auth = { Authorization: `Bearer ${daemon.token}` };
     const created = await fetch(`${daemon.url}/v1/jobs?preset=studio-own&faceRestore=absent`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body: await readFile(fixture) });
