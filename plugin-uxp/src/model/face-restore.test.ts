@@ -4,6 +4,7 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JobOptions } from "portrait-upscale/src/jobs/types";
+import type { DaemonCatalog } from "portrait-upscale/src/server/context";
 import { startTestDaemon, testCatalog, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
 import type { SocketFactory, SocketLike } from "../client/socket";
 import { MemoryPhotoshopAdapter } from "../photoshop/memory-photoshop-adapter";
@@ -23,9 +24,13 @@ afterEach(async () => {
   daemon = undefined;
 });
 
-async function connect(stored: Record<string, unknown>, models = [...testCatalog.models(), faces, detail]): Promise<PanelModel> {
-  daemon = await startTestDaemon({ catalog: { ...testCatalog, models: () => models } });
-  const adapter = new MemoryPhotoshopAdapter();
+/** A connected panel model with `stored` settings, against a daemon with `catalog`; `adapter` may hold a document. */
+async function connect(
+  stored: Record<string, unknown>,
+  catalog: DaemonCatalog = { ...testCatalog, models: () => [...testCatalog.models(), faces, detail] },
+  adapter = new MemoryPhotoshopAdapter(),
+): Promise<PanelModel> {
+  daemon = await startTestDaemon({ catalog });
   adapter.data.set(TOKEN_FILE, daemon.token);
   adapter.data.set(SETTINGS_FILE, JSON.stringify({ port: daemon.port, ...stored }));
   model = new PanelModel({ adapter, sockets, fetch, modal: { sleep: async () => undefined } });
@@ -44,7 +49,7 @@ describe("the panel's face-restore choice", () => {
   });
 
   it("lists none when the daemon has none, and forgets a stored model the daemon lacks", async () => {
-    const m = await connect({ faceRestore: "user:gone", faceRestoreStrength: 0.8 }, testCatalog.models());
+    const m = await connect({ faceRestore: "user:gone", faceRestoreStrength: 0.8 }, testCatalog);
     expect(m.getState().faceRestoreModels).toEqual([]);
     expect(m.getState().settings).toMatchObject({ faceRestore: "preset", faceRestoreStrength: 0.8 });
   });
@@ -57,20 +62,13 @@ describe("the panel's face-restore choice", () => {
 
   it("submits the chosen model and strength with the job", async () => {
     const seen: JobOptions[] = [];
-    daemon = await startTestDaemon({
-      catalog: { ...testCatalog, models: () => [...testCatalog.models(), faces], checkOptions: (options) => (seen.push(options), testCatalog.checkOptions(options)) },
-    });
+    const catalog: DaemonCatalog = { ...testCatalog, models: () => [...testCatalog.models(), faces], checkOptions: (options) => (seen.push(options), testCatalog.checkOptions(options)) };
     const adapter = new MemoryPhotoshopAdapter();
-    adapter.data.set(TOKEN_FILE, daemon.token);
-    adapter.data.set(SETTINGS_FILE, JSON.stringify({ port: daemon.port, placement: "keep", faceRestore: "user:faces", faceRestoreStrength: 0.25 }));
     const doc = adapter.addDocument({ title: "Face", width: 8, height: 8 });
     adapter.addLayer(doc.id, { name: "Face", raster: { width: 8, height: 8, channels: 3, data: new Uint8Array(8 * 8 * 3).fill(128) } });
-    model = new PanelModel({ adapter, sockets, fetch, modal: { sleep: async () => undefined } });
-    await model.start();
-    const end = Date.now() + 10_000;
-    while (model.getState().connection.status !== "connected" && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
-    await model.upscale();
-    expect(model.getState().job.status).toBe("done");
+    const m = await connect({ placement: "keep", faceRestore: "user:faces", faceRestoreStrength: 0.25 }, catalog, adapter);
+    await m.upscale();
+    expect(m.getState().job.status).toBe("done");
     expect(seen.at(-1)).toMatchObject({ faceRestore: "user:faces", faceRestoreStrength: 0.25 });
   });
 });
