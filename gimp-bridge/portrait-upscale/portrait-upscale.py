@@ -72,25 +72,34 @@ def error_values(procedure, message, status=Gimp.PDBStatusType.EXECUTION_ERROR):
     return procedure.new_return_values(status, GLib.Error(message))
 
 
-def daemon_presets(url):
-    """(presets, default id) from the daemon, or ([], None) when it cannot be asked right now."""
+def daemon_info(url):
+    """The daemon's `/v1/info`, or {} when it cannot be asked right now."""
     try:
         token = pu.read_token(pu.token_path())
         # A short timeout: this runs while GIMP builds the dialog (and while it scans plug-ins).
-        info = pu.DaemonClient(url, token, quick_timeout=PRESET_LIST_TIMEOUT).info()
-        presets = [p for p in info.get("presets", []) if isinstance(p, dict) and p.get("id")]
-        return presets, info.get("defaultPreset")
+        return pu.DaemonClient(url, token, quick_timeout=PRESET_LIST_TIMEOUT).info()
     except Exception:  # noqa: BLE001 - no daemon simply means no list; the run reports why.
-        return [], None
+        return {}
 
 
-def preset_choice(url):
+def preset_choice(info):
     choice = Gimp.Choice.new()
-    presets, default = daemon_presets(url)
-    entries, selected = pu.preset_entries(presets, default)
+    presets = [p for p in info.get("presets", []) if isinstance(p, dict) and p.get("id")]
+    entries, selected = pu.preset_entries(presets, info.get("defaultPreset"))
     for index, (nick, label, help_text) in enumerate(entries):
         choice.add(nick, index, label, help_text)
     return choice, selected
+
+
+def face_restore_choice(info):
+    """The chooser of the daemon's face-restore models, or None when it has none."""
+    entries = pu.face_restore_entries(info.get("models") or [])
+    if not entries:
+        return None
+    choice = Gimp.Choice.new()
+    for index, (nick, label, help_text) in enumerate(entries):
+        choice.add(nick, index, label, help_text)
+    return choice
 
 
 class Upscale:
@@ -223,13 +232,17 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
 
         GimpUi.init(PROCEDURE)
         dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
-        dialog.fill(["preset-choice", "scale-choice", "creativity", "resemblance", "denoise", "output", "daemon-url"])
+        # The face-restore chooser and its strength only when the daemon has a face-restore model.
+        restore = ["face-restore-choice", "face-restore-strength"] if procedure.find_aux_argument("face-restore-choice") else []
+        dialog.fill(["preset-choice", "scale-choice", "creativity", "resemblance", "denoise", *restore, "output", "daemon-url"])
         accepted = dialog.run()
         dialog.destroy()
         if not accepted:
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
         config.set_property("preset", pu.preset_from_choice(config.get_property("preset-choice")))
         config.set_property("scale", pu.scale_from_choice(config.get_property("scale-choice")))
+        if restore:
+            config.set_property("face-restore", pu.face_restore_from_choice(config.get_property("face-restore-choice")))
 
     try:
         options = pu.JobOptions.from_arguments(
@@ -238,6 +251,8 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
             config.get_property("creativity"),
             config.get_property("resemblance"),
             config.get_property("denoise"),
+            config.get_property("face-restore"),
+            config.get_property("face-restore-strength"),
         )
         target, layer = Upscale(image, drawable, options, config.get_property("output"), config.get_property("daemon-url")).run()
     except pu.BridgeError as error:
@@ -279,7 +294,8 @@ class PortraitUpscale(Gimp.PlugIn):
             "(start it with: npx portrait-upscale serve) and adds the result as a new layer in the "
             "enlarged image, aligned with the original, or as a new image. 8- and 16-bit images "
             "round-trip at their own depth; 32-bit images travel at 16 bits per channel. "
-            "Scale 0 and negative creativity, resemblance or denoise mean the preset's value.",
+            "Scale 0, an empty face restore and negative creativity, resemblance, denoise or "
+            "face-restore strength mean the preset's value.",
             name,
         )
         procedure.set_attribution("Portrait Upscale", "Portrait Upscale contributors", "2026")
@@ -289,6 +305,12 @@ class PortraitUpscale(Gimp.PlugIn):
         procedure.add_double_argument("creativity", "Creativity", "0..1; -1 for the preset's value", -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
         procedure.add_double_argument("resemblance", "Resemblance", "0..1; -1 for the preset's value", -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
         procedure.add_double_argument("denoise", "Denoise", "0..1; -1 for the preset's value", -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
+        procedure.add_string_argument(
+            "face-restore", "Face restore", "A face-restore model on the daemon (user:NAME), off for none, empty for the preset's", "", GObject.ParamFlags.READWRITE
+        )
+        procedure.add_double_argument(
+            "face-restore-strength", "Face restore _strength", "0..1; -1 for the preset's value (0.5 when the preset has none)", -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE
+        )
         output = Gimp.Choice.new()
         output.add("layer", 0, "New layer in the enlarged image", "")
         output.add("image", 1, "New image", "")
@@ -297,9 +319,16 @@ class PortraitUpscale(Gimp.PlugIn):
         procedure.add_string_argument("daemon-url", "Daemon URL", "Where the daemon listens", pu.DEFAULT_URL, GObject.ParamFlags.READWRITE)
 
         # Dialog-only choices: the daemon's presets (asked now, so the list is current) and the scales.
-        presets, default = preset_choice(os.environ.get("PORTRAIT_UPSCALE_URL") or pu.DEFAULT_URL)
+        info = daemon_info(os.environ.get("PORTRAIT_UPSCALE_URL") or pu.DEFAULT_URL)
+        presets, default = preset_choice(info)
         _CHOICES.append(presets)
         procedure.add_choice_aux_argument("preset-choice", "_Preset", "The daemon's presets; locked ones refuse changes", presets, default, GObject.ParamFlags.READWRITE)
+        restore = face_restore_choice(info)
+        if restore is not None:
+            _CHOICES.append(restore)
+            procedure.add_choice_aux_argument(
+                "face-restore-choice", "_Face restore", "Restore faces after the upscale with a model brought to the daemon", restore, pu.FACE_RESTORE_PRESET_CHOICE, GObject.ParamFlags.READWRITE
+            )
         scales = Gimp.Choice.new()
         for index, (nick, _, label) in enumerate(pu.SCALE_CHOICES):
             scales.add(nick, index, label, "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -106,6 +107,7 @@ ERROR_WORDS: Dict[str, str] = {
     "UPLOAD_STALLED": "The image stopped arriving at the daemon. Check that it is still running, then try again.",
     "RESULT_NOT_RAW": "The daemon's result is an image file, not raw pixels. Update the plug-in.",
     "DAEMON_RESTARTED": "The daemon stopped unexpectedly and was restarted; the job was lost. Try again.",
+    "USER_MODEL_MISSING": "The preset names a model of your own (user:NAME) that is not installed on the daemon's machine. Add it there with: portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT",
     DAEMON_NOT_RUNNING: "The Portrait Upscale daemon is not running. Start it with: " + START_COMMAND,
     DAEMON_INCOMPATIBLE: "The program at the daemon URL is not a compatible Portrait Upscale daemon.",
     DAEMON_BAD_RESPONSE: "The daemon sent an answer the plug-in cannot read.",
@@ -239,17 +241,45 @@ class JobOptions:
         creativity: Optional[float] = None,
         resemblance: Optional[float] = None,
         denoise: Optional[float] = None,
+        face_restore: Optional[str] = None,
+        face_restore_strength: Optional[float] = None,
     ):
         self.preset = preset or None
         self.scale = scale
         self.creativity = creativity
         self.resemblance = resemblance
         self.denoise = denoise
+        # "user:NAME" (a face-restore model brought to the daemon), "off", or None for the preset's.
+        self.face_restore = face_restore or None
+        self.face_restore_strength = face_restore_strength
 
     @classmethod
-    def from_arguments(cls, preset: str, scale: int, creativity: float, resemblance: float, denoise: float) -> "JobOptions":
-        """From the procedure's arguments, where 0 (scale) and negative values mean "the preset's"."""
+    def from_arguments(
+        cls,
+        preset: str,
+        scale: int,
+        creativity: float,
+        resemblance: float,
+        denoise: float,
+        face_restore: str = "",
+        face_restore_strength: float = -1.0,
+    ) -> "JobOptions":
+        """From the procedure's arguments, where 0 (scale), "" (face restore) and negative values mean "the preset's"."""
         preset = (preset or "").strip()
+        face_restore = (face_restore or "").strip()
+        if face_restore and not FACE_RESTORE_ARGUMENT.match(face_restore):
+            raise BridgeError(
+                "INVALID_OPTION",
+                "Expected the name of a face-restore model on the daemon (user:NAME or NAME), \"off\" or \"\" for the preset's for face-restore but received %r" % (face_restore,),
+                {"name": "face-restore"},
+            )
+        if face_restore_strength is not None and face_restore_strength > 1:
+            raise BridgeError(
+                "INVALID_OPTION",
+                "Expected a number from 0 to 1 (or -1 for the preset's value) for face-restore-strength but received %r" % (face_restore_strength,),
+                {"name": "face-restore-strength"},
+            )
+        strength = face_restore_strength if face_restore_strength is not None and face_restore_strength >= 0 else None
         if scale and scale not in SCALES:
             raise BridgeError(
                 "INVALID_OPTION",
@@ -268,7 +298,7 @@ class JobOptions:
                 )
             else:
                 values[name] = value
-        return cls(preset or None, scale or None, **values)
+        return cls(preset or None, scale or None, face_restore=face_restore or None, face_restore_strength=strength, **values)
 
     def query(self) -> List[Tuple[str, str]]:
         """The job's query parameters, in the order docs/api.md lists them."""
@@ -281,6 +311,10 @@ class JobOptions:
             value = getattr(self, name)
             if value is not None:
                 pairs.append((name, format_number(value)))
+        if self.face_restore:
+            pairs.append(("faceRestore", self.face_restore))
+        if self.face_restore_strength is not None:
+            pairs.append(("faceRestoreStrength", format_number(self.face_restore_strength)))
         return pairs
 
 
@@ -529,6 +563,39 @@ def preset_entries(presets: List[Mapping[str, Any]], default: Optional[str]) -> 
         return [(DAEMON_DEFAULT_CHOICE, "Daemon's default preset (daemon not reachable)", "")], DAEMON_DEFAULT_CHOICE
     nicks = [nick for nick, _, _ in entries]
     return entries, default if default in nicks else nicks[0]
+
+
+# The face-restore chooser: the preset's choice, none, or one of the daemon's brought models.
+FACE_RESTORE_PRESET_CHOICE = "preset"
+FACE_RESTORE_OFF_CHOICE = "off"
+FACE_RESTORE_ARGUMENT = re.compile(r"^(off|(user:)?[a-z0-9][a-z0-9-]{0,47})$")
+
+
+def face_restore_entries(models: List[Mapping[str, Any]]) -> List[Tuple[str, str, str]]:
+    """(nick, label, help) for the face-restore chooser: the daemon's models of role
+    face-restore (`GET /v1/info` models), after "the preset's" and "none". Empty when the
+    daemon has none, so the dialog leaves the chooser out."""
+    entries = []
+    for model in models or []:
+        if not isinstance(model, Mapping) or model.get("role") != "face-restore":
+            continue
+        model_id = model.get("id")
+        if not isinstance(model_id, str) or not model_id.startswith("user:"):
+            continue
+        # Choice nicks are plain words: "user:faces" becomes "user-faces".
+        entries.append(("user-" + model_id[len("user:"):], str(model.get("name") or model_id), model_id))
+    if not entries:
+        return []
+    return [(FACE_RESTORE_PRESET_CHOICE, "The preset's", ""), (FACE_RESTORE_OFF_CHOICE, "None", "")] + entries
+
+
+def face_restore_from_choice(nick: Optional[str]) -> str:
+    """The `face-restore` argument for a chooser entry ("" keeps the preset's)."""
+    if not nick or nick == FACE_RESTORE_PRESET_CHOICE:
+        return ""
+    if nick == FACE_RESTORE_OFF_CHOICE:
+        return "off"
+    return "user:" + nick[len("user-"):] if nick.startswith("user-") else ""
 
 
 def preset_from_choice(nick: Optional[str]) -> str:

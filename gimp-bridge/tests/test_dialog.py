@@ -23,6 +23,18 @@ class DialogChoicesTest(unittest.TestCase):
         self.assertEqual(pu.preset_from_choice(selected), "")
         self.assertEqual(pu.preset_from_choice("studio-catalogue"), "studio-catalogue")
 
+    def test_face_restore_chooser_lists_the_daemons_face_restore_models(self):
+        info = support.fixture("info.ok.json")
+        entries = pu.face_restore_entries(info["models"])
+        self.assertEqual([(nick, label) for nick, label, _ in entries],
+                         [("preset", "The preset's"), ("off", "None"), ("user-faces", "faces (the studio's)")])
+        self.assertEqual([pu.face_restore_from_choice(nick) for nick, _, _ in entries], ["", "off", "user:faces"])
+
+    def test_face_restore_chooser_is_left_out_when_the_daemon_has_no_face_restore_model(self):
+        shipped = [m for m in support.fixture("info.ok.json")["models"] if not m["id"].startswith("user:")]
+        self.assertEqual(pu.face_restore_entries(shipped), [])
+        self.assertEqual(pu.face_restore_entries([{"id": "user:x2", "name": "x2", "scale": 2, "installed": True, "role": "detail"}]), [])
+
     def test_scale_choices_map_to_the_scale_argument(self):
         self.assertEqual([pu.scale_from_choice(nick) for nick, _, _ in pu.SCALE_CHOICES], [0, 2, 3, 4, 6, 8])
         self.assertEqual(pu.scale_from_choice("nonsense"), 0)

@@ -44,6 +44,20 @@ class JobRequestTest(unittest.TestCase):
         options = pu.JobOptions.from_arguments(" portrait-natural ", 4, 0.35000000000000003, 1.0, 0.0)
         self.assertEqual(options.query(), [("preset", "portrait-natural"), ("scale", "4"), ("creativity", "0.35"), ("resemblance", "1"), ("denoise", "0")])
 
+    def test_face_restore_arguments_become_the_query_the_daemon_reads(self):
+        options = pu.JobOptions.from_arguments("", 0, -1, -1, -1, "user:faces", 0.35000000000000003)
+        self.assertEqual(options.query(), [("faceRestore", "user:faces"), ("faceRestoreStrength", "0.35")])
+        self.assertEqual(pu.JobOptions.from_arguments("", 0, -1, -1, -1, "off", -1).query(), [("faceRestore", "off")])
+        self.assertEqual(pu.JobOptions.from_arguments("", 0, -1, -1, -1).query(), [])
+
+    def test_face_restore_arguments_are_checked_before_sending(self):
+        with self.assertRaises(pu.BridgeError) as caught:
+            pu.JobOptions.from_arguments("", 0, -1, -1, -1, "User Faces!", -1)
+        self.assertEqual(caught.exception.code, "INVALID_OPTION")
+        with self.assertRaises(pu.BridgeError) as caught:
+            pu.JobOptions.from_arguments("", 0, -1, -1, -1, "faces", 1.5)
+        self.assertEqual(caught.exception.code, "INVALID_OPTION")
+
     def test_procedure_arguments_refuse_scales_the_daemon_lacks(self):
         with self.assertRaises(pu.BridgeError) as caught:
             pu.JobOptions.from_arguments("", 5, -1, -1, -1)

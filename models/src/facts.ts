@@ -6,8 +6,8 @@
  */
 import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
 
-/** What a model does for the portrait pipeline. */
-export const MODEL_ROLES = ["detail", "fidelity", "detector"] as const;
+/** What a model does for the portrait pipeline (face-restore models are only ever brought by users). */
+export const MODEL_ROLES = ["detail", "fidelity", "detector", "face-restore"] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** Providers facts may be given for; a provider without its own figures uses the CPU's. */

@@ -2,7 +2,7 @@
 // their verification and installation. Importing this module has no side effects.
 import { PortraitError } from "@portrait-upscale/shared";
 import { join } from "node:path";
-import { modelResolver, type ModelResolver } from "./facts";
+import { modelResolver, type ModelFacts, type ModelResolver } from "./facts";
 import { findModel, loadManifest } from "./manifest";
 import { modelDir } from "./paths";
 import { ensureVariant, variantFor } from "./variants";
@@ -71,7 +71,31 @@ export { sha256File, sha256Hex, type ModelState, type ModelStatus } from "./veri
  * @example modelPath("realesrgan-x4fast") // ".../models/cache/realesrgan-x4fast.onnx"
  */
 export function modelPath(id: string): string {
+  const brought = broughtModels.find((model) => model.id === id);
+  if (brought) return brought.path;
   return join(modelDir(), findModel(loadManifest(), id).onnx.file);
+}
+
+/**
+ * A model a user or a studio brought (`portrait-upscale models add`): its id (`user:NAME`),
+ * its file, and facts in the manifest's terms, so the resolver treats it like a shipped model.
+ */
+export interface BroughtModelSource {
+  readonly id: string;
+  readonly path: string;
+  readonly nativeScale: number;
+  readonly facts: ModelFacts;
+}
+
+let broughtModels: readonly BroughtModelSource[] = [];
+
+/**
+ * Makes `models` known to {@link modelFacts} and {@link modelPath} (replacing the ones known
+ * before): the user-model registry calls it whenever it reads its folders.
+ */
+export function useBroughtModels(models: readonly BroughtModelSource[]): void {
+  broughtModels = [...models];
+  resolver = undefined;
 }
 
 /**
@@ -116,7 +140,7 @@ let resolver: ModelResolver | undefined;
  * @example modelFacts().forChoice("x4plus", 4).memory("cpu").bytesPerTilePixel
  */
 export function modelFacts(): ModelResolver {
-  resolver ??= modelResolver(loadManifest().models);
+  resolver ??= modelResolver([...loadManifest().models, ...broughtModels]);
   return resolver;
 }
 

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   RESULT_NOT_RAW: "The result is an encoded file, not raw pixels.",
   DAEMON_RESTARTED: "The daemon stopped unexpectedly and was restarted; the job was lost.",
   INPUT_UNREADABLE: "The input file cannot be read.",
+  USER_MODEL_MISSING: "The preset or job names a brought model (user:NAME) that is not installed on this machine.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -174,6 +175,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   RESULT_NOT_RAW: 409,
   DAEMON_RESTARTED: 503,
   INPUT_UNREADABLE: 400,
+  USER_MODEL_MISSING: 404,
 };
 
 /**
@@ -231,4 +233,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   RESULT_NOT_RAW: "Fetch this result over HTTP (GET /v1/jobs/{id}/result), or submit the job over the WebSocket.",
   DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
   INPUT_UNREADABLE: "Check the path: the file must exist and be readable by you.",
+  USER_MODEL_MISSING: "Add the model on this machine (`portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT`, or --studio for the studio's folder), or choose another preset.",
 };

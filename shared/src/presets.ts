@@ -5,15 +5,21 @@
  */
 import { PortraitError } from "./errors";
 import {
-  type ModelChoice,
+  type DetailModelChoice,
+  type FidelityModelChoice,
   type Overrides,
   type PresetSource,
   type PresetSummary,
   SCALES,
+  type UserModelRef,
+  detailModelSchema,
+  fidelityModelSchema,
   overridesSchema,
   presetIdSchema,
+  userModelRefSchema,
 } from "./protocol";
-import { type Infer, boolean, literal, number, object, oneOf, parse, schemaError, string } from "./schema";
+import { type Infer, boolean, literal, nullable, number, object, oneOf, optional, parse, schemaError, string } from "./schema";
+import { invalidParameter } from "./errors";
 import portraitNatural from "../presets/portrait-natural.json";
 import portraitPrint4x from "../presets/portrait-print-4x.json";
 import headshotHairLashes from "../presets/headshot-hair-lashes.json";
@@ -31,6 +37,16 @@ export type PresetRegion = (typeof PRESET_REGIONS)[number];
 
 const factor = number({ min: 0, max: 1 });
 
+function faceRestoreSchema() {
+  return object({ model: userModelRefSchema, strength: factor });
+}
+
+/** A face-restore step: the brought model and how much of its face is mixed in. */
+export interface FaceRestoreSettings {
+  readonly model: UserModelRef;
+  readonly strength: number;
+}
+
 /** A preset file's content. Every field is required, so a file always says everything it does. */
 export const presetSchema = object({
   schemaVersion: literal(PRESET_SCHEMA_VERSION),
@@ -38,8 +54,11 @@ export const presetSchema = object({
   name: string({ minLength: 1, maxLength: 80 }),
   description: string({ maxLength: 500 }),
   scale: oneOf(SCALES),
-  /** `fidelity` keeps the person (PSNR-trained, no invented detail); `detail` adds texture. */
-  models: object({ fidelity: literal("thick"), detail: oneOf(["x4plus", "x4fast"]) }),
+  /**
+   * `fidelity` keeps the person (PSNR-trained, no invented detail); `detail` adds texture.
+   * Either may name a model brought with `portrait-upscale models add` as `user:NAME`.
+   */
+  models: object({ fidelity: fidelityModelSchema, detail: detailModelSchema }),
   /** How much of the detail model's synthetic texture is blended in. */
   creativity: factor,
   /** How strongly the result is pulled back towards the fidelity model's image. */
@@ -64,6 +83,11 @@ export const presetSchema = object({
   twoPass: boolean(),
   /** Refuse overrides: the studio's look is applied as is. */
   locked: boolean(),
+  /**
+   * Restore every face after the upscale with a brought face-restore model, mixed in by
+   * `strength` (0..1); null or absent for none (presets written before it say nothing).
+   */
+  faceRestore: optional(nullable(faceRestoreSchema())),
 });
 export type Preset = Infer<typeof presetSchema>;
 /** The fields a job may override, as named in {@link Overrides}. */
@@ -92,7 +116,7 @@ export interface PresetEntry {
 export interface JobSettings {
   readonly presetId: string;
   readonly scale: Preset["scale"];
-  readonly models: { readonly fidelity: "thick"; readonly detail: "x4plus" | "x4fast" | null };
+  readonly models: { readonly fidelity: FidelityModelChoice; readonly detail: DetailModelChoice | null };
   readonly creativity: number;
   readonly resemblance: number;
   readonly denoise: number;
@@ -100,11 +124,24 @@ export interface JobSettings {
   readonly cleanup: boolean;
   readonly grain: boolean;
   readonly twoPass: boolean;
+  /** Face restore after the upscale, or null for none. */
+  readonly faceRestore: FaceRestoreSettings | null;
 }
 
-/** The model choice a preset makes, in the terms overrides use. */
-function modelChoiceOf(preset: Preset): ModelChoice {
-  return preset.models.detail;
+/** The default strength when a job names a face-restore model and the preset has none. */
+export const DEFAULT_FACE_RESTORE_STRENGTH = 0.5;
+
+/** The face restore of a preset with a job's overrides; a strength alone needs a model to apply to. */
+function faceRestoreOf(preset: Preset, checked: Overrides): FaceRestoreSettings | null {
+  const base = preset.faceRestore ?? null;
+  const model = checked.faceRestore === undefined ? (base?.model ?? null) : checked.faceRestore;
+  if (model === null) {
+    if (checked.faceRestoreStrength !== undefined && checked.faceRestore === undefined) {
+      throw invalidParameter("a face-restore model as well (overrides.faceRestore), the preset has none", "overrides.faceRestoreStrength", checked.faceRestoreStrength);
+    }
+    return null;
+  }
+  return Object.freeze({ model, strength: checked.faceRestoreStrength ?? base?.strength ?? DEFAULT_FACE_RESTORE_STRENGTH });
 }
 
 /**
@@ -116,12 +153,14 @@ function modelChoiceOf(preset: Preset): ModelChoice {
  */
 export function resolvePreset(preset: Preset, overrides: Overrides = {}): JobSettings {
   const checked = parse(overridesSchema, overrides, "overrides", "INVALID_OPTION");
-  const current: Required<Overrides> = {
+  const current: Record<OverrideField, unknown> = {
     creativity: preset.creativity,
     resemblance: preset.resemblance,
     denoise: preset.denoise,
     scale: preset.scale,
-    model: modelChoiceOf(preset),
+    model: preset.models.detail,
+    faceRestore: preset.faceRestore?.model ?? null,
+    faceRestoreStrength: preset.faceRestore?.strength,
   };
   const changed = (Object.keys(checked) as OverrideField[]).filter((field) => checked[field] !== current[field]);
   if (preset.locked && changed.length > 0) {
@@ -131,11 +170,11 @@ export function resolvePreset(preset: Preset, overrides: Overrides = {}): JobSet
       { preset: preset.id, fields: changed },
     );
   }
-  const model = checked.model ?? current.model;
+  const model = checked.model ?? preset.models.detail;
   return Object.freeze({
     presetId: preset.id,
     scale: checked.scale ?? preset.scale,
-    models: Object.freeze({ fidelity: "thick" as const, detail: model === "thick" ? null : model }),
+    models: Object.freeze({ fidelity: preset.models.fidelity, detail: model === "thick" ? null : model }),
     creativity: checked.creativity ?? preset.creativity,
     resemblance: checked.resemblance ?? preset.resemblance,
     denoise: checked.denoise ?? preset.denoise,
@@ -143,6 +182,7 @@ export function resolvePreset(preset: Preset, overrides: Overrides = {}): JobSet
     cleanup: preset.cleanup,
     grain: preset.grain,
     twoPass: preset.twoPass,
+    faceRestore: faceRestoreOf(preset, checked),
   });
 }
 
@@ -163,6 +203,8 @@ export function summarizePreset(preset: Preset, source: PresetSource): PresetSum
       twoPass: preset.twoPass,
       cleanup: preset.cleanup,
       grain: preset.grain,
+      // Only when set, so clients that predate face restore keep reading every other preset.
+      ...(preset.faceRestore ? { faceRestore: preset.faceRestore } : {}),
     },
   };
 }

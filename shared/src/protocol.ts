@@ -6,6 +6,7 @@
 import { ERROR_CODES, type ErrorCode, PortraitError } from "./errors";
 import {
   type Infer,
+  type Schema,
   array,
   boolean,
   integer,
@@ -39,6 +40,27 @@ export type Scale = (typeof SCALES)[number];
 /** The model choices users name (CLI `--model`, query `model`, overrides.model). */
 export const MODEL_CHOICES = ["x4plus", "x4fast", "thick"] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
+/** How presets and jobs name a model brought with `portrait-upscale models add` (`user:` and its name). */
+export const USER_MODEL_REF = /^user:[a-z0-9][a-z0-9-]{0,47}$/;
+export type UserModelRef = `user:${string}`;
+/** A brought model's reference, `user:NAME`. */
+export const userModelRefSchema = string({ pattern: USER_MODEL_REF, expected: '"user:NAME" (a model added with `portrait-upscale models add`)' }) as unknown as Schema<UserModelRef>;
+/** True for `user:NAME` references. */
+export function isUserModelRef(value: unknown): value is UserModelRef {
+  return typeof value === "string" && USER_MODEL_REF.test(value);
+}
+/** The detail model a preset names: a shipped one or a brought one. */
+export type DetailModelChoice = "x4plus" | "x4fast" | UserModelRef;
+export const detailModelSchema = string({
+  pattern: /^(x4plus|x4fast|user:[a-z0-9][a-z0-9-]{0,47})$/,
+  expected: '"x4plus", "x4fast" or "user:NAME" (a detail model added with `portrait-upscale models add`)',
+}) as unknown as Schema<DetailModelChoice>;
+/** The fidelity model a preset names: the shipped one or a brought one. */
+export type FidelityModelChoice = "thick" | UserModelRef;
+export const fidelityModelSchema = string({
+  pattern: /^(thick|user:[a-z0-9][a-z0-9-]{0,47})$/,
+  expected: '"thick" or "user:NAME" (a fidelity model added with `portrait-upscale models add`)',
+}) as unknown as Schema<FidelityModelChoice>;
 /** Pipeline stages, in order, as reported by progress. */
 export const JOB_STAGES = ["queued", "decode", "faces", "upscale", "blend", "review", "encode"] as const;
 export type JobStage = (typeof JOB_STAGES)[number];
@@ -112,6 +134,10 @@ export const overridesSchema = object({
   denoise: optional(unitInterval),
   scale: optional(oneOf(SCALES)),
   model: optional(oneOf(MODEL_CHOICES)),
+  /** The face-restore model to run after the upscale (`user:NAME`), or null for none. */
+  faceRestore: optional(nullable(userModelRefSchema)),
+  /** How much of the restored face is mixed in, 0 (none) to 1. */
+  faceRestoreStrength: optional(unitInterval),
 });
 export type Overrides = Infer<typeof overridesSchema>;
 
@@ -127,19 +153,25 @@ export const presetSummarySchema = object({
     creativity: unitInterval,
     resemblance: unitInterval,
     denoise: unitInterval,
-    model: oneOf(["x4plus", "x4fast"]),
+    model: detailModelSchema,
     twoPass: boolean(),
     cleanup: boolean(),
     grain: boolean(),
+    /** Absent from daemons that predate face restore; null when the preset restores no faces. */
+    faceRestore: optional(nullable(object({ model: userModelRefSchema, strength: unitInterval }))),
   }),
 });
 export type PresetSummary = Infer<typeof presetSummarySchema>;
 
+/** What a brought model (`id` "user:NAME") is for; shipped models say nothing. */
+export const BROUGHT_MODEL_ROLES = ["detail", "fidelity", "face-restore"] as const;
 export const modelSummarySchema = object({
   id: string({ minLength: 1, maxLength: 64 }),
   name: string({ minLength: 1, maxLength: 120 }),
   scale: integer({ min: 1, max: 8 }),
   installed: boolean(),
+  /** Only on brought models: clients list the face-restore ones in their face-restore chooser. */
+  role: optional(oneOf(BROUGHT_MODEL_ROLES)),
 });
 export type ModelSummary = Infer<typeof modelSummarySchema>;
 
@@ -533,6 +565,9 @@ export const jobQuerySchema = object({
   creativity: optional(unitInterval),
   resemblance: optional(unitInterval),
   denoise: optional(unitInterval),
+  /** `user:NAME` (or NAME) restores faces with that brought model; `off` restores none. */
+  faceRestore: optional(string({ pattern: /^(off|(user:)?[a-z0-9][a-z0-9-]{0,47})$/, expected: '"user:NAME" or "off"' })),
+  faceRestoreStrength: optional(unitInterval),
   tile: optional(integer({ min: 32, max: 4096 })),
   review: optional(boolean()),
   format: optional(oneOf(RESULT_FORMATS)),

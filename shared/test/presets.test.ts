@@ -87,6 +87,7 @@ describe("resolvePreset", () => {
       cleanup: false,
       grain: false,
       twoPass: false,
+      faceRestore: null,
     });
   });
 
@@ -112,6 +113,45 @@ describe("resolvePreset", () => {
     const error = failure(() => resolvePreset(byId(DEFAULT_PRESET_ID), { denoise: 3 }));
     expect(error.code).toBe("INVALID_OPTION");
     expect(error.message).toBe("Expected a number from 0 to 1 for overrides.denoise but received 3 of type number");
+  });
+});
+
+describe("brought models in presets", () => {
+  const studio: Preset = parsePreset({
+    ...byId("portrait-natural"),
+    id: "studio-own",
+    models: { fidelity: "user:studio-fidelity", detail: "user:studio-x2" },
+    faceRestore: { model: "user:faces", strength: 0.6 },
+  });
+
+  it("name them as user:NAME for either branch and for face restore", () => {
+    const job = resolvePreset(studio);
+    expect(job.models).toEqual({ fidelity: "user:studio-fidelity", detail: "user:studio-x2" });
+    expect(job.faceRestore).toEqual({ model: "user:faces", strength: 0.6 });
+    expect(summarizePreset(studio, "studio").values).toMatchObject({ model: "user:studio-x2", faceRestore: { model: "user:faces", strength: 0.6 } });
+  });
+
+  it("refuse a name that is not user:NAME, naming the field", () => {
+    expect(failure(() => parsePreset({ ...studio, faceRestore: { model: "faces", strength: 0.5 } }))).toMatchObject({ code: "PRESET_INVALID", data: { path: "preset.faceRestore.model" } });
+    expect(failure(() => parsePreset({ ...studio, models: { fidelity: "x4plus", detail: "x4plus" } }))).toMatchObject({ code: "PRESET_INVALID", data: { path: "preset.models.fidelity" } });
+  });
+
+  it("take face restore from the overrides: a model (strength 0.5 by default), a strength, or null for none", () => {
+    const natural = byId("portrait-natural");
+    expect(resolvePreset(natural).faceRestore).toBeNull();
+    expect(resolvePreset(natural, { faceRestore: "user:faces" }).faceRestore).toEqual({ model: "user:faces", strength: 0.5 });
+    expect(resolvePreset(studio, { faceRestoreStrength: 0.2 }).faceRestore).toEqual({ model: "user:faces", strength: 0.2 });
+    expect(resolvePreset(studio, { faceRestore: null }).faceRestore).toBeNull();
+    expect(failure(() => resolvePreset(natural, { faceRestoreStrength: 0.2 }))).toMatchObject({ code: "INVALID_OPTION", data: { name: "overrides.faceRestoreStrength" } });
+  });
+
+  it("are part of what a locked preset refuses to change", () => {
+    const lockedOwn: Preset = { ...studio, locked: true };
+    expect(failure(() => resolvePreset(lockedOwn, { faceRestore: null, faceRestoreStrength: 0.9 }))).toMatchObject({
+      code: "PRESET_LOCKED",
+      data: { fields: ["faceRestore", "faceRestoreStrength"] },
+    });
+    expect(resolvePreset(lockedOwn, { faceRestore: "user:faces", faceRestoreStrength: 0.6 }).faceRestore).toEqual({ model: "user:faces", strength: 0.6 });
   });
 });
 

@@ -4,7 +4,7 @@
  * Every result is compared pixel for pixel with the same job run over HTTP on the same daemon.
  * Screenshots of the panel's states (dark and light) go to test-artifacts/panel/.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -134,7 +134,7 @@ interface DocView {
 const documents = (page: Page): Promise<DocView[]> => page.evaluate(() => (globalThis as any).harness.documents());
 const layerPixels = (page: Page, documentId: number, layerId: number): Promise<number[]> =>
   page.evaluate(([d, l]) => (globalThis as any).harness.layerPixels(d, l), [documentId, layerId]);
-const panelSettings = (page: Page): Promise<{ scale: number; creativity: number; resemblance: number; denoise: number }> =>
+const panelSettings = (page: Page): Promise<{ scale: number; creativity: number; resemblance: number; denoise: number; faceRestore: string; faceRestoreStrength: number }> =>
   page.evaluate(() => (globalThis as any).harness.state().settings);
 
 async function choosePreset(page: Page, id: string): Promise<void> {
@@ -363,4 +363,26 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await connectionStatus(page, "connected");
   });
 
+  it("shows the face-restore chooser only once the daemon lists a face-restore model, with a strength for a chosen one", async () => {
+    const before = await openPanel();
+    await connectionStatus(before, "connected");
+    await expect(before.locator("[data-testid=face-restore-field]").count()).resolves.toBe(0);
+
+    // What `portrait-upscale models add restore.onnx --role face-restore --name faces` records.
+    const modelFolder = join(folders!.configDir, "models");
+    await mkdir(modelFolder, { recursive: true });
+    await writeFile(join(modelFolder, "faces.onnx"), "a brought model's bytes");
+    const record = { name: "faces", role: "face-restore", file: "faces.onnx", sha256: "0".repeat(64), bytes: 23, opset: 17, nativeScale: 1, range: [-1, 1], inputName: "input", outputName: "output", licence: "test", addedFrom: "restore.onnx", addedAt: new Date().toISOString() };
+    await writeFile(join(modelFolder, "models.json"), JSON.stringify({ schemaVersion: 1, models: [record] }));
+
+    const page = await openPanel();
+    await connectionStatus(page, "connected");
+    await page.waitForSelector("[data-testid=face-restore-field]");
+    await expect(page.locator("[data-testid=face-restore] option").allInnerTexts()).resolves.toEqual(["The preset's", "None", "faces (yours)"]);
+    await expect(page.locator("[data-testid=face-restore-strength]").count()).resolves.toBe(0);
+    await page.selectOption("[data-testid=face-restore]", "user:faces");
+    await page.waitForSelector("[data-testid=face-restore-strength]");
+    await expect(panelSettings(page)).resolves.toMatchObject({ faceRestore: "user:faces", faceRestoreStrength: 0.5 });
+    await screenshotBoth(page, "07-face-restore");
+  });
 });

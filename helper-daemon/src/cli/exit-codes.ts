@@ -36,6 +36,7 @@ const EXIT_CODE_BY_ERROR: Partial<Record<ErrorCode, number>> = {
   MODEL_MISSING: EXIT_CODES.model,
   MODEL_CORRUPT: EXIT_CODES.model,
   MODEL_CONVERSION_FAILED: EXIT_CODES.model,
+  USER_MODEL_MISSING: EXIT_CODES.model,
   PROVIDER_UNAVAILABLE: EXIT_CODES.runtime,
   OUT_OF_MEMORY: EXIT_CODES.runtime,
   INFERENCE_FAILED: EXIT_CODES.runtime,
@@ -54,6 +55,6 @@ export const EXIT_CODE_HELP = `Exit codes:
   2    usage: unknown command or option, invalid option value, preset problems
   3    input: missing or unreadable, not an image, truncated, empty, too large, unsupported bit depth
   4    output: cannot be written, or would be too large
-  5    model: unknown, missing, corrupt
+  5    model: unknown, missing, corrupt, a brought model (user:NAME) not installed
   6    runtime: execution provider unavailable, out of memory, inference failed
   130  cancelled (Ctrl-C)`;

@@ -9,6 +9,7 @@ import { loadConfig, type DaemonConfig } from "../config/config";
 import { configDir } from "../config/paths";
 import { PROVIDER_REQUESTS, parseProviderRequest, type InferencePoolOptions } from "../inference/index";
 import { PresetStore } from "../presets/index";
+import { useBroughtModelFolders } from "../user-models/catalog";
 import { MODEL_CHOICES, SCALES, requestSettings, type UpscaleSettings } from "../upscale/index";
 import type { CliContext, CliOption } from "./command";
 
@@ -28,6 +29,12 @@ export const RECIPE_OPTIONS: Readonly<Record<string, CliOption>> = {
     valueName: "MODEL",
     description: `${MODEL_CHOICES.join(" | ")}: the detail model with a preset ("thick": fidelity alone), else the bare model.`,
   },
+  "face-restore": {
+    type: "string",
+    valueName: "NAME",
+    description: "Restore faces after the upscale with a face-restore model added with `models add` (user:NAME or NAME; off: none). Overrides the preset's.",
+  },
+  "face-restore-strength": { type: "string", valueName: "X", description: "How much of the restored face is mixed in, 0 to 1 (default: the preset's, else 0.5)." },
   tile: { type: "string", valueName: "N", description: "Largest kept tile edge in input pixels; the model's context is added around it (default: the whole image, or what the memory budget allows)." },
   "memory-budget": { type: "string", valueName: "SIZE", description: "Memory one model run may use, e.g. 3G (default: config memoryBudget, else a quarter of total memory on CPU)." },
 };
@@ -47,6 +54,8 @@ export interface RecipeFlags {
   readonly creativity?: string;
   readonly resemblance?: string;
   readonly denoise?: string;
+  readonly faceRestore?: string;
+  readonly faceRestoreStrength?: string;
   readonly tile?: string;
   readonly memoryBudget?: string;
 }
@@ -61,6 +70,8 @@ export function recipeFlagsOf(values: CliContext["values"]): RecipeFlags {
     if (typeof value === "string") flags[name] = value;
   }
   if (typeof values["memory-budget"] === "string") flags.memoryBudget = values["memory-budget"];
+  if (typeof values["face-restore"] === "string") flags.faceRestore = values["face-restore"];
+  if (typeof values["face-restore-strength"] === "string") flags.faceRestoreStrength = values["face-restore-strength"];
   const bare = preset === undefined && values.model !== undefined;
   if (!bare) {
     for (const name of PORTRAIT_CONTROLS) {
@@ -87,6 +98,7 @@ export async function openRecipeEnvironment(context: CliContext): Promise<Recipe
   const dir = configDir(context.env);
   const config = await loadConfig(dir);
   const presets = await PresetStore.open({ userDir: join(dir, "presets"), studioDir: config.studioPresetFolder, watch: "off" });
+  useBroughtModelFolders(dir, config.studioPresetFolder);
   for (const problem of presets.problems()) context.stderr.write(`warning: skipped ${problem.message}\n`);
   return { config, presets };
 }

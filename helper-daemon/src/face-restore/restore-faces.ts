@@ -7,7 +7,7 @@
  * face inside the mask).
  */
 import { invalidParameter } from "@portrait-upscale/shared";
-import type { InferencePool } from "../inference/index";
+import type { InferencePool, InferenceResult } from "../inference/index";
 import type { Face } from "../portrait/faces";
 import type { RgbImage } from "../image/image";
 import { ALIGNED_SIZE, alignmentOf, applySimilarity, invertSimilarity, sampleBilinear, warpToTemplate, type Similarity } from "./align";
@@ -109,11 +109,17 @@ function paste(out: RgbImage, original: RgbImage, restored: RgbImage, t: Similar
  * A {@link RestoreFace} running a brought model on the inference pool: RGB 0..1 is mapped to
  * the model's range (`[-1, 1]` for GFPGAN-style exports) and back, and clamped.
  */
-export function faceRestoreRunner(pool: InferencePool, modelId: string, range: readonly [number, number]): RestoreFace {
+export function faceRestoreRunner(
+  pool: InferencePool,
+  modelId: string,
+  range: readonly [number, number],
+  onResult?: (result: InferenceResult) => void,
+): RestoreFace {
   const [low, high] = range;
   return async (aligned, signal) => {
     const input = aligned.rgb.map((v) => low + (high - low) * v);
     const result = await pool.run(modelId, [{ data: input, dims: [1, 3, ALIGNED_SIZE, ALIGNED_SIZE] }], { signal });
+    onResult?.(result);
     const output = result.outputs[result.outputNames[0]].data as Float32Array;
     return { width: ALIGNED_SIZE, height: ALIGNED_SIZE, rgb: output.map((v) => Math.min(1, Math.max(0, (v - low) / (high - low)))) };
   };

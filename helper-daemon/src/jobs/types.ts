@@ -38,6 +38,9 @@ export interface JobOptions {
   readonly creativity?: number;
   readonly resemblance?: number;
   readonly denoise?: number;
+  /** `user:NAME` (or NAME) restores faces with that brought model; null or "off" restores none. */
+  readonly faceRestore?: string | null;
+  readonly faceRestoreStrength?: number;
   readonly tile?: number;
   readonly review?: boolean;
 }

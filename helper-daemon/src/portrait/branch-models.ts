@@ -17,9 +17,9 @@ function branchModel(model: ResolvedModel): BranchModel {
   return { id: model.id, nativeScale: model.nativeScale, context: model.context };
 }
 
-/** The fidelity model for a scale: the smallest native scale at or above it (then reduced). */
-export function fidelityModel(scale: number): BranchModel {
-  return branchModel(modelFacts().reaching("thick", scale));
+/** The fidelity model for a scale: the smallest native scale at or above it (then reduced); `choice` may name a brought one. */
+export function fidelityModel(scale: number, choice: PortraitSettings["models"]["fidelity"] = "thick"): BranchModel {
+  return branchModel(modelFacts().reaching(choice, scale));
 }
 
 /** The detail model a preset chose, or null when the fidelity model runs alone. */

@@ -13,6 +13,8 @@ import { resampleImage } from "../image/resample";
 import { isSmallFaceFor, smallFaceLimitPx } from "./small-face";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
 import { runTiledPass } from "./tiled-pass";
+import { restoreUpscaledFaces } from "../face-restore/pipeline-step";
+import type { RestoreFace } from "../face-restore/restore-faces";
 
 /** The resolved settings the pipeline runs with: a preset merged with a job's overrides. */
 export type PortraitSettings = Omit<JobSettings, "presetId">;
@@ -37,11 +39,13 @@ export interface PortraitDeps {
   readonly keepBranches?: boolean;
   /** Largest window a pass blends at once, source pixels (memory; default `PASS_WINDOW`). */
   readonly window?: number;
+  /** Runs a brought face-restore model by its id (`user:NAME`), for settings that restore faces. */
+  readonly restoreFace?: (modelId: string) => RestoreFace;
 }
 
 /** Something the user should know about the result. */
 export interface PortraitNote {
-  readonly code: "NO_FACE" | "SMALL_FACE" | "SPECULATIVE_SCALE" | "FIDELITY_ONLY" | "GRAIN_KEPT" | "CLEANED";
+  readonly code: "NO_FACE" | "SMALL_FACE" | "SPECULATIVE_SCALE" | "FIDELITY_ONLY" | "GRAIN_KEPT" | "CLEANED" | "FACES_RESTORED";
   readonly message: string;
   readonly data?: Readonly<Record<string, unknown>>;
 }
@@ -155,6 +159,12 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
     throwIfCancelled();
   }
   if (!settings.models.detail) notes.push({ code: "FIDELITY_ONLY", message: "Only the fidelity model ran (no synthetic detail)." });
+  if (settings.faceRestore && faces.length > 0) {
+    current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal);
+    models.add(settings.faceRestore.model);
+    const { model, strength } = settings.faceRestore;
+    notes.push({ code: "FACES_RESTORED", message: `${faces.length} face(s) restored with ${model} at strength ${strength}.`, data: { model, strength, faces: faces.length } });
+  }
   return {
     image: current,
     faces,

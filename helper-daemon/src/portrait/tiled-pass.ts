@@ -61,7 +61,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
   const { source, scale, settings } = input;
   const outWidth = source.width * scale;
   const outHeight = source.height * scale;
-  const fidelity = fidelityModel(scale);
+  const fidelity = fidelityModel(scale, settings.models.fidelity);
   const detail = detailModel(settings);
   const sourceLuma = luma(source);
   const routes = planRoutes({

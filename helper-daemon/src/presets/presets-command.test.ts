@@ -77,7 +77,7 @@ describe("portrait-upscale presets", () => {
     const both = await cli("presets", "validate", "good-one.json", "bad-one.json");
     expect(both.code).toBe(2);
     expect(both.stderr).toBe(
-      `PRESET_INVALID: ${join(root, "bad-one.json")}: Expected one of "x4plus", "x4fast" for preset.models.detail but received "x8" of type string\n`,
+      `PRESET_INVALID: ${join(root, "bad-one.json")}: Expected "x4plus", "x4fast" or "user:NAME" (a detail model added with \`portrait-upscale models add\`) for preset.models.detail but received "x8" of type string\n`,
     );
     const json = JSON.parse((await cli("presets", "validate", "bad-one.json", "--json")).stdout);
     expect(json.ok).toBe(false);

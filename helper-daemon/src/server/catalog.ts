@@ -1,6 +1,6 @@
 /**
  * The real {@link DaemonCatalog}: providers from the inference module, models from the
- * manifest (with whether each is installed), presets from the preset store.
+ * manifest (with whether each is installed) and the brought ones, presets from the preset store.
  */
 import { loadManifest, verifyModels } from "@portrait-upscale/models";
 import type { ModelSummary } from "@portrait-upscale/shared";
@@ -8,6 +8,7 @@ import { availableProviders, currentPlatformFacts, type InferencePool } from "..
 import type { PresetStore } from "../presets/index";
 import type { DaemonCatalog } from "./context";
 import { settingsForJob } from "./upscale-runner";
+import { broughtModels } from "../user-models/catalog";
 
 /** Model summaries with their installed state (a quick existence/stamp check, no full hashing). */
 export async function modelSummaries(): Promise<ModelSummary[]> {
@@ -21,12 +22,23 @@ export async function modelSummaries(): Promise<ModelSummary[]> {
   }));
 }
 
+/** The brought models as clients list them (read again when their folders change). */
+export function broughtModelSummaries(): ModelSummary[] {
+  return broughtModels().map((model) => ({
+    id: model.id,
+    name: `${model.name} (${model.source === "studio" ? "the studio's" : "yours"})`,
+    scale: model.nativeScale,
+    installed: true,
+    role: model.role,
+  }));
+}
+
 /** A catalog over the running pool and preset store; models are checked once at start-up. */
 export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[]): DaemonCatalog {
   const available = availableProviders(currentPlatformFacts());
   return {
     providers: () => ({ available: available.length > 0 ? available : [pool.provider], active: pool.provider }),
-    models: () => models,
+    models: () => [...models, ...broughtModelSummaries()],
     presets: () => presets.summaries(),
     defaultPreset: () => presets.defaultId(),
     checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale }),

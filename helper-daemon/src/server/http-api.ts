@@ -187,7 +187,7 @@ export function jobQueryOf(header: string | string[] | undefined, queryValues: R
 /** The job options in a query (the image and format parameters are not options). */
 export function jobOptionsOf(query: JobQuery): JobOptions {
   const options: Record<string, unknown> = {};
-  for (const key of ["preset", "model", "scale", "creativity", "resemblance", "denoise", "tile", "review"] as const) {
+  for (const key of ["preset", "model", "scale", "creativity", "resemblance", "denoise", "faceRestore", "faceRestoreStrength", "tile", "review"] as const) {
     if (query[key] !== undefined) options[key] = query[key];
   }
   return options as JobOptions;

@@ -25,6 +25,8 @@ export function settingsForJob(presets: PresetStore, options: JobOptions, memory
     creativity: options.creativity,
     resemblance: options.resemblance,
     denoise: options.denoise,
+    faceRestore: options.faceRestore,
+    faceRestoreStrength: options.faceRestoreStrength,
     tile: options.tile,
   });
 }

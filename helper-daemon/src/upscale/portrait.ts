@@ -9,6 +9,8 @@ import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
 import { ProgressTracker, type WeightedStep } from "./progress";
+import { faceRestoreRunner } from "../face-restore/restore-faces";
+import { broughtModel } from "../user-models/catalog";
 import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
@@ -106,6 +108,7 @@ export async function upscalePortrait(
   const { presetId: _presetId, ...pipelineSettings } = job;
   const result = await runPortraitPipeline(image, pipelineSettings, {
     tileRunner: (modelId) => tileRunner(pool, modelId, onResult),
+    restoreFace: (modelId) => faceRestoreRunner(pool, modelId, broughtModel(modelId, "face-restore").range, onResult),
     runDetector,
     maxTile: tile,
     ...(signal ? { signal } : {}),

@@ -27,7 +27,7 @@ export interface UpscaleRequest {
 }
 
 /** The portrait controls, which only a preset run has. */
-const PORTRAIT_CONTROLS = ["creativity", "resemblance", "denoise"] as const;
+const PORTRAIT_CONTROLS = ["creativity", "resemblance", "denoise", "faceRestore", "faceRestoreStrength"] as const;
 
 /** Raw options as a command line, a queue job or a request names them. */
 export interface RawRequestOptions extends RawPortraitSettings {

@@ -4,7 +4,8 @@
  * context and its memory come from the manifest's facts (`modelFacts()`).
  */
 import { modelFacts } from "@portrait-upscale/models";
-import { invalidParameter, type JobSettings, type Overrides } from "@portrait-upscale/shared";
+import { invalidParameter, isUserModelRef, type JobSettings, type Overrides, type UserModelRef } from "@portrait-upscale/shared";
+import { broughtModelsOf } from "../user-models/catalog";
 import { chooseTile, MAX_TILE, MIN_TILE, memoryBudget, parseMemoryBudget } from "../tiling/tile-size";
 
 export { MAX_TILE, MIN_TILE };
@@ -18,7 +19,8 @@ export const SCALES = [2, 3, 4, 6, 8] as const;
 export type Scale = (typeof SCALES)[number];
 
 export interface UpscaleSettings {
-  readonly model: ModelChoice;
+  /** The bare model, or the portrait run's detail model (a brought one is `user:NAME`). */
+  readonly model: ModelChoice | UserModelRef;
   readonly scale: Scale;
   /** Largest kept part of a tile, input pixels (the model's context is added around it); undefined chooses from the memory budget. */
   readonly tile?: number;
@@ -30,6 +32,11 @@ export interface UpscaleSettings {
    * bare model `model` does.
    */
   readonly portrait?: JobSettings;
+  /**
+   * The brought models the portrait run names, `{ "user:NAME": sha256 }`: part of what decides
+   * the pixels, so a queue worker with another file of the same name refuses the job.
+   */
+  readonly broughtModels?: Readonly<Record<string, string>>;
 }
 
 /** Raw, unvalidated values as they arrive from a command line or a request. */
@@ -105,8 +112,19 @@ export interface RawPortraitSettings {
   readonly creativity?: unknown;
   readonly resemblance?: unknown;
   readonly denoise?: unknown;
+  /** A brought face-restore model (`user:NAME` or NAME), or "off" / null for none. */
+  readonly faceRestore?: unknown;
+  readonly faceRestoreStrength?: unknown;
   readonly tile?: unknown;
   readonly memoryBudget?: unknown;
+}
+
+/** The face-restore override of a raw value: null for "off", `user:NAME` for NAME or `user:NAME`. */
+function faceRestoreOverride(value: unknown): UserModelRef | null {
+  if (value === null || value === "off") return null;
+  const ref = typeof value === "string" && !value.startsWith("user:") ? `user:${value}` : value;
+  if (!isUserModelRef(ref)) throw invalidParameter('the name of a face-restore model added with `models add` (or "off")', "faceRestore", value);
+  return ref;
 }
 
 /**
@@ -131,14 +149,22 @@ export function portraitSettings(presets: PresetResolver, raw: RawPortraitSettin
     if (!(typeof value === "number" && value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", name, raw[name]);
     overrides[name] = value;
   }
+  if (raw.faceRestore !== undefined) overrides.faceRestore = faceRestoreOverride(raw.faceRestore);
+  if (raw.faceRestoreStrength !== undefined) {
+    const value = numeric(raw.faceRestoreStrength);
+    if (!(typeof value === "number" && value >= 0 && value <= 1)) throw invalidParameter("a number from 0 to 1", "faceRestoreStrength", raw.faceRestoreStrength);
+    overrides.faceRestoreStrength = value;
+  }
   const { tile, memoryBudget } = parseUpscaleSettings({ tile: raw.tile, memoryBudget: raw.memoryBudget });
   const job = presets.resolve(raw.preset as string | undefined, overrides);
+  const broughtModels = broughtModelsOf(job);
   return Object.freeze({
     model: job.models.detail ?? "thick",
     scale: job.scale,
     ...(tile !== undefined ? { tile } : {}),
     ...(memoryBudget !== undefined ? { memoryBudget } : {}),
     portrait: job,
+    ...(Object.keys(broughtModels).length > 0 ? { broughtModels } : {}),
   });
 }
 

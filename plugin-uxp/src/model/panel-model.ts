@@ -3,7 +3,7 @@
  * observable state. The UI renders it and calls its actions; it never touches the network or
  * Photoshop itself. Effects (sockets, timers, the adapter) are injected.
  */
-import type { Limits, PresetSummary } from "@portrait-upscale/shared";
+import { isUserModelRef, type Limits, type ModelSummary, type PresetSummary } from "@portrait-upscale/shared";
 import { DaemonConnection, type JobHandle } from "../client/daemon-client";
 import { probeHealth, type FetchLike } from "../client/health";
 import type { SocketFactory } from "../client/socket";
@@ -12,7 +12,7 @@ import type { DocumentInfo, PhotoshopAdapter } from "../photoshop/adapter";
 import type { ModalRetryOptions } from "../photoshop/modal";
 import { HELPER_DOWNLOAD_URL, HELPER_START_REASON, HELPER_START_URL, type HelperState } from "./helper-launch";
 import { INITIAL_CONNECTION, nextConnectionState, retriesAutomatically, type ConnectionEvent, type ConnectionState } from "./connection";
-import { DEFAULT_SETTINGS, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
+import { DEFAULT_SETTINGS, FACE_RESTORE_PRESET, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
 import { upscaleActiveLayer, type JobPhase, type UpscaleSummary } from "./upscale-job";
 
 export const TOKEN_FILE = "token";
@@ -35,6 +35,8 @@ export interface PanelState {
   readonly connection: ConnectionState;
   readonly settings: PanelSettings;
   readonly presets: readonly PresetSummary[];
+  /** The face-restore models the daemon lists (brought with `models add`); the chooser shows only with one. */
+  readonly faceRestoreModels: readonly ModelSummary[];
   readonly limits?: Limits;
   readonly document?: DocumentInfo;
   readonly job: JobView;
@@ -54,7 +56,7 @@ export interface PanelModelOptions {
 /** The panel's state and actions. */
 export class PanelModel {
   readonly #options: PanelModelOptions;
-  #state: PanelState = { connection: INITIAL_CONNECTION, settings: DEFAULT_SETTINGS, presets: [], job: { status: "idle" } };
+  #state: PanelState = { connection: INITIAL_CONNECTION, settings: DEFAULT_SETTINGS, presets: [], faceRestoreModels: [], job: { status: "idle" } };
   readonly #listeners = new Set<() => void>();
   #connection: DaemonConnection | undefined;
   #token: string | undefined;
@@ -181,7 +183,10 @@ export class PanelModel {
   }
 
   /** Changes one of the job's values (ignored for a locked preset). */
-  async setValue<K extends "scale" | "creativity" | "resemblance" | "denoise" | "placement" | "review">(key: K, value: PanelSettings[K]): Promise<void> {
+  async setValue<K extends "scale" | "creativity" | "resemblance" | "denoise" | "placement" | "review" | "faceRestore" | "faceRestoreStrength">(
+    key: K,
+    value: PanelSettings[K],
+  ): Promise<void> {
     const locked = this.selectedPreset()?.locked === true;
     if (locked && key !== "placement" && key !== "review") return;
     await this.#saveSettings({ ...this.#state.settings, [key]: value });
@@ -274,10 +279,14 @@ export class PanelModel {
       this.#connection = undefined;
       this.#dispatch({ type: "closed" });
     });
-    const settings = this.#state.settings;
+    const faceRestoreModels = welcome.models.filter((model) => model.role === "face-restore");
+    // A face-restore model chosen earlier that this daemon does not have falls back to the preset's.
+    const stored = this.#state.settings;
+    const restoreKnown = !isUserModelRef(stored.faceRestore) || faceRestoreModels.some((model) => model.id === stored.faceRestore);
+    const settings = restoreKnown ? stored : { ...stored, faceRestore: FACE_RESTORE_PRESET };
     const known = welcome.presets.find((preset) => preset.id === settings.presetId);
     const fallback = welcome.presets.find((preset) => preset.id === welcome.defaultPreset) ?? welcome.presets[0];
-    this.#update({ presets: welcome.presets, limits: welcome.limits });
+    this.#update({ presets: welcome.presets, faceRestoreModels, limits: welcome.limits, settings });
     if (!known && fallback) void this.#saveSettings(withPreset(settings, fallback));
     else if (known) this.#update({ settings: known.locked ? withPreset(settings, known) : settings });
     this.#dispatch({

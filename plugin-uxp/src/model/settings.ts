@@ -31,7 +31,15 @@ export interface PanelSettings {
   readonly placement: PlacementMode;
   /** Ask the daemon for its review of the face at 100 %. */
   readonly review: boolean;
+  /** Face restore: the preset's ("preset"), none ("off"), or a brought model the daemon lists ("user:NAME"). */
+  readonly faceRestore: string;
+  readonly faceRestoreStrength: number;
 }
+
+/** The face-restore choice that keeps the preset's. */
+export const FACE_RESTORE_PRESET = "preset";
+/** The face-restore choice that restores no face. */
+export const FACE_RESTORE_OFF = "off";
 
 export const DEFAULT_SETTINGS: PanelSettings = {
   host: "127.0.0.1",
@@ -43,6 +51,8 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   denoise: 0.1,
   placement: "keep",
   review: true,
+  faceRestore: FACE_RESTORE_PRESET,
+  faceRestoreStrength: 0.5,
 };
 
 const unit = number({ min: 0, max: 1 });
@@ -57,6 +67,8 @@ const FIELDS: { readonly [K in keyof PanelSettings]-?: Schema<unknown> } = {
   denoise: unit,
   placement: oneOf(PLACEMENTS),
   review: boolean(),
+  faceRestore: string({ pattern: /^(preset|off|user:[a-z0-9][a-z0-9-]{0,47})$/ }),
+  faceRestoreStrength: unit,
 };
 
 /** Reads stored settings (JSON text), keeping each valid field and the default for the rest. */

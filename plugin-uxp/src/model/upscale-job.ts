@@ -4,7 +4,7 @@
  * result; write it in a second short modal scope as a new smart object layer above the
  * source, as one history step.
  */
-import type { JobNote, Overrides, PresetSummary, Progress, ReviewReport } from "@portrait-upscale/shared";
+import { isUserModelRef, type JobNote, type Overrides, type PresetSummary, type Progress, type ReviewReport } from "@portrait-upscale/shared";
 import { reviewThumbnails, type ReviewThumbnail } from "./review-thumbnails";
 import type { DaemonConnection, JobHandle, JobOutcome } from "../client/daemon-client";
 import { PanelError } from "../panel-errors";
@@ -12,7 +12,7 @@ import { boundsHeight, boundsWidth, type PhotoshopAdapter, type PhotoshopPixels 
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "../photoshop/bit-depth";
 import { withModalRetry, type ModalRetryOptions } from "../photoshop/modal";
 import { resultLayerName, resultPlacement, upscaleSource } from "./plan";
-import type { PanelSettings, PlacementMode } from "./settings";
+import { FACE_RESTORE_OFF, FACE_RESTORE_PRESET, type PanelSettings, type PlacementMode } from "./settings";
 
 /** The one undo step the result is written in. */
 export const HISTORY_STEP_NAME = "Upscale Portrait";
@@ -71,7 +71,14 @@ export interface UpscaleEvents {
 /** The overrides a job sends: none for a locked preset (it would refuse them). */
 export function jobOverrides(preset: PresetSummary, settings: PanelSettings): Overrides {
   if (preset.locked) return {};
-  return { scale: settings.scale, creativity: settings.creativity, resemblance: settings.resemblance, denoise: settings.denoise };
+  return { scale: settings.scale, creativity: settings.creativity, resemblance: settings.resemblance, denoise: settings.denoise, ...faceRestoreOverrides(settings) };
+}
+
+/** The face-restore overrides of the panel's choice: none for the preset's, null for none, else the model and strength. */
+export function faceRestoreOverrides(settings: Pick<PanelSettings, "faceRestore" | "faceRestoreStrength">): Pick<Overrides, "faceRestore" | "faceRestoreStrength"> {
+  if (settings.faceRestore === FACE_RESTORE_PRESET) return {};
+  if (settings.faceRestore === FACE_RESTORE_OFF || !isUserModelRef(settings.faceRestore)) return { faceRestore: null };
+  return { faceRestore: settings.faceRestore, faceRestoreStrength: settings.faceRestoreStrength };
 }
 
 /** The scale a job will produce. */

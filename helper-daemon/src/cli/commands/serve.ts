@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { invalidParameter } from "@portrait-upscale/shared";
 import { loadConfig } from "../../config/config";
+import { useBroughtModelFolders } from "../../user-models/catalog";
 import { createFileLogger } from "../../config/log";
 import { configDir, configFiles, tempRoot } from "../../config/paths";
 import { ensureToken } from "../../config/token";
@@ -69,6 +70,7 @@ export const serveCommand: CliCommand = {
       studioDir: config.studioPresetFolder,
       onProblem: (problem) => logger.warn("preset skipped", { ...problem }),
     });
+    useBroughtModelFolders(dir, config.studioPresetFolder);
     const models = await modelSummaries();
     const queueRunner = queueUrl
       ? await createQueueRunner(queueUrl, presets, (line) => {
