@@ -68,7 +68,7 @@ describe("batch --queue with workers", () => {
       expect(Buffer.compare(await readFile(join(work, "out", name)), await readFile(join(work, "reference", name))), name).toBe(0);
     }
     const report = JSON.parse(await readFile(join(work, "out", "batch.json"), "utf8"));
-    expect(report.counts).toEqual({ done: shoot.good.length, skipped: 0, failed: 1 });
+    expect(report.counts).toEqual({ done: shoot.good.length, skipped: 0, failed: 1, pending: 0 });
     expect(report.ranOn).toBe(`${redis.url}`);
     const inputs = report.files.map((entry: { input: string }) => entry.input);
     expect(new Set(inputs).size).toBe(inputs.length);

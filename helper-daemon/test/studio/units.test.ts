@@ -56,7 +56,7 @@ describe("the review page", () => {
       finishedAt: "t1",
       recipe: { preset: "p", model: "x4fast", scale: 2, settingsHash: "h" },
       ranOn: "this machine",
-      counts: { done: 2, skipped: 0, failed: 0 },
+      counts: { done: 2, skipped: 0, failed: 0, pending: 0 },
       files: [
         { input: "a", output: "ok.png", status: "done", review: { verdict: "pass", advice: [], sheet: "review/ok.png.png" } },
         { input: "b", output: "<b>.png", status: "done", review: { verdict: "warn", advice: ["Lower creativity & retry"], sheet: "review/<b>.png.png" } },
