@@ -26,6 +26,8 @@ export interface BatchEntry {
   readonly error?: ErrorPayload;
   /** Which machine ran it (queue batches). */
   readonly worker?: string;
+  /** Which of that machine's devices ran it (`worker --devices`). */
+  readonly device?: number;
 }
 
 export interface ProcessFileInput {
