@@ -1,14 +1,12 @@
-import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestDaemon, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
-import type { SocketFactory, SocketLike } from "../client/socket";
+import { sockets, until } from "../../test/panel-support";
 import { MemoryPhotoshopAdapter } from "../photoshop/memory-photoshop-adapter";
 import { connectionView } from "../ui/messages";
 import { HELPER_DOWNLOAD_URL, HELPER_START_URL } from "./helper-launch";
 import { PanelModel, SETTINGS_FILE } from "./panel-model";
 import { freePort } from "portrait-upscale/src/queue/private-redis";
 
-const sockets: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike;
 
 let daemon: TestDaemon | undefined;
 let model: PanelModel | undefined;
@@ -18,14 +16,6 @@ afterEach(async () => {
   await daemon?.stop();
   daemon = undefined;
 });
-
-async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function panelOn(adapter: MemoryPhotoshopAdapter, port: number): Promise<PanelModel> {
   adapter.data.set(SETTINGS_FILE, JSON.stringify({ port }));

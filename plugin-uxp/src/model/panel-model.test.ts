@@ -1,18 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "portrait-upscale/src/config/config";
 import { createFakeRunner, upscaleNearest } from "portrait-upscale/src/jobs/fake-runner";
 import { startDaemon } from "portrait-upscale/src/server/daemon";
 import { startTestDaemon, testCatalog, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
-import type { SocketFactory, SocketLike } from "../client/socket";
+import { sockets, until } from "../../test/panel-support";
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "../photoshop/bit-depth";
 import { MemoryPhotoshopAdapter, type MemoryRaster } from "../photoshop/memory-photoshop-adapter";
 import { PanelModel, SETTINGS_FILE, TOKEN_FILE, type PanelState } from "./panel-model";
 
-const sockets: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike;
 const noWait = { sleep: async () => undefined };
 
 let daemon: TestDaemon | undefined;
@@ -33,14 +31,6 @@ function raster(width: number, height: number, channels: 1 | 2 | 3 | 4, bitDepth
   }
   if (channels === 4 || channels === 2) for (let i = channels - 1; i < data.length; i += channels) data[i] = bitDepth === 16 ? 32768 : 255;
   return { width, height, channels, data };
-}
-
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function connectedModel(adapter: MemoryPhotoshopAdapter, d: TestDaemon, token: string | null = d.token): Promise<PanelModel> {
