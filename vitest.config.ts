@@ -6,10 +6,6 @@ export default defineConfig({
     include: ["{shared,models,helper-daemon,plugin-uxp,test}/**/*.test.{ts,tsx}"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 120_000,
-    // One full run on a clean clone saw a CLI preset run exit 6 (runtime) once, under the
-    // suite's parallel load; it did not reproduce alone or in the next full run. A test is
-    // retried once so that a rare flake does not fail the build; a real failure fails twice.
-    retry: 1,
     hookTimeout: 300_000,
     // Model tests already use every core through onnxruntime's own threads:
     // more than two test processes at once only makes them all slower.

@@ -1,9 +1,9 @@
 // Bundles the daemon's entry points; native packages stay external (they ship binaries).
-import { build } from "esbuild";
+import { buildAtomically } from "./scripts/build-atomic.mjs";
 import { existsSync } from "node:fs";
 
 const entryPoints = ["src/cli.ts", "src/inference/worker.ts", "src/bench.ts", "src/bench/quality.ts", "src/bench/int8-study.ts"].filter((entry) => existsSync(entry));
-await build({
+await buildAtomically({
   entryPoints,
   outdir: "dist",
   bundle: true,

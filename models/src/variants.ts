@@ -5,11 +5,11 @@
  * file: making all of them at install costs seconds and about 100 MB that CPU-only users
  * never need (docs/gpu.md).
  */
-import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
+import { PortraitError, array, integer, object, oneOf, parse, schemaError, string, type ErrorCode, type Infer } from "@portrait-upscale/shared";
 import { existsSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { FACT_PROVIDERS, type FactProvider } from "./facts";
+import { FACT_PROVIDERS } from "./facts";
 import { convertToFp16 } from "./fp16";
 import type { ModelEntry } from "./manifest";
 import { sha256Hex, stampVerified, verifyModel } from "./verify";
@@ -17,41 +17,42 @@ import { sha256Hex, stampVerified, verifyModel } from "./verify";
 export const PRECISIONS = ["fp16"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
-/** One variant file of a model and the providers that run it instead of the fp32 file. */
-export interface ModelVariant {
-  readonly precision: Precision;
-  readonly file: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly providers: readonly FactProvider[];
+const GPU_PROVIDERS = FACT_PROVIDERS.filter((name) => name !== "cpu");
+
+const variantSchema = object(
+  {
+    precision: oneOf(PRECISIONS),
+    file: string({ pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*\.onnx$/, expected: "a plain file name ending in .onnx" }),
+    sha256: string({ pattern: /^[0-9a-f]{64}$/, expected: "a lower-case hex sha256" }),
+    bytes: integer({ min: 1 }),
+    /** The providers that run this file instead of the fp32 one (never the CPU). */
+    providers: array(oneOf(GPU_PROVIDERS), { minItems: 1 }),
+  },
+  { unknownFields: "drop" },
+);
+
+/** A manifest entry's `variants`. */
+export const variantsSchema = array(variantSchema);
+
+/** Throws unless every provider is claimed by at most one of `variants` (a manifest entry's cross-field check). */
+export function checkVariantProviders(variants: readonly { readonly providers: readonly string[] }[], path: string, code: ErrorCode): void {
+  const claimed = new Set<string>();
+  variants.forEach((variant, index) =>
+    variant.providers.forEach((provider, i) => {
+      if (claimed.has(provider)) throw schemaError("a provider no other variant claims", `${path}[${index}].providers[${i}]`, provider, code);
+      claimed.add(provider);
+    }),
+  );
 }
 
-const VARIANT_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*\.onnx$/;
-const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** One variant file of a model and the providers that run it instead of the fp32 file. */
+export type ModelVariant = Readonly<Infer<typeof variantSchema>>;
 
 /** Checks a manifest entry's `variants`; the message names the first wrong field. */
 export function validateVariants(value: unknown, where: string): readonly ModelVariant[] {
-  if (!Array.isArray(value)) throw invalidParameter("an array", where, value);
-  const claimed = new Set<string>();
-  return value.map((item: unknown, index) => {
-    const at = `${where}[${index}]`;
-    if (typeof item !== "object" || item === null || Array.isArray(item)) throw invalidParameter("an object", at, item);
-    const entry = item as Record<string, unknown>;
-    if (!(PRECISIONS as readonly unknown[]).includes(entry.precision)) throw invalidParameter(`one of ${PRECISIONS.join(", ")}`, `${at}.precision`, entry.precision);
-    if (typeof entry.file !== "string" || !VARIANT_FILE_PATTERN.test(entry.file)) throw invalidParameter("a plain file name ending in .onnx", `${at}.file`, entry.file);
-    if (typeof entry.sha256 !== "string" || !SHA256_PATTERN.test(entry.sha256)) throw invalidParameter("a lower-case hex sha256", `${at}.sha256`, entry.sha256);
-    if (typeof entry.bytes !== "number" || !Number.isSafeInteger(entry.bytes) || entry.bytes <= 0) throw invalidParameter("a byte count", `${at}.bytes`, entry.bytes);
-    if (!Array.isArray(entry.providers) || entry.providers.length === 0) throw invalidParameter("a non-empty array", `${at}.providers`, entry.providers);
-    const providers = entry.providers.map((provider: unknown, i) => {
-      if (!(FACT_PROVIDERS as readonly unknown[]).includes(provider) || provider === "cpu") {
-        throw invalidParameter(`one of ${FACT_PROVIDERS.filter((name) => name !== "cpu").join(", ")}`, `${at}.providers[${i}]`, provider);
-      }
-      if (claimed.has(provider as string)) throw invalidParameter("a provider no other variant claims", `${at}.providers[${i}]`, provider);
-      claimed.add(provider as string);
-      return provider as FactProvider;
-    });
-    return { precision: entry.precision as Precision, file: entry.file, sha256: entry.sha256, bytes: entry.bytes, providers };
-  });
+  const variants = parse(variantsSchema, value, where, "INVALID_OPTION");
+  checkVariantProviders(variants, where, "INVALID_OPTION");
+  return variants;
 }
 
 /** The variant `provider` runs for `model`, or undefined for the fp32 file (always on the CPU). */

@@ -40,7 +40,8 @@ export type SchemaKind =
 /** The TypeScript type a schema validates. */
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-type Shape = Record<string, Schema<unknown>>;
+/** The fields of an object schema, by name. */
+export type Shape = Record<string, Schema<unknown>>;
 type OptionalKeys<S extends Shape> = {
   [K in keyof S]: S[K] extends { readonly isOptional: true } ? K : never;
 }[keyof S];
@@ -144,9 +145,12 @@ export function literal<const T extends string | number | boolean>(value: T): Sc
 interface RangeOptions {
   readonly min?: number;
   readonly max?: number;
+  /** An exclusive lower bound (0 for "positive"). */
+  readonly above?: number;
 }
 
-function describeRange(noun: string, { min, max }: RangeOptions): string {
+function describeRange(noun: string, { min, max, above }: RangeOptions): string {
+  if (above !== undefined) return `${noun} above ${above}`;
   if (min !== undefined && max !== undefined) return `${noun} from ${min} to ${max}`;
   if (min !== undefined) return `${noun} of at least ${min}`;
   if (max !== undefined) return `${noun} of at most ${max}`;
@@ -251,11 +255,16 @@ export interface ObjectSchema<S extends Shape> extends Schema<InferShape<S>> {
 interface ObjectOptions<T> {
   /** A check across fields, run after each field is valid; throw with {@link schemaError}. */
   readonly check?: (value: T, path: string, code: ErrorCode) => void;
+  /**
+   * `refuse` (the default) makes an unknown field an error; `drop` leaves unknown fields out of
+   * the result, for files that other modules extend (the model manifest gains fields per model).
+   */
+  readonly unknownFields?: "refuse" | "drop";
 }
 
 /**
- * A strict object: every field of `shape` is checked and unknown fields are refused.
- * Fields that are absent or `undefined` are left out of the result.
+ * A strict object: every field of `shape` is checked and unknown fields are refused (or, with
+ * `unknownFields: "drop"`, left out). Fields that are absent or `undefined` are left out of the result.
  * @example const point = object({ x: integer(), y: integer(), label: optional(string()) });
  */
 export function object<S extends Shape>(shape: S, options: ObjectOptions<InferShape<S>> = {}): ObjectSchema<S> {
@@ -263,18 +272,23 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<InferSh
   const unknownField = `no such field (known: ${keys.join(", ")})`;
   const entries = Object.fromEntries(keys.map((key) => [key, shape[key].valibot]));
   // One message function for valibot's three object issues: not an object, an unknown field, a missing one.
-  const strict = v.strictObject(entries, (issue) => {
+  const describe = (issue: v.BaseIssue<unknown>): string => {
     if (issue.expected === "never") return unknownField;
     const missing = issue.path?.[0]?.key;
     return typeof missing === "string" && missing in shape ? shape[missing].expected : "an object";
-  });
+  };
+  const strict = v.strictObject(entries, describe);
   // Unknown fields are reported before missing or wrong ones, as a typo is the likelier cause of both.
   const knownFieldsOnly = v.rawCheck<Record<string, unknown>>(({ dataset, addIssue }) => {
     const input = dataset.value as Record<string, unknown>;
     const key = Object.keys(input).find((name) => !Object.prototype.hasOwnProperty.call(shape, name));
     if (key !== undefined) addIssue({ message: unknownField, input: input[key], path: [{ type: "object", origin: "value", input, key, value: input[key] }] });
   });
-  const checked = v.pipe(plainObject(), knownFieldsOnly, strict, v.transform(withoutUndefined), crossFieldCheck(() => options.check));
+  const check = crossFieldCheck(() => options.check);
+  const checked =
+    options.unknownFields === "drop"
+      ? v.pipe(plainObject(), v.object(entries, describe), v.transform(withoutUndefined), check)
+      : v.pipe(plainObject(), knownFieldsOnly, strict, v.transform(withoutUndefined), check);
   return {
     ...wrap("object", "an object", checked as unknown as v.GenericSchema<unknown, InferShape<S>>),
     shape,
@@ -296,13 +310,19 @@ function crossFieldCheck<T>(checkFor: (value: Record<string, unknown>) => Object
     } catch (error) {
       if (!(error instanceof PortraitError) || typeof error.data?.path !== "string") throw error;
       let input: unknown = dataset.value;
-      const path: v.ObjectPathItem[] = [];
-      for (const [, key] of error.data.path.slice(CHECK_ROOT.length).matchAll(/\.([^.[\]]+)/g)) {
-        const holder = input as Record<string, unknown>;
-        input = holder?.[key];
-        path.push({ type: "object", origin: "value", input: holder, key, value: input });
+      const path: (v.ObjectPathItem | v.ArrayPathItem)[] = [];
+      for (const [, key, index] of error.data.path.slice(CHECK_ROOT.length).matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)) {
+        if (index !== undefined) {
+          const list = input as unknown[];
+          input = list?.[Number(index)];
+          path.push({ type: "array", origin: "value", input: list, key: Number(index), value: input });
+        } else {
+          const holder = input as Record<string, unknown>;
+          input = holder?.[key];
+          path.push({ type: "object", origin: "value", input: holder, key, value: input });
+        }
       }
-      addIssue({ message: String(error.data.expected), input, ...(path.length > 0 ? { path: path as [v.ObjectPathItem, ...v.ObjectPathItem[]] } : {}) });
+      addIssue({ message: String(error.data.expected), input, ...(path.length > 0 ? { path: path as [v.IssuePathItem, ...v.IssuePathItem[]] } : {}) });
     }
   });
 }
@@ -402,8 +422,8 @@ function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
   return value;
 }
 
-function inRange(value: number, { min, max }: RangeOptions): boolean {
-  return (min === undefined || value >= min) && (max === undefined || value <= max);
+function inRange(value: number, { min, max, above }: RangeOptions): boolean {
+  return (min === undefined || value >= min) && (max === undefined || value <= max) && (above === undefined || value > above);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

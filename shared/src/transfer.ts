@@ -23,6 +23,29 @@ export interface ChunkSenderOptions {
   readonly send: (frame: Uint8Array) => boolean | void | Promise<boolean | void>;
 }
 
+/** The upload terms a daemon's `accepted` answer sets. */
+export interface UploadTerms {
+  readonly transferId: number;
+  readonly chunkBytes: number;
+  readonly window: number;
+}
+
+/**
+ * The sender of an upload held in memory, under the terms the daemon `accepted` (a client's
+ * submit; the bench and the test client use it as the panel does).
+ * @example const sender = uploadSender(accepted, pixels, (frame) => socket.send(frame)); await sender.pump();
+ */
+export function uploadSender(terms: UploadTerms, bytes: Uint8Array, send: ChunkSenderOptions["send"]): ChunkSender {
+  return new ChunkSender({
+    transferId: terms.transferId,
+    byteLength: bytes.length,
+    chunkBytes: terms.chunkBytes,
+    window: terms.window,
+    read: (offset, length) => bytes.subarray(offset, offset + length),
+    send,
+  });
+}
+
 /**
  * Sends one transfer under the receiver's credit window.
  * @example

@@ -14,6 +14,7 @@ import {
   parse,
   parseQuery,
   record,
+  schemaError,
   string,
   union,
   unknown,
@@ -52,6 +53,7 @@ describe("schema", () => {
     [integer(), 1.5, "Expected an integer for v but received 1.5 of type number"],
     [number({ min: 0, max: 1 }), Number.NaN, "Expected a number from 0 to 1 for v but received NaN of type number"],
     [number({ min: 0 }), "1", 'Expected a number of at least 0 for v but received "1" of type string'],
+    [number({ above: 0 }), 0, "Expected a number above 0 for v but received 0 of type number"],
     [boolean(), 1, "Expected a boolean for v but received 1 of type number"],
     [string({ minLength: 1, maxLength: 3 }), "abcd", 'Expected a string of 1 to 3 characters for v but received "abcd" of type string'],
     [string({ pattern: /^a+$/ }), "b", 'Expected a string matching /^a+$/ for v but received "b" of type string'],
@@ -120,5 +122,26 @@ describe("schema", () => {
       'Expected a boolean for query.b but received "yes" of type string',
     );
     expect(failure(() => parseQuery(query, { i: "" })).message).toBe('Expected an integer for query.i but received "" of type string');
+  });
+
+  it("drops unknown fields instead of refusing them when asked, and still checks the known ones", () => {
+    const open = object({ x: integer(), inner: object({ y: integer() }, { unknownFields: "drop" }) }, { unknownFields: "drop" });
+    expect(parse(open, { x: 1, extra: true, inner: { y: 2, more: "z" } }, "v")).toEqual({ x: 1, inner: { y: 2 } });
+    expect(failure(() => parse(open, { x: "1", extra: true }, "v")).message).toBe('Expected an integer for v.x but received "1" of type string');
+    expect(failure(() => parse(open, { x: 1 }, "v")).message).toBe("Expected an object for v.inner but received undefined");
+  });
+
+  it("a cross-field check names an item of an array by its index", () => {
+    const list = object(
+      { ids: array(string()) },
+      {
+        check({ ids }, path, code) {
+          ids.forEach((id, index) => {
+            if (ids.indexOf(id) < index) throw schemaError("a unique id", `${path}.ids[${index}]`, id, code);
+          });
+        },
+      },
+    );
+    expect(failure(() => parse(list, { ids: ["a", "b", "a"] }, "v")).message).toBe('Expected a unique id for v.ids[2] but received "a" of type string');
   });
 });

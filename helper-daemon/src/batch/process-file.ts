@@ -16,7 +16,8 @@ export const REVIEW_FOLDER = "review";
 export interface BatchEntry {
   readonly input: string;
   readonly output: string;
-  readonly status: "done" | "skipped" | "failed";
+  /** `pending`: not finished when the batch was stopped (Ctrl-C); the next run does it. */
+  readonly status: "done" | "skipped" | "failed" | "pending";
   readonly preset?: string;
   readonly models?: readonly string[];
   readonly timeMs?: number;
@@ -25,6 +26,8 @@ export interface BatchEntry {
   readonly error?: ErrorPayload;
   /** Which machine ran it (queue batches). */
   readonly worker?: string;
+  /** Which of that machine's devices ran it (`worker --devices`). */
+  readonly device?: number;
 }
 
 export interface ProcessFileInput {

@@ -20,14 +20,14 @@ export interface BatchReport {
   readonly recipe: { readonly preset: string | null; readonly model: string; readonly scale: number; readonly settingsHash: string };
   /** Where the files ran: this machine, or the queue's URL without credentials. */
   readonly ranOn: string;
-  readonly counts: { readonly done: number; readonly skipped: number; readonly failed: number };
+  readonly counts: { readonly done: number; readonly skipped: number; readonly failed: number; readonly pending: number };
   readonly files: readonly BatchEntry[];
 }
 
 /** Counts entries by status. */
 export function countEntries(entries: readonly BatchEntry[]): BatchReport["counts"] {
   const count = (status: BatchEntry["status"]): number => entries.filter((entry) => entry.status === status).length;
-  return { done: count("done"), skipped: count("skipped"), failed: count("failed") };
+  return { done: count("done"), skipped: count("skipped"), failed: count("failed"), pending: count("pending") };
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -2,7 +2,8 @@
  * Runs a batch: skips inputs whose output exists (so an interrupted batch resumes; `overwrite`
  * redoes them), hands the rest to an executor (this machine's pool, or the queue), reports
  * each step, and collects the entries of `batch.json`. A failed input is recorded and the
- * batch goes on; a cancellation stops it, leaving finished outputs in place.
+ * batch goes on; a cancellation stops it, leaving finished outputs in place and the rest
+ * recorded as pending, so the report can be written at the stop.
  */
 import { access } from "node:fs/promises";
 import { PortraitError } from "@portrait-upscale/shared";
@@ -35,11 +36,15 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/**
- * Runs `items` through `execute`; resolves to one entry per item in the items' order.
- * Rejects with CANCELLED when `options.signal` aborts.
- */
-export async function runBatch(items: readonly BatchItem[], execute: BatchExecutor, options: RunBatchOptions): Promise<BatchEntry[]> {
+/** A batch's outcome: one entry per item in the items' order. */
+export interface BatchOutcome {
+  readonly entries: readonly BatchEntry[];
+  /** True when `signal` stopped the batch; items not finished then are `pending`. */
+  readonly cancelled: boolean;
+}
+
+/** Runs `items` through `execute`; a cancellation resolves too, with the unfinished items pending. */
+export async function runBatch(items: readonly BatchItem[], execute: BatchExecutor, options: RunBatchOptions): Promise<BatchOutcome> {
   const entries: (BatchEntry | undefined)[] = new Array(items.length);
   const pending: number[] = [];
   for (const [index, item] of items.entries()) {
@@ -51,13 +56,24 @@ export async function runBatch(items: readonly BatchItem[], execute: BatchExecut
   const started = performance.now();
   let finished = 0;
   let next = 0;
+  let cancelled = false;
   const lane = async (): Promise<void> => {
-    while (next < pending.length) {
-      if (options.signal?.aborted) throw new PortraitError("CANCELLED");
+    while (next < pending.length && !cancelled) {
+      if (options.signal?.aborted) {
+        cancelled = true;
+        return;
+      }
       const index = pending[next++];
       const item = items[index];
       options.onEvent?.({ type: "file", index: finished + 1, total, item });
-      const entry = await execute(item, (progress) => options.onEvent?.({ type: "progress", item, progress }));
+      let entry: BatchEntry;
+      try {
+        entry = await execute(item, (progress) => options.onEvent?.({ type: "progress", item, progress }));
+      } catch (error) {
+        if (!(error instanceof PortraitError && error.code === "CANCELLED")) throw error;
+        cancelled = true;
+        return;
+      }
       entries[index] = entry;
       finished++;
       const perFile = (performance.now() - started) / 1000 / finished;
@@ -65,5 +81,9 @@ export async function runBatch(items: readonly BatchItem[], execute: BatchExecut
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, total)) }, lane));
-  return entries as BatchEntry[];
+  cancelled ||= options.signal?.aborted === true && entries.includes(undefined);
+  return {
+    entries: items.map((item, index) => entries[index] ?? { input: item.input, output: item.output, status: "pending" as const }),
+    cancelled,
+  };
 }

@@ -13,7 +13,7 @@ import WebSocket from "ws";
 import { repositoryRoot } from "@portrait-upscale/models";
 import {
   ChunkReassembler,
-  ChunkSender,
+  uploadSender,
   PROTOCOL_VERSION,
   decodeChunkFrame,
   parseDaemonMessage,
@@ -310,14 +310,7 @@ async function wsTransfer(
       }),
     );
     const accepted = (await acceptedPromise) as Extract<DaemonMessage, { type: "accepted" }>;
-    const sender = new ChunkSender({
-      transferId: accepted.transferId,
-      byteLength: pixels.length,
-      chunkBytes: accepted.chunkBytes,
-      window: accepted.window,
-      read: (offset, length) => pixels.subarray(offset, offset + length),
-      send: (frame) => void socket.send(frame),
-    });
+    const sender = uploadSender(accepted, pixels, (frame) => void socket.send(frame));
     const resultPromise = new Promise<Extract<DaemonMessage, { type: "result" }>>((resolve, reject) => {
       onText = (message) => {
         if (message.type === "ack") {

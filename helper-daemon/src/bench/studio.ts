@@ -76,7 +76,7 @@ export const studioSection: BenchSection = {
       const request: Omit<UpscaleRequest, "image"> = { settings, review: false, limits: imageLimitsOf(DEFAULT_CONFIG) };
       const timeBatch = async (runItems: readonly BatchItem[], execute: BatchExecutor, concurrency: number): Promise<number> => {
         const started = performance.now();
-        const entries = await runBatch(runItems, execute, { overwrite: true, concurrency });
+        const { entries } = await runBatch(runItems, execute, { overwrite: true, concurrency });
         if (entries.some((entry) => entry.status !== "done")) throw new Error(`bench batch failed: ${JSON.stringify(entries.find((entry) => entry.status !== "done"))}`);
         return performance.now() - started;
       };

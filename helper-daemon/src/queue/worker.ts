@@ -25,6 +25,8 @@ const PROGRESS_INTERVAL_MS = 250;
 export interface QueueWorkerOptions {
   readonly connection: Redis;
   readonly pool: InferencePool;
+  /** The device `pool` runs on; recorded in each batch entry. */
+  readonly device: number;
   readonly presets: PresetResolver;
   readonly limits: ImageLimits;
   /** Jobs run at once on this machine (per device). */
@@ -128,7 +130,7 @@ async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry
       { onProgress },
     );
     if (entry.status === "failed") throw new UnrecoverableError(JSON.stringify(entry.error));
-    const result: BatchEntry = { ...entry, worker: options.name };
+    const result: BatchEntry = { ...entry, worker: options.name, device: options.device };
     await options.connection.set(doneKey(jobId), JSON.stringify(result), "EX", DONE_TTL_SECONDS);
     return result;
   } catch (error) {

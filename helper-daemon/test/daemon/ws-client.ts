@@ -6,7 +6,7 @@
 import WebSocket from "ws";
 import {
   ChunkReassembler,
-  ChunkSender,
+  uploadSender,
   PROTOCOL_VERSION,
   decodeChunkFrame,
   parseDaemonMessage,
@@ -181,18 +181,11 @@ export class TestWsClient {
     if (message.type !== "accepted") throw new Error("unexpected");
     let sent = 0;
     let stopped = false;
-    const sender = new ChunkSender({
-      transferId: message.transferId,
-      byteLength: pixels.length,
-      chunkBytes: message.chunkBytes,
-      window: message.window,
-      read: (offset, length) => pixels.subarray(offset, offset + length),
-      send: (frame) => {
-        this.sendBinary(frame);
-        sent += 1;
-        stopped = options.stopAfterChunks !== undefined && sent >= options.stopAfterChunks;
-        return !stopped;
-      },
+    const sender = uploadSender(message, pixels, (frame) => {
+      this.sendBinary(frame);
+      sent += 1;
+      stopped = options.stopAfterChunks !== undefined && sent >= options.stopAfterChunks;
+      return !stopped;
     });
     await sender.pump();
     while (!stopped && !sender.done) {

@@ -1,7 +1,7 @@
 // The command line's preset path, as users meet it: a child process of the bundle, its own
 // config folder (user presets, studio folder), the portrait pipeline on the real models.
 // Every real-model run is a tiny image through fast-preview (esrgan-thick ×2 + x4fast).
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,14 +38,22 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    cwd: folder,
-    timeout: 110_000,
-    env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config },
+/**
+ * Runs the CLI as a child process. Asynchronously: a synchronous spawn blocks this test
+ * process, and on a loaded machine vitest's own messages to it then time out.
+ */
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { encoding: "utf8", cwd: folder, timeout: 110_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: config } },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ status, stdout, stderr: withoutProgress(stderr) });
+      },
+    );
   });
-  return { status: result.status, stdout: result.stdout, stderr: withoutProgress(result.stderr) };
 }
 
 /** Stderr without the estimate and progress lines a non-terminal gets (tested on their own). */
@@ -55,7 +63,7 @@ function withoutProgress(text: string): string {
 
 describe("portrait-upscale upscale with presets", () => {
   it("--preset fast-preview runs both branches on the face; --json names both models and the face", async () => {
-    const run = cli("upscale", "face.png", "-o", "fast.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    const run = await cli("upscale", "face.png", "-o", "fast.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({
@@ -84,16 +92,16 @@ describe("portrait-upscale upscale with presets", () => {
     expect([meta.width, meta.height]).toEqual([128, 128]);
   });
 
-  it("is deterministic: the same input and settings give the same bytes", () => {
-    const first = cli("upscale", "face.png", "-o", "again-1.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
-    const second = cli("upscale", "face.png", "-o", "again-2.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
+  it("is deterministic: the same input and settings give the same bytes", async () => {
+    const first = await cli("upscale", "face.png", "-o", "again-1.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
+    const second = await cli("upscale", "face.png", "-o", "again-2.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
     expect([first.status, second.status]).toEqual([0, 0]);
     expect(first.stderr).toMatch(/again-1\.png: 64×64 → 128×128 with preset fast-preview \(esrgan-thick-x2 \+ realesrgan-x4fast\), 1 face on cpu/);
     expect(Buffer.compare(readFileSync(join(folder, "again-1.png")), readFileSync(join(folder, "again-2.png")))).toBe(0);
   });
 
-  it("overrides change the result: creativity 0 differs from the preset's 0.3", () => {
-    const run = cli("upscale", "face.png", "-o", "calm.png", "--preset", "fast-preview", "--creativity", "0", "--provider", "cpu", "--json");
+  it("overrides change the result: creativity 0 differs from the preset's 0.3", async () => {
+    const run = await cli("upscale", "face.png", "-o", "calm.png", "--preset", "fast-preview", "--creativity", "0", "--provider", "cpu", "--json");
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).portrait.creativity).toBe(0);
     expect(Buffer.compare(readFileSync(join(folder, "calm.png")), readFileSync(join(folder, "fast.png")))).not.toBe(0);
@@ -108,7 +116,7 @@ describe("portrait-upscale upscale with presets", () => {
       rgba[i * 4 + 3] = i % size < size / 2 ? 255 : 128;
     }
     writeFileSync(join(folder, "rgba.png"), await sharp(rgba, { raw: { width: size, height: size, channels: 4 } }).png().toBuffer());
-    const run = cli("upscale", "rgba.png", "-o", "rgba-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    const run = await cli("upscale", "rgba.png", "-o", "rgba-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).output).toMatchObject({ width: 96, height: 96, channels: 4, bitDepth: 8 });
     const out = await sharp(join(folder, "rgba-x2.png")).raw().toBuffer({ resolveWithObject: true });
@@ -126,7 +134,7 @@ describe("portrait-upscale upscale with presets", () => {
     const wide = new Uint16Array(size * size * 3);
     for (let i = 0; i < wide.length; i++) wide[i] = Math.min(65535, data[i] * 257 + (i % 97));
     await sharp(wide, { raw: { width: size, height: size, channels: 3 } }).toColourspace("rgb16").png().toFile(join(folder, "deep.png"));
-    const run = cli("upscale", "deep.png", "-o", "deep-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
+    const run = await cli("upscale", "deep.png", "-o", "deep-x2.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).output).toMatchObject({ width: 96, height: 96, bitDepth: 16 });
     // Read as the codec does: sharp keeps a 16-bit PNG's full range only as rgb16.
@@ -137,8 +145,8 @@ describe("portrait-upscale upscale with presets", () => {
     expect(samples.some((value) => value % 257 !== 0)).toBe(true);
   });
 
-  it("warns above 4×, in the JSON with its code and on stderr", () => {
-    const run = cli("upscale", "face-32.png", "-o", "six.png", "--preset", "fast-preview", "--scale", "6", "--provider", "cpu", "--json");
+  it("warns above 4×, in the JSON with its code and on stderr", async () => {
+    const run = await cli("upscale", "face-32.png", "-o", "six.png", "--preset", "fast-preview", "--scale", "6", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ scale: 6, output: { width: 192, height: 192 }, portrait: { branches: { fidelity: "esrgan-thick-x8" } } });
@@ -169,16 +177,16 @@ describe("portrait-upscale upscale with presets", () => {
   it("carries the ICC profile through the preset path byte for byte", async () => {
     const withProfile = await sharp(fixture("astronaut-face-64.png")).extract({ left: 8, top: 8, width: 48, height: 48 }).withIccProfile("p3").png().toBuffer();
     writeFileSync(join(folder, "p3.png"), withProfile);
-    const run = cli("upscale", "p3.png", "-o", "p3-x2.png", "--preset", "fast-preview", "--provider", "cpu");
+    const run = await cli("upscale", "p3.png", "-o", "p3-x2.png", "--preset", "fast-preview", "--provider", "cpu");
     expect(run.status).toBe(0);
     const source = (await sharp(withProfile).metadata()).icc!;
     const result = (await sharp(join(folder, "p3-x2.png")).metadata()).icc;
     expect(Buffer.from(result!).equals(source)).toBe(true);
   });
 
-  it("runs the default preset without --preset or --model", () => {
+  it("runs the default preset without --preset or --model", async () => {
     expect(hasModel("realesrgan-x4plus"), "npm install converts realesrgan-x4plus").toBe(true);
-    const run = cli("upscale", "face-32.png", "-o", "default.png", "--provider", "cpu", "--json");
+    const run = await cli("upscale", "face-32.png", "-o", "default.png", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       preset: "portrait-natural",
@@ -188,8 +196,8 @@ describe("portrait-upscale upscale with presets", () => {
     });
   });
 
-  it("--report reviews against the source with the preset's settings", () => {
-    const run = cli("upscale", "face.png", "-o", "reviewed.png", "--preset", "fast-preview", "--provider", "cpu", "--report", "review", "--json");
+  it("--report reviews against the source with the preset's settings", async () => {
+    const run = await cli("upscale", "face.png", "-o", "reviewed.png", "--preset", "fast-preview", "--provider", "cpu", "--report", "review", "--json");
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).review.json).toBe(join(folder, "review", "review.json"));
     const report = JSON.parse(readFileSync(join(folder, "review", "review.json"), "utf8"));
@@ -203,16 +211,16 @@ describe("portrait-upscale upscale with presets", () => {
 });
 
 describe("portrait-upscale upscale: preset errors", () => {
-  it("a locked studio preset refuses overrides: PRESET_LOCKED naming the fields, exit 2", () => {
-    const run = cli("upscale", "face.png", "-o", "never.png", "--preset", LOCKED, "--creativity", "0.5", "--scale", "2", "--json");
+  it("a locked studio preset refuses overrides: PRESET_LOCKED naming the fields, exit 2", async () => {
+    const run = await cli("upscale", "face.png", "-o", "never.png", "--preset", LOCKED, "--creativity", "0.5", "--scale", "2", "--json");
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(`portrait-upscale: PRESET_LOCKED: The preset ${LOCKED} is locked; it refuses overrides of creativity.\nadvice: ${ERROR_ADVICE.PRESET_LOCKED}\n`);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, error: { code: "PRESET_LOCKED", data: { preset: LOCKED, fields: ["creativity"] } } });
     expect(readdirSync(folder)).not.toContain("never.png");
   });
 
-  it("an unknown preset is PRESET_UNKNOWN listing the known ones, exit 2", () => {
-    const run = cli("upscale", "face.png", "-o", "never.png", "--preset", "no-such-look");
+  it("an unknown preset is PRESET_UNKNOWN listing the known ones, exit 2", async () => {
+    const run = await cli("upscale", "face.png", "-o", "never.png", "--preset", "no-such-look");
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^portrait-upscale: PRESET_UNKNOWN: Expected one of portrait-natural, .*fast-preview, studio-locked for preset but received "no-such-look"\nadvice: .+\n$/);
   });
@@ -221,8 +229,8 @@ describe("portrait-upscale upscale: preset errors", () => {
     [["--model", "x4fast", "--creativity", "0.2"], 2, 'INVALID_OPTION: Expected --preset ID alongside --creativity (--model alone runs the bare model) for --creativity but received "0.2"'],
     [["--preset", "fast-preview", "--denoise", "2"], 2, 'INVALID_OPTION: Expected a number from 0 to 1 for --denoise but received "2"'],
     [["--preset", "fast-preview", "--model", "x9"], 5, 'MODEL_UNKNOWN: Expected one of x4plus, x4fast, thick for model but received "x9"'],
-  ])("refuses %j (exit %d)", (args, exit, message) => {
-    const run = cli("upscale", "face.png", "-o", "never.png", ...args);
+  ])("refuses %j (exit %d)", async (args, exit, message) => {
+    const run = await cli("upscale", "face.png", "-o", "never.png", ...args);
     expect(run.status).toBe(exit);
     expect(run.stderr.startsWith(`portrait-upscale: ${message}`)).toBe(true);
   });

@@ -33,7 +33,7 @@ describe("portrait-upscale batch", () => {
     expect(run.stderr()).toContain("failed " + join(work, "shoot", shoot.broken) + ": INPUT_NOT_IMAGE: ");
     expect(run.stderr()).toMatch(/^4 done, 0 skipped, 1 failed; report: /m);
     const report = JSON.parse(await readFile(join(work, "out", "batch.json"), "utf8"));
-    expect(report.counts).toEqual({ done: 4, skipped: 0, failed: 1 });
+    expect(report.counts).toEqual({ done: 4, skipped: 0, failed: 1, pending: 0 });
     const broken = report.files.find((entry: { input: string }) => entry.input.endsWith("broken.png"));
     expect(broken).toMatchObject({ status: "failed", error: { code: "INPUT_NOT_IMAGE" } });
     const done = report.files.filter((entry: { status: string }) => entry.status === "done");
@@ -73,15 +73,27 @@ describe("portrait-upscale batch", () => {
     expect((await sharp(join(work, "as-png", jpegs[0])).metadata()).format).toBe("png");
   });
 
-  it("leaves no partial file after Ctrl-C, exits 130, and the next run finishes the rest", async () => {
+  it("Ctrl-C: no partial file, batch.json written at the stop, exit 130; the next run finishes the rest", async () => {
     const run = batch(["shoot", "-o", "interrupted", "--progress", "lines", ...RECIPE]);
     await run.waitFor("[1/5] done");
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(130);
     const left = await filesUnder(join(work, "interrupted"));
     expect(left.filter((name) => name.includes(".partial"))).toEqual([]);
-    expect(left.length).toBeGreaterThanOrEqual(1);
-    expect(left.length).toBeLessThan(shoot.good.length);
+    const images = left.filter((name) => name !== "batch.json");
+    expect(left).toContain("batch.json");
+    expect(images.length).toBeGreaterThanOrEqual(1);
+    expect(images.length).toBeLessThan(shoot.good.length);
+    // The report says what happened to every input: done ones exist, pending ones do not.
+    const report = JSON.parse(await readFile(join(work, "interrupted", "batch.json"), "utf8"));
+    const outputsWith = (status: string): string[] =>
+      report.files.filter((entry: { status: string }) => entry.status === status).map((entry: { output: string }) => entry.output);
+    expect(outputsWith("done").sort()).toEqual(images.map((name) => join(work, "interrupted", name)).sort());
+    expect(outputsWith("pending").length).toBeGreaterThanOrEqual(1);
+    expect(report.counts.done + report.counts.failed + report.counts.pending).toBe(shoot.good.length + 1);
+    expect(report.counts.skipped).toBe(0);
+    expect(run.stderr()).toMatch(new RegExp(`^${report.counts.done} done, 0 skipped, ${report.counts.failed} failed, ${report.counts.pending} pending \\(stopped\\); report: `, "m"));
+    expect(run.stderr()).toContain("portrait-upscale: CANCELLED: ");
     const resumed = batch(["shoot", "-o", "interrupted", ...RECIPE]);
     expect(await resumed.exited).toBe(3);
     expect(await filesUnder(join(work, "interrupted"))).toEqual(["batch.json", ...shoot.good].sort());

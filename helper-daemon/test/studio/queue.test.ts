@@ -68,7 +68,7 @@ describe("batch --queue with workers", () => {
       expect(Buffer.compare(await readFile(join(work, "out", name)), await readFile(join(work, "reference", name))), name).toBe(0);
     }
     const report = JSON.parse(await readFile(join(work, "out", "batch.json"), "utf8"));
-    expect(report.counts).toEqual({ done: shoot.good.length, skipped: 0, failed: 1 });
+    expect(report.counts).toEqual({ done: shoot.good.length, skipped: 0, failed: 1, pending: 0 });
     expect(report.ranOn).toBe(`${redis.url}`);
     const inputs = report.files.map((entry: { input: string }) => entry.input);
     expect(new Set(inputs).size).toBe(inputs.length);
@@ -80,6 +80,25 @@ describe("batch --queue with workers", () => {
     const doomedInput = doomed.stderr().match(/started (.+)\n/)![1];
     const retried = report.files.find((entry: { input: string }) => entry.input === doomedInput);
     expect(retried).toMatchObject({ status: "done", worker: "steady" });
+  });
+
+  it("one worker with two device slots (--devices 0,1 on the CPU) routes jobs to both device ids", async () => {
+    // A real second GPU is not available here; the CPU provider accepts a device id and ignores it.
+    const redis = await startRedis();
+    started.push(redis);
+    const both = cli(["worker", "--queue", redis.url, "--name", "two-gpus", "--devices", "0,1", "--concurrency", "1", ...DEVICE]);
+    await both.waitFor("taking jobs");
+    expect(both.stderr()).toContain("(device 0, 1; concurrency 1 per device)");
+    const batch = cli(["batch", "shoot", "-o", "devices", "--queue", redis.url, "--preset", PRESET]);
+    expect(await batch.exited).toBe(3);
+    const report = JSON.parse(await readFile(join(work, "devices", "batch.json"), "utf8"));
+    const done = report.files.filter((entry: { status: string }) => entry.status === "done");
+    expect(done).toHaveLength(shoot.good.length);
+    expect(new Set(done.map((entry: { worker: string }) => entry.worker))).toEqual(new Set(["two-gpus"]));
+    expect(new Set(done.map((entry: { device: number }) => entry.device))).toEqual(new Set([0, 1]));
+    for (const name of shoot.good) {
+      expect(Buffer.compare(await readFile(join(work, "devices", name)), await readFile(join(work, "reference", name))), name).toBe(0);
+    }
   });
 
   it("a worker whose preset differs refuses the job with PRESET_MISMATCH", async () => {

@@ -2,9 +2,30 @@
 // the review page's escaping.
 import { describe, expect, it } from "vitest";
 import { renderReviewPage, type BatchReport } from "../../src/batch/report";
+import { workerDevices } from "../../src/cli/commands/worker";
 import { parseQueueUrl } from "../../src/queue/connection";
 import { parseQueueJobData, queueJobId } from "../../src/queue/job-data";
 import { parseUpscaleSettings, settingsHash, stableJson } from "../../src/upscale/index";
+
+describe("workerDevices: one job lane per device", () => {
+  it.each<[Record<string, unknown>, number | undefined, number[]]>([
+    [{}, undefined, [0]],
+    [{ device: "1" }, 1, [1]],
+    [{ devices: "0,1" }, undefined, [0, 1]],
+    [{ devices: " 2, 0 " }, undefined, [2, 0]],
+  ])("%j (--device %s) → %j", (values, single, devices) => {
+    expect(workerDevices(values, single)).toEqual(devices);
+  });
+
+  it.each<[Record<string, unknown>, string]>([
+    [{ devices: "0,0" }, 'Expected distinct device ids from 0 to 64 separated by commas, such as 0,1 for --devices but received "0,0" of type string'],
+    [{ devices: "0;1" }, 'Expected distinct device ids from 0 to 64 separated by commas, such as 0,1 for --devices but received "0;1" of type string'],
+    [{ devices: "65" }, 'Expected distinct device ids from 0 to 64 separated by commas, such as 0,1 for --devices but received "65" of type string'],
+    [{ devices: "0,1", device: "1" }, 'Expected either --device N or --devices LIST, not both for --devices but received "0,1" of type string'],
+  ])("refuses %j", (values, message) => {
+    expect(() => workerDevices(values, undefined)).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message }));
+  });
+});
 
 describe("parseQueueUrl", () => {
   it.each([
@@ -56,7 +77,7 @@ describe("the review page", () => {
       finishedAt: "t1",
       recipe: { preset: "p", model: "x4fast", scale: 2, settingsHash: "h" },
       ranOn: "this machine",
-      counts: { done: 2, skipped: 0, failed: 0 },
+      counts: { done: 2, skipped: 0, failed: 0, pending: 0 },
       files: [
         { input: "a", output: "ok.png", status: "done", review: { verdict: "pass", advice: [], sheet: "review/ok.png.png" } },
         { input: "b", output: "<b>.png", status: "done", review: { verdict: "warn", advice: ["Lower creativity & retry"], sheet: "review/<b>.png.png" } },

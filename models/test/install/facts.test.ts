@@ -72,11 +72,12 @@ describe("modelFacts: the one resolver of model facts", () => {
   });
 
   it.each([
-    [{ role: "painter" }, "Expected one of detail, fidelity, detector for facts.role"],
-    [{ context: -1 }, "Expected a non-negative integer for facts.context"],
-    [{ memory: {} }, "Expected an object for facts.memory.cpu"],
-    [{ memory: { tpu: { bytesPerTilePixel: 1, fixedBytes: 0 } } }, "Expected one of cpu, cuda, dml, coreml, webgpu for facts.memory key"],
-    [{ cost: { cpu: { secondsPerInputMegapixel: 0 } } }, "Expected a positive number for facts.cost.cpu.secondsPerInputMegapixel"],
+    [{ role: "painter" }, 'Expected one of "detail", "fidelity", "detector" for facts.role but received "painter" of type string'],
+    [{ context: -1 }, "Expected an integer of at least 0 for facts.context but received -1 of type number"],
+    [{ memory: {} }, "Expected an object for facts.memory.cpu but received undefined"],
+    [{ memory: { tpu: { bytesPerTilePixel: 1, fixedBytes: 0 } } }, "Expected no such field (known: cpu, cuda, dml, coreml, webgpu) for facts.memory.tpu but received a value of type object"],
+    [{ cost: { cpu: { secondsPerInputMegapixel: 0 } } }, "Expected a number above 0 for facts.cost.cpu.secondsPerInputMegapixel but received 0 of type number"],
+    [{ measured: "" }, 'Expected a non-empty string for facts.measured but received "" of type string'],
   ])("refuses bad facts (%j) with the one message shape", (change, message) => {
     const good = {
       role: "detail",
@@ -86,6 +87,6 @@ describe("modelFacts: the one resolver of model facts", () => {
       cost: { cpu: { secondsPerInputMegapixel: 10 } },
       measured: "test",
     };
-    expect(() => validateFacts({ ...good, ...change }, "facts")).toThrow(message);
+    expect(() => validateFacts({ ...good, ...change }, "facts")).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message }));
   });
 });

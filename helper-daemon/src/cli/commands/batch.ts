@@ -4,12 +4,12 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { invalidParameter, type ErrorCode } from "@portrait-upscale/shared";
+import { PortraitError, invalidParameter, type ErrorCode } from "@portrait-upscale/shared";
 import { expandInputs } from "../../batch/inputs";
 import { processFile, type BatchEntry } from "../../batch/process-file";
 import { PROGRESS_MODES, batchProgress, type ProgressMode } from "../../batch/progress-display";
 import { BATCH_REPORT, countEntries, writeBatchReport, writeReviewPage, type BatchReport } from "../../batch/report";
-import { runBatch, type BatchExecutor } from "../../batch/run-batch";
+import { runBatch, type BatchExecutor, type BatchOutcome } from "../../batch/run-batch";
 import type { EncodedFormat } from "../../image/codec";
 import { createInferencePool } from "../../inference/index";
 import { queueExecutor } from "../../queue/client";
@@ -31,7 +31,8 @@ export const batchCommand: CliCommand = {
     "quoted pattern such as 'shoot/**/*.jpg' (the layout below the pattern's fixed part is kept).",
     "Each output keeps its input's format unless --format says otherwise. Outputs that already exist",
     "are skipped, so an interrupted batch resumes where it stopped (--overwrite redoes them); every",
-    "output is written under a temporary name and renamed, so none is ever partial, also after Ctrl-C.",
+    "output is written under a temporary name and renamed, so none is ever partial, also after Ctrl-C,",
+    "which writes batch.json at the stop (unfinished files pending) and exits 130.",
     "A bad input is reported with its code and the batch goes on. OUTDIR/batch.json lists per file",
     "the preset, models, time, notes and review verdict; --report also reviews each result and writes",
     "OUTDIR/review.html with the warnings first. Exit status 0 only when every input succeeded,",
@@ -95,16 +96,16 @@ export const batchCommand: CliCommand = {
     // SIGKILL) are litter once no one writes these outputs.
     const sweep = (): Promise<unknown> => Promise.all(items.map((item) => removeStalePartials(item.output)));
     await sweep();
-    let entries: BatchEntry[] = [];
+    let outcome: BatchOutcome;
     try {
-      entries = await runBatch(items, execute, { overwrite: values.overwrite === true, concurrency, signal: context.signal, onEvent: display.onEvent });
+      outcome = await runBatch(items, execute, { overwrite: values.overwrite === true, concurrency, signal: context.signal, onEvent: display.onEvent });
     } finally {
       display.finish();
       await close();
     }
     await sweep();
     // A resumed batch keeps what the earlier run said of the files it skips now.
-    const files = entries.map((entry) => (entry.status === "skipped" ? { ...(earlier.get(entry.output) ?? entry), status: "skipped" as const } : entry));
+    const files = outcome.entries.map((entry) => (entry.status === "skipped" ? { ...(earlier.get(entry.output) ?? entry), status: "skipped" as const } : entry));
     const report: BatchReport = {
       version: 1,
       startedAt,
@@ -116,8 +117,11 @@ export const batchCommand: CliCommand = {
     };
     await writeBatchReport(outDir, report);
     if (request.review) await writeReviewPage(outDir, report);
-    const { done, skipped, failed } = report.counts;
-    context.stderr.write(`${done} done, ${skipped} skipped, ${failed} failed; report: ${join(outDir, BATCH_REPORT)}\n`);
+    const { done, skipped, failed, pending } = report.counts;
+    const stopped = outcome.cancelled ? `, ${pending} pending (stopped)` : "";
+    context.stderr.write(`${done} done, ${skipped} skipped, ${failed} failed${stopped}; report: ${join(outDir, BATCH_REPORT)}\n`);
+    // The report is written at the stop; the run still ends as a cancelled one (exit 130).
+    if (outcome.cancelled) throw new PortraitError("CANCELLED");
     const firstFailure = files.find((entry) => entry.status === "failed");
     return firstFailure ? Math.max(EXIT_CODES.internal, exitCodeFor(firstFailure.error!.code as ErrorCode)) : EXIT_CODES.ok;
   },

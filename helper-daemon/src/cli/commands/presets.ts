@@ -4,16 +4,14 @@
  * preset files before they are shared with a studio.
  */
 import { join, resolve } from "node:path";
-import { type PresetEntry, invalidParameter, toErrorPayload } from "@portrait-upscale/shared";
+import { type PresetEntry, toErrorPayload } from "@portrait-upscale/shared";
 import { loadConfig } from "../../config/config";
 import { configDir } from "../../config/paths";
 import { PresetStore, type PresetProblem, readPresetFile } from "../../presets/index";
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES, exitCodeFor } from "../exit-codes";
 import { formatTable, writeJson } from "../output";
-
-const SUBCOMMANDS = ["list", "show", "validate"] as const;
-type Subcommand = (typeof SUBCOMMANDS)[number];
+import { runSubcommand } from "../subcommands";
 
 export const presetsCommand: CliCommand = {
   name: "presets",
@@ -32,17 +30,12 @@ export const presetsCommand: CliCommand = {
     "studio-folder": { type: "string", valueName: "DIR", description: "Use this studio preset folder instead of the configured one." },
     json: { type: "boolean", description: "Print one JSON object instead of text." },
   },
-  async run(context) {
-    const [sub, ...args] = context.positionals;
-    if (!SUBCOMMANDS.includes(sub as Subcommand)) throw invalidParameter("list, show or validate", "the presets sub-command", sub);
-    if (sub === "validate") return validate(context, args);
-    if (sub === "list") {
-      if (args.length > 0) throw invalidParameter("no further arguments", "presets list", args.join(" "));
-      return list(context);
-    }
-    if (args.length !== 1) throw invalidParameter("one preset id", "presets show", args.length === 0 ? undefined : args.join(" "));
-    return show(context, args[0]);
-  },
+  run: (context) =>
+    runSubcommand(context, "presets", {
+      list: { run: list },
+      show: { arguments: { expected: "one preset id", count: "one" }, run: (_, [id]) => show(context, id) },
+      validate: { arguments: { expected: "at least one preset file", count: "some" }, run: validate },
+    }),
 };
 
 /** The store as the daemon would see it, read once (no watching). */
@@ -105,7 +98,6 @@ async function show(context: CliContext, id: string): Promise<number> {
 }
 
 async function validate(context: CliContext, files: readonly string[]): Promise<number> {
-  if (files.length === 0) throw invalidParameter("at least one preset file", "presets validate", undefined);
   const results: ({ file: string; valid: true; id: string; name: string; locked: boolean } | { file: string; valid: false; error: ReturnType<typeof toErrorPayload> })[] = [];
   for (const file of files) {
     const path = resolve(context.cwd, file);

@@ -2,12 +2,12 @@
  * `portrait-upscale tokens create NAME | list | revoke NAME`: named per-client tokens for a
  * daemon shared on a studio LAN. A token is printed once, at creation; only its hash is kept.
  */
-import { invalidParameter } from "@portrait-upscale/shared";
 import { createClientToken, readClientTokens, revokeClientToken } from "../../clients/client-tokens";
 import { configDir } from "../../config/paths";
 import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { formatTable, writeJson } from "../output";
+import { runSubcommand } from "../subcommands";
 
 export const tokensCommand: CliCommand = {
   name: "tokens",
@@ -22,31 +22,38 @@ export const tokensCommand: CliCommand = {
   ].join("\n"),
   allowPositionals: true,
   options: { json: { type: "boolean", description: "list: print JSON." } },
-  async run(context) {
-    const [action, name, ...extra] = context.positionals;
+  run(context) {
     const dir = configDir(context.env);
-    if (extra.length > 0) throw invalidParameter("one NAME", "tokens", context.positionals.join(" "));
-    if (action === "create" || action === "revoke") {
-      if (name === undefined) throw invalidParameter("a client NAME", `tokens ${action}`, undefined);
-      if (action === "create") {
-        const token = await createClientToken(dir, name);
-        context.stdout.write(`${token}\n`);
-        context.stderr.write(`Token for ${name}: shown once, give it to that client only (the daemon keeps only its hash).\n`);
-      } else {
-        await revokeClientToken(dir, name);
-        context.stderr.write(`Revoked ${name}'s token.\n`);
-      }
-      return EXIT_CODES.ok;
-    }
-    if (action === "list" && name === undefined) {
-      const clients = await readClientTokens(dir);
-      if (context.values.json) writeJson(context, { clients: clients.map(({ name: client, createdAt, revokedAt }) => ({ name: client, createdAt, revokedAt: revokedAt ?? null })) });
-      else {
-        const rows = clients.map((client) => [client.name, client.createdAt, client.revokedAt ? `revoked ${client.revokedAt}` : "active"]);
-        context.stdout.write(formatTable([["NAME", "CREATED", "STATE"], ...rows]));
-      }
-      return EXIT_CODES.ok;
-    }
-    throw invalidParameter("create NAME, list or revoke NAME", "tokens", context.positionals.join(" ") || undefined);
+    const clientName = { expected: "a client NAME", count: "one" } as const;
+    return runSubcommand(context, "tokens", {
+      create: {
+        arguments: clientName,
+        async run(_, [name]) {
+          const token = await createClientToken(dir, name);
+          context.stdout.write(`${token}\n`);
+          context.stderr.write(`Token for ${name}: shown once, give it to that client only (the daemon keeps only its hash).\n`);
+          return EXIT_CODES.ok;
+        },
+      },
+      list: {
+        async run() {
+          const clients = await readClientTokens(dir);
+          if (context.values.json) writeJson(context, { clients: clients.map(({ name, createdAt, revokedAt }) => ({ name, createdAt, revokedAt: revokedAt ?? null })) });
+          else {
+            const rows = clients.map((client) => [client.name, client.createdAt, client.revokedAt ? `revoked ${client.revokedAt}` : "active"]);
+            context.stdout.write(formatTable([["NAME", "CREATED", "STATE"], ...rows]));
+          }
+          return EXIT_CODES.ok;
+        },
+      },
+      revoke: {
+        arguments: clientName,
+        async run(_, [name]) {
+          await revokeClientToken(dir, name);
+          context.stderr.write(`Revoked ${name}'s token.\n`);
+          return EXIT_CODES.ok;
+        },
+      },
+    });
   },
 };

@@ -12,6 +12,20 @@ import type { CliCommand } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { DEVICE_OPTIONS, openRecipeEnvironment, poolOptionsOf } from "../request-options";
 
+/**
+ * The device ids of `--devices 0,1` (one inference pool and one job lane per id), else the one
+ * `--device` (0 by default). Each device takes `--concurrency` jobs at once.
+ */
+export function workerDevices(values: Readonly<Record<string, unknown>>, single: number | undefined): number[] {
+  if (values.devices === undefined) return [single ?? 0];
+  if (values.device !== undefined) throw invalidParameter("either --device N or --devices LIST, not both", "--devices", values.devices);
+  const text = String(values.devices);
+  const ids = text.split(",").map((part) => Number(part.trim()));
+  const valid = /^\s*\d+\s*(,\s*\d+\s*)*$/.test(text) && ids.every((id) => id <= 64) && new Set(ids).size === ids.length;
+  if (!valid) throw invalidParameter("distinct device ids from 0 to 64 separated by commas, such as 0,1", "--devices", values.devices);
+  return ids;
+}
+
 function integerFlag(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
@@ -22,7 +36,7 @@ function integerFlag(value: unknown, name: string, min: number, max: number, fal
 export const workerCommand: CliCommand = {
   name: "worker",
   summary: "Take batch jobs from a studio queue (BullMQ on Redis) and run them on this machine.",
-  usage: ["worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--lock-seconds N] [--name NAME] [--provider P] [--threads N]"],
+  usage: ["worker --queue redis://HOST:PORT[/DB] [--devices LIST] [--concurrency N] [--lock-seconds N] [--name NAME] [--provider P] [--threads N]"],
   details: [
     "Runs until Ctrl-C or SIGTERM, then finishes the jobs in flight. Inputs and outputs are paths on",
     "the studio's shared folder, mounted at the same path on every machine (SHARED_PATH_MISSING",
@@ -30,11 +44,13 @@ export const workerCommand: CliCommand = {
     "resolves to other values here is refused with PRESET_MISMATCH. A worker that dies mid-job loses",
     "its lock; after --lock-seconds another worker takes the job again. Outputs appear by rename only,",
     "so a retried job never leaves a partial file or a duplicate. If Redis goes away the worker says",
-    "so once, waits and reconnects.",
+    "so once, waits and reconnects. --devices 0,1 runs one pool per GPU (warm sessions on each), each",
+    "taking --concurrency jobs at once; batch.json names the device that ran each file.",
   ].join("\n"),
   options: {
     queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB] or rediss://… (TLS)." },
-    concurrency: { type: "string", valueName: "N", description: "Jobs at once on this machine (default: config concurrency)." },
+    concurrency: { type: "string", valueName: "N", description: "Jobs at once per device (default: config concurrency)." },
+    devices: { type: "string", valueName: "LIST", description: "GPU ids to take jobs on, e.g. 0,1 (default: --device, else 0)." },
     "lock-seconds": { type: "string", valueName: "N", description: "How long a job stays locked without renewal (default 30)." },
     name: { type: "string", valueName: "NAME", description: "This worker's name in batch reports (default: host name and process id)." },
     ...DEVICE_OPTIONS,
@@ -49,32 +65,39 @@ export const workerCommand: CliCommand = {
     const concurrency = integerFlag(values.concurrency, "--concurrency", 1, 64, environment.config.concurrency);
     const name = typeof values.name === "string" && values.name !== "" ? values.name : `${hostname()}:${process.pid}`;
     const log = (line: string): void => void context.stderr.write(`${line}\n`);
-    const pool = createInferencePool(poolOptions);
+    const devices = workerDevices(values, poolOptions.device);
+    // One pool per device: its sessions stay warm on that GPU, and its jobs queue only behind its own.
+    const pools = devices.map((device) => createInferencePool({ ...poolOptions, device }));
     const connection = connectRedis(queueUrl, { log });
     try {
-      const worker = await startQueueWorker({
-        connection,
-        pool,
-        presets: environment.presets,
-        limits: imageLimitsOf(environment.config),
-        concurrency,
-        lockMs,
-        name,
-        log,
-      });
-      log(`Worker ${name} taking jobs from ${queueUrl.display} (concurrency ${concurrency}). Press Ctrl-C to stop.`);
+      const workers = await Promise.all(
+        devices.map((device, index) =>
+          startQueueWorker({
+            connection,
+            pool: pools[index],
+            device,
+            presets: environment.presets,
+            limits: imageLimitsOf(environment.config),
+            concurrency,
+            lockMs,
+            name,
+            log,
+          }),
+        ),
+      );
+      log(`Worker ${name} taking jobs from ${queueUrl.display} (device ${devices.join(", ")}; concurrency ${concurrency} per device). Press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {
         if (context.signal.aborted) resolve();
         else context.signal.addEventListener("abort", () => resolve(), { once: true });
       });
       log("Stopping: finishing the jobs in flight...");
-      await worker.close();
+      await Promise.all(workers.map((worker) => worker.close()));
       log("Stopped.");
       return EXIT_CODES.ok;
     } finally {
       connection.disconnect();
       environment.presets.close();
-      await pool.close();
+      await Promise.all(pools.map((pool) => pool.close()));
     }
   },
 };
