@@ -5,7 +5,7 @@
  * file: making all of them at install costs seconds and about 100 MB that CPU-only users
  * never need (docs/gpu.md).
  */
-import { PortraitError, array, integer, object, oneOf, parse, schemaError, string, type ErrorCode, type Infer } from "@portrait-upscale/shared";
+import { PortraitError, array, integer, object, oneOf, parse, schemaError, string, type ErrorCode } from "@portrait-upscale/shared";
 import { existsSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -46,7 +46,7 @@ export function checkVariantProviders(variants: readonly { readonly providers: r
 }
 
 /** One variant file of a model and the providers that run it instead of the fp32 file. */
-export type ModelVariant = Readonly<Infer<typeof variantSchema>>;
+export type ModelVariant = ModelEntry["variants"] extends readonly (infer V)[] | undefined ? V : never;
 
 /** Checks a manifest entry's `variants`; the message names the first wrong field. */
 export function validateVariants(value: unknown, where: string): readonly ModelVariant[] {

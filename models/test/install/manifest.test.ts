@@ -69,7 +69,7 @@ describe("validateManifest", () => {
     ["shapes not matching names", (m) => (m.outputShapes = []), "Expected 1 shapes (one per output name) for manifest.models[0].outputShapes but received an array of length 0"],
     ["an ncnn model without .bin", (m) => (m.source.files = [m.source.files[0]]), "Expected one .param and one .bin file for the ncnn converter for manifest.models[0].source.files but received an array of length 1"],
     ["a copied model of two files", (m) => (m.converter = "copy"), "Expected exactly one source file for the copy converter for manifest.models[0].source.files but received an array of length 2"],
-    ["a wrong role", (m) => (m.facts.role = "painter"), 'Expected one of "detail", "fidelity", "detector" for manifest.models[0].facts.role but received "painter" of type string'],
+    ["a wrong role", (m) => (m.facts.role = "painter"), 'Expected one of "detail", "fidelity", "detector", "face-restore" for manifest.models[0].facts.role but received "painter" of type string'],
     ["an unknown provider", (m) => (m.facts.cost.tpu = { secondsPerInputMegapixel: 1 }), "Expected no such field (known: cpu, cuda, dml, coreml, webgpu) for manifest.models[0].facts.cost.tpu but received a value of type object"],
   ])("names the field for %s", (_, edit, message) => {
     const error = validationError(withFirstModel(edit));
@@ -101,14 +101,13 @@ describe("validateManifest", () => {
 
   it("keeps the fields it knows and drops fields another module added (the facts' provider tables stay strict)", () => {
     const extended = withFirstModel((m) => {
-      m.variants = [{ provider: "cuda", file: "x4plus-fp16.onnx" }];
       m.onnx.note = "pinned";
       m.facts.split = { trunk: "x" };
     }) as Record<string, unknown>;
     extended.notes = "top-level notes";
     const manifest = validateManifest(extended);
     expect(manifest).toEqual(loadManifest());
-    expect(Object.keys(manifest.models[0])).not.toContain("variants");
+    expect(Object.keys(manifest.models[0].onnx)).not.toContain("note");
   });
 });
 

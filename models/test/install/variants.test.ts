@@ -35,7 +35,7 @@ describe("variantFor: the one place that picks a model's file per provider", () 
 describe("validateVariants", () => {
   const good = { precision: "fp16", file: "m.fp16.onnx", sha256: "a".repeat(64), bytes: 10, providers: ["cuda"] };
   it.each([
-    [{ ...good, precision: "int4" }, 'Expected one of "fp16" for v[0].precision'],
+    [{ ...good, precision: "int4" }, 'Expected "fp16" for v[0].precision'],
     [{ ...good, file: "../m.onnx" }, "Expected a plain file name ending in .onnx for v[0].file"],
     [{ ...good, providers: ["cpu"] }, 'Expected one of "cuda", "dml", "coreml", "webgpu" for v[0].providers[0]'],
     [{ ...good, providers: [] }, "Expected an array of at least 1 items for v[0].providers"],
