@@ -39,6 +39,34 @@ export interface ModelFacts {
   readonly cost: Readonly<Partial<Record<FactProvider, CostFacts>>> & { readonly cpu: CostFacts };
   /** How the figures were measured (machine, method). */
   readonly measured: string;
+  /** The model cut in two at install (models/src/split.ts), each stage with its own facts. */
+  readonly split?: SplitFacts;
+}
+
+/** One stage of a split model: its file and the facts the tiled driver sizes its tiles by. */
+export interface StageFacts {
+  /** The id a pool runs it by (`<model id>-trunk`, …). */
+  readonly id: string;
+  /** Its `.onnx` file in the model folder, written at install from the whole model. */
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  /** Integer scale of this stage (the product of all stages' is the model's). */
+  readonly scale: number;
+  /** Channels it takes and gives (3 at the image ends). */
+  readonly inputChannels: number;
+  readonly outputChannels: number;
+  readonly context: number;
+  readonly memory: Readonly<Partial<Record<FactProvider, MemoryFacts>>> & { readonly cpu: MemoryFacts };
+  readonly cost: Readonly<Partial<Record<FactProvider, CostFacts>>> & { readonly cpu: CostFacts };
+}
+
+/** Where a model is cut and its stages, in order. */
+export interface SplitFacts {
+  /** The tensor of the whole model at which it is cut. */
+  readonly cut: string;
+  readonly stages: readonly StageFacts[];
+  readonly measured: string;
 }
 
 /** Checks a manifest entry's `facts`; the message names the first wrong field. */
@@ -63,7 +91,53 @@ export function validateFacts(value: unknown, where: string): ModelFacts {
   const cost = perProvider(facts.cost, `${where}.cost`, (entry, at) => ({
     secondsPerInputMegapixel: positive(entry.secondsPerInputMegapixel, `${at}.secondsPerInputMegapixel`),
   }));
-  return { role: role as ModelRole, choice: facts.choice, context, memory, cost, measured: facts.measured } as ModelFacts;
+  const split = facts.split === undefined ? undefined : validateSplit(facts.split, `${where}.split`);
+  return { role: role as ModelRole, choice: facts.choice, context, memory, cost, measured: facts.measured, ...(split ? { split } : {}) } as ModelFacts;
+}
+
+function validateSplit(value: unknown, where: string): SplitFacts {
+  const split = object(value, where);
+  if (typeof split.cut !== "string" || split.cut === "") throw invalidParameter("a tensor name", `${where}.cut`, split.cut);
+  if (typeof split.measured !== "string" || split.measured === "") throw invalidParameter("a non-empty string", `${where}.measured`, split.measured);
+  if (!Array.isArray(split.stages) || split.stages.length < 2) throw invalidParameter("an array of at least two stages", `${where}.stages`, split.stages);
+  const stages = split.stages.map((entry: unknown, index: number): StageFacts => {
+    const at = `${where}.stages[${index}]`;
+    const stage = object(entry, at);
+    for (const name of ["id", "file", "sha256"] as const) {
+      if (typeof stage[name] !== "string" || stage[name] === "") throw invalidParameter("a non-empty string", `${at}.${name}`, stage[name]);
+    }
+    const integer = (name: string, least: number): number => {
+      const value = stage[name];
+      if (typeof value !== "number" || !Number.isInteger(value) || value < least) throw invalidParameter(`an integer of at least ${least}`, `${at}.${name}`, value);
+      return value;
+    };
+    return {
+      id: stage.id as string,
+      file: stage.file as string,
+      sha256: stage.sha256 as string,
+      bytes: integer("bytes", 1),
+      scale: integer("scale", 1),
+      inputChannels: integer("inputChannels", 1),
+      outputChannels: integer("outputChannels", 1),
+      context: integer("context", 0),
+      memory: perProvider(stage.memory, `${at}.memory`, (item, path) => ({
+        bytesPerTilePixel: positive(item.bytesPerTilePixel, `${path}.bytesPerTilePixel`),
+        fixedBytes: positive(item.fixedBytes, `${path}.fixedBytes`, true),
+      })),
+      cost: perProvider(stage.cost, `${at}.cost`, (item, path) => ({
+        secondsPerInputMegapixel: positive(item.secondsPerInputMegapixel, `${path}.secondsPerInputMegapixel`),
+      })),
+    };
+  });
+  if (stages[0].inputChannels !== 3 || stages[stages.length - 1].outputChannels !== 3) {
+    throw invalidParameter("stages that take and give RGB at the ends", `${where}.stages`, stages.map((stage) => stage.id));
+  }
+  for (let k = 1; k < stages.length; k++) {
+    if (stages[k].inputChannels !== stages[k - 1].outputChannels) {
+      throw invalidParameter(`${stages[k - 1].outputChannels} input channels`, `${where}.stages[${k}].inputChannels`, stages[k].inputChannels);
+    }
+  }
+  return { cut: split.cut, stages, measured: split.measured };
 }
 
 function perProvider<T>(value: unknown, where: string, read: (entry: Record<string, unknown>, at: string) => T): Record<string, T> & { cpu: T } {
@@ -107,6 +181,20 @@ export interface ResolvedModel {
   memory(provider?: string): MemoryFacts;
   /** Cost figures on `provider` (the CPU's where the provider has none; a calibration corrects them). */
   cost(provider?: string): CostFacts;
+  /** The model's stages when it is split (see {@link SplitFacts}), in order. */
+  readonly stages?: readonly ResolvedStage[];
+}
+
+/** A stage of a split model with its facts resolved per provider. */
+export interface ResolvedStage {
+  readonly id: string;
+  readonly file: string;
+  readonly scale: number;
+  readonly inputChannels: number;
+  readonly outputChannels: number;
+  readonly context: number;
+  memory(provider?: string): MemoryFacts;
+  cost(provider?: string): CostFacts;
 }
 
 function resolve(entry: FactSource): ResolvedModel {
@@ -122,6 +210,22 @@ function resolve(entry: FactSource): ResolvedModel {
     context: facts.context,
     memory: (provider?: string) => pick(facts.memory, provider),
     cost: (provider?: string) => pick(facts.cost, provider),
+    ...(facts.split
+      ? {
+          stages: facts.split.stages.map((stage) =>
+            Object.freeze({
+              id: stage.id,
+              file: stage.file,
+              scale: stage.scale,
+              inputChannels: stage.inputChannels,
+              outputChannels: stage.outputChannels,
+              context: stage.context,
+              memory: (provider?: string) => pick(stage.memory, provider),
+              cost: (provider?: string) => pick(stage.cost, provider),
+            }),
+          ),
+        }
+      : {}),
   });
 }
 
