@@ -58,7 +58,8 @@ export async function installStages(model: ModelEntry, dir: string): Promise<Sta
         { id: stage.id, expectedSha256: stage.sha256, actualSha256: actual, bytes: bytes.length },
       );
     }
-    const temporary = `${path}.${process.pid}.partial`;
+    // The installer's temporary naming, so a killed install's leftovers are removed on the next run.
+    const temporary = join(dir, `.${stage.file}.${process.pid}.tmp`);
     try {
       await writeFile(temporary, bytes);
       await rename(temporary, path);
