@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { needsTiling, planStageTiles, wholeWindowBytes } from "./stage-plan";
+import { intermediateBytes, needsTiling, planStageTiles, runsSplit, wholeWindowBytes } from "./stage-plan";
 
 // x4plus and its stages as the manifest gives them on CPU.
 const whole = { bytesPerTilePixel: 16_000, fixedBytes: 0, context: 64 };
@@ -35,5 +35,26 @@ describe("needsTiling", () => {
     [2048, 2048, 4096, 64, false],
   ] as const)("%i×%i, tile %i, context %i → %s", (width, height, tile, context, expected) => {
     expect(needsTiling(width, height, tile, context)).toBe(expected);
+  });
+});
+
+describe("runsSplit", () => {
+  const stages = [
+    { scale: 1, outputChannels: 64 },
+    { scale: 4, outputChannels: 3 },
+  ];
+  it.each([
+    ["2048² at tile 448: the 1 GiB feature map fits one 5.3 GB window", 2048, 2048, 448, true],
+    ["a 1072² detail window at tile 448", 1072, 1072, 448, true],
+    ["512² that fits untiled", 512, 512, 4096, false],
+    ["24 MP at tile 448: 6.1 GB of features do not fit, the whole model tiles", 6000, 4000, 448, false],
+    ["24 MP at tile 960 (a 24 GB budget)", 6000, 4000, 960, true],
+  ] as const)("%s → %s", (_name, width, height, tile, expected) => {
+    expect(runsSplit(width, height, tile, whole, stages)).toBe(expected);
+  });
+
+  it("counts the planes between stages only", () => {
+    expect(intermediateBytes(2048, 2048, stages)).toBe(2048 * 2048 * 256);
+    expect(intermediateBytes(10, 10, [{ scale: 2, outputChannels: 8 }, { scale: 1, outputChannels: 16 }, { scale: 2, outputChannels: 3 }])).toBe(8 * 4 * 400 + 16 * 4 * 400);
   });
 });

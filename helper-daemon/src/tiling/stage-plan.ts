@@ -38,3 +38,32 @@ export function planStageTiles(options: StageTileOptions): number[] {
 export function needsTiling(width: number, height: number, tile: number, context: number): boolean {
   return Math.max(width, height) > tile + 2 * context;
 }
+
+/** What a stage contributes to the planes held between stages. */
+export interface StageShape {
+  readonly scale: number;
+  readonly outputChannels: number;
+}
+
+/**
+ * Bytes of the float planes held between the stages of a split model over a width×height image
+ * (x4plus: 64 channels × 4 bytes = 256 bytes per input pixel, 1 GiB at 2048², 6.1 GB at 24 MP).
+ */
+export function intermediateBytes(width: number, height: number, stages: readonly StageShape[]): number {
+  let bytes = 0;
+  let scale = 1;
+  for (const stage of stages.slice(0, -1)) {
+    scale *= stage.scale;
+    bytes += stage.outputChannels * 4 * width * scale * height * scale;
+  }
+  return bytes;
+}
+
+/**
+ * Whether a split model runs split: only when the whole model must be tiled and the planes
+ * held between its stages fit the memory of one window of the whole model's tile (beyond
+ * that, e.g. x4plus at 24 MP, the whole model tiles as before and memory stays bounded).
+ */
+export function runsSplit(width: number, height: number, wholeTile: number, whole: { readonly bytesPerTilePixel: number; readonly fixedBytes: number; readonly context: number }, stages: readonly StageShape[]): boolean {
+  return needsTiling(width, height, wholeTile, whole.context) && intermediateBytes(width, height, stages) <= wholeWindowBytes(wholeTile, whole);
+}

@@ -12,7 +12,7 @@ import { DEFAULT_CONTEXT } from "./tile-layout";
 import type { TileRect } from "./tile-layout";
 import { fillTransparentColour } from "./alpha-fill";
 import { runPass, throwIfCancelled, tileCount, type PassHooks, type PassSpec, type PassState } from "./tile-pass";
-import { needsTiling, planStageTiles } from "./stage-plan";
+import { planStageTiles, runsSplit } from "./stage-plan";
 import type { MemoryNeeds } from "./tile-size";
 
 /** Planar float pixels of one tile: NCHW 1×channels×height×width; RGB values nominally 0..1. */
@@ -124,7 +124,7 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   const outWidth = width * scale;
   const outHeight = height * scale;
   const alphaThroughRunner = alpha !== undefined && options.alphaRunner !== undefined;
-  const split = runTile.split !== undefined && needsTiling(width, height, maxTile, context) ? runTile.split : undefined;
+  const split = runTile.split !== undefined && runsSplit(width, height, maxTile, { ...runTile.split.memory, context }, runTile.split.stages) ? runTile.split : undefined;
   const progress = new PassProgress(options.onProgress);
 
   const colourSource = alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, alpha, width, height);
