@@ -4,7 +4,7 @@
  * memory and its cost per provider). They live in `models/manifest.json` next to the files;
  * this module validates them and is the one resolver every caller asks.
  */
-import { PortraitError, integer, number, object, oneOf, optional, parse, string, type Infer, type Schema } from "@portrait-upscale/shared";
+import { PortraitError, array, integer, number, object, oneOf, optional, parse, schemaError, string, type Infer, type Schema } from "@portrait-upscale/shared";
 
 /** What a model does for the portrait pipeline (face-restore models are only ever brought by users). */
 export const MODEL_ROLES = ["detail", "fidelity", "detector", "face-restore"] as const;
@@ -27,6 +27,52 @@ function perProvider<T>(figures: Schema<T>) {
   return object({ cpu: figures, cuda: optional(figures), dml: optional(figures), coreml: optional(figures), webgpu: optional(figures) });
 }
 
+/** One stage of a split model: its file and the facts the tiled driver sizes its tiles by. */
+const stageFactsSchema = object({
+  /** The id a pool runs it by (`<model id>-trunk`, …). */
+  id: string({ minLength: 1 }),
+  /** Its `.onnx` file in the model folder, written at install from the whole model. */
+  file: string({ minLength: 1 }),
+  sha256: string({ minLength: 1 }),
+  bytes: integer({ min: 1 }),
+  /** Integer scale of this stage (the product of all stages' is the model's). */
+  scale: integer({ min: 1 }),
+  /** Channels it takes and gives (3 at the image ends). */
+  inputChannels: integer({ min: 1 }),
+  outputChannels: integer({ min: 1 }),
+  context: integer({ min: 0 }),
+  memory: perProvider(memoryFactsSchema),
+  cost: perProvider(costFactsSchema),
+});
+
+/** Where a model is cut and its stages, in order: RGB at the ends, each stage taking what the one before gives. */
+const splitFactsSchema = object(
+  {
+    /** The tensor of the whole model at which it is cut. */
+    cut: string({ minLength: 1 }),
+    stages: array(stageFactsSchema, { minItems: 2 }),
+    measured: string({ minLength: 1 }),
+  },
+  {
+    check: ({ stages }, path, code) => {
+      if (stages[0].inputChannels !== 3 || stages[stages.length - 1].outputChannels !== 3) {
+        throw schemaError("stages that take and give RGB at the ends", `${path}.stages`, stages.map((stage) => stage.id), code);
+      }
+      for (let k = 1; k < stages.length; k++) {
+        if (stages[k].inputChannels !== stages[k - 1].outputChannels) {
+          throw schemaError(`${stages[k - 1].outputChannels} input channels`, `${path}.stages[${k}].inputChannels`, stages[k].inputChannels, code);
+        }
+      }
+    },
+  },
+);
+
+/** A validated value is frozen all the way down: readonly in its type too. */
+export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+export type StageFacts = DeepReadonly<Infer<typeof stageFactsSchema>>;
+export type SplitFacts = DeepReadonly<Infer<typeof splitFactsSchema>>;
+
 /**
  * The `facts` object of a manifest entry. Fields other modules add are dropped rather than
  * refused (add them here to keep them); provider tables stay strict.
@@ -45,11 +91,13 @@ export const modelFactsSchema = object(
     cost: perProvider(costFactsSchema),
     /** How the figures were measured (machine, method). */
     measured: string({ minLength: 1 }),
+    /** The model cut in two at install (models/src/split.ts), each stage with its own facts. */
+    split: optional(splitFactsSchema),
   },
   { unknownFields: "drop" },
 );
 
-export type ModelFacts = Readonly<Infer<typeof modelFactsSchema>>;
+export type ModelFacts = DeepReadonly<Infer<typeof modelFactsSchema>>;
 
 /** Checks a manifest entry's `facts`; the message names the first wrong field ("Expected X for `where`.field …"). */
 export function validateFacts(value: unknown, where: string): ModelFacts {
@@ -74,6 +122,20 @@ export interface ResolvedModel {
   memory(provider?: string): MemoryFacts;
   /** Cost figures on `provider` (the CPU's where the provider has none; a calibration corrects them). */
   cost(provider?: string): CostFacts;
+  /** The model's stages when it is split (see {@link SplitFacts}), in order. */
+  readonly stages?: readonly ResolvedStage[];
+}
+
+/** A stage of a split model with its facts resolved per provider. */
+export interface ResolvedStage {
+  readonly id: string;
+  readonly file: string;
+  readonly scale: number;
+  readonly inputChannels: number;
+  readonly outputChannels: number;
+  readonly context: number;
+  memory(provider?: string): MemoryFacts;
+  cost(provider?: string): CostFacts;
 }
 
 function resolve(entry: FactSource): ResolvedModel {
@@ -89,6 +151,22 @@ function resolve(entry: FactSource): ResolvedModel {
     context: facts.context,
     memory: (provider?: string) => pick(facts.memory, provider),
     cost: (provider?: string) => pick(facts.cost, provider),
+    ...(facts.split
+      ? {
+          stages: facts.split.stages.map((stage) =>
+            Object.freeze({
+              id: stage.id,
+              file: stage.file,
+              scale: stage.scale,
+              inputChannels: stage.inputChannels,
+              outputChannels: stage.outputChannels,
+              context: stage.context,
+              memory: (provider?: string) => pick(stage.memory, provider),
+              cost: (provider?: string) => pick(stage.cost, provider),
+            }),
+          ),
+        }
+      : {}),
   });
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { modelResolver, type ModelFacts, type ModelResolver } from "./facts";
 import { findModel, loadManifest } from "./manifest";
 import { modelDir } from "./paths";
+import { findStage } from "./split-install";
 import { ensureVariant, variantFor } from "./variants";
 import { verifyManifestModels, verifyModel, type ModelStatus } from "./verify";
 
@@ -50,7 +51,12 @@ export {
   type ModelResolver,
   type ModelRole,
   type ResolvedModel,
+  type ResolvedStage,
+  type SplitFacts,
+  type StageFacts,
 } from "./facts";
+export { STAGE_TENSOR, splitOnnxModel, type SplitModel } from "./split";
+export { findStage, installStages, type StageInstallResult } from "./split-install";
 export {
   installModels,
   runInstallCli,
@@ -73,7 +79,10 @@ export { sha256File, sha256Hex, type ModelState, type ModelStatus } from "./veri
 export function modelPath(id: string): string {
   const brought = broughtModels.find((model) => model.id === id);
   if (brought) return brought.path;
-  return join(modelDir(), findModel(loadManifest(), id).onnx.file);
+  const manifest = loadManifest();
+  const stage = findStage(manifest, id);
+  if (stage !== undefined) return join(modelDir(), stage.stage.file);
+  return join(modelDir(), findModel(manifest, id).onnx.file);
 }
 
 /**

@@ -9,6 +9,7 @@ import { obtainTarball } from "./fetch";
 import { findModel, loadManifest, type ConverterKind, type ModelEntry, type ModelManifest } from "./manifest";
 import { convertNcnnToOnnx } from "./ncnn/index";
 import { modelDir, sourcesDir } from "./paths";
+import { installStages } from "./split-install";
 import { readFilesFromTarGz } from "./tar";
 import { convertTfjsToOnnx } from "./tfjs/index";
 import { sha256Hex, stampVerified, verifyModel, type ModelStatus } from "./verify";
@@ -142,6 +143,18 @@ export async function installModels(options: InstallOptions = {}): Promise<Insta
         results.set(model.id, failed(model, dir, why, error, elapsed(t1)));
         log(`models: ${pad(model.id)} FAILED    ${describeError(error)}`);
       }
+    }
+  }
+
+  for (const model of selected) {
+    if (model.facts?.split === undefined || results.get(model.id)?.action === "failed") continue;
+    try {
+      for (const stage of await installStages(model, dir)) {
+        if (stage.action === "installed") log(`models: ${pad(stage.id)} cut       (from ${model.id}, sha256 verified, ${stage.seconds.toFixed(1)} s)`);
+      }
+    } catch (error) {
+      results.set(model.id, failed(model, dir, "its stages", error, 0));
+      log(`models: ${pad(model.id)} FAILED    ${describeError(error)}`);
     }
   }
 

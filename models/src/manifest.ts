@@ -25,7 +25,7 @@ import {
   type Shape,
 } from "@portrait-upscale/shared";
 import manifestJson from "../manifest.json";
-import { modelFactsSchema } from "./facts";
+import { modelFactsSchema, type DeepReadonly } from "./facts";
 import { checkVariantProviders, variantsSchema } from "./variants";
 
 export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
@@ -157,9 +157,6 @@ export const manifestSchema = entryObject(
     });
   },
 );
-
-/** A validated manifest is frozen all the way down: readonly in its type too. */
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 export type ModelManifest = DeepReadonly<Infer<typeof manifestSchema>>;
 export type ModelEntry = ModelManifest["models"][number];

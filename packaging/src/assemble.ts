@@ -35,6 +35,8 @@ export const CHECKSUM_FILE = "SHA256SUMS";
 interface ManifestModel {
   readonly id: string;
   readonly onnx: { readonly file: string; readonly sha256: string };
+  /** A split model's stages (models/src/split.ts), cut at install and shipped next to it. */
+  readonly facts?: { readonly split?: { readonly stages: readonly { readonly id: string; readonly file: string; readonly sha256: string }[] } };
 }
 
 /** Builds `outDir/<bundle name>/` for `target`; returns the folder. */
@@ -91,13 +93,14 @@ async function copyModels(repoRoot: string, resources: string): Promise<void> {
   // The fp16 variants are made from the fp32 files on a GPU's first use, which reads onnx.proto.
   for (const file of ["onnx.proto", "LICENSE"]) await place(join(repoRoot, "models", "proto", file), join(resources, "models", "proto", file), 0o644);
   const cache = process.env.PORTRAIT_UPSCALE_MODEL_DIR || join(repoRoot, "models", "cache");
-  for (const model of manifest.models) {
-    const source = join(cache, model.onnx.file);
+  const files = manifest.models.flatMap((model) => [{ id: model.id, ...model.onnx }, ...(model.facts?.split?.stages ?? [])]);
+  for (const file of files) {
+    const source = join(cache, file.file);
     const actual = await sha256OfFile(source).catch(() => "missing");
-    if (actual !== model.onnx.sha256) {
-      throw new Error(`Model ${model.id}: ${source} is ${actual === "missing" ? "missing" : `sha256 ${actual}`}, the manifest says ${model.onnx.sha256}. Run \`npm run models\` first.`);
+    if (actual !== file.sha256) {
+      throw new Error(`Model ${file.id}: ${source} is ${actual === "missing" ? "missing" : `sha256 ${actual}`}, the manifest says ${file.sha256}. Run \`npm run models\` first.`);
     }
-    await place(source, join(resources, "models", "cache", model.onnx.file), 0o644);
+    await place(source, join(resources, "models", "cache", file.file), 0o644);
   }
 }
 

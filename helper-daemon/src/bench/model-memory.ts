@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { modelFacts, modelPath } from "@portrait-upscale/models";
+import { findStage, loadManifest, modelFacts, modelPath } from "@portrait-upscale/models";
 import { openBareSession } from "../inference/baseline";
 import type { BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
@@ -16,23 +16,32 @@ export const MODEL_MEMORY_CHILD_FLAG = "--model-memory-child";
 
 /** The child's work: one whole-image run of `modelId` at `size`², then its memory figures. */
 export async function runModelMemoryChild(modelId: string, size: number): Promise<void> {
-  const image = await portrait(size);
+  const channels = measured(modelId).inputChannels;
+  // A split model's later stage takes feature planes: a deterministic pattern of the right shape.
+  const input = channels === 3 ? (await portrait(size)).rgb : Float32Array.from({ length: channels * size * size }, (_, i) => 0.5 + 0.5 * Math.sin(i * 0.37));
   const session = await openBareSession(modelPath(modelId));
   const afterSession = process.resourceUsage().maxRSS * 1024;
-  await session.time(image.rgb, [1, 3, size, size]);
+  await session.time(input, [1, channels, size, size]);
   const peak = process.resourceUsage().maxRSS * 1024;
   await session.release();
   process.stdout.write(`${JSON.stringify({ modelId, size, afterSession, peak, bytesPerPixel: (peak - afterSession) / (size * size) })}\n`);
 }
 
+/** A model's or a split model's stage's input channels and manifest memory per pixel (CPU). */
+function measured(id: string): { readonly inputChannels: number; readonly bytesPerTilePixel: number } {
+  const stage = findStage(loadManifest(), id)?.stage;
+  if (stage !== undefined) return { inputChannels: stage.inputChannels, bytesPerTilePixel: stage.memory.cpu.bytesPerTilePixel };
+  return { inputChannels: 3, bytesPerTilePixel: modelFacts().byId(id).memory("cpu").bytesPerTilePixel };
+}
+
 export const modelMemorySection: BenchSection = {
   name: "model-memory",
-  summary: "Peak bytes per input pixel of one whole-image run per model (CPU, fresh process), against the manifest; --full adds 192².",
+  summary: "Peak bytes per input pixel of one whole-image run per model and per stage of a split model (CPU, fresh process), against the manifest; --full adds 192².",
   async run(context) {
     const script = fileURLToPath(import.meta.url);
     const rows: string[][] = [];
-    const facts = modelFacts();
-    for (const id of ["realesrgan-x4fast", "esrgan-thick-x2", "esrgan-thick-x4", "realesrgan-x4plus"]) {
+    const split = modelFacts().byId("realesrgan-x4plus").stages ?? [];
+    for (const id of ["realesrgan-x4fast", "esrgan-thick-x2", "esrgan-thick-x4", "realesrgan-x4plus", ...split.map((stage) => stage.id)]) {
       if (!installed(id)) {
         rows.push([id, "-", "-", "-", "not installed"]);
         continue;
@@ -44,7 +53,7 @@ export const modelMemorySection: BenchSection = {
           continue;
         }
         const result = JSON.parse(child.stdout.trim().split("\n").pop()!);
-        const manifest = facts.byId(id).memory("cpu").bytesPerTilePixel;
+        const manifest = measured(id).bytesPerTilePixel;
         rows.push([id, `${size}²`, (result.peak / 1024 ** 2).toFixed(0), (result.bytesPerPixel / 1000).toFixed(2), (manifest / 1000).toFixed(2)]);
       }
     }

@@ -3,7 +3,8 @@
  * (through its worker threads). Everything else calls {@link createInferencePool}.
  */
 import { modelFacts, modelPath, variantPath } from "@portrait-upscale/models";
-import type { TilePixels, TileRunner } from "../tiling/tiled-upscale";
+import { existsSync } from "node:fs";
+import type { SplitRunner, TilePixels, TileRunner } from "../tiling/tiled-upscale";
 import { InferencePool, type InferencePoolOptions, type InferenceResult } from "./pool";
 import { PortraitError } from "@portrait-upscale/shared";
 
@@ -58,7 +59,44 @@ export function tileRunner(pool: InferencePool, modelId: string, onResult?: (res
   // The driver adds this much real context around every tile (the manifest's measurement); a
   // model outside the manifest (brought by a user, or a test's tiny one) gets the driver's default.
   const known = isManifestModel(modelId);
-  return known ? Object.assign(run, { context: modelFacts().byId(modelId).context }) : run;
+  if (!known) return run;
+  const split = splitRunner(pool, modelId, onResult);
+  return Object.assign(run, { context: modelFacts().byId(modelId).context, ...(split ? { split } : {}) });
+}
+
+/**
+ * The stages of a split model (manifest `facts.split`) as the driver runs them, sized by the
+ * pool provider's facts; undefined when the model is not split or its stage files are absent.
+ */
+export function splitRunner(pool: InferencePool, modelId: string, onResult?: (result: InferenceResult) => void): SplitRunner | undefined {
+  const model = modelFacts().byId(modelId);
+  if (model.stages === undefined || !model.stages.every((stage) => existsSync(modelPath(stage.id)))) return undefined;
+  return {
+    memory: model.memory(pool.provider),
+    stages: model.stages.map((stage) => ({
+      runTile: stageRunner(pool, stage.id, stage.outputChannels, onResult),
+      scale: stage.scale,
+      inputChannels: stage.inputChannels,
+      outputChannels: stage.outputChannels,
+      context: stage.context,
+      memory: stage.memory(pool.provider),
+    })),
+  };
+}
+
+function stageRunner(pool: InferencePool, stageId: string, outputChannels: number, onResult?: (result: InferenceResult) => void): TileRunner {
+  return async (tile: TilePixels, signal?: AbortSignal): Promise<TilePixels> => {
+    const input = { data: tile.data, dims: [1, tile.channels ?? 3, tile.height, tile.width] };
+    const result = await pool.run(stageId, [input], { signal });
+    onResult?.(result);
+    const output = result.outputs[result.outputNames[0]];
+    if (output.dims.length !== 4 || output.dims[1] !== outputChannels) {
+      throw new PortraitError("INFERENCE_FAILED", `The stage "${stageId}" returned a tensor of shape [${output.dims.join(", ")}], not ${outputChannels} channels.`, {
+        modelId: stageId,
+      });
+    }
+    return { data: output.data, width: output.dims[3], height: output.dims[2], ...(outputChannels !== 3 ? { channels: outputChannels } : {}) };
+  };
 }
 
 function isManifestModel(modelId: string): boolean {

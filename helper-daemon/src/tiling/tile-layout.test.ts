@@ -26,9 +26,20 @@ const axisCases = [
   { name: "tiny tiles", length: 9, tile: 1, context: 2, scale: 4, count: 9 },
   { name: "context of 1", length: 20, tile: 3, context: 1, scale: 2, count: 7 },
   { name: "huge image", length: 30_000, tile: 512, context: 48, scale: 4, count: 59 },
+  { name: "two tiles (x4plus's trunk at 2048)", length: 2048, tile: 1088, context: 64, scale: 1, count: 2 },
 ];
 
 describe("layoutAxis", () => {
+  it.each([
+    // length, tile, context → window: two tiles have one seam, so one context each; more tiles need both sides.
+    [2048, 1088, 64, 1088],
+    [97, 64, 16, 65],
+    [192, 64, 16, 96],
+    [2048, 448, 64, 538],
+  ])("%i px at tile %i with context %i: windows of %i", (length, tile, context, window) => {
+    expect(new Set(layoutAxis(length, tile, context, 1).map((span) => span.inputSize))).toEqual(new Set([window]));
+  });
+
   it.each(axisCases)("$name: weights sum to exactly 1 and cover every output pixel", ({ length, tile, context, scale, count }) => {
     const spans = layoutAxis(length, tile, context, scale);
     expect(spans.length).toBe(count);

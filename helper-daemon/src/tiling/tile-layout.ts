@@ -152,7 +152,9 @@ export function layoutAxis(length: number, tile: number, context: number, scale:
   const bounds: number[] = [];
   for (let i = 0; i <= count; i++) bounds.push(Math.floor((i * length) / count));
   const coreMax = Math.ceil(length / count);
-  const window = Math.min(length, coreMax + 2 * context);
+  // Two tiles have one seam each: the context on its side is all they need (for x4plus at
+  // 2048² the trunk's windows are 1088 instead of 1152 px, 13 % instead of 27 % more work).
+  const window = Math.min(length, coreMax + (count === 2 ? 1 : 2) * context);
   // The ramp spans a quarter of the context around each boundary; below 2 px it is a hard cut.
   const ramp = context >= 8 ? context / 4 : 0;
   const spans: AxisSpan[] = [];

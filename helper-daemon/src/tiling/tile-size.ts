@@ -21,10 +21,14 @@ export const CPU_BUDGET_SHARE = 0.25;
  */
 export const GPU_DEFAULT_BUDGET = 3 * 1024 ** 3;
 
-/** What a model needs in memory (from the manifest's facts for the provider that runs). */
-export interface TileModelNeeds {
+/** Peak memory of one run: `fixedBytes + bytesPerTilePixel × window pixels` (manifest facts). */
+export interface MemoryNeeds {
   readonly bytesPerTilePixel: number;
   readonly fixedBytes: number;
+}
+
+/** What a model needs in memory (from the manifest's facts for the provider that runs). */
+export interface TileModelNeeds extends MemoryNeeds {
   /** Context added around every tile, input pixels. */
   readonly context: number;
 }

@@ -8,15 +8,20 @@ import type { RgbImage } from "../image/image";
 import { greyPlaneToRgb } from "../image/image";
 import { cropPlanes } from "../image/crop";
 import { resampleAlpha, resampleImage, resamplePlanes } from "../image/resample";
-import { createTileLayout, DEFAULT_CONTEXT } from "./tile-layout";
-import type { Tile, TileLayout, TileRect } from "./tile-layout";
+import { DEFAULT_CONTEXT } from "./tile-layout";
+import type { TileRect } from "./tile-layout";
 import { fillTransparentColour } from "./alpha-fill";
+import { runPass, throwIfCancelled, tileCount, type PassHooks, type PassSpec, type PassState } from "./tile-pass";
+import { planStageTiles, runsSplit } from "./stage-plan";
+import type { MemoryNeeds } from "./tile-size";
 
-/** Planar float pixels of one tile: NCHW 1×3×height×width, values nominally 0..1. */
+/** Planar float pixels of one tile: NCHW 1×channels×height×width; RGB values nominally 0..1. */
 export interface TilePixels {
   readonly data: Float32Array;
   readonly width: number;
   readonly height: number;
+  /** 3 (RGB) unless given: a split model's stages pass feature maps (x4plus's trunk gives 64). */
+  readonly channels?: number;
 }
 
 /**
@@ -28,6 +33,24 @@ export interface TileRunner {
   (tile: TilePixels, signal?: AbortSignal): Promise<TilePixels>;
   /** The model's context (manifest facts), used when the options name none. */
   readonly context?: number;
+  /** The model cut in stages (manifest `facts.split`): used instead of it when the image must be tiled. */
+  readonly split?: SplitRunner;
+}
+
+/** One stage of a split model: its runner and the facts its tiles are sized by. */
+export interface TileStage {
+  readonly runTile: TileRunner;
+  readonly scale: number;
+  readonly inputChannels: number;
+  readonly outputChannels: number;
+  readonly context: number;
+  readonly memory: MemoryNeeds;
+}
+
+/** A split model: the whole model's memory facts (to size the stages' tiles) and its stages in order. */
+export interface SplitRunner {
+  readonly memory: MemoryNeeds;
+  readonly stages: readonly TileStage[];
 }
 
 /**
@@ -64,6 +87,11 @@ export interface UpscaleTiledOptions {
    * run, so a cheap model (x4fast) costs little even under x4plus colour.
    */
   readonly alphaRunner?: TileRunner;
+  /**
+   * The kept tile of each stage when `runTile` is split; by default each stage's largest tile
+   * within the memory of one window of `maxTile` (tiling/stage-plan.ts).
+   */
+  readonly stageTiles?: readonly number[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TileProgress) => void;
   readonly onNotice?: (notice: UpscaleNotice) => void;
@@ -96,16 +124,29 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   const outWidth = width * scale;
   const outHeight = height * scale;
   const alphaThroughRunner = alpha !== undefined && options.alphaRunner !== undefined;
-  const passes = alphaThroughRunner ? 2 : 1;
-  const state: PassState = { tile: maxTile, minTile, passes };
+  const split = runTile.split !== undefined && runsSplit(width, height, maxTile, { ...runTile.split.memory, context }, runTile.split.stages) ? runTile.split : undefined;
+  const progress = new PassProgress(options.onProgress);
 
   const colourSource = alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, alpha, width, height);
   // Windows with nothing visible skip the model: their colour only has to be plausible
   // for later resampling near edges, which Lanczos of the filled colour is.
   const transparent = alpha === undefined ? undefined : (input: TileRect) => planeIsConstant(alpha, width, input, 0);
-  const rgb = await runPass(colourSource, width, height, scale, runTile, context, options, state, 0, transparent, (window, w, h) =>
-    resamplePlanes(window, 3, w, h, w * scale, h * scale, "lanczos3"),
-  );
+  const lanczos = (input: TileRect) =>
+    resamplePlanes(cropPlanes(colourSource, width, height, 3, input), 3, input.width, input.height, input.width * scale, input.height * scale, "lanczos3");
+  const colour = { source: colourSource, width, height, scale, inputChannels: 3, outputChannels: 3, runTile, context, skip: transparent, shortcut: lanczos };
+  const alphaContext = options.context ?? options.alphaRunner?.context ?? DEFAULT_CONTEXT;
+  const colourState: PassState = { tile: maxTile, minTile };
+  let rgb: Float32Array;
+  if (split === undefined) {
+    const passes = [colour, ...(alphaThroughRunner ? [{ ...colour, context: alphaContext }] : [])];
+    progress.plan(passes.map((pass) => tileCount(width, height, maxTile, pass.context)));
+    rgb = await runPass(colour, colourState, progress.hooks(0, options));
+  } else {
+    const tiles = options.stageTiles ?? planStageTiles({ width, height, wholeTile: maxTile, whole: { ...split.memory, context }, stages: split.stages.map((stage) => ({ ...stage.memory, context: stage.context })) });
+    const counts = split.stages.map((stage, k) => tileCount(width, height, tiles[k], stage.context));
+    progress.plan(alphaThroughRunner ? [...counts, tileCount(width, height, maxTile, alphaContext)] : counts);
+    rgb = await runStages(colour, split.stages, tiles, minTile, progress, options);
+  }
   if (alpha === undefined) return { width: outWidth, height: outHeight, rgb };
 
   if (!alphaThroughRunner) {
@@ -113,13 +154,18 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
     return { width: outWidth, height: outHeight, rgb, alpha: resampleAlpha(alpha, width, height, outWidth, outHeight, "lanczos3") };
   }
   const grey = greyPlaneToRgb(alpha, width, height).rgb;
-  // Where coverage is constant (all 0 or all 1) the model has nothing to add.
-  const constant = (input: TileRect) => planeIsConstant(alpha, width, input);
-  const alphaRunner = options.alphaRunner!;
-  const alphaContext = options.context ?? alphaRunner.context ?? DEFAULT_CONTEXT;
-  const alphaOut = await runPass(grey, width, height, scale, alphaRunner, alphaContext, options, state, 1, constant, (window, w, h) =>
-    new Float32Array(3 * w * scale * h * scale).fill(window[0]),
-  );
+  const alphaPass: PassSpec = {
+    ...colour,
+    source: grey,
+    runTile: options.alphaRunner!,
+    context: alphaContext,
+    // Where coverage is constant (all 0 or all 1) the model has nothing to add.
+    skip: (input: TileRect) => planeIsConstant(alpha, width, input),
+    shortcut: (input: TileRect) => new Float32Array(3 * input.width * scale * input.height * scale).fill(alpha[input.y * width + input.x]),
+  };
+  // After a reduction of the (unsplit) colour tile, alpha starts from the reduced one.
+  const alphaState: PassState = split === undefined ? colourState : { tile: maxTile, minTile };
+  const alphaOut = await runPass(alphaPass, alphaState, progress.hooks(progress.passes - 1, options));
   const plane = outWidth * outHeight;
   const enlarged = new Float32Array(plane);
   for (let i = 0; i < plane; i++) {
@@ -129,121 +175,66 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   return { width: outWidth, height: outHeight, rgb, alpha: enlarged };
 }
 
-/** What the passes of one upscale share: the current tile size (reduced after OOM) and progress. */
-interface PassState {
-  tile: number;
-  readonly minTile: number;
-  readonly passes: number;
-}
-
-/** Decides from a tile's input window whether the model can be skipped for it. */
-type SkipTest = (input: TileRect) => boolean;
-/** The output for a skipped tile: 3 planes of (w·scale)×(h·scale) from the input window's planes. */
-type Shortcut = (window: Float32Array, width: number, height: number) => Float32Array;
-
-/** One tiled pass over 3 planes, with the out-of-memory retry loop around it. */
-async function runPass(
-  source: Float32Array,
-  width: number,
-  height: number,
-  scale: number,
-  runTile: TileRunner,
-  context: number,
+/**
+ * Runs the stages of a split model one after the other over the whole image, each on its own
+ * tiles: the intermediate planes (x4plus: 64 channels at 1×, 256 bytes per input pixel) are held
+ * between them. Only the last stage skips transparent tiles (its shortcut makes RGB).
+ */
+async function runStages(
+  colour: PassSpec,
+  stages: readonly TileStage[],
+  tiles: readonly number[],
+  minTile: number,
+  progress: PassProgress,
   options: UpscaleTiledOptions,
-  state: PassState,
-  passIndex: number,
-  skip: SkipTest | undefined,
-  shortcut: Shortcut,
 ): Promise<Float32Array> {
-  const output = new Float32Array(3 * width * scale * height * scale);
-  for (;;) {
-    const layout = createTileLayout({ width, height, tile: state.tile, context, scale });
-    try {
-      await runLayout(source, layout, output, runTile, options, { passIndex, passes: state.passes, skip, shortcut });
-      return output;
-    } catch (error) {
-      if (!(error instanceof PortraitError) || error.code !== "OUT_OF_MEMORY") throw error;
-      // Halve the kept part; the context stays whole, so the result stays the same.
-      const used = Math.min(state.tile, Math.max(...layout.columns.map(coreSize), ...layout.rows.map(coreSize)));
-      if (used <= state.minTile) {
-        const size = `${layout.tileWidth}×${layout.tileHeight}`;
-        throw new PortraitError("OUT_OF_MEMORY", `Ran out of memory even with ${size} px tiles (${used} px kept, ${context} px of context around).`, {
-          tileWidth: layout.tileWidth,
-          tileHeight: layout.tileHeight,
-          minTile: state.minTile,
-          advice: "Close other applications, upscale a smaller selection or to a smaller scale, or use the x4fast model.",
-          ...(error.data !== undefined ? { cause: error.data } : {}),
-        });
-      }
-      const next = Math.max(state.minTile, Math.floor(used / 2));
-      options.onNotice?.({
-        code: "TILE_REDUCED",
-        message: `Ran out of memory with ${used} px tiles; retrying with ${next} px tiles (slower, same result).`,
-        data: { from: used, to: next },
-      });
-      state.tile = next;
-      output.fill(0);
-    }
+  let source = colour.source;
+  let size = { width: colour.width, height: colour.height };
+  for (const [k, stage] of stages.entries()) {
+    const last = k === stages.length - 1;
+    const spec: PassSpec = {
+      source,
+      ...size,
+      scale: stage.scale,
+      inputChannels: stage.inputChannels,
+      outputChannels: stage.outputChannels,
+      runTile: stage.runTile,
+      context: stage.context,
+      ...(last && colour.skip ? { skip: colour.skip, shortcut: colour.shortcut } : {}),
+    };
+    source = await runPass(spec, { tile: tiles[k], minTile }, progress.hooks(k, options));
+    size = { width: size.width * stage.scale, height: size.height * stage.scale };
   }
+  return source;
 }
 
-interface PassPlan {
-  readonly passIndex: number;
-  readonly passes: number;
-  readonly skip: SkipTest | undefined;
-  readonly shortcut: Shortcut;
-}
+/**
+ * Progress over every pass of one upscale: `tile` counts 1..tiles across the passes (planned
+ * tile counts; a pass whose tile was reduced reports its new count from there on).
+ */
+class PassProgress {
+  private counts: number[] = [];
+  constructor(private readonly onProgress: UpscaleTiledOptions["onProgress"]) {}
 
-async function runLayout(
-  source: Float32Array,
-  layout: TileLayout,
-  output: Float32Array,
-  runTile: TileRunner,
-  options: UpscaleTiledOptions,
-  plan: PassPlan,
-): Promise<void> {
-  const { signal, onProgress } = options;
-  const tiles = layout.tiles;
-  const total = tiles.length * plan.passes;
-  const done = tiles.length * plan.passIndex;
-  const skipped = tiles.map((tile) => plan.skip?.(tile.input) === true);
-  const nextRun = (from: number) => {
-    let k = from;
-    while (k < tiles.length && skipped[k]) k++;
-    return k;
-  };
-  // Extract the next tile for the model while the runner works on the current one (it runs in a worker thread).
-  let prepared = nextRun(0);
-  let preparedData: Float32Array | undefined = prepared < tiles.length ? extractTile(source, layout, tiles[prepared]) : undefined;
-  for (let k = 0; k < tiles.length; k++) {
-    throwIfCancelled(signal);
-    const tile = tiles[k];
-    if (skipped[k]) {
-      const window = extractTile(source, layout, tile);
-      blendTile(plan.shortcut(window, tile.input.width, tile.input.height), tile, layout, output);
-      onProgress?.({ tile: done + k + 1, tiles: total });
-      continue;
-    }
-    const data: Float32Array = k === prepared && preparedData !== undefined ? preparedData : extractTile(source, layout, tile);
-    preparedData = undefined;
-    const pending = runTile({ data, width: tile.input.width, height: tile.input.height }, signal);
-    prepared = nextRun(k + 1);
-    if (prepared < tiles.length) preparedData = extractTile(source, layout, tiles[prepared]);
-    let result: TilePixels;
-    try {
-      result = await pending;
-    } catch (error) {
-      throwIfCancelled(signal);
-      if (error instanceof PortraitError) throw error;
-      throw new PortraitError("INFERENCE_FAILED", `The model failed on tile ${k + 1} of ${tiles.length}: ${error instanceof Error ? error.message : String(error)}`, {
-        tile: k + 1,
-        tiles: tiles.length,
-      });
-    }
-    throwIfCancelled(signal);
-    checkTileOutput(result, tile, layout.scale, k, tiles.length);
-    blendTile(result.data, tile, layout, output);
-    onProgress?.({ tile: done + k + 1, tiles: total });
+  get passes(): number {
+    return this.counts.length;
+  }
+
+  plan(counts: readonly number[]): void {
+    this.counts = [...counts];
+  }
+
+  hooks(pass: number, options: UpscaleTiledOptions): PassHooks {
+    return {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+      onTile: (done, tiles) => {
+        this.counts[pass] = tiles;
+        const before = this.counts.slice(0, pass).reduce((sum, count) => sum + count, 0);
+        const total = this.counts.reduce((sum, count) => sum + count, 0);
+        this.onProgress?.({ tile: before + done, tiles: total });
+      },
+    };
   }
 }
 
@@ -257,58 +248,7 @@ function planeIsConstant(plane: Float32Array, width: number, rect: TileRect, val
   return true;
 }
 
-function extractTile(source: Float32Array, layout: TileLayout, tile: Tile): Float32Array {
-  return cropPlanes(source, layout.width, layout.height, 3, tile.input);
-}
-
-function checkTileOutput(result: TilePixels, tile: Tile, scale: number, index: number, count: number): void {
-  const expectedWidth = tile.input.width * scale;
-  const expectedHeight = tile.input.height * scale;
-  if (result.width !== expectedWidth || result.height !== expectedHeight || result.data.length !== 3 * expectedWidth * expectedHeight) {
-    throw new PortraitError(
-      "INFERENCE_FAILED",
-      `The model returned ${result.width}×${result.height} for a ${tile.input.width}×${tile.input.height} tile; expected ${expectedWidth}×${expectedHeight} (scale ${scale}).`,
-      {
-        tile: index + 1,
-        tiles: count,
-        scale,
-        expectedWidth,
-        expectedHeight,
-        receivedWidth: result.width,
-        receivedHeight: result.height,
-        receivedLength: result.data.length,
-      },
-    );
-  }
-}
-
-/** Adds the tile's weighted output into the full output (weights of all tiles sum to 1). */
-function blendTile(tileOutput: Float32Array, tile: Tile, layout: TileLayout, output: Float32Array): void {
-  const tileWidth = tile.input.width * layout.scale;
-  const tilePlane = tileWidth * tile.input.height * layout.scale;
-  const outWidth = layout.width * layout.scale;
-  const outPlane = outWidth * layout.height * layout.scale;
-  const { weightsX, weightsY } = tile;
-  const w = tile.output.width;
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < tile.output.height; y++) {
-      const wy = weightsY[y];
-      const from = c * tilePlane + (tile.outputOffsetY + y) * tileWidth + tile.outputOffsetX;
-      const to = c * outPlane + (tile.output.y + y) * outWidth + tile.output.x;
-      for (let x = 0; x < w; x++) output[to + x] += wy * weightsX[x] * tileOutput[from + x];
-    }
-  }
-}
-
-function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new PortraitError("CANCELLED");
-}
-
 export { DEFAULT_CONTEXT };
-
-function coreSize(span: { readonly coreStart: number; readonly coreEnd: number }): number {
-  return span.coreEnd - span.coreStart;
-}
 
 /** Options for {@link upscaleToScale}. */
 export interface UpscaleToScaleOptions extends Omit<UpscaleTiledOptions, "scale"> {

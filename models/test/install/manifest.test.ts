@@ -102,7 +102,7 @@ describe("validateManifest", () => {
   it("keeps the fields it knows and drops fields another module added (the facts' provider tables stay strict)", () => {
     const extended = withFirstModel((m) => {
       m.onnx.note = "pinned";
-      m.facts.split = { trunk: "x" };
+      m.facts.note = "measured again";
     }) as Record<string, unknown>;
     extended.notes = "top-level notes";
     const manifest = validateManifest(extended);
