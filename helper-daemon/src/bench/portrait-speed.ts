@@ -6,7 +6,9 @@
  * 0.5×), Fast Preview ≤ 1.5×.
  *
  * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
- * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run.
+ * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run. The
+ * pipeline gets the tile the CLI would choose on this machine. Besides wall time, the
+ * process's CPU time (all threads) is compared: load from other processes disturbs it less.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -17,9 +19,12 @@ import { cropPlanes } from "../image/crop";
 import { openBareSession } from "../inference/baseline";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { poolDetector } from "../portrait/detector";
+import { detailModel, fidelityModel } from "../portrait/branch-models";
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
 import type { BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
+import { portraitModelIds, tileFor } from "../upscale/settings";
+import type { TileRunner } from "../tiling/tiled-upscale";
 
 /** The argument that makes bench.js run one portrait upscale in a fresh process and print JSON. */
 export const PORTRAIT_MEMORY_CHILD_FLAG = "--portrait-memory-child";
@@ -43,20 +48,27 @@ function settingsOf(presetId: string): PortraitSettings {
   return resolvePreset(preset);
 }
 
-/** Milliseconds of bare `session.run` over the whole image, in 256² pieces. */
-async function bareMs(model: string, image: RgbImage): Promise<number> {
+/** CPU milliseconds of this process (every thread) since `from`. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+}
+
+/** Milliseconds (wall and CPU) of bare `session.run` over the whole image, in 256² pieces. */
+async function bareMs(model: string, image: RgbImage): Promise<{ ms: number; cpuMs: number }> {
   const session = await openBareSession(modelPath(model));
   try {
     const first = Math.min(BARE_PIECE, image.width);
     await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: 0, width: first, height: Math.min(BARE_PIECE, image.height) }), [1, 3, Math.min(BARE_PIECE, image.height), first]);
     let total = 0;
+    const cpu = process.cpuUsage();
     for (let y = 0; y < image.height; y += BARE_PIECE)
       for (let x = 0; x < image.width; x += BARE_PIECE) {
         const w = Math.min(BARE_PIECE, image.width - x);
         const h = Math.min(BARE_PIECE, image.height - y);
         total += await session.time(cropPlanes(image.rgb, image.width, image.height, 3, { x: x, y: y, width: w, height: h }), [1, 3, h, w]);
       }
-    return total;
+    return { ms: total, cpuMs: cpuMsSince(cpu) };
   } finally {
     await session.release();
   }
@@ -65,7 +77,10 @@ async function bareMs(model: string, image: RgbImage): Promise<number> {
 /** One pipeline run: total and per-stage milliseconds, and the highest RSS seen at a stage change. */
 interface PipelineRun {
   readonly ms: number;
+  readonly cpuMs: number;
   readonly stages: Partial<Record<PortraitStage, number>>;
+  /** Per model: milliseconds waiting for its runs, and the input pixels (context included) it ran on. */
+  readonly modelRuns: ReadonlyMap<string, { ms: number; pixels: number }>;
   readonly models: readonly string[];
   readonly rssBytes: number;
 }
@@ -77,8 +92,21 @@ export async function timedPipeline(pool: InferencePool, image: RgbImage, settin
   let since = performance.now();
   let rss = process.memoryUsage().rss;
   const started = since;
+  const cpu = process.cpuUsage();
+  const modelRuns = new Map<string, { ms: number; pixels: number }>();
+  const measured = (id: string): TileRunner => {
+    const run = tileRunner(pool, id);
+    const timed = async (tile: Parameters<TileRunner>[0], signal?: AbortSignal) => {
+      const from = performance.now();
+      const out = await run(tile, signal);
+      const entry = modelRuns.get(id) ?? { ms: 0, pixels: 0 };
+      modelRuns.set(id, { ms: entry.ms + performance.now() - from, pixels: entry.pixels + tile.width * tile.height });
+      return out;
+    };
+    return Object.assign(timed, { context: run.context });
+  };
   const result = await runPortraitPipeline(image, settings, {
-    tileRunner: (id) => tileRunner(pool, id),
+    tileRunner: measured,
     runDetector: poolDetector(pool),
     ...(maxTile !== undefined ? { maxTile } : {}),
     onProgress: (stage) => {
@@ -92,7 +120,7 @@ export async function timedPipeline(pool: InferencePool, image: RgbImage, settin
   });
   const ended = performance.now();
   if (current) stages[current] = (stages[current] ?? 0) + ended - since;
-  return { ms: ended - started, stages, models: result.models, rssBytes: Math.max(rss, process.memoryUsage().rss) };
+  return { ms: ended - started, cpuMs: cpuMsSince(cpu), stages, modelRuns, models: result.models, rssBytes: Math.max(rss, process.memoryUsage().rss) };
 }
 
 /** The child's work: one default-preset run at `size`², then the process's peak RSS. */
@@ -118,6 +146,10 @@ function imageSizedBytes(sourcePixels: number): number {
   return sourcePixels * (12 + 4 + 4 * 12);
 }
 
+/** The model ids a preset's 2× pass runs. */
+const fidelityOf = (settings: PortraitSettings): string => fidelityModel(settings.scale).id;
+const detailOf = (settings: PortraitSettings): string | undefined => detailModel(settings)?.id;
+
 const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
 
 export const portraitSpeedSection: BenchSection = {
@@ -140,20 +172,36 @@ export const portraitSpeedSection: BenchSection = {
         const image = await portrait(size);
         const mp = (size * size) / 1e6;
         for (const { preset, yardstick } of CASES) {
+          const settings = settingsOf(preset);
           const bare = await bareMs(yardstick, image);
-          const run = await timedPipeline(pool, image, settingsOf(preset));
-          perPixel.set(preset, { pipeline: run.ms / mp, bare: bare / mp });
-          rows.push([`${mp.toFixed(2)} MP (${size}²)`, preset, yardstick, seconds(bare), seconds(run.ms), (run.ms / bare).toFixed(2), "measured"]);
+          const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu");
+          const run = await timedPipeline(pool, image, settings, tile);
+          perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
+          const shares = [...run.modelRuns]
+            .filter(([id]) => !id.startsWith("blazeface"))
+            .map(([id, r]) => `${id} ${(r.pixels / (size * size)).toFixed(2)}`)
+            .join(", ");
+          rows.push([
+            `${mp.toFixed(2)} MP (${size}²)`,
+            preset,
+            yardstick,
+            seconds(bare.ms),
+            seconds(run.ms),
+            (run.ms / bare.ms).toFixed(2),
+            (run.cpuMs / bare.cpuMs).toFixed(2),
+            shares,
+            "measured",
+          ]);
+          const modelMs = [...run.modelRuns].reduce((sum, [id, r]) => sum + (id.startsWith("blazeface") ? 0 : r.ms), 0);
           const s = run.stages;
           stageRows.push([
             `${size}²`,
             preset,
             seconds(s.faces),
             seconds(s.cleanup),
-            seconds(s.fidelity),
-            seconds(s.detail),
-            seconds(s.blend),
-            run.models.filter((m) => !m.startsWith("blazeface")).join(" "),
+            ...[fidelityOf(settings), detailOf(settings)].map((id) => (id ? seconds(run.modelRuns.get(id)?.ms ?? 0) : "—")),
+            seconds(run.ms - (s.faces ?? 0) - (s.cleanup ?? 0) - modelMs),
+            String(tile),
             (run.rssBytes / 1024 ** 3).toFixed(2),
           ]);
         }
@@ -167,13 +215,27 @@ export const portraitSpeedSection: BenchSection = {
       if (target === 2048 && sizes.includes(2048)) continue;
       for (const { preset, yardstick } of CASES) {
         const per = perPixel.get(preset)!;
-        rows.push([`${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`, preset, yardstick, seconds(per.bare * mp), seconds(per.pipeline * mp), (per.pipeline / per.bare).toFixed(2), `projected from ${largest}²`]);
+        rows.push([
+          `${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`,
+          preset,
+          yardstick,
+          seconds(per.bare * mp),
+          seconds(per.pipeline * mp),
+          (per.pipeline / per.bare).toFixed(2),
+          "",
+          "",
+          `projected from ${largest}²`,
+        ]);
       }
     }
-    context.table("Portrait presets vs one bare model pass (CPU)", ["input", "preset", "yardstick model", "bare s", "pipeline s", "ratio", "how"], rows);
     context.table(
-      "Where the time goes (seconds per stage; RSS is the process's highest at a stage change)",
-      ["input", "preset", "faces", "clean-up", "fidelity", "detail", "blend", "models that ran", "RSS GB"],
+      "Portrait presets vs one bare model pass (CPU)",
+      ["input", "preset", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
+      rows,
+    );
+    context.table(
+      "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
+      ["input", "preset", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
       stageRows,
     );
     const script = fileURLToPath(import.meta.url);

@@ -224,13 +224,14 @@ export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma:
 
   const r = Math.min(1, Math.max(0, settings.resemblance));
   if (r > 0) {
-    const sigma = t.resemblanceSigma * scale;
-    const lowResult = gaussianBlur(result, sigma).data;
-    const lowFid = gaussianBlur(yF, sigma).data;
-    for (let i = 0; i < y.length; i++) y[i] += r * (lowFid[i] - lowResult[i]);
+    // low(yF) − low(y) = low(yF − y): one blur instead of two (the blend's widest).
+    const gap = new Float32Array(y.length);
+    for (let i = 0; i < y.length; i++) gap[i] = yF.data[i] - y[i];
+    const lowGap = gaussianBlur({ width, height, data: gap }, t.resemblanceSigma * scale).data;
+    for (let i = 0; i < y.length; i++) y[i] += r * lowGap[i];
     result = backProject(result, yS, r, t.backProjections);
   }
-  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale);
+  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale, range);
   if (settings.finishLuma) result = settings.finishLuma(result);
   return { luma: result, gate };
 }
@@ -288,13 +289,20 @@ export function backProject(result: Plane, sourceLuma: Plane, strength: number, 
  * lashes, jaw), and is more generous on texture. The bounds follow the fidelity branch's
  * local extremes, which vary, so even a full clip leaves no flat plateaus.
  */
-export function limitOvershoot(result: Plane, reference: Plane, strength: number, scale: number): Plane {
+export function limitOvershoot(
+  result: Plane,
+  reference: Plane,
+  strength: number,
+  scale: number,
+  /** `localMinMax(reference, max(2, round(scale / 2)))` when the caller has it already. */
+  referenceRange?: { min: Plane; max: Plane },
+): Plane {
   const t = BLEND_TUNING;
   const at = tuningAt(scale);
   // Whether a pixel is at a strong edge is judged over both sides of it (an edge of the
   // fidelity branch spans about `scale` pixels); the clip itself may use a tighter window.
   const edgeRadius = Math.max(2, Math.round(scale / 2));
-  const wide = localMinMax(reference, edgeRadius);
+  const wide = referenceRange ?? localMinMax(reference, edgeRadius);
   const { min, max } = at.haloRadius === edgeRadius ? wide : localMinMax(reference, at.haloRadius);
   const out = new Float32Array(result.data.length);
   for (let i = 0; i < out.length; i++) {

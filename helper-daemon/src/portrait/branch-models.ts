@@ -4,6 +4,7 @@
  */
 import { modelFacts, type ResolvedModel } from "@portrait-upscale/models";
 import type { PortraitSettings } from "./pipeline";
+import type { FidelityReach } from "./routing";
 
 /** One branch's model: its id, native scale and the context it needs, in input pixels per side. */
 export interface BranchModel {
@@ -29,13 +30,13 @@ export function detailModel(settings: Pick<PortraitSettings, "models">): BranchM
 }
 
 /**
- * Whether the fidelity branch may be classical (Lanczos-3) everywhere. Never, for now: for
- * Fast Preview it would save the esrgan-thick pass (about five times x4fast's cost) but loses
- * 0.4–1.1 dB PSNR-Y and up to 0.2 of texture ratio on the quality bench, outside the limits
- * every preset must hold.
+ * Where the fidelity model runs. A preview (the compact x4fast as detail model) keeps it on
+ * faces only: everywhere it costs about five times x4fast (docs/architecture.md, "Fast
+ * Preview"), and elsewhere Lanczos-3 under x4fast's band is what a preview needs to judge
+ * settings. Every other preset runs it wherever the source has an edge.
  */
-export function fidelityIsClassical(_settings: Pick<PortraitSettings, "models">): boolean {
-  return false;
+export function fidelityReach(settings: Pick<PortraitSettings, "models">): FidelityReach {
+  return settings.models.detail === "x4fast" ? "faces" : "edges";
 }
 
 /** The 1× clean-up model (run at 2×, then reduced). */

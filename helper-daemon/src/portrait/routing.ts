@@ -28,8 +28,8 @@ export const ROUTING = {
 } as const;
 
 /**
- * Which branches need their model, per cell, row-major. A model runs on these cells and
- * their eight neighbours ({@link modelCells}), where its output fades out.
+ * Which branches need their model, per cell, row-major. A model runs on these cells and a
+ * ring of half a cell around them ({@link handOverRing}), where its output fades out.
  */
 export interface RouteGrid {
   /** Cell edge, source pixels. */
@@ -42,6 +42,9 @@ export interface RouteGrid {
   readonly fidelity: Uint8Array;
 }
 
+/** Where the fidelity model may run (see {@link RouteInput}). */
+export type FidelityReach = "edges" | "faces" | "nowhere";
+
 /** What routing looks at. */
 export interface RouteInput {
   /** The source's luma at the pass's input size. */
@@ -52,8 +55,8 @@ export interface RouteInput {
   readonly faceScale: number;
   /** Whether a detail model is used at all (false: fidelity alone). */
   readonly detail: boolean;
-  /** Whether the fidelity branch is classical everywhere (a preview). */
-  readonly fidelityClassical: boolean;
+  /** Where the fidelity model may run: wherever the source has an edge, on faces only (a preview), or nowhere. */
+  readonly fidelity: FidelityReach;
   /** The highest detail factor outside faces (creativity × the background and hair factors); 0 turns detail off there. */
   readonly backgroundDetail: number;
 }
@@ -84,9 +87,9 @@ export function cellTexture(luma: Plane, cell: number): Plane {
 
 /**
  * The routes for one pass: the detail model where a face is or the source has texture, the
- * fidelity model wherever there is any edge (unless the preset is a preview).
+ * fidelity model wherever there is any edge (a preview: on faces only).
  *
- * @example const routes = planRoutes({ sourceLuma, faces, faceScale: 1, detail: true, fidelityClassical: false, backgroundDetail: 0.3 });
+ * @example const routes = planRoutes({ sourceLuma, faces, faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3 });
  */
 export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): RouteGrid {
   const texture = cellTexture(input.sourceLuma, cell);
@@ -105,29 +108,10 @@ export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): Rout
   const fidelity = new Uint8Array(columns * rows);
   for (let i = 0; i < detail.length; i++) {
     if (input.detail) detail[i] = faceCells[i] || (input.backgroundDetail > 0 && texture.data[i] >= ROUTING.detailTexture) ? 1 : 0;
-    if (!input.fidelityClassical) fidelity[i] = faceCells[i] || texture.data[i] >= ROUTING.fidelityTexture ? 1 : 0;
+    if (input.fidelity === "edges") fidelity[i] = faceCells[i] || texture.data[i] >= ROUTING.fidelityTexture ? 1 : 0;
+    else if (input.fidelity === "faces") fidelity[i] = faceCells[i];
   }
   return { cell, columns, rows, detail, fidelity };
-}
-
-/**
- * Where a model runs for a routed cell set: the cells and their eight neighbours, so the
- * feathered hand-over to Lanczos-3 ({@link routeWeights}) always falls where it ran.
- */
-export function modelCells(grid: RouteGrid, cells: Uint8Array): Uint8Array {
-  const { columns, rows } = grid;
-  const out = new Uint8Array(cells.length);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < columns; c++) {
-      if (!cells[r * columns + c]) continue;
-      for (let dr = -1; dr <= 1; dr++)
-        for (let dc = -1; dc <= 1; dc++) {
-          const rr = r + dr;
-          const cc = c + dc;
-          if (rr >= 0 && rr < rows && cc >= 0 && cc < columns) out[rr * columns + cc] = 1;
-        }
-    }
-  return out;
 }
 
 /** The share of cells that run a model: what routing saves is 1 − this. */
@@ -138,39 +122,18 @@ export function routedShare(cells: Uint8Array): number {
 }
 
 /**
- * The bounding rectangle (source pixels) of the set cells (see {@link modelCells}) inside
- * `window`, or null: where a branch's model has to run for that window.
+ * Source pixels beyond a routed cell where its model's output still has weight: the
+ * hand-over of {@link routeWeights} reaches 0 half a cell away.
  */
-export function routedBounds(grid: RouteGrid, cells: Uint8Array, window: PixelRect, width: number, height: number): PixelRect | null {
-  const c0 = Math.floor(window.x / grid.cell);
-  const c1 = Math.min(grid.columns, Math.ceil((window.x + window.width) / grid.cell));
-  const r0 = Math.floor(window.y / grid.cell);
-  const r1 = Math.min(grid.rows, Math.ceil((window.y + window.height) / grid.cell));
-  let minC = Infinity;
-  let maxC = -1;
-  let minR = Infinity;
-  let maxR = -1;
-  for (let r = r0; r < r1; r++)
-    for (let c = c0; c < c1; c++) {
-      if (!cells[r * grid.columns + c]) continue;
-      minC = Math.min(minC, c);
-      maxC = Math.max(maxC, c);
-      minR = Math.min(minR, r);
-      maxR = Math.max(maxR, r);
-    }
-  if (maxC < 0) return null;
-  const x0 = Math.max(window.x, minC * grid.cell);
-  const y0 = Math.max(window.y, minR * grid.cell);
-  const x1 = Math.min(window.x + window.width, width, (maxC + 1) * grid.cell);
-  const y1 = Math.min(window.y + window.height, height, (maxR + 1) * grid.cell);
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+export function handOverRing(grid: Pick<RouteGrid, "cell">): number {
+  return Math.ceil(grid.cell / 2);
 }
 
 /**
  * How much of a model's output to keep at each output pixel of `rect` (output pixels, the
  * output being `scale`× the source): 1 on the cells routed to the model, falling smoothly to
- * 0 half a cell away from them, inside the neighbours it also ran on ({@link modelCells}), so
- * a hand-over never shows as a step. `cells` is a routed set of {@link RouteGrid}.
+ * 0 half a cell away from them, inside the ring it also ran on ({@link handOverRing}), so a
+ * hand-over never shows as a step. `cells` is a routed set of {@link RouteGrid}.
  */
 export function routeWeights(grid: RouteGrid, cells: Uint8Array, rect: PixelRect, scale: number): Plane {
   const data = new Float32Array(rect.width * rect.height);
@@ -181,12 +144,23 @@ export function routeWeights(grid: RouteGrid, cells: Uint8Array, rect: PixelRect
     const t = 1 - Math.min(1, distance / half);
     return t * t * (3 - 2 * t);
   };
+  // Most pixels lie in a routed cell (weight 1) or away from any (0): only the ring between
+  // needs the distances, which made this the blend's costliest step when done everywhere.
+  const near = nearRouted(grid, cells);
   for (let y = 0; y < rect.height; y++) {
     const py = rect.y + y + 0.5;
     const r = Math.floor(py / size);
     for (let x = 0; x < rect.width; x++) {
       const px = rect.x + x + 0.5;
       const c = Math.floor(px / size);
+      if (r < grid.rows && c < grid.columns) {
+        const i = r * grid.columns + c;
+        if (cells[i]) {
+          data[y * rect.width + x] = 1;
+          continue;
+        }
+        if (!near[i]) continue;
+      }
       let w = 0;
       for (let rr = Math.max(0, r - 1); rr <= Math.min(grid.rows - 1, r + 1); rr++)
         for (let cc = Math.max(0, c - 1); cc <= Math.min(grid.columns - 1, c + 1); cc++) {
@@ -199,4 +173,17 @@ export function routeWeights(grid: RouteGrid, cells: Uint8Array, rect: PixelRect
     }
   }
   return { width: rect.width, height: rect.height, data };
+}
+
+/** 1 for each cell with a routed cell among its eight neighbours. */
+function nearRouted(grid: RouteGrid, cells: Uint8Array): Uint8Array {
+  const { columns, rows } = grid;
+  const near = new Uint8Array(cells.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < columns; c++) {
+      if (!cells[r * columns + c]) continue;
+      for (let rr = Math.max(0, r - 1); rr <= Math.min(rows - 1, r + 1); rr++)
+        for (let cc = Math.max(0, c - 1); cc <= Math.min(columns - 1, c + 1); cc++) near[rr * columns + cc] = 1;
+    }
+  return near;
 }

@@ -9,14 +9,15 @@
 import { PortraitError } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
-import { detailModel, fidelityIsClassical, fidelityModel, type BranchModel } from "./branch-models";
+import { detailModel, fidelityReach, fidelityModel, type BranchModel } from "./branch-models";
 import type { Face } from "./faces";
 import { regionFactorMap, type RegionFactors } from "./masks";
 import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
-import { modelCells, planRoutes, routedBounds, routeWeights, type RouteGrid } from "./routing";
+import { handOverRing, planRoutes, routeWeights, type RouteGrid } from "./routing";
+import { coverRoutedCells } from "./route-cover";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 
 /** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
@@ -69,11 +70,9 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     faces: input.faces,
     faceScale: input.before,
     detail: detail !== null,
-    fidelityClassical: fidelityIsClassical(settings),
+    fidelity: fidelityReach(settings),
     backgroundDetail: settings.creativity * Math.max(settings.regions.background, settings.regions.hair),
   });
-  const fidelityRun = modelCells(routes, routes.fidelity);
-  const detailRun = modelCells(routes, routes.detail);
   const models = new Set<string>();
   const rgb = new Float32Array(3 * outWidth * outHeight);
   const kept = input.keepBranches
@@ -98,13 +97,11 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
 
     // The fidelity branch: the model where routed, Lanczos-3 elsewhere, feathered.
     let fidelityRgb = base;
-    const fidelityRect = routedBounds(routes, fidelityRun, view, source.width, source.height);
-    if (fidelityRect) {
+    const fidelityRects = coverFor(input, routes, routes.fidelity, view, fidelity);
+    if (fidelityRects.length > 0) {
       models.add(fidelity.id);
-      const out = await runBranch(input, fidelity, fidelityRect, (f) => progress(f / 3));
-      const weights = routeWeights(routes, routes.fidelity, times(fidelityRect, scale), scale);
-      fidelityRgb = { width: base.width, height: base.height, rgb: base.rgb.slice() };
-      mixInto(fidelityRgb, out, weights, times(fidelityRect, scale), viewOut);
+      fidelityRgb = await runBranchOver(input, fidelity, fidelityRects, viewOut, base, (f) => progress(f / 3));
+      handOver(fidelityRgb, base, routeWeights(routes, routes.fidelity, viewOut, scale));
     }
     if (kept) writeOwned(kept.fidelity, fidelityRgb.rgb, owned, view, scale, outWidth, outHeight, 3);
     const fidelityLuma = luma(fidelityRgb);
@@ -116,15 +113,14 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       windowRgb = applyLumaChange(fidelityRgb, fidelityLuma, finished).rgb;
     } else {
       // The detail branch's luma: the model where routed; elsewhere its weight is 0.
-      const detailLuma: Plane = { ...fidelityLuma, data: fidelityLuma.data.slice() };
-      const detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
-      const detailRect = routedBounds(routes, detailRun, view, source.width, source.height);
-      if (detailRect) {
+      let detailLuma = fidelityLuma;
+      let detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
+      const detailRects = coverFor(input, routes, routes.detail, view, detail);
+      if (detailRects.length > 0) {
         models.add(detail.id);
-        const out = await runBranch(input, detail, detailRect, (f) => progress((1 + f) / 3));
-        const rectOut = times(detailRect, scale);
-        paste(detailLuma, luma(out), rectOut, viewOut);
-        paste(detailWeight, routeWeights(routes, routes.detail, rectOut, scale), rectOut, viewOut);
+        const out = await runBranchOver(input, detail, detailRects, viewOut, fidelityRgb, (f) => progress((1 + f) / 3));
+        detailLuma = luma(out);
+        detailWeight = routeWeights(routes, routes.detail, viewOut, scale);
       }
       progress(2 / 3);
       const { luma: blended, gate } = blendLuma(
@@ -180,22 +176,49 @@ export function ownedWindows(width: number, height: number, edge: number): Pixel
   return rects;
 }
 
-/**
- * Runs a branch's model over `rect` (source pixels) with the model's context around it,
- * and returns its output for `rect` only, at the pass's scale.
- */
-async function runBranch(input: PassInput, model: BranchModel, rect: PixelRect, onProgress: (fraction: number) => void): Promise<RgbImage> {
-  const { source, scale } = input;
-  const region = grow(rect, model.context, source.width, source.height);
-  const out = await upscaleToScale(cropImage(source, region), input.tileRunner(model.id), {
-    nativeScale: model.nativeScale,
-    targetScale: scale,
-    maxTile: input.maxTile,
-    signal: input.signal,
-    onProgress: (p) => onProgress(p.tile / p.tiles),
+/** The rectangles a branch's model runs on inside `view` (see route-cover.ts). */
+function coverFor(input: PassInput, routes: RouteGrid, cells: Uint8Array, view: PixelRect, model: BranchModel): PixelRect[] {
+  return coverRoutedCells(routes, cells, {
+    window: view,
+    width: input.source.width,
+    height: input.source.height,
+    ring: handOverRing(routes),
+    context: model.context,
   });
-  const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);
-  return cropImage({ width: out.width, height: out.height, rgb: out.rgb }, inner);
+}
+
+/**
+ * Runs a branch's model over each of `rects` (source pixels) with the model's context
+ * around it, and returns the view (`viewOut`, output pixels) with the model's output pasted
+ * over `fill` where it ran: outside the rectangles the route weights are 0.
+ */
+async function runBranchOver(
+  input: PassInput,
+  model: BranchModel,
+  rects: readonly PixelRect[],
+  viewOut: PixelRect,
+  fill: RgbImage,
+  onProgress: (fraction: number) => void,
+): Promise<RgbImage> {
+  const { source, scale } = input;
+  const out: RgbImage = { width: fill.width, height: fill.height, rgb: fill.rgb.slice() };
+  const total = rects.reduce((sum, rect) => sum + rect.width * rect.height, 0);
+  let done = 0;
+  for (const rect of rects) {
+    const share = (rect.width * rect.height) / total;
+    const region = grow(rect, model.context, source.width, source.height);
+    const enlarged = await upscaleToScale(cropImage(source, region), input.tileRunner(model.id), {
+      nativeScale: model.nativeScale,
+      targetScale: scale,
+      maxTile: input.maxTile,
+      signal: input.signal,
+      onProgress: (p) => onProgress(done + share * (p.tile / p.tiles)),
+    });
+    done += share;
+    const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);
+    pasteRgb(out, enlarged, inner, times(rect, scale), viewOut);
+  }
+  return out;
 }
 
 /** The region factor map for a window at the output size (faces shifted into the window). */
@@ -244,26 +267,26 @@ function times(rect: PixelRect, scale: number): PixelRect {
   return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
 }
 
-/** `target` (covering `targetRect`) ← `target`·(1 − w) + `image`·w over `rect`. */
-function mixInto(target: RgbImage, image: RgbImage, weights: Plane, rect: PixelRect, targetRect: PixelRect): void {
-  const n = target.width * target.height;
-  const m = rect.width * rect.height;
-  for (let c = 0; c < 3; c++)
-    for (let y = 0; y < rect.height; y++) {
-      const row = c * n + (rect.y - targetRect.y + y) * target.width + (rect.x - targetRect.x);
-      for (let x = 0; x < rect.width; x++) {
-        const w = weights.data[y * rect.width + x];
-        const i = row + x;
-        target.rgb[i] += w * (image.rgb[c * m + y * rect.width + x] - target.rgb[i]);
-      }
-    }
+/** `model` ← `base` + w·(`model` − `base`) in place: the model's output where routed, `base` elsewhere. */
+function handOver(model: RgbImage, base: RgbImage, weights: Plane): void {
+  const n = model.width * model.height;
+  const w = weights.data;
+  for (let c = 0; c < 3; c++) {
+    const m = model.rgb.subarray(c * n, (c + 1) * n);
+    const b = base.rgb.subarray(c * n, (c + 1) * n);
+    for (let i = 0; i < n; i++) m[i] = b[i] + w[i] * (m[i] - b[i]);
+  }
 }
 
-/** Copies `plane` (covering `rect`) into `target` (covering `targetRect`). */
-function paste(target: Plane, plane: Plane, rect: PixelRect, targetRect: PixelRect): void {
-  for (let y = 0; y < rect.height; y++) {
-    target.data.set(plane.data.subarray(y * rect.width, (y + 1) * rect.width), (rect.y - targetRect.y + y) * target.width + (rect.x - targetRect.x));
-  }
+/** Copies the part `inner` of `enlarged` to where `rect` lies in `target` (covering `targetRect`). */
+function pasteRgb(target: RgbImage, enlarged: RgbImage, inner: PixelRect, rect: PixelRect, targetRect: PixelRect): void {
+  const n = target.width * target.height;
+  const m = enlarged.width * enlarged.height;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < rect.height; y++) {
+      const from = c * m + (inner.y + y) * enlarged.width + inner.x;
+      target.rgb.set(enlarged.rgb.subarray(from, from + rect.width), c * n + (rect.y - targetRect.y + y) * target.width + (rect.x - targetRect.x));
+    }
 }
 
 /** Writes the owned part of a window's `planes` planes (covering `view`, at `scale`) into the output. */

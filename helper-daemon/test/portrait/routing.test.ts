@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Face } from "../../src/portrait/faces";
-import { ROUTING, cellTexture, modelCells, planRoutes, routeWeights, routedBounds, type RouteInput } from "../../src/portrait/routing";
+import { ROUTING, cellTexture, handOverRing, planRoutes, routeWeights, type RouteInput } from "../../src/portrait/routing";
 import type { Plane } from "../../src/image/plane";
 
 const CELL = 8;
@@ -56,7 +56,7 @@ const noisyWall = [
   [0.0025, 0.0025, 0.0025, 0.0025],
 ];
 
-const base: Omit<RouteInput, "sourceLuma"> = { faces: [], faceScale: 1, detail: true, fidelityClassical: false, backgroundDetail: 0.3 };
+const base: Omit<RouteInput, "sourceLuma"> = { faces: [], faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3 };
 
 describe("routing", () => {
   it.each([
@@ -66,7 +66,8 @@ describe("routing", () => {
     ["a face gets both models on a flat image", flat, { ...base, faces: [faceAt(1, 1, 4)] }, ["1000", "0000", "0000"], ["1000", "0000", "0000"]],
     ["faces are found in the original's pixels (second pass at 2×)", flat, { ...base, faces: [faceAt(7, 5, 2)], faceScale: 2 }, ["0000", "0110", "0000"], ["0000", "0110", "0000"]],
     ["no detail model: only the fidelity routes", oneTextured, { ...base, detail: false }, ["0000", "0000", "0000"], ["0000", "0010", "0000"]],
-    ["a preview's fidelity branch is classical everywhere", oneTextured, { ...base, fidelityClassical: true }, ["0000", "0010", "0000"], ["0000", "0000", "0000"]],
+    ["a classical fidelity branch runs no model", oneTextured, { ...base, fidelity: "nowhere" }, ["0000", "0010", "0000"], ["0000", "0000", "0000"]],
+    ["a preview's fidelity model runs on faces only", oneTextured, { ...base, fidelity: "faces", faces: [faceAt(1, 1, 4)] }, ["1000", "0010", "0000"], ["1000", "0000", "0000"]],
     ["no creativity outside faces: texture alone asks for no detail", oneTextured, { ...base, backgroundDetail: 0 }, ["0000", "0000", "0000"], ["0000", "0010", "0000"]],
   ] as const)("%s", (_, cells, input, detail, fidelity) => {
     const grid = planRoutes({ ...input, sourceLuma: lumaOf(cells) }, CELL);
@@ -89,15 +90,6 @@ describe("routing", () => {
     expect(ROUTING.detailTexture).toBeLessThan(0.3);
   });
 
-  it("runs a model on its cells and their neighbours, and bounds them per window", () => {
-    const grid = planRoutes({ ...base, sourceLuma: lumaOf(oneTextured) }, CELL);
-    const run = modelCells(grid, grid.detail);
-    expect(rows(run, 4)).toEqual(["0111", "0111", "0111"]);
-    expect(routedBounds(grid, run, { x: 0, y: 0, width: 32, height: 24 }, 32, 24)).toEqual({ x: 8, y: 0, width: 24, height: 24 });
-    expect(routedBounds(grid, run, { x: 0, y: 0, width: 8, height: 24 }, 32, 24)).toBeNull();
-    expect(routedBounds(grid, run, { x: 4, y: 4, width: 10, height: 10 }, 32, 24)).toEqual({ x: 8, y: 4, width: 6, height: 10 });
-  });
-
   it("hands over smoothly: weight 1 on the routed cell, 0 from the next cell's centre, no step", () => {
     const grid = planRoutes({ ...base, sourceLuma: lumaOf(oneTextured) }, CELL);
     const scale = 2;
@@ -113,9 +105,9 @@ describe("routing", () => {
     let step = 0;
     for (let y = 0; y < all.height; y++) for (let x = 1; x < all.width; x++) step = Math.max(step, Math.abs(at(x, y) - at(x - 1, y)));
     expect(step).toBeLessThan(0.2);
-    // Nothing outside the cells the model runs on.
-    const run = modelCells(grid, grid.detail);
+    // Nothing beyond the hand-over ring around the routed cell (source pixels 12..28 × 4..20).
+    const ring = handOverRing(grid) * scale;
     for (let y = 0; y < all.height; y++)
-      for (let x = 0; x < all.width; x++) if (!run[Math.floor(y / 16) * 4 + Math.floor(x / 16)]) expect(at(x, y)).toBe(0);
+      for (let x = 0; x < all.width; x++) if (x < 32 - ring || x >= 48 + ring || y < 16 - ring || y >= 32 + ring) expect(at(x, y)).toBe(0);
   });
 });
