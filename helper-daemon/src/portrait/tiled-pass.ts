@@ -16,6 +16,7 @@ import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
+import { withTextureAgreement } from "./texture-agreement";
 import { modelCells, planRoutes, routedBounds, routeWeights, type RouteGrid } from "./routing";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 
@@ -128,7 +129,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       }
       progress(2 / 3);
       const { luma: blended, gate } = blendLuma(
-        { sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight },
+        withTextureAgreement({ sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight }),
         {
           creativity: settings.creativity,
           resemblance: settings.resemblance,
