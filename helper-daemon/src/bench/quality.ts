@@ -5,9 +5,9 @@
  * by the portrait pipeline with each built-in preset, and compared with the original over
  * the face and the whole image.
  *
- * From 3× each preset also runs with the texture agreement stage off ("before"), and a second
- * table gives texture ratio and detail correlation per region (face, hair, skin, whole) before
- * and after it.
+ * From 3× each preset also runs with the texture agreement stage off ("before"), and a line
+ * under its row gives texture ratio and detail correlation per region (face, hair, skin,
+ * whole) before and after it.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
  * --presets id,id, --json, --presets-only (no baselines), --review-only (only the review's calibration on the labelled set).
@@ -28,7 +28,7 @@ import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
 import { TEXTURE_AGREEMENT, agreementStrengthAt } from "../portrait/texture-agreement";
-import { printRegionTexture, regionTextureRow, type RegionTextureRow } from "./region-texture-table";
+import { regionTextureLine, regionTextureRow, type RegionTextureRow } from "./region-texture-table";
 import { textureMasks } from "./region-texture";
 import { runReviewCalibration } from "./review-calibration";
 import type { LabelledSource } from "./review-set";
@@ -137,11 +137,12 @@ async function main(): Promise<void> {
           await measure(`preset ${id} (no agreement)`, async () => before);
           const after = await run();
           await measure(`preset ${id}`, async () => after);
-          regionRows.push(regionTextureRow(`${fixture} ${degradation.name} ${id}`, before, after, original, masks));
+          const regionRow = regionTextureRow(`${fixture} ${degradation.name} ${id}`, before, after, original, masks);
+          regionRows.push(regionRow);
+          if (!values.json) process.stdout.write(`${regionTextureLine(regionRow)}\n`);
         }
       }
     }
-    if (!values.json && regionRows.length > 0) printRegionTexture(regionRows, (line) => process.stdout.write(`${line}\n`));
     if (!values.json) await runReviewCalibration(reviewSources, { runTile, runDetector }, (line) => process.stdout.write(`${line}\n`));
   } finally {
     await pool.close();

@@ -16,14 +16,9 @@ export function regionTextureRow(name: string, before: RgbImage, after: RgbImage
   return { name, before: measure(before), after: measure(after) };
 }
 
-/** Prints "texture ratio before → after, detail correlation before → after" per region. */
-export function printRegionTexture(rows: readonly RegionTextureRow[], print: (line: string) => void): void {
-  print("");
-  print("Texture agreement, before → after: texture ratio | detail correlation, per region");
-  print(`${"fixture input preset".padEnd(44)}${TEXTURE_REGIONS.map((r) => `| ${r.padEnd(27)}`).join("")}`);
+/** One line: per region "texture ratio before→after, detail correlation before→after". */
+export function regionTextureLine(row: RegionTextureRow): string {
   const pair = (a: number, b: number) => `${a.toFixed(2)}→${b.toFixed(2)}`;
-  for (const row of rows) {
-    const cells = TEXTURE_REGIONS.map((r) => `| ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)}`.padEnd(29));
-    print(`${row.name.padEnd(44)}${cells.join("")}`);
-  }
+  const cells = TEXTURE_REGIONS.map((r) => `${r} ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)}`);
+  return `  texture agreement, before→after (texture ratio, detail correlation): ${cells.join(" | ")}`;
 }
