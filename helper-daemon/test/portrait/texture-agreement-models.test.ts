@@ -36,7 +36,7 @@ function subPixelRms(result: Plane, source: Plane, scale: number): { smooth: num
   return { smooth: Math.sqrt(sums.smooth[0] / sums.smooth[1]), structured: Math.sqrt(sums.structured[0] / sums.structured[1]) };
 }
 
-it("at 4× on real models: calmer smooth skin, texture kept on structure, the same fidelity to the original (±0.1 dB PSNR-Y), windows unchanged", async () => {
+it("at 4× on real models: calmer smooth skin, texture kept on structure, the same fidelity to the original (±0.1 dB PSNR-Y)", async () => {
   // The README sample reduced to 32 px, then enlarged 4× back: the original is the truth.
   const original = await loadRgb(fixturePath("astronaut-face-128.png"));
   const source = resampleImage(original, { width: 32, height: 32, filter: "lanczos3" });
@@ -55,9 +55,4 @@ it("at 4× on real models: calmer smooth skin, texture kept on structure, the sa
   const is = subPixelRms(luma(after), luma(source), 4);
   expect(is.smooth).toBeLessThan(0.9 * was.smooth);
   expect(is.structured).toBeGreaterThan(0.9 * was.structured);
-  // The stage's neighbourhoods fit in the pass's window context: small windows give the same result.
-  const windowed = (await runPortraitPipeline(source, settings, { ...deps, window: 12 })).image;
-  let apart = 0;
-  for (let i = 0; i < after.rgb.length; i++) apart = Math.max(apart, Math.abs(windowed.rgb[i] - after.rgb[i]));
-  expect(apart).toBeLessThan(1 / 4096);
 }, 600_000);

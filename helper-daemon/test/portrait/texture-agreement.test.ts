@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import type { Plane } from "../../src/image/plane";
+import type { TileRunner } from "../../src/tiling/tiled-upscale";
+import { runPortraitPipeline } from "../../src/portrait/pipeline";
 import { gaussianBlur } from "../../src/image/filters";
 import { resizePlane } from "../../src/image/resample";
 import { TEXTURE_AGREEMENT, agreementStrengthAt, gridStepExcess, textureAgreement, withTextureAgreement } from "../../src/portrait/texture-agreement";
@@ -147,4 +150,39 @@ describe("gridStepExcess", () => {
     expect(Math.max(...gridStepExcess(p, 2))).toBe(0);
     expect(Math.max(...gridStepExcess(p, 3.5))).toBe(0);
   });
+});
+
+describe("texture agreement in the windowed pass", () => {
+  /** A stand-in model that draws every input pixel as a square of its scale: the stage's blocks at their worst. */
+  const squares: (modelId: string) => TileRunner = (modelId) => async (tile) => {
+    const s = modelId.endsWith("x2") ? 2 : 4;
+    const { width: w, height: h } = tile;
+    const data = new Float32Array(3 * w * s * h * s);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < h * s; y++)
+        for (let x = 0; x < w * s; x++) data[c * w * s * h * s + y * w * s + x] = tile.data[c * w * h + Math.floor(y / s) * w + Math.floor(x / s)];
+    return { data, width: w * s, height: h * s };
+  };
+
+  it("reads no further than the window context: 40-pixel windows give the whole-image result at 4×", async () => {
+    const width = 120;
+    const height = 72;
+    const n = width * height;
+    const rgb = new Float32Array(3 * n);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) rgb[c * n + y * width + x] = 0.45 + 0.2 * hashNoise(x, y) * (x > 40 ? 1 : 0.1) + 0.03 * c;
+    const settings = { ...resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === "portrait-natural")!), scale: 4 as const };
+    const whole = await runPortraitPipeline({ width, height, rgb }, settings, { tileRunner: squares });
+    const windowed = await runPortraitPipeline({ width, height, rgb }, settings, { tileRunner: squares, window: 40 });
+    TEXTURE_AGREEMENT.strength = 0;
+    const without = await runPortraitPipeline({ width, height, rgb }, settings, { tileRunner: squares });
+    let apart = 0;
+    let changed = 0;
+    for (let i = 0; i < whole.image.rgb.length; i++) {
+      apart = Math.max(apart, Math.abs(windowed.image.rgb[i] - whole.image.rgb[i]));
+      changed = Math.max(changed, Math.abs(without.image.rgb[i] - whole.image.rgb[i]));
+    }
+    expect(changed).toBeGreaterThan(0.01);
+    expect(apart).toBeLessThan(1 / 4096);
+  }, 300_000);
 });
