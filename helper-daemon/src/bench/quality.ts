@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         const scale = degradation.scale;
         reviewSources.push({ name: `${fixture} ${degradation.name}`, source, scale });
         if (values["review-only"]) continue;
-        const measure = async (method: string, run: () => Promise<RgbImage>): Promise<void> => {
+        const measure = async (method: string, run: () => Promise<RgbImage>): Promise<RgbImage> => {
           const started = performance.now();
           const output = await run();
           const seconds = (performance.now() - started) / 1000;
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
           };
           rows.push(row);
           if (!values.json) printRow(row, rows.length === 1);
+          return output;
         };
         if (!values["presets-only"]) await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
         if (!values["presets-only"]) {
@@ -130,13 +131,11 @@ async function main(): Promise<void> {
             await measure(`preset ${id}`, run);
             continue;
           }
-          // Before and after the texture agreement stage, on the same (memoised) model runs.
+          // Before and after the texture agreement stage; the second run reuses the memoised model runs.
           const strength = TEXTURE_AGREEMENT.strength;
           TEXTURE_AGREEMENT.strength = 0;
-          const before = await run().finally(() => (TEXTURE_AGREEMENT.strength = strength));
-          await measure(`preset ${id} (no agreement)`, async () => before);
-          const after = await run();
-          await measure(`preset ${id}`, async () => after);
+          const before = await measure(`preset ${id} (no agreement)`, run).finally(() => (TEXTURE_AGREEMENT.strength = strength));
+          const after = await measure(`preset ${id}`, run);
           const regionRow = regionTextureRow(`${fixture} ${degradation.name} ${id}`, before, after, original, masks);
           regionRows.push(regionRow);
           if (!values.json) process.stdout.write(`${regionTextureLine(regionRow)}\n`);
