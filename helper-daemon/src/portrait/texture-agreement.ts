@@ -94,8 +94,8 @@ export function textureAgreement(input: TextureAgreementInput): TextureAgreement
 
   const source = sourceTensor(sourceLuma, width, height);
   const sigma = t.bandSigma * scale;
-  const bandD = subPixelBand(detailLuma, sigma);
-  const bandF = subPixelBand(fidelityLuma, sigma);
+  const bandD = subPixelBand(detailLuma, sigma, false);
+  const bandF = subPixelBand(fidelityLuma, sigma, false);
   // What each branch added to the source's own enlargement, in the same band, is what is judged
   // for orientation and strength; steps are judged on the band itself, where they are sharpest.
   const enlarged = resizePlane(sourceLuma, width, height, "lanczos3");
@@ -167,8 +167,8 @@ interface Band extends Plane {
   readonly energy: Float32Array;
 }
 
-/** detail − Gaussian(σ): what is finer than the source could show, with its local energy. */
-function subPixelBand(detail: Plane, sigma: number): Band {
+/** detail − Gaussian(σ): what is finer than the source could show, with its local energy when asked (one more blur). */
+function subPixelBand(detail: Plane, sigma: number, withEnergy = true): Band {
   const low = gaussianBlur(detail, sigma).data;
   const data = new Float32Array(detail.data.length);
   const sq = new Float32Array(detail.data.length);
@@ -176,7 +176,7 @@ function subPixelBand(detail: Plane, sigma: number): Band {
     data[i] = detail.data[i] - low[i];
     sq[i] = data[i] * data[i];
   }
-  const energy = gaussianBlur({ width: detail.width, height: detail.height, data: sq }, sigma).data;
+  const energy = withEnergy ? gaussianBlur({ width: detail.width, height: detail.height, data: sq }, sigma).data : sq;
   return { width: detail.width, height: detail.height, data, energy };
 }
 
