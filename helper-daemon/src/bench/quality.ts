@@ -5,6 +5,10 @@
  * by the portrait pipeline with each built-in preset, and compared with the original over
  * the face and the whole image.
  *
+ * From 3× each preset also runs with the texture agreement stage off ("before"), and a line
+ * under its row gives texture ratio and detail correlation per region (face, hair, skin,
+ * whole) before and after it.
+ *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
  * --presets id,id, --json, --presets-only (no baselines), --review-only (only the review's calibration on the labelled set).
  */
@@ -23,6 +27,9 @@ import { measureQuality, type QualityReport, type Rect } from "../metrics/qualit
 import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
+import { TEXTURE_AGREEMENT, agreementStrengthAt } from "../portrait/texture-agreement";
+import { regionTextureLine, regionTextureRow, type RegionTextureRow } from "./region-texture-table";
+import { textureMasks } from "./region-texture";
 import { runReviewCalibration } from "./review-calibration";
 import type { LabelledSource } from "./review-set";
 
@@ -78,6 +85,7 @@ async function main(): Promise<void> {
   const runTile = memoisedRunners(pool);
   const runDetector = poolDetector(pool);
   const rows: Row[] = [];
+  const regionRows: RegionTextureRow[] = [];
   const reviewSources: LabelledSource[] = [];
   try {
     for (const fixture of fixtures) {
@@ -85,12 +93,13 @@ async function main(): Promise<void> {
       // The face is measured where the detector finds it on the original (ground truth).
       const [face] = await detectFaces(original, runDetector);
       const faceRect: Rect | undefined = face ? expand(face.box, 0.1, original) : undefined;
+      const masks = textureMasks(face ? [face] : [], original.width, original.height, BORDER);
       for (const degradation of degradations) {
         const source = await degrade(original, degradation);
         const scale = degradation.scale;
         reviewSources.push({ name: `${fixture} ${degradation.name}`, source, scale });
         if (values["review-only"]) continue;
-        const measure = async (method: string, run: () => Promise<RgbImage>): Promise<void> => {
+        const measure = async (method: string, run: () => Promise<RgbImage>): Promise<RgbImage> => {
           const started = performance.now();
           const output = await run();
           const seconds = (performance.now() - started) / 1000;
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
           };
           rows.push(row);
           if (!values.json) printRow(row, rows.length === 1);
+          return output;
         };
         if (!values["presets-only"]) await measure("lanczos3", async () => resampleImage(source, { width: original.width, height: original.height, filter: "lanczos3" }));
         if (!values["presets-only"]) {
@@ -116,7 +126,19 @@ async function main(): Promise<void> {
           const preset = BUILT_IN_PRESETS.find((p) => p.id === id);
           if (!preset) throw new Error(`No built-in preset "${id}"`);
           const settings: PortraitSettings = { ...resolvePreset(preset), scale };
-          await measure(`preset ${id}`, async () => (await runPortraitPipeline(source, settings, { tileRunner: runTile, runDetector })).image);
+          const run = async (): Promise<RgbImage> => (await runPortraitPipeline(source, settings, { tileRunner: runTile, runDetector })).image;
+          if (agreementStrengthAt(scale) <= 0) {
+            await measure(`preset ${id}`, run);
+            continue;
+          }
+          // Before and after the texture agreement stage; the second run reuses the memoised model runs.
+          const strength = TEXTURE_AGREEMENT.strength;
+          TEXTURE_AGREEMENT.strength = 0;
+          const before = await measure(`preset ${id} (no agreement)`, run).finally(() => (TEXTURE_AGREEMENT.strength = strength));
+          const after = await measure(`preset ${id}`, run);
+          const regionRow = regionTextureRow(`${fixture} ${degradation.name} ${id}`, before, after, original, masks);
+          regionRows.push(regionRow);
+          if (!values.json) process.stdout.write(`${regionTextureLine(regionRow)}\n`);
         }
       }
     }
@@ -124,7 +146,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.close();
   }
-  if (values.json) process.stdout.write(JSON.stringify({ border: BORDER, rows }, null, 2) + "\n");
+  if (values.json) process.stdout.write(JSON.stringify({ border: BORDER, rows, regionRows }, null, 2) + "\n");
 }
 
 /** The fidelity model at the scale, as the pipeline would pick it. */

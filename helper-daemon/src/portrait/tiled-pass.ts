@@ -18,6 +18,7 @@ import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
 import { handOverRing, planRoutes, routeWeights, type RouteGrid } from "./routing";
 import { coverRoutedCells } from "./route-cover";
+import { withTextureAgreement } from "./texture-agreement";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 
 /** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
@@ -124,7 +125,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       }
       progress(2 / 3);
       const { luma: blended, gate } = blendLuma(
-        { sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight },
+        withTextureAgreement({ sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight }),
         {
           creativity: settings.creativity,
           resemblance: settings.resemblance,

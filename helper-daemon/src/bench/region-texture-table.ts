@@ -1,0 +1,24 @@
+/** The quality bench's before/after table of texture per region (see region-texture.ts). */
+import type { RgbImage } from "../image/image";
+import type { Plane } from "../image/plane";
+import { TEXTURE_REGIONS, regionTexture, type RegionTexture, type TextureRegion } from "./region-texture";
+
+/** One preset's result without and with the texture agreement stage, per region. */
+export interface RegionTextureRow {
+  readonly name: string;
+  readonly before: Record<TextureRegion, RegionTexture>;
+  readonly after: Record<TextureRegion, RegionTexture>;
+}
+
+/** Measures both results over every region's mask. */
+export function regionTextureRow(name: string, before: RgbImage, after: RgbImage, original: RgbImage, masks: Record<TextureRegion, Plane>): RegionTextureRow {
+  const measure = (image: RgbImage) => Object.fromEntries(TEXTURE_REGIONS.map((r) => [r, regionTexture(image, original, masks[r])])) as Record<TextureRegion, RegionTexture>;
+  return { name, before: measure(before), after: measure(after) };
+}
+
+/** One line: per region "texture ratio before→after, detail correlation before→after". */
+export function regionTextureLine(row: RegionTextureRow): string {
+  const pair = (a: number, b: number) => `${a.toFixed(2)}→${b.toFixed(2)}`;
+  const cells = TEXTURE_REGIONS.map((r) => `${r} ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)}`);
+  return `  texture agreement, before→after (texture ratio, detail correlation): ${cells.join(" | ")}`;
+}
