@@ -11,6 +11,8 @@ import { parseQueueUrl } from "../../queue/connection";
 import { createQueueRunner } from "../../queue/daemon-runner";
 import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
+import { UNCALIBRATED, readCalibration, type Calibration } from "../../cost/index";
+import type { Logger } from "../../config/log";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
 import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
@@ -77,7 +79,7 @@ export const serveCommand: CliCommand = {
         })
       : undefined;
     const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config), config.memoryBudget);
-    const catalog = createCatalog(pool, presets, models);
+    const catalog = createCatalog(pool, presets, models, { calibration: await calibrationOrNone(dir, logger), memoryBudget: config.memoryBudget });
     let daemon;
     try {
       const lostJobs = lostJobsFromEnv(context.env);
@@ -147,4 +149,14 @@ async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{
     }
   };
   return { cert: await read(cert, "--tls-cert"), key: await read(key, "--tls-key") };
+}
+
+/** This machine's calibration; a damaged file is logged and the reference figures stand in, since estimates are advice. */
+async function calibrationOrNone(dir: string, logger: Logger): Promise<Calibration> {
+  try {
+    return await readCalibration(dir);
+  } catch (error) {
+    logger.warn("calibration.json ignored: run `portrait-upscale calibrate` again", { message: (error as Error).message });
+    return UNCALIBRATED;
+  }
 }
