@@ -11,6 +11,8 @@ import sharp from "sharp";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "@portrait-upscale/plugin-uxp/src/photoshop/bit-depth";
+import { estimateText } from "@portrait-upscale/plugin-uxp/src/model/estimate";
+import type { Estimate } from "@portrait-upscale/shared";
 import { repoPath } from "../support/paths";
 import {
   buildDaemon,
@@ -344,9 +346,23 @@ describe("Photoshop panel in a browser against the real daemon", () => {
       { name: "Face", width: 192, height: 192, channels: 4, bitDepth: 8, data: Array.from(big) },
     ]);
     await choosePreset(page, "portrait-natural");
+    // Before Upscale: the daemon's estimate for this layer and these settings, in the CLI's words.
+    await page.waitForSelector("[data-testid=estimate]");
+    const estimateSeconds = (): Promise<number | undefined> => page.evaluate(() => (globalThis as any).harness.state().estimate?.seconds);
+    const atPresetScale = await estimateSeconds();
     await page.selectOption("[data-testid=scale]", "4");
+    await page.waitForFunction((before) => {
+      const seconds = (globalThis as any).harness.state().estimate?.seconds;
+      return seconds !== undefined && seconds > (before ?? 0);
+    }, atPresetScale);
+    const settings = await panelSettings(page);
+    const query = `preset=portrait-natural&scale=4&creativity=${settings.creativity}&resemblance=${settings.resemblance}&denoise=${settings.denoise}&width=192&height=192`;
+    const answer = (await (await fetch(`http://127.0.0.1:${daemon!.port}/v1/estimate?${query}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as Estimate;
+    await expect(page.innerText("[data-testid=estimate]")).resolves.toBe(`Estimate: ${estimateText(answer)}`);
     await page.click("[data-testid=upscale]");
     await page.waitForSelector("[data-testid=job][data-phase=working]", { timeout: 60_000 });
+    // The ETA is there from the first progress: it starts from the estimate, not from timed tiles.
+    await expect(page.innerText("[data-testid=eta]")).resolves.toMatch(/ · (about \d+ (s|min) left|almost done)$/);
     await connectionStatus(page, "busy");
     await screenshotBoth(page, "05-working");
     const jobId: string = await page.evaluate(() => (globalThis as any).harness.state().job.phase.jobId);

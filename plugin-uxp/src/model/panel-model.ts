@@ -14,6 +14,7 @@ import { HELPER_DOWNLOAD_URL, HELPER_START_REASON, HELPER_START_URL, type Helper
 import { INITIAL_CONNECTION, nextConnectionState, retriesAutomatically, type ConnectionEvent, type ConnectionState } from "./connection";
 import { DEFAULT_SETTINGS, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
 import { upscaleActiveLayer, type JobPhase, type UpscaleSummary } from "./upscale-job";
+import { EstimateFollower, estimateQuestion, type EstimateView } from "./estimate";
 
 export const TOKEN_FILE = "token";
 export const SETTINGS_FILE = "settings.json";
@@ -38,6 +39,8 @@ export interface PanelState {
   readonly limits?: Limits;
   readonly document?: DocumentInfo;
   readonly job: JobView;
+  /** What the job would cost with the current document and settings, as the daemon predicts it. */
+  readonly estimate?: EstimateView;
   /** When the next automatic connection attempt happens (ms since the epoch), if one is planned. */
   readonly retryAt?: number;
   /** Whether the panel asked the system to start the helper, and what came of it. */
@@ -66,6 +69,9 @@ export class PanelModel {
   #disposed = false;
   /** The helper's start link is opened once per outage, not on every retry. */
   #helperAsked = false;
+  readonly #estimates = new EstimateFollower((estimate) => {
+    if (estimate !== this.#state.estimate) this.#update({ estimate });
+  });
 
   constructor(options: PanelModelOptions) {
     this.#options = options;
@@ -200,6 +206,13 @@ export class PanelModel {
     } catch {
       this.#update({ document: undefined });
     }
+    this.#refreshEstimate();
+  }
+
+  /** Asks the daemon again what the job would cost, when the document's size or the settings changed. */
+  #refreshEstimate(): void {
+    const connection = this.#state.connection.status === "connected" ? this.#connection : undefined;
+    this.#estimates.follow(connection, connection ? estimateQuestion(this.#state.document, this.selectedPreset(), this.#state.settings) : undefined);
   }
 
   /** Upscales the active layer (or selection) into a new smart object layer. */
@@ -284,10 +297,13 @@ export class PanelModel {
       type: "welcome",
       daemon: { version: welcome.daemonVersion, provider: welcome.providers.active, providers: welcome.providers.available },
     });
+    this.#estimates.reset();
+    this.#refreshEstimate();
   }
 
   async #saveSettings(settings: PanelSettings): Promise<void> {
     this.#update({ settings });
+    this.#refreshEstimate();
     await this.#options.adapter.writeData(SETTINGS_FILE, JSON.stringify(settings));
   }
 
@@ -297,7 +313,15 @@ export class PanelModel {
     const retry = retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed;
     const connected = next.status === "connected";
     if (connected) this.#helperAsked = false;
-    this.#update({ connection: next, retryAt: retry ? Date.now() + next.retryInMs! : undefined, ...(connected ? { helper: undefined } : {}) });
+    // Without a daemon there is nobody to ask: an old estimate would mislead.
+    const estimating = connected || next.status === "busy";
+    if (!estimating) this.#estimates.reset();
+    this.#update({
+      connection: next,
+      retryAt: retry ? Date.now() + next.retryInMs! : undefined,
+      ...(connected ? { helper: undefined } : {}),
+      ...(estimating ? {} : { estimate: undefined }),
+    });
     if (next.status === "daemon-not-running" && !this.#helperAsked && !this.#disposed) {
       this.#helperAsked = true;
       void this.#startHelper();

@@ -208,6 +208,7 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
         </div>
         <Detail testId="size-readout">{problem ? <span className="pu-problem">{readout}</span> : readout}</Detail>
         {source ? <Detail testId="source">{`From: ${source}`}</Detail> : null}
+        {!problem && state.estimate?.status === "ready" ? <Detail testId="estimate">{`Estimate: ${state.estimate.text}`}</Detail> : null}
       </div>
       <Slider label="Creativity" value={settings.creativity} disabled={locked || running} onChange={(value) => void model.setValue("creativity", value)} testId="creativity" />
       <Slider label="Resemblance" value={settings.resemblance} disabled={locked || running} onChange={(value) => void model.setValue("resemblance", value)} testId="resemblance" />
