@@ -4,6 +4,7 @@
  * Every result is compared pixel for pixel with the same job run over HTTP on the same daemon.
  * Screenshots of the panel's states (dark and light) go to test-artifacts/panel/.
  */
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join } from "node:path";
@@ -377,6 +378,34 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     expect(doc.history).toEqual(["Open"]);
     expect(documentId).toBe(doc.id);
     await connectionStatus(page, "connected");
+  });
+
+  it("connects to a daemon served with TLS once the settings' Secure (wss://) switch is on", async () => {
+    const dir = join(folders!.configDir, "..", "tls");
+    await mkdir(dir, { recursive: true });
+    const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+    const secure = await startServe(folders!, 0, ["--tls-cert", cert, "--tls-key", key]);
+    // The test's certificate is self-signed: this browser context trusts it, as a studio's machines would trust theirs.
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true, viewport: { width: 290, height: 700 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${harness!.origin}/index.html`);
+      await page.evaluate((o) => (globalThis as any).harness.start(o), { port: daemon!.port, placement: "keep", token });
+      await connectionStatus(page, "connected");
+      await page.click("[data-testid=edit-address]");
+      await page.fill("[data-testid=port]", String(secure.port));
+      // Plain ws:// to a TLS port fails; the switch makes the panel speak wss:// and https://.
+      await page.click("[data-testid=secure]");
+      await page.click("[data-testid=save-address]");
+      await connectionStatus(page, "connected");
+      const settings = await page.evaluate(() => (globalThis as any).harness.state().settings);
+      expect(settings).toMatchObject({ port: secure.port, secure: true });
+      await screenshot(page, "10-secure-address-dark");
+    } finally {
+      await context.close();
+      await secure.stop();
+    }
   });
 
 });

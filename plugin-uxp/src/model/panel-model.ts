@@ -4,7 +4,7 @@
  * Photoshop itself. Effects (sockets, timers, the adapter) are injected.
  */
 import type { Limits, PresetSummary } from "@portrait-upscale/shared";
-import { DaemonConnection, type JobHandle } from "../client/daemon-client";
+import { DaemonConnection, type DaemonAddress, type JobHandle } from "../client/daemon-client";
 import { probeHealth, type FetchLike } from "../client/health";
 import type { SocketFactory } from "../client/socket";
 import { PanelError, toPanelError, type AnyErrorCode } from "../panel-errors";
@@ -112,7 +112,7 @@ export class PanelModel {
     this.#dropConnection();
     this.#dispatch({ type: "connect" });
     if (this.#state.connection.status !== "connecting") return;
-    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    const address = this.#address();
     let connection: DaemonConnection;
     try {
       connection = await DaemonConnection.open(this.#options.sockets, address);
@@ -149,7 +149,7 @@ export class PanelModel {
       this.#dispatch({ type: "rejected", code: "PAIRING_INVALID", message: `Expected a code like 123-456 for the pairing code but received "${code}"` });
       return;
     }
-    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    const address = this.#address();
     try {
       const connection = await DaemonConnection.open(this.#options.sockets, address);
       try {
@@ -169,12 +169,21 @@ export class PanelModel {
     }
   }
 
-  /** Changes the daemon's address (custom port, or a studio machine) and reconnects. */
-  async setAddress(host: string, port: number): Promise<void> {
+  /** The daemon's address from the settings (wss:// and https:// when `secure`). */
+  #address(): DaemonAddress {
+    const { host, port, secure } = this.#state.settings;
+    return { host, port, ...(secure ? { secure: true } : {}) };
+  }
+
+  /**
+   * Changes the daemon's address (custom port, or a studio machine, `secure` for one served
+   * with TLS) and reconnects.
+   */
+  async setAddress(host: string, port: number, secure: boolean = this.#state.settings.secure): Promise<void> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new PanelError("INVALID_OPTION", `Expected an integer from 1 to 65535 for port but received ${port}`);
     }
-    await this.#saveSettings({ ...this.#state.settings, host: host.trim() || DEFAULT_SETTINGS.host, port });
+    await this.#saveSettings({ ...this.#state.settings, host: host.trim() || DEFAULT_SETTINGS.host, port, secure });
     this.#update({ connection: { status: "connecting", attempt: 0 } });
     await this.connect();
   }

@@ -60,6 +60,7 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
   const [editing, setEditing] = useState(false);
   const [host, setHost] = useState(settings.host);
   const [port, setPort] = useState(String(settings.port));
+  const [secure, setSecure] = useState(settings.secure);
   const showAddress = editing || view.actions[0] === "address";
   const act = (action: ConnectionAction): void => {
     if (action === "retry") void model.connect();
@@ -91,11 +92,14 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
         <div className="pu-row">
           <TextField label="Host" value={host} onInput={setHost} testId="host" />
           <TextField label="Port" value={port} onInput={setPort} testId="port" narrow />
+          <Checkbox checked={secure} onChange={setSecure} testId="secure">
+            Secure (wss://)
+          </Checkbox>
           <Button
             variant="primary"
             onClick={() => {
               setEditing(false);
-              void model.setAddress(host, Number(port));
+              void model.setAddress(host, Number(port), secure);
             }}
             testId="save-address"
           >
