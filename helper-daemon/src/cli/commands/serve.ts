@@ -25,7 +25,7 @@ import { EXIT_CODES } from "../exit-codes";
 export const serveCommand: CliCommand = {
   name: "serve",
   summary: "Run the helper daemon for the Photoshop panel, the GIMP plug-in and scripts.",
-  usage: ["serve [--port N] [--host H] [--provider P] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
+  usage: ["serve [--port N] [--host H] [--provider P] [--device N] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
   details: [
     "Listens on 127.0.0.1:7421 unless config.json or the options say otherwise. Clients need the",
     "token (`portrait-upscale token`) or a one-time pairing code (`portrait-upscale pair`).",
@@ -40,6 +40,7 @@ export const serveCommand: CliCommand = {
     port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
     host: { type: "string", valueName: "H", description: "Address to listen on.", default: "127.0.0.1" },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
+    device: { type: "string", valueName: "N", description: "The GPU jobs run on, on machines with several (CUDA, DirectML; config.json `device`, default 0)." },
     "tls-cert": { type: "string", valueName: "FILE", description: "Serve HTTPS and WSS with this certificate (PEM)." },
     "tls-key": { type: "string", valueName: "FILE", description: "The certificate's private key (PEM)." },
     queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB]: run jobs on the studio's workers instead of here." },
@@ -51,7 +52,11 @@ export const serveCommand: CliCommand = {
       throw invalidParameter("an integer from 0 to 65535", "--port", context.values.port);
     }
     const hostFlag = typeof context.values.host === "string" ? context.values.host : undefined;
-    const config = await loadConfig(dir, { port, host: hostFlag });
+    const device = context.values.device === undefined ? undefined : Number(context.values.device);
+    if (device !== undefined && !(Number.isInteger(device) && device >= 0 && device <= 64)) {
+      throw invalidParameter("an integer from 0 to 64", "--device", context.values.device);
+    }
+    const config = await loadConfig(dir, { port, host: hostFlag, device });
     if (!isLoopbackHost(config.host) && hostFlag === undefined) {
       throw invalidParameter(
         "a loopback host in config.json (other addresses need --host on the command line)",
@@ -65,7 +70,7 @@ export const serveCommand: CliCommand = {
     const token = await ensureToken(dir);
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
-    const pool = createInferencePool({ provider, ...(config.workers > 0 ? { workers: config.workers } : {}) });
+    const pool = createInferencePool({ provider, device: config.device, ...(config.workers > 0 ? { workers: config.workers } : {}) });
     const presets = await PresetStore.open({
       userDir: join(dir, "presets"),
       studioDir: config.studioPresetFolder,
@@ -79,7 +84,7 @@ export const serveCommand: CliCommand = {
         })
       : undefined;
     const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config), config.memoryBudget);
-    const catalog = createCatalog(pool, presets, models, { calibration: await calibrationOrNone(dir, logger), memoryBudget: config.memoryBudget });
+    const catalog = createCatalog(pool, presets, models, { calibration: await calibrationOrNone(dir, logger), memoryBudget: config.memoryBudget, device: config.device });
     let daemon;
     try {
       const lostJobs = lostJobsFromEnv(context.env);
