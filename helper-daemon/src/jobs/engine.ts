@@ -5,14 +5,13 @@
  * that reconnects can fetch them, then dropped with their temporary folder.
  */
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
 import type { Logger } from "../config/log";
 import { SILENT_LOGGER } from "../config/log";
 import type { JobEngineOptions, JobEvent, JobListener, JobResult, SubmitOptions } from "./engine-types";
 import { FairQueue } from "./fair-queue";
-import { donePart, recordOutput, resultOf } from "./job-output";
-import { applyProgress, isFinal, newJob, statusOf, type Job } from "./job-record";
+import { donePart, recordOutput, releaseOutput, removeFolder, resultOf } from "./job-output";
+import { applyProgress, isFinal, newJob, notifyListeners, statusOf, type Job } from "./job-record";
 import { crc32Hex } from "./stored-result";
 import type { JobInput, JobProgress, JobState, JobStatus, ReviewCropImage } from "./types";
 
@@ -242,7 +241,7 @@ export class JobEngine {
         if (job.controller.signal.aborted) return;
         await recordOutput(job, output, this.#options);
         if (job.controller.signal.aborted) {
-          await this.#removeFolder(job);
+          await removeFolder(job);
           return;
         }
         job.progress = 1;
@@ -287,31 +286,12 @@ export class JobEngine {
 
   async #drop(job: Job): Promise<void> {
     if (job.expiry) clearTimeout(job.expiry);
-    job.stored = undefined;
-    job.review = undefined;
-    job.reviewSheet = undefined;
-    job.reviewCrops = undefined;
     // The id stays known until its files are gone, so "unknown" implies "cleaned up".
-    await this.#removeFolder(job);
+    await releaseOutput(job);
     if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
   }
 
-  async #removeFolder(job: Job): Promise<void> {
-    const folder = job.folder;
-    job.folder = undefined;
-    job.stored = undefined;
-    if (folder) await rm(folder, { recursive: true, force: true });
-  }
-
   #emit(job: Job, type: JobEvent["type"]): void {
-    if (job.listeners.size === 0) return;
-    const event: JobEvent = { type, status: statusOf(job) };
-    for (const listener of [...job.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error("job listener failed", { id: job.id, message: (error as Error).message });
-      }
-    }
+    notifyListeners(job, type, (message, error) => this.#logger.error(message, { id: job.id, message: (error as Error).message }));
   }
 }

@@ -2,6 +2,7 @@
  * A job's output: recorded when the runner finishes (summary, placement, review parts, the
  * bytes in memory or spilled to the job's folder) and handed out afterwards.
  */
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PortraitError } from "@portrait-upscale/shared";
 import type { JobResult } from "./engine-types";
@@ -76,4 +77,21 @@ export function resultOf(job: Job): JobResult {
 export function donePart<K extends "review" | "reviewSheet" | "reviewCrops">(job: Job, part: K): Job[K] {
   if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id: job.id, state: job.state });
   return job[part];
+}
+
+/** Removes the job's spilled result, if any; the record no longer points at it. */
+export async function removeFolder(job: Job): Promise<void> {
+  const folder = job.folder;
+  job.folder = undefined;
+  job.stored = undefined;
+  if (folder) await rm(folder, { recursive: true, force: true });
+}
+
+/** Lets go of everything a finished job produced: its result (in memory or on disk) and its review. */
+export async function releaseOutput(job: Job): Promise<void> {
+  job.stored = undefined;
+  job.review = undefined;
+  job.reviewSheet = undefined;
+  job.reviewCrops = undefined;
+  await removeFolder(job);
 }

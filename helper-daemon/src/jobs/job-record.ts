@@ -131,6 +131,22 @@ export function statusOf(job: Job, now: number = Date.now()): JobStatus {
   };
 }
 
+/**
+ * Tells the job's listeners its status after an event; a listener that throws is reported
+ * through `onError` and the others still hear it.
+ */
+export function notifyListeners(job: Job, type: "progress" | "state", onError: (message: string, error: unknown) => void): void {
+  if (job.listeners.size === 0) return;
+  const event = { type, status: statusOf(job) } as const;
+  for (const listener of [...job.listeners]) {
+    try {
+      listener(event);
+    } catch (error) {
+      onError("job listener failed", error);
+    }
+  }
+}
+
 /** The input's placement in a document scaled like the image (whole pixels). */
 export function scalePlacement(placement: NonNullable<RawImage["placement"]>, sx: number, sy: number): NonNullable<RawImage["placement"]> {
   return {
