@@ -140,6 +140,11 @@ class Upscale:
         info = client.info()
         preset_id = self.options.preset or info.get("defaultPreset") or "default"
         pu.check_limits(info, width, height, self.options)
+        try:
+            # Said before anything is sent, as the CLI and the panel say it; the job's ETA starts from it.
+            Gimp.progress_set_text("Portrait Upscale: %s, starting…" % pu.estimate_text(client.estimate(self.options, width, height)))
+        except pu.BridgeError:
+            pass  # A daemon without estimates still runs the job.
 
         data = drawable.get_buffer().get(Gegl.Rectangle.new(0, 0, width, height), 1.0, fmt, Gegl.AbyssPolicy.CLAMP)
         data = bytes(data)
@@ -221,6 +226,41 @@ class Upscale:
         layer.update(0, 0, width, height)
 
 
+def dialog_options(config):
+    """The job options the dialog's current values describe."""
+    return pu.JobOptions.from_arguments(
+        pu.preset_from_choice(config.get_property("preset-choice")),
+        pu.scale_from_choice(config.get_property("scale-choice")),
+        config.get_property("creativity"),
+        config.get_property("resemblance"),
+        config.get_property("denoise"),
+    )
+
+
+def follow_estimate(dialog, config, drawable):
+    """A line under the dialog's settings with the daemon's estimate for the layer, asked again
+    whenever a setting changes (the daemon answers in milliseconds)."""
+    gi.require_version("Gtk", "3.0")
+    from gi.repository import Gtk
+
+    label = Gtk.Label(label="Estimate: asking the daemon…", xalign=0.0)
+    label.set_line_wrap(True)
+    dialog.get_content_area().pack_end(label, False, False, 6)
+    label.show()
+    width, height = drawable.get_width(), drawable.get_height()
+
+    def refresh(*_):
+        try:
+            options = dialog_options(config)
+        except pu.BridgeError as error:
+            label.set_text("Estimate unavailable: " + error.user_message())
+            return
+        label.set_text(pu.estimate_line(config.get_property("daemon-url"), options, width, height))
+
+    config.connect("notify", refresh)
+    refresh()
+
+
 def run_upscale(procedure, run_mode, image, drawables, config, data):
     if len(drawables) != 1:
         return error_values(procedure, "Select exactly one layer to upscale.", Gimp.PDBStatusType.CALLING_ERROR)
@@ -235,6 +275,7 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
         # The face-restore chooser and its strength only when the daemon has a face-restore model.
         restore = ["face-restore-choice", "face-restore-strength"] if procedure.find_aux_argument("face-restore-choice") else []
         dialog.fill(["preset-choice", "scale-choice", "creativity", "resemblance", "denoise", *restore, "output", "daemon-url"])
+        follow_estimate(dialog, config, drawable)
         accepted = dialog.run()
         dialog.destroy()
         if not accepted:

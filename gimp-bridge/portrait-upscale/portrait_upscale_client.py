@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import re
 import socket
@@ -414,6 +415,10 @@ def parse_event_line(line: bytes) -> Optional[Dict[str, Any]]:
             raise BridgeError(DAEMON_BAD_RESPONSE, "Expected a number from 0 to 1 for progress.fraction but received %r" % (fraction,))
         if event.get("stage") not in STAGES:
             raise BridgeError(DAEMON_BAD_RESPONSE, "Expected one of %s for progress.stage but received %r" % (", ".join(STAGES), event.get("stage")))
+        for key in ("tile", "tiles"):
+            # Absent while no tiles are counted (newer daemons); a count when present.
+            if key in event and not (isinstance(event[key], int) and not isinstance(event[key], bool) and event[key] >= 0):
+                raise BridgeError(DAEMON_BAD_RESPONSE, "Expected an integer of at least 0 for progress.%s but received %r" % (key, event[key]))
         return event
     if kind == "done":
         if not isinstance(event.get("result"), dict):
@@ -446,8 +451,9 @@ def progress_text(event: Mapping[str, Any]) -> str:
     stage = event.get("stage")
     text = STAGE_WORDS.get(stage, str(stage or "Working"))
     details = []
-    tiles = event.get("tiles") or 0
-    if stage == "upscale" and tiles > 1:
+    # Newer daemons send tile and tiles only while a model's tiles are counted.
+    tiles = event.get("tiles")
+    if stage == "upscale" and _is_number(tiles) and tiles > 1:
         details.append("tile %d of %d" % (min(int(event.get("tile") or 0) + 1, tiles), tiles))
     eta = event.get("etaSeconds")
     if isinstance(eta, (int, float)) and eta > 0:
@@ -494,6 +500,60 @@ def result_message(result: Optional[Mapping[str, Any]]) -> Optional[str]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def describe_duration(seconds: float) -> str:
+    """Words for a predicted duration, as the CLI and the panel say them (shared/src/duration.ts):
+    "a few seconds", "about 40 s", "about 3 min", "about 1 h 20 min"."""
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 60:
+        return "about %d s" % (_round_half_up(seconds / 5) * 5)
+    minutes = _round_half_up(seconds / 60)
+    if minutes < 60:
+        return "about %d min" % minutes
+    hours, rest = divmod(minutes, 60)
+    return "about %d h" % hours if rest == 0 else "about %d h %d min" % (hours, rest)
+
+
+def _round_half_up(value: float) -> int:
+    """JavaScript's Math.round (Python's round() goes to even at .5)."""
+    return int(math.floor(value + 0.5))
+
+
+def parse_estimate(value: Mapping[str, Any]) -> Dict[str, Any]:
+    """A `GET /v1/estimate` answer, checked: seconds, provider, device, calibrated, models."""
+    seconds = value.get("seconds")
+    if not _is_number(seconds) or seconds < 0:
+        raise BridgeError(DAEMON_BAD_RESPONSE, "Expected a number of at least 0 for estimate.seconds but received %r" % (seconds,))
+    provider = value.get("provider")
+    if not isinstance(provider, str) or not provider:
+        raise BridgeError(DAEMON_BAD_RESPONSE, "Expected a provider name for estimate.provider but received %r" % (provider,))
+    if not isinstance(value.get("calibrated"), bool):
+        raise BridgeError(DAEMON_BAD_RESPONSE, "Expected a boolean for estimate.calibrated but received %r" % (value.get("calibrated"),))
+    return dict(value)
+
+
+def estimate_text(estimate: Mapping[str, Any]) -> str:
+    """"about 3 min on CPU", and a word when the daemon's machine is not calibrated."""
+    text = "%s on %s" % (describe_duration(estimate["seconds"]), str(estimate["provider"]).upper())
+    return text if estimate.get("calibrated") else text + " (uncalibrated)"
+
+
+def estimate_line(url: str, options: JobOptions, width: int, height: int, token_file: Optional[str] = None) -> str:
+    """The dialog's line for the chosen settings: "Estimate: about 3 min on CPU", or why there is
+    none (no daemon, an older daemon, a refused setting). Never raises: it is advice."""
+    try:
+        client = DaemonClient(url)
+        client.token_file = token_file or token_path()
+        client.token = read_token(client.token_file)
+        return "Estimate: " + estimate_text(client.estimate(options, width, height))
+    except BridgeError as error:
+        if error.code == "NOT_FOUND":
+            return "Estimate: this daemon is too old to say; update Portrait Upscale."
+        return "Estimate unavailable: " + error.user_message()
+    except (OSError, http.client.HTTPException) as error:
+        return "Estimate unavailable: %s" % error
 
 
 def format_duration(seconds: float) -> str:
@@ -708,6 +768,12 @@ class DaemonClient:
             raise BridgeError(DAEMON_BAD_RESPONSE, "The daemon accepted the job but sent no id")
         return job_id
 
+    def estimate(self, options: JobOptions, width: int, height: int, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """`GET /v1/estimate`: what the job would cost on this daemon, before any pixel is sent."""
+        query = encode_query(options.query() + [("width", str(int(width))), ("height", str(int(height)))])
+        _, body = self._call(HttpRequest("GET", "%s/v1/estimate?%s" % (self.prefix, query), auth_headers(self.token)), timeout)
+        return parse_estimate(parse_json(body, "GET /v1/estimate"))
+
     def status(self, job_id: str) -> Dict[str, Any]:
         """`GET /v1/jobs/{id}`."""
         return self._get(job_path(job_id))
@@ -783,8 +849,11 @@ def wait_for_job(
             return {"type": "done", "jobId": job_id, "result": status.get("result") or {}}
         if state in ("failed", "cancelled"):
             return _final({"type": state, "jobId": job_id, "error": status.get("error")}, job_id)
-        on_progress({"type": "progress", "jobId": job_id, "stage": status.get("stage"), "fraction": status.get("progress") or 0.0,
-                     "tile": status.get("tile") or 0, "tiles": status.get("tiles") or 0, "etaSeconds": status.get("etaSeconds")})
+        event = {"type": "progress", "jobId": job_id, "stage": status.get("stage"), "fraction": status.get("progress") or 0.0, "etaSeconds": status.get("etaSeconds")}
+        for key in ("tile", "tiles", "estimateSeconds"):
+            if key in status:
+                event[key] = status[key]
+        on_progress(event)
         time.sleep(poll_interval)
 
 

@@ -79,13 +79,13 @@ class Job:
 
     def status(self):
         last = next((e for e in reversed(self.events) if e["type"] == "progress"), None)
+        counted = {"tile": last["tile"], "tiles": last["tiles"]} if last and "tiles" in last else {}
         return {
             "id": self.id,
             "state": self.state,
             "stage": last["stage"] if last else "queued",
             "progress": 1.0 if self.state == "done" else (last["fraction"] if last else 0.0),
-            "tile": last["tile"] if last else 0,
-            "tiles": last["tiles"] if last else 0,
+            **counted,
             "etaSeconds": None,
             "error": self.error,
             "result": self.result_info() if self.state == "done" else None,
@@ -192,6 +192,8 @@ class FakeDaemon:
             return self.send_json(handler, 200, self.info())
         if method == "POST" and path == "/v1/jobs":
             return self.create_job(handler, query, body)
+        if method == "GET" and path == "/v1/estimate":
+            return self.estimate(handler, query)
         segments = path.split("/")
         if len(segments) >= 4 and segments[1:3] == ["v1", "jobs"]:
             job = self.jobs.get(segments[3])
@@ -250,10 +252,22 @@ class FakeDaemon:
         threading.Thread(target=self.work, args=(job,), daemon=True).start()
         return self.send_json(handler, 202, {"id": job.id})
 
+    def estimate(self, handler, query):
+        """Like the daemon's test catalog: a minute per input megapixel per unit of scale."""
+        if "width" not in query or "height" not in query:
+            return self.send_error(handler, 400, "INVALID_OPTION", "Expected an integer from 1 to 300000 for query.height but received undefined")
+        if query.get("preset") == "studio-house-look" and "scale" in query:
+            return self.send_error(handler, 409, "PRESET_LOCKED", "The preset studio-house-look is locked.", {"fields": ["scale"]})
+        megapixels = int(query["width"]) * int(query["height"]) / 1e6
+        seconds = round(megapixels * int(query.get("scale") or 2) * 60, 1)
+        return self.send_json(handler, 200, {"seconds": seconds, "provider": "cpu", "device": 0, "calibrated": False,
+                                             "models": [{"id": "nearest", "megapixels": megapixels, "seconds": seconds}]})
+
     def work(self, job):
         job.state = "running"
         for stage, fraction in (("decode", 0.05), ("faces", 0.1)):
-            job.add({"type": "progress", "jobId": job.id, "stage": stage, "tile": 0, "tiles": 0, "fraction": fraction, "etaSeconds": None})
+            # Like the daemon: no tile count outside the upscale stage, the ETA from the estimate.
+            job.add({"type": "progress", "jobId": job.id, "stage": stage, "fraction": fraction, "etaSeconds": 2.0, "estimateSeconds": 2.0})
         for tile in range(2):
             job.add({"type": "progress", "jobId": job.id, "stage": "upscale", "tile": tile, "tiles": 2, "fraction": 0.2 + 0.35 * tile, "etaSeconds": 1.0})
         if self.stall:

@@ -5,3 +5,4 @@ export * from "./frames";
 export * from "./protocol";
 export * from "./presets";
 export * from "./transfer";
+export * from "./duration";

@@ -223,8 +223,10 @@ export type ReviewReport = Infer<typeof reviewReportSchema>;
  * Optional parts of protocol 1 a client asks for in `hello.features`. The daemon sends them
  * only to clients that asked (and lists the ones it has in `welcome.features`), so clients
  * that predate them, whose parsers refuse unknown fields, keep receiving what they know.
+ * `estimate`: `progress` carries the job's `estimateSeconds`, and `tile`/`tiles` only while
+ * a model's tiles are counted (older clients keep receiving `tile: 0, tiles: 0`).
  */
-export const PROTOCOL_FEATURES = ["notes", "review-crops"] as const;
+export const PROTOCOL_FEATURES = ["notes", "review-crops", "estimate"] as const;
 export type ProtocolFeature = (typeof PROTOCOL_FEATURES)[number];
 /** A feature name: any kebab-case word, so a client may ask for features this daemon has never heard of. */
 const featureNamesSchema = array(string({ pattern: /^[a-z][a-z0-9-]{0,31}$/, expected: "a kebab-case feature name" }), { maxItems: 16 });
@@ -258,6 +260,22 @@ export type ReviewCrop = Infer<typeof reviewCropSchema>;
 export type ReviewCropImage = Omit<ReviewCrop, "byteLength"> & { readonly png: Uint8Array };
 
 export const timingsSchema = object({ totalMs: number({ min: 0 }), inferenceMs: number({ min: 0 }) });
+
+/**
+ * A job's predicted time on the daemon's machine, before it runs: the cost model per model
+ * and provider (manifest figures) times this machine's calibration (`portrait-upscale
+ * calibrate`), the same prediction the CLI prints. `calibrated` is false when the reference
+ * figures stood in; `models` lists each model pass with the input megapixels it sees.
+ */
+export const estimateShape = {
+  seconds: number({ min: 0 }),
+  provider: string({ minLength: 1, maxLength: 32 }),
+  device: integer({ min: 0, max: 64 }),
+  calibrated: boolean(),
+  models: array(object({ id: string({ minLength: 1, maxLength: 64 }), megapixels: number({ min: 0 }), seconds: number({ min: 0 }) }), { maxItems: 16 }),
+};
+export const estimateSchema = object(estimateShape);
+export type Estimate = Infer<typeof estimateSchema>;
 
 /** What a finished job produced (HTTP JobStatus.result, NDJSON `done`). */
 export const jobResultSchema = object({
@@ -319,6 +337,17 @@ export const submitSchema = object({
 });
 export type Submit = Infer<typeof submitSchema>;
 
+/** Asks what a job with these settings would cost on an image of this size, without sending pixels; answered by `estimated`. */
+export const estimateRequestSchema = object({
+  type: literal("estimate"),
+  requestId: requestIdSchema,
+  preset: presetIdSchema,
+  overrides: overridesSchema,
+  width: dimension,
+  height: dimension,
+});
+export type EstimateRequest = Infer<typeof estimateRequestSchema>;
+
 export const cancelSchema = object({ type: literal("cancel"), jobId: jobIdSchema });
 /** Asks again for a finished job's result, e.g. after a reconnect. */
 export const fetchResultSchema = object({ type: literal("fetch-result"), jobId: jobIdSchema });
@@ -330,6 +359,7 @@ export const clientMessageSchema = union(
     hello: helloSchema,
     pair: pairSchema,
     submit: submitSchema,
+    estimate: estimateRequestSchema,
     ack: ackSchema,
     cancel: cancelSchema,
     "fetch-result": fetchResultSchema,
@@ -374,15 +404,25 @@ export const acceptedSchema = object({
 });
 export type Accepted = Infer<typeof acceptedSchema>;
 
-/** Where a job is. `etaSeconds` is null until the first tile has been timed. */
+/** The answer to `estimate`, matched to it by `requestId`. */
+export const estimatedSchema = object({ type: literal("estimated"), requestId: requestIdSchema, ...estimateShape });
+export type Estimated = Infer<typeof estimatedSchema>;
+
+/**
+ * Where a job is. `tile`/`tiles` are present only while a model's tiles are counted.
+ * `estimateSeconds` (feature `estimate`) is the prediction made when the job was accepted;
+ * `etaSeconds` starts from it and blends in the measured rate as work is done (null only
+ * when the daemon could make no prediction and has timed nothing yet).
+ */
 export const progressSchema = object({
   type: literal("progress"),
   jobId: jobIdSchema,
   stage: oneOf(JOB_STAGES),
-  tile: integer({ min: 0 }),
-  tiles: integer({ min: 0 }),
+  tile: optional(integer({ min: 0 })),
+  tiles: optional(integer({ min: 0 })),
   fraction: unitInterval,
   etaSeconds: nullable(number({ min: 0 })),
+  estimateSeconds: optional(number({ min: 0 })),
 });
 export type Progress = Infer<typeof progressSchema>;
 
@@ -453,6 +493,7 @@ export const daemonMessageSchema = union(
     welcome: welcomeSchema,
     paired: pairedSchema,
     accepted: acceptedSchema,
+    estimated: estimatedSchema,
     ack: ackSchema,
     progress: progressSchema,
     review: reviewSchema,
@@ -534,9 +575,12 @@ export const jobStatusSchema = object({
   state: oneOf(JOB_STATES),
   stage: nullable(oneOf(JOB_STAGES)),
   progress: unitInterval,
-  tile: integer({ min: 0 }),
-  tiles: integer({ min: 0 }),
+  /** Present only while a model's tiles are counted (and after, as the last count). */
+  tile: optional(integer({ min: 0 })),
+  tiles: optional(integer({ min: 0 })),
   etaSeconds: nullable(number({ min: 0 })),
+  /** The prediction made when the job was accepted (absent when none could be made). */
+  estimateSeconds: optional(number({ min: 0 })),
   error: nullable(errorPayloadSchema),
   result: nullable(jobResultSchema),
 });
@@ -579,6 +623,28 @@ export const jobQuerySchema = object({
   crc32: optional(crc32HexSchema),
 });
 export type JobQuery = Infer<typeof jobQuerySchema>;
+
+/**
+ * `GET /v1/estimate`: a job's options (as `POST /v1/jobs` takes them) and the image's size,
+ * without the pixels. Answered with {@link estimateSchema}.
+ */
+export const estimateQuerySchema = object({
+  preset: optional(presetIdSchema),
+  model: optional(oneOf(MODEL_CHOICES)),
+  scale: optional(oneOf(SCALES)),
+  creativity: optional(unitInterval),
+  resemblance: optional(unitInterval),
+  denoise: optional(unitInterval),
+  tile: optional(integer({ min: 32, max: 4096 })),
+  width: dimension,
+  height: dimension,
+});
+export type EstimateQuery = Infer<typeof estimateQuerySchema>;
+
+/** Reads `GET /v1/estimate`'s query string; errors are INVALID_OPTION naming `query.<key>`. */
+export function parseEstimateQuery(query: Readonly<Record<string, string | undefined>>): EstimateQuery {
+  return parseQuery(estimateQuerySchema, query, "query", "INVALID_OPTION");
+}
 
 /** The parameters `application/octet-stream` uploads need to be read as pixels. */
 export const rawImageParamsSchema = object({

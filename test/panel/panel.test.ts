@@ -4,6 +4,7 @@
  * Every result is compared pixel for pixel with the same job run over HTTP on the same daemon.
  * Screenshots of the panel's states (dark and light) go to test-artifacts/panel/.
  */
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join } from "node:path";
@@ -11,6 +12,8 @@ import sharp from "sharp";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photoshopSamplesToWire, wireToPhotoshopSamples } from "@portrait-upscale/plugin-uxp/src/photoshop/bit-depth";
+import { estimateText } from "@portrait-upscale/plugin-uxp/src/model/estimate";
+import type { Estimate } from "@portrait-upscale/shared";
 import { repoPath } from "../support/paths";
 import {
   buildDaemon,
@@ -344,9 +347,23 @@ describe("Photoshop panel in a browser against the real daemon", () => {
       { name: "Face", width: 192, height: 192, channels: 4, bitDepth: 8, data: Array.from(big) },
     ]);
     await choosePreset(page, "portrait-natural");
+    // Before Upscale: the daemon's estimate for this layer and these settings, in the CLI's words.
+    await page.waitForSelector("[data-testid=estimate]");
+    const estimateSeconds = (): Promise<number | undefined> => page.evaluate(() => (globalThis as any).harness.state().estimate?.seconds);
+    const atPresetScale = await estimateSeconds();
     await page.selectOption("[data-testid=scale]", "4");
+    await page.waitForFunction((before) => {
+      const seconds = (globalThis as any).harness.state().estimate?.seconds;
+      return seconds !== undefined && seconds > (before ?? 0);
+    }, atPresetScale);
+    const settings = await panelSettings(page);
+    const query = `preset=portrait-natural&scale=4&creativity=${settings.creativity}&resemblance=${settings.resemblance}&denoise=${settings.denoise}&width=192&height=192`;
+    const answer = (await (await fetch(`http://127.0.0.1:${daemon!.port}/v1/estimate?${query}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as Estimate;
+    await expect(page.innerText("[data-testid=estimate]")).resolves.toBe(`Estimate: ${estimateText(answer)}`);
     await page.click("[data-testid=upscale]");
     await page.waitForSelector("[data-testid=job][data-phase=working]", { timeout: 60_000 });
+    // The ETA is there from the first progress: it starts from the estimate, not from timed tiles.
+    await expect(page.innerText("[data-testid=eta]")).resolves.toMatch(/ · (about \d+ (s|min) left|almost done)$/);
     await connectionStatus(page, "busy");
     await screenshotBoth(page, "05-working");
     const jobId: string = await page.evaluate(() => (globalThis as any).harness.state().job.phase.jobId);
@@ -385,4 +402,33 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     await expect(panelSettings(page)).resolves.toMatchObject({ faceRestore: "user:faces", faceRestoreStrength: 0.5 });
     await screenshotBoth(page, "07-face-restore");
   });
+
+  it("connects to a daemon served with TLS once the settings' Secure (wss://) switch is on", async () => {
+    const dir = join(folders!.configDir, "..", "tls");
+    await mkdir(dir, { recursive: true });
+    const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+    const secure = await startServe(folders!, 0, ["--tls-cert", cert, "--tls-key", key]);
+    // The test's certificate is self-signed: this browser context trusts it, as a studio's machines would trust theirs.
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true, viewport: { width: 290, height: 700 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${harness!.origin}/index.html`);
+      await page.evaluate((o) => (globalThis as any).harness.start(o), { port: daemon!.port, placement: "keep", token });
+      await connectionStatus(page, "connected");
+      await page.click("[data-testid=edit-address]");
+      await page.fill("[data-testid=port]", String(secure.port));
+      // Plain ws:// to a TLS port fails; the switch makes the panel speak wss:// and https://.
+      await page.click("[data-testid=secure]");
+      await page.click("[data-testid=save-address]");
+      await connectionStatus(page, "connected");
+      const settings = await page.evaluate(() => (globalThis as any).harness.state().settings);
+      expect(settings).toMatchObject({ port: secure.port, secure: true });
+      await screenshot(page, "10-secure-address-dark");
+    } finally {
+      await context.close();
+      await secure.stop();
+    }
+  });
+
 });

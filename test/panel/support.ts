@@ -82,8 +82,8 @@ function daemonEnv(folders: DaemonFolders): NodeJS.ProcessEnv {
 }
 
 /** Starts `portrait-upscale serve` (port 0 picks a free one); resolves once it listens. */
-export async function startServe(folders: DaemonFolders, port = 0): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [repoPath("helper-daemon", "dist", "cli.js"), "serve", "--port", String(port)], {
+export async function startServe(folders: DaemonFolders, port = 0, extraArgs: readonly string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [repoPath("helper-daemon", "dist", "cli.js"), "serve", "--port", String(port), ...extraArgs], {
     env: daemonEnv(folders),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -92,7 +92,7 @@ export async function startServe(folders: DaemonFolders, port = 0): Promise<Serv
     const timer = setTimeout(() => reject(new Error(`the daemon did not start:\n${seen}`)), 60_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
+      const match = /listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
       if (match) {
         clearTimeout(timer);
         resolve(Number(match[1]));

@@ -104,6 +104,7 @@ const identityCatalog: DaemonCatalog = {
   presets: () => [],
   defaultPreset: () => "portrait-natural",
   checkOptions: () => ({ scale: 1 }),
+  estimate: () => ({ seconds: 0, provider: "cpu", device: 0, calibrated: false, models: [] }),
 };
 
 async function withDaemon<T>(runner: JobRunner, catalog: DaemonCatalog, body: (daemon: RunningDaemon, token: string) => Promise<T>): Promise<T> {

@@ -44,6 +44,8 @@ export interface DaemonConfig {
   readonly version: number;
   /** Bytes one model run may use (tile sizing); null: a share of total memory on CPU, a fixed figure on GPUs. */
   readonly memoryBudget: number | null;
+  /** The GPU jobs run on, on machines with several (CUDA, DirectML); `serve --device N` wins. */
+  readonly device: number;
 }
 
 export const DEFAULT_PORT = 7421;
@@ -78,6 +80,7 @@ export const DEFAULT_CONFIG: DaemonConfig = Object.freeze({
   log: Object.freeze({ maxBytes: 1 * MIB, generations: 3 }),
   version: CONFIG_VERSION,
   memoryBudget: null,
+  device: 0,
 });
 
 type Overrides = { readonly [K in keyof DaemonConfig]?: unknown };
@@ -124,6 +127,7 @@ const configSchema = object({
   version: optional(integer({ min: 1 })),
   // "3G", "512M" or bytes: parseMemoryBudget checks it and says what it expected.
   memoryBudget: optional(nullable(unknown())),
+  device: optional(integer({ min: 0, max: 64 })),
 });
 
 /** Validates a config object (as found in config.json), filling in defaults. */

@@ -4,7 +4,7 @@ import type { JobSettings } from "@portrait-upscale/shared";
 import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
 import { describeDuration, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, UNCALIBRATED } from "./cost-model";
-import { estimateUpscale } from "./estimate";
+import { estimateUpscale, protocolEstimate } from "./estimate";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
 
@@ -83,6 +83,21 @@ describe("estimateUpscale", () => {
   it("the same request, the same prediction (no momentary state)", () => {
     const settings = parseUpscaleSettings({ model: "x4plus", scale: 2 });
     expect(estimateUpscale(settings, 3000, 2000, "cpu", UNCALIBRATED)).toEqual(estimateUpscale(settings, 3000, 2000, "cpu", UNCALIBRATED));
+  });
+});
+
+describe("protocolEstimate: the CLI's prediction as the daemon answers it", () => {
+  it("keeps the total, the provider and every pass, rounded to tenths of a second", () => {
+    const settings = parseUpscaleSettings({ model: "x4plus", scale: 4, memoryBudget: "8G" });
+    const prediction = estimateUpscale(settings, 512, 512, "cpu", parseCalibration({ factors: { cpu: 1.5 } }));
+    const estimate = protocolEstimate(prediction, 0);
+    expect(estimate).toEqual({
+      seconds: Math.round(prediction.seconds * 10) / 10,
+      provider: "cpu",
+      device: 0,
+      calibrated: true,
+      models: [{ id: "realesrgan-x4plus", megapixels: 0.262, seconds: Math.round(prediction.passes[0].seconds * 10) / 10 }],
+    });
   });
 });
 

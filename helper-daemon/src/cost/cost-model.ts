@@ -6,8 +6,11 @@
  * plus the pipeline's own work per output pixel (blend, resampling, encoding).
  */
 import { modelFacts } from "@portrait-upscale/models";
-import type { JobSettings } from "@portrait-upscale/shared";
+import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
+
+/** The words for a prediction live in shared/, so the panel says them as the CLI does. */
+export { describeDuration };
 
 /** Per-provider speed of this machine relative to the manifest's reference figures. */
 export interface Calibration {
@@ -88,18 +91,4 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
     h = Math.round(h * scale);
   }
   return passes;
-}
-
-/**
- * Words for a prediction, as the CLI prints it and the UIs show it: "about 40 s", "about 3 min",
- * "about 1 h 20 min".
- */
-export function describeDuration(seconds: number): string {
-  if (seconds < 10) return "a few seconds";
-  if (seconds < 60) return `about ${Math.round(seconds / 5) * 5} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `about ${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return rest === 0 ? `about ${hours} h` : `about ${hours} h ${rest} min`;
 }

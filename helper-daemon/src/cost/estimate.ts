@@ -2,6 +2,7 @@
  * The prediction for one upscale request: which models run over how many pixels with the
  * tiles the run will use, on the provider that will run them.
  */
+import type { Estimate } from "@portrait-upscale/shared";
 import { planModel, portraitModelIds, tileFor, type UpscaleSettings } from "../upscale/settings";
 import { portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
 
@@ -19,4 +20,16 @@ export function estimateUpscale(settings: UpscaleSettings, width: number, height
   const plan = planModel(settings);
   const tile = tileFor([plan.modelId], image, settings, provider);
   return predictCost([{ modelId: plan.modelId, width, height, tile }], outputPixels, provider, calibration);
+}
+
+/** A prediction as the protocol carries it (`GET /v1/estimate`, the `estimated` message), seconds to 0.1. */
+export function protocolEstimate(prediction: CostPrediction, device: number): Estimate {
+  const tenths = (seconds: number): number => Math.round(seconds * 10) / 10;
+  return {
+    seconds: tenths(prediction.seconds),
+    provider: prediction.provider,
+    device,
+    calibrated: prediction.calibrated,
+    models: prediction.passes.map((pass) => ({ id: pass.modelId, megapixels: Math.round(pass.megapixels * 1000) / 1000, seconds: tenths(pass.seconds) })),
+  };
 }

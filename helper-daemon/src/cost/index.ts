@@ -5,7 +5,7 @@
 export { describeDuration, passPixels, portraitPasses, predictCost, PIPELINE_SECONDS_PER_OUTPUT_MP, UNCALIBRATED } from "./cost-model";
 export type { Calibration, CostPrediction, ModelPass } from "./cost-model";
 export { calibrationFile, measureCalibration, parseCalibration, readCalibration, writeCalibration } from "./calibration";
-export { estimateUpscale } from "./estimate";
+export { estimateUpscale, protocolEstimate } from "./estimate";
 
 import sharp from "sharp";
 import type { UpscaleSettings } from "../upscale/settings";

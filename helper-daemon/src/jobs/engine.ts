@@ -5,70 +5,18 @@
  * that reconnects can fetch them, then dropped with their temporary folder.
  */
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
 import type { Logger } from "../config/log";
 import { SILENT_LOGGER } from "../config/log";
-import type {
-  JobInput,
-  JobOutput,
-  JobProgress,
-  JobResultSummary,
-  JobRunner,
-  JobStage,
-  JobState,
-  JobStatus,
-  RawImage,
-  ReviewCropImage,
-} from "./types";
+import type { JobEngineOptions, JobEvent, JobListener, JobResult, SubmitOptions } from "./engine-types";
 import { FairQueue } from "./fair-queue";
-import { isFinal, newJob, scalePlacement, statusOf, type Job } from "./job-record";
-import { crc32Hex, readStored, storeResult } from "./stored-result";
+import { donePart, recordOutput, releaseOutput, removeFolder, resultOf } from "./job-output";
+import { applyProgress, isFinal, newJob, notifyListeners, statusOf, type Job } from "./job-record";
+import { crc32Hex } from "./stored-result";
+import type { JobInput, JobProgress, JobState, JobStatus, ReviewCropImage } from "./types";
 
 export { crc32Hex, isFinal };
-
-export interface JobEngineOptions {
-  readonly runner: JobRunner;
-  /** Jobs that run at once. */
-  readonly concurrency: number;
-  /** Queued plus running jobs one client may have. */
-  readonly maxJobsPerClient: number;
-  /** How long a finished job (and its result) stays, in milliseconds. */
-  readonly retentionMs: number;
-  /** Results at least this large are written to the job's temporary folder. */
-  readonly spillBytes: number;
-  /** A folder owned by this engine; job folders are made inside it. */
-  readonly tempDir: string;
-  readonly logger?: Logger;
-  /** Told the ids of every queued or running job whenever that set changes (the supervisor keeps it). */
-  readonly onActiveJobs?: (ids: readonly string[]) => void;
-}
-
-export interface SubmitOptions {
-  /** Keep the job running and its result available after the client disconnects. */
-  readonly keep?: boolean;
-  /** The named per-client token that created the job: connections with another named token do not see it. */
-  readonly holder?: string;
-}
-
-/** Everything a listener hears about one job. `status` is the job's state after the event. */
-export type JobEvent =
-  | { readonly type: "progress"; readonly status: JobStatus }
-  | { readonly type: "state"; readonly status: JobStatus };
-
-export type JobListener = (event: JobEvent) => void;
-
-/** How to read a finished job's result, wherever it is stored. */
-export interface JobResult {
-  readonly summary: JobResultSummary;
-  /** Present for raw results: the layout of the bytes (with the input's placement, scaled). */
-  readonly raw?: Omit<RawImage, "bytes" | "kind">;
-  readonly size: number;
-  /** Reads `length` bytes from `offset` (fewer at the end). */
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
+export type { JobEngineOptions, JobEvent, JobListener, JobResult, SubmitOptions };
 
 export class JobEngine {
   readonly #options: JobEngineOptions;
@@ -95,7 +43,7 @@ export class JobEngine {
     if (active >= this.#options.maxJobsPerClient) {
       throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
     }
-    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input, options.holder);
+    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input, options.holder, options.estimateSeconds);
     this.#jobs.set(job.id, job);
     if (input) this.#enqueue(job);
     this.#reportActive();
@@ -184,46 +132,22 @@ export class JobEngine {
 
   /** The result of a done job; JOB_NOT_FINISHED before, the job's own error after a failure. */
   result(id: string): JobResult {
-    const job = this.#require(id);
-    if (job.state === "done" && !job.stored) throw new PortraitError("JOB_UNKNOWN", "The job's result has been released.", { id });
-    if (job.state !== "done" || !job.stored || !job.summary) {
-      if (job.state === "failed" || job.state === "cancelled") {
-        throw new PortraitError("JOB_NOT_FINISHED", `The job ${job.state === "failed" ? "failed" : "was cancelled"}; it has no result.`, {
-          id,
-          state: job.state,
-        });
-      }
-      throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
-    }
-    const stored = job.stored;
-    const size = job.summary.bytes;
-    return {
-      summary: job.summary,
-      ...(job.raw ? { raw: job.raw } : {}),
-      size,
-      read: (offset, length) => readStored(stored, offset, Math.max(0, Math.min(length, size - offset))),
-    };
+    return resultOf(this.#require(id));
   }
 
   /** The review report of a done job, or undefined when it did not ask for one. */
   review(id: string): unknown {
-    const job = this.#require(id);
-    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
-    return job.review;
+    return donePart(this.#require(id), "review");
   }
 
   /** The review's contact sheet (PNG) of a done job, or undefined when it has none. */
   reviewSheet(id: string): Uint8Array | undefined {
-    const job = this.#require(id);
-    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
-    return job.reviewSheet;
+    return donePart(this.#require(id), "reviewSheet");
   }
 
   /** The review's before/after crops of a done job, or undefined when it has none. */
   reviewCrops(id: string): readonly ReviewCropImage[] | undefined {
-    const job = this.#require(id);
-    if (job.state !== "done") throw new PortraitError("JOB_NOT_FINISHED", undefined, { id, state: job.state });
-    return job.reviewCrops;
+    return donePart(this.#require(id), "reviewCrops");
   }
 
   /** Forgets a final job now (its result was fetched); running or queued jobs are cancelled first. */
@@ -298,21 +222,26 @@ export class JobEngine {
     const input = job.input as JobInput;
     job.state = "running";
     job.stage = "decode";
+    const startedAt = Date.now();
+    // The estimate counts down from the start, not from submission.
+    job.etaAt = startedAt;
     this.#running.add(job);
     this.#emit(job, "state");
-    const startedAt = Date.now();
     this.#logger.info("job started", { id: job.id });
+    const tickMs = this.#options.progressTickMs ?? 1000;
+    const ticker = tickMs > 0 ? setInterval(() => this.#emit(job, "progress"), tickMs).unref() : undefined;
     job.settled = (async () => {
       try {
         const output = await this.#options.runner.run(input, {
           signal: job.controller.signal,
+          ...(job.estimateSeconds !== undefined ? { estimateSeconds: job.estimateSeconds } : {}),
           onProgress: (progress) => this.#progress(job, progress),
         });
         job.input = undefined;
         if (job.controller.signal.aborted) return;
-        await this.#store(job, output);
+        await recordOutput(job, output, this.#options);
         if (job.controller.signal.aborted) {
-          await this.#removeFolder(job);
+          await removeFolder(job);
           return;
         }
         job.progress = 1;
@@ -329,6 +258,7 @@ export class JobEngine {
           this.#logger.warn("job failed", { id: job.id, code: job.error.code, message: job.error.message });
         }
       } finally {
+        clearInterval(ticker);
         this.#running.delete(job);
         this.#pump();
       }
@@ -337,45 +267,8 @@ export class JobEngine {
 
   #progress(job: Job, progress: JobProgress): void {
     if (job.state !== "running") return;
-    job.stage = progress.stage;
-    job.progress = Math.min(1, Math.max(job.progress, progress.progress));
-    job.tile = progress.tile ?? job.tile;
-    job.tiles = progress.tiles ?? job.tiles;
-    job.etaSeconds = progress.etaSeconds ?? job.etaSeconds;
+    applyProgress(job, progress);
     this.#emit(job, "progress");
-  }
-
-  async #store(job: Job, output: JobOutput): Promise<void> {
-    const bytes = output.image.bytes;
-    const format = output.image.kind === "raw" ? "raw" : output.image.format;
-    job.summary = Object.freeze({
-      width: output.width,
-      height: output.height,
-      channels: output.channels,
-      bitDepth: output.bitDepth,
-      format,
-      bytes: bytes.byteLength,
-      crc32: crc32Hex(bytes),
-      provider: output.provider,
-      models: [...output.models],
-      timings: { totalMs: output.timings.totalMs, inferenceMs: output.timings.inferenceMs },
-      notes: (output.notes ?? []).map((note) => ({ code: note.code, message: note.message })),
-    });
-    if (output.image.kind === "raw") {
-      const { bytes: _bytes, kind: _kind, placement: _placement, ...layout } = output.image;
-      // Placement is the engine's business: the input's, scaled like the image.
-      const source = job.source;
-      job.raw = source?.placement
-        ? { ...layout, placement: scalePlacement(source.placement, layout.width / source.width, layout.height / source.height) }
-        : layout;
-    }
-    job.review = output.review;
-    job.reviewSheet = output.reviewSheet;
-    job.reviewCrops = output.reviewCrops;
-    const folder = join(this.#options.tempDir, job.id);
-    // The folder is the job's as soon as anything may be written there, so removal finds it.
-    if (bytes.byteLength >= this.#options.spillBytes) job.folder = folder;
-    job.stored = await storeResult(bytes, format, this.#options.spillBytes, folder);
   }
 
   #finish(job: Job, state: JobState): void {
@@ -393,31 +286,12 @@ export class JobEngine {
 
   async #drop(job: Job): Promise<void> {
     if (job.expiry) clearTimeout(job.expiry);
-    job.stored = undefined;
-    job.review = undefined;
-    job.reviewSheet = undefined;
-    job.reviewCrops = undefined;
     // The id stays known until its files are gone, so "unknown" implies "cleaned up".
-    await this.#removeFolder(job);
+    await releaseOutput(job);
     if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
   }
 
-  async #removeFolder(job: Job): Promise<void> {
-    const folder = job.folder;
-    job.folder = undefined;
-    job.stored = undefined;
-    if (folder) await rm(folder, { recursive: true, force: true });
-  }
-
   #emit(job: Job, type: JobEvent["type"]): void {
-    if (job.listeners.size === 0) return;
-    const event: JobEvent = { type, status: statusOf(job) };
-    for (const listener of [...job.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error("job listener failed", { id: job.id, message: (error as Error).message });
-      }
-    }
+    notifyListeners(job, type, (message, error) => this.#logger.error(message, { id: job.id, message: (error as Error).message }));
   }
 }

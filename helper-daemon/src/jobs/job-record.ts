@@ -2,9 +2,9 @@
  * One job as the engine keeps it, from submission to expiry, and the public status made from
  * it. The engine (engine.ts) owns the records; everything here is plain data.
  */
-import type { JobListener } from "./engine";
+import type { JobListener } from "./engine-types";
 import type { StoredResult } from "./stored-result";
-import type { JobInput, JobResultSummary, JobStage, JobState, JobStatus, RawImage, ReviewCropImage } from "./types";
+import type { JobInput, JobProgress, JobResultSummary, JobStage, JobState, JobStatus, RawImage, ReviewCropImage } from "./types";
 
 export interface Job {
   readonly id: string;
@@ -17,9 +17,14 @@ export interface Job {
   state: JobState;
   stage: JobStage | null;
   progress: number;
-  tile: number;
-  tiles: number;
+  /** The latest progress's tile count; undefined when it counted none. */
+  tile: number | undefined;
+  tiles: number | undefined;
+  /** The cost model's prediction made at submission, seconds. */
+  estimateSeconds: number | undefined;
+  /** The latest ETA and when it was set (ms since the epoch): a running job's ETA counts down from there. */
   etaSeconds: number | null;
+  etaAt: number;
   error: JobStatus["error"];
   summary: JobResultSummary | null;
   raw: Omit<RawImage, "bytes" | "kind"> | undefined;
@@ -45,7 +50,7 @@ export function isFinal(state: JobState): boolean {
 }
 
 /** A job record in its first state (queued). */
-export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined, holder?: string): Job {
+export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined, holder?: string, estimateSeconds?: number): Job {
   return {
     id,
     clientId,
@@ -56,9 +61,12 @@ export function newJob(id: string, clientId: string, keep: boolean, input: JobIn
     state: "queued",
     stage: "queued",
     progress: 0,
-    tile: 0,
-    tiles: 0,
-    etaSeconds: null,
+    tile: undefined,
+    tiles: undefined,
+    estimateSeconds,
+    // Queued, the job will take its estimate once it starts.
+    etaSeconds: estimateSeconds ?? null,
+    etaAt: Date.now(),
     error: null,
     summary: null,
     raw: undefined,
@@ -75,17 +83,38 @@ export function newJob(id: string, clientId: string, keep: boolean, input: JobIn
   };
 }
 
+/** Takes a runner's progress into the record. */
+export function applyProgress(job: Job, progress: JobProgress, now: number = Date.now()): void {
+  job.stage = progress.stage;
+  job.progress = Math.min(1, Math.max(job.progress, progress.progress));
+  job.tile = progress.tile;
+  job.tiles = progress.tiles;
+  if (progress.etaSeconds !== undefined) {
+    job.etaSeconds = progress.etaSeconds;
+    job.etaAt = now;
+  }
+}
+
+/**
+ * The ETA at `now`: a running job's latest ETA less the time since it was set (a long tile
+ * sends no progress, yet the time left shrinks); a queued job's stays its estimate.
+ */
+export function etaAt(job: Job, now: number = Date.now()): number | null {
+  if (job.etaSeconds === null || job.state !== "running") return job.etaSeconds;
+  return Math.max(0, job.etaSeconds - (now - job.etaAt) / 1000);
+}
+
 /** The public status (shared `jobStatusSchema`): the stored format and size stay internal. */
-export function statusOf(job: Job): JobStatus {
+export function statusOf(job: Job, now: number = Date.now()): JobStatus {
   const summary = job.state === "done" ? job.summary : null;
   return {
     id: job.id,
     state: job.state,
     stage: job.stage,
     progress: job.progress,
-    tile: job.tile,
-    tiles: job.tiles,
-    etaSeconds: job.etaSeconds,
+    ...(job.tile !== undefined && job.tiles !== undefined ? { tile: job.tile, tiles: job.tiles } : {}),
+    etaSeconds: etaAt(job, now),
+    ...(job.estimateSeconds !== undefined ? { estimateSeconds: job.estimateSeconds } : {}),
     error: job.error,
     result: summary
       ? {
@@ -100,6 +129,22 @@ export function statusOf(job: Job): JobStatus {
         }
       : null,
   };
+}
+
+/**
+ * Tells the job's listeners its status after an event; a listener that throws is reported
+ * through `onError` and the others still hear it.
+ */
+export function notifyListeners(job: Job, type: "progress" | "state", onError: (message: string, error: unknown) => void): void {
+  if (job.listeners.size === 0) return;
+  const event = { type, status: statusOf(job) } as const;
+  for (const listener of [...job.listeners]) {
+    try {
+      listener(event);
+    } catch (error) {
+      onError("job listener failed", error);
+    }
+  }
 }
 
 /** The input's placement in a document scaled like the image (whole pixels). */

@@ -86,6 +86,8 @@ export type { ReviewCropImage } from "@portrait-upscale/shared";
 
 export interface JobRunContext {
   readonly signal: AbortSignal;
+  /** The prediction made when the job was accepted, seconds, for the runner's ETA to start from. */
+  readonly estimateSeconds?: number;
   onProgress(progress: JobProgress): void;
 }
 

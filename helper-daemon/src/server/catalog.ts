@@ -6,6 +6,7 @@ import { loadManifest, verifyModels } from "@portrait-upscale/models";
 import type { ModelSummary } from "@portrait-upscale/shared";
 import { availableProviders, currentPlatformFacts, type InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
+import { UNCALIBRATED, estimateUpscale, protocolEstimate, type Calibration } from "../cost/index";
 import type { DaemonCatalog } from "./context";
 import { settingsForJob } from "./upscale-runner";
 import { broughtModels } from "../user-models/catalog";
@@ -33,8 +34,18 @@ export function broughtModelSummaries(): ModelSummary[] {
   }));
 }
 
+/** What the catalog's estimates need to know of this machine and its config. */
+export interface EstimateBasis {
+  /** This machine's calibration (`portrait-upscale calibrate`); UNCALIBRATED without one. */
+  readonly calibration: Calibration;
+  /** The config's memory budget, which sizes the tiles (as the job runner's does). */
+  readonly memoryBudget?: number | null;
+  /** The inference device jobs run on. */
+  readonly device?: number;
+}
+
 /** A catalog over the running pool and preset store; models are checked once at start-up. */
-export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[]): DaemonCatalog {
+export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[], basis: EstimateBasis = { calibration: UNCALIBRATED }): DaemonCatalog {
   const available = availableProviders(currentPlatformFacts());
   return {
     providers: () => ({ available: available.length > 0 ? available : [pool.provider], active: pool.provider }),
@@ -42,5 +53,7 @@ export function createCatalog(pool: InferencePool, presets: PresetStore, models:
     presets: () => presets.summaries(),
     defaultPreset: () => presets.defaultId(),
     checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale }),
+    estimate: (options, width, height) =>
+      protocolEstimate(estimateUpscale(settingsForJob(presets, options, basis.memoryBudget), width, height, pool.provider, basis.calibration), basis.device ?? 0),
   };
 }

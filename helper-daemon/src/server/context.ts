@@ -7,6 +7,7 @@ import {
   DEFAULT_WINDOW,
   MAX_TEXT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  type Estimate,
   type Health,
   type Info,
   type JobEvent as WireJobEvent,
@@ -36,6 +37,11 @@ export interface DaemonCatalog {
    * and returns the output scale the job will produce, for the output-size limit.
    */
   checkOptions(options: JobOptions): { scale: number };
+  /**
+   * The cost model's prediction for a job with `options` on a `width`×`height` image (the
+   * same function as the CLI's estimate); throws like {@link checkOptions}.
+   */
+  estimate(options: JobOptions, width: number, height: number): Estimate;
 }
 
 export interface DaemonContext {
@@ -94,16 +100,21 @@ export function chunkBytesFor(config: DaemonConfig): number {
 
 export { DEFAULT_WINDOW };
 
-/** A status as the `progress` message shared by the WebSocket and the event stream. */
-export function progressEvent(status: JobStatus): Extract<WireJobEvent, { type: "progress" }> {
+/**
+ * A status as the `progress` message shared by the WebSocket and the event stream. A
+ * WebSocket client without feature `estimate` (`withEstimate` false) gets the message it
+ * knows: `tile`/`tiles` always (0 when uncounted), no `estimateSeconds`.
+ */
+export function progressEvent(status: JobStatus, withEstimate = true): Extract<WireJobEvent, { type: "progress" }> {
+  const counted = status.tile !== undefined && status.tiles !== undefined;
   return {
     type: "progress",
     jobId: status.id,
     stage: status.stage ?? "queued",
-    tile: status.tile,
-    tiles: status.tiles,
+    ...(counted || !withEstimate ? { tile: status.tile ?? 0, tiles: status.tiles ?? 0 } : {}),
     fraction: status.progress,
     etaSeconds: status.etaSeconds,
+    ...(withEstimate && status.estimateSeconds !== undefined ? { estimateSeconds: status.estimateSeconds } : {}),
   };
 }
 

@@ -11,12 +11,14 @@ import {
   imageByteLength,
   parse,
   parseJobOptionsHeader,
+  parseEstimateQuery,
   parseJobQuery,
   parseQuery,
   pairRequestSchema,
   rawImageParams,
   resultQuerySchema,
   toErrorPayload,
+  type Estimate,
   type JobEvent as WireJobEvent,
   type JobQuery,
   type JobStatus,
@@ -58,6 +60,7 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
     if (method === "GET" && path === "/v1/presets") return sendJson(response, 200, { presets: context.catalog.presets() });
     if (method === "POST" && path === "/v1/pair/code") return sendJson(response, 200, context.pairing.createCode());
     if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url, clientId);
+    if (method === "GET" && path === "/v1/estimate") return sendJson(response, 200, estimate(context, url));
     const match = /^\/v1\/jobs\/(j_[A-Za-z0-9_-]{1,64})(\/events|\/result|\/review|\/review\.png)?$/.exec(path);
     if (match) {
       const [, id, tail] = match;
@@ -103,8 +106,10 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
   const { scale } = context.catalog.checkOptions(options);
   const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
   let input: JobInput;
+  let size: { width: number; height: number };
   if (contentType === "application/octet-stream") {
     const raw = rawImageParams(query);
+    size = raw;
     const byteLength = imageByteLength(raw.width, raw.height, raw.channels, raw.bitDepth);
     checkImageSize(context.config, raw.width, raw.height, scale, byteLength);
     // The whole buffer is allocated up front, so the whole length is held.
@@ -155,14 +160,23 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
     } finally {
       reservation.release();
     }
-    const { width, height } = await encodedImageHeader(bytes);
-    checkImageSize(context.config, width, height, scale);
+    size = await encodedImageHeader(bytes);
+    checkImageSize(context.config, size.width, size.height, scale);
     input = { image: { kind: "encoded", bytes }, options, ...(query.format !== undefined ? { format: query.format } : {}) };
   }
+  const estimateSeconds = context.catalog.estimate(options, size.width, size.height).seconds;
   // A named per-client token's job is hidden from connections with another named token.
   const holder = clientId.startsWith("client:") ? clientId.slice("client:".length) : undefined;
-  const status = context.engine.submit(clientId, input, { keep: true, ...(holder !== undefined ? { holder } : {}) });
+  const status = context.engine.submit(clientId, input, { keep: true, estimateSeconds, ...(holder !== undefined ? { holder } : {}) });
   sendJson(response, 202, { id: status.id });
+}
+
+/** `GET /v1/estimate`: what a job would cost, refused as `POST /v1/jobs` would refuse it (preset, overrides, size). */
+function estimate(context: DaemonContext, url: URL): Estimate {
+  const { width, height, ...options } = parseEstimateQuery(queryRecord(url.searchParams));
+  const { scale } = context.catalog.checkOptions(options);
+  checkImageSize(context.config, width, height, scale);
+  return context.catalog.estimate(options, width, height);
 }
 
 /**

@@ -58,6 +58,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
       });
       const result = await runUpscaleRequest(request, pool, {
         signal: context.signal,
+        ...(context.estimateSeconds !== undefined ? { predictedSeconds: context.estimateSeconds } : {}),
         onProgress: (progress) =>
           context.onProgress({
             stage: JOB_STAGE[progress.stage],

@@ -132,6 +132,8 @@ export class WsSession {
     switch (message.type) {
       case "submit":
         return this.#submit(message);
+      case "estimate":
+        return this.#estimate(message);
       case "ack":
         return this.#ack(message);
       case "cancel":
@@ -191,11 +193,17 @@ export class WsSession {
     let status: JobStatus;
     let release: () => void;
     try {
-      const { scale } = context.catalog.checkOptions({ preset: message.preset, ...message.overrides, review: message.review });
+      const options = { preset: message.preset, ...message.overrides, review: message.review };
+      const { scale } = context.catalog.checkOptions(options);
       checkImageSize(context.config, image.width, image.height, scale, image.byteLength);
+      const estimateSeconds = context.catalog.estimate(options, image.width, image.height).seconds;
       release = context.uploads.reserve(image.byteLength);
       try {
-        status = context.engine.submit(this.#clientId, undefined, { keep: message.keep === true, ...(this.#holder !== undefined ? { holder: this.#holder } : {}) });
+        status = context.engine.submit(this.#clientId, undefined, {
+          keep: message.keep === true,
+          estimateSeconds,
+          ...(this.#holder !== undefined ? { holder: this.#holder } : {}),
+        });
       } catch (error) {
         release();
         throw error;
@@ -217,6 +225,18 @@ export class WsSession {
     });
   }
 
+  /** Answers what a job would cost, refusing what `submit` would refuse (preset, overrides, size). */
+  #estimate(message: MessageOfType<ClientMessage, "estimate">): void {
+    try {
+      const options = { preset: message.preset, ...message.overrides };
+      const { scale } = this.#context.catalog.checkOptions(options);
+      checkImageSize(this.#context.config, message.width, message.height, scale);
+      this.#send({ type: "estimated", requestId: message.requestId, ...this.#context.catalog.estimate(options, message.width, message.height) });
+    } catch (error) {
+      throw withIds(error, { requestId: message.requestId });
+    }
+  }
+
   #onChunk(data: Buffer): void {
     if (!this.#greeted) throw new PortraitError("AUTH_REQUIRED", "Send hello (with the token) before anything else.");
     this.#uploads.receive(data);
@@ -226,11 +246,14 @@ export class WsSession {
   #follow(jobId: string): void {
     if (this.#followed.has(jobId)) return;
     const unsubscribe = this.#context.engine.subscribe(jobId, (event) => {
-      if (event.type === "progress") this.#send(progressEvent(event.status));
-      else if (event.status.state === "running") this.#send(progressEvent(event.status));
+      if (event.type === "progress" || event.status.state === "running") this.#send(this.#progress(event.status));
       else this.#onFinal(event.status);
     });
     this.#followed.set(jobId, unsubscribe);
+  }
+
+  #progress(status: JobStatus): DaemonMessage {
+    return progressEvent(status, this.#features.has("estimate"));
   }
 
   #onFinal(status: JobStatus): void {
@@ -283,7 +306,7 @@ export class WsSession {
     } else if (status.state === "queued" || status.state === "running") {
       // A reconnecting panel picks up a kept job where it is: progress now, the result when done.
       this.#follow(jobId);
-      this.#send(progressEvent(status));
+      this.#send(this.#progress(status));
     } else this.#onFinal(status);
   }
 

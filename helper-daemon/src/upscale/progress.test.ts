@@ -49,8 +49,8 @@ describe("ProgressTracker seeded with a prediction", () => {
     // The machine is twice as slow as predicted: 1 of 10 tiles took 20 s.
     clock = 20_000;
     tracker.tile(1, 10);
-    // A tenth done: trust 0.2 in the measured 180 s, 0.8 in the predicted 90 s.
-    expect(events[1].etaSeconds).toBeCloseTo(0.2 * 180 + 0.8 * 90, 6);
+    // A tenth done: trust 0.2 in the measured 180 s, 0.8 in the prediction counted down to 80 s.
+    expect(events[1].etaSeconds).toBeCloseTo(0.2 * 180 + 0.8 * 80, 6);
     clock = 100_000;
     tracker.tile(5, 10);
     // Half-way: only the measured rate.
@@ -64,6 +64,19 @@ describe("ProgressTracker seeded with a prediction", () => {
     tracker.portraitStarted([{ stage: "faces", weight: 1 }, { stage: "fidelity", weight: 9 }]);
     tracker.portraitStage("faces", 0);
     expect(events[0].etaSeconds).toBe(60);
+  });
+
+  it("counts the prediction down while no work is measured, to half of the predicted work left", () => {
+    const events: UpscaleProgress[] = [];
+    let clock = 0;
+    const tracker = new ProgressTracker((p) => events.push(p), () => clock);
+    tracker.seed(100);
+    tracker.portraitStarted([{ stage: "faces", weight: 1 }, { stage: "fidelity", weight: 9 }]);
+    clock = 30_000;
+    tracker.portraitStage("faces", 0);
+    clock = 80_000;
+    tracker.portraitStage("faces", 0);
+    expect(events.map((event) => event.etaSeconds)).toEqual([70, 50]);
   });
 });
 

@@ -41,10 +41,14 @@ export class ProgressTracker {
   /** The cost model's prediction for the whole job, seconds: the ETA before any tile is timed. */
   private predicted: number | undefined;
 
+  private readonly startedAt: number;
+
   constructor(
     private readonly emit: ((progress: UpscaleProgress) => void) | undefined,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.startedAt = now();
+  }
 
   /** Seeds the ETA with the cost model's prediction, so it is right from the first second. */
   seed(predictedSeconds: number): void {
@@ -52,17 +56,21 @@ export class ProgressTracker {
   }
 
   decode(): void {
-    this.emit?.({ stage: "decode", progress: 0, ...(this.predicted !== undefined ? { etaSeconds: this.predicted } : {}) });
+    const etaSeconds = this.eta(0, 0);
+    this.emit?.({ stage: "decode", progress: 0, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /**
    * The ETA when `done` of the work took `elapsed` seconds: the prediction at first, the
-   * measured rate more and more as work is done (all of it from half-way on).
+   * measured rate more and more as work is done (all of it from half-way on). The prediction's
+   * part counts down with the time since the start, but stays between half and all of the
+   * predicted work left, so a wrong prediction neither reaches zero early nor climbs.
    */
   private eta(done: number, elapsed: number): number | undefined {
     const observed = done > 0.01 ? (elapsed / done) * (1 - done) : undefined;
     if (this.predicted === undefined) return observed;
-    const predicted = this.predicted * (1 - done);
+    const left = this.predicted * (1 - done);
+    const predicted = Math.min(left, Math.max(left / 2, this.predicted - (this.now() - this.startedAt) / 1000));
     if (observed === undefined) return predicted;
     const trust = Math.min(1, done * 2);
     return trust * observed + (1 - trust) * predicted;

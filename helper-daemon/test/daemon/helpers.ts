@@ -41,6 +41,13 @@ export const testCatalog: DaemonCatalog = {
     if (preset.locked && overridden) throw new PortraitError("PRESET_LOCKED", undefined, { id: preset.id });
     return { scale: options.scale ?? preset.scale };
   },
+  /** A minute per input megapixel per unit of scale: simple to check, like the real one in shape. */
+  estimate(options: JobOptions, width: number, height: number) {
+    const { scale } = testCatalog.checkOptions(options);
+    const megapixels = (width * height) / 1e6;
+    const seconds = Math.round(megapixels * scale * 600) / 10;
+    return { seconds, provider: "cpu", device: 0, calibrated: false, models: [{ id: "nearest", megapixels, seconds }] };
+  },
 };
 
 export interface TestDaemon extends RunningDaemon {

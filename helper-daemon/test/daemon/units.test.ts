@@ -58,6 +58,9 @@ describe("config", () => {
     expect(() => parseConfig({ port: 70000 })).toThrow("Expected an integer from 0 to 65535 for port but received 70000 of type number");
     expect(() => parseConfig({ prot: 1 })).toThrow(/^Expected no such field \(known: port, host, .*\) for prot but received 1 of type number/);
     expect(codeOf(() => parseConfig({ limits: { maxUploadBytes: "1" } }))).toBe("INVALID_OPTION");
+    expect(parseConfig({}).device).toBe(0);
+    expect(parseConfig({ device: 1 }).device).toBe(1);
+    expect(() => parseConfig({ device: -1 })).toThrow("Expected an integer from 0 to 64 for device but received -1 of type number");
     const dir = await folder();
     await writeFile(join(dir, "config.json"), "{ not json");
     await expect(loadConfig(dir)).rejects.toMatchObject({ code: "INVALID_OPTION" });

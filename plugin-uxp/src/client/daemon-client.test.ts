@@ -104,11 +104,33 @@ describe("daemon client over a real daemon", () => {
     expect([...(outcome.crops?.[0].png ?? [])]).toEqual([...expected.slice(0, 64)]);
   });
 
+  it("asks the daemon what a job would cost, and gets the refusal's code for a locked preset", async () => {
+    daemon = await startTestDaemon();
+    const connection = await open(daemon);
+    await connection.hello(daemon.token);
+    const [natural, big] = await Promise.all([
+      connection.estimate({ preset: "portrait-natural", overrides: { scale: 2 }, width: 1000, height: 500 }),
+      connection.estimate({ preset: "portrait-natural", overrides: { scale: 4 }, width: 2000, height: 1000 }),
+    ]);
+    // The test catalog: a minute per input megapixel per unit of scale.
+    expect(natural).toMatchObject({ seconds: 60, provider: "cpu", calibrated: false });
+    expect(big.seconds).toBe(480);
+    expect(await codeOf(connection.estimate({ preset: "studio-locked", overrides: { scale: 4 }, width: 10, height: 10 }))).toBe("PRESET_LOCKED");
+    // Progress carries the estimate the job was accepted with, and no tile count outside the upscale stage.
+    const progress: { stage: string; estimateSeconds?: number; tiles?: number }[] = [];
+    await connection.runJob({ ...request(8, 8, 3, 8, 2), review: false }, { onProgress: (message) => progress.push(message) }).outcome;
+    expect(progress.length).toBeGreaterThan(0);
+    for (const message of progress) {
+      expect(message.estimateSeconds).toBe(0);
+      if (message.stage !== "upscale") expect(message.tiles).toBeUndefined();
+    }
+  });
+
   it("asks for notes and review crops, and gets neither without a review's crops", async () => {
     daemon = await startTestDaemon();
     const connection = await open(daemon);
     const welcome = await connection.hello(daemon.token);
-    expect(welcome.features).toEqual(["notes", "review-crops"]);
+    expect(welcome.features).toEqual(["notes", "review-crops", "estimate"]);
     const outcome = await connection.runJob({ ...request(4, 4, 3, 8, 2), review: false }).outcome;
     expect(outcome.notes).toHaveLength(1);
     expect(outcome.crops).toBeUndefined();
@@ -133,7 +155,7 @@ describe("daemon client over a real daemon", () => {
       connections.push(connection);
       const welcome = await connection.hello("t".repeat(43));
       expect(welcome.features).toBeUndefined();
-      expect(hellos.map((hello) => hello.features)).toEqual([["notes", "review-crops"], undefined]);
+      expect(hellos.map((hello) => hello.features)).toEqual([["notes", "review-crops", "estimate"], undefined]);
     } finally {
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => server.close(resolve));

@@ -19,6 +19,7 @@ import {
   parseDaemonMessage,
   type ClientMessage,
   type DaemonMessage,
+  type Estimate,
   type ImageHeader,
   type MessageOfType,
   type Overrides,
@@ -31,12 +32,16 @@ import {
   type ReviewCropImage,
 } from "@portrait-upscale/shared";
 import { PanelError, toPanelError } from "../panel-errors";
+import { PendingEstimates } from "./estimates";
 import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
 
 export const CLIENT_NAME = "portrait-upscale-photoshop";
 export const CLIENT_VERSION = "0.1.0";
-/** Optional protocol parts this panel shows: the result's notes and the review's crops as thumbnails. */
-export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops"];
+/**
+ * Optional protocol parts this panel shows: the result's notes, the review's crops as
+ * thumbnails, and progress with the job's estimate and only counted tiles.
+ */
+export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops", "estimate"];
 /** How long to wait for the socket to open and for the daemon's answer to hello. */
 const HANDSHAKE_TIMEOUT_MS = 8000;
 /** Pause while the socket's buffer holds more than a chunk. */
@@ -134,6 +139,7 @@ export class DaemonConnection {
   readonly #socket: SocketLike;
   #waiter: Waiter | undefined;
   readonly #jobs = new Map<string, Job>();
+  readonly #estimates = new PendingEstimates();
   #requestCounter = 0;
   #closed: { code: number; reason: string } | undefined;
   readonly #closeListeners = new Set<(event: { code: number; reason: string }) => void>();
@@ -245,6 +251,18 @@ export class DaemonConnection {
     this.#onClose(1000, "panel closed");
   }
 
+  /**
+   * Asks what a job with these settings would cost on an image of `width`×`height`, without
+   * its pixels; rejects with the daemon's code (PRESET_LOCKED, INPUT_TOO_LARGE…).
+   */
+  estimate(question: { readonly preset: string; readonly overrides: Overrides; readonly width: number; readonly height: number }): Promise<Estimate> {
+    if (this.#closed) return Promise.reject(new PanelError("CONNECTION_LOST", undefined, { ...this.#closed }));
+    const requestId = `e${Date.now().toString(36)}-${++this.#requestCounter}`;
+    const answer = this.#estimates.wait(requestId);
+    this.#send({ type: "estimate", requestId, ...question });
+    return answer;
+  }
+
   /** Starts a job: submit, upload, progress, result download. */
   runJob(request: JobRequest, callbacks: JobCallbacks = {}): JobHandle {
     const requestId = `r${Date.now().toString(36)}-${++this.#requestCounter}`;
@@ -341,6 +359,9 @@ export class DaemonConnection {
         return this.#onError(message);
       case "accepted":
         return this.#onAccepted(message);
+      case "estimated":
+        this.#estimates.answer(message);
+        return;
       case "ack":
         return this.#onAck(message);
       case "progress": {
@@ -369,6 +390,7 @@ export class DaemonConnection {
 
   #onError(message: MessageOfType<DaemonMessage, "error">): void {
     const error = new PanelError(message.code, message.message, { ...(message.data ?? {}) });
+    if (this.#estimates.fail(message.requestId, error)) return;
     const job =
       (message.requestId !== undefined ? this.#jobs.get(message.requestId) : undefined) ??
       (message.jobId !== undefined ? this.#jobById(message.jobId) : undefined);
@@ -575,6 +597,7 @@ export class DaemonConnection {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(new PanelError("CONNECTION_LOST", undefined, { code, reason }));
+    this.#estimates.failAll(new PanelError("CONNECTION_LOST", undefined, { code, reason }));
     for (const job of [...this.#jobs.values()]) this.#fail(job, new PanelError("CONNECTION_LOST", undefined, { code, reason, jobId: job.jobId ?? null }));
     for (const listener of this.#closeListeners) listener({ code, reason });
   }

@@ -4,7 +4,7 @@
  * Photoshop itself. Effects (sockets, timers, the adapter) are injected.
  */
 import { isUserModelRef, type Limits, type ModelSummary, type PresetSummary } from "@portrait-upscale/shared";
-import { DaemonConnection, type JobHandle } from "../client/daemon-client";
+import { DaemonConnection, type DaemonAddress, type JobHandle } from "../client/daemon-client";
 import { probeHealth, type FetchLike } from "../client/health";
 import type { SocketFactory } from "../client/socket";
 import { PanelError, toPanelError, type AnyErrorCode } from "../panel-errors";
@@ -14,6 +14,7 @@ import { HELPER_DOWNLOAD_URL, HELPER_START_REASON, HELPER_START_URL, type Helper
 import { INITIAL_CONNECTION, nextConnectionState, retriesAutomatically, type ConnectionEvent, type ConnectionState } from "./connection";
 import { DEFAULT_SETTINGS, FACE_RESTORE_PRESET, parseStoredSettings, withPreset, type PanelSettings } from "./settings";
 import { upscaleActiveLayer, type JobPhase, type UpscaleSummary } from "./upscale-job";
+import { EstimateFollower, estimateQuestion, type EstimateView } from "./estimate";
 
 export const TOKEN_FILE = "token";
 export const SETTINGS_FILE = "settings.json";
@@ -40,6 +41,8 @@ export interface PanelState {
   readonly limits?: Limits;
   readonly document?: DocumentInfo;
   readonly job: JobView;
+  /** What the job would cost with the current document and settings, as the daemon predicts it. */
+  readonly estimate?: EstimateView;
   /** When the next automatic connection attempt happens (ms since the epoch), if one is planned. */
   readonly retryAt?: number;
   /** Whether the panel asked the system to start the helper, and what came of it. */
@@ -68,6 +71,9 @@ export class PanelModel {
   #disposed = false;
   /** The helper's start link is opened once per outage, not on every retry. */
   #helperAsked = false;
+  readonly #estimates = new EstimateFollower((estimate) => {
+    if (estimate !== this.#state.estimate) this.#update({ estimate });
+  });
 
   constructor(options: PanelModelOptions) {
     this.#options = options;
@@ -108,7 +114,7 @@ export class PanelModel {
     this.#dropConnection();
     this.#dispatch({ type: "connect" });
     if (this.#state.connection.status !== "connecting") return;
-    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    const address = this.#address();
     let connection: DaemonConnection;
     try {
       connection = await DaemonConnection.open(this.#options.sockets, address);
@@ -145,7 +151,7 @@ export class PanelModel {
       this.#dispatch({ type: "rejected", code: "PAIRING_INVALID", message: `Expected a code like 123-456 for the pairing code but received "${code}"` });
       return;
     }
-    const address = { host: this.#state.settings.host, port: this.#state.settings.port };
+    const address = this.#address();
     try {
       const connection = await DaemonConnection.open(this.#options.sockets, address);
       try {
@@ -165,12 +171,21 @@ export class PanelModel {
     }
   }
 
-  /** Changes the daemon's address (custom port, or a studio machine) and reconnects. */
-  async setAddress(host: string, port: number): Promise<void> {
+  /** The daemon's address from the settings (wss:// and https:// when `secure`). */
+  #address(): DaemonAddress {
+    const { host, port, secure } = this.#state.settings;
+    return { host, port, ...(secure ? { secure: true } : {}) };
+  }
+
+  /**
+   * Changes the daemon's address (custom port, or a studio machine, `secure` for one served
+   * with TLS) and reconnects.
+   */
+  async setAddress(host: string, port: number, secure: boolean = this.#state.settings.secure): Promise<void> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new PanelError("INVALID_OPTION", `Expected an integer from 1 to 65535 for port but received ${port}`);
     }
-    await this.#saveSettings({ ...this.#state.settings, host: host.trim() || DEFAULT_SETTINGS.host, port });
+    await this.#saveSettings({ ...this.#state.settings, host: host.trim() || DEFAULT_SETTINGS.host, port, secure });
     this.#update({ connection: { status: "connecting", attempt: 0 } });
     await this.connect();
   }
@@ -205,6 +220,13 @@ export class PanelModel {
     } catch {
       this.#update({ document: undefined });
     }
+    this.#refreshEstimate();
+  }
+
+  /** Asks the daemon again what the job would cost, when the document's size or the settings changed. */
+  #refreshEstimate(): void {
+    const connection = this.#state.connection.status === "connected" ? this.#connection : undefined;
+    this.#estimates.follow(connection, connection ? estimateQuestion(this.#state.document, this.selectedPreset(), this.#state.settings) : undefined);
   }
 
   /** Upscales the active layer (or selection) into a new smart object layer. */
@@ -293,10 +315,13 @@ export class PanelModel {
       type: "welcome",
       daemon: { version: welcome.daemonVersion, provider: welcome.providers.active, providers: welcome.providers.available },
     });
+    this.#estimates.reset();
+    this.#refreshEstimate();
   }
 
   async #saveSettings(settings: PanelSettings): Promise<void> {
     this.#update({ settings });
+    this.#refreshEstimate();
     await this.#options.adapter.writeData(SETTINGS_FILE, JSON.stringify(settings));
   }
 
@@ -306,7 +331,15 @@ export class PanelModel {
     const retry = retriesAutomatically(next.status) && next.retryInMs !== undefined && !this.#disposed;
     const connected = next.status === "connected";
     if (connected) this.#helperAsked = false;
-    this.#update({ connection: next, retryAt: retry ? Date.now() + next.retryInMs! : undefined, ...(connected ? { helper: undefined } : {}) });
+    // Without a daemon there is nobody to ask: an old estimate would mislead.
+    const estimating = connected || next.status === "busy";
+    if (!estimating) this.#estimates.reset();
+    this.#update({
+      connection: next,
+      retryAt: retry ? Date.now() + next.retryInMs! : undefined,
+      ...(connected ? { helper: undefined } : {}),
+      ...(estimating ? {} : { estimate: undefined }),
+    });
     if (next.status === "daemon-not-running" && !this.#helperAsked && !this.#disposed) {
       this.#helperAsked = true;
       void this.#startHelper();

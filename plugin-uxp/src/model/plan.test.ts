@@ -69,4 +69,10 @@ describe("stored settings", () => {
     const parsed = parseStoredSettings(JSON.stringify({ port: 8123, scale: 5, creativity: 2, placement: "enlarge", host: "studio-box.local" }));
     expect(parsed).toEqual({ ...DEFAULT_SETTINGS, port: 8123, placement: "enlarge", host: "studio-box.local" });
   });
+
+  it("keeps the secure switch (wss://) only as a boolean; older settings connect in the clear", () => {
+    expect(DEFAULT_SETTINGS.secure).toBe(false);
+    expect(parseStoredSettings(JSON.stringify({ secure: true })).secure).toBe(true);
+    expect(parseStoredSettings(JSON.stringify({ secure: "yes" })).secure).toBe(false);
+  });
 });

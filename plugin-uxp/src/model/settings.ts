@@ -23,6 +23,8 @@ export type PlacementMode = (typeof PLACEMENTS)[number];
 export interface PanelSettings {
   readonly host: string;
   readonly port: number;
+  /** The daemon serves TLS (`serve --tls-cert … --tls-key …`): connect with wss:// and https://. */
+  readonly secure: boolean;
   readonly presetId: string | undefined;
   readonly scale: Scale;
   readonly creativity: number;
@@ -44,6 +46,7 @@ export const FACE_RESTORE_OFF = "off";
 export const DEFAULT_SETTINGS: PanelSettings = {
   host: "127.0.0.1",
   port: DEFAULT_PORT,
+  secure: false,
   presetId: undefined,
   scale: 4,
   creativity: 0.3,
@@ -60,6 +63,7 @@ const unit = number({ min: 0, max: 1 });
 const FIELDS: { readonly [K in keyof PanelSettings]-?: Schema<unknown> } = {
   host: string({ pattern: /^[A-Za-z0-9.:[\]-]{1,253}$/ }),
   port: integer({ min: 1, max: 65535 }),
+  secure: boolean(),
   presetId: string(),
   scale: oneOf(SCALES),
   creativity: unit,

@@ -26,8 +26,9 @@ export type JobPhase =
       readonly jobId: string;
       readonly stage: Progress["stage"];
       readonly fraction: number;
-      readonly tile: number;
-      readonly tiles: number;
+      /** Present only while the daemon counts a model's tiles. */
+      readonly tile?: number;
+      readonly tiles?: number;
       readonly etaSeconds: number | null;
     }
   | { readonly phase: "downloading"; readonly fraction: number }
@@ -146,8 +147,7 @@ export async function upscaleActiveLayer(
           jobId: progress.jobId,
           stage: progress.stage,
           fraction: progress.fraction,
-          tile: progress.tile,
-          tiles: progress.tiles,
+          ...(progress.tile !== undefined && progress.tiles !== undefined && progress.tiles > 0 ? { tile: progress.tile, tiles: progress.tiles } : {}),
           etaSeconds: progress.etaSeconds,
         }),
       onDownload: (received, total) => events.onPhase({ phase: "downloading", fraction: received / total }),

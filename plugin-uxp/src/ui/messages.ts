@@ -151,7 +151,7 @@ export function phaseView(phase: JobPhase): { label: string; fraction: number; e
     case "uploading":
       return { label: "Sending to the daemon", fraction: 0.05 * phase.fraction };
     case "working": {
-      const tiles = phase.stage === "upscale" && phase.tiles > 0 ? ` tile ${phase.tile} of ${phase.tiles}` : "";
+      const tiles = phase.stage === "upscale" && phase.tiles !== undefined ? ` tile ${phase.tile} of ${phase.tiles}` : "";
       return {
         label: `${STAGES[phase.stage]}${tiles}`,
         fraction: 0.05 + 0.85 * phase.fraction,

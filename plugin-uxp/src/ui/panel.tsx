@@ -61,6 +61,7 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
   const [editing, setEditing] = useState(false);
   const [host, setHost] = useState(settings.host);
   const [port, setPort] = useState(String(settings.port));
+  const [secure, setSecure] = useState(settings.secure);
   const showAddress = editing || view.actions[0] === "address";
   const act = (action: ConnectionAction): void => {
     if (action === "retry") void model.connect();
@@ -92,11 +93,14 @@ function ConnectionSection({ model, state }: { readonly model: PanelModel; reado
         <div className="pu-row">
           <TextField label="Host" value={host} onInput={setHost} testId="host" />
           <TextField label="Port" value={port} onInput={setPort} testId="port" narrow />
+          <Checkbox checked={secure} onChange={setSecure} testId="secure">
+            Secure (wss://)
+          </Checkbox>
           <Button
             variant="primary"
             onClick={() => {
               setEditing(false);
-              void model.setAddress(host, Number(port));
+              void model.setAddress(host, Number(port), secure);
             }}
             testId="save-address"
           >
@@ -209,6 +213,7 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
         </div>
         <Detail testId="size-readout">{problem ? <span className="pu-problem">{readout}</span> : readout}</Detail>
         {source ? <Detail testId="source">{`From: ${source}`}</Detail> : null}
+        {!problem && state.estimate?.status === "ready" ? <Detail testId="estimate">{`Estimate: ${state.estimate.text}`}</Detail> : null}
       </div>
       <Slider label="Creativity" value={settings.creativity} disabled={locked || running} onChange={(value) => void model.setValue("creativity", value)} testId="creativity" />
       <Slider label="Resemblance" value={settings.resemblance} disabled={locked || running} onChange={(value) => void model.setValue("resemblance", value)} testId="resemblance" />

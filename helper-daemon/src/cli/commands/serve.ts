@@ -12,6 +12,8 @@ import { parseQueueUrl } from "../../queue/connection";
 import { createQueueRunner } from "../../queue/daemon-runner";
 import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
+import { UNCALIBRATED, readCalibration, type Calibration } from "../../cost/index";
+import type { Logger } from "../../config/log";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
 import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
@@ -24,7 +26,7 @@ import { EXIT_CODES } from "../exit-codes";
 export const serveCommand: CliCommand = {
   name: "serve",
   summary: "Run the helper daemon for the Photoshop panel, the GIMP plug-in and scripts.",
-  usage: ["serve [--port N] [--host H] [--provider P] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
+  usage: ["serve [--port N] [--host H] [--provider P] [--device N] [--tls-cert FILE --tls-key FILE] [--queue URL]"],
   details: [
     "Listens on 127.0.0.1:7421 unless config.json or the options say otherwise. Clients need the",
     "token (`portrait-upscale token`) or a one-time pairing code (`portrait-upscale pair`).",
@@ -39,6 +41,7 @@ export const serveCommand: CliCommand = {
     port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
     host: { type: "string", valueName: "H", description: "Address to listen on.", default: "127.0.0.1" },
     provider: { type: "string", valueName: "P", description: `${PROVIDER_REQUESTS.join(" | ")}`, default: "auto" },
+    device: { type: "string", valueName: "N", description: "The GPU jobs run on, on machines with several (CUDA, DirectML; config.json `device`, default 0)." },
     "tls-cert": { type: "string", valueName: "FILE", description: "Serve HTTPS and WSS with this certificate (PEM)." },
     "tls-key": { type: "string", valueName: "FILE", description: "The certificate's private key (PEM)." },
     queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB]: run jobs on the studio's workers instead of here." },
@@ -50,7 +53,11 @@ export const serveCommand: CliCommand = {
       throw invalidParameter("an integer from 0 to 65535", "--port", context.values.port);
     }
     const hostFlag = typeof context.values.host === "string" ? context.values.host : undefined;
-    const config = await loadConfig(dir, { port, host: hostFlag });
+    const device = context.values.device === undefined ? undefined : Number(context.values.device);
+    if (device !== undefined && !(Number.isInteger(device) && device >= 0 && device <= 64)) {
+      throw invalidParameter("an integer from 0 to 64", "--device", context.values.device);
+    }
+    const config = await loadConfig(dir, { port, host: hostFlag, device });
     if (!isLoopbackHost(config.host) && hostFlag === undefined) {
       throw invalidParameter(
         "a loopback host in config.json (other addresses need --host on the command line)",
@@ -64,7 +71,7 @@ export const serveCommand: CliCommand = {
     const token = await ensureToken(dir);
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
-    const pool = createInferencePool({ provider, ...(config.workers > 0 ? { workers: config.workers } : {}) });
+    const pool = createInferencePool({ provider, device: config.device, ...(config.workers > 0 ? { workers: config.workers } : {}) });
     const presets = await PresetStore.open({
       userDir: join(dir, "presets"),
       studioDir: config.studioPresetFolder,
@@ -79,7 +86,7 @@ export const serveCommand: CliCommand = {
         })
       : undefined;
     const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config), config.memoryBudget);
-    const catalog = createCatalog(pool, presets, models);
+    const catalog = createCatalog(pool, presets, models, { calibration: await calibrationOrNone(dir, logger), memoryBudget: config.memoryBudget, device: config.device });
     let daemon;
     try {
       const lostJobs = lostJobsFromEnv(context.env);
@@ -149,4 +156,14 @@ async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{
     }
   };
   return { cert: await read(cert, "--tls-cert"), key: await read(key, "--tls-key") };
+}
+
+/** This machine's calibration; a damaged file is logged and the reference figures stand in, since estimates are advice. */
+async function calibrationOrNone(dir: string, logger: Logger): Promise<Calibration> {
+  try {
+    return await readCalibration(dir);
+  } catch (error) {
+    logger.warn("calibration.json ignored: run `portrait-upscale calibrate` again", { message: (error as Error).message });
+    return UNCALIBRATED;
+  }
 }
