@@ -2,17 +2,18 @@ import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
 import manifestJson from "../manifest.json";
 import { validateFacts, type ModelFacts } from "./facts";
 
-export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
+export const MODEL_TASKS = ["super-resolution", "face-detection", "face-landmarks"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
 
 /**
  * Tensor layouts. `NAC` is batch × anchors × values, the shape of detector outputs
- * (BlazeFace: one row of scores or box values per anchor).
+ * (BlazeFace: one row of scores or box values per anchor). `NC` is batch × values (Face
+ * Mesh: 468 landmarks as x, y, z triples in one row).
  */
-export const TENSOR_LAYOUTS = ["NCHW", "NHWC", "NAC"] as const;
+export const TENSOR_LAYOUTS = ["NCHW", "NHWC", "NAC", "NC"] as const;
 export type TensorLayout = (typeof TENSOR_LAYOUTS)[number];
 
-export const CONVERTERS = ["ncnn", "tfjs-layers", "copy"] as const;
+export const CONVERTERS = ["ncnn", "tfjs-layers", "copy", "tfjs-graph"] as const;
 export type ConverterKind = (typeof CONVERTERS)[number];
 
 /** A dimension: a fixed size, or null when the model accepts any size there. */
@@ -163,8 +164,8 @@ function validateEntry(value: unknown, where: string): ModelEntry {
   if (converter === "ncnn" && (files.filter((f) => f.path.endsWith(".param")).length !== 1 || files.filter((f) => f.path.endsWith(".bin")).length !== 1)) {
     throw invalidParameter("one .param and one .bin file for the ncnn converter", `${at}.source.files`, source.files);
   }
-  if (converter === "tfjs-layers" && !files.some((f) => f.path.endsWith("/model.json"))) {
-    throw invalidParameter("a model.json file for the tfjs-layers converter", `${at}.source.files`, source.files);
+  if ((converter === "tfjs-layers" && !files.some((f) => f.path.endsWith("/model.json"))) || (converter === "tfjs-graph" && !files.some((f) => f.path.endsWith(".json")))) {
+    throw invalidParameter(`a model.json file for the ${converter} converter`, `${at}.source.files`, source.files);
   }
 
   const onnx = expectObject(entry.onnx, `${at}.onnx`);

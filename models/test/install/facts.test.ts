@@ -72,7 +72,7 @@ describe("modelFacts: the one resolver of model facts", () => {
   });
 
   it.each([
-    [{ role: "painter" }, "Expected one of detail, fidelity, detector for facts.role"],
+    [{ role: "painter" }, "Expected one of detail, fidelity, detector, landmarks for facts.role"],
     [{ context: -1 }, "Expected a non-negative integer for facts.context"],
     [{ memory: {} }, "Expected an object for facts.memory.cpu"],
     [{ memory: { tpu: { bytesPerTilePixel: 1, fixedBytes: 0 } } }, "Expected one of cpu, cuda, dml, coreml, webgpu for facts.memory key"],

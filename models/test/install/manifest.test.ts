@@ -22,7 +22,7 @@ function validationError(value: unknown): PortraitError {
 }
 
 describe("the repository manifest", () => {
-  it("is valid and lists the eight models", () => {
+  it("is valid and lists the nine models", () => {
     expect(loadManifest().models.map((model) => model.id)).toEqual([
       "realesrgan-x4plus",
       "realesrgan-x4fast",
@@ -32,6 +32,7 @@ describe("the repository manifest", () => {
       "esrgan-thick-x8",
       "blazeface-front-128",
       "blazeface-back-256",
+      "facemesh",
     ]);
   });
 
@@ -49,9 +50,9 @@ describe("the repository manifest", () => {
 
 describe("validateManifest", () => {
   it.each([
-    ["a wrong task", (m: Record<string, any>) => (m.task = "denoise"), 'Expected one of super-resolution, face-detection for models[0].task but received "denoise" of type string'],
+    ["a wrong task", (m: Record<string, any>) => (m.task = "denoise"), 'Expected one of super-resolution, face-detection, face-landmarks for models[0].task but received "denoise" of type string'],
     ["a missing input name", (m: Record<string, any>) => delete m.inputName, "Expected a non-empty string for models[0].inputName but received undefined"],
-    ["a bad layout", (m: Record<string, any>) => (m.inputLayout = "CHW"), 'Expected one of NCHW, NHWC, NAC for models[0].inputLayout but received "CHW" of type string'],
+    ["a bad layout", (m: Record<string, any>) => (m.inputLayout = "CHW"), 'Expected one of NCHW, NHWC, NAC, NC for models[0].inputLayout but received "CHW" of type string'],
     ["a version range", (m: Record<string, any>) => (m.source.version = "^3.1.1"), 'Expected an exact version such as 1.2.3 for models[0].source.version but received "^3.1.1" of type string'],
     ["an upper-case hash", (m: Record<string, any>) => (m.source.files[1].sha256 = m.source.files[1].sha256.toUpperCase()), "for models[0].source.files[1].sha256 but received"],
     ["a negative size", (m: Record<string, any>) => (m.source.files[0].bytes = -1), "Expected a byte count for models[0].source.files[0].bytes but received -1 of type number"],
@@ -111,8 +112,8 @@ describe("modelDir and modelPath", () => {
     expect(error).toBeInstanceOf(PortraitError);
     expect((error as PortraitError).code).toBe("MODEL_UNKNOWN");
     expect((error as PortraitError).message).toBe(
-      'No model has the id "realesrgan-x2". Valid ids: realesrgan-x4plus, realesrgan-x4fast, esrgan-thick-x2, esrgan-thick-x3, esrgan-thick-x4, esrgan-thick-x8, blazeface-front-128, blazeface-back-256',
+      'No model has the id "realesrgan-x2". Valid ids: realesrgan-x4plus, realesrgan-x4fast, esrgan-thick-x2, esrgan-thick-x3, esrgan-thick-x4, esrgan-thick-x8, blazeface-front-128, blazeface-back-256, facemesh',
     );
-    expect((error as PortraitError).data?.valid).toHaveLength(8);
+    expect((error as PortraitError).data?.valid).toHaveLength(9);
   });
 });
