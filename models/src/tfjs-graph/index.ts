@@ -1,13 +1,14 @@
 /**
  * TF.js graph model (a frozen TensorFlow GraphDef as `model.json` + weight shards) → ONNX,
- * for the MediaPipe face models (Face Mesh, Iris, selfie segmentation). TensorFlow's graph
- * is channels-last (NHWC); the ONNX graph takes NCHW and keeps every image tensor NCHW,
- * so kernels, constants broadcast over channels, paddings and axes are translated, and a
- * tensor is transposed back to NHWC only where the graph flattens it or returns it.
+ * for the MediaPipe face models (Face Mesh, Iris, selfie segmentation). The ONNX model
+ * keeps TensorFlow's interface (NHWC input and outputs, as BlazeFace's ONNX has) but
+ * computes in NCHW, onnxruntime's native layout: the input is transposed once, kernels,
+ * per-channel constants, paddings and axes are translated, and a tensor goes back to NHWC
+ * only where the graph flattens it or returns it.
  * Pure: bytes in, bytes out; the same input always gives byte-identical output.
  */
 import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
-import { TensorDataType, type OnnxValueInfo } from "../onnx/model";
+import { attr, TensorDataType, type OnnxValueInfo } from "../onnx/model";
 import { OnnxGraphBuilder } from "../onnx/graph-builder";
 import { malformed } from "../tfjs/weights";
 import { GraphNodeConverter, type GraphNode } from "./ops";
@@ -24,12 +25,13 @@ export interface TfjsGraphConversionInput {
   readonly graphName: string;
 }
 
-/** The ONNX graph's one input; the TF.js placeholder's NHWC shape is read as N, C, H, W. */
+/** The ONNX graph's one input, NHWC as the TF.js placeholder. */
 export const GRAPH_INPUT_NAME = "input";
+const NCHW_INPUT = "input.nchw";
 
 /**
  * Converts a TF.js graph model with one image input to ONNX (opset 17). The input is
- * float32 NCHW named `input`; each output keeps the name and NHWC layout the model's
+ * float32 NHWC named `input`; each output keeps the name and NHWC layout the model's
  * signature gives it (`output_mesh`, …). Throws PortraitError MODEL_CONVERSION_FAILED
  * (data names the node) for a malformed model or an op this converter does not know.
  *
@@ -80,7 +82,8 @@ function convertGraph(modelJson: Record<string, unknown>, weightData: Uint8Array
   }
 
   const graph = new OnnxGraphBuilder([GRAPH_INPUT_NAME]);
-  const converter = new GraphNodeConverter(graph, constants, GRAPH_INPUT_NAME);
+  graph.node("Transpose", NCHW_INPUT, [GRAPH_INPUT_NAME], [NCHW_INPUT], { perm: attr.ints([0, 3, 1, 2]) });
+  const converter = new GraphNodeConverter(graph, constants, NCHW_INPUT);
   for (const node of topologicalOrder(nodes)) converter.convert(node);
   for (const output of outputs) converter.emitOutput(output.node, output.name);
 
@@ -133,7 +136,7 @@ function graphInput(placeholder: GraphNode): OnnxValueInfo {
   if (dims.length !== 4) throw malformed("an NHWC image shape", `${placeholder.name}.shape`, dims);
   const [, height, width, channels] = dims;
   const size = (value: number, name: string): number | string => (value > 0 ? value : name);
-  return { name: GRAPH_INPUT_NAME, dataType: TensorDataType.FLOAT, shape: ["batch", size(channels, "channels"), size(height, "height"), size(width, "width")] };
+  return { name: GRAPH_INPUT_NAME, dataType: TensorDataType.FLOAT, shape: ["batch", size(height, "height"), size(width, "width"), size(channels, "channels")] };
 }
 
 /** The nodes in an order where every node follows its inputs (frozen graphs are usually listed so already). */

@@ -89,15 +89,12 @@ async function runTfjs(json: Record<string, unknown>, data: Uint8Array, input: F
   return { dims: output.shape, data: (await output.data()) as Float32Array };
 }
 
-/** Runs the converted model on the NHWC input given to it as NCHW. */
+/** Runs the converted model on the same NHWC input. */
 async function runConverted(json: Record<string, unknown>, data: Uint8Array, input: Float32Array): Promise<{ dims: readonly number[]; data: Float32Array }> {
   const onnx = convertTfjsGraphToOnnx({ modelJson: json, weightData: data, graphName: "test" });
-  const nchw = new Float32Array(input.length);
-  const plane = HEIGHT * WIDTH;
-  for (let p = 0; p < plane; p++) for (let c = 0; c < CHANNELS; c++) nchw[c * plane + p] = input[p * CHANNELS + c];
   const session = await ort.InferenceSession.create(onnx, { logSeverityLevel: 3, intraOpNumThreads: 1 });
   try {
-    const result = await session.run({ input: new ort.Tensor("float32", nchw, [1, CHANNELS, HEIGHT, WIDTH]) });
+    const result = await session.run({ input: new ort.Tensor("float32", input, [1, HEIGHT, WIDTH, CHANNELS]) });
     return { dims: result.out.dims, data: result.out.data as Float32Array };
   } finally {
     await session.release();

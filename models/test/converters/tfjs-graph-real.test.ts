@@ -48,11 +48,9 @@ describe("tfjs-graph converter on the real Face Mesh", () => {
       const pixel = Math.floor(index / 3);
       return Math.min(1, Math.max(0, 0.5 + 0.3 * Math.sin((pixel % SIZE) / 17 + (index % 3)) * Math.cos(Math.floor(pixel / SIZE) / 23) + 0.1 * value));
     });
-    const nchw = new Float32Array(nhwc.length);
-    for (let p = 0; p < SIZE * SIZE; p++) for (let c = 0; c < 3; c++) nchw[c * SIZE * SIZE + p] = nhwc[p * 3 + c];
 
     const session = await ort.InferenceSession.create(onnx, { logSeverityLevel: 3, intraOpNumThreads: 1 });
-    const ours = await session.run({ input: new ort.Tensor("float32", nchw, [1, 3, SIZE, SIZE]) });
+    const ours = await session.run({ input: new ort.Tensor("float32", nhwc, [1, SIZE, SIZE, 3]) });
     await session.release();
     const reference = await runTfjs(modelJson as Record<string, unknown>, weightData, nhwc);
 
