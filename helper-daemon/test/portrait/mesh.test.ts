@@ -9,6 +9,8 @@ import { resampleImage } from "../../src/image/resample";
 import { detectFaces, type Face, type RunDetector } from "../../src/portrait/faces";
 import { regionMask } from "../../src/portrait/masks";
 import { addFaceMeshes, MESH_POINTS, meshFallbackNote, yawRatio } from "../../src/portrait/mesh";
+import { MESH_OUTLINES, NOSE_BRIDGE_LINE } from "../../src/portrait/mesh-regions";
+import { faceReviewRegions } from "../../src/review/regions";
 import { fixturePath, hasModel, loadRgb, ortDetector, padImage, type OrtLike } from "./support";
 
 it("has the converted face mesh (npm install converts it)", () => expect(hasModel("facemesh")).toBe(true));
@@ -84,6 +86,25 @@ describe("Face Mesh on the astronaut portrait", async () => {
     expect(lips(223, 143)).toBeGreaterThan(0.95);
     expect(lips(223, 166)).toBeLessThan(0.05); // chin below the lip
     expect(skin(205, 125)).toBeGreaterThan(0.95);
+  });
+
+  it("gives the review crops that hold their features' landmarks and no other's", () => {
+    const regions = faceReviewRegions(face, 512, 512);
+    const holds = (name: keyof typeof regions, indices: readonly number[]): boolean =>
+      indices.every((index) => {
+        const p = point(face, index);
+        const r = regions[name]!;
+        return p.x >= r.x && p.x <= r.x + r.width && p.y >= r.y && p.y <= r.y + r.height;
+      });
+    expect(holds("eyes", [...MESH_OUTLINES.rightEye, ...MESH_OUTLINES.leftEye])).toBe(true);
+    expect(holds("lips", MESH_OUTLINES.lips)).toBe(true);
+    expect(holds("noseBridge", [...NOSE_BRIDGE_LINE, ...MESH_OUTLINES.nostrils])).toBe(true);
+    expect(holds("hairline", [10, 109, 338])).toBe(true);
+    expect(holds("eyes", [1])).toBe(false); // the nose tip
+    expect(holds("lips", [1])).toBe(false);
+    // Tighter than the keypoint layout, which must allow for any face shape.
+    const keypointRegions = faceReviewRegions({ ...face, mesh: undefined }, 512, 512);
+    expect(regions.lips!.width * regions.lips!.height).toBeLessThan(keypointRegions.lips!.width * keypointRegions.lips!.height);
   });
 
   it("maps landmarks back through a crop of the image", async () => {
