@@ -55,7 +55,7 @@ export function convertTfjsGraphToOnnx(input: TfjsGraphConversionInput): Uint8Ar
 }
 
 interface SignatureOutput {
-  /** The ONNX output name: the signature's key without a `:0` suffix. */
+  /** The ONNX output name: the signature's key, without its `:0` suffix unless a node has that name. */
   readonly name: string;
   /** The TF node that produces it. */
   readonly node: string;
@@ -72,7 +72,7 @@ function convertGraph(modelJson: Record<string, unknown>, weightData: Uint8Array
   }
   const nodes = readNodes(topology.node);
   const constants = readGraphConstants(modelJson.weightsManifest, weightData);
-  const outputs = readSignatureOutputs(modelJson);
+  const outputs = readSignatureOutputs(modelJson, new Set(nodes.map((node) => node.name)));
   const placeholders = nodes.filter((node) => node.op === "Placeholder");
   if (placeholders.length !== 1) {
     throw new PortraitError("MODEL_CONVERSION_FAILED", `A TF.js graph model with ${placeholders.length} inputs; this converter takes exactly one`, {
@@ -114,7 +114,7 @@ function readNodes(value: readonly unknown[]): GraphNode[] {
 }
 
 /** The outputs in the signature's order: `signature` (newer converters) or `userDefinedMetadata.signature`. */
-function readSignatureOutputs(modelJson: Record<string, unknown>): SignatureOutput[] {
+function readSignatureOutputs(modelJson: Record<string, unknown>, nodeNames: ReadonlySet<string>): SignatureOutput[] {
   const signature = (modelJson.signature ?? (modelJson.userDefinedMetadata as { signature?: unknown } | undefined)?.signature) as
     | { outputs?: Record<string, { name?: unknown; tensorShape?: { dim?: { size?: unknown }[] } }> }
     | undefined;
@@ -123,8 +123,9 @@ function readSignatureOutputs(modelJson: Record<string, unknown>): SignatureOutp
   return entries.map(([key, output]) => {
     const tensor = typeof output.name === "string" ? output.name : key;
     const dims = output.tensorShape?.dim ?? [];
+    const short = key.replace(/:0$/, "").replace(/[^A-Za-z0-9_]/g, "_");
     return {
-      name: key.replace(/:0$/, "").replace(/[^A-Za-z0-9_]/g, "_"),
+      name: nodeNames.has(short) ? key : short,
       node: tensor.replace(/:0$/, ""),
       shape: dims.map((dim, axis) => (Number(dim.size) > 0 ? Number(dim.size) : axis === 0 ? "batch" : `d${axis}`)),
     };

@@ -33,8 +33,8 @@ const BINARY = { AddV2: "Add", Add: "Add", Sub: "Sub", Mul: "Mul", RealDiv: "Div
 /** Every TF op the converter translates. */
 export const SUPPORTED_GRAPH_OPS = [
   "Placeholder", "Const", "Identity", "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative",
-  "BiasAdd", ...Object.keys(BINARY), ...ACTIVATIONS, "MaxPool", "AvgPool", "Pad", "PadV2", "Reshape", "ConcatV2",
-  "ResizeBilinear",
+  "BiasAdd", ...Object.keys(BINARY), "AddN", ...ACTIVATIONS, "MaxPool", "AvgPool", "Pad", "PadV2", "Reshape", "ConcatV2",
+  "ResizeBilinear", "Conv2DBackpropInput",
 ] as const;
 
 export class GraphNodeConverter {
@@ -55,6 +55,8 @@ export class GraphNodeConverter {
     if (op === "DepthwiseConv2dNative" || op === "FusedDepthwiseConv2dNative") return this.conv(node, true);
     if (op === "BiasAdd") return this.emitImage(node, "Add", [this.image(node, 0), this.channelVector(node, 1)]);
     if (op in BINARY) return this.binary(node, BINARY[op as keyof typeof BINARY]);
+    if (op === "AddN") return this.emitImage(node, "Sum", node.inputs.map((_, index) => this.image(node, index)));
+    if (op === "Conv2DBackpropInput") return this.transposedConv(node);
     if ((ACTIVATIONS as readonly string[]).includes(op)) return this.set(node, this.activation(node, op, this.image(node, 0), node.inputs[1]));
     if (op === "MaxPool" || op === "AvgPool") return this.pool(node);
     if (op === "Pad" || op === "PadV2") return this.pad(node);
@@ -106,6 +108,39 @@ export class GraphNodeConverter {
     });
     if (fused.length === 2) this.set(node, this.activation(node, fused[1], convOutput, node.inputs[3]));
     else this.set(node, { kind: "image", tensor: convOutput });
+  }
+
+  /**
+   * TF's transposed convolution (the gradient of a convolution): inputs are the output size,
+   * the filter [H, W, out, in] and the tensor. ONNX ConvTranspose wants [in, out, H, W] and
+   * explicit pads; TF's SAME crops floor(total / 2) at the start, as its forward SAME pads.
+   */
+  private transposedConv(node: GraphNode): void {
+    const outputSize = this.constantInput(node, 0).values;
+    const filter = this.constantInput(node, 1);
+    const source = this.image(node, 2);
+    if (filter.shape.length !== 4 || outputSize.length !== 4) throw nodeError(node.name, "a filter or output size that is not 4-D");
+    const [height, width, outChannels, inChannels] = filter.shape;
+    const weight = new Float32Array(filter.values.length);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let o = 0; o < outChannels; o++)
+          for (let i = 0; i < inChannels; i++) weight[((i * outChannels + o) * height + y) * width + x] = filter.values[((y * width + x) * outChannels + o) * inChannels + i];
+    const [strideH, strideW] = spatial(node, "strides");
+    const mode = stringAttr(node.attr.padding);
+    if (mode !== "SAME" && mode !== "VALID") throw nodeError(node.name, `padding ${String(mode)} (supported: SAME, VALID)`);
+    // The forward convolution's input (this op's output) and output (this op's input) sizes.
+    const total = (out: number, stride: number, kernel: number): number => {
+      const inSize = mode === "SAME" ? Math.ceil(out / stride) : Math.floor((out - kernel) / stride) + 1;
+      return Math.max(0, stride * (inSize - 1) + kernel - out);
+    };
+    const totalH = total(outputSize[1], strideH, height);
+    const totalW = total(outputSize[2], strideW, width);
+    this.emitImage(node, "ConvTranspose", [source, this.graph.floats(`${node.name}.weight`, [inChannels, outChannels, height, width], weight)], {
+      kernel_shape: attr.ints([height, width]),
+      strides: attr.ints([strideH, strideW]),
+      pads: attr.ints([Math.floor(totalH / 2), Math.floor(totalW / 2), totalH - Math.floor(totalH / 2), totalW - Math.floor(totalW / 2)]),
+    });
   }
 
   /** An activation of `source`; a PReLU's slope comes from the node `alphaNode` (laid out [C, 1, 1]). */

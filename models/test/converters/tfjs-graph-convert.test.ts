@@ -152,6 +152,21 @@ const CASES: readonly (readonly [string, GraphSpec])[] = [
     nodes: [node("c", "Conv2D", ["x", "k21"], spatialAttrs(1, "SAME")), node("y", "ConcatV2", ["x", "c", "axis"])],
     output: "y",
   }],
+  ["AddN of three tensors", {
+    constants: [kernel(1, 1, 4, 4, 22), kernel(3, 3, 4, 4, 23)],
+    nodes: [node("a", "Conv2D", ["x", "k22"], spatialAttrs(1, "SAME")), node("b", "Conv2D", ["x", "k23"], spatialAttrs(1, "SAME")), node("y", "AddN", ["x", "a", "b"], { N: { i: "3" } })],
+    output: "y",
+  }],
+  ["Conv2DBackpropInput, stride 2, SAME, 3×3 (odd total padding)", {
+    constants: [{ name: "size", shape: [4], values: [1, 2 * HEIGHT, 2 * WIDTH, 3], dtype: "int32" }, kernel(3, 3, 3, 4, 24)],
+    nodes: [node("y", "Conv2DBackpropInput", ["size", "k24", "x"], spatialAttrs(2, "SAME"))],
+    output: "y",
+  }],
+  ["Conv2DBackpropInput, stride 2, SAME, 2×2 to an odd size", {
+    constants: [{ name: "size", shape: [4], values: [1, 2 * HEIGHT - 1, 2 * WIDTH, 2], dtype: "int32" }, kernel(2, 2, 2, 4, 25)],
+    nodes: [node("y", "Conv2DBackpropInput", ["size", "k25", "x"], spatialAttrs(2, "SAME"))],
+    output: "y",
+  }],
   ["ResizeBilinear with half-pixel centres", {
     constants: [{ name: "size", shape: [2], values: [11, 9], dtype: "int32" }],
     nodes: [node("y", "ResizeBilinear", ["x", "size"], { align_corners: { b: false }, half_pixel_centers: { b: true } })],
