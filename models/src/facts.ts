@@ -7,7 +7,7 @@
 import { PortraitError, array, integer, number, object, oneOf, optional, parse, schemaError, string, type Infer, type Schema } from "@portrait-upscale/shared";
 
 /** What a model does for the portrait pipeline (face-restore models are only ever brought by users). */
-export const MODEL_ROLES = ["detail", "fidelity", "detector", "face-restore"] as const;
+export const MODEL_ROLES = ["detail", "fidelity", "detector", "landmarks", "face-restore"] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** Providers facts may be given for; a provider without its own figures uses the CPU's. */
@@ -208,7 +208,7 @@ export function modelResolver(entries: readonly FactSource[]): ModelResolver {
   const ofChoice = (choice: string): readonly ResolvedModel[] => {
     const found = models.filter((model) => model.choice === choice).sort((a, b) => a.nativeScale - b.nativeScale);
     if (found.length === 0) {
-      const valid = [...new Set(models.filter((model) => model.role !== "detector").map((model) => model.choice))];
+      const valid = [...new Set(models.filter((model) => model.role === "detail" || model.role === "fidelity").map((model) => model.choice))];
       throw new PortraitError("MODEL_UNKNOWN", `No model is called "${choice}". Choose ${valid.join(", ")}.`, { model: choice, valid });
     }
     return found;

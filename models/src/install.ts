@@ -12,6 +12,7 @@ import { modelDir, sourcesDir } from "./paths";
 import { installStages } from "./split-install";
 import { readFilesFromTarGz } from "./tar";
 import { convertTfjsToOnnx } from "./tfjs/index";
+import { convertTfjsGraphToOnnx } from "./tfjs-graph/index";
 import { sha256Hex, stampVerified, verifyModel, type ModelStatus } from "./verify";
 
 /** Turns a model's verified source files (keyed by their path in the tarball) into ONNX bytes. */
@@ -306,6 +307,7 @@ const DEFAULT_CONVERTERS: Record<ConverterKind, ConvertFn> = {
     return convertNcnnToOnnx({ param: new TextDecoder().decode(param), bin, graphName: model.id });
   },
   "tfjs-layers": (files, model) => convertTfjsToOnnx({ ...tfjsWeightData(files), graphName: model.id }),
+  "tfjs-graph": (files, model) => convertTfjsGraphToOnnx({ ...tfjsWeightData(files), graphName: model.id }),
 };
 
 /**
@@ -313,7 +315,7 @@ const DEFAULT_CONVERTERS: Record<ConverterKind, ConvertFn> = {
  * them (paths are relative to model.json), which is the order the weight specs index into.
  */
 export function tfjsWeightData(files: ReadonlyMap<string, Uint8Array>): { modelJson: unknown; weightData: Uint8Array } {
-  const jsonPath = [...files.keys()].find((path) => path.endsWith("/model.json") || path === "model.json")!;
+  const jsonPath = [...files.keys()].find((path) => path.endsWith(".json"))!;
   const modelJson: unknown = JSON.parse(new TextDecoder().decode(files.get(jsonPath)));
   const groups = (modelJson as { weightsManifest?: { paths?: unknown }[] }).weightsManifest;
   if (!Array.isArray(groups)) throw new PortraitError("MODEL_CONVERSION_FAILED", `${jsonPath} has no weightsManifest`, { file: jsonPath });

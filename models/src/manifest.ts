@@ -28,17 +28,17 @@ import manifestJson from "../manifest.json";
 import { modelFactsSchema, type DeepReadonly } from "./facts";
 import { checkVariantProviders, variantsSchema } from "./variants";
 
-export const MODEL_TASKS = ["super-resolution", "face-detection"] as const;
+export const MODEL_TASKS = ["super-resolution", "face-detection", "face-landmarks"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
 
 /**
  * Tensor layouts. `NAC` is batch × anchors × values, the shape of detector outputs
  * (BlazeFace: one row of scores or box values per anchor).
  */
-export const TENSOR_LAYOUTS = ["NCHW", "NHWC", "NAC"] as const;
+export const TENSOR_LAYOUTS = ["NCHW", "NHWC", "NAC", "NC"] as const;
 export type TensorLayout = (typeof TENSOR_LAYOUTS)[number];
 
-export const CONVERTERS = ["ncnn", "tfjs-layers", "copy"] as const;
+export const CONVERTERS = ["ncnn", "tfjs-layers", "copy", "tfjs-graph"] as const;
 export type ConverterKind = (typeof CONVERTERS)[number];
 
 const sha256 = string({ pattern: /^[0-9a-f]{64}$/, expected: "a lower-case hex sha256" });
@@ -90,6 +90,7 @@ const CONVERTER_FILES: Readonly<Record<ConverterKind, { readonly expected: strin
     fits: (paths) => paths.filter((p) => p.endsWith(".param")).length === 1 && paths.filter((p) => p.endsWith(".bin")).length === 1,
   },
   "tfjs-layers": { expected: "a model.json file for the tfjs-layers converter", fits: (paths) => paths.some((p) => p.endsWith("/model.json")) },
+  "tfjs-graph": { expected: "a model.json file for the tfjs-graph converter", fits: (paths) => paths.some((p) => p.endsWith(".json")) },
 };
 
 /** The fields of one model of the manifest. Add new per-model fields here. */

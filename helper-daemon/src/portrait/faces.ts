@@ -8,6 +8,7 @@
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { resampleImage } from "../image/resample";
+import { addFaceMeshes } from "./mesh";
 
 /** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
 export type DetectorModelId = "blazeface-back-256" | "blazeface-front-128";
@@ -18,11 +19,12 @@ export const DETECTOR_INPUT_SIZE: Readonly<Record<DetectorModelId, number>> = {
 };
 
 /**
- * Runs one detector on an NHWC tensor `[1, size, size, 3]` with values −1..1 (feed `input:0`)
- * and resolves to its four raw outputs in any order: the decoder tells them apart by length
- * (512 and 384 scores, 512·16 and 384·16 box values).
+ * Runs a face model on an NHWC tensor `[1, size, size, 3]` and resolves to its raw outputs
+ * in any order; decoders tell them apart by length. BlazeFace (values −1..1): 512 and 384
+ * scores, 512·16 and 384·16 box values. Face Mesh (`facemesh`, 192², values 0..1): 468·3
+ * landmark values, one face score, 266 contour values.
  */
-export type RunDetector = (modelId: DetectorModelId, input: Float32Array, size: number) => Promise<readonly Float32Array[]>;
+export type RunDetector = (modelId: DetectorModelId | "facemesh", input: Float32Array, size: number) => Promise<readonly Float32Array[]>;
 
 /** A point in input-image pixels. */
 export interface Point {
@@ -40,12 +42,34 @@ export interface FaceKeypoints {
   readonly leftEar: Point;
 }
 
+/** MediaPipe Face Mesh landmarks of a face, in input-image pixels. */
+export interface FaceMesh {
+  /** 468 × (x, y, z): x and y in image pixels, z depth at the same scale (smaller is nearer). */
+  readonly points: Float32Array;
+  /** The mesh model's face-presence score, 0..1. */
+  readonly confidence: number;
+  /** −1..1, 0 frontal (see mesh.ts `yawRatio`). */
+  readonly yaw: number;
+}
+
+/** Why a face has no mesh (its regions are then ellipses from the six keypoints). */
+export interface MeshFallback {
+  readonly reason: "small" | "profile" | "low-confidence" | "unavailable";
+  readonly facePixels?: number;
+  readonly yaw?: number;
+  readonly confidence?: number;
+}
+
 /** One detected face, in input-image pixels. */
 export interface Face {
   readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
   /** 0..1 (sigmoid of the model's logit, the highest of the merged detections). */
   readonly score: number;
   readonly keypoints: FaceKeypoints;
+  /** The face's 468 landmarks, when the mesh could serve it; masks then follow the features. */
+  readonly mesh?: FaceMesh;
+  /** Set instead of `mesh` when the face mesh was tried and not used. */
+  readonly meshFallback?: MeshFallback;
 }
 
 export interface DetectOptions {
@@ -57,6 +81,8 @@ export interface DetectOptions {
   readonly iouThreshold?: number;
   /** Smallest tile side for the rescan, in input pixels; faces below ~this/8 are not sought. */
   readonly minTile?: number;
+  /** Run Face Mesh on every face (default true); false keeps the six keypoints only. */
+  readonly mesh?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -149,7 +175,9 @@ export async function detectFaces(image: RgbImage, runDetector: RunDetector, opt
     if (verified.score >= threshold) faces.push(verified);
   }
   // Verification re-frames each face, so two candidates may now be the same face.
-  return weightedNms(faces, iouThreshold).map(toFace);
+  const found = weightedNms(faces, iouThreshold).map(toFace);
+  throwIfCancelled(options.signal);
+  return options.mesh === false ? found : addFaceMeshes(image, found, runDetector);
 }
 
 /**

@@ -1,11 +1,14 @@
 /**
- * Soft region masks for a face, from BlazeFace's six keypoints, at any resolution. Every
- * region is an ellipse, capsule or band in a frame aligned with the eyes (so a tilted head
- * tilts its masks), with a smooth falloff whose width never drops below a few output
- * pixels: no box or step can show in the blended result.
+ * Soft region masks for a face at any resolution. A face with a Face Mesh gets feathered
+ * polygons that follow its features (mesh-masks.ts); a face without one (small, profile)
+ * gets ellipses, capsules and bands from BlazeFace's six keypoints in a frame aligned with
+ * the eyes (so a tilted head tilts its masks). Every falloff is smooth and never narrower
+ * than a few output pixels: no box or step can show in the blended result.
  */
 import type { Face, Point } from "./faces";
 import type { Plane } from "../image/plane";
+import { meshMaskGeometry, meshMasksAt, type MeshMaskGeometry } from "./mesh-masks";
+import { polygonSignedDistance, soft } from "./polygon";
 
 /** The regions a preset can weight separately. */
 export const REGIONS = ["eyes", "lips", "noseBridge", "hairline", "skin", "hair", "background"] as const;
@@ -99,14 +102,6 @@ export function toFaceFrame(frame: FaceFrame, p: Point): { u: number; v: number 
   return { u: (x * frame.ux + y * frame.uy) / frame.d, v: (x * frame.vx + y * frame.vy) / frame.d };
 }
 
-/** 1 inside, 0 outside, smooth (C¹) in between: falloff from `edge − f` to `edge + f`. */
-function soft(distance: number, edge: number, f: number): number {
-  const t = (distance - (edge - f)) / (2 * f);
-  if (t <= 0) return 1;
-  if (t >= 1) return 0;
-  return 1 - t * t * (3 - 2 * t);
-}
-
 /** Normalised elliptical radius of (u, v) around (cu, cv) with semi-axes a, b. */
 function ellipse(u: number, v: number, cu: number, cv: number, a: number, b: number): number {
   return Math.hypot((u - cu) / a, (v - cv) / b);
@@ -121,8 +116,8 @@ function segmentDistance(u: number, v: number, pu: number, pv: number, qu: numbe
   return Math.hypot(u - pu - t * du, v - pv - t * dv);
 }
 
-/** Every mask's value at one point, for one face. */
-function masksAt(frame: FaceFrame, x: number, y: number, out: Record<MaskName, number>): void {
+/** Every mask's value at one point, for one face (its mesh outlines when it has them). */
+function masksAt(frame: FaceFrame, mesh: MeshMaskGeometry | undefined, x: number, y: number, out: Record<MaskName, number>): void {
   const px = x - frame.ox;
   const py = y - frame.oy;
   const u = (px * frame.ux + py * frame.uy) / frame.d;
@@ -156,6 +151,7 @@ function masksAt(frame: FaceFrame, x: number, y: number, out: Record<MaskName, n
   const hairR = ellipse(u, v, 0, faceCv - 0.45, 1.55, faceB + 0.55);
   out.hair = soft(hairR, 1, Math.max(0.15, minF / 1.55)) * (1 - out.face);
   out.background = 1 - Math.max(out.face, out.hair, out.hairline);
+  if (mesh) meshMasksAt(mesh, x, y, upper, out);
 }
 
 /** How far (in mask pixels) from a face's eye midpoint any mask can be non-zero. */
@@ -181,6 +177,7 @@ function forEachFacePixel(
   const values = emptyValues();
   for (const face of faces) {
     const frame = faceFrame(face, scale);
+    const mesh = face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX) : undefined;
     const r = reach(frame);
     const x0 = Math.max(0, Math.floor(frame.ox - r));
     const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));
@@ -188,7 +185,7 @@ function forEachFacePixel(
     const y1 = Math.min(height - 1, Math.ceil(frame.oy + r));
     for (let y = y0; y <= y1; y++)
       for (let x = x0; x <= x1; x++) {
-        masksAt(frame, x, y, values);
+        masksAt(frame, mesh, x, y, values);
         visit(y * width + x, values);
       }
   }
@@ -237,4 +234,17 @@ export function faceRegionRect(face: Face, scale: number, width: number, height:
   const x1 = Math.min(width, Math.ceil((face.box.x + face.box.width) * scale));
   const y1 = Math.min(height, Math.ceil((face.box.y + face.box.height) * scale));
   return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+/**
+ * A feathered polygon as a mask: 1 inside, 0 beyond `feather` pixels outside, smooth in
+ * between (the outline itself is at 0.5); `grow` moves the edge outwards by that many pixels.
+ *
+ * @example const lips = featheredPolygonMask(outlines.polygons.lips, 512, 512, 3);
+ */
+export function featheredPolygonMask(polygon: readonly Point[], width: number, height: number, feather: number, grow = 0): Plane {
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data[y * width + x] = soft(polygonSignedDistance(polygon, x, y), grow, feather);
+  return { width, height, data };
 }

@@ -1,12 +1,15 @@
 /**
  * Where a retoucher looks at 100 %: rectangles for the eyes, nose bridge, lips and hairline of
- * a face, from BlazeFace's keypoints. Each region is laid out in a frame aligned with the
- * eyes (origin between them, unit = eye distance, v towards the mouth), so a tilted head
- * gets the bounding box of its tilted region. Rectangles are in whole source pixels; the
- * output's are exactly `scale` times larger, so before and after cover the same area.
+ * a face. With a Face Mesh each is the bounds of the feature's own outline (the polygons the
+ * blend masks use) plus the mask's margin; without one (small or profile faces) each is laid
+ * out from BlazeFace's keypoints in a frame aligned with the eyes (origin between them,
+ * unit = eye distance, v towards the mouth), so a tilted head gets the bounding box of its
+ * tilted region. Rectangles are in whole source pixels; the output's are exactly `scale`
+ * times larger, so before and after cover the same area.
  */
-import type { Face } from "../portrait/faces";
+import type { Face, FaceMesh, Point } from "../portrait/faces";
 import { faceFrame, toFaceFrame, type FaceFrame } from "../portrait/masks";
+import { meshOutlines, pointBounds } from "../portrait/mesh-regions";
 
 /** The regions the review crops and scores, in the order a retoucher checks them. */
 export const REVIEW_REGIONS = ["eyes", "noseBridge", "lips", "hairline"] as const;
@@ -83,6 +86,7 @@ function toPixels(frame: FaceFrame, r: FrameRect, width: number, height: number)
  * @example const { eyes } = faceReviewRegions(face, 128, 128); // { x: 24, y: 48, width: 82, height: 26 }
  */
 export function faceReviewRegions(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
+  if (face.mesh) return meshReviewRegions(face.mesh, width, height);
   const frame = faceFrame(face);
   const rects = frameRects(face, frame);
   const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
@@ -96,4 +100,38 @@ export function faceReviewRegions(face: Face, width: number, height: number): Pa
 /** A source rectangle at `scale` (an integer): the same area in output pixels. */
 export function scaleRect(rect: PixelRect, scale: number): PixelRect {
   return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
+}
+
+/**
+ * Each region's outline points and margin (in eye widths) around them: the eyes with their
+ * lids and lashes (as the eye mask grows them), the bridge and nostrils, the lips, and the
+ * hairline arc's forehead part (ear-level ends left out) with half the band's width.
+ */
+function meshRegionOutlines(mesh: FaceMesh): { eyeWidth: number; regions: Record<ReviewRegionName, { points: readonly Point[]; margin: number }> } {
+  const { polygons, noseBridge, hairline, eyeWidth } = meshOutlines(mesh);
+  return {
+    eyeWidth,
+    regions: {
+      eyes: { points: [...polygons.rightEye, ...polygons.leftEye], margin: 0.45 },
+      noseBridge: { points: [...noseBridge, ...polygons.nostrils], margin: 0.25 },
+      lips: { points: polygons.lips, margin: 0.2 },
+      hairline: { points: hairline.slice(3, -3), margin: 0.5 },
+    },
+  };
+}
+
+function meshReviewRegions(mesh: FaceMesh, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
+  const { eyeWidth, regions } = meshRegionOutlines(mesh);
+  const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
+  for (const name of REVIEW_REGIONS) {
+    const { points, margin } = regions[name];
+    const b = pointBounds(points);
+    const grow = margin * eyeWidth;
+    const left = Math.max(0, Math.floor(b.x0 - grow));
+    const top = Math.max(0, Math.floor(b.y0 - grow));
+    const right = Math.min(width, Math.ceil(b.x1 + grow));
+    const bottom = Math.min(height, Math.ceil(b.y1 + grow));
+    if (right - left >= MIN_REGION_SIDE && bottom - top >= MIN_REGION_SIDE) out[name] = { x: left, y: top, width: right - left, height: bottom - top };
+  }
+  return out;
 }

@@ -80,7 +80,7 @@ describe("portrait-upscale upscale with presets", () => {
         resemblance: 0.85,
         denoise: 0.1,
         branches: { fidelity: "esrgan-thick-x2", detail: "realesrgan-x4fast" },
-        detectors: ["blazeface-back-256", "blazeface-front-128"],
+        detectors: ["blazeface-back-256", "blazeface-front-128", "facemesh"],
       },
     });
     expect(result.portrait.faces).toHaveLength(1);

@@ -95,9 +95,17 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Encodes the finished graph with the standard image input and output. */
-  encode(options: { graphName: string; docString: string; metadata: Readonly<Record<string, string>> }): Uint8Array {
-    if (!this.defined.has(IMAGE_OUTPUT.name)) throw new Error("the graph never produces its output");
+  /** Encodes the finished graph; its inputs and outputs default to the standard image input and output. */
+  encode(options: {
+    graphName: string;
+    docString: string;
+    metadata: Readonly<Record<string, string>>;
+    inputs?: readonly OnnxValueInfo[];
+    outputs?: readonly OnnxValueInfo[];
+  }): Uint8Array {
+    const outputs = options.outputs ?? [IMAGE_OUTPUT];
+    const missing = outputs.find((output) => !this.defined.has(output.name));
+    if (missing !== undefined) throw new Error(`the graph never produces its output ${missing.name}`);
     const model: OnnxModel = {
       graphName: options.graphName,
       opsetVersion: OPSET_VERSION,
@@ -105,8 +113,8 @@ export class OnnxGraphBuilder {
       docString: options.docString,
       nodes: this.nodes,
       initializers: this.initializers,
-      inputs: [IMAGE_INPUT],
-      outputs: [IMAGE_OUTPUT],
+      inputs: options.inputs ?? [IMAGE_INPUT],
+      outputs,
       metadata: options.metadata,
     };
     return encodeOnnxModel(model);

@@ -54,11 +54,12 @@ describe("installed models", () => {
     const dir = mkdtempSync(join(tmpdir(), "pu-reconvert-"));
     try {
       const lines: string[] = [];
-      const report = await installModels({ dir, sourcesDir: sourcesDir(), only: ["realesrgan-x4fast", "esrgan-thick-x2"], log: (line) => lines.push(line) });
+      const report = await installModels({ dir, sourcesDir: sourcesDir(), only: ["realesrgan-x4fast", "esrgan-thick-x2", "facemesh"], log: (line) => lines.push(line) });
       expect(report.downloaded, "the tarballs kept by the install should be reused").toEqual([]);
       expect(report.results.map((result) => [result.id, result.action, result.error?.message]), lines.join("\n")).toEqual([
         ["realesrgan-x4fast", "installed", undefined],
         ["esrgan-thick-x2", "installed", undefined],
+        ["facemesh", "installed", undefined],
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
