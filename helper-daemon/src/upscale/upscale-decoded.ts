@@ -27,8 +27,11 @@ export interface PortraitSummary {
   readonly cleanup: boolean;
   readonly grain: boolean;
   readonly twoPass: boolean;
-  /** The model of each branch (the detail branch is null when the fidelity model ran alone). */
-  readonly branches: { readonly fidelity: string; readonly detail: string | null };
+  /**
+   * The model of each branch: the detail branch is null when the fidelity model ran alone, the
+   * fidelity branch null when Lanczos-3 drew it everywhere (a preview with no face to route to).
+   */
+  readonly branches: { readonly fidelity: string | null; readonly detail: string | null };
   /** The face detector models that ran. */
   readonly detectors: readonly string[];
   /** Faces in input pixels. */
@@ -121,7 +124,7 @@ function summarizePortrait(outcome: PortraitOutcome, models: readonly string[]):
     twoPass: settings.twoPass,
     // The last fidelity model is the final pass's (a clean-up pass runs esrgan-thick-x2 first).
     branches: {
-      fidelity: models.filter((id) => modelFacts().roleOf(id) === "fidelity").at(-1) ?? "",
+      fidelity: models.filter((id) => modelFacts().roleOf(id) === "fidelity").at(-1) ?? null,
       detail: models.find((id) => modelFacts().roleOf(id) === "detail") ?? null,
     },
     detectors: outcome.detectors,

@@ -149,7 +149,8 @@ describe("portrait-upscale upscale with presets", () => {
     const run = await cli("upscale", "face-32.png", "-o", "six.png", "--preset", "fast-preview", "--scale", "6", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ scale: 6, output: { width: 192, height: 192 }, portrait: { branches: { fidelity: "esrgan-thick-x8" } } });
+    // No face is found in this 32-px crop, so the preview's fidelity model (faces only) does not run.
+    expect(result).toMatchObject({ scale: 6, output: { width: 192, height: 192 }, portrait: { faces: [], branches: { fidelity: null, detail: "realesrgan-x4fast" } } });
     const speculative = result.portrait.notes.find((note: { code: string }) => note.code === "SPECULATIVE_SCALE");
     expect(speculative).toMatchObject({ data: { scale: 6 } });
     expect(run.stderr).toContain(`note: ${speculative.message}\n`);
