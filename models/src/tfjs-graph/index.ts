@@ -11,6 +11,7 @@ import { invalidParameter, PortraitError } from "@portrait-upscale/shared";
 import { attr, TensorDataType, type OnnxValueInfo } from "../onnx/model";
 import { OnnxGraphBuilder } from "../onnx/graph-builder";
 import { malformed } from "../tfjs/weights";
+import { convertChecked } from "../tfjs/index";
 import { GraphNodeConverter, type GraphNode } from "./ops";
 import { readGraphConstants } from "./weights";
 
@@ -39,19 +40,7 @@ const NCHW_INPUT = "input.nchw";
  * const onnx = convertTfjsGraphToOnnx({ modelJson: JSON.parse(text), weightData: bin, graphName: "facemesh" });
  */
 export function convertTfjsGraphToOnnx(input: TfjsGraphConversionInput): Uint8Array {
-  if (typeof input?.modelJson !== "object" || input.modelJson === null) {
-    throw invalidParameter("a parsed model.json object", "modelJson", input?.modelJson);
-  }
-  if (!(input.weightData instanceof Uint8Array)) throw invalidParameter("a Uint8Array", "weightData", input.weightData);
-  if (typeof input.graphName !== "string" || input.graphName === "") {
-    throw invalidParameter("a non-empty string", "graphName", input.graphName);
-  }
-  try {
-    return convertGraph(input.modelJson as Record<string, unknown>, input.weightData, input.graphName);
-  } catch (error) {
-    if (error instanceof PortraitError) throw error;
-    throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js graph conversion failed: ${(error as Error).message}`, { format: "tfjs-graph" });
-  }
+  return convertChecked(input, "tfjs-graph", convertGraph);
 }
 
 interface SignatureOutput {

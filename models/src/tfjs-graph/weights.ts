@@ -4,7 +4,7 @@
  * uint8/uint16 with a scale and minimum). Every value is widened here to float32 or int32.
  */
 import { PortraitError } from "@portrait-upscale/shared";
-import { malformed } from "../tfjs/weights";
+import { walkWeights, type WeightEntry } from "../tfjs/weights";
 
 export interface GraphConstant {
   readonly name: string;
@@ -21,57 +21,33 @@ const STORED_BYTES: Readonly<Record<string, number>> = { float16: 2, uint8: 1, u
  * Throws MODEL_CONVERSION_FAILED naming the weight when a dtype or quantisation is not supported.
  */
 export function readGraphConstants(weightsManifest: unknown, weightData: Uint8Array): Map<string, GraphConstant> {
-  if (!Array.isArray(weightsManifest)) throw malformed("an array", "weightsManifest", weightsManifest);
   const constants = new Map<string, GraphConstant>();
   const view = new DataView(weightData.buffer, weightData.byteOffset, weightData.byteLength);
-  let offset = 0;
-  weightsManifest.forEach((group: unknown, groupIndex) => {
-    const weights = (group as { weights?: unknown } | null)?.weights;
-    if (!Array.isArray(weights)) throw malformed("an array", `weightsManifest[${groupIndex}].weights`, weights);
-    weights.forEach((entry: unknown, index) => {
-      const where = `weightsManifest[${groupIndex}].weights[${index}]`;
-      const { name, shape, dtype, quantization } = (entry ?? {}) as Record<string, unknown>;
-      if (typeof name !== "string") throw malformed("a string", `${where}.name`, name);
-      if (!Array.isArray(shape) || !shape.every((dim) => Number.isInteger(dim) && dim >= 0)) {
-        throw malformed("an array of sizes", `${where}.shape`, shape);
-      }
-      if (dtype !== "float32" && dtype !== "int32") throw unsupported(name, `dtype ${String(dtype)}`);
-      if (constants.has(name)) throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight ${name} is listed twice in the manifest`, { format: "tfjs-graph", weight: name });
-      const quantised = (quantization ?? undefined) as { dtype?: unknown; scale?: unknown; min?: unknown } | undefined;
-      const storedAs = quantised === undefined ? dtype : String(quantised.dtype);
-      const width = quantised === undefined ? 4 : STORED_BYTES[storedAs];
-      if (width === undefined) throw unsupported(name, `quantisation ${storedAs}`);
-      const count = (shape as number[]).reduce((product, dim) => product * dim, 1);
-      const end = offset + count * width;
-      if (end > weightData.length) {
-        throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight data ends inside ${name}: the manifest needs ${end} bytes but the shards hold ${weightData.length}`, {
-          format: "tfjs-graph",
-          weight: name,
-          needed: end,
-          size: weightData.length,
-        });
-      }
-      const values = dtype === "int32" ? new Int32Array(count) : new Float32Array(count);
+  const storedAs = ({ dtype, quantization }: WeightEntry): string => (quantization === undefined || quantization === null ? String(dtype) : String((quantization as { dtype?: unknown }).dtype));
+  walkWeights(weightsManifest, weightData, "tfjs-graph", {
+    bytesPerValue: (entry) => {
+      if (entry.dtype !== "float32" && entry.dtype !== "int32") throw unsupported(entry.name, `dtype ${String(entry.dtype)}`);
+      const width = entry.quantization === undefined || entry.quantization === null ? 4 : STORED_BYTES[storedAs(entry)];
+      if (width === undefined) throw unsupported(entry.name, `quantisation ${storedAs(entry)}`);
+      return width;
+    },
+    read: (entry, offset, end) => {
+      const stored = storedAs(entry);
+      const width = (end - offset) / Math.max(1, entry.count);
+      const quantised = entry.quantization as { scale?: unknown; min?: unknown } | undefined | null;
+      const values = entry.dtype === "int32" ? new Int32Array(entry.count) : new Float32Array(entry.count);
       const scale = typeof quantised?.scale === "number" ? quantised.scale : 1;
       const min = typeof quantised?.min === "number" ? quantised.min : 0;
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < entry.count; i++) {
         const at = offset + i * width;
-        if (storedAs === "float32") values[i] = view.getFloat32(at, true);
-        else if (storedAs === "int32") values[i] = view.getInt32(at, true);
-        else if (storedAs === "float16") values[i] = halfToFloat(view.getUint16(at, true));
-        else values[i] = (storedAs === "uint8" ? view.getUint8(at) : view.getUint16(at, true)) * scale + min;
+        if (stored === "float32") values[i] = view.getFloat32(at, true);
+        else if (stored === "int32") values[i] = view.getInt32(at, true);
+        else if (stored === "float16") values[i] = halfToFloat(view.getUint16(at, true));
+        else values[i] = (stored === "uint8" ? view.getUint8(at) : view.getUint16(at, true)) * scale + min;
       }
-      constants.set(name, { name, shape: shape as number[], dtype, values });
-      offset = end;
-    });
+      constants.set(entry.name, { name: entry.name, shape: entry.shape, dtype: entry.dtype as GraphConstant["dtype"], values });
+    },
   });
-  if (offset !== weightData.length) {
-    throw new PortraitError(
-      "MODEL_CONVERSION_FAILED",
-      `TF.js weight data has ${weightData.length - offset} bytes beyond what the manifest describes; the shards and model.json do not belong together`,
-      { format: "tfjs-graph", consumed: offset, size: weightData.length },
-    );
-  }
   return constants;
 }
 

@@ -28,6 +28,18 @@ export interface TfjsConversionInput {
  * const onnx = convertTfjsToOnnx({ modelJson: JSON.parse(text), weightData: shards, graphName: "esrgan-thick-x4" });
  */
 export function convertTfjsToOnnx(input: TfjsConversionInput): Uint8Array {
+  return convertChecked(input, "tfjs", (modelJson, weightData, graphName) => convertModel(modelJson, weightData, graphName));
+}
+
+/**
+ * Checks a TF.js conversion's input and runs `convert`, turning any failure that is not
+ * already a PortraitError into MODEL_CONVERSION_FAILED (for the layers and graph converters).
+ */
+export function convertChecked(
+  input: TfjsConversionInput,
+  format: string,
+  convert: (modelJson: Record<string, unknown>, weightData: Uint8Array, graphName: string) => Uint8Array,
+): Uint8Array {
   if (typeof input?.modelJson !== "object" || input.modelJson === null) {
     throw invalidParameter("a parsed model.json object", "modelJson", input?.modelJson);
   }
@@ -36,10 +48,10 @@ export function convertTfjsToOnnx(input: TfjsConversionInput): Uint8Array {
     throw invalidParameter("a non-empty string", "graphName", input.graphName);
   }
   try {
-    return convertModel(input.modelJson as Record<string, unknown>, input.weightData, input.graphName);
+    return convert(input.modelJson as Record<string, unknown>, input.weightData, input.graphName);
   } catch (error) {
     if (error instanceof PortraitError) throw error;
-    throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js conversion failed: ${(error as Error).message}`, { format: "tfjs" });
+    throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js ${format === "tfjs" ? "" : "graph "}conversion failed: ${(error as Error).message}`, { format });
   }
 }
 

@@ -11,55 +11,85 @@ export interface TfjsWeight {
   readonly values: Float32Array;
 }
 
+/** One entry of a `weightsManifest`, its name and shape checked, and how many values it holds. */
+export interface WeightEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: unknown;
+  readonly quantization: unknown;
+  readonly count: number;
+}
+
+/** What a format does with each entry: how wide its stored values are (throwing for what it does not support), and reading it. */
+export interface WeightReader {
+  bytesPerValue(entry: WeightEntry): number;
+  read(entry: WeightEntry, offset: number, end: number): void;
+}
+
+/**
+ * Walks a TF.js `weightsManifest` group by group over the concatenated shards, for the layers
+ * and the graph converters alike. Throws MODEL_CONVERSION_FAILED for a malformed entry, a name
+ * listed twice, shards that end inside a weight, or bytes beyond the last weight.
+ */
+export function walkWeights(weightsManifest: unknown, weightData: Uint8Array, format: string, reader: WeightReader): void {
+  if (!Array.isArray(weightsManifest)) throw malformed("an array", "weightsManifest", weightsManifest);
+  const seen = new Set<string>();
+  let offset = 0;
+  weightsManifest.forEach((group: unknown, groupIndex) => {
+    const weights = (group as { weights?: unknown } | null)?.weights;
+    if (!Array.isArray(weights)) throw malformed("an array", `weightsManifest[${groupIndex}].weights`, weights);
+    weights.forEach((item: unknown, index) => {
+      const where = `weightsManifest[${groupIndex}].weights[${index}]`;
+      const { name, shape, dtype, quantization } = (item ?? {}) as Record<string, unknown>;
+      if (typeof name !== "string") throw malformed("a string", `${where}.name`, name);
+      if (!Array.isArray(shape) || !shape.every((dim) => Number.isInteger(dim) && dim >= 0)) throw malformed("an array of sizes", `${where}.shape`, shape);
+      if (seen.has(name)) throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight ${name} is listed twice in the manifest`, { format, weight: name });
+      seen.add(name);
+      const entry: WeightEntry = { name, shape: shape as number[], dtype, quantization, count: (shape as number[]).reduce((product, dim) => product * dim, 1) };
+      const end = offset + entry.count * reader.bytesPerValue(entry);
+      if (end > weightData.length) {
+        throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight data ends inside ${name}: the manifest needs ${end} bytes but the shards hold ${weightData.length}`, {
+          format,
+          weight: name,
+          needed: end,
+          size: weightData.length,
+        });
+      }
+      reader.read(entry, offset, end);
+      offset = end;
+    });
+  });
+  if (offset !== weightData.length) {
+    throw new PortraitError(
+      "MODEL_CONVERSION_FAILED",
+      `TF.js weight data has ${weightData.length - offset} bytes beyond what the manifest describes; the shards and model.json do not belong together`,
+      { format, consumed: offset, size: weightData.length },
+    );
+  }
+}
+
 /** Weights by name; {@link take} marks each as used so unused ones can be reported. */
 export class TfjsWeightStore {
   private readonly byName = new Map<string, TfjsWeight>();
   private readonly used = new Set<string>();
 
   constructor(weightsManifest: unknown, weightData: Uint8Array) {
-    if (!Array.isArray(weightsManifest)) throw malformed("an array", "weightsManifest", weightsManifest);
-    let offset = 0;
-    weightsManifest.forEach((group: unknown, groupIndex) => {
-      const weights = (group as { weights?: unknown } | null)?.weights;
-      if (!Array.isArray(weights)) throw malformed("an array", `weightsManifest[${groupIndex}].weights`, weights);
-      weights.forEach((entry: unknown, index) => {
-        const where = `weightsManifest[${groupIndex}].weights[${index}]`;
-        const { name, shape, dtype, quantization } = (entry ?? {}) as Record<string, unknown>;
-        if (typeof name !== "string") throw malformed("a string", `${where}.name`, name);
-        if (!Array.isArray(shape) || !shape.every((dim) => Number.isInteger(dim) && dim >= 0)) {
-          throw malformed("an array of sizes", `${where}.shape`, shape);
-        }
+    walkWeights(weightsManifest, weightData, "tfjs", {
+      bytesPerValue: ({ name, dtype, quantization }) => {
         if (dtype !== "float32" || quantization !== undefined) {
           throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight ${name} is ${String(dtype)}${quantization ? " (quantised)" : ""}; only plain float32 weights are supported`, {
             format: "tfjs",
             weight: name,
           });
         }
-        if (this.byName.has(name)) {
-          throw new PortraitError("MODEL_CONVERSION_FAILED", `TF.js weight ${name} is listed twice in the manifest`, { format: "tfjs", weight: name });
-        }
-        const count = (shape as number[]).reduce((product, dim) => product * dim, 1);
-        const end = offset + count * 4;
-        if (end > weightData.length) {
-          throw new PortraitError(
-            "MODEL_CONVERSION_FAILED",
-            `TF.js weight data ends inside ${name}: the manifest needs ${end} bytes but the shards hold ${weightData.length}`,
-            { format: "tfjs", weight: name, needed: end, size: weightData.length },
-          );
-        }
+        return 4;
+      },
+      read: ({ name, shape, count }, offset, end) => {
         const values = new Float32Array(count);
         new Uint8Array(values.buffer).set(weightData.subarray(offset, end));
-        this.byName.set(name, { name, shape: shape as number[], values });
-        offset = end;
-      });
+        this.byName.set(name, { name, shape, values });
+      },
     });
-    if (offset !== weightData.length) {
-      throw new PortraitError(
-        "MODEL_CONVERSION_FAILED",
-        `TF.js weight data has ${weightData.length - offset} bytes beyond what the manifest describes; the shards and model.json do not belong together`,
-        { format: "tfjs", consumed: offset, size: weightData.length },
-      );
-    }
   }
 
   /**
