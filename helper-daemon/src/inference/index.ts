@@ -80,6 +80,7 @@ export function splitRunner(pool: InferencePool, modelId: string, onResult?: (re
       outputChannels: stage.outputChannels,
       context: stage.context,
       memory: stage.memory(pool.provider),
+      cost: stage.cost(pool.provider).secondsPerInputMegapixel,
     })),
   };
 }

@@ -24,7 +24,7 @@ export type PortraitSettings = Omit<JobSettings, "presetId">;
 export const PORTRAIT_SCALES = [2, 3, 4, 6, 8] as const;
 
 /** Stages reported through `onProgress`, in order. */
-export type PortraitStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+export type PortraitStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore";
 
 /** What the pipeline needs from its host. */
 export interface PortraitDeps {
@@ -130,7 +130,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
       targetScale: 2,
       maxTile: deps.maxTile ?? 256,
       signal,
-      onProgress: (p) => progress("cleanup", p.tile / p.tiles),
+      onProgress: (p) => progress("cleanup", p.fraction),
     });
     models.add(CLEANUP_MODEL.id);
     const reduced = resampleImage(cleaned, { width: image.width, height: image.height, filter: "lanczos3" });
@@ -162,7 +162,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
   }
   if (!settings.models.detail) notes.push({ code: "FIDELITY_ONLY", message: "Only the fidelity model ran (no synthetic detail)." });
   if (settings.faceRestore && faces.length > 0) {
-    current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal);
+    current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal, (done) => progress("restore", done / faces.length));
     models.add(settings.faceRestore.model);
     const { model, strength } = settings.faceRestore;
     notes.push({ code: "FACES_RESTORED", message: `${faces.length} face(s) restored with ${model} at strength ${strength}.`, data: { model, strength, faces: faces.length } });

@@ -213,7 +213,7 @@ async function runBranchOver(
       targetScale: scale,
       maxTile: input.maxTile,
       signal: input.signal,
-      onProgress: (p) => onProgress(done + share * (p.tile / p.tiles)),
+      onProgress: (p) => onProgress(done + share * p.fraction),
     });
     done += share;
     const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);

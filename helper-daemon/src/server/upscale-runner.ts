@@ -40,6 +40,8 @@ export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   detail: "upscale",
   upscale: "upscale",
   blend: "blend",
+  // The protocol counts every model run as "upscale"; face restore is one more.
+  restore: "upscale",
   encode: "encode",
   review: "review",
 };

@@ -6,9 +6,9 @@
  */
 
 /** Stages in order; `upscale` is the bare model's, `faces`…`blend` the portrait pipeline's; `review` comes last when asked for. */
-export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "upscale" | "encode" | "review";
-/** The stages the portrait pipeline reports. */
-export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore" | "upscale" | "encode" | "review";
+/** The stages the portrait pipeline reports (`restore`: a brought face-restore model, face by face). */
+export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore";
 
 /** One step of a portrait run and its share of the work (any unit; only ratios matter). */
 export interface WeightedStep {
@@ -80,7 +80,8 @@ export class ProgressTracker {
     this.tilesStartedAt = this.now();
   }
 
-  tile(tile: number, tiles: number): void {
+  /** A finished tile; `fraction` is the work done when tiles differ in cost (a split model's stages). */
+  tile(tile: number, tiles: number, fraction: number = tile / tiles): void {
     if (tiles !== this.lastTiles) {
       // A new layout after halving the tile: earlier tiles say nothing about the new ones.
       if (this.lastTiles !== 0) this.tilesStartedAt = this.lastTileAt;
@@ -88,8 +89,8 @@ export class ProgressTracker {
     }
     this.lastTileAt = this.now();
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
-    const etaSeconds = this.predicted === undefined ? (elapsed / tile) * (tiles - tile) : this.eta(tile / tiles, elapsed);
-    const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * (tile / tiles);
+    const etaSeconds = this.predicted === undefined ? (elapsed / fraction) * (1 - fraction) : this.eta(fraction, elapsed);
+    const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * fraction;
     this.emit?.({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
