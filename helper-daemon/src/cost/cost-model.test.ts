@@ -3,7 +3,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import type { JobSettings } from "@portrait-upscale/shared";
 import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
-import { describeDuration, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, UNCALIBRATED } from "./cost-model";
+import { describeDuration, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, routedCostRatio, UNCALIBRATED } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
@@ -115,6 +115,40 @@ describe("portraitPasses", () => {
     const passes = portraitPasses(restoring, 100, 80, 4096, faces);
     expect(passes.slice(0, 2).map((pass) => pass.modelId)).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
     expect(passes[2]).toEqual(expected === undefined ? undefined : faceRestorePass("esrgan-thick-x2", expected));
+  });
+});
+
+describe("routedCostRatio: the estimate once routing decided where models run", () => {
+  const natural = portrait();
+  const x4plus = modelFacts().byId("realesrgan-x4plus");
+  const thick = modelFacts().byId("esrgan-thick-x2");
+  const wholeRuns = [
+    { modelId: "esrgan-thick-x2", width: 512, height: 512 },
+    { modelId: "realesrgan-x4plus", width: 512, height: 512 },
+  ];
+  const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
+  const output = 1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP / 1e6;
+  const wholeSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
+  it.each([
+    { name: "routing sends both models everywhere: unchanged", runs: wholeRuns, expected: 1 },
+    {
+      name: "a face of 200² for x4plus, edges of 300×512 for thick",
+      runs: [
+        { modelId: "esrgan-thick-x2", width: 300, height: 512 },
+        { modelId: "realesrgan-x4plus", width: 200, height: 200 },
+      ],
+      expected: (cost(thick.id, 300 * 512) + cost(x4plus.id, 200 * 200) + output) / wholeSeconds,
+    },
+    { name: "nothing routed (a flat image): the pipeline's work alone", runs: [], expected: output / wholeSeconds },
+  ])("$name", ({ runs, expected }) => {
+    expect(routedCostRatio(natural, 512, 512, 512, 1, runs, "cpu")).toBeCloseTo(expected, 10);
+  });
+
+  it("the first pass becomes routing's runs, later passes and face restore stay", () => {
+    const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
+    const passes = portraitPasses(settings, 100, 80, 4096, 2, [{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]);
+    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
+    expect(passes.at(-1)!.count).toBe(2);
   });
 });
 

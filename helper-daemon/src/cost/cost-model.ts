@@ -124,25 +124,48 @@ export function predictCost(passes: readonly ModelPass[], outputPixels: number, 
   };
 }
 
+/** A model run routing planned: a source region the tiled driver upscales (portrait/route-plan.ts). */
+export interface RoutedRun {
+  readonly modelId: string;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
  * The model passes of a portrait run: an optional clean-up (esrgan-thick ×2 then back to the
  * input size), then per pass the fidelity model reaching the pass's scale and the detail model,
  * then the face-restore model once per face when the settings bring one (`faces` found, or
- * {@link ASSUMED_FACES} before detection).
+ * {@link ASSUMED_FACES} before detection). With `firstPassRuns` (routing's plan, once the
+ * job's pixels and faces are known) the first pass is those runs instead of whole-image ones.
  */
-export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES): ModelPass[] {
+export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, firstPassRuns?: readonly RoutedRun[]): ModelPass[] {
   const facts = modelFacts();
   const passes: ModelPass[] = [];
   if (settings.cleanup) passes.push({ modelId: facts.reaching(settings.models.fidelity, 2).id, width, height, tile });
   const scales = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let w = width;
   let h = height;
-  for (const scale of scales) {
-    passes.push({ modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile });
-    if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+  for (const [k, scale] of scales.entries()) {
+    if (k === 0 && firstPassRuns) passes.push(...firstPassRuns.map((run) => ({ ...run, tile })));
+    else {
+      passes.push({ modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile });
+      if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+    }
     w = Math.round(w * scale);
     h = Math.round(h * scale);
   }
   if (settings.faceRestore && faces > 0) passes.push(faceRestorePass(settings.faceRestore.model, faces));
   return passes;
+}
+
+/**
+ * How routing changes a portrait job's prediction: the routed passes' seconds over the
+ * whole-image passes' (both uncalibrated: a calibration scales both alike), so a job's estimate
+ * made before its pixels can be refined by multiplying.
+ */
+export function routedCostRatio(settings: JobSettings, width: number, height: number, tile: number, faces: number, firstPassRuns: readonly RoutedRun[], provider: string): number {
+  const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
+  const whole = predictCost(portraitPasses(settings, width, height, tile), outputPixels, provider, UNCALIBRATED).seconds;
+  const routed = predictCost(portraitPasses(settings, width, height, tile, faces, firstPassRuns), outputPixels, provider, UNCALIBRATED).seconds;
+  return whole > 0 ? routed / whole : 1;
 }

@@ -14,6 +14,7 @@ import { resampleImage } from "../image/resample";
 import { isSmallFaceFor, smallFaceLimitPx } from "./small-face";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
 import { runTiledPass } from "./tiled-pass";
+import type { PlannedRun } from "./route-plan";
 import { restoreUpscaledFaces } from "../face-restore/pipeline-step";
 import type { RestoreFace } from "../face-restore/restore-faces";
 
@@ -42,6 +43,8 @@ export interface PortraitDeps {
   readonly window?: number;
   /** Runs a brought face-restore model by its id (`user:NAME`), for settings that restore faces. */
   readonly restoreFace?: (modelId: string) => RestoreFace;
+  /** Told each pass's model runs once routing has decided them, with the faces found (the host refines its estimate). */
+  readonly onPlanned?: (pass: number, runs: readonly PlannedRun[], faces: number) => void;
 }
 
 /** Something the user should know about the result. */
@@ -154,6 +157,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
       denoise: last ? settings.denoise : 0,
       grainSigma: last ? grainSigma : 0,
       seed: contentSeed(image),
+      onPlanned: (runs) => deps.onPlanned?.(pass, runs, faces.length),
     });
     current = result.image;
     branches = result.branches;
@@ -180,6 +184,7 @@ interface PassExtras {
   readonly denoise: number;
   readonly grainSigma: number;
   readonly seed: number;
+  readonly onPlanned: (runs: readonly PlannedRun[]) => void;
 }
 
 /** One pass: both branches at `scale`× of `source`, routed and blended window by window; `before` is the scale already reached. */
@@ -220,6 +225,7 @@ async function upscalePass(
     onProgress: deps.onProgress ?? (() => {}),
     finishLuma,
     keepBranches: deps.keepBranches === true,
+    onPlanned: extras.onPlanned,
     ...(deps.window !== undefined ? { window: deps.window } : {}),
   });
   for (const id of pass.models) models.add(id);

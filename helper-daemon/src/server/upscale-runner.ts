@@ -68,6 +68,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
             ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
             ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
             ...(progress.etaSeconds !== undefined ? { etaSeconds: progress.etaSeconds } : {}),
+            ...(progress.estimateSeconds !== undefined ? { estimateSeconds: progress.estimateSeconds } : {}),
           }),
       });
       return jobOutputOf(result);

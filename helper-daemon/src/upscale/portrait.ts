@@ -8,7 +8,7 @@ import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
-import { ASSUMED_FACES, faceRestorePass, pricePass } from "../cost/cost-model";
+import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio } from "../cost/cost-model";
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
@@ -120,6 +120,10 @@ export async function upscalePortrait(
     maxTile: tile,
     ...(signal ? { signal } : {}),
     onProgress: (stage, fraction) => tracker.portraitStage(stage, fraction),
+    // The estimate assumed whole-image passes and one face: now routing and detection have spoken.
+    onPlanned: (pass, runs, faces) => {
+      if (pass === 0) tracker.refine(routedCostRatio(job, image.width, image.height, tile, faces, runs, pool.provider));
+    },
     ...(options.keepBranches ? { keepBranches: true } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");

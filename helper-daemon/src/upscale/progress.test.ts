@@ -71,6 +71,22 @@ describe("ProgressTracker seeded with a prediction", () => {
     expect(events[2].etaSeconds).toBeCloseTo(100, 6);
   });
 
+  it("refining the prediction (routing decided) scales the ETA and sends the refined estimate from then on", () => {
+    const events: UpscaleProgress[] = [];
+    const tracker = new ProgressTracker((p) => events.push(p), () => 0);
+    tracker.decode();
+    tracker.refine(0.5);
+    tracker.portraitStarted([{ stage: "faces", weight: 1 }]);
+    tracker.portraitStage("faces", 0);
+    expect(events.at(-1)).not.toHaveProperty("estimateSeconds");
+    tracker.seed(100);
+    tracker.refine(0.25);
+    tracker.portraitStage("faces", 0);
+    expect(events.at(-1)).toMatchObject({ etaSeconds: 25, estimateSeconds: 25 });
+    tracker.encode();
+    expect(events.at(-1)).toMatchObject({ etaSeconds: 0, estimateSeconds: 25 });
+  });
+
   it("portrait stages before any work use the prediction", () => {
     const events: UpscaleProgress[] = [];
     const tracker = new ProgressTracker((p) => events.push(p), () => 0);

@@ -23,6 +23,8 @@ export interface UpscaleProgress {
   readonly tile?: number;
   readonly tiles?: number;
   readonly etaSeconds?: number;
+  /** The prediction refined once routing decided where models run (sent from then on). */
+  readonly estimateSeconds?: number;
 }
 
 /** Share of the job given to decoding and encoding; the rest is tiles. */
@@ -40,6 +42,7 @@ export class ProgressTracker {
   private totalWeight = 0;
   /** The cost model's prediction for the whole job, seconds: the ETA before any tile is timed. */
   private predicted: number | undefined;
+  private refined: number | undefined;
 
   private readonly startedAt: number;
 
@@ -55,9 +58,19 @@ export class ProgressTracker {
     this.predicted = predictedSeconds;
   }
 
+  /**
+   * Scales the prediction by `ratio` (routing's cost over the whole-image cost, see
+   * `routedCostRatio`): later events carry the refined `estimateSeconds`. Nothing without a seed.
+   */
+  refine(ratio: number): void {
+    if (this.predicted === undefined || !(ratio > 0) || !Number.isFinite(ratio)) return;
+    this.predicted *= ratio;
+    this.refined = Math.round(this.predicted * 10) / 10;
+  }
+
   decode(): void {
     const etaSeconds = this.eta(0, 0);
-    this.emit?.({ stage: "decode", progress: 0, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    this.send({ stage: "decode", progress: 0, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /**
@@ -91,7 +104,7 @@ export class ProgressTracker {
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
     const etaSeconds = this.predicted === undefined ? (elapsed / fraction) * (1 - fraction) : this.eta(fraction, elapsed);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * fraction;
-    this.emit?.({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    this.send({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /** Starts a portrait run made of `steps`, in the order the pipeline reports them. */
@@ -125,14 +138,18 @@ export class ProgressTracker {
     // Until some work is done the rate is unknown: the prediction, when there is one, stands in.
     const etaSeconds = this.eta(done, elapsed);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * done;
-    this.emit?.({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    this.send({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+  }
+
+  private send(progress: UpscaleProgress): void {
+    this.emit?.(this.refined === undefined ? progress : { ...progress, estimateSeconds: this.refined });
   }
 
   encode(): void {
-    this.emit?.({ stage: "encode", progress: 1 - ENCODE_SHARE, etaSeconds: 0 });
+    this.send({ stage: "encode", progress: 1 - ENCODE_SHARE, etaSeconds: 0 });
   }
 
   done(): void {
-    this.emit?.({ stage: "encode", progress: 1, etaSeconds: 0 });
+    this.send({ stage: "encode", progress: 1, etaSeconds: 0 });
   }
 }
