@@ -3,7 +3,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import type { JobSettings } from "@portrait-upscale/shared";
 import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
-import { describeDuration, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, routedCostRatio, UNCALIBRATED } from "./cost-model";
+import { describeDuration, FACES_ONLY_SHARE, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, routedCostRatio, UNCALIBRATED } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
@@ -103,6 +103,16 @@ describe("portraitPasses", () => {
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
     expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+  });
+
+  it.each([
+    { name: "x4fast as detail model: thick on faces only, priced at the bench portraits' average share", detail: "x4fast" as const, share: FACES_ONLY_SHARE },
+    { name: "x4plus as detail model: thick wherever there is an edge, priced on the whole image", detail: "x4plus" as const, share: undefined },
+  ])("$name", ({ detail, share }) => {
+    const [fidelity] = portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+    expect(fidelity.share).toBe(share);
+    const whole = pricePass({ ...fidelity, share: 1 }, "cpu")[0].seconds;
+    expect(pricePass(fidelity, "cpu")[0].seconds).toBeCloseTo(whole * (share ?? 1), 10);
   });
 
   // Any manifest id stands in for a brought face-restore model: only the pass list is checked.

@@ -9,6 +9,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
+import { fidelityReach } from "../portrait/branch-models";
 
 /** The words for a prediction live in shared/, so the panel says them as the CLI does. */
 export { describeDuration };
@@ -37,7 +38,19 @@ export interface ModelPass {
   readonly tile: number;
   /** How many times the pass runs (face restore: once per face); 1 unless given. */
   readonly count?: number;
+  /** The part of the image the model runs on, 0..1, when routing's plan is not known yet; 1 unless given. */
+  readonly share?: number;
 }
+
+/**
+ * The share of the source esrgan-thick runs on when routing keeps it on faces (presets whose
+ * detail model is x4fast, see `fidelityReach`), before the job's faces are known: routing's
+ * plan (cells, hand-over ring and context) on the bench portraits at 512², astronaut 0.220 and
+ * camera 0.118, averaged. Approximate by design; a job refines it from its own plan. Models
+ * routed by edges run on nearly everything there (0.92–1.00: x4plus's 64 px context merges
+ * nearly every routed cell), so they are priced on the whole image.
+ */
+export const FACES_ONLY_SHARE = 0.17;
 
 /**
  * The side of the aligned crop a face-restore model runs on (see face-restore/align.ts); kept
@@ -67,7 +80,7 @@ export interface CostPrediction {
 
 /** Input pixels a pass sends to the model: every window, context included, times its runs. */
 export function passPixels(pass: ModelPass): number {
-  return windowPixels(pass.width, pass.height, pass.tile, modelFacts().byId(pass.modelId).context) * (pass.count ?? 1);
+  return windowPixels(pass.width, pass.height, pass.tile, modelFacts().byId(pass.modelId).context) * (pass.count ?? 1) * (pass.share ?? 1);
 }
 
 function windowPixels(width: number, height: number, tile: number, context: number): number {
@@ -89,7 +102,7 @@ export interface PricedPass {
  */
 export function pricePass(pass: ModelPass, provider: string): PricedPass[] {
   const model = modelFacts().byId(pass.modelId);
-  const runs = pass.count ?? 1;
+  const runs = (pass.count ?? 1) * (pass.share ?? 1);
   const stages = model.stages;
   const whole = { ...model.memory(provider), context: model.context };
   if (stages === undefined || !runsSplit(pass.width, pass.height, pass.tile, whole, stages)) {
@@ -148,7 +161,8 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
   for (const [k, scale] of scales.entries()) {
     if (k === 0 && firstPassRuns) passes.push(...firstPassRuns.map((run) => ({ ...run, tile })));
     else {
-      passes.push({ modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile });
+      const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
+      passes.push(fidelityReach(settings) === "faces" ? { ...fidelity, share: FACES_ONLY_SHARE } : fidelity);
       if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
     }
     w = Math.round(w * scale);
