@@ -109,6 +109,7 @@ ERROR_WORDS: Dict[str, str] = {
     "RESULT_NOT_RAW": "The daemon's result is an image file, not raw pixels. Update the plug-in.",
     "DAEMON_RESTARTED": "The daemon stopped unexpectedly and was restarted; the job was lost. Try again.",
     "USER_MODEL_MISSING": "The preset names a model of your own (user:NAME) that is not installed on the daemon's machine. Add it there with: portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT",
+    "DEVICE_UNKNOWN": "The GPU device chosen for the daemon does not exist on its machine. Choose one that portrait-upscale doctor lists, or leave it at 0.",
     DAEMON_NOT_RUNNING: "The Portrait Upscale daemon is not running. Start it with: " + START_COMMAND,
     DAEMON_INCOMPATIBLE: "The program at the daemon URL is not a compatible Portrait Upscale daemon.",
     DAEMON_BAD_RESPONSE: "The daemon sent an answer the plug-in cannot read.",
@@ -470,6 +471,8 @@ NOTE_WORDS = {
     "FIDELITY_ONLY": "Only the fidelity model ran: no detail was invented.",
     "GRAIN_KEPT": "The source's film grain was measured and carried into the result.",
     "CLEANED": "A clean-up pass removed compression artifacts before upscaling.",
+    "FACES_RESTORED": "Faces were redrawn by the face-restore model you brought: compare them with the source, as restoration can change a likeness.",
+    "MESH_FALLBACK": "Some faces were too small, turned or unclear for the face mesh: their eyes, nose and lips were located approximately, so the care there is broader.",
 }
 
 

@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   DAEMON_RESTARTED: "The daemon stopped unexpectedly and was restarted; the job was lost.",
   INPUT_UNREADABLE: "The input file cannot be read.",
   USER_MODEL_MISSING: "The preset or job names a brought model (user:NAME) that is not installed on this machine.",
+  DEVICE_UNKNOWN: "The requested GPU device does not exist on this machine.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -176,6 +177,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   DAEMON_RESTARTED: 503,
   INPUT_UNREADABLE: 400,
   USER_MODEL_MISSING: 404,
+  DEVICE_UNKNOWN: 400,
 };
 
 /**
@@ -234,4 +236,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
   INPUT_UNREADABLE: "Check the path: the file must exist and be readable by you.",
   USER_MODEL_MISSING: "Add the model on this machine (`portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT`, or --studio for the studio's folder), or choose another preset.",
+  DEVICE_UNKNOWN: "Choose a device that `portrait-upscale doctor` lists, or leave it at 0.",
 };

@@ -3,7 +3,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import type { JobSettings } from "@portrait-upscale/shared";
 import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
-import { describeDuration, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, UNCALIBRATED } from "./cost-model";
+import { describeDuration, FACES_ONLY_SHARE, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, routedCostRatio, UNCALIBRATED } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
@@ -49,15 +49,48 @@ describe("predictCost", () => {
     expect(predictCost(pass, 0, "cuda", calibration)).toMatchObject({ seconds: base, calibrated: false });
   });
 
-  it("tiling costs the context: 2048² x4plus in tiles of 512 costs 1.5625× untiled", () => {
+  it("tiling costs the context, less when the model runs split: 2048² x4plus in tiles of 512 costs 1.14× untiled, not 1.5625×", () => {
     const tiled = predictCost([{ modelId: "realesrgan-x4plus", width: 2048, height: 2048, tile: 512 }], 0, "cpu", UNCALIBRATED);
     const whole = predictCost([{ modelId: "realesrgan-x4plus", width: 2048, height: 2048, tile: 2048 }], 0, "cpu", UNCALIBRATED);
-    expect(tiled.seconds / whole.seconds).toBeCloseTo(1.5625, 6);
+    expect(passPixels({ modelId: "realesrgan-x4plus", width: 2048, height: 2048, tile: 512 }) / 2048 ** 2).toBeCloseTo(1.5625, 6);
+    expect(tiled.passes.map((pass) => pass.modelId)).toEqual(["realesrgan-x4plus-trunk", "realesrgan-x4plus-tail"]);
+    expect(tiled.seconds / whole.seconds).toBeCloseTo(1.1439, 4);
   });
 
   it("refuses a calibration that is not positive numbers", () => {
     expect(() => parseCalibration({ factors: { cpu: 0 } })).toThrow("Expected a positive number for calibration.factors.cpu but received 0 of type number");
     expect(() => parseCalibration({})).toThrow("Expected an object for calibration.factors");
+  });
+});
+
+describe("pricePass: a split model is priced per stage when it runs split", () => {
+  const x4plus = modelFacts().byId("realesrgan-x4plus");
+  const [trunk, tail] = x4plus.stages!;
+  it.each([
+    { name: "512² untiled: the whole model", width: 512, height: 512, tile: 512, expected: [["realesrgan-x4plus", 0.262144]] },
+    {
+      name: "2048² in tiles of 448: trunk in tiles of 1024, tail in tiles of 640, as the driver plans them",
+      width: 2048,
+      height: 2048,
+      tile: 448,
+      expected: [
+        ["realesrgan-x4plus-trunk", (4 * 1088 * 1088) / 1e6],
+        ["realesrgan-x4plus-tail", 16 * 520 * 520 / 1e6],
+      ],
+    },
+    { name: "6000×4000 in tiles of 448: the planes between stages exceed a window, so the whole model tiles", width: 6000, height: 4000, tile: 448, expected: [["realesrgan-x4plus", 0]] },
+  ])("$name", ({ width, height, tile, expected }) => {
+    const priced = pricePass({ modelId: "realesrgan-x4plus", width, height, tile }, "cpu");
+    expect(priced.map((pass) => pass.modelId)).toEqual(expected.map(([id]) => id));
+    for (const [k, [, megapixels]] of expected.entries()) if (megapixels) expect(priced[k].megapixels).toBeCloseTo(megapixels as number, 6);
+    const costs: Record<string, number> = { [x4plus.id]: x4plus.cost("cpu").secondsPerInputMegapixel, [trunk.id]: trunk.cost("cpu").secondsPerInputMegapixel, [tail.id]: tail.cost("cpu").secondsPerInputMegapixel };
+    for (const pass of priced) expect(pass.seconds).toBeCloseTo(pass.megapixels * costs[pass.modelId], 6);
+  });
+
+  it("a face-restore pass costs one aligned 512² crop per face", () => {
+    const thick = modelFacts().byId("esrgan-thick-x2");
+    const pass = { ...faceRestorePass("esrgan-thick-x2", 3) };
+    expect(pricePass(pass, "cpu")).toEqual([{ modelId: "esrgan-thick-x2", megapixels: 3 * 0.262144, seconds: 3 * 0.262144 * thick.cost("cpu").secondsPerInputMegapixel }]);
   });
 });
 
@@ -70,6 +103,62 @@ describe("portraitPasses", () => {
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
     expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+  });
+
+  it.each([
+    { name: "x4fast as detail model: thick on faces only, priced at the bench portraits' average share", detail: "x4fast" as const, share: FACES_ONLY_SHARE },
+    { name: "x4plus as detail model: thick wherever there is an edge, priced on the whole image", detail: "x4plus" as const, share: undefined },
+  ])("$name", ({ detail, share }) => {
+    const [fidelity] = portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+    expect(fidelity.share).toBe(share);
+    const whole = pricePass({ ...fidelity, share: 1 }, "cpu")[0].seconds;
+    expect(pricePass(fidelity, "cpu")[0].seconds).toBeCloseTo(whole * (share ?? 1), 10);
+  });
+
+  // Any manifest id stands in for a brought face-restore model: only the pass list is checked.
+  const restoring = portrait({ faceRestore: { model: "esrgan-thick-x2" as never, strength: 0.5 } });
+  it.each([
+    { name: "face restore before detection: one assumed face", faces: undefined, expected: 1 },
+    { name: "face restore after detection: once per face found", faces: 3, expected: 3 },
+    { name: "face restore with no face found: no pass", faces: 0, expected: undefined },
+  ])("$name", ({ faces, expected }) => {
+    const passes = portraitPasses(restoring, 100, 80, 4096, faces);
+    expect(passes.slice(0, 2).map((pass) => pass.modelId)).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
+    expect(passes[2]).toEqual(expected === undefined ? undefined : faceRestorePass("esrgan-thick-x2", expected));
+  });
+});
+
+describe("routedCostRatio: the estimate once routing decided where models run", () => {
+  const natural = portrait();
+  const x4plus = modelFacts().byId("realesrgan-x4plus");
+  const thick = modelFacts().byId("esrgan-thick-x2");
+  const wholeRuns = [
+    { modelId: "esrgan-thick-x2", width: 512, height: 512 },
+    { modelId: "realesrgan-x4plus", width: 512, height: 512 },
+  ];
+  const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
+  const output = 1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP / 1e6;
+  const wholeSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
+  it.each([
+    { name: "routing sends both models everywhere: unchanged", runs: wholeRuns, expected: 1 },
+    {
+      name: "a face of 200² for x4plus, edges of 300×512 for thick",
+      runs: [
+        { modelId: "esrgan-thick-x2", width: 300, height: 512 },
+        { modelId: "realesrgan-x4plus", width: 200, height: 200 },
+      ],
+      expected: (cost(thick.id, 300 * 512) + cost(x4plus.id, 200 * 200) + output) / wholeSeconds,
+    },
+    { name: "nothing routed (a flat image): the pipeline's work alone", runs: [], expected: output / wholeSeconds },
+  ])("$name", ({ runs, expected }) => {
+    expect(routedCostRatio(natural, 512, 512, 512, 1, runs, "cpu")).toBeCloseTo(expected, 10);
+  });
+
+  it("the first pass becomes routing's runs, later passes and face restore stay", () => {
+    const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
+    const passes = portraitPasses(settings, 100, 80, 4096, 2, [{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]);
+    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
+    expect(passes.at(-1)!.count).toBe(2);
   });
 });
 

@@ -8,6 +8,8 @@
 import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
+import { planStageTiles, runsSplit } from "../tiling/stage-plan";
+import { fidelityReach } from "../portrait/branch-models";
 
 /** The words for a prediction live in shared/, so the panel says them as the CLI does. */
 export { describeDuration };
@@ -34,6 +36,37 @@ export interface ModelPass {
   readonly height: number;
   /** The kept tile (input pixels); the model's context is added around it. */
   readonly tile: number;
+  /** How many times the pass runs (face restore: once per face); 1 unless given. */
+  readonly count?: number;
+  /** The part of the image the model runs on, 0..1, when routing's plan is not known yet; 1 unless given. */
+  readonly share?: number;
+}
+
+/**
+ * The share of the source esrgan-thick runs on when routing keeps it on faces (presets whose
+ * detail model is x4fast, see `fidelityReach`), before the job's faces are known: routing's
+ * plan (cells, hand-over ring and context) on the bench portraits at 512², astronaut 0.220 and
+ * camera 0.118, averaged. Approximate by design; a job refines it from its own plan. Models
+ * routed by edges run on nearly everything there (0.92–1.00: x4plus's 64 px context merges
+ * nearly every routed cell), so they are priced on the whole image.
+ */
+export const FACES_ONLY_SHARE = 0.17;
+
+/**
+ * The side of the aligned crop a face-restore model runs on (see face-restore/align.ts); kept
+ * here as a number so the cost model needs no image code.
+ */
+export const FACE_RESTORE_SIDE = 512;
+
+/**
+ * The faces a face-restore prediction assumes before any face is found: portraits have one.
+ * Approximate by design; the job's estimate is refined once faces are known.
+ */
+export const ASSUMED_FACES = 1;
+
+/** The face-restore pass over `faces` aligned crops, one run each. */
+export function faceRestorePass(modelId: string, faces: number): ModelPass {
+  return { modelId, width: FACE_RESTORE_SIDE, height: FACE_RESTORE_SIDE, tile: FACE_RESTORE_SIDE, count: faces };
 }
 
 /** What a prediction says, with the parts it adds up. */
@@ -42,14 +75,49 @@ export interface CostPrediction {
   readonly provider: string;
   /** Whether a calibration for this provider was used (otherwise the reference figures). */
   readonly calibrated: boolean;
-  readonly passes: readonly { readonly modelId: string; readonly megapixels: number; readonly seconds: number }[];
+  readonly passes: readonly PricedPass[];
 }
 
-/** Input pixels a pass sends to the model: every window, context included. */
+/** Input pixels a pass sends to the model: every window, context included, times its runs. */
 export function passPixels(pass: ModelPass): number {
-  const context = modelFacts().byId(pass.modelId).context;
-  const layout = createTileLayout({ width: pass.width, height: pass.height, tile: pass.tile, context, scale: 1 });
+  return windowPixels(pass.width, pass.height, pass.tile, modelFacts().byId(pass.modelId).context) * (pass.count ?? 1) * (pass.share ?? 1);
+}
+
+function windowPixels(width: number, height: number, tile: number, context: number): number {
+  const layout = createTileLayout({ width, height, tile, context, scale: 1 });
   return layout.columns.length * layout.tileWidth * layout.rows.length * layout.tileHeight;
+}
+
+/** One priced part of a prediction: a model (or a stage of a split model) over its pixels. */
+export interface PricedPass {
+  readonly modelId: string;
+  readonly megapixels: number;
+  readonly seconds: number;
+}
+
+/**
+ * A pass priced as it will run: a split model (manifest `facts.split`) that runs split on this
+ * image and tile (the same `runsSplit` and `planStageTiles` the tiled driver uses) is priced
+ * per stage, each stage by its own cost facts over its own tiles; any other pass as one model.
+ */
+export function pricePass(pass: ModelPass, provider: string): PricedPass[] {
+  const model = modelFacts().byId(pass.modelId);
+  const runs = (pass.count ?? 1) * (pass.share ?? 1);
+  const stages = model.stages;
+  const whole = { ...model.memory(provider), context: model.context };
+  if (stages === undefined || !runsSplit(pass.width, pass.height, pass.tile, whole, stages)) {
+    const megapixels = passPixels(pass) / 1e6;
+    return [{ modelId: pass.modelId, megapixels, seconds: megapixels * model.cost(provider).secondsPerInputMegapixel }];
+  }
+  const tiles = planStageTiles({ width: pass.width, height: pass.height, wholeTile: pass.tile, whole, stages: stages.map((stage) => ({ ...stage.memory(provider), context: stage.context })) });
+  let width = pass.width;
+  let height = pass.height;
+  return stages.map((stage, k) => {
+    const megapixels = (windowPixels(width, height, tiles[k], stage.context) * runs) / 1e6;
+    width *= stage.scale;
+    height *= stage.scale;
+    return { modelId: stage.id, megapixels, seconds: megapixels * stage.cost(provider).secondsPerInputMegapixel };
+  });
 }
 
 /**
@@ -59,11 +127,7 @@ export function passPixels(pass: ModelPass): number {
 export function predictCost(passes: readonly ModelPass[], outputPixels: number, provider: string, calibration: Calibration): CostPrediction {
   const factor = calibration.factors[provider];
   const scale = factor !== undefined && factor > 0 ? factor : 1;
-  const detailed = passes.map((pass) => {
-    const megapixels = passPixels(pass) / 1e6;
-    const seconds = megapixels * modelFacts().byId(pass.modelId).cost(provider).secondsPerInputMegapixel * scale;
-    return { modelId: pass.modelId, megapixels, seconds };
-  });
+  const detailed = passes.flatMap((pass) => pricePass(pass, provider)).map((priced) => ({ ...priced, seconds: priced.seconds * scale }));
   const pipeline = (outputPixels / 1e6) * PIPELINE_SECONDS_PER_OUTPUT_MP * scale;
   return {
     seconds: detailed.reduce((sum, pass) => sum + pass.seconds, pipeline),
@@ -73,22 +137,49 @@ export function predictCost(passes: readonly ModelPass[], outputPixels: number, 
   };
 }
 
+/** A model run routing planned: a source region the tiled driver upscales (portrait/route-plan.ts). */
+export interface RoutedRun {
+  readonly modelId: string;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
  * The model passes of a portrait run: an optional clean-up (esrgan-thick ×2 then back to the
- * input size), then per pass the fidelity model reaching the pass's scale and the detail model.
+ * input size), then per pass the fidelity model reaching the pass's scale and the detail model,
+ * then the face-restore model once per face when the settings bring one (`faces` found, or
+ * {@link ASSUMED_FACES} before detection). With `firstPassRuns` (routing's plan, once the
+ * job's pixels and faces are known) the first pass is those runs instead of whole-image ones.
  */
-export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number): ModelPass[] {
+export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, firstPassRuns?: readonly RoutedRun[]): ModelPass[] {
   const facts = modelFacts();
   const passes: ModelPass[] = [];
   if (settings.cleanup) passes.push({ modelId: facts.reaching(settings.models.fidelity, 2).id, width, height, tile });
   const scales = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let w = width;
   let h = height;
-  for (const scale of scales) {
-    passes.push({ modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile });
-    if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+  for (const [k, scale] of scales.entries()) {
+    if (k === 0 && firstPassRuns) passes.push(...firstPassRuns.map((run) => ({ ...run, tile })));
+    else {
+      const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
+      passes.push(fidelityReach(settings) === "faces" ? { ...fidelity, share: FACES_ONLY_SHARE } : fidelity);
+      if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+    }
     w = Math.round(w * scale);
     h = Math.round(h * scale);
   }
+  if (settings.faceRestore && faces > 0) passes.push(faceRestorePass(settings.faceRestore.model, faces));
   return passes;
+}
+
+/**
+ * How routing changes a portrait job's prediction: the routed passes' seconds over the
+ * whole-image passes' (both uncalibrated: a calibration scales both alike), so a job's estimate
+ * made before its pixels can be refined by multiplying.
+ */
+export function routedCostRatio(settings: JobSettings, width: number, height: number, tile: number, faces: number, firstPassRuns: readonly RoutedRun[], provider: string): number {
+  const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
+  const whole = predictCost(portraitPasses(settings, width, height, tile), outputPixels, provider, UNCALIBRATED).seconds;
+  const routed = predictCost(portraitPasses(settings, width, height, tile, faces, firstPassRuns), outputPixels, provider, UNCALIBRATED).seconds;
+  return whole > 0 ? routed / whole : 1;
 }

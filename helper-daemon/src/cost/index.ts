@@ -2,8 +2,8 @@
  * Cost prediction: the calibrated cost model, the per-machine calibration, and the
  * prediction for one upscale request.
  */
-export { describeDuration, passPixels, portraitPasses, predictCost, PIPELINE_SECONDS_PER_OUTPUT_MP, UNCALIBRATED } from "./cost-model";
-export type { Calibration, CostPrediction, ModelPass } from "./cost-model";
+export { ASSUMED_FACES, describeDuration, FACES_ONLY_SHARE, faceRestorePass, passPixels, portraitPasses, predictCost, pricePass, PIPELINE_SECONDS_PER_OUTPUT_MP, routedCostRatio, UNCALIBRATED } from "./cost-model";
+export type { Calibration, CostPrediction, ModelPass, PricedPass, RoutedRun } from "./cost-model";
 export { calibrationFile, measureCalibration, parseCalibration, readCalibration, writeCalibration } from "./calibration";
 export { estimateUpscale, protocolEstimate } from "./estimate";
 

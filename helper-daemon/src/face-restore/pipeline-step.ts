@@ -39,12 +39,13 @@ export async function restoreUpscaledFaces(
   settings: FaceRestoreSettings,
   restorer: ((modelId: string) => RestoreFace) | undefined,
   signal?: AbortSignal,
+  onFace?: (done: number) => void,
 ): Promise<RgbImage> {
   if (!restorer) throw new PortraitError("INTERNAL", "Face restore was asked for, but this host runs no face-restore models.");
   return restoreFaces(
     upscaled,
     faces.map((face) => scaleFace(face, scale)),
     restorer(settings.model),
-    { strength: settings.strength, ...(signal ? { signal } : {}) },
+    { strength: settings.strength, ...(signal ? { signal } : {}), ...(onFace ? { onFace } : {}) },
   );
 }

@@ -39,17 +39,18 @@ export async function restoreFaces(
   image: RgbImage,
   faces: readonly Face[],
   restore: RestoreFace,
-  options: { readonly strength: number; readonly signal?: AbortSignal },
+  options: { readonly strength: number; readonly signal?: AbortSignal; readonly onFace?: (done: number) => void },
 ): Promise<RgbImage> {
   const { strength } = options;
   if (!(strength >= 0 && strength <= 1)) throw invalidParameter("a number from 0 to 1", "strength", strength);
   const out: RgbImage = { ...image, rgb: image.rgb.slice() };
   if (strength === 0) return out;
-  for (const face of faces) {
+  for (const [k, face] of faces.entries()) {
     const t = alignmentOf(face);
     const aligned = warpToTemplate(image, t);
     const restored = matchColour(await restore(aligned, options.signal), aligned);
     paste(out, image, restored, t, strength);
+    options.onFace?.(k + 1);
   }
   return out;
 }

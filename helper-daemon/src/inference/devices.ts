@@ -5,7 +5,8 @@
  * so every platform's output is tested anywhere.
  */
 import { execFile } from "node:child_process";
-import type { ProviderName } from "./providers";
+import { PortraitError } from "@portrait-upscale/shared";
+import type { ProviderName, ProviderRequest } from "./providers";
 
 /** One GPU as the driver reports it; `index` is the `--device` value that selects it. */
 export interface GpuDevice {
@@ -89,4 +90,33 @@ export async function listGpuDevices(providers: readonly ProviderName[], platfor
     ),
   );
   return found.flat();
+}
+
+/** The GPU providers whose device numbering a request follows ("auto" may pick either). */
+function gpuProvidersOf(request: ProviderRequest): ProviderName[] {
+  if (request === "auto") return ["cuda", "dml"];
+  return request === "cuda" || request === "dml" ? [request] : [];
+}
+
+/**
+ * Refuses (DEVICE_UNKNOWN) a `device` the machine's GPU list does not have. Device 0 is always
+ * accepted (the default, and the CPU ignores it), and so is any device where the machine cannot
+ * tell (no list for the provider): onnxruntime then reports it when the session is made.
+ */
+export function checkDevice(device: number, request: ProviderRequest, devices: readonly GpuDevice[]): void {
+  if (device === 0) return;
+  const providers = gpuProvidersOf(request);
+  const known = devices.filter((gpu) => providers.includes(gpu.provider));
+  if (known.length === 0 || known.some((gpu) => gpu.index === device)) return;
+  throw new PortraitError("DEVICE_UNKNOWN", `There is no GPU ${device}: this machine has ${known.map((gpu) => `${gpu.index} (${gpu.name})`).join(", ")}.`, {
+    device,
+    devices: known.map((gpu) => gpu.index),
+  });
+}
+
+/** {@link checkDevice} against the GPUs this machine reports; asks the driver only for a device other than 0. */
+export async function ensureDevice(device: number, request: ProviderRequest, list: (providers: readonly ProviderName[]) => Promise<GpuDevice[]> = listGpuDevices): Promise<void> {
+  const providers = gpuProvidersOf(request);
+  if (device === 0 || providers.length === 0) return;
+  checkDevice(device, request, await list(providers));
 }

@@ -24,7 +24,7 @@ export {
 } from "./providers";
 export { currentPlatformFacts, onnxruntimeVersion } from "./platform-facts";
 export { physicalCoreCount } from "./cores";
-export { listGpuDevices, type GpuDevice } from "./devices";
+export { checkDevice, ensureDevice, listGpuDevices, type GpuDevice } from "./devices";
 export type { Feeds, TensorData } from "./session-host";
 export type { TileRunner };
 
@@ -80,6 +80,7 @@ export function splitRunner(pool: InferencePool, modelId: string, onResult?: (re
       outputChannels: stage.outputChannels,
       context: stage.context,
       memory: stage.memory(pool.provider),
+      cost: stage.cost(pool.provider).secondsPerInputMegapixel,
     })),
   };
 }

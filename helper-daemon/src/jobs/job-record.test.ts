@@ -13,6 +13,15 @@ describe("a job's ETA and tile count", () => {
     expect(etaAt(job, 500_000)).toBe(0);
   });
 
+  it("takes the estimate refined while the job runs", () => {
+    const job = newJob("j_3", "c", false, undefined, undefined, 90);
+    job.state = "running";
+    applyProgress(job, { stage: "upscale", progress: 0.1, estimateSeconds: 45.5 });
+    expect(statusOf(job)).toMatchObject({ estimateSeconds: 45.5 });
+    applyProgress(job, { stage: "upscale", progress: 0.2 });
+    expect(statusOf(job).estimateSeconds).toBe(45.5);
+  });
+
   it("tile and tiles appear only while the latest progress counts tiles", () => {
     const job = newJob("j_2", "c", false, undefined);
     expect(statusOf(job)).not.toHaveProperty("tiles");

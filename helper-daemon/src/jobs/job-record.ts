@@ -93,6 +93,7 @@ export function applyProgress(job: Job, progress: JobProgress, now: number = Dat
     job.etaSeconds = progress.etaSeconds;
     job.etaAt = now;
   }
+  if (progress.estimateSeconds !== undefined) job.estimateSeconds = progress.estimateSeconds;
 }
 
 /**

@@ -59,6 +59,8 @@ export interface JobProgress {
   readonly tile?: number;
   readonly tiles?: number;
   readonly etaSeconds?: number;
+  /** The job's prediction refined while it runs (routing decided where models run). */
+  readonly estimateSeconds?: number;
 }
 
 /** What a finished job produced. `image.kind === "raw"` for raw results, else an encoded file. */

@@ -14,6 +14,7 @@ import { resampleImage } from "../image/resample";
 import { isSmallFaceFor, smallFaceLimitPx } from "./small-face";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "./texture";
 import { runTiledPass } from "./tiled-pass";
+import type { PlannedRun } from "./route-plan";
 import { restoreUpscaledFaces } from "../face-restore/pipeline-step";
 import type { RestoreFace } from "../face-restore/restore-faces";
 
@@ -24,7 +25,7 @@ export type PortraitSettings = Omit<JobSettings, "presetId">;
 export const PORTRAIT_SCALES = [2, 3, 4, 6, 8] as const;
 
 /** Stages reported through `onProgress`, in order. */
-export type PortraitStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+export type PortraitStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore";
 
 /** What the pipeline needs from its host. */
 export interface PortraitDeps {
@@ -42,6 +43,8 @@ export interface PortraitDeps {
   readonly window?: number;
   /** Runs a brought face-restore model by its id (`user:NAME`), for settings that restore faces. */
   readonly restoreFace?: (modelId: string) => RestoreFace;
+  /** Told each pass's model runs once routing has decided them, with the faces found (the host refines its estimate). */
+  readonly onPlanned?: (pass: number, runs: readonly PlannedRun[], faces: number) => void;
 }
 
 /** Something the user should know about the result. */
@@ -130,7 +133,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
       targetScale: 2,
       maxTile: deps.maxTile ?? 256,
       signal,
-      onProgress: (p) => progress("cleanup", p.tile / p.tiles),
+      onProgress: (p) => progress("cleanup", p.fraction),
     });
     models.add(CLEANUP_MODEL.id);
     const reduced = resampleImage(cleaned, { width: image.width, height: image.height, filter: "lanczos3" });
@@ -154,6 +157,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
       denoise: last ? settings.denoise : 0,
       grainSigma: last ? grainSigma : 0,
       seed: contentSeed(image),
+      onPlanned: (runs) => deps.onPlanned?.(pass, runs, faces.length),
     });
     current = result.image;
     branches = result.branches;
@@ -162,7 +166,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
   }
   if (!settings.models.detail) notes.push({ code: "FIDELITY_ONLY", message: "Only the fidelity model ran (no synthetic detail)." });
   if (settings.faceRestore && faces.length > 0) {
-    current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal);
+    current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal, (done) => progress("restore", done / faces.length));
     models.add(settings.faceRestore.model);
     const { model, strength } = settings.faceRestore;
     notes.push({ code: "FACES_RESTORED", message: `${faces.length} face(s) restored with ${model} at strength ${strength}.`, data: { model, strength, faces: faces.length } });
@@ -180,6 +184,7 @@ interface PassExtras {
   readonly denoise: number;
   readonly grainSigma: number;
   readonly seed: number;
+  readonly onPlanned: (runs: readonly PlannedRun[]) => void;
 }
 
 /** One pass: both branches at `scale`× of `source`, routed and blended window by window; `before` is the scale already reached. */
@@ -220,6 +225,7 @@ async function upscalePass(
     onProgress: deps.onProgress ?? (() => {}),
     finishLuma,
     keepBranches: deps.keepBranches === true,
+    onPlanned: extras.onPlanned,
     ...(deps.window !== undefined ? { window: deps.window } : {}),
   });
   for (const id of pass.models) models.add(id);

@@ -16,8 +16,8 @@ import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
-import { handOverRing, planRoutes, routeWeights, type RouteGrid } from "./routing";
-import { coverRoutedCells } from "./route-cover";
+import { planRoutes, routeWeights, type RouteGrid } from "./routing";
+import { grow, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
 import { withTextureAgreement } from "./texture-agreement";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 
@@ -42,6 +42,8 @@ export interface PassInput {
   readonly keepBranches: boolean;
   /** Largest window edge, source pixels (default {@link PASS_WINDOW}). */
   readonly window?: number;
+  /** Told every model run of the pass once routing has decided, before any runs (for the estimate). */
+  readonly onPlanned?: (runs: readonly PlannedRun[]) => void;
 }
 
 /** A pass's result, with what routing decided. */
@@ -83,22 +85,22 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
         gate: detail ? new Float32Array(outWidth * outHeight) : null,
       }
     : null;
-  const windows = ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW);
+  const planOptions = { width: source.width, height: source.height, fidelity, detail };
+  const plan = planWindows(routes, { ...planOptions, windows: ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW), blendContext: BLEND_CONTEXT });
+  input.onPlanned?.(plannedRuns(plan, planOptions));
   const stages: PortraitStage[] = detail ? ["fidelity", "detail", "blend"] : ["fidelity", "blend"];
   const report = stagedProgress(input.onProgress, stages);
 
-  for (let w = 0; w < windows.length; w++) {
+  for (let w = 0; w < plan.length; w++) {
     if (input.signal?.aborted) throw new PortraitError("CANCELLED");
-    const owned = windows[w];
-    const progress = (fraction: number) => report((w + fraction) / windows.length);
-    const view = grow(owned, BLEND_CONTEXT, source.width, source.height);
+    const { owned, view, fidelity: fidelityRects, detail: detailRects } = plan[w];
+    const progress = (fraction: number) => report((w + fraction) / plan.length);
     const viewOut = times(view, scale);
     const crop = cropImage({ width: source.width, height: source.height, rgb: source.rgb }, view);
     const base = resampleImage(crop, { width: viewOut.width, height: viewOut.height, filter: "lanczos3" });
 
     // The fidelity branch: the model where routed, Lanczos-3 elsewhere, feathered.
     let fidelityRgb = base;
-    const fidelityRects = coverFor(input, routes, routes.fidelity, view, fidelity);
     if (fidelityRects.length > 0) {
       models.add(fidelity.id);
       fidelityRgb = await runBranchOver(input, fidelity, fidelityRects, viewOut, base, (f) => progress(f / 3));
@@ -116,7 +118,6 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       // The detail branch's luma: the model where routed; elsewhere its weight is 0.
       let detailLuma = fidelityLuma;
       let detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
-      const detailRects = coverFor(input, routes, routes.detail, view, detail);
       if (detailRects.length > 0) {
         models.add(detail.id);
         const out = await runBranchOver(input, detail, detailRects, viewOut, fidelityRgb, (f) => progress((1 + f) / 3));
@@ -177,17 +178,6 @@ export function ownedWindows(width: number, height: number, edge: number): Pixel
   return rects;
 }
 
-/** The rectangles a branch's model runs on inside `view` (see route-cover.ts). */
-function coverFor(input: PassInput, routes: RouteGrid, cells: Uint8Array, view: PixelRect, model: BranchModel): PixelRect[] {
-  return coverRoutedCells(routes, cells, {
-    window: view,
-    width: input.source.width,
-    height: input.source.height,
-    ring: handOverRing(routes),
-    context: model.context,
-  });
-}
-
 /**
  * Runs a branch's model over each of `rects` (source pixels) with the model's context
  * around it, and returns the view (`viewOut`, output pixels) with the model's output pasted
@@ -213,7 +203,7 @@ async function runBranchOver(
       targetScale: scale,
       maxTile: input.maxTile,
       signal: input.signal,
-      onProgress: (p) => onProgress(done + share * (p.tile / p.tiles)),
+      onProgress: (p) => onProgress(done + share * p.fraction),
     });
     done += share;
     const inner = times({ x: rect.x - region.x, y: rect.y - region.y, width: rect.width, height: rect.height }, scale);
@@ -256,12 +246,6 @@ function stagedProgress(report: (stage: PortraitStage, fraction: number) => void
     while (current < stages.length - 1 && at >= current + 1) report(stages[current++], 1);
     report(stages[current], Math.min(1, at - current));
   };
-}
-
-function grow(rect: PixelRect, by: number, width: number, height: number): PixelRect {
-  const x = Math.max(0, rect.x - by);
-  const y = Math.max(0, rect.y - by);
-  return { x, y, width: Math.min(width, rect.x + rect.width + by) - x, height: Math.min(height, rect.y + rect.height + by) - y };
 }
 
 function times(rect: PixelRect, scale: number): PixelRect {

@@ -40,6 +40,8 @@ export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   detail: "upscale",
   upscale: "upscale",
   blend: "blend",
+  // The protocol counts every model run as "upscale"; face restore is one more.
+  restore: "upscale",
   encode: "encode",
   review: "review",
 };
@@ -66,6 +68,7 @@ export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, l
             ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
             ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
             ...(progress.etaSeconds !== undefined ? { etaSeconds: progress.etaSeconds } : {}),
+            ...(progress.estimateSeconds !== undefined ? { estimateSeconds: progress.estimateSeconds } : {}),
           }),
       });
       return jobOutputOf(result);

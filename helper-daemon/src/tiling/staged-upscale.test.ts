@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { PortraitError } from "@portrait-upscale/shared";
 import { createRgbImage, type RgbImage } from "../image/image";
-import { upscaleTiled, type SplitRunner, type TilePixels, type TileRunner, type UpscaleNotice } from "./tiled-upscale";
+import { stageWeights, upscaleTiled, type SplitRunner, type TilePixels, type TileRunner, type UpscaleNotice } from "./tiled-upscale";
 
 /** A stand-in stage: each output channel a nonlinear mix of the input channels over a (2r+1)² neighbourhood, then nearest ×scale. */
 function stage(inputChannels: number, outputChannels: number, radius: number, scale: number): (tile: TilePixels) => TilePixels {
@@ -104,6 +104,37 @@ describe("split models in the tiled driver", () => {
     const out = await upscaleTiled(image, wholeRunner(splitModel(trunk, tail)), { scale: 2, maxTile: 8, stageTiles });
     expect(out.width).toBe(74);
     expect(Array.from(out.rgb)).toEqual(Array.from(untiled(image)));
+  });
+
+  it("progress weighs the stages by their cost, not their tile counts: the trunk's one tile is most of the work", async () => {
+    const image = noiseImage(32, 32);
+    const costly = splitModel(recorded(trunkModel), recorded(tailModel));
+    // x4plus's figures: trunk 89 s per input MP, tail 8 s per input MP of its own (4× larger) input.
+    const weighted: SplitRunner = { ...costly, stages: [{ ...costly.stages[0], cost: 89 }, { ...costly.stages[1], cost: 8 }] };
+    const events: { tile: number; tiles: number; fraction: number }[] = [];
+    await upscaleTiled(image, wholeRunner(weighted), { scale: 2, maxTile: 8, stageTiles: [64, 8], onProgress: (p) => events.push(p) });
+    // One trunk tile (the whole image), then 16 tail tiles of 8².
+    expect(events.map((event) => `${event.tile}/${event.tiles}`)).toEqual(Array.from({ length: 17 }, (_, k) => `${k + 1}/17`));
+    // The tail sees the trunk's 1× output, the same pixels, at 8/89 of its cost per pixel.
+    const trunkShare = 89 / (89 + 8);
+    expect(events[0].fraction).toBeCloseTo(trunkShare, 10);
+    expect(events[8].fraction).toBeCloseTo(trunkShare + (1 - trunkShare) / 2, 10);
+    expect(events.at(-1)!.fraction).toBeCloseTo(1, 10);
+  });
+
+  it("without a cost on every stage, progress counts tiles", async () => {
+    const image = noiseImage(32, 32);
+    const events: number[] = [];
+    await upscaleTiled(image, wholeRunner(splitModel(recorded(trunkModel), recorded(tailModel))), { scale: 2, maxTile: 8, stageTiles: [64, 8], onProgress: (p) => events.push(p.fraction) });
+    expect(events[0]).toBeCloseTo(1 / 17, 10);
+  });
+
+  it.each([
+    { name: "x4plus's stages at 2048²", stages: [{ scale: 1, cost: 89 }, { scale: 4, cost: 8 }], expected: [89 * 2048 ** 2, 8 * 2048 ** 2] },
+    { name: "a ×2 stage before a 1× one sees 4× the pixels", stages: [{ scale: 2, cost: 1 }, { scale: 1, cost: 1 }], expected: [2048 ** 2, 4 * 2048 ** 2] },
+    { name: "a stage without cost: no weights", stages: [{ scale: 1, cost: 89 }, { scale: 4 }], expected: undefined },
+  ])("stageWeights: $name", ({ stages, expected }) => {
+    expect(stageWeights(2048, 2048, stages)).toEqual(expected);
   });
 
   it("the whole model runs, unsplit, when the image fits one window", async () => {

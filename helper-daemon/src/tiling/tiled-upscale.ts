@@ -45,6 +45,12 @@ export interface TileStage {
   readonly outputChannels: number;
   readonly context: number;
   readonly memory: MemoryNeeds;
+  /**
+   * Seconds per input megapixel (manifest `facts.split` stage cost; only ratios matter): progress
+   * weighs the stages by it, since x4plus's trunk is 94 % of the time in a few tiles. Without
+   * it on every stage, progress counts tiles.
+   */
+  readonly cost?: number;
 }
 
 /** A split model: the whole model's memory facts (to size the stages' tiles) and its stages in order. */
@@ -60,6 +66,11 @@ export interface SplitRunner {
 export interface TileProgress {
   readonly tile: number;
   readonly tiles: number;
+  /**
+   * The work done, 0..1: each pass weighted by its predicted cost (a split model's stages by
+   * their cost facts and pixels), its tiles alike within it. Equals tile / tiles unless split.
+   */
+  readonly fraction: number;
 }
 
 /** Something the user should know that did not stop the job. */
@@ -144,7 +155,10 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   } else {
     const tiles = options.stageTiles ?? planStageTiles({ width, height, wholeTile: maxTile, whole: { ...split.memory, context }, stages: split.stages.map((stage) => ({ ...stage.memory, context: stage.context })) });
     const counts = split.stages.map((stage, k) => tileCount(width, height, tiles[k], stage.context));
-    progress.plan(alphaThroughRunner ? [...counts, tileCount(width, height, maxTile, alphaContext)] : counts);
+    const weights = stageWeights(width, height, split.stages);
+    const alphaWeight = weights?.reduce((sum, weight) => sum + weight, 0);
+    if (alphaThroughRunner) progress.plan([...counts, tileCount(width, height, maxTile, alphaContext)], weights && alphaWeight !== undefined ? [...weights, alphaWeight] : undefined);
+    else progress.plan(counts, weights);
     rgb = await runStages(colour, split.stages, tiles, minTile, progress, options);
   }
   if (alpha === undefined) return { width: outWidth, height: outHeight, rgb };
@@ -209,19 +223,43 @@ async function runStages(
 }
 
 /**
+ * Each stage's share of the work: its cost per input pixel times the pixels it gets (a stage
+ * after a ×4 one sees 16× the source's). Undefined unless every stage has a cost.
+ */
+export function stageWeights(width: number, height: number, stages: readonly Pick<TileStage, "scale" | "cost">[]): number[] | undefined {
+  if (!stages.every((stage) => stage.cost !== undefined && stage.cost > 0)) return undefined;
+  let pixels = width * height;
+  return stages.map((stage) => {
+    const weight = stage.cost! * pixels;
+    pixels *= stage.scale * stage.scale;
+    return weight;
+  });
+}
+
+/**
  * Progress over every pass of one upscale: `tile` counts 1..tiles across the passes (planned
- * tile counts; a pass whose tile was reduced reports its new count from there on).
+ * tile counts; a pass whose tile was reduced reports its new count from there on); `fraction`
+ * weighs the passes by `weights` (by their tile counts without).
  */
 class PassProgress {
   private counts: number[] = [];
+  private weights: readonly number[] | undefined;
   constructor(private readonly onProgress: UpscaleTiledOptions["onProgress"]) {}
 
   get passes(): number {
     return this.counts.length;
   }
 
-  plan(counts: readonly number[]): void {
+  plan(counts: readonly number[], weights?: readonly number[]): void {
     this.counts = [...counts];
+    this.weights = weights;
+  }
+
+  private fraction(pass: number, done: number): number {
+    const weights = this.weights ?? this.counts;
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    const before = weights.slice(0, pass).reduce((sum, weight) => sum + weight, 0);
+    return total > 0 ? (before + (weights[pass] * done) / this.counts[pass]) / total : 0;
   }
 
   hooks(pass: number, options: UpscaleTiledOptions): PassHooks {
@@ -232,7 +270,7 @@ class PassProgress {
         this.counts[pass] = tiles;
         const before = this.counts.slice(0, pass).reduce((sum, count) => sum + count, 0);
         const total = this.counts.reduce((sum, count) => sum + count, 0);
-        this.onProgress?.({ tile: before + done, tiles: total });
+        this.onProgress?.({ tile: before + done, tiles: total, fraction: this.fraction(pass, done) });
       },
     };
   }

@@ -8,6 +8,7 @@ import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
+import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio } from "../cost/cost-model";
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
@@ -56,8 +57,10 @@ export function portraitTile(settings: UpscaleSettings & { readonly portrait: Jo
  * The steps the pipeline reports for these settings, weighted by their cost: faces, an
  * optional clean-up, then per pass fidelity, detail (unless the fidelity model runs alone)
  * and blend. A second pass starts from an image `scale`× larger, so it weighs `scale²` more.
+ * A brought face-restore model comes last, priced by the cost model per face (one face
+ * assumed: the plan is made before detection) relative to the `image`'s input megapixels.
  */
-export function portraitSteps(settings: JobSettings): WeightedStep[] {
+export function portraitSteps(settings: JobSettings, image: { readonly width: number; readonly height: number } = { width: 512, height: 512 }): WeightedStep[] {
   const facts = modelFacts();
   const thick = costOf(facts.reaching(settings.models.fidelity, 2).id);
   const steps: WeightedStep[] = [{ stage: "faces", weight: FACES_SHARE * thick }];
@@ -69,6 +72,10 @@ export function portraitSteps(settings: JobSettings): WeightedStep[] {
     if (settings.models.detail) steps.push({ stage: "detail", weight: pixels * costOf(facts.forChoice(settings.models.detail, 4).id) });
     steps.push({ stage: "blend", weight: pixels * scale * scale * BLEND_SHARE * thick });
     pixels *= scale * scale;
+  }
+  if (settings.faceRestore) {
+    const restore = pricePass(faceRestorePass(settings.faceRestore.model, ASSUMED_FACES), "cpu")[0];
+    steps.push({ stage: "restore", weight: restore.seconds / ((image.width * image.height) / 1e6) });
   }
   return steps;
 }
@@ -104,7 +111,7 @@ export async function upscalePortrait(
     onResult(result);
     return result.outputNames.map((name) => result.outputs[name].data as Float32Array);
   };
-  tracker.portraitStarted(portraitSteps(job));
+  tracker.portraitStarted(portraitSteps(job, image));
   const { presetId: _presetId, ...pipelineSettings } = job;
   const result = await runPortraitPipeline(image, pipelineSettings, {
     tileRunner: (modelId) => tileRunner(pool, modelId, onResult),
@@ -113,6 +120,10 @@ export async function upscalePortrait(
     maxTile: tile,
     ...(signal ? { signal } : {}),
     onProgress: (stage, fraction) => tracker.portraitStage(stage, fraction),
+    // The estimate assumed whole-image passes and one face: now routing and detection have spoken.
+    onPlanned: (pass, runs, faces) => {
+      if (pass === 0) tracker.refine(routedCostRatio(job, image.width, image.height, tile, faces, runs, pool.provider));
+    },
     ...(options.keepBranches ? { keepBranches: true } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { modelFacts } from "@portrait-upscale/models";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { portraitSteps } from "./portrait";
 import { ProgressTracker, type PortraitProgressStage, type UpscaleProgress } from "./progress";
@@ -22,6 +23,19 @@ describe("ProgressTracker", () => {
     const progress = events.map((e) => e.progress);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
     expect(progress.at(-1)).toBe(1);
+  });
+
+  it("takes the cost-weighted fraction when tiles differ in cost (a split model's trunk and tail)", () => {
+    const events: UpscaleProgress[] = [];
+    let clock = 0;
+    const tracker = new ProgressTracker((p) => events.push(p), () => clock);
+    tracker.upscaleStarted();
+    // The trunk's one tile of 17 was 90 % of the work and took 90 s: 10 s are left, not 16 tiles' worth.
+    clock = 90_000;
+    tracker.tile(1, 17, 0.9);
+    expect(events[0]).toMatchObject({ tile: 1, tiles: 17 });
+    expect(events[0].etaSeconds).toBeCloseTo(10, 6);
+    expect(events[0].progress).toBeCloseTo(0.02 + 0.93 * 0.9, 10);
   });
 
   it("restarts the ETA when the tile is halved (a new layout with more tiles)", () => {
@@ -55,6 +69,22 @@ describe("ProgressTracker seeded with a prediction", () => {
     tracker.tile(5, 10);
     // Half-way: only the measured rate.
     expect(events[2].etaSeconds).toBeCloseTo(100, 6);
+  });
+
+  it("refining the prediction (routing decided) scales the ETA and sends the refined estimate from then on", () => {
+    const events: UpscaleProgress[] = [];
+    const tracker = new ProgressTracker((p) => events.push(p), () => 0);
+    tracker.decode();
+    tracker.refine(0.5);
+    tracker.portraitStarted([{ stage: "faces", weight: 1 }]);
+    tracker.portraitStage("faces", 0);
+    expect(events.at(-1)).not.toHaveProperty("estimateSeconds");
+    tracker.seed(100);
+    tracker.refine(0.25);
+    tracker.portraitStage("faces", 0);
+    expect(events.at(-1)).toMatchObject({ etaSeconds: 25, estimateSeconds: 25 });
+    tracker.encode();
+    expect(events.at(-1)).toMatchObject({ etaSeconds: 0, estimateSeconds: 25 });
   });
 
   it("portrait stages before any work use the prediction", () => {
@@ -103,6 +133,18 @@ describe("ProgressTracker, portrait stages", () => {
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
     expect(progress.at(-1)).toBeCloseTo(0.95, 10);
     expect(events.at(-1)!.etaSeconds).toBeCloseTo(0, 10);
+  });
+
+  it("gives a brought face-restore model its own last step, priced per face from its facts", () => {
+    const natural = resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === "portrait-natural")!);
+    // Any manifest id stands in for a brought model: the step is priced from its facts.
+    const restoring = { ...natural, faceRestore: { model: "esrgan-thick-x2" as never, strength: 0.5 } };
+    const steps = portraitSteps(restoring, { width: 1024, height: 512 });
+    expect(steps.map((s) => s.stage)).toEqual(["faces", "fidelity", "detail", "blend", "restore"]);
+    // One aligned 512² crop over a 0.5 MP input: half the work of the model over the whole input.
+    const thick = modelFacts().byId("esrgan-thick-x2").cost("cpu").secondsPerInputMegapixel;
+    expect(steps.at(-1)!.weight).toBeCloseTo((0.262144 / 0.524288) * thick, 10);
+    expect(portraitSteps(natural).map((s) => s.stage)).not.toContain("restore");
   });
 
   it("has no detail step when the fidelity model runs alone, and a clean-up step first when asked", () => {

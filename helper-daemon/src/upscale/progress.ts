@@ -6,9 +6,9 @@
  */
 
 /** Stages in order; `upscale` is the bare model's, `faces`…`blend` the portrait pipeline's; `review` comes last when asked for. */
-export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "upscale" | "encode" | "review";
-/** The stages the portrait pipeline reports. */
-export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend";
+export type UpscaleStage = "decode" | "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore" | "upscale" | "encode" | "review";
+/** The stages the portrait pipeline reports (`restore`: a brought face-restore model, face by face). */
+export type PortraitProgressStage = "faces" | "cleanup" | "fidelity" | "detail" | "blend" | "restore";
 
 /** One step of a portrait run and its share of the work (any unit; only ratios matter). */
 export interface WeightedStep {
@@ -23,6 +23,8 @@ export interface UpscaleProgress {
   readonly tile?: number;
   readonly tiles?: number;
   readonly etaSeconds?: number;
+  /** The prediction refined once routing decided where models run (sent from then on). */
+  readonly estimateSeconds?: number;
 }
 
 /** Share of the job given to decoding and encoding; the rest is tiles. */
@@ -40,6 +42,7 @@ export class ProgressTracker {
   private totalWeight = 0;
   /** The cost model's prediction for the whole job, seconds: the ETA before any tile is timed. */
   private predicted: number | undefined;
+  private refined: number | undefined;
 
   private readonly startedAt: number;
 
@@ -55,9 +58,19 @@ export class ProgressTracker {
     this.predicted = predictedSeconds;
   }
 
+  /**
+   * Scales the prediction by `ratio` (routing's cost over the whole-image cost, see
+   * `routedCostRatio`): later events carry the refined `estimateSeconds`. Nothing without a seed.
+   */
+  refine(ratio: number): void {
+    if (this.predicted === undefined || !(ratio > 0) || !Number.isFinite(ratio)) return;
+    this.predicted *= ratio;
+    this.refined = Math.round(this.predicted * 10) / 10;
+  }
+
   decode(): void {
     const etaSeconds = this.eta(0, 0);
-    this.emit?.({ stage: "decode", progress: 0, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    this.send({ stage: "decode", progress: 0, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /**
@@ -80,7 +93,8 @@ export class ProgressTracker {
     this.tilesStartedAt = this.now();
   }
 
-  tile(tile: number, tiles: number): void {
+  /** A finished tile; `fraction` is the work done when tiles differ in cost (a split model's stages). */
+  tile(tile: number, tiles: number, fraction: number = tile / tiles): void {
     if (tiles !== this.lastTiles) {
       // A new layout after halving the tile: earlier tiles say nothing about the new ones.
       if (this.lastTiles !== 0) this.tilesStartedAt = this.lastTileAt;
@@ -88,9 +102,9 @@ export class ProgressTracker {
     }
     this.lastTileAt = this.now();
     const elapsed = (this.now() - this.tilesStartedAt) / 1000;
-    const etaSeconds = this.predicted === undefined ? (elapsed / tile) * (tiles - tile) : this.eta(tile / tiles, elapsed);
-    const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * (tile / tiles);
-    this.emit?.({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    const etaSeconds = this.predicted === undefined ? (elapsed / fraction) * (1 - fraction) : this.eta(fraction, elapsed);
+    const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * fraction;
+    this.send({ stage: "upscale", progress, tile, tiles, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
   }
 
   /** Starts a portrait run made of `steps`, in the order the pipeline reports them. */
@@ -124,14 +138,18 @@ export class ProgressTracker {
     // Until some work is done the rate is unknown: the prediction, when there is one, stands in.
     const etaSeconds = this.eta(done, elapsed);
     const progress = DECODE_SHARE + (1 - DECODE_SHARE - ENCODE_SHARE) * done;
-    this.emit?.({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+    this.send({ stage, progress, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+  }
+
+  private send(progress: UpscaleProgress): void {
+    this.emit?.(this.refined === undefined ? progress : { ...progress, estimateSeconds: this.refined });
   }
 
   encode(): void {
-    this.emit?.({ stage: "encode", progress: 1 - ENCODE_SHARE, etaSeconds: 0 });
+    this.send({ stage: "encode", progress: 1 - ENCODE_SHARE, etaSeconds: 0 });
   }
 
   done(): void {
-    this.emit?.({ stage: "encode", progress: 1, etaSeconds: 0 });
+    this.send({ stage: "encode", progress: 1, etaSeconds: 0 });
   }
 }

@@ -57,7 +57,7 @@ export async function upscaleImage(
     targetScale: plan.targetScale,
     maxTile: tile,
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: ({ tile: done, tiles }) => tracker.tile(done, tiles),
+    onProgress: ({ tile: done, tiles, fraction }) => tracker.tile(done, tiles, fraction),
     onNotice: (notice: UpscaleNotice) => notes.add(notice.message),
   });
   if (plan.nativeScale !== plan.targetScale) {

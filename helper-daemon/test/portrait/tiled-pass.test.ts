@@ -87,6 +87,24 @@ describe("the windowed pass", () => {
     expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(240 / 256);
   });
 
+  it("tells its planned model runs before running them: exactly the pixels each model then sees", async () => {
+    const pixels = new Map<string, number>();
+    const planned = new Map<string, number>();
+    const calls: number[] = [];
+    await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), {
+      tileRunner: localRunner(pixels),
+      maxTile: 1024,
+      onPlanned: (pass, runs, faces) => {
+        calls.push(pass, faces);
+        expect(pixels.size).toBe(0);
+        for (const run of runs) planned.set(run.modelId, (planned.get(run.modelId) ?? 0) + run.width * run.height);
+      },
+    });
+    expect(calls).toEqual([0, 0]);
+    expect([...planned.keys()]).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
+    expect(planned).toEqual(pixels);
+  });
+
   it("Fast Preview runs its fidelity model on faces only: with none found, x4fast alone", async () => {
     const pixels = new Map<string, number>();
     const result = await runPortraitPipeline(halfTextured(), preset("fast-preview"), { tileRunner: localRunner(pixels) });

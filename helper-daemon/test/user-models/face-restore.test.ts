@@ -106,6 +106,12 @@ describe("restoreFaces with a generated face-restore model", () => {
     for (let c = 0; c < 3; c++) expect(Math.abs(around(c, 0) - around(c, 3))).toBeLessThan(1e-3);
   });
 
+  it("reports each face as it is done, so progress does not stall on the last stage", async () => {
+    const done: number[] = [];
+    await restoreFaces(picture, [face, face], faceRestoreRunner(pool, "identity", [-1, 1]), { strength: 1, onFace: (count) => done.push(count) });
+    expect(done).toEqual([1, 2]);
+  });
+
   it("changes nothing at strength 0, and refuses a strength outside 0..1", async () => {
     const restore = faceRestoreRunner(pool, "black", [-1, 1]);
     expect(maxDifference((await restoreFaces(picture, [face], restore, { strength: 0 })).rgb, picture.rgb)).toBe(0);

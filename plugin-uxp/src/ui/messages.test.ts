@@ -68,6 +68,13 @@ describe("result notes and review words", () => {
     expect(noteText({ code: "NOTICE", message: "The GPU ran out of memory; the CPU finished." })).toBe("The GPU ran out of memory; the CPU finished.");
   });
 
+  it("has its own words for the face-restore and face-mesh notes", () => {
+    const restored = { code: "FACES_RESTORED", message: "2 face(s) restored with gfpgan at strength 0.5.", data: { model: "gfpgan", strength: 0.5, faces: 2 } };
+    const fallback = { code: "MESH_FALLBACK", message: "One face used approximate regions.", data: { faces: [{ reason: "small" }] } };
+    expect(noteText(restored)).toMatch(/^Faces were redrawn by the face-restore model/);
+    expect(noteText(fallback)).toMatch(/^Some faces were too small, turned or unclear for the face mesh/);
+  });
+
   it("names regions in words", () => {
     expect(regionWords("noseBridge")).toBe("nose bridge");
     expect(regionWords("image")).toBe("whole image");

@@ -183,6 +183,8 @@ const NOTE_WORDS: Readonly<Record<string, string>> = {
   FIDELITY_ONLY: "Only the fidelity model ran: no detail was invented.",
   GRAIN_KEPT: "The source's film grain was measured and carried into the result.",
   CLEANED: "A clean-up pass removed compression artifacts before upscaling.",
+  FACES_RESTORED: "Faces were redrawn by the face-restore model you brought: compare them with the source, as restoration can change a likeness.",
+  MESH_FALLBACK: "Some faces were too small, turned or unclear for the face mesh: their eyes, nose and lips were located approximately, so the care there is broader.",
 };
 
 /** One note on a result, in words. */

@@ -10,7 +10,7 @@ import { ensureToken } from "../../config/token";
 import { ClientTokens } from "../../clients/client-tokens";
 import { parseQueueUrl } from "../../queue/connection";
 import { createQueueRunner } from "../../queue/daemon-runner";
-import { PROVIDER_REQUESTS, createInferencePool, parseProviderRequest } from "../../inference/index";
+import { PROVIDER_REQUESTS, createInferencePool, ensureDevice, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
 import { UNCALIBRATED, readCalibration, type Calibration } from "../../cost/index";
 import type { Logger } from "../../config/log";
@@ -71,6 +71,7 @@ export const serveCommand: CliCommand = {
     const token = await ensureToken(dir);
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
+    await ensureDevice(config.device, provider);
     const pool = createInferencePool({ provider, device: config.device, ...(config.workers > 0 ? { workers: config.workers } : {}) });
     const presets = await PresetStore.open({
       userDir: join(dir, "presets"),

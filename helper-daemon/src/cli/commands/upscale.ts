@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { DEFAULT_PRESET_ID, invalidParameter } from "@portrait-upscale/shared";
-import { createInferencePool } from "../../inference/index";
+import { createInferencePool, ensureDevice } from "../../inference/index";
 import { writeReview } from "../../review/index";
 import { imageLimitsOf, upscaleRequest, upscaleToFile } from "../../upscale/index";
 import type { CliCommand } from "../command";
@@ -61,6 +61,7 @@ export const upscaleCommand: CliCommand = {
       limits: imageLimitsOf(config),
     });
 
+    await ensureDevice(poolOptions.device ?? 0, poolOptions.provider ?? "auto");
     const pool = createInferencePool(poolOptions);
     const progressMode = parseProgressMode(context.values.progress);
     const bar = new ProgressBar(context.stderr, progressMode);
