@@ -9,6 +9,7 @@ import { detectFaces, type Face, type RunDetector } from "../../src/portrait/fac
 import { regionMask } from "../../src/portrait/masks";
 import { addMatteHairlines, hairlineFallbackNotes, MATTE_INPUT_SIZE, MATTE_MODEL_ID, matteHairline, matteInput } from "../../src/portrait/matte";
 import { MESH_OUTLINES } from "../../src/portrait/mesh-regions";
+import { faceReviewRegions } from "../../src/review/regions";
 import { fixturePath, hasModel, loadRgb, ortDetector, type OrtLike } from "./support";
 
 it("has the converted selfie matte (npm install converts it)", () => expect(hasModel(MATTE_MODEL_ID)).toBe(true));
@@ -71,6 +72,22 @@ describe("the selfie matte's hairline on the astronaut portrait", async () => {
     const eyeWidth = Math.hypot(face.mesh!.points[3 * 33] - face.mesh!.points[3 * 133], face.mesh!.points[3 * 33 + 1] - face.mesh!.points[3 * 133 + 1]);
     expect(at(middle.x, Math.max(0, Math.min(y, middle.y - 1.2 * eyeWidth)))).toBe(0);
     expect(at(middle.x, browTop(face) + 2)).toBe(0);
+  });
+});
+
+describe("the review's hairline crop on the astronaut portrait", async () => {
+  const astronaut = await loadRgb(fixturePath("astronaut.png"));
+  const [face] = await detectFaces(astronaut, run);
+
+  it("holds every point of the matte's edge and ends above the brows", () => {
+    const crop = faceReviewRegions(face, astronaut.width, astronaut.height).hairline!;
+    for (const p of face.matteHairline!) {
+      expect(p.x).toBeGreaterThanOrEqual(crop.x);
+      expect(p.x).toBeLessThanOrEqual(crop.x + crop.width);
+      expect(p.y).toBeGreaterThanOrEqual(crop.y);
+      expect(p.y).toBeLessThanOrEqual(crop.y + crop.height);
+    }
+    expect(crop.y + crop.height).toBeLessThan(browTop(face));
   });
 });
 
