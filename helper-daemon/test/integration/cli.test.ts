@@ -208,7 +208,7 @@ describe("help, doctor, models", () => {
 
   it("models list and verify", () => {
     const list = JSON.parse(cli("models", "list", "--json").stdout);
-    expect(list.models.length).toBe(8);
+    expect(list.models.length).toBe(10);
     const verify = cli("models", "verify", "--json");
     const report = JSON.parse(verify.stdout);
     expect(verify.status).toBe(report.ok ? 0 : 5);
