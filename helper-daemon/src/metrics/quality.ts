@@ -24,6 +24,20 @@ export interface MetricOptions {
   readonly border?: number;
   /** Blur σ before ΔE (default 1); the quality bench uses half the scale to compare colour, not texture. */
   readonly deltaEBlur?: number;
+  /**
+   * A 0..1 weight per pixel, at the images' size (a feathered region mask): halo, texture
+   * ratio and ΔE become weighted means over the measured rectangle, so a region's score is
+   * its feature's, not its bounding box's.
+   */
+  readonly weights?: Plane;
+}
+
+/** The weight of pixel `i`: the option's plane, else 1 everywhere. */
+function weighter(options: MetricOptions, width: number, height: number): (i: number) => number {
+  const weights = options.weights;
+  if (!weights) return () => 1;
+  if (weights.width !== width || weights.height !== height) throw invalidParameter(`a ${width}×${height} weight plane`, "weights", `${weights.width}×${weights.height}`);
+  return (i) => weights.data[i];
 }
 
 /** Every metric the quality bench prints, for one image pair and one region. */
@@ -141,11 +155,12 @@ export function textureRatio(output: RgbImage, reference: RgbImage, options: Met
   const rect = measuredRect(reference.width, reference.height, options);
   const a = laplacian(luma(output)).data;
   const b = laplacian(luma(reference)).data;
+  const weight = weighter(options, reference.width, reference.height);
   let sa = 0;
   let sb = 0;
   for (const i of rectIndices(reference.width, rect)) {
-    sa += a[i] * a[i];
-    sb += b[i] * b[i];
+    sa += weight(i) * a[i] * a[i];
+    sb += weight(i) * b[i] * b[i];
   }
   return sb === 0 ? (sa === 0 ? 1 : Infinity) : Math.sqrt(sa / sb);
 }
@@ -201,12 +216,13 @@ export function halo(output: RgbImage, reference: RgbImage, options: MetricOptio
   const strong = new Float32Array(grad.data.length);
   for (let i = 0; i < strong.length; i++) strong[i] = grad.data[i] >= cut ? 1 : 0;
   const near = localMinMax({ width: ref.width, height: ref.height, data: strong }, 2).max.data;
+  const weight = weighter(options, reference.width, reference.height);
   let sum = 0;
   let count = 0;
   for (const i of rectIndices(reference.width, rect)) {
     if (near[i] === 0) continue;
-    sum += Math.max(0, out[i] - max.data[i]) + Math.max(0, min.data[i] - out[i]);
-    count++;
+    sum += weight(i) * (Math.max(0, out[i] - max.data[i]) + Math.max(0, min.data[i] - out[i]));
+    count += weight(i);
   }
   return count === 0 ? 0 : sum / count;
 }
@@ -219,13 +235,15 @@ export function meanDeltaE(output: RgbImage, reference: RgbImage, options: Metri
   const a = toLab(blurImage(clampImage(output), sigma));
   const b = toLab(blurImage(clampImage(reference), sigma));
   const n = reference.width * reference.height;
+  const weight = weighter(options, reference.width, reference.height);
   let sum = 0;
   let count = 0;
   for (const i of rectIndices(reference.width, rect)) {
-    sum += ciede2000(a[i], a[n + i], a[2 * n + i], b[i], b[n + i], b[2 * n + i]);
-    count++;
+    if (weight(i) === 0) continue;
+    sum += weight(i) * ciede2000(a[i], a[n + i], a[2 * n + i], b[i], b[n + i], b[2 * n + i]);
+    count += weight(i);
   }
-  return sum / count;
+  return count === 0 ? 0 : sum / count;
 }
 
 /**
