@@ -53,6 +53,7 @@ export default tseslint.config(
       "models/test/**",
       "helper-daemon/test/portrait/faces.test.ts",
       "helper-daemon/test/portrait/mesh.test.ts",
+      "helper-daemon/test/portrait/matte.test.ts",
       "helper-daemon/test/portrait/pipeline.test.ts",
       "helper-daemon/test/review/end-to-end.test.ts",
       "helper-daemon/test/review/advice-followed.test.ts",

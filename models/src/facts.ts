@@ -7,7 +7,7 @@
 import { PortraitError, array, integer, number, object, oneOf, optional, parse, schemaError, string, type Infer, type Schema } from "@portrait-upscale/shared";
 
 /** What a model does for the portrait pipeline (face-restore models are only ever brought by users). */
-export const MODEL_ROLES = ["detail", "fidelity", "detector", "landmarks", "face-restore"] as const;
+export const MODEL_ROLES = ["detail", "fidelity", "detector", "landmarks", "matte", "face-restore"] as const;
 export type ModelRole = (typeof MODEL_ROLES)[number];
 
 /** Providers facts may be given for; a provider without its own figures uses the CPU's. */

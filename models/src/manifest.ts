@@ -28,7 +28,7 @@ import manifestJson from "../manifest.json";
 import { modelFactsSchema, type DeepReadonly } from "./facts";
 import { checkVariantProviders, variantsSchema } from "./variants";
 
-export const MODEL_TASKS = ["super-resolution", "face-detection", "face-landmarks"] as const;
+export const MODEL_TASKS = ["super-resolution", "face-detection", "face-landmarks", "person-segmentation"] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
 
 /**

@@ -1,6 +1,5 @@
 export {
   bandingCount,
-  ciede2000,
   detailCorrelation,
   halo,
   meanDeltaE,
@@ -10,8 +9,8 @@ export {
   regionOf,
   ssimY,
   textureRatio,
-  toLab,
   type MetricOptions,
   type QualityReport,
   type Rect,
 } from "./quality";
+export { ciede2000, toLab } from "./colour";

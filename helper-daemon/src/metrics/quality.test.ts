@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { RgbImage } from "../image/image";
 import {
   bandingCount,
-  ciede2000,
   detailCorrelation,
   halo,
   meanDeltaE,
@@ -11,6 +10,7 @@ import {
   ssimY,
   textureRatio,
 } from "./quality";
+import { ciede2000 } from "./colour";
 
 /** An image whose three channels are all `f(x, y)`. */
 function grey(width: number, height: number, f: (x: number, y: number) => number): RgbImage {

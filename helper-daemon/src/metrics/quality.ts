@@ -8,6 +8,7 @@ import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { gaussianBlur, gradientMagnitude, laplacian, localMinMax } from "../image/filters";
 import { cropImage } from "../image/crop";
+import { ciede2000, toLab } from "./colour";
 
 /** A rectangle in pixels. */
 export interface Rect {
@@ -24,6 +25,20 @@ export interface MetricOptions {
   readonly border?: number;
   /** Blur σ before ΔE (default 1); the quality bench uses half the scale to compare colour, not texture. */
   readonly deltaEBlur?: number;
+  /**
+   * A 0..1 weight per pixel, at the images' size (a feathered region mask): halo, texture
+   * ratio and ΔE become weighted means over the measured rectangle, so a region's score is
+   * its feature's, not its bounding box's.
+   */
+  readonly weights?: Plane;
+}
+
+/** The weight of pixel `i`: the option's plane, else 1 everywhere. */
+function weighter(options: MetricOptions, width: number, height: number): (i: number) => number {
+  const weights = options.weights;
+  if (!weights) return () => 1;
+  if (weights.width !== width || weights.height !== height) throw invalidParameter(`a ${width}×${height} weight plane`, "weights", `${weights.width}×${weights.height}`);
+  return (i) => weights.data[i];
 }
 
 /** Every metric the quality bench prints, for one image pair and one region. */
@@ -141,11 +156,12 @@ export function textureRatio(output: RgbImage, reference: RgbImage, options: Met
   const rect = measuredRect(reference.width, reference.height, options);
   const a = laplacian(luma(output)).data;
   const b = laplacian(luma(reference)).data;
+  const weight = weighter(options, reference.width, reference.height);
   let sa = 0;
   let sb = 0;
   for (const i of rectIndices(reference.width, rect)) {
-    sa += a[i] * a[i];
-    sb += b[i] * b[i];
+    sa += weight(i) * a[i] * a[i];
+    sb += weight(i) * b[i] * b[i];
   }
   return sb === 0 ? (sa === 0 ? 1 : Infinity) : Math.sqrt(sa / sb);
 }
@@ -201,12 +217,13 @@ export function halo(output: RgbImage, reference: RgbImage, options: MetricOptio
   const strong = new Float32Array(grad.data.length);
   for (let i = 0; i < strong.length; i++) strong[i] = grad.data[i] >= cut ? 1 : 0;
   const near = localMinMax({ width: ref.width, height: ref.height, data: strong }, 2).max.data;
+  const weight = weighter(options, reference.width, reference.height);
   let sum = 0;
   let count = 0;
   for (const i of rectIndices(reference.width, rect)) {
     if (near[i] === 0) continue;
-    sum += Math.max(0, out[i] - max.data[i]) + Math.max(0, min.data[i] - out[i]);
-    count++;
+    sum += weight(i) * (Math.max(0, out[i] - max.data[i]) + Math.max(0, min.data[i] - out[i]));
+    count += weight(i);
   }
   return count === 0 ? 0 : sum / count;
 }
@@ -219,13 +236,15 @@ export function meanDeltaE(output: RgbImage, reference: RgbImage, options: Metri
   const a = toLab(blurImage(clampImage(output), sigma));
   const b = toLab(blurImage(clampImage(reference), sigma));
   const n = reference.width * reference.height;
+  const weight = weighter(options, reference.width, reference.height);
   let sum = 0;
   let count = 0;
   for (const i of rectIndices(reference.width, rect)) {
-    sum += ciede2000(a[i], a[n + i], a[2 * n + i], b[i], b[n + i], b[2 * n + i]);
-    count++;
+    if (weight(i) === 0) continue;
+    sum += weight(i) * ciede2000(a[i], a[n + i], a[2 * n + i], b[i], b[n + i], b[2 * n + i]);
+    count += weight(i);
   }
-  return sum / count;
+  return count === 0 ? 0 : sum / count;
 }
 
 /**
@@ -292,78 +311,6 @@ function blurImage(image: RgbImage, sigma: number): RgbImage {
     rgb.set(gaussianBlur(plane, sigma).data, c * n);
   }
   return { width: image.width, height: image.height, rgb };
-}
-
-/** sRGB (D65) to CIELAB, planar L, a, b. */
-export function toLab(image: RgbImage): Float32Array {
-  const n = image.width * image.height;
-  const out = new Float32Array(n * 3);
-  const lin = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
-  for (let i = 0; i < n; i++) {
-    const r = lin(image.rgb[i]);
-    const g = lin(image.rgb[n + i]);
-    const b = lin(image.rgb[2 * n + i]);
-    const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
-    const y = 0.2126729 * r + 0.7151522 * g + 0.072175 * b;
-    const z = (0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883;
-    const fx = f(x);
-    const fy = f(y);
-    const fz = f(z);
-    out[i] = 116 * fy - 16;
-    out[n + i] = 500 * (fx - fy);
-    out[2 * n + i] = 200 * (fy - fz);
-  }
-  return out;
-}
-
-/** CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation; kL = kC = kH = 1). */
-export function ciede2000(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
-  const rad = Math.PI / 180;
-  const c1 = Math.hypot(a1, b1);
-  const c2 = Math.hypot(a2, b2);
-  const cMean = (c1 + c2) / 2;
-  const g = 0.5 * (1 - Math.sqrt(cMean ** 7 / (cMean ** 7 + 25 ** 7)));
-  const ap1 = (1 + g) * a1;
-  const ap2 = (1 + g) * a2;
-  const cp1 = Math.hypot(ap1, b1);
-  const cp2 = Math.hypot(ap2, b2);
-  const hue = (b: number, ap: number): number => {
-    if (b === 0 && ap === 0) return 0;
-    const h = Math.atan2(b, ap) / rad;
-    return h < 0 ? h + 360 : h;
-  };
-  const hp1 = hue(b1, ap1);
-  const hp2 = hue(b2, ap2);
-  const dL = l2 - l1;
-  const dC = cp2 - cp1;
-  let dh = 0;
-  if (cp1 * cp2 !== 0) {
-    dh = hp2 - hp1;
-    if (dh > 180) dh -= 360;
-    else if (dh < -180) dh += 360;
-  }
-  const dH = 2 * Math.sqrt(cp1 * cp2) * Math.sin((dh / 2) * rad);
-  const lMean = (l1 + l2) / 2;
-  const cpMean = (cp1 + cp2) / 2;
-  let hMean = hp1 + hp2;
-  if (cp1 * cp2 !== 0) {
-    if (Math.abs(hp1 - hp2) <= 180) hMean = (hp1 + hp2) / 2;
-    else hMean = hp1 + hp2 < 360 ? (hp1 + hp2 + 360) / 2 : (hp1 + hp2 - 360) / 2;
-  }
-  const t =
-    1 -
-    0.17 * Math.cos((hMean - 30) * rad) +
-    0.24 * Math.cos(2 * hMean * rad) +
-    0.32 * Math.cos((3 * hMean + 6) * rad) -
-    0.2 * Math.cos((4 * hMean - 63) * rad);
-  const dTheta = 30 * Math.exp(-(((hMean - 275) / 25) ** 2));
-  const rc = 2 * Math.sqrt(cpMean ** 7 / (cpMean ** 7 + 25 ** 7));
-  const sl = 1 + (0.015 * (lMean - 50) ** 2) / Math.sqrt(20 + (lMean - 50) ** 2);
-  const sc = 1 + 0.045 * cpMean;
-  const sh = 1 + 0.015 * cpMean * t;
-  const rt = -Math.sin(2 * dTheta * rad) * rc;
-  return Math.sqrt((dL / sl) ** 2 + (dC / sc) ** 2 + (dH / sh) ** 2 + rt * (dC / sc) * (dH / sh));
 }
 
 /** A region of an image, for callers that want to look at (or save) what was measured. */

@@ -8,6 +8,7 @@
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { resampleImage } from "../image/resample";
+import { addMatteHairlines, type HairlineFallback } from "./matte";
 import { addFaceMeshes } from "./mesh";
 
 /** The two BlazeFace variants: full-range (256², small faces) and front (128², close-ups). */
@@ -22,9 +23,10 @@ export const DETECTOR_INPUT_SIZE: Readonly<Record<DetectorModelId, number>> = {
  * Runs a face model on an NHWC tensor `[1, size, size, 3]` and resolves to its raw outputs
  * in any order; decoders tell them apart by length. BlazeFace (values −1..1): 512 and 384
  * scores, 512·16 and 384·16 box values. Face Mesh (`facemesh`, 192², values 0..1): 468·3
- * landmark values, one face score, 266 contour values.
+ * landmark values, one face score, 266 contour values. Selfie segmentation (`selfie`, 256²,
+ * values 0..1, the whole image): one 256² person matte.
  */
-export type RunDetector = (modelId: DetectorModelId | "facemesh", input: Float32Array, size: number) => Promise<readonly Float32Array[]>;
+export type RunDetector = (modelId: DetectorModelId | "facemesh" | "selfie", input: Float32Array, size: number) => Promise<readonly Float32Array[]>;
 
 /** A point in input-image pixels. */
 export interface Point {
@@ -70,6 +72,10 @@ export interface Face {
   readonly mesh?: FaceMesh;
   /** Set instead of `mesh` when the face mesh was tried and not used. */
   readonly meshFallback?: MeshFallback;
+  /** The person matte's edge above a meshed face, left to right, in input-image pixels: where its hairline band runs. */
+  readonly matteHairline?: readonly Point[];
+  /** Set instead of `matteHairline` on a meshed face when the matte could not serve it. */
+  readonly hairlineFallback?: HairlineFallback;
 }
 
 export interface DetectOptions {
@@ -81,7 +87,7 @@ export interface DetectOptions {
   readonly iouThreshold?: number;
   /** Smallest tile side for the rescan, in input pixels; faces below ~this/8 are not sought. */
   readonly minTile?: number;
-  /** Run Face Mesh on every face (default true); false keeps the six keypoints only. */
+  /** Run Face Mesh on every face and the person matte once (default true); false keeps the six keypoints only. */
   readonly mesh?: boolean;
   readonly signal?: AbortSignal;
 }
@@ -177,7 +183,8 @@ export async function detectFaces(image: RgbImage, runDetector: RunDetector, opt
   // Verification re-frames each face, so two candidates may now be the same face.
   const found = weightedNms(faces, iouThreshold).map(toFace);
   throwIfCancelled(options.signal);
-  return options.mesh === false ? found : addFaceMeshes(image, found, runDetector);
+  if (options.mesh === false) return found;
+  return addMatteHairlines(image, await addFaceMeshes(image, found, runDetector), runDetector);
 }
 
 /**

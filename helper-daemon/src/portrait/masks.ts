@@ -177,7 +177,7 @@ function forEachFacePixel(
   const values = emptyValues();
   for (const face of faces) {
     const frame = faceFrame(face, scale);
-    const mesh = face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX) : undefined;
+    const mesh = face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX, face.matteHairline) : undefined;
     const r = reach(frame);
     const x0 = Math.max(0, Math.floor(frame.ox - r));
     const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));

@@ -2,7 +2,8 @@
  * Region mask values that follow a Face Mesh's outlines. Margins and feathers scale with
  * the eye's width (the steadiest size on a face), and never fall below a few mask pixels.
  * Hair stays the keypoint frame's ellipse (the mesh stops at the face oval); the rest
- * (face, eyes with lids and brows, lips, nose, hairline band) are feathered polygons.
+ * (face, eyes with lids and brows, lips, nose, hairline band) are feathered polygons. The
+ * hairline band follows the person matte's edge above the face when there is one.
  */
 import type { FaceMesh, Point } from "./faces";
 import type { MaskName } from "./masks";
@@ -38,9 +39,14 @@ export interface MeshMaskGeometry {
   readonly shapes: Readonly<Record<OutlineName | "noseBridge" | "hairline", Bounded>>;
 }
 
-/** Prepares a face's mesh for {@link meshMasksAt} at `scale`; `minFeather` is in mask pixels. */
-export function meshMaskGeometry(mesh: FaceMesh, scale: number, minFeather: number): MeshMaskGeometry {
+/**
+ * Prepares a face's mesh for {@link meshMasksAt} at `scale`; `minFeather` is in mask pixels.
+ * `matteHairline` (source pixels, the person matte's edge above the face) replaces the face
+ * oval's upper arc as the line the hairline band follows.
+ */
+export function meshMaskGeometry(mesh: FaceMesh, scale: number, minFeather: number, matteHairline?: readonly Point[]): MeshMaskGeometry {
   const outlines: MeshOutlines = meshOutlines(mesh, scale);
+  const hairline = matteHairline ? matteHairline.map((p) => ({ x: (p.x + 0.5) * scale - 0.5, y: (p.y + 0.5) * scale - 0.5 })) : outlines.hairline;
   const feather = Math.max(minFeather, MARGINS.feather * outlines.eyeWidth);
   const reach = (MARGINS.hairline + MARGINS.eyeLids) * outlines.eyeWidth + feather;
   const bounded = (points: readonly Point[]): Bounded => {
@@ -48,7 +54,7 @@ export function meshMaskGeometry(mesh: FaceMesh, scale: number, minFeather: numb
     return { points, x0: b.x0 - reach, y0: b.y0 - reach, x1: b.x1 + reach, y1: b.y1 + reach };
   };
   const shapes = Object.fromEntries(Object.entries(outlines.polygons).map(([name, points]) => [name, bounded(points)])) as Record<OutlineName, Bounded>;
-  return { eyeWidth: outlines.eyeWidth, feather, shapes: { ...shapes, noseBridge: bounded(outlines.noseBridge), hairline: bounded(outlines.hairline) } };
+  return { eyeWidth: outlines.eyeWidth, feather, shapes: { ...shapes, noseBridge: bounded(outlines.noseBridge), hairline: bounded(hairline) } };
 }
 
 function near(shape: Bounded, x: number, y: number): boolean {

@@ -7,6 +7,7 @@ import { PortraitError, invalidParameter, type JobSettings } from "@portrait-ups
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { CLEANUP_MODEL } from "./branch-models";
 import { detectFaces, type Face, type RunDetector } from "./faces";
+import { hairlineFallbackNotes, matteModels } from "./matte";
 import { meshFallbackNotes, meshModels } from "./mesh";
 import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
@@ -49,7 +50,7 @@ export interface PortraitDeps {
 
 /** Something the user should know about the result. */
 export interface PortraitNote {
-  readonly code: "NO_FACE" | "SMALL_FACE" | "SPECULATIVE_SCALE" | "FIDELITY_ONLY" | "GRAIN_KEPT" | "CLEANED" | "FACES_RESTORED" | "MESH_FALLBACK";
+  readonly code: "NO_FACE" | "SMALL_FACE" | "SPECULATIVE_SCALE" | "FIDELITY_ONLY" | "GRAIN_KEPT" | "CLEANED" | "FACES_RESTORED" | "MESH_FALLBACK" | "HAIRLINE_FALLBACK";
   readonly message: string;
   readonly data?: Readonly<Record<string, unknown>>;
 }
@@ -98,9 +99,9 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
   let faces: Face[] = [];
   if (deps.runDetector) {
     faces = await detectFaces(image, deps.runDetector, { signal });
-    for (const id of ["blazeface-back-256", "blazeface-front-128", ...meshModels(faces)]) models.add(id);
+    for (const id of ["blazeface-back-256", "blazeface-front-128", ...meshModels(faces), ...matteModels(faces)]) models.add(id);
   }
-  notes.push(...meshFallbackNotes(faces));
+  notes.push(...meshFallbackNotes(faces), ...hairlineFallbackNotes(faces));
   progress("faces", 1);
   if (deps.runDetector && faces.length === 0) {
     notes.push({ code: "NO_FACE", message: "No face was found; the whole image was treated as background." });

@@ -5,8 +5,10 @@
  */
 import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { Face } from "../portrait/faces";
+import { regionMask } from "../portrait/masks";
 import { isSmallFaceFor } from "../portrait/small-face";
 import type { RgbImage } from "../image/image";
+import type { Plane } from "../image/plane";
 import {
   NO_FACE_ADVICE,
   RERUN_ADVICE,
@@ -126,8 +128,8 @@ export function buildReview(input: ReviewInput): ReviewReport {
   const checks: ReviewCheck[] = [];
   const advice: string[] = [];
 
-  const reviewRegion = (name: ReviewArea, sourceRect: PixelRect, face: number | undefined): ReviewRegionReport => {
-    const scores = scoreRegion(images, sourceRect, scale);
+  const reviewRegion = (name: ReviewArea, sourceRect: PixelRect, face: number | undefined, mask?: Plane): ReviewRegionReport => {
+    const scores = scoreRegion(images, sourceRect, scale, mask);
     const regionChecks = checksFor(name, scores, settings, face);
     checks.push(...regionChecks);
     const regionAdvice = regionChecks.flatMap((check) => (check.advice === undefined ? [] : [check.advice]));
@@ -148,7 +150,8 @@ export function buildReview(input: ReviewInput): ReviewReport {
     const outside: ReviewRegionName[] = [];
     for (const name of REVIEW_REGIONS) {
       const rect = rects[name];
-      if (rect) regions.push(reviewRegion(name, rect, index));
+      // The region's own feathered mask weights its scores (the rectangle only bounds them).
+      if (rect) regions.push(reviewRegion(name, rect, index, regionMask([face], name, source.width, source.height, 1)));
       else outside.push(name);
     }
     return {

@@ -86,7 +86,7 @@ function toPixels(frame: FaceFrame, r: FrameRect, width: number, height: number)
  * @example const { eyes } = faceReviewRegions(face, 128, 128); // { x: 24, y: 48, width: 82, height: 26 }
  */
 export function faceReviewRegions(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
-  if (face.mesh) return meshReviewRegions(face.mesh, width, height);
+  if (face.mesh) return meshReviewRegions(face.mesh, width, height, face.matteHairline);
   const frame = faceFrame(face);
   const rects = frameRects(face, frame);
   const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
@@ -105,9 +105,10 @@ export function scaleRect(rect: PixelRect, scale: number): PixelRect {
 /**
  * Each region's outline points and margin (in eye widths) around them: the eyes with their
  * lids and lashes (as the eye mask grows them), the bridge and nostrils, the lips, and the
- * hairline arc's forehead part (ear-level ends left out) with half the band's width.
+ * hairline with half the band's width: the person matte's edge above the face when there is
+ * one, else the face oval's arc over the forehead (ear-level ends left out).
  */
-function meshRegionOutlines(mesh: FaceMesh): { eyeWidth: number; regions: Record<ReviewRegionName, { points: readonly Point[]; margin: number }> } {
+function meshRegionOutlines(mesh: FaceMesh, matteHairline?: readonly Point[]): { eyeWidth: number; regions: Record<ReviewRegionName, { points: readonly Point[]; margin: number }> } {
   const { polygons, noseBridge, hairline, eyeWidth } = meshOutlines(mesh);
   return {
     eyeWidth,
@@ -115,13 +116,13 @@ function meshRegionOutlines(mesh: FaceMesh): { eyeWidth: number; regions: Record
       eyes: { points: [...polygons.rightEye, ...polygons.leftEye], margin: 0.45 },
       noseBridge: { points: [...noseBridge, ...polygons.nostrils], margin: 0.25 },
       lips: { points: polygons.lips, margin: 0.2 },
-      hairline: { points: hairline.slice(3, -3), margin: 0.5 },
+      hairline: { points: matteHairline ?? hairline.slice(3, -3), margin: 0.5 },
     },
   };
 }
 
-function meshReviewRegions(mesh: FaceMesh, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
-  const { eyeWidth, regions } = meshRegionOutlines(mesh);
+function meshReviewRegions(mesh: FaceMesh, width: number, height: number, matteHairline?: readonly Point[]): Partial<Record<ReviewRegionName, PixelRect>> {
+  const { eyeWidth, regions } = meshRegionOutlines(mesh, matteHairline);
   const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
   for (const name of REVIEW_REGIONS) {
     const { points, margin } = regions[name];

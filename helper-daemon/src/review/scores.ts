@@ -15,10 +15,10 @@
  */
 import { bandingCount, halo, meanDeltaE, textureRatio } from "../metrics/index";
 import type { RgbImage } from "../image/image";
-import { luma, mapChannels } from "../image/plane";
+import { luma, mapChannels, type Plane } from "../image/plane";
 import { gaussianBlur, gradientMagnitude, localMinMax } from "../image/filters";
 import { resampleImage } from "../image/resample";
-import { cropImage } from "../image/crop";
+import { cropImage, cropPlane } from "../image/crop";
 import type { PixelRect } from "./regions";
 import { addedDetailRatio } from "./source-detail";
 import { BANDING_MIN_RUN_PX, BANDING_STEP } from "./thresholds";
@@ -55,11 +55,14 @@ const TEXTURE_RATIO_CAP = 99;
 
 /**
  * Scores one region given in source pixels; `scale` is the (integer) factor from source to
- * result.
+ * result. `sourceMask` (0..1 at the source's size, the region's feathered mask) weights the
+ * texture ratio and ΔE against the source inside the rectangle, so they score the feature
+ * rather than its bounding box; halo, added detail and banding, and every score against a
+ * reference, stay over the rectangle.
  *
- * @example const scores = scoreRegion({ source, result }, eyes, 4);
+ * @example const scores = scoreRegion({ source, result }, eyes, 4, regionMask([face], "eyes", w, h, 1));
  */
-export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: number): RegionScores {
+export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: number, sourceMask?: Plane): RegionScores {
   // Enough margin for the widest neighbourhood: halo's 5×5 range plus its edge dilation,
   // and the 3σ of the ΔE blur.
   const margin = Math.max(3, Math.ceil(8 / scale));
@@ -87,11 +90,12 @@ export function scoreRegion(images: ScoreImages, sourceRect: PixelRect, scale: n
   // some of the source's finest octave, so there a plain enlargement and plastic skin look
   // alike; one source pixel lower, only a result that lost the texture falls short.
   const band = (image: RgbImage): RgbImage => mapChannels(image, (plane) => gaussianBlur(plane, SOURCE_TEXTURE_BLUR));
+  const weights = sourceMask ? { weights: cropPlane(sourceMask, padded) } : {};
   return {
     halo: haloAgainstSource(result, source, scale, outInner),
-    textureRatio: capRatio(textureRatio(band(reduced), band(source), { region: inner })),
+    textureRatio: capRatio(textureRatio(band(reduced), band(source), { region: inner, ...weights })),
     addedDetail,
-    deltaE: meanDeltaE(reduced, source, { region: inner, blur: 1 }),
+    deltaE: meanDeltaE(reduced, source, { region: inner, blur: 1, ...weights }),
     banding: excessBanding(result, enlarged, outInner),
   };
 }

@@ -127,8 +127,8 @@ export async function upscalePortrait(
     ...(options.keepBranches ? { keepBranches: true } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");
-  // Detector and landmark models are reported apart from the models that made the pixels.
-  const isDetector = (id: string): boolean => ["detector", "landmarks"].includes(modelFacts().roleOf(id));
+  // Detector, landmark and matte models are reported apart from the models that made the pixels.
+  const isDetector = (id: string): boolean => ["detector", "landmarks", "matte"].includes(modelFacts().roleOf(id));
   const models = result.models.filter((id) => !isDetector(id));
   const detectors = result.models.filter(isDetector);
   // A fallback mid-job leaves both providers in the set; the CPU one ran the rest.

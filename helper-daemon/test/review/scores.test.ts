@@ -140,3 +140,27 @@ describe("added detail", () => {
     expect(scoreRegion({ source, result: enlarged, comparison: enlargeNearest(source, 2) }, region, 2).addedDetail).toBeCloseTo(0, 3);
   });
 });
+
+describe("scores weighted by the region's feathered mask", () => {
+  const source = skin(32, 32);
+  const same = enlargeNearest(source, 2);
+  // A colour blotch on the region rectangle's left half only (result pixels 16..31 ↔ source 8..15).
+  const blotched = mapPixels(same, ([r, g, b], x) => (x < 32 ? [r + 0.06, g, b - 0.05] : [r, g, b]));
+  /** 1 on source columns from `x0` on, 0 before: a mask whose feature is the rectangle's right half. */
+  const rightOf = (x0: number) => ({ width: 32, height: 32, data: Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32 >= x0 ? 1 : 0)) });
+
+  it("leaves a blotch outside the mask out of ΔE, and a full mask changes nothing", () => {
+    const rectangle = scoreRegion({ source, result: blotched }, region, 2).deltaE;
+    expect(rectangle).toBeGreaterThan(DELTA_E_MAX);
+    expect(scoreRegion({ source, result: blotched }, region, 2, rightOf(0)).deltaE).toBeCloseTo(rectangle, 6);
+    // The right half (source columns 16..23) is untouched; the light ΔE blur reaches 3 px into it.
+    expect(scoreRegion({ source, result: blotched }, region, 2, rightOf(20)).deltaE).toBeLessThan(0.01);
+  });
+
+  it("is the mean of the two halves weighted by the mask, as computed by hand", () => {
+    const left = scoreRegion({ source, result: blotched }, { x: 8, y: 8, width: 8, height: 16 }, 2).deltaE;
+    const right = scoreRegion({ source, result: blotched }, { x: 16, y: 8, width: 8, height: 16 }, 2).deltaE;
+    const halfWeight = { width: 32, height: 32, data: Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32 >= 16 ? 1 : 0.5)) };
+    expect(scoreRegion({ source, result: blotched }, region, 2, halfWeight).deltaE).toBeCloseTo((0.5 * left + right) / 1.5, 5);
+  });
+});

@@ -72,7 +72,7 @@ describe("modelFacts: the one resolver of model facts", () => {
   });
 
   it.each([
-    [{ role: "painter" }, 'Expected one of "detail", "fidelity", "detector", "landmarks", "face-restore" for facts.role but received "painter" of type string'],
+    [{ role: "painter" }, 'Expected one of "detail", "fidelity", "detector", "landmarks", "matte", "face-restore" for facts.role but received "painter" of type string'],
     [{ context: -1 }, "Expected an integer of at least 0 for facts.context but received -1 of type number"],
     [{ memory: {} }, "Expected an object for facts.memory.cpu but received undefined"],
     [{ memory: { tpu: { bytesPerTilePixel: 1, fixedBytes: 0 } } }, "Expected no such field (known: cpu, cuda, dml, coreml, webgpu) for facts.memory.tpu but received a value of type object"],

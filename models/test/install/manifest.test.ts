@@ -22,7 +22,7 @@ function validationError(value: unknown): PortraitError {
 }
 
 describe("the repository manifest", () => {
-  it("is valid and lists the nine models", () => {
+  it("is valid and lists the ten models", () => {
     expect(loadManifest().models.map((model) => model.id)).toEqual([
       "realesrgan-x4plus",
       "realesrgan-x4fast",
@@ -33,6 +33,7 @@ describe("the repository manifest", () => {
       "blazeface-front-128",
       "blazeface-back-256",
       "facemesh",
+      "selfie",
     ]);
   });
 
@@ -53,7 +54,7 @@ type Edit = (model: Record<string, any>) => void;
 describe("validateManifest", () => {
   // Exact messages: "Expected X for Y but received Z", Y the field's path from `manifest`.
   it.each<[string, Edit, string]>([
-    ["a wrong task", (m) => (m.task = "denoise"), 'Expected one of "super-resolution", "face-detection", "face-landmarks" for manifest.models[0].task but received "denoise" of type string'],
+    ["a wrong task", (m) => (m.task = "denoise"), 'Expected one of "super-resolution", "face-detection", "face-landmarks", "person-segmentation" for manifest.models[0].task but received "denoise" of type string'],
     ["a missing input name", (m) => delete m.inputName, "Expected a non-empty string for manifest.models[0].inputName but received undefined"],
     ["a bad layout", (m) => (m.inputLayout = "CHW"), 'Expected one of "NCHW", "NHWC", "NAC", "NC" for manifest.models[0].inputLayout but received "CHW" of type string'],
     ["a version range", (m) => (m.source.version = "^3.1.1"), 'Expected an exact version such as 1.2.3 for manifest.models[0].source.version but received "^3.1.1" of type string'],
@@ -70,7 +71,7 @@ describe("validateManifest", () => {
     ["shapes not matching names", (m) => (m.outputShapes = []), "Expected 1 shapes (one per output name) for manifest.models[0].outputShapes but received an array of length 0"],
     ["an ncnn model without .bin", (m) => (m.source.files = [m.source.files[0]]), "Expected one .param and one .bin file for the ncnn converter for manifest.models[0].source.files but received an array of length 1"],
     ["a copied model of two files", (m) => (m.converter = "copy"), "Expected exactly one source file for the copy converter for manifest.models[0].source.files but received an array of length 2"],
-    ["a wrong role", (m) => (m.facts.role = "painter"), 'Expected one of "detail", "fidelity", "detector", "landmarks", "face-restore" for manifest.models[0].facts.role but received "painter" of type string'],
+    ["a wrong role", (m) => (m.facts.role = "painter"), 'Expected one of "detail", "fidelity", "detector", "landmarks", "matte", "face-restore" for manifest.models[0].facts.role but received "painter" of type string'],
     ["an unknown provider", (m) => (m.facts.cost.tpu = { secondsPerInputMegapixel: 1 }), "Expected no such field (known: cpu, cuda, dml, coreml, webgpu) for manifest.models[0].facts.cost.tpu but received a value of type object"],
   ])("names the field for %s", (_, edit, message) => {
     const error = validationError(withFirstModel(edit));
@@ -138,8 +139,8 @@ describe("modelDir and modelPath", () => {
     expect(error).toBeInstanceOf(PortraitError);
     expect((error as PortraitError).code).toBe("MODEL_UNKNOWN");
     expect((error as PortraitError).message).toBe(
-      'No model has the id "realesrgan-x2". Valid ids: realesrgan-x4plus, realesrgan-x4fast, esrgan-thick-x2, esrgan-thick-x3, esrgan-thick-x4, esrgan-thick-x8, blazeface-front-128, blazeface-back-256, facemesh',
+      'No model has the id "realesrgan-x2". Valid ids: realesrgan-x4plus, realesrgan-x4fast, esrgan-thick-x2, esrgan-thick-x3, esrgan-thick-x4, esrgan-thick-x8, blazeface-front-128, blazeface-back-256, facemesh, selfie',
     );
-    expect((error as PortraitError).data?.valid).toHaveLength(9);
+    expect((error as PortraitError).data?.valid).toHaveLength(10);
   });
 });
