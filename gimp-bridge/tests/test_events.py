@@ -97,5 +97,5 @@ class ResultNotesTest(unittest.TestCase):
     def test_unknown_codes_show_the_daemons_words_and_every_known_code_has_words(self):
         result = {"notes": [{"code": "NOTICE", "message": "The GPU ran out of memory; the CPU finished the job."}, "not a note"]}
         self.assertEqual(pu.note_lines(result), ["The GPU ran out of memory; the CPU finished the job."])
-        for code in ("NO_FACE", "SMALL_FACE", "SPECULATIVE_SCALE", "FIDELITY_ONLY", "GRAIN_KEPT", "CLEANED", "FACES_RESTORED", "MESH_FALLBACK"):
+        for code in ("NO_FACE", "SMALL_FACE", "SPECULATIVE_SCALE", "FIDELITY_ONLY", "GRAIN_KEPT", "CLEANED", "FACES_RESTORED", "MESH_FALLBACK", "HAIRLINE_FALLBACK"):
             self.assertGreater(len(pu.NOTE_WORDS[code]), 20)

@@ -185,6 +185,7 @@ const NOTE_WORDS: Readonly<Record<string, string>> = {
   CLEANED: "A clean-up pass removed compression artifacts before upscaling.",
   FACES_RESTORED: "Faces were redrawn by the face-restore model you brought: compare them with the source, as restoration can change a likeness.",
   MESH_FALLBACK: "Some faces were too small, turned or unclear for the face mesh: their eyes, nose and lips were located approximately, so the care there is broader.",
+  HAIRLINE_FALLBACK: "The hairline was taken from the face's outline, not from the person's silhouette (no person was found, or the matte model is missing), so its care follows the forehead more loosely.",
 };
 
 /** One note on a result, in words. */
