@@ -598,11 +598,8 @@ export const jobEventSchema = union(
 );
 export type JobEvent = Infer<typeof jobEventSchema>;
 
-/**
- * Job options: the query string of `POST /v1/jobs` (or the `X-Job-Options` JSON header),
- * named like the CLI's options. Raw-pixel parameters share the query string.
- */
-export const jobQuerySchema = object({
+/** What a job runs with, as the query string names it: the same fields for a job and for its estimate. */
+const recipeQueryShape = {
   preset: optional(presetIdSchema),
   model: optional(oneOf(MODEL_CHOICES)),
   scale: optional(oneOf(SCALES)),
@@ -613,6 +610,14 @@ export const jobQuerySchema = object({
   faceRestore: optional(string({ pattern: /^(off|(user:)?[a-z0-9][a-z0-9-]{0,47})$/, expected: '"user:NAME" or "off"' })),
   faceRestoreStrength: optional(unitInterval),
   tile: optional(integer({ min: 32, max: 4096 })),
+};
+
+/**
+ * Job options: the query string of `POST /v1/jobs` (or the `X-Job-Options` JSON header),
+ * named like the CLI's options. Raw-pixel parameters share the query string.
+ */
+export const jobQuerySchema = object({
+  ...recipeQueryShape,
   review: optional(boolean()),
   format: optional(oneOf(RESULT_FORMATS)),
   width: optional(dimension),
@@ -629,13 +634,7 @@ export type JobQuery = Infer<typeof jobQuerySchema>;
  * without the pixels. Answered with {@link estimateSchema}.
  */
 export const estimateQuerySchema = object({
-  preset: optional(presetIdSchema),
-  model: optional(oneOf(MODEL_CHOICES)),
-  scale: optional(oneOf(SCALES)),
-  creativity: optional(unitInterval),
-  resemblance: optional(unitInterval),
-  denoise: optional(unitInterval),
-  tile: optional(integer({ min: 32, max: 4096 })),
+  ...recipeQueryShape,
   width: dimension,
   height: dimension,
 });
