@@ -27,6 +27,17 @@ function perProvider<T>(figures: Schema<T>) {
   return object({ cpu: figures, cuda: optional(figures), dml: optional(figures), coreml: optional(figures), webgpu: optional(figures) });
 }
 
+/** What sizing a run needs, for a whole model and for each stage of a split one alike. */
+const runFactsShape = {
+  /**
+   * Input pixels of real neighbours a tile needs on every side so that its kept part matches
+   * an untiled run within 2/255 (how far the network sees in practice).
+   */
+  context: integer({ min: 0 }),
+  memory: perProvider(memoryFactsSchema),
+  cost: perProvider(costFactsSchema),
+};
+
 /** One stage of a split model: its file and the facts the tiled driver sizes its tiles by. */
 const stageFactsSchema = object({
   /** The id a pool runs it by (`<model id>-trunk`, …). */
@@ -40,9 +51,7 @@ const stageFactsSchema = object({
   /** Channels it takes and gives (3 at the image ends). */
   inputChannels: integer({ min: 1 }),
   outputChannels: integer({ min: 1 }),
-  context: integer({ min: 0 }),
-  memory: perProvider(memoryFactsSchema),
-  cost: perProvider(costFactsSchema),
+  ...runFactsShape,
 });
 
 /** Where a model is cut and its stages, in order: RGB at the ends, each stage taking what the one before gives. */
@@ -82,13 +91,7 @@ export const modelFactsSchema = object(
     role: oneOf(MODEL_ROLES),
     /** The short name users choose the model by (`x4plus`, `x4fast`, `thick`, `blazeface`). */
     choice: string({ pattern: /^[a-z0-9-]+$/, expected: "a short lower-case name" }),
-    /**
-     * Input pixels of real neighbours a tile needs on every side so that its kept part matches
-     * an untiled run within 2/255 (how far the network sees in practice).
-     */
-    context: integer({ min: 0 }),
-    memory: perProvider(memoryFactsSchema),
-    cost: perProvider(costFactsSchema),
+    ...runFactsShape,
     /** How the figures were measured (machine, method). */
     measured: string({ minLength: 1 }),
     /** The model cut in two at install (models/src/split.ts), each stage with its own facts. */
@@ -111,31 +114,32 @@ interface FactSource {
   readonly facts?: ModelFacts;
 }
 
-/** A model with its facts resolved: everything a caller needs to plan a run. */
-export interface ResolvedModel {
-  readonly id: string;
-  readonly nativeScale: number;
-  readonly role: ModelRole;
-  readonly choice: string;
+/** The figures a run is sized by, resolved per provider (a whole model or one stage of a split one). */
+export interface ResolvedRun {
   readonly context: number;
   /** Memory figures on `provider` (the CPU's where the provider has none of its own). */
   memory(provider?: string): MemoryFacts;
   /** Cost figures on `provider` (the CPU's where the provider has none; a calibration corrects them). */
   cost(provider?: string): CostFacts;
+}
+
+/** A model with its facts resolved: everything a caller needs to plan a run. */
+export interface ResolvedModel extends ResolvedRun {
+  readonly id: string;
+  readonly nativeScale: number;
+  readonly role: ModelRole;
+  readonly choice: string;
   /** The model's stages when it is split (see {@link SplitFacts}), in order. */
   readonly stages?: readonly ResolvedStage[];
 }
 
 /** A stage of a split model with its facts resolved per provider. */
-export interface ResolvedStage {
+export interface ResolvedStage extends ResolvedRun {
   readonly id: string;
   readonly file: string;
   readonly scale: number;
   readonly inputChannels: number;
   readonly outputChannels: number;
-  readonly context: number;
-  memory(provider?: string): MemoryFacts;
-  cost(provider?: string): CostFacts;
 }
 
 function resolve(entry: FactSource): ResolvedModel {
