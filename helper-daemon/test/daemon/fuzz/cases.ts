@@ -35,6 +35,7 @@ const query = fc
 const path = fc.oneof(
   fc.constantFrom("/v1/health", "/v1/info", "/v1/presets", "/v1/pair", "/v1/pair/code", "/", "/v1/ws", "/v1/jobs/j_nope", "/v1/jobs/j_nope/result", "/v1/jobs/j_nope/events", "/v1/jobs/j_nope/review.png", "/%zz", "*"),
   query.map((q) => `/v1/jobs${q}`),
+  query.map((q) => `/v1/estimate${q}`),
   fc.constant(`/v1/${"a".repeat(9000)}`),
 );
 
@@ -115,9 +116,10 @@ function protocolMessageArb(target: Target): fc.Arbitrary<unknown> {
   });
   const jobId = fc.constantFrom("j_nope", "j_", "x", "j_AAAAAAAAAAAAAAAA");
   return fc.oneof(
-    fc.record({ type: fc.constant("hello"), protocol: fc.constantFrom(PROTOCOL_VERSION, PROTOCOL_VERSION, 0, 99, "1"), client: fc.constant({ name: "fuzz", version: "1" }), token: fc.constantFrom(target.token, target.token, "wrong", undefined), features: fc.constantFrom(undefined, ["notes"], ["review-crops", "nope"], "x") }, { requiredKeys: ["type"] }),
+    fc.record({ type: fc.constant("hello"), protocol: fc.constantFrom(PROTOCOL_VERSION, PROTOCOL_VERSION, 0, 99, "1"), client: fc.constant({ name: "fuzz", version: "1" }), token: fc.constantFrom(target.token, target.token, "wrong", undefined), features: fc.constantFrom(undefined, ["notes"], ["review-crops", "nope"], ["estimate"], "x") }, { requiredKeys: ["type"] }),
     fc.record({ type: fc.constant("pair"), code: fc.constantFrom("123-456", "000-000", "12", 5) }),
     fc.record({ type: fc.constant("submit"), requestId: fc.constantFrom("r1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { model: "x4fast" }, { scale: 5 }, null), review: fc.boolean(), keep: fc.constantFrom(undefined, true, 1), image }, { requiredKeys: ["type"] }),
+    fc.record({ type: fc.constant("estimate"), requestId: fc.constantFrom("e1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { faceRestore: "user:none" }, { scale: 5 }, null), width: fc.constantFrom(1, 640, 0, 300_001, -1, "9"), height: fc.constantFrom(1, 480, 100_000, 1e12) }, { requiredKeys: ["type"] }),
     fc.record({ type: fc.constant("ack"), transferId: fc.constantFrom(1, 2, 0, -1, 2 ** 33), received: fc.constantFrom(0, 1, 5, -1, 1e9) }),
     fc.record({ type: fc.constantFrom("cancel", "fetch-result"), jobId }),
     fc.constant({ type: "ping" }),
