@@ -2,17 +2,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main";
-import { startTestDaemon, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
 
-let daemon: TestDaemon | undefined;
-afterEach(async () => {
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest();
 
 async function cli(args: string[], configDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -33,7 +27,7 @@ async function cli(args: string[], configDir: string): Promise<{ code: number; s
 
 describe("token and pair commands", () => {
   it("prints the token and its path", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const printed = await cli(["token"], daemon.configDir);
     expect(printed).toMatchObject({ code: 0, stdout: `${daemon.token}\n` });
     const path = await cli(["token", "--path"], daemon.configDir);
@@ -41,7 +35,7 @@ describe("token and pair commands", () => {
   });
 
   it("gets a one-time code from the running daemon that a client exchanges for the token", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     await writeFile(join(daemon.configDir, "config.json"), JSON.stringify({ port: daemon.port }));
     const result = await cli(["pair", "--json"], daemon.configDir);
     expect(result.code).toBe(0);
@@ -53,7 +47,7 @@ describe("token and pair commands", () => {
   });
 
   it("refuses a non-loopback host from config.json unless --host says so on the command line", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     await writeFile(join(daemon.configDir, "config.json"), JSON.stringify({ host: "0.0.0.0", port: 0 }));
     const result = await cli(["serve"], daemon.configDir);
     expect(result.code).toBe(2);
@@ -61,7 +55,7 @@ describe("token and pair commands", () => {
   });
 
   it("explains when no daemon is running", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     // A port that was free a moment ago: bind it, note it, let it go.
     const { createServer } = await import("node:net");
     const probe = createServer();

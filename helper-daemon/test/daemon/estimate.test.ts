@@ -1,15 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jobStatusSchema, matches, type DaemonMessage, type MessageOfType } from "@portrait-upscale/shared";
-import { startTestDaemon, testImage, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { testImage, type TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
-let daemon: TestDaemon | undefined;
-afterEach(async () => {
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest();
 
 function auth(d: TestDaemon): Record<string, string> {
   return { Authorization: `Bearer ${d.token}` };
@@ -34,7 +29,7 @@ async function progressUntilResult(client: TestWsClient, jobId: string): Promise
 
 describe("HTTP GET /v1/estimate", () => {
   it("answers the catalog's prediction for a job's options and size, without pixels", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const response = await fetch(`${daemon.url}/v1/estimate?width=2000&height=1500&scale=4&preset=portrait-natural`, { headers: auth(daemon) });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -53,7 +48,7 @@ describe("HTTP GET /v1/estimate", () => {
     { name: "pixels past the limit", query: "width=100000&height=100000", code: "INPUT_TOO_LARGE", status: 413 },
     { name: "an unknown key", query: "width=100&height=100&channels=3", code: "INVALID_OPTION", status: 400 },
   ])("refuses $name with $code, as a job would be refused", async ({ query, code }) => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const response = await fetch(`${daemon.url}/v1/estimate?${query}`, { headers: auth(daemon) });
     expect((await response.json()).error.code).toBe(code);
     const health = await fetch(`${daemon.url}/v1/health`);
@@ -61,7 +56,7 @@ describe("HTTP GET /v1/estimate", () => {
   });
 
   it("needs the token", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const response = await fetch(`${daemon.url}/v1/estimate?width=10&height=10`);
     expect((await response.json()).error.code).toBe("AUTH_REQUIRED");
   });
@@ -69,7 +64,7 @@ describe("HTTP GET /v1/estimate", () => {
 
 describe("HTTP jobs carry their estimate", () => {
   it("the status has estimateSeconds and an ETA from acceptance; events leave out uncounted tiles", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 2, tileDelayMs: 30 } });
+    const daemon = await startDaemon({ fake: { tiles: 2, tileDelayMs: 30 } });
     const pixels = testImage(40, 25, 3, 8);
     const created = await fetch(`${daemon.url}/v1/jobs?width=40&height=25&channels=3&bitDepth=8&scale=2`, {
       method: "POST",
@@ -100,7 +95,7 @@ describe("HTTP jobs carry their estimate", () => {
 
 describe("WebSocket estimate", () => {
   it("answers `estimate` with `estimated`, and refuses a locked preset's override by request id", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await TestWsClient.connect(daemon);
     client.send({ type: "estimate", requestId: "e1", preset: "portrait-natural", overrides: { scale: 4 }, width: 3000, height: 2000 });
     expect(await client.next("estimated")).toEqual({
@@ -122,7 +117,7 @@ describe("WebSocket estimate", () => {
   });
 
   it("progress carries estimateSeconds and only counted tiles for a client with feature estimate", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 2, tileDelayMs: 20 } });
+    const daemon = await startDaemon({ fake: { tiles: 2, tileDelayMs: 20 } });
     const client = await TestWsClient.connect(daemon, ["estimate"]);
     expect(client.welcome?.features).toEqual(["estimate"]);
     const jobId = await client.submit(testImage(50, 20, 3, 8), { width: 50, height: 20, channels: 3, bitDepth: 8 }, { scale: 3 });
@@ -138,7 +133,7 @@ describe("WebSocket estimate", () => {
   });
 
   it("a client without the feature keeps the messages it knows: tile and tiles always, no estimateSeconds", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 2, tileDelayMs: 20 } });
+    const daemon = await startDaemon({ fake: { tiles: 2, tileDelayMs: 20 } });
     const client = await TestWsClient.connect(daemon);
     const jobId = await client.submit(testImage(50, 20, 3, 8), { width: 50, height: 20, channels: 3, bitDepth: 8 }, { scale: 3 });
     const progress = await progressUntilResult(client, jobId);

@@ -4,19 +4,14 @@
  * health, run a normal job, and have left no files behind.
  */
 import { connect as tcpConnect } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CHUNK_HEADER_BYTES, PROTOCOL_VERSION, chunkFrameOf, encodeChunkFrame } from "@portrait-upscale/shared";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
-import { crcOf, seededRandom, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { crcOf, seededRandom, testImage, waitFor, type TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
-let daemon: TestDaemon | undefined;
-afterEach(async () => {
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest();
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
@@ -119,7 +114,7 @@ async function freshClient(d: TestDaemon): Promise<TestWsClient> {
 
 describe("fuzzing the daemon", () => {
   it("survives 1,500 malformed, truncated, oversized and out-of-order messages", async () => {
-    daemon = await startTestDaemon({
+    const daemon = await startDaemon({
       fake: { tiles: 2 },
       config: { limits: { maxInputPixels: 100_000, maxMessageBytes: 256 * 1024, maxJobsPerClient: 3 }, resultSpillBytes: 0 },
     });

@@ -4,24 +4,18 @@
  * Afterwards health must answer and no file may remain.
  */
 import { hostname } from "node:os";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION } from "@portrait-upscale/shared";
 import type { Logger } from "../../src/config/log";
 import { createFakeRunner } from "../../src/jobs/fake-runner";
 import type { JobRunner } from "../../src/jobs/types";
-import { startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { testImage, waitFor, type TestDaemon } from "./helpers";
 import { RawConnection, httpChunk } from "./raw-socket";
 import { TestWsClient } from "./ws-client";
 
-let daemon: TestDaemon | undefined;
 const connections: RawConnection[] = [];
-afterEach(async () => {
-  for (const connection of connections.splice(0)) connection.destroy();
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest({ beforeStop: () => connections.splice(0).forEach((connection) => connection.destroy()) });
 
 async function open(d: TestDaemon): Promise<RawConnection> {
   const connection = await RawConnection.open(d.port);
@@ -44,7 +38,7 @@ const PNG_1X1 = Buffer.from(
 
 describe("defect 1: refused bodies never outlive their request", () => {
   it("a chunked pair body over the limit gets 413 and the daemon lives on", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const connection = await open(daemon);
     connection.write(`POST /v1/pair HTTP/1.1\r\nHost: ${daemon.hostHeader}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
     for (let i = 0; i < 20; i += 1) connection.write(httpChunk("x".repeat(1024)));
@@ -57,7 +51,7 @@ describe("defect 1: refused bodies never outlive their request", () => {
   });
 
   it("an authenticated chunked raw upload longer than declared gets 413 and the daemon lives on", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const connection = await open(daemon);
     connection.write(
       `POST /v1/jobs?width=4&height=4&channels=3&bitDepth=8&scale=2 HTTP/1.1\r\nHost: ${daemon.hostHeader}\r\n` +
@@ -79,7 +73,7 @@ describe("defect 2: a refused WebSocket upgrade that is reset", () => {
     ["a foreign Host", () => "Host: attacker.example"],
   ] as const) {
     it(`is answered and then survived (${name})`, async () => {
-      daemon = await startTestDaemon();
+      const daemon = await startDaemon();
       const connection = await open(daemon);
       connection.write(
         `GET /v1/ws HTTP/1.1\r\n${header(daemon)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -106,7 +100,7 @@ describe("defect 2: a refused WebSocket upgrade that is reset", () => {
 
 describe("defect 3: timeouts and connection caps", () => {
   it("drops a body that arrives too slowly and a connection that says nothing", async () => {
-    daemon = await startTestDaemon({ network: { requestTimeoutMs: 1500, headersTimeoutMs: 1000, idleTimeoutMs: 1500 } });
+    const daemon = await startDaemon({ network: { requestTimeoutMs: 1500, headersTimeoutMs: 1000, idleTimeoutMs: 1500 } });
     const slow = await open(daemon);
     slow.write(`POST /v1/pair HTTP/1.1\r\nHost: ${daemon.hostHeader}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
     const silent = await open(daemon);
@@ -120,7 +114,7 @@ describe("defect 3: timeouts and connection caps", () => {
   });
 
   it("keeps answering health when idle connections exceed the caps, dropping the oldest unauthenticated ones", async () => {
-    daemon = await startTestDaemon({ network: { maxConnections: 16, maxConnectionsPerAddress: 12 } });
+    const daemon = await startDaemon({ network: { maxConnections: 16, maxConnectionsPerAddress: 12 } });
     const idle: RawConnection[] = [];
     for (let i = 0; i < 40; i += 1) idle.push(await open(daemon));
     await healthAnswers(daemon);
@@ -132,7 +126,7 @@ describe("defect 3: timeouts and connection caps", () => {
 
 describe("defect 4: upload memory follows what arrives", () => {
   it("two stalled chunked uploads leave room for every other upload", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxUploadBytes: 1024 * 1024, maxPendingUploadBytes: 2 * 1024 * 1024 } } });
+    const daemon = await startDaemon({ config: { limits: { maxUploadBytes: 1024 * 1024, maxPendingUploadBytes: 2 * 1024 * 1024 } } });
     for (let i = 0; i < 2; i += 1) {
       const stalled = await open(daemon);
       stalled.write(
@@ -155,7 +149,7 @@ describe("defect 4: upload memory follows what arrives", () => {
   });
 
   it("gives back a stalled upload's reservation once it stalls past the timeout", async () => {
-    daemon = await startTestDaemon({
+    const daemon = await startDaemon({
       config: { limits: { maxUploadBytes: 1024 * 1024, maxPendingUploadBytes: 2 * 1024 * 1024 } },
       network: { uploadStallMs: 800 },
     });
@@ -185,7 +179,7 @@ describe("defect 4: upload memory follows what arrives", () => {
 
 describe("defect 5: pairing an attacker cannot deny", () => {
   it("a wrong guess every moment from one socket neither burns the code nor blocks the real user", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const { code } = daemon.pairing.createCode();
     const wrong = code === "000-000" ? "000-001" : "000-000";
     const attacker = await TestWsClient.open(daemon.wsUrl);
@@ -205,7 +199,7 @@ describe("defect 5: pairing an attacker cannot deny", () => {
 
 describe("defect 6: small messages before authentication", () => {
   it("refuses a large text message before hello without parsing it", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await TestWsClient.open(daemon.wsUrl);
     const nested = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
     client.send({ type: "hello", protocol: PROTOCOL_VERSION, client: { name: "x", version: "1" }, padding: nested });
@@ -217,7 +211,7 @@ describe("defect 6: small messages before authentication", () => {
 
 describe("defects 7 and 8: result downloads", () => {
   it("answers a cancel during a result download and forgets a result that was not kept", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxMessageBytes: 4096 } } });
+    const daemon = await startDaemon({ config: { limits: { maxMessageBytes: 4096 } } });
     const client = await TestWsClient.connect(daemon);
     const raw = testImage(64, 64, 3, 8);
     const jobId = await client.submit(raw, { width: 64, height: 64, channels: 3, bitDepth: 8 }, { scale: 2 });
@@ -240,7 +234,7 @@ describe("defects 7 and 8: result downloads", () => {
         return { ...output, image: { kind: "encoded", format: "png", bytes: PNG_1X1 } };
       },
     };
-    daemon = await startTestDaemon({ logger, runner });
+    const daemon = await startDaemon({ logger, runner });
     const raw = testImage(8, 8, 3, 8);
     const created = await fetch(`${daemon.url}/v1/jobs?width=8&height=8&channels=3&bitDepth=8&scale=2&format=png`, {
       method: "POST",
@@ -260,7 +254,7 @@ describe("defects 7 and 8: result downloads", () => {
 
 describe("defect 9: HOST_FORBIDDEN tells a stranger nothing", () => {
   it("lists neither the interfaces nor the host name when listening on every address", async () => {
-    daemon = await startTestDaemon({ config: { host: "0.0.0.0" } });
+    const daemon = await startDaemon({ config: { host: "0.0.0.0" } });
     const connection = await open(daemon);
     connection.write("GET /v1/info HTTP/1.1\r\nHost: attacker.example\r\n\r\n");
     await waitFor(() => connection.text.includes("}}"), 5000, "the refusal");
@@ -275,7 +269,7 @@ describe("defect 11: the smaller ones", () => {
   it("logs a flood of refusals as a few lines and a summary", async () => {
     const warnings: string[] = [];
     const logger: Logger = { info() {}, warn: (message) => warnings.push(message), error() {} };
-    daemon = await startTestDaemon({ logger });
+    const daemon = await startDaemon({ logger });
     for (let i = 0; i < 300; i += 1) await fetch(`${daemon.url}/v1/info`);
     expect(warnings.length).toBeLessThan(20);
     await daemon.close();
@@ -290,7 +284,7 @@ describe("defect 11: the smaller ones", () => {
     ["creativity=.5e0", "query.creativity"],
   ] as const) {
     it(`refuses the query ${query}`, async () => {
-      daemon = await startTestDaemon();
+      const daemon = await startDaemon();
       const response = await fetch(`${daemon.url}/v1/jobs?width=2&height=2&channels=3&bitDepth=8&${query}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${daemon.token}`, "Content-Type": "application/octet-stream" },
@@ -310,7 +304,7 @@ describe("defect 11: the smaller ones", () => {
     ["truncated PNG", PNG_1X1.subarray(0, PNG_1X1.length - 20), "INPUT_TRUNCATED"],
   ] as const) {
     it(`refuses a ${name} at submit`, async () => {
-      daemon = await startTestDaemon();
+      const daemon = await startDaemon();
       const response = await fetch(`${daemon.url}/v1/jobs?scale=2`, {
         method: "POST",
         headers: { Authorization: `Bearer ${daemon.token}`, "Content-Type": "image/png" },

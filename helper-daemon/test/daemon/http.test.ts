@@ -1,15 +1,10 @@
 import { Agent, request as httpRequest } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
-import { crcOf, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { crcOf, testImage, waitFor, type TestDaemon } from "./helpers";
 
-let daemon: TestDaemon | undefined;
-afterEach(async () => {
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest();
 
 /** A request with full control over headers (fetch sets Host and Origin itself). */
 function rawRequest(
@@ -40,7 +35,7 @@ async function health(d: TestDaemon): Promise<void> {
 
 describe("HTTP API: security", () => {
   it("answers health without a token and refuses everything else without one", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     await health(daemon);
     const none = await fetch(`${daemon.url}/v1/info`);
     expect(none.status).toBe(401);
@@ -59,7 +54,7 @@ describe("HTTP API: security", () => {
   });
 
   it("refuses web-page origins and foreign Host headers, even with the token", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const origin = await rawRequest(daemon.port, { path: "/v1/health", headers: { Origin: "https://evil.example" } });
     expect(origin.status).toBe(403);
     expect(JSON.parse(origin.body.toString()).error.code).toBe("ORIGIN_FORBIDDEN");
@@ -79,7 +74,7 @@ describe("HTTP API: security", () => {
   });
 
   it("pairs with a one-time code, once, and rate-limits guesses", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const created = await fetch(`${daemon.url}/v1/pair/code`, { method: "POST", headers: auth(daemon) });
     const { code } = await created.json();
     expect(code).toMatch(/^\d{3}-\d{3}$/);
@@ -112,7 +107,7 @@ describe("HTTP API: security", () => {
   });
 
   it("answers unknown paths with NOT_FOUND", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const response = await fetch(`${daemon.url}/v1/nothing`, { headers: auth(daemon) });
     expect(response.status).toBe(404);
     expect((await response.json()).error.code).toBe("NOT_FOUND");
@@ -124,7 +119,7 @@ describe("HTTP API: security", () => {
 
 describe("HTTP API: jobs", () => {
   it("runs a raw 16-bit RGBA job: events, status, result pixel for pixel, release", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 0 } });
     const pixels = testImage(32, 24, 4, 16);
     const query = `width=32&height=24&channels=4&bitDepth=16&scale=2&crc32=${crcOf(pixels)}&colorProfile=Adobe%20RGB`;
     const created = await fetch(`${daemon.url}/v1/jobs?${query}`, {
@@ -167,7 +162,7 @@ describe("HTTP API: jobs", () => {
   });
 
   it("converts a raw result to PNG on request, keeping 16 bits", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const pixels = testImage(16, 16, 3, 16, 7);
     const created = await fetch(`${daemon.url}/v1/jobs?width=16&height=16&channels=3&bitDepth=16&scale=2`, {
       method: "POST",
@@ -186,7 +181,7 @@ describe("HTTP API: jobs", () => {
   });
 
   it("validates parameters with the one message shape and checks the checksum", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const post = (query: string, body: Uint8Array, type = "application/octet-stream") =>
       fetch(`${daemon!.url}/v1/jobs?${query}`, { method: "POST", headers: { ...auth(daemon!), "Content-Type": type }, body });
     const pixels = testImage(8, 8, 3, 8);
@@ -213,7 +208,7 @@ describe("HTTP API: jobs", () => {
   });
 
   it("refuses oversized uploads early (413) and images over the pixel limits before reading them", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxUploadBytes: 64 * 1024, maxInputPixels: 10_000, maxOutputPixels: 100_000 } } });
+    const daemon = await startDaemon({ config: { limits: { maxUploadBytes: 64 * 1024, maxInputPixels: 10_000, maxOutputPixels: 100_000 } } });
     const big = new Uint8Array(1024 * 1024);
     const upload = await fetch(`${daemon.url}/v1/jobs`, { method: "POST", headers: { ...auth(daemon), "Content-Type": "image/png" }, body: big });
     expect(upload.status).toBe(413);
@@ -235,7 +230,7 @@ describe("HTTP API: jobs", () => {
   });
 
   it("cancels queued and running jobs with DELETE and reports 409 for unfinished results", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 50, tileDelayMs: 20 } });
+    const daemon = await startDaemon({ fake: { tiles: 50, tileDelayMs: 20 } });
     const pixels = testImage(8, 8, 1, 8);
     const submit = async () =>
       (
@@ -268,7 +263,7 @@ describe("HTTP API: jobs", () => {
 
 describe("HTTP API: options header, review, broken uploads", () => {
   it("takes the job options from X-Job-Options and serves the review report", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const pixels = testImage(8, 8, 3, 8);
     const created = await fetch(`${daemon.url}/v1/jobs`, {
       method: "POST",
@@ -295,7 +290,7 @@ describe("HTTP API: options header, review, broken uploads", () => {
   });
 
   it("reads review=true from X-Job-Options when the pixel layout is in the query, and refuses a key in both", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const pixels = testImage(8, 8, 3, 8);
     const query = "width=8&height=8&channels=3&bitDepth=8";
     const created = await fetch(`${daemon.url}/v1/jobs?${query}`, {
@@ -325,7 +320,7 @@ describe("HTTP API: options header, review, broken uploads", () => {
   });
 
   it("answers Expect: 100-continue only after the headers pass, so refused uploads are never sent", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxUploadBytes: 1000 } } });
+    const daemon = await startDaemon({ config: { limits: { maxUploadBytes: 1000 } } });
     const { connect } = await import("node:net");
     const exchange = (head: string): Promise<string> =>
       new Promise((resolve) => {
@@ -350,7 +345,7 @@ describe("HTTP API: options header, review, broken uploads", () => {
   });
 
   it("survives a client that hangs up in the middle of an upload", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const { connect } = await import("node:net");
     await new Promise<void>((resolve) => {
       const socket = connect(daemon!.port, "127.0.0.1", () => {

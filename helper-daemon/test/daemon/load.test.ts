@@ -10,18 +10,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
-import { crcOf, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { crcOf, testImage, waitFor } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
-let daemon: TestDaemon | undefined;
-afterEach(async () => {
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest();
 
 function collectGarbage(): void {
   setFlagsFromString("--expose-gc");
@@ -38,7 +33,7 @@ async function settledHeap(): Promise<number> {
 
 describe("load", () => {
   it("runs 50 jobs in a row over both transports with memory back near the baseline", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 64 * 1024 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 64 * 1024 } });
     const client = await TestWsClient.connect(daemon);
     const auth = { Authorization: `Bearer ${daemon.token}` };
     const run = async (index: number): Promise<void> => {
@@ -71,7 +66,7 @@ describe("load", () => {
   });
 
   it("serves four clients at once, taking turns between them", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 3, tileDelayMs: 5 }, config: { limits: { maxJobsPerClient: 3 } } });
+    const daemon = await startDaemon({ fake: { tiles: 3, tileDelayMs: 5 }, config: { limits: { maxJobsPerClient: 3 } } });
     const order: string[] = [];
     const clients = await Promise.all([0, 1, 2, 3].map(() => TestWsClient.connect(daemon!)));
     const results = await Promise.all(
@@ -98,7 +93,7 @@ describe("load", () => {
   });
 
   it("shrugs off an HTTP reader that hangs up mid-download", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 0 } });
     const auth = { Authorization: `Bearer ${daemon.token}` };
     const created = await fetch(`${daemon.url}/v1/jobs?width=512&height=512&channels=4&bitDepth=16&scale=2`, {
       method: "POST",

@@ -1,19 +1,13 @@
 import { readdir } from "node:fs/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION, chunkFrameOf } from "@portrait-upscale/shared";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
-import { crcOf, startTestDaemon, testImage, waitFor, type TestDaemon } from "./helpers";
+import { daemonPerTest } from "../support/daemon-per-test";
+import { crcOf, testImage, waitFor, type TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
-let daemon: TestDaemon | undefined;
 const clients: TestWsClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.terminate();
-  if (!daemon) return;
-  const left = await daemon.stop();
-  daemon = undefined;
-  expect(left).toEqual([]);
-});
+const startDaemon = daemonPerTest({ beforeStop: () => clients.splice(0).forEach((client) => client.terminate()) });
 
 async function connect(d: TestDaemon): Promise<TestWsClient> {
   const client = await TestWsClient.connect(d);
@@ -41,7 +35,7 @@ const hello = (token?: string, protocol = PROTOCOL_VERSION) => ({
 
 describe("WebSocket: connection and security", () => {
   it("welcomes a client with the token and answers ping", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await open(daemon);
     client.send(hello(daemon.token));
     const welcome = await client.next("welcome");
@@ -53,14 +47,14 @@ describe("WebSocket: connection and security", () => {
   });
 
   it("accepts the token in the upgrade request, then a hello without one", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await open(daemon, { Authorization: `Bearer ${daemon.token}` });
     client.send(hello());
     await client.next("welcome");
   });
 
   it("refuses a missing or wrong token with an error and close code 4401", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const none = await open(daemon);
     none.send(hello());
     expect((await none.next("error")).code).toBe("AUTH_REQUIRED");
@@ -86,14 +80,14 @@ describe("WebSocket: connection and security", () => {
   });
 
   it("closes a connection that does not say hello in time", async () => {
-    daemon = await startTestDaemon({ ws: { helloDeadlineMs: 200 } });
+    const daemon = await startDaemon({ ws: { helloDeadlineMs: 200 } });
     const silent = await open(daemon);
     expect((await silent.next("error")).code).toBe("AUTH_REQUIRED");
     expect(await silent.waitClosed()).toBe(4401);
   });
 
   it("refuses another protocol version clearly", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await open(daemon);
     client.send(hello(daemon.token, 2));
     const error = await client.next("error");
@@ -103,7 +97,7 @@ describe("WebSocket: connection and security", () => {
   });
 
   it("refuses foreign origins and hosts before the WebSocket exists", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     await expect(open(daemon, { Origin: "https://evil.example" })).rejects.toMatchObject({ status: 403, body: expect.stringContaining("ORIGIN_FORBIDDEN") });
     await expect(open(daemon, { Host: `rebind.example:${daemon.port}` })).rejects.toMatchObject({ status: 403, body: expect.stringContaining("HOST_FORBIDDEN") });
     await expect(TestWsClient.open(`ws://127.0.0.1:${daemon.port}/elsewhere`)).rejects.toMatchObject({ status: 404 });
@@ -113,7 +107,7 @@ describe("WebSocket: connection and security", () => {
   });
 
   it("pairs over the socket with a one-time code, after a hello without a token", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const { code } = daemon.pairing.createCode();
     const client = await open(daemon);
     client.send(hello());
@@ -128,7 +122,7 @@ describe("WebSocket: connection and security", () => {
 
 describe("WebSocket: jobs", () => {
   it("uploads, runs and downloads a 16-bit RGBA job pixel for pixel, then releases it", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 0 } });
     const client = await connect(daemon);
     const pixels = testImage(40, 30, 4, 16, 3);
     const image = { width: 40, height: 30, channels: 4 as const, bitDepth: 16 as const, colorProfile: "Display P3" };
@@ -147,7 +141,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("sends big results in many chunks under the window", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await connect(daemon);
     const pixels = testImage(128, 128, 4, 16, 9); // 128 KiB in, 2 MiB out at ×4: several chunks each way
     const jobId = await client.submit(pixels, { width: 128, height: 128, channels: 4, bitDepth: 16 }, { scale: 4 });
@@ -157,7 +151,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("reports a damaged upload as CHECKSUM_MISMATCH for its job", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await connect(daemon);
     const pixels = testImage(8, 8, 3, 8);
     client.send({
@@ -177,7 +171,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("refuses too large images from the header, with the request id", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxInputPixels: 1000 } } });
+    const daemon = await startDaemon({ config: { limits: { maxInputPixels: 1000 } } });
     const client = await connect(daemon);
     await expect(client.submit(testImage(40, 40, 1, 8), { width: 40, height: 40, channels: 1, bitDepth: 8 }, { requestId: "big" })).rejects.toMatchObject({
       code: "INPUT_TOO_LARGE",
@@ -189,7 +183,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("limits concurrent jobs per client", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxJobsPerClient: 2 } }, fake: { tiles: 100, tileDelayMs: 20 } });
+    const daemon = await startDaemon({ config: { limits: { maxJobsPerClient: 2 } }, fake: { tiles: 100, tileDelayMs: 20 } });
     const client = await connect(daemon);
     const image = { width: 4, height: 4, channels: 1, bitDepth: 8 as const };
     await client.submit(testImage(4, 4, 1, 8), image);
@@ -198,7 +192,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("caps the bytes of all uploads in progress, and gives them back when an upload ends", async () => {
-    daemon = await startTestDaemon({ config: { limits: { maxPendingUploadBytes: 300_000 } } });
+    const daemon = await startDaemon({ config: { limits: { maxPendingUploadBytes: 300_000 } } });
     const image = { width: 256, height: 256, channels: 4, bitDepth: 8 as const }; // 256 KiB
     const first = await connect(daemon);
     const second = await connect(daemon);
@@ -214,7 +208,7 @@ describe("WebSocket: jobs", () => {
   });
 
   it("returns the review report before the result when asked", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await connect(daemon);
     const jobId = await client.submit(testImage(4, 4, 3, 8), { width: 4, height: 4, channels: 3, bitDepth: 8 }, { review: true });
     const review = await client.next("review");
@@ -227,7 +221,7 @@ describe("WebSocket: notes and review crops (hello.features)", () => {
   const image = { width: 4, height: 4, channels: 3 as const, bitDepth: 8 as const };
 
   it("sends crops after the review and the result, with notes, once the crops are acknowledged", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await TestWsClient.connect(daemon, ["notes", "review-crops", "something-newer"]);
     clients.push(client);
     // Only the features this daemon has come back; an unknown name is not an error.
@@ -248,7 +242,7 @@ describe("WebSocket: notes and review crops (hello.features)", () => {
   });
 
   it("sends a client that did not ask exactly what protocol 1 always had", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await connect(daemon);
     expect(client.welcome).not.toHaveProperty("features");
     const jobId = await client.submit(testImage(4, 4, 3, 8), image, { review: true, scale: 2 });
@@ -259,7 +253,7 @@ describe("WebSocket: notes and review crops (hello.features)", () => {
   });
 
   it("sends no crops without a review, and the notes still", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await TestWsClient.connect(daemon, ["review-crops", "notes"]);
     clients.push(client);
     const jobId = await client.submit(testImage(4, 4, 3, 8), image, { scale: 2 });
@@ -273,7 +267,7 @@ describe("WebSocket: cancel and disconnect", () => {
   const image = { width: 8, height: 8, channels: 3 as const, bitDepth: 8 as const };
 
   it("cancels a queued and a running job", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 100, tileDelayMs: 20 } });
+    const daemon = await startDaemon({ fake: { tiles: 100, tileDelayMs: 20 } });
     const client = await connect(daemon);
     const running = await client.submit(testImage(8, 8, 3, 8), image);
     const queued = await client.submit(testImage(8, 8, 3, 8), image);
@@ -288,7 +282,7 @@ describe("WebSocket: cancel and disconnect", () => {
   });
 
   it("cancels during the upload and during the download", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 0 } });
     const client = await connect(daemon);
     const pixels = testImage(512, 512, 4, 8); // 1 MiB: two chunks
     const uploading = await client.submit(pixels, { width: 512, height: 512, channels: 4, bitDepth: 8 }, { stopAfterChunks: 1 });
@@ -304,7 +298,7 @@ describe("WebSocket: cancel and disconnect", () => {
   });
 
   it("cancels jobs of a client that disconnects mid-upload and mid-job, leaving no files", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 100, tileDelayMs: 20 }, config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ fake: { tiles: 100, tileDelayMs: 20 }, config: { resultSpillBytes: 0 } });
     const first = await connect(daemon);
     const uploading = await first.submit(testImage(512, 512, 4, 8), { width: 512, height: 512, channels: 4, bitDepth: 8 }, { stopAfterChunks: 1 });
     first.terminate();
@@ -320,7 +314,7 @@ describe("WebSocket: cancel and disconnect", () => {
   });
 
   it("keeps a job with keep: true across a reconnect and serves it with fetch-result", async () => {
-    daemon = await startTestDaemon({ fake: { tiles: 10, tileDelayMs: 20 }, config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ fake: { tiles: 10, tileDelayMs: 20 }, config: { resultSpillBytes: 0 } });
     const first = await connect(daemon);
     const pixels = testImage(8, 8, 3, 8, 5);
     const jobId = await first.submit(pixels, image, { keep: true, scale: 2 });
@@ -337,7 +331,7 @@ describe("WebSocket: cancel and disconnect", () => {
   });
 
   it("keeps a finished result when the reader disconnects mid-download", async () => {
-    daemon = await startTestDaemon({ config: { resultSpillBytes: 0 } });
+    const daemon = await startDaemon({ config: { resultSpillBytes: 0 } });
     const first = await connect(daemon);
     const pixels = testImage(256, 256, 4, 8, 11);
     const jobId = await first.submit(pixels, { width: 256, height: 256, channels: 4, bitDepth: 8 }, { scale: 2 });
@@ -352,7 +346,7 @@ describe("WebSocket: cancel and disconnect", () => {
   });
 
   it("answers fetch-result for unknown jobs with JOB_UNKNOWN", async () => {
-    daemon = await startTestDaemon();
+    const daemon = await startDaemon();
     const client = await connect(daemon);
     client.send({ type: "fetch-result", jobId: "j_nothing" });
     expect(await client.next("error")).toMatchObject({ code: "JOB_UNKNOWN", jobId: "j_nothing" });
