@@ -5,6 +5,7 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { convertToFp16, findModel, float16Bits, float16Value, loadManifest, modelPath, sha256Hex } from "../../src/index";
 import { onnxModelProto } from "../../src/onnx/onnx-proto";
+import { expectClose } from "./support";
 
 describe("float16Bits", () => {
   it.each([
@@ -96,11 +97,7 @@ describe("convertToFp16 on the installed models", () => {
     const half = await runOnCpu(fp16, input.slice(), size);
     expect(half.type).toBe("float32");
     expect(half.dims).toEqual(reference.dims);
-    const a = reference.data as Float32Array;
-    const b = half.data as Float32Array;
-    let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    expect(worst).toBeLessThan(0.5 / 255);
+    expectClose(half.data as Float32Array, reference.data as Float32Array, 0.5 / 255);
   });
 
   it("is deterministic", () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { PortraitError } from "@portrait-upscale/shared";
 import { modelPath } from "../../src/index";
 import { STAGE_TENSOR, splitOnnxModel } from "../../src/split";
+import { expectClose } from "./support";
 
 const SIZE = 24;
 
@@ -37,11 +38,7 @@ describe("splitOnnxModel", () => {
     expect(features.dims).toEqual([1, 64, SIZE, SIZE]);
     const output = await runOnce(second, STAGE_TENSOR, features.data as Float32Array, [...features.dims]);
     expect(output.dims).toEqual(expected.dims);
-    const a = output.data as Float32Array;
-    const b = expected.data as Float32Array;
-    let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    expect(worst).toBeLessThan(1 / 255);
+    expectClose(output.data as Float32Array, expected.data as Float32Array, 1 / 255);
   });
 
   it("is deterministic", () => {
