@@ -5,6 +5,7 @@
  * sampling through it in either direction.
  */
 import type { Face } from "../portrait/faces";
+import { bilinearTap, sampleTap } from "../image/bilinear";
 import type { RgbImage } from "../image/image";
 
 /** The aligned face's side. */
@@ -78,20 +79,8 @@ export function invertSimilarity(t: Similarity): Similarity {
 
 /** Bilinear sample of channel `c` at (x, y) in pixel-centre coordinates, edges clamped. */
 export function sampleBilinear(image: RgbImage, c: number, x: number, y: number): number {
-  const w = image.width;
-  const h = image.height;
-  const fx = Math.min(w - 1, Math.max(0, x - 0.5));
-  const fy = Math.min(h - 1, Math.max(0, y - 0.5));
-  const x0 = Math.floor(fx);
-  const y0 = Math.floor(fy);
-  const x1 = Math.min(w - 1, x0 + 1);
-  const y1 = Math.min(h - 1, y0 + 1);
-  const dx = fx - x0;
-  const dy = fy - y0;
-  const base = c * w * h;
-  const top = image.rgb[base + y0 * w + x0] * (1 - dx) + image.rgb[base + y0 * w + x1] * dx;
-  const bottom = image.rgb[base + y1 * w + x0] * (1 - dx) + image.rgb[base + y1 * w + x1] * dx;
-  return top * (1 - dy) + bottom * dy;
+  const { width: w, height: h } = image;
+  return sampleTap(image.rgb, c * w * h, bilinearTap(x - 0.5, y - 0.5, w, h));
 }
 
 /**

@@ -6,6 +6,7 @@
  * passes its inference pool and tests pass onnxruntime directly.
  */
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import { bilinearTap, sampleTap } from "../image/bilinear";
 import type { RgbImage } from "../image/image";
 import { resampleImage } from "../image/resample";
 import { addMatteHairlines, type HairlineFallback } from "./matte";
@@ -318,10 +319,10 @@ export function viewToTensor(image: RgbImage, view: { x: number; y: number; side
             outside++;
             continue;
           }
-          const i = bilinearIndex(fx, fy, w, h);
-          r += sampleAt(rgb, 0, i);
-          g += sampleAt(rgb, n, i);
-          b += sampleAt(rgb, 2 * n, i);
+          const tap = bilinearTap(fx, fy, w, h);
+          r += sampleTap(rgb, 0, tap);
+          g += sampleTap(rgb, n, tap);
+          b += sampleTap(rgb, 2 * n, tap);
           count++;
         }
       }
@@ -334,30 +335,6 @@ export function viewToTensor(image: RgbImage, view: { x: number; y: number; side
     }
   }
   return out;
-}
-
-/** Four indices and weights for bilinear sampling, packed for `sampleAt`. */
-const bilinearScratch = { i00: 0, i10: 0, i01: 0, i11: 0, wx: 0, wy: 0 };
-function bilinearIndex(fx: number, fy: number, w: number, h: number): typeof bilinearScratch {
-  const x = Math.min(w - 1, Math.max(0, fx));
-  const y = Math.min(h - 1, Math.max(0, fy));
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(w - 1, x0 + 1);
-  const y1 = Math.min(h - 1, y0 + 1);
-  bilinearScratch.i00 = y0 * w + x0;
-  bilinearScratch.i10 = y0 * w + x1;
-  bilinearScratch.i01 = y1 * w + x0;
-  bilinearScratch.i11 = y1 * w + x1;
-  bilinearScratch.wx = x - x0;
-  bilinearScratch.wy = y - y0;
-  return bilinearScratch;
-}
-
-function sampleAt(rgb: Float32Array, offset: number, s: typeof bilinearScratch): number {
-  const top = rgb[offset + s.i00] * (1 - s.wx) + rgb[offset + s.i10] * s.wx;
-  const bottom = rgb[offset + s.i01] * (1 - s.wx) + rgb[offset + s.i11] * s.wx;
-  return top * (1 - s.wy) + bottom * s.wy;
 }
 
 /**

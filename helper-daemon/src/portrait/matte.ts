@@ -6,6 +6,7 @@
  * and says why.
  */
 import { PortraitError } from "@portrait-upscale/shared";
+import { bilinearTap, sampleTap } from "../image/bilinear";
 import type { RgbImage } from "../image/image";
 import type { Plane } from "../image/plane";
 import { resampleImage } from "../image/resample";
@@ -53,17 +54,7 @@ function matteAt(matte: Plane, width: number, height: number, x: number, y: numb
   const fx = ((x + 0.5) * matte.width) / width - 0.5;
   const fy = ((y + 0.5) * matte.height) / height - 0.5;
   if (fx < -0.5 || fy < -0.5 || fx > matte.width - 0.5 || fy > matte.height - 0.5) return 0;
-  const cx = Math.min(matte.width - 1, Math.max(0, fx));
-  const cy = Math.min(matte.height - 1, Math.max(0, fy));
-  const x0 = Math.floor(cx);
-  const y0 = Math.floor(cy);
-  const x1 = Math.min(matte.width - 1, x0 + 1);
-  const y1 = Math.min(matte.height - 1, y0 + 1);
-  const wx = cx - x0;
-  const wy = cy - y0;
-  const d = matte.data;
-  const w = matte.width;
-  return (d[y0 * w + x0] * (1 - wx) + d[y0 * w + x1] * wx) * (1 - wy) + (d[y1 * w + x0] * (1 - wx) + d[y1 * w + x1] * wx) * wy;
+  return sampleTap(matte.data, 0, bilinearTap(fx, fy, matte.width, matte.height));
 }
 
 function landmark(mesh: FaceMesh, index: number): Point {

@@ -7,6 +7,7 @@
  * unavailable) keeps its BlazeFace keypoints and says why, so masks fall back to ellipses.
  */
 import { PortraitError } from "@portrait-upscale/shared";
+import { bilinearTap, sampleTap } from "../image/bilinear";
 import type { RgbImage } from "../image/image";
 import type { Face, FaceMesh, MeshFallback, RunDetector } from "./faces";
 
@@ -79,20 +80,10 @@ export function cropTensor(image: RgbImage, t: CropTransform, size = MESH_INPUT_
         for (let sx = 0; sx < samples; sx++) {
           const p = cropToImage(t, ox + (sx + 0.5) / samples, oy + (sy + 0.5) / samples, size);
           // Pixel centres sit at integer + 0.5 in this continuous frame.
-          const fx = Math.min(w - 1, Math.max(0, p.x - 0.5));
-          const fy = Math.min(h - 1, Math.max(0, p.y - 0.5));
-          const x0 = Math.floor(fx);
-          const y0 = Math.floor(fy);
-          const x1 = Math.min(w - 1, x0 + 1);
-          const y1 = Math.min(h - 1, y0 + 1);
-          const wx = fx - x0;
-          const wy = fy - y0;
-          const at = (offset: number): number =>
-            (rgb[offset + y0 * w + x0] * (1 - wx) + rgb[offset + y0 * w + x1] * wx) * (1 - wy) +
-            (rgb[offset + y1 * w + x0] * (1 - wx) + rgb[offset + y1 * w + x1] * wx) * wy;
-          r += at(0);
-          g += at(n);
-          b += at(2 * n);
+          const tap = bilinearTap(p.x - 0.5, p.y - 0.5, w, h);
+          r += sampleTap(rgb, 0, tap);
+          g += sampleTap(rgb, n, tap);
+          b += sampleTap(rgb, 2 * n, tap);
         }
       }
       const count = samples * samples;
