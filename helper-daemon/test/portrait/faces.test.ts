@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
-import { detectFaces, weightedNms } from "../../src/portrait/faces";
+import { weightedNms } from "../../src/portrait/blazeface";
+import { detectFaces } from "../../src/portrait/faces";
 import { resampleImage } from "../../src/image/resample";
 import { fixturePath, hasModel, loadRgb, ortDetector, padImage, type OrtLike } from "./support";
 
