@@ -1,5 +1,5 @@
 // Bundles the install-time converter so `npm install` can run it with plain node.
-// src/install.ts only exports (the daemon's CLI imports it too); the few lines that
+// src/install-cli.ts only exports (the daemon's CLI imports the installer too); the few lines that
 // make it a program live here, so importing it never starts an installation.
 import { build } from "esbuild";
 import { existsSync } from "node:fs";
@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-if (existsSync(`${here}src/install.ts`)) {
+if (existsSync(`${here}src/install-cli.ts`)) {
   await build({
     stdin: {
-      contents: 'import { runInstallCli } from "./src/install";\nprocess.exitCode = await runInstallCli(process.argv.slice(2));\n',
+      contents: 'import { runInstallCli } from "./src/install-cli";\nprocess.exitCode = await runInstallCli(process.argv.slice(2));\n',
       resolveDir: here,
       sourcefile: "install-main.ts",
       loader: "ts",

@@ -57,9 +57,9 @@ export {
 } from "./facts";
 export { STAGE_TENSOR, splitOnnxModel, type SplitModel } from "./split";
 export { findStage, installStages, type StageInstallResult } from "./split-install";
+export { runInstallCli } from "./install-cli";
 export {
   installModels,
-  runInstallCli,
   type ConvertFn,
   type InstallAction,
   type InstallOptions,

