@@ -13,11 +13,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
 import { runCliCaptured } from "../support/run-cli";
-import { createInferencePool, type InferencePool } from "../../src/inference/index";
-import { PresetStore } from "../../src/presets/index";
-import { createCatalog, modelSummaries } from "../../src/server/catalog";
-import { createUpscaleRunner } from "../../src/server/upscale-runner";
-import { startTestDaemon, type TestDaemon } from "./helpers";
+import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
+import type { TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,8 +26,7 @@ const MODELS = ["esrgan-thick-x2", "realesrgan-x4fast"];
 /** A studio preset that refuses overrides. */
 const LOCKED = "studio-locked";
 
-let pool: InferencePool;
-let presets: PresetStore;
+let service: UpscaleTestDaemon;
 let daemon: TestDaemon;
 let work: string;
 let cliPixels: { data: Buffer; width: number; height: number; channels: number };
@@ -58,20 +54,12 @@ beforeAll(async () => {
   await mkdir(studio);
   const fast = BUILT_IN_PRESETS.find((preset) => preset.id === PRESET)!;
   await writeFile(join(studio, `${LOCKED}.json`), JSON.stringify({ ...fast, id: LOCKED, name: "Studio Locked", locked: true }));
-  pool = createInferencePool({ provider: "cpu" });
-  presets = await PresetStore.open({ studioDir: studio, watch: "off" });
-  const models = await modelSummaries();
-  daemon = await startTestDaemon({
-    runner: createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 }),
-    catalog: createCatalog(pool, presets, models),
-    config: { resultSpillBytes: 0 },
-  });
+  service = await startUpscaleDaemon({ presets: { studioDir: studio }, config: { resultSpillBytes: 0 } });
+  daemon = service.daemon;
 });
 
 afterAll(async () => {
-  const left = await daemon?.stop();
-  presets?.close();
-  await pool?.close();
+  const left = await service?.stop();
   await rm(work, { recursive: true, force: true });
   expect(left).toEqual([]);
 });

@@ -5,37 +5,27 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, reviewReportSchema } from "@portrait-upscale/shared";
-import { createInferencePool, type InferencePool } from "../../src/inference/index";
-import { PresetStore } from "../../src/presets/index";
-import { createCatalog, modelSummaries } from "../../src/server/catalog";
 import { smallFaceAdvice } from "../../src/review/index";
-import { createUpscaleRunner } from "../../src/server/upscale-runner";
-import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
+import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
 import { fixturePath, hasModel } from "../portrait/support";
+import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
 
 const ready = ["realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
 
 it("has the converted models it needs (npm install converts them)", () => expect(ready).toBe(true));
 const fixture = fixturePath("astronaut-face-128.png");
-let pool: InferencePool;
-let presets: PresetStore;
+let service: UpscaleTestDaemon;
 let daemon: TestDaemon;
 
 describe("daemon review", () => {
   beforeAll(async () => {
-    pool = createInferencePool({ provider: "cpu", intraOpThreads: 2 });
-    presets = await PresetStore.open({ watch: "off" });
-    daemon = await startTestDaemon({
-      runner: createUpscaleRunner(pool, presets, { maxInputPixels: 64_000_000, maxOutputPixels: 1_100_000_000 }),
-      catalog: createCatalog(pool, presets, await modelSummaries()),
-    });
+    service = await startUpscaleDaemon({ intraOpThreads: 2 });
+    daemon = service.daemon;
   });
 
   afterAll(async () => {
-    await daemon?.stop();
-    presets?.close();
-    await pool?.close();
+    await service?.stop();
   });
 
   it("serves the review report and its contact sheet for a job with review=1", async () => {

@@ -3,20 +3,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG } from "../../src/config/config";
-import { createInferencePool, type InferencePool } from "../../src/inference/index";
-import { PresetStore } from "../../src/presets/index";
-import { createCatalog, modelSummaries } from "../../src/server/catalog";
-import { createUpscaleRunner } from "../../src/server/upscale-runner";
-import { imageLimitsOf } from "../../src/upscale/index";
-import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
+import type { TestDaemon } from "../daemon/helpers";
 import { runCliCaptured } from "../support/run-cli";
+import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
 import { writeShoot } from "./support";
 
 const PRESET = "fast-preview";
 let work: string;
-let pool: InferencePool;
-let presets: PresetStore;
+let service: UpscaleTestDaemon;
 let daemon: TestDaemon;
 
 async function cli(args: readonly string[]): Promise<number> {
@@ -27,17 +21,11 @@ async function cli(args: readonly string[]): Promise<number> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "pu-one-path-"));
   await writeShoot(join(work, "shoot"), 2);
-  pool = createInferencePool({ provider: "cpu" });
-  presets = await PresetStore.open({ watch: "off" });
-  daemon = await startTestDaemon({
-    runner: createUpscaleRunner(pool, presets, imageLimitsOf(DEFAULT_CONFIG)),
-    catalog: createCatalog(pool, presets, await modelSummaries()),
-  });
+  service = await startUpscaleDaemon();
+  daemon = service.daemon;
 });
 afterAll(async () => {
-  await daemon?.stop();
-  presets?.close();
-  await pool?.close();
+  await service?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
