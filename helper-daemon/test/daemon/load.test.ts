@@ -3,17 +3,15 @@
  * clients at once are all served (fairly), an HTTP reader that hangs up mid-download hurts
  * nothing, and `serve` stops cleanly on SIGTERM with nothing left behind.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
 import { daemonPerTest } from "../support/daemon-per-test";
 import { crcOf, testImage, waitFor } from "./helpers";
+import { CLI, REPOSITORY_ROOT, ServeProcess } from "./serve-process";
 import { TestWsClient } from "./ws-client";
 
 const startDaemon = daemonPerTest();
@@ -117,48 +115,30 @@ describe("load", () => {
 });
 
 describe("serve", () => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const cli = join(here, "../../dist/cli.js");
-
   it("starts, prints how to connect, and exits 0 on SIGTERM with a job running and no files left", async () => {
-    const configDir = await mkdtemp(join(tmpdir(), "pu-serve-config-"));
-    const tempRoot = await mkdtemp(join(tmpdir(), "pu-serve-tmp-"));
-    const child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
-      env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir, PORTRAIT_UPSCALE_TMPDIR: tempRoot },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const serve = await ServeProcess.start({ args: [CLI, "serve", "--port", "0"] });
     try {
-      await waitFor(() => /Press Ctrl-C to stop/.test(output), 60_000, "the daemon to listen");
-      const url = /listening on (http:\/\/\S+)/.exec(output)![1];
-      expect(output).toMatch(/portrait-upscale token/);
-      expect(output).toMatch(/portrait-upscale pair/);
-      const { readFile } = await import("node:fs/promises");
-      const token = (await readFile(join(configDir, "token"), "utf8")).trim();
-      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      const { stat } = await import("node:fs/promises");
-      if (process.platform !== "win32") expect((await stat(join(configDir, "token"))).mode & 0o777).toBe(0o600);
-      const health = await fetch(`${url}/v1/health`);
+      await waitFor(() => /Press Ctrl-C to stop/.test(serve.output), 60_000, "the daemon to print how to connect");
+      expect(serve.output).toMatch(/portrait-upscale token/);
+      expect(serve.output).toMatch(/portrait-upscale pair/);
+      expect(serve.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      if (process.platform !== "win32") expect((await stat(join(serve.configDir, "token"))).mode & 0o777).toBe(0o600);
+      const health = await fetch(`${serve.url}/v1/health`);
       expect(health.status).toBe(200);
       // A real job (the 64 px fixture at ×4 with the heavy model) is running when SIGTERM arrives.
-      const fixture = join(here, "../../../test/fixtures/astronaut-face-64.png");
-      const created = await fetch(`${url}/v1/jobs?model=x4plus&scale=4`, {
+      const created = await fetch(`${serve.url}/v1/jobs?model=x4plus&scale=4`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "image/png" },
-        body: await readFile(fixture),
+        headers: { ...serve.auth, "Content-Type": "image/png" },
+        body: await readFile(join(REPOSITORY_ROOT, "test/fixtures/astronaut-face-64.png")),
       });
       expect(created.status).toBe(202);
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(output).toMatch(/Stopped\./);
-      expect(await readdir(tempRoot)).toEqual([]);
+      serve.child.kill("SIGTERM");
+      expect((await serve.exited).code).toBe(0);
+      expect(serve.output).toMatch(/Stopped\./);
+      expect(await readdir(serve.tempRoot)).toEqual([]);
     } finally {
-      child.kill("SIGKILL");
-      await rm(configDir, { recursive: true, force: true });
-      await rm(tempRoot, { recursive: true, force: true });
+      serve.child.kill("SIGKILL");
+      await serve.stop();
     }
   });
 });

@@ -6,49 +6,22 @@
  * (src/server/supervisor.ts). The tile here (x4plus, 320 px) takes far longer than the
  * time allowed for the exit.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { alive, childrenOf } from "./serve-process";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, "../../dist/cli.js");
-
-async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from "./helpers";
+import { REPOSITORY_ROOT, ServeProcess, alive, childrenOf } from "./serve-process";
 
 describe("serve shutdown", () => {
   it.skipIf(process.platform === "win32")(
     "exits 0 on SIGTERM during a long model run, with no files and no processes left",
     async () => {
-      const configDir = await mkdtemp(join(tmpdir(), "pu-stop-config-"));
-      const tempRoot = await mkdtemp(join(tmpdir(), "pu-stop-tmp-"));
-      const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--provider", "cpu"], {
-        env: { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir, PORTRAIT_UPSCALE_TMPDIR: tempRoot },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let output = "";
-      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once("exit", (code, signal) => resolve({ code, signal })),
-      );
+      const serve = await ServeProcess.start();
+      const { child, exited, tempRoot, url, auth } = serve;
       let daemonPids: number[] = [];
       try {
-        await waitFor(() => /Press Ctrl-C to stop/.test(output), 60_000, "the daemon to listen");
-        const url = /listening on (http:\/\/\S+)/.exec(output)![1];
-        const token = (await readFile(join(configDir, "token"), "utf8")).trim();
-        const auth = { Authorization: `Bearer ${token}` };
-        const image = await sharp(join(here, "../../../test/fixtures/astronaut.png")).extract({ left: 100, top: 20, width: 320, height: 320 }).png().toBuffer();
+        const image = await sharp(join(REPOSITORY_ROOT, "test/fixtures/astronaut.png")).extract({ left: 100, top: 20, width: 320, height: 320 }).png().toBuffer();
         const created = await fetch(`${url}/v1/jobs?model=x4plus&scale=4&tile=320`, {
           method: "POST",
           headers: { ...auth, "Content-Type": "image/png" },
@@ -74,16 +47,15 @@ describe("serve shutdown", () => {
           new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 20_000)),
         ]);
         expect(exit).toEqual({ code: 0, signal: null });
-        expect(output).toMatch(/Stopped\./);
-        expect(output).not.toMatch(/Napi::Error|Aborted|INTERNAL/);
+        expect(serve.output).toMatch(/Stopped\./);
+        expect(serve.output).not.toMatch(/Napi::Error|Aborted|INTERNAL/);
         expect(await readdir(tempRoot)).toEqual([]);
         // The daemon process, and with it the inference worker thread, is gone.
         await waitFor(() => daemonPids.every((pid) => !alive(pid)), 5_000, "the daemon process to end");
       } finally {
         child.kill("SIGKILL");
         for (const pid of daemonPids) if (alive(pid)) process.kill(pid, "SIGKILL");
-        await rm(configDir, { recursive: true, force: true });
-        await rm(tempRoot, { recursive: true, force: true });
+        await serve.stop();
       }
     },
     240_000,
