@@ -3,11 +3,12 @@
 // `models/dist/install.js` (run by `npm install`) and `portrait-upscale models verify
 // --repair` both come here.
 import { PortraitError, toErrorPayload, type ErrorPayload } from "@portrait-upscale/shared";
-import { open, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_CONVERTERS } from "./converters";
 import { obtainTarball } from "./fetch";
 import { findModel, loadManifest, type ConverterKind, type ModelEntry, type ModelManifest } from "./manifest";
+import { TEMPORARY_NAME, writeModelFile } from "./model-file";
 import { modelDir, sourcesDir } from "./paths";
 import { installStages } from "./split-install";
 import { readFilesFromTarGz } from "./tar";
@@ -238,20 +239,7 @@ async function buildModel(model: ModelEntry, dir: string, files: ReadonlyMap<str
   }
 
   const target = join(dir, model.onnx.file);
-  const temp = join(dir, `.${model.onnx.file}.${process.pid}.r${Math.random().toString(16).slice(2, 10)}.tmp`);
-  try {
-    const handle = await open(temp, "w");
-    try {
-      await handle.writeFile(onnx);
-      // Durable before the rename, so a crash cannot leave a short file under the real name.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await writeModelFile(dir, model.onnx.file, onnx);
 
   if (model.onnx.sha256 === null) {
     await stampVerified(dir, model.onnx.file, sha256);
@@ -269,14 +257,12 @@ async function buildModel(model: ModelEntry, dir: string, files: ReadonlyMap<str
   return { sha256, bytes: onnx.length };
 }
 
-// Model and stamp temporaries carry the writer's process id: `.<file>.<pid>[.r<random hex>].tmp`.
-const TEMP_PATTERN = /^\..+\.(\d+)(?:\.r[0-9a-f]+)?\.tmp$/;
 const STALE_DOWNLOAD_MS = 60 * 60 * 1000;
 
 /** Removes temporaries left by an installer that was killed (its process is gone, or the download is old). */
 async function removeStaleTemporaries(dir: string, downloads: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    const match = TEMP_PATTERN.exec(name);
+    const match = TEMPORARY_NAME.exec(name);
     if (match !== null && !processAlive(Number(match[1]))) await rm(join(dir, name), { force: true });
   }
   for (const name of await readdir(downloads).catch(() => [] as string[])) {

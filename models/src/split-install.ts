@@ -4,10 +4,11 @@
  */
 import { PortraitError } from "@portrait-upscale/shared";
 import { existsSync } from "node:fs";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { StageFacts } from "./facts";
 import type { ModelEntry, ModelManifest } from "./manifest";
+import { writeModelFile } from "./model-file";
 import { splitOnnxModel } from "./split";
 import { sha256File, sha256Hex } from "./verify";
 
@@ -58,14 +59,7 @@ export async function installStages(model: ModelEntry, dir: string): Promise<Sta
         { id: stage.id, expectedSha256: stage.sha256, actualSha256: actual, bytes: bytes.length },
       );
     }
-    // The installer's temporary naming, so a killed install's leftovers are removed on the next run.
-    const temporary = join(dir, `.${stage.file}.${process.pid}.tmp`);
-    try {
-      await writeFile(temporary, bytes);
-      await rename(temporary, path);
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    await writeModelFile(dir, stage.file, bytes);
     results.push({ id: stage.id, action: "installed", seconds: (performance.now() - started) / 1000 });
   }
   return results;

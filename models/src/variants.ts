@@ -7,11 +7,12 @@
  */
 import { PortraitError, array, integer, object, oneOf, parse, schemaError, string, type ErrorCode } from "@portrait-upscale/shared";
 import { existsSync } from "node:fs";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FACT_PROVIDERS } from "./facts";
 import { convertToFp16 } from "./fp16";
 import type { ModelEntry } from "./manifest";
+import { writeModelFile } from "./model-file";
 import { sha256Hex, stampVerified, verifyModel } from "./verify";
 
 export const PRECISIONS = ["fp16"] as const;
@@ -89,13 +90,7 @@ export async function ensureVariant(model: ModelEntry, variant: ModelVariant, di
       reason: "variant hash mismatch",
     });
   }
-  const temp = join(dir, `.${variant.file}.${process.pid}.tmp`);
-  try {
-    await writeFile(temp, made);
-    await rename(temp, path);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await writeModelFile(dir, variant.file, made);
   await stampVerified(dir, variant.file, sha256);
   return path;
 }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, rm, stat, writeFile, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { ModelEntry, ModelManifest } from "./manifest";
+import { writeModelFile } from "./model-file";
 
 export type ModelState = "present" | "missing" | "corrupt";
 
@@ -121,13 +122,6 @@ async function readStamp(dir: string, file: string): Promise<Stamp | undefined> 
 }
 
 async function writeStamp(dir: string, file: string, stamp: Stamp): Promise<void> {
-  const target = stampPath(dir, file);
-  const temp = `${target}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, JSON.stringify(stamp));
-    await rename(temp, target);
-  } catch {
-    // A stamp only saves time; a read-only directory must not fail verification.
-    await rm(temp, { force: true }).catch(() => undefined);
-  }
+  // A stamp only saves time; a read-only directory must not fail verification.
+  await writeModelFile(dir, basename(stampPath(dir, file)), Buffer.from(JSON.stringify(stamp))).catch(() => undefined);
 }
