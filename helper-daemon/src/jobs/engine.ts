@@ -234,7 +234,7 @@ export class JobEngine {
     job.etaAt = startedAt;
     this.#running.add(job);
     this.#emit(job, "state");
-    this.#logger.info("job started", { id: job.id });
+    this.#logger.info("job started", { id: job.id, ...(job.device !== undefined ? { device: job.device } : {}) });
     const tickMs = this.#options.progressTickMs ?? 1000;
     const ticker = tickMs > 0 ? setInterval(() => this.#emit(job, "progress"), tickMs).unref() : undefined;
     job.settled = (async () => {
