@@ -73,13 +73,19 @@ def error_values(procedure, message, status=Gimp.PDBStatusType.EXECUTION_ERROR):
 
 
 def daemon_info(url):
-    """The daemon's `/v1/info`, or {} when it cannot be asked right now."""
+    """The daemon's `/v1/info` with its `/v1/devices` as "devices", or {} when it cannot be asked right now."""
     try:
         token = pu.read_token(pu.token_path())
         # A short timeout: this runs while GIMP builds the dialog (and while it scans plug-ins).
-        return pu.DaemonClient(url, token, quick_timeout=PRESET_LIST_TIMEOUT).info()
+        client = pu.DaemonClient(url, token, quick_timeout=PRESET_LIST_TIMEOUT)
+        info = client.info()
     except Exception:  # noqa: BLE001 - no daemon simply means no list; the run reports why.
         return {}
+    try:
+        info["devices"] = client.devices()
+    except Exception:  # noqa: BLE001 - without a device list the daemon's default is used.
+        info["devices"] = []
+    return info
 
 
 def preset_choice(info):
@@ -89,6 +95,17 @@ def preset_choice(info):
     for index, (nick, label, help_text) in enumerate(entries):
         choice.add(nick, index, label, help_text)
     return choice, selected
+
+
+def device_choice(info):
+    """The chooser of the daemon's devices, or None when it lists fewer than two."""
+    entries = pu.device_entries(info.get("devices") or [])
+    if not entries:
+        return None
+    choice = Gimp.Choice.new()
+    for index, (nick, label, help_text) in enumerate(entries):
+        choice.add(nick, index, label, help_text)
+    return choice
 
 
 def face_restore_choice(info):
@@ -226,6 +243,13 @@ class Upscale:
         layer.update(0, 0, width, height)
 
 
+def chosen_device(config):
+    """The dialog's device (-1, the daemon's default, when the dialog has no chooser)."""
+    if "device-choice" not in [spec.name for spec in config.list_properties()]:
+        return -1
+    return pu.device_from_choice(config.get_property("device-choice"))
+
+
 def dialog_options(config):
     """The job options the dialog's current values describe."""
     return pu.JobOptions.from_arguments(
@@ -234,6 +258,7 @@ def dialog_options(config):
         config.get_property("creativity"),
         config.get_property("resemblance"),
         config.get_property("denoise"),
+        device=chosen_device(config),
     )
 
 
@@ -274,7 +299,9 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
         dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config)
         # The face-restore chooser and its strength only when the daemon has a face-restore model.
         restore = ["face-restore-choice", "face-restore-strength"] if procedure.find_aux_argument("face-restore-choice") else []
-        dialog.fill(["preset-choice", "scale-choice", "creativity", "resemblance", "denoise", *restore, "output", "daemon-url"])
+        # The device chooser only when the daemon lists more than one device.
+        device = ["device-choice"] if procedure.find_aux_argument("device-choice") else []
+        dialog.fill(["preset-choice", "scale-choice", "creativity", "resemblance", "denoise", *restore, *device, "output", "daemon-url"])
         follow_estimate(dialog, config, drawable)
         accepted = dialog.run()
         dialog.destroy()
@@ -284,6 +311,8 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
         config.set_property("scale", pu.scale_from_choice(config.get_property("scale-choice")))
         if restore:
             config.set_property("face-restore", pu.face_restore_from_choice(config.get_property("face-restore-choice")))
+        if device:
+            config.set_property("device", chosen_device(config))
 
     try:
         options = pu.JobOptions.from_arguments(
@@ -294,6 +323,7 @@ def run_upscale(procedure, run_mode, image, drawables, config, data):
             config.get_property("denoise"),
             config.get_property("face-restore"),
             config.get_property("face-restore-strength"),
+            config.get_property("device"),
         )
         target, layer = Upscale(image, drawable, options, config.get_property("output"), config.get_property("daemon-url")).run()
     except pu.BridgeError as error:
@@ -336,7 +366,7 @@ class PortraitUpscale(Gimp.PlugIn):
             "enlarged image, aligned with the original, or as a new image. 8- and 16-bit images "
             "round-trip at their own depth; 32-bit images travel at 16 bits per channel. "
             "Scale 0, an empty face restore and negative creativity, resemblance, denoise or "
-            "face-restore strength mean the preset's value.",
+            "face-restore strength mean the preset's value; device -1 means the daemon's default device.",
             name,
         )
         procedure.set_attribution("Portrait Upscale", "Portrait Upscale contributors", "2026")
@@ -358,6 +388,9 @@ class PortraitUpscale(Gimp.PlugIn):
         _CHOICES.append(output)
         procedure.add_choice_argument("output", "Output", "Where the result goes", output, "layer", GObject.ParamFlags.READWRITE)
         procedure.add_string_argument("daemon-url", "Daemon URL", "Where the daemon listens", pu.DEFAULT_URL, GObject.ParamFlags.READWRITE)
+        procedure.add_int_argument(
+            "device", "Device", "The daemon's device to run on (GET /v1/devices); -1 for the daemon's default", -1, pu.MAX_DEVICE_ID, -1, GObject.ParamFlags.READWRITE
+        )
 
         # Dialog-only choices: the daemon's presets (asked now, so the list is current) and the scales.
         info = daemon_info(os.environ.get("PORTRAIT_UPSCALE_URL") or pu.DEFAULT_URL)
@@ -369,6 +402,12 @@ class PortraitUpscale(Gimp.PlugIn):
             _CHOICES.append(restore)
             procedure.add_choice_aux_argument(
                 "face-restore-choice", "_Face restore", "Restore faces after the upscale with a model brought to the daemon", restore, pu.FACE_RESTORE_PRESET_CHOICE, GObject.ParamFlags.READWRITE
+            )
+        devices = device_choice(info)
+        if devices is not None:
+            _CHOICES.append(devices)
+            procedure.add_choice_aux_argument(
+                "device-choice", "_Device", "The daemon's device to run on (GPUs on a machine with several)", devices, pu.DEVICE_DEFAULT_CHOICE, GObject.ParamFlags.READWRITE
             )
         scales = Gimp.Choice.new()
         for index, (nick, _, label) in enumerate(pu.SCALE_CHOICES):

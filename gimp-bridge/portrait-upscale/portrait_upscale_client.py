@@ -109,7 +109,7 @@ ERROR_WORDS: Dict[str, str] = {
     "RESULT_NOT_RAW": "The daemon's result is an image file, not raw pixels. Update the plug-in.",
     "DAEMON_RESTARTED": "The daemon stopped unexpectedly and was restarted; the job was lost. Try again.",
     "USER_MODEL_MISSING": "The preset names a model of your own (user:NAME) that is not installed on the daemon's machine. Add it there with: portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT",
-    "DEVICE_UNKNOWN": "The GPU device chosen for the daemon does not exist on its machine. Choose one that portrait-upscale doctor lists, or leave it at 0.",
+    "DEVICE_UNKNOWN": "The device chosen for the daemon is not on its machine. Choose one the dialog's Device list offers, or leave the device at -1 (the daemon's default).",
     DAEMON_NOT_RUNNING: "The Portrait Upscale daemon is not running. Start it with: " + START_COMMAND,
     DAEMON_INCOMPATIBLE: "The program at the daemon URL is not a compatible Portrait Upscale daemon.",
     DAEMON_BAD_RESPONSE: "The daemon sent an answer the plug-in cannot read.",
@@ -245,8 +245,11 @@ class JobOptions:
         denoise: Optional[float] = None,
         face_restore: Optional[str] = None,
         face_restore_strength: Optional[float] = None,
+        device: Optional[int] = None,
     ):
         self.preset = preset or None
+        # The daemon's device to run on (`GET /v1/devices`); None for the daemon's default.
+        self.device = device
         self.scale = scale
         self.creativity = creativity
         self.resemblance = resemblance
@@ -265,8 +268,16 @@ class JobOptions:
         denoise: float,
         face_restore: str = "",
         face_restore_strength: float = -1.0,
+        device: int = -1,
     ) -> "JobOptions":
-        """From the procedure's arguments, where 0 (scale), "" (face restore) and negative values mean "the preset's"."""
+        """From the procedure's arguments, where 0 (scale), "" (face restore) and negative values
+        mean "the preset's", and a negative device the daemon's default."""
+        if device is not None and device > MAX_DEVICE_ID:
+            raise BridgeError(
+                "INVALID_OPTION",
+                "Expected a device from 0 to %d (or -1 for the daemon's default) for device but received %r" % (MAX_DEVICE_ID, device),
+                {"name": "device"},
+            )
         preset = (preset or "").strip()
         face_restore = (face_restore or "").strip()
         if face_restore and not FACE_RESTORE_ARGUMENT.match(face_restore):
@@ -300,7 +311,14 @@ class JobOptions:
                 )
             else:
                 values[name] = value
-        return cls(preset or None, scale or None, face_restore=face_restore or None, face_restore_strength=strength, **values)
+        return cls(
+            preset or None,
+            scale or None,
+            face_restore=face_restore or None,
+            face_restore_strength=strength,
+            device=device if device is not None and device >= 0 else None,
+            **values,
+        )
 
     def query(self) -> List[Tuple[str, str]]:
         """The job's query parameters, in the order docs/api.md lists them."""
@@ -317,6 +335,8 @@ class JobOptions:
             pairs.append(("faceRestore", self.face_restore))
         if self.face_restore_strength is not None:
             pairs.append(("faceRestoreStrength", format_number(self.face_restore_strength)))
+        if self.device is not None:
+            pairs.append(("device", str(int(self.device))))
         return pairs
 
 
@@ -662,6 +682,35 @@ def face_restore_from_choice(nick: Optional[str]) -> str:
     return "user:" + nick[len("user-"):] if nick.startswith("user-") else ""
 
 
+# The device chooser: the daemon's default, or one of the devices it lists.
+DEVICE_DEFAULT_CHOICE = "default"
+MAX_DEVICE_ID = 64
+
+
+def device_entries(devices: List[Mapping[str, Any]]) -> List[Tuple[str, str, str]]:
+    """(nick, label, help) for the device chooser: "the daemon's default", then each device
+    `GET /v1/devices` lists. Empty when the daemon lists fewer than two (nothing to choose),
+    so the dialog leaves the chooser out."""
+    entries = []
+    for device in devices or []:
+        if not isinstance(device, Mapping) or not isinstance(device.get("id"), int) or isinstance(device.get("id"), bool):
+            continue
+        name = str(device.get("name") or "Device %d" % device["id"])
+        memory = device.get("memoryBytes")
+        label = name + (" · %d GB" % round(memory / 1024 ** 3) if _is_number(memory) and memory > 0 else "")
+        entries.append(("device-%d" % device["id"], label + (" (default)" if device.get("default") is True else ""), str(device.get("provider") or "")))
+    if len(entries) < 2:
+        return []
+    return [(DEVICE_DEFAULT_CHOICE, "The daemon's default", "")] + entries
+
+
+def device_from_choice(nick: Optional[str]) -> int:
+    """The `device` argument for a chooser entry (-1 for the daemon's default)."""
+    if nick and nick.startswith("device-") and nick[len("device-"):].isdigit():
+        return int(nick[len("device-"):])
+    return -1
+
+
 def preset_from_choice(nick: Optional[str]) -> str:
     """The `preset` argument for a dialog choice ("" asks for the daemon's default)."""
     return "" if not nick or nick == DAEMON_DEFAULT_CHOICE else nick
@@ -755,6 +804,18 @@ class DaemonClient:
     def info(self) -> Dict[str, Any]:
         """`GET /v1/info`: versions, providers, models, presets, default preset, limits."""
         return self._get("/v1/info")
+
+    def devices(self) -> List[Dict[str, Any]]:
+        """`GET /v1/devices`: the devices jobs can run on; [] from a daemon that predates the choice."""
+        try:
+            devices = self._get("/v1/devices").get("devices")
+        except BridgeError as error:
+            if error.code == "NOT_FOUND":
+                return []
+            raise
+        if not isinstance(devices, list):
+            raise BridgeError(DAEMON_BAD_RESPONSE, "GET /v1/devices did not list devices.")
+        return devices
 
     def presets(self) -> List[Dict[str, Any]]:
         """`GET /v1/presets`."""

@@ -116,6 +116,8 @@ class FakeDaemon:
         self.corrupt_result = False
         self.no_events = False  # /events answers 404, as an older daemon might
         self.protocol = 1
+        # What GET /v1/devices lists; None answers 404, as a daemon from before the device choice.
+        self.devices = [{"id": 0, "provider": "cpu", "name": "CPU", "default": True}]
         self.counter = 0
         daemon = self
 
@@ -190,6 +192,11 @@ class FakeDaemon:
             return self.send_json(handler, 200, {"presets": PRESETS})
         if method == "GET" and path == "/v1/info":
             return self.send_json(handler, 200, self.info())
+        if method == "GET" and path == "/v1/devices" and self.devices is not None:
+            return self.send_json(handler, 200, {"devices": self.devices})
+        if "device" in query and not self.device_known(query["device"]):
+            ids = [device["id"] for device in self.devices or []]
+            return self.send_error(handler, 400, "DEVICE_UNKNOWN", "There is no device %s here." % query["device"], {"device": query["device"], "devices": ids})
         if method == "POST" and path == "/v1/jobs":
             return self.create_job(handler, query, body)
         if method == "GET" and path == "/v1/estimate":
@@ -223,6 +230,9 @@ class FakeDaemon:
             "limits": {"maxInputPixels": 16777216, "maxOutputPixels": 268435456, "maxChunkBytes": 1048576,
                        "maxTextMessageBytes": 1048576, "window": 8, "maxQueuedJobs": 4, "resultTtlSeconds": 600},
         }
+
+    def device_known(self, value):
+        return value.isdigit() and any(device["id"] == int(value) for device in self.devices or [])
 
     def create_job(self, handler, query, body):
         if self.fail_with:

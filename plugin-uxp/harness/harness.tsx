@@ -32,11 +32,17 @@ let model: PanelModel | undefined;
 const harness = {
   adapter,
   /** Stores the settings (and token), then mounts the panel and connects. */
-  async start(options: { port: number; host?: string; token?: string; placement?: string; presetId?: string }): Promise<void> {
+  async start(options: { port: number; host?: string; token?: string; placement?: string; presetId?: string; device?: number }): Promise<void> {
     if (options.token) adapter.data.set(TOKEN_FILE, options.token);
     adapter.data.set(
       SETTINGS_FILE,
-      JSON.stringify({ host: options.host ?? "127.0.0.1", port: options.port, placement: options.placement ?? "keep", ...(options.presetId ? { presetId: options.presetId } : {}) }),
+      JSON.stringify({
+        host: options.host ?? "127.0.0.1",
+        port: options.port,
+        placement: options.placement ?? "keep",
+        ...(options.presetId ? { presetId: options.presetId } : {}),
+        ...(options.device !== undefined ? { device: options.device } : {}),
+      }),
     );
     model = new PanelModel({ adapter, sockets: platformSocketFactory, fetch: (url, init) => fetch(url, init) });
     createRoot(document.getElementById("root")!).render(
@@ -47,6 +53,8 @@ const harness = {
     await model.start();
   },
   state: () => model?.getState(),
+  /** The settings as the panel stored them (what a restarted panel reads). */
+  storedSettings: (): unknown => JSON.parse(adapter.data.get(SETTINGS_FILE) ?? "{}"),
   addDocument: (spec: NewMemoryDocument): number => adapter.addDocument(spec).id,
   addLayer(documentId: number, layer: HarnessLayer): number {
     const data = layer.bitDepth === 16 ? Uint16Array.from(layer.data) : Uint8Array.from(layer.data);

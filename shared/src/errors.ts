@@ -236,5 +236,5 @@ export const ERROR_ADVICE: Readonly<Record<ErrorCode, string>> = {
   DAEMON_RESTARTED: "Start the job again; if it happens again, report the reason in the daemon's log.",
   INPUT_UNREADABLE: "Check the path: the file must exist and be readable by you.",
   USER_MODEL_MISSING: "Add the model on this machine (`portrait-upscale models add FILE.onnx --role ROLE --name NAME --licence TEXT`, or --studio for the studio's folder), or choose another preset.",
-  DEVICE_UNKNOWN: "Choose a device that `portrait-upscale doctor` lists, or leave it at 0.",
+  DEVICE_UNKNOWN: "Choose a device the daemon lists (the panel's or dialog's Device setting, `GET /v1/devices`, `portrait-upscale doctor`), or leave the default.",
 };

@@ -84,6 +84,9 @@ export const transferIdSchema = integer({ min: 1, max: 0xffffffff });
 /** A CRC-32 as 8 lower-case hex digits, the same spelling as the HTTP `crc32` parameter. */
 export const crc32HexSchema = string({ pattern: /^[0-9a-f]{8}$/, expected: "8 lower-case hex digits" });
 const unitInterval = number({ min: 0, max: 1 });
+/** An inference device as the daemon numbers it (the GPU index `--device` takes; 0 on a CPU-only machine). */
+export const MAX_DEVICE_ID = 64;
+export const deviceIdSchema = integer({ min: 0, max: MAX_DEVICE_ID });
 const dimension = integer({ min: 1, max: 300_000 });
 const errorCodeSchema = oneOf(Object.keys(ERROR_CODES) as ErrorCode[]);
 
@@ -225,8 +228,10 @@ export type ReviewReport = Infer<typeof reviewReportSchema>;
  * that predate them, whose parsers refuse unknown fields, keep receiving what they know.
  * `estimate`: `progress` carries the job's `estimateSeconds`, and `tile`/`tiles` only while
  * a model's tiles are counted (older clients keep receiving `tile: 0, tiles: 0`).
+ * `devices`: `welcome` lists the daemon's inference devices, so the client can offer a choice
+ * (`submit.device`, `estimate.device`; accepted from any client, since they are its own fields).
  */
-export const PROTOCOL_FEATURES = ["notes", "review-crops", "estimate"] as const;
+export const PROTOCOL_FEATURES = ["notes", "review-crops", "estimate", "devices"] as const;
 export type ProtocolFeature = (typeof PROTOCOL_FEATURES)[number];
 /** A feature name: any kebab-case word, so a client may ask for features this daemon has never heard of. */
 const featureNamesSchema = array(string({ pattern: /^[a-z][a-z0-9-]{0,31}$/, expected: "a kebab-case feature name" }), { maxItems: 16 });
@@ -270,12 +275,27 @@ export const timingsSchema = object({ totalMs: number({ min: 0 }), inferenceMs: 
 export const estimateShape = {
   seconds: number({ min: 0 }),
   provider: string({ minLength: 1, maxLength: 32 }),
-  device: integer({ min: 0, max: 64 }),
+  device: deviceIdSchema,
   calibrated: boolean(),
   models: array(object({ id: string({ minLength: 1, maxLength: 64 }), megapixels: number({ min: 0 }), seconds: number({ min: 0 }) }), { maxItems: 16 }),
 };
 export const estimateSchema = object(estimateShape);
 export type Estimate = Infer<typeof estimateSchema>;
+
+/**
+ * One inference device jobs can run on: `id` is what `submit.device`, `estimate.device` and
+ * the `device` query take; exactly one is the `default` (the config's `device`), used when a
+ * job names none. `memoryBytes` is present when the driver reports it.
+ */
+export const deviceSummarySchema = object({
+  id: deviceIdSchema,
+  provider: string({ minLength: 1, maxLength: 32 }),
+  name: string({ minLength: 1, maxLength: 120 }),
+  memoryBytes: optional(integer({ min: 1 })),
+  default: boolean(),
+});
+export type DeviceSummary = Infer<typeof deviceSummarySchema>;
+const deviceListSchema = array(deviceSummarySchema, { minItems: 1, maxItems: MAX_DEVICE_ID + 1 });
 
 /** What a finished job produced (HTTP JobStatus.result, NDJSON `done`). */
 export const jobResultSchema = object({
@@ -333,6 +353,8 @@ export const submitSchema = object({
   review: boolean(),
   /** Keep the result after it has been fetched (until the TTL), for another `fetch-result`. */
   keep: optional(boolean()),
+  /** The device to run on (one `welcome.devices` lists); the daemon's default when absent. */
+  device: optional(deviceIdSchema),
   image: imageHeaderSchema,
 });
 export type Submit = Infer<typeof submitSchema>;
@@ -343,6 +365,8 @@ export const estimateRequestSchema = object({
   requestId: requestIdSchema,
   preset: presetIdSchema,
   overrides: overridesSchema,
+  /** The device the job would run on; the daemon's default when absent. */
+  device: optional(deviceIdSchema),
   width: dimension,
   height: dimension,
 });
@@ -385,7 +409,13 @@ const infoShape = {
  * Answers a valid `hello` (or `pair`): what this daemon offers. `features` (only to a client
  * that sent `hello.features`) lists those of the client's features the daemon will use.
  */
-export const welcomeSchema = object({ type: literal("welcome"), ...infoShape, features: optional(featureNamesSchema) });
+export const welcomeSchema = object({
+  type: literal("welcome"),
+  ...infoShape,
+  features: optional(featureNamesSchema),
+  /** Feature `devices`: the inference devices jobs can run on. */
+  devices: optional(deviceListSchema),
+});
 export type Welcome = Infer<typeof welcomeSchema>;
 
 export const pairedSchema = object({ type: literal("paired"), token: string({ minLength: 16, maxLength: 256 }) });
@@ -564,6 +594,9 @@ export const pairRequestSchema = object({ code: pairSchema.shape.code });
 export const pairResponseSchema = object({ token: pairedSchema.shape.token });
 export const presetsResponseSchema = object({ presets: array(presetSummarySchema) });
 export const jobCreatedSchema = object({ id: jobIdSchema });
+/** `GET /v1/devices`: the inference devices jobs can run on (see {@link deviceSummarySchema}). */
+export const devicesResponseSchema = object({ devices: deviceListSchema });
+export type DevicesResponse = Infer<typeof devicesResponseSchema>;
 
 /** Every error answer's body. */
 export const errorBodySchema = object({ error: errorPayloadSchema });
@@ -581,6 +614,8 @@ export const jobStatusSchema = object({
   etaSeconds: nullable(number({ min: 0 })),
   /** The prediction made when the job was accepted (absent when none could be made). */
   estimateSeconds: optional(number({ min: 0 })),
+  /** The device the job runs (or ran) on; absent from daemons that predate the choice. */
+  device: optional(deviceIdSchema),
   error: nullable(errorPayloadSchema),
   result: nullable(jobResultSchema),
 });
@@ -610,6 +645,8 @@ const recipeQueryShape = {
   faceRestore: optional(string({ pattern: /^(off|(user:)?[a-z0-9][a-z0-9-]{0,47})$/, expected: '"user:NAME" or "off"' })),
   faceRestoreStrength: optional(unitInterval),
   tile: optional(integer({ min: 32, max: 4096 })),
+  /** The device to run on (`GET /v1/devices`); the daemon's default when absent. */
+  device: optional(deviceIdSchema),
 };
 
 /**

@@ -166,6 +166,9 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
         args: { "daemon-url": url, scale: 2, preset: FAST },
       },
       { name: "daemon-down", input: toInner(inputs.rgb8), format: "R'G'B' u8", output: caseOutput("down"), args: { "daemon-url": downUrl } },
+      // The procedure's device argument: the daemon's one device by number, and one it does not have.
+      { name: "device-0", input: toInner(inputs.rgb8), format: "R'G'B' u8", output: caseOutput("device-0"), args: { "daemon-url": url, scale: 2, preset: FAST, device: 0 } },
+      { name: "device-unknown", input: toInner(inputs.rgb8), format: "R'G'B' u8", output: caseOutput("device-unknown"), args: { "daemon-url": url, scale: 2, device: 7 } },
     ];
     await copyFile(repoPath("test", "gimp", "batch.py"), join(home, "batch.py"));
     await writeFile(join(home, "spec.json"), JSON.stringify({ report: `${inner}/out/report.json`, cases }, null, 2));
@@ -308,6 +311,18 @@ describe.skipIf(SKIP)(`Upscale Portrait in a real GIMP 3, against the ${e2eDaemo
     expect(entry.message).toMatch(/^Upscale Portrait: The daemon refused the token\. .* \[AUTH_INVALID\]$/);
     expect(entry.message).toContain(`Token file: ${inner}/config-wrong/token.`);
     expect(entry.imageSizeAfter).toEqual([64, 64]);
+  });
+
+  it("runs on the device the procedure's argument names, and refuses one the daemon does not list", async () => {
+    const chosen = reportOf("device-0");
+    expect(chosen.status, chosen.message).toBe("success");
+    const expected = await daemon!.expected(inputs.rgb8, 2, FAST);
+    expect(await differenceFromReference("device-0", expected)).toBeLessThanOrEqual(1);
+    const unknown = reportOf("device-unknown");
+    expect(unknown.status).toBe("execution-error");
+    expect(unknown.message).toMatch(/^Upscale Portrait: The device chosen for the daemon is not on its machine\. .*\[DEVICE_UNKNOWN\]$/);
+    expect(unknown.layerCountAfter).toBe(1);
+    expect(unknown.imageSizeAfter).toEqual([64, 64]);
   });
 
   it("returns an error status naming the fix when the daemon is not running", () => {

@@ -81,10 +81,10 @@ function daemonEnv(folders: DaemonFolders): NodeJS.ProcessEnv {
   return { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: folders.configDir, PORTRAIT_UPSCALE_TMPDIR: folders.tempRoot };
 }
 
-/** Starts `portrait-upscale serve` (port 0 picks a free one); resolves once it listens. */
-export async function startServe(folders: DaemonFolders, port = 0, extraArgs: readonly string[] = []): Promise<ServeProcess> {
+/** Starts `portrait-upscale serve` (port 0 picks a free one) with `env` added; resolves once it listens. */
+export async function startServe(folders: DaemonFolders, port = 0, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [repoPath("helper-daemon", "dist", "cli.js"), "serve", "--port", String(port), ...extraArgs], {
-    env: daemonEnv(folders),
+    env: { ...daemonEnv(folders), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const bound = await new Promise<number>((resolve, reject) => {

@@ -103,7 +103,8 @@ const identityCatalog: DaemonCatalog = {
   models: () => [],
   presets: () => [],
   defaultPreset: () => "portrait-natural",
-  checkOptions: () => ({ scale: 1 }),
+  devices: () => [{ id: 0, provider: "cpu", name: "CPU", default: true }],
+  checkOptions: () => ({ scale: 1, device: 0 }),
   estimate: () => ({ seconds: 0, provider: "cpu", device: 0, calibrated: false, models: [] }),
 };
 

@@ -7,7 +7,7 @@ import type { JobResultSummary, JobRunner, JobStatus, RawImage } from "./types";
 
 export interface JobEngineOptions {
   readonly runner: JobRunner;
-  /** Jobs that run at once. */
+  /** Jobs that run at once on each inference device (jobs on different devices run side by side). */
   readonly concurrency: number;
   /** Queued plus running jobs one client may have. */
   readonly maxJobsPerClient: number;
@@ -34,6 +34,8 @@ export interface SubmitOptions {
   readonly holder?: string;
   /** The cost model's prediction for the job, seconds: its status carries it, and its ETA starts from it. */
   readonly estimateSeconds?: number;
+  /** The inference device to run on, already checked against the daemon's list; jobs without one share device "default". */
+  readonly device?: number;
 }
 
 /** Everything a listener hears about one job. `status` is the job's state after the event. */

@@ -1,7 +1,7 @@
 /**
  * The job engine: one queue for every client, served round-robin by client so one panel
- * submitting twenty jobs cannot starve another; a fixed number of jobs run at once (one
- * per inference device by default). Finished results are kept for a while so a client
+ * submitting twenty jobs cannot starve another; a fixed number of jobs run at once on each
+ * inference device (one by default), and jobs on different devices run side by side. Finished results are kept for a while so a client
  * that reconnects can fetch them, then dropped with their temporary folder.
  */
 import { randomBytes } from "node:crypto";
@@ -43,7 +43,7 @@ export class JobEngine {
     if (active >= this.#options.maxJobsPerClient) {
       throw new PortraitError("TOO_MANY_JOBS", undefined, { limit: this.#options.maxJobsPerClient });
     }
-    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input, options.holder, options.estimateSeconds);
+    const job = newJob(`j_${randomBytes(12).toString("base64url")}`, clientId, options.keep === true, input, options.holder, options.estimateSeconds, options.device);
     this.#jobs.set(job.id, job);
     if (input) this.#enqueue(job);
     this.#reportActive();
@@ -210,12 +210,19 @@ export class JobEngine {
     this.#queue.remove(job.clientId, job);
   }
 
-  /** Starts queued jobs while slots are free, taking one job per client in turn. */
+  /** Starts queued jobs while their device has a free slot, taking one job per client in turn. */
   #pump(): void {
-    while (!this.#closed && this.#running.size < this.#options.concurrency && !this.#queue.empty) {
-      const job = this.#queue.take();
-      if (job) this.#start(job);
+    while (!this.#closed && !this.#queue.empty) {
+      const job = this.#queue.take((candidate) => this.#runningOn(candidate.device) < this.#options.concurrency);
+      if (!job) return;
+      this.#start(job);
     }
+  }
+
+  #runningOn(device: number | undefined): number {
+    let count = 0;
+    for (const job of this.#running) if (job.device === device) count += 1;
+    return count;
   }
 
   #start(job: Job): void {
@@ -227,7 +234,7 @@ export class JobEngine {
     job.etaAt = startedAt;
     this.#running.add(job);
     this.#emit(job, "state");
-    this.#logger.info("job started", { id: job.id });
+    this.#logger.info("job started", { id: job.id, ...(job.device !== undefined ? { device: job.device } : {}) });
     const tickMs = this.#options.progressTickMs ?? 1000;
     const ticker = tickMs > 0 ? setInterval(() => this.#emit(job, "progress"), tickMs).unref() : undefined;
     job.settled = (async () => {
@@ -235,6 +242,7 @@ export class JobEngine {
         const output = await this.#options.runner.run(input, {
           signal: job.controller.signal,
           ...(job.estimateSeconds !== undefined ? { estimateSeconds: job.estimateSeconds } : {}),
+          ...(job.device !== undefined ? { device: job.device } : {}),
           onProgress: (progress) => this.#progress(job, progress),
         });
         job.input = undefined;

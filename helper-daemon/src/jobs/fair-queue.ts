@@ -32,15 +32,21 @@ export class FairQueue<T> {
     if (turn >= 0) this.#rotation.splice(turn, 1);
   }
 
-  /** The next item: the head of the queue of the client whose turn it is; that client goes to the back. */
-  take(): T | undefined {
-    while (this.#rotation.length > 0) {
-      const clientId = this.#rotation.shift() as string;
-      const queue = this.#queues.get(clientId);
-      const item = queue?.shift();
-      if (queue && queue.length > 0) this.#rotation.push(clientId);
+  /**
+   * The next item: the first one `ready` accepts in the queue of the client whose turn it is
+   * (the head, unless it waits for a busy device); that client goes to the back. Clients with
+   * nothing ready keep their turn.
+   */
+  take(ready: (item: T) => boolean = () => true): T | undefined {
+    for (const [turn, clientId] of this.#rotation.entries()) {
+      const queue = this.#queues.get(clientId) ?? [];
+      const index = queue.findIndex(ready);
+      if (index < 0) continue;
+      const [item] = queue.splice(index, 1);
+      this.#rotation.splice(turn, 1);
+      if (queue.length > 0) this.#rotation.push(clientId);
       else this.#queues.delete(clientId);
-      if (item !== undefined) return item;
+      return item;
     }
     return undefined;
   }

@@ -22,6 +22,8 @@ export interface Job {
   tiles: number | undefined;
   /** The cost model's prediction made at submission, seconds. */
   estimateSeconds: number | undefined;
+  /** The inference device the job runs on, when it named (or was given) one. */
+  readonly device: number | undefined;
   /** The latest ETA and when it was set (ms since the epoch): a running job's ETA counts down from there. */
   etaSeconds: number | null;
   etaAt: number;
@@ -50,7 +52,7 @@ export function isFinal(state: JobState): boolean {
 }
 
 /** A job record in its first state (queued). */
-export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined, holder?: string, estimateSeconds?: number): Job {
+export function newJob(id: string, clientId: string, keep: boolean, input: JobInput | undefined, holder?: string, estimateSeconds?: number, device?: number): Job {
   return {
     id,
     clientId,
@@ -64,6 +66,7 @@ export function newJob(id: string, clientId: string, keep: boolean, input: JobIn
     tile: undefined,
     tiles: undefined,
     estimateSeconds,
+    device,
     // Queued, the job will take its estimate once it starts.
     etaSeconds: estimateSeconds ?? null,
     etaAt: Date.now(),
@@ -116,6 +119,7 @@ export function statusOf(job: Job, now: number = Date.now()): JobStatus {
     ...(job.tile !== undefined && job.tiles !== undefined ? { tile: job.tile, tiles: job.tiles } : {}),
     etaSeconds: etaAt(job, now),
     ...(job.estimateSeconds !== undefined ? { estimateSeconds: job.estimateSeconds } : {}),
+    ...(job.device !== undefined ? { device: job.device } : {}),
     error: job.error,
     result: summary
       ? {

@@ -43,6 +43,8 @@ export interface JobOptions {
   readonly faceRestoreStrength?: number;
   readonly tile?: number;
   readonly review?: boolean;
+  /** The inference device to run on (one the daemon lists); the daemon's default when absent. */
+  readonly device?: number;
 }
 
 export interface JobInput {
@@ -90,6 +92,8 @@ export interface JobRunContext {
   readonly signal: AbortSignal;
   /** The prediction made when the job was accepted, seconds, for the runner's ETA to start from. */
   readonly estimateSeconds?: number;
+  /** The inference device the job was accepted for (checked against the daemon's list); the runner's default when absent. */
+  readonly device?: number;
   onProgress(progress: JobProgress): void;
 }
 

@@ -46,7 +46,8 @@ export async function createQueueRunner(queueUrl: QueueUrl, presets: PresetStore
   return {
     async run(input: JobInput, context: JobRunContext): Promise<JobOutput> {
       const settings = settingsForJob(presets, input.options);
-      const { review, ...options } = input.options;
+      // The studio's workers choose their own devices (`worker --devices`).
+      const { review, device: _device, ...options } = input.options;
       const image = input.image.kind === "raw" ? { kind: "raw" as const, bytes: input.image.bytes, header: input.image } : { kind: "encoded" as const, bytes: input.image.bytes };
       const data: InlineJobData = {
         version: 1,

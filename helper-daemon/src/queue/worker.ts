@@ -12,6 +12,7 @@ import { PortraitError, toErrorPayload } from "@portrait-upscale/shared";
 import { processFile, type BatchEntry } from "../batch/process-file";
 import type { ImageLimits } from "../image/codec";
 import type { InferencePool } from "../inference/index";
+import { sampleProgress } from "../jobs/progress-sampler";
 import { requestSettings, runUpscaleRequest, settingsHash, upscaleRequest, type PresetResolver, type UpscaleProgress } from "../upscale/index";
 import { QUEUE_NAME } from "./connection";
 import { inlineResultOf, requestImageOf, type InlineJobData, type InlineJobResult } from "./inline";
@@ -19,7 +20,7 @@ import { parseQueueJobData, queueJobId, type QueueJobData } from "./job-data";
 
 /** How long a finished output's record is kept in Redis for retries to find. */
 const DONE_TTL_SECONDS = 7 * 24 * 3600;
-/** At most this many progress updates a second per job: each is a Redis write and an event. */
+/** Within a stage, at most one progress update per this many ms per job: each is a Redis write and an event. */
 const PROGRESS_INTERVAL_MS = 250;
 
 export interface QueueWorkerOptions {
@@ -57,15 +58,9 @@ async function checkJob(data: QueueJobData, options: QueueWorkerOptions): Promis
   return settings;
 }
 
-/** Progress for `job`, at most a few updates a second. */
+/** Progress for `job`: every stage change at once, the percent within a stage a few times a second. */
 function progressReporter(job: Job): (progress: UpscaleProgress) => void {
-  let lastProgress = 0;
-  return (progress) => {
-    const now = Date.now();
-    if (now - lastProgress < PROGRESS_INTERVAL_MS && progress.progress < 1) return;
-    lastProgress = now;
-    void job.updateProgress({ stage: progress.stage, progress: progress.progress }).catch(() => undefined);
-  };
+  return sampleProgress((progress) => void job.updateProgress({ stage: progress.stage, progress: progress.progress }).catch(() => undefined), PROGRESS_INTERVAL_MS);
 }
 
 /** Throws PRESET_MISMATCH unless `settings` hash like the sender's. */

@@ -3,12 +3,13 @@
  * manifest (with whether each is installed) and the brought ones, presets from the preset store.
  */
 import { loadManifest, verifyModels } from "@portrait-upscale/models";
-import type { ModelSummary } from "@portrait-upscale/shared";
+import type { DeviceSummary, ModelSummary } from "@portrait-upscale/shared";
 import { availableProviders, currentPlatformFacts, type InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
 import { UNCALIBRATED, estimateUpscale, protocolEstimate, type Calibration } from "../cost/index";
 import type { DaemonCatalog } from "./context";
 import { settingsForJob } from "./upscale-runner";
+import { deviceSummaries, resolveDevice } from "./devices";
 import { broughtModels } from "../user-models/catalog";
 
 /** Model summaries with their installed state (a quick existence/stamp check, no full hashing). */
@@ -40,20 +41,28 @@ export interface EstimateBasis {
   readonly calibration: Calibration;
   /** The config's memory budget, which sizes the tiles (as the job runner's does). */
   readonly memoryBudget?: number | null;
-  /** The inference device jobs run on. */
+  /** The inference device jobs run on when they name none. */
   readonly device?: number;
+  /** The devices jobs may name (see `server/devices.ts`); only the default device by default. */
+  readonly devices?: readonly DeviceSummary[];
 }
 
 /** A catalog over the running pool and preset store; models are checked once at start-up. */
 export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[], basis: EstimateBasis = { calibration: UNCALIBRATED }): DaemonCatalog {
   const available = availableProviders(currentPlatformFacts());
+  const devices = basis.devices ?? deviceSummaries(pool.provider, basis.device ?? 0, []);
+  const providerOf = (device: number): string => devices.find((entry) => entry.id === device)?.provider ?? pool.provider;
   return {
     providers: () => ({ available: available.length > 0 ? available : [pool.provider], active: pool.provider }),
     models: () => [...models, ...broughtModelSummaries()],
     presets: () => presets.summaries(),
     defaultPreset: () => presets.defaultId(),
-    checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale }),
-    estimate: (options, width, height) =>
-      protocolEstimate(estimateUpscale(settingsForJob(presets, options, basis.memoryBudget), width, height, pool.provider, basis.calibration), basis.device ?? 0),
+    devices: () => devices.map((device) => ({ ...device })),
+    checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale, device: resolveDevice(devices, options.device) }),
+    estimate: (options, width, height) => {
+      const device = resolveDevice(devices, options.device);
+      const settings = settingsForJob(presets, options, basis.memoryBudget);
+      return protocolEstimate(estimateUpscale(settings, width, height, providerOf(device), basis.calibration), device);
+    },
   };
 }

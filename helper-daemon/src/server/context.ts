@@ -7,6 +7,7 @@ import {
   DEFAULT_WINDOW,
   MAX_TEXT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  type DeviceSummary,
   type Estimate,
   type Health,
   type Info,
@@ -32,11 +33,14 @@ export interface DaemonCatalog {
   models(): ModelSummary[];
   presets(): PresetSummary[];
   defaultPreset(): string;
+  /** The inference devices jobs can run on; exactly one is the default. */
+  devices(): DeviceSummary[];
   /**
-   * Checks a job's options before any pixel is read (unknown or locked preset, bad override)
-   * and returns the output scale the job will produce, for the output-size limit.
+   * Checks a job's options before any pixel is read (unknown or locked preset, bad override,
+   * DEVICE_UNKNOWN) and returns the output scale the job will produce, for the output-size
+   * limit, and the device it runs on.
    */
-  checkOptions(options: JobOptions): { scale: number };
+  checkOptions(options: JobOptions): { scale: number; device: number };
   /**
    * The cost model's prediction for a job with `options` on a `width`×`height` image (the
    * same function as the CLI's estimate); throws like {@link checkOptions}.

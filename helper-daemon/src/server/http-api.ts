@@ -58,6 +58,7 @@ export async function handleHttp(context: DaemonContext, request: IncomingMessag
     const clientId = client === undefined ? HTTP_CLIENT_ID : `client:${client}`;
     if (method === "GET" && path === "/v1/info") return sendJson(response, 200, infoOf(context));
     if (method === "GET" && path === "/v1/presets") return sendJson(response, 200, { presets: context.catalog.presets() });
+    if (method === "GET" && path === "/v1/devices") return sendJson(response, 200, { devices: context.catalog.devices() });
     if (method === "POST" && path === "/v1/pair/code") return sendJson(response, 200, context.pairing.createCode());
     if (method === "POST" && path === "/v1/jobs") return await createJob(context, request, response, url, clientId);
     if (method === "GET" && path === "/v1/estimate") return sendJson(response, 200, estimate(context, url));
@@ -103,7 +104,7 @@ async function pair(context: DaemonContext, request: IncomingMessage, response: 
 async function createJob(context: DaemonContext, request: IncomingMessage, response: ServerResponse, url: URL, clientId: string): Promise<void> {
   const query = jobQueryOf(request.headers["x-job-options"], queryRecord(url.searchParams));
   const options = jobOptionsOf(query);
-  const { scale } = context.catalog.checkOptions(options);
+  const { scale, device } = context.catalog.checkOptions(options);
   const contentType = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
   let input: JobInput;
   let size: { width: number; height: number };
@@ -167,7 +168,7 @@ async function createJob(context: DaemonContext, request: IncomingMessage, respo
   const estimateSeconds = context.catalog.estimate(options, size.width, size.height).seconds;
   // A named per-client token's job is hidden from connections with another named token.
   const holder = clientId.startsWith("client:") ? clientId.slice("client:".length) : undefined;
-  const status = context.engine.submit(clientId, input, { keep: true, estimateSeconds, ...(holder !== undefined ? { holder } : {}) });
+  const status = context.engine.submit(clientId, input, { keep: true, estimateSeconds, device, ...(holder !== undefined ? { holder } : {}) });
   sendJson(response, 202, { id: status.id });
 }
 
@@ -201,7 +202,7 @@ export function jobQueryOf(header: string | string[] | undefined, queryValues: R
 /** The job options in a query (the image and format parameters are not options). */
 export function jobOptionsOf(query: JobQuery): JobOptions {
   const options: Record<string, unknown> = {};
-  for (const key of ["preset", "model", "scale", "creativity", "resemblance", "denoise", "faceRestore", "faceRestoreStrength", "tile", "review"] as const) {
+  for (const key of ["preset", "model", "scale", "creativity", "resemblance", "denoise", "faceRestore", "faceRestoreStrength", "tile", "review", "device"] as const) {
     if (query[key] !== undefined) options[key] = query[key];
   }
   return options as JobOptions;

@@ -7,6 +7,7 @@
 import type { JobStage } from "@portrait-upscale/shared";
 import type { ImageLimits } from "../image/codec";
 import type { InferencePool } from "../inference/index";
+import { DevicePools } from "./device-pools";
 import type { PresetStore } from "../presets/index";
 import { requestSettings, runUpscaleRequest, upscaleRequest, type RequestResult, type UpscaleSettings, type UpscaleStage } from "../upscale/index";
 import type { JobInput, JobNote, JobOptions, JobOutput, JobRunContext, JobRunner } from "../jobs/types";
@@ -46,10 +47,14 @@ export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
   review: "review",
 };
 
-/** Runs jobs through the one request path on `pool`, tiles sized by the config's memory budget. */
-export function createUpscaleRunner(pool: InferencePool, presets: PresetStore, limits: ImageLimits, memoryBudget?: number | null): JobRunner {
+/**
+ * Runs jobs through the one request path, tiles sized by the config's memory budget: on `pools`'
+ * pool for the job's device (its default device's when the job names none), or on one pool.
+ */
+export function createUpscaleRunner(pools: InferencePool | DevicePools, presets: PresetStore, limits: ImageLimits, memoryBudget?: number | null): JobRunner {
   return {
     async run(input: JobInput, context: JobRunContext): Promise<JobOutput> {
+      const pool = pools instanceof DevicePools ? pools.for(context.device ?? pools.defaultDevice) : pools;
       const image = input.image;
       const request = upscaleRequest({
         image: image.kind === "raw" ? { kind: "raw", bytes: image.bytes, header: image } : { kind: "encoded", bytes: image.bytes },

@@ -176,7 +176,12 @@ export class WsSession {
   #greet(): void {
     this.#greeted = true;
     clearTimeout(this.#helloTimer);
-    this.#send({ type: "welcome", ...infoOf(this.#context), ...(this.#announceFeatures ? { features: [...this.#features] } : {}) });
+    this.#send({
+      type: "welcome",
+      ...infoOf(this.#context),
+      ...(this.#announceFeatures ? { features: [...this.#features] } : {}),
+      ...(this.#features.has("devices") ? { devices: this.#context.catalog.devices() } : {}),
+    });
   }
 
   #pair(message: MessageOfType<ClientMessage, "pair">): void {
@@ -193,8 +198,8 @@ export class WsSession {
     let status: JobStatus;
     let release: () => void;
     try {
-      const options = { preset: message.preset, ...message.overrides, review: message.review };
-      const { scale } = context.catalog.checkOptions(options);
+      const options = { preset: message.preset, ...message.overrides, review: message.review, ...(message.device !== undefined ? { device: message.device } : {}) };
+      const { scale, device } = context.catalog.checkOptions(options);
       checkImageSize(context.config, image.width, image.height, scale, image.byteLength);
       const estimateSeconds = context.catalog.estimate(options, image.width, image.height).seconds;
       release = context.uploads.reserve(image.byteLength);
@@ -202,6 +207,7 @@ export class WsSession {
         status = context.engine.submit(this.#clientId, undefined, {
           keep: message.keep === true,
           estimateSeconds,
+          device,
           ...(this.#holder !== undefined ? { holder: this.#holder } : {}),
         });
       } catch (error) {
@@ -228,7 +234,7 @@ export class WsSession {
   /** Answers what a job would cost, refusing what `submit` would refuse (preset, overrides, size). */
   #estimate(message: MessageOfType<ClientMessage, "estimate">): void {
     try {
-      const options = { preset: message.preset, ...message.overrides };
+      const options = { preset: message.preset, ...message.overrides, ...(message.device !== undefined ? { device: message.device } : {}) };
       const { scale } = this.#context.catalog.checkOptions(options);
       checkImageSize(this.#context.config, message.width, message.height, scale);
       this.#send({ type: "estimated", requestId: message.requestId, ...this.#context.catalog.estimate(options, message.width, message.height) });

@@ -71,7 +71,7 @@ export class Uploads {
     this.#send({ type: "ack", transferId: frame.transferId, received });
     if (!upload.reassembler.complete) return;
     this.#end(frame.transferId);
-    const { image, overrides, preset, review } = upload.submit;
+    const { image, overrides, preset, review, device } = upload.submit;
     this.#context.engine.provideInput(upload.jobId, {
       image: {
         kind: "raw",
@@ -83,7 +83,7 @@ export class Uploads {
         ...(image.placement !== undefined ? { placement: image.placement } : {}),
         bytes: upload.reassembler.finish(),
       },
-      options: { preset, ...overrides, review },
+      options: { preset, ...overrides, review, ...(device !== undefined ? { device } : {}) },
       format: "raw",
     });
   }

@@ -4,6 +4,9 @@
  * every stage and oversized declarations, authenticated and not, played over real sockets
  * against the daemon as users start it (`portrait-upscale serve`, a child process).
  *
+ * The daemon lists two devices, so `device` values in jobs, estimates and queries meet a real
+ * choice (one listed, one not, others out of range or of the wrong type).
+ *
  * The property: the daemon process stays alive, health answers after every case, every error
  * answer carries a code from shared/src/errors.ts, and afterwards a normal job succeeds, no
  * file is left, and the daemon's memory is back near where it started.
@@ -18,6 +21,7 @@ import fc from "fast-check";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { isErrorCode } from "@portrait-upscale/shared";
+import { DEVICES_ENV } from "../../src/server/devices";
 import { waitFor } from "./helpers";
 import { hostileCaseArb } from "./fuzz/cases";
 import { play, readAnswers } from "./fuzz/wire";
@@ -67,7 +71,8 @@ function median(values: readonly number[]): number {
 
 describe.skipIf(process.platform !== "linux")("fuzz: the daemon under hostile traffic", () => {
   it(`stays alive, answers health and known codes, and recovers (${CASES} cases, seed ${SEED})`, async () => {
-    const serve = await ServeProcess.start();
+    // Two devices (the daemon's documented seam; each gets its own CPU pool), so hostile `device` values meet a real choice.
+    const serve = await ServeProcess.start({ env: { [DEVICES_ENV]: JSON.stringify([{ index: 0, name: "first" }, { index: 1, name: "second" }]) } });
     let stopped = false;
     try {
       await normalJob(serve);

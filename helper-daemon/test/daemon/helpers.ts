@@ -11,6 +11,7 @@ import { ensureToken } from "../../src/config/token";
 import { createFakeRunner, type FakeRunnerOptions } from "../../src/jobs/fake-runner";
 import type { JobOptions, JobRunner } from "../../src/jobs/types";
 import type { DaemonCatalog } from "../../src/server/context";
+import { resolveDevice } from "../../src/server/devices";
 import { startDaemon, type RunningDaemon } from "../../src/server/daemon";
 import type { Logger } from "../../src/config/log";
 import type { NetworkLimits } from "../../src/server/connections";
@@ -34,19 +35,20 @@ export const testCatalog: DaemonCatalog = {
   models: () => [{ id: "nearest", name: "Nearest neighbour (test)", scale: 1, installed: true }],
   presets: () => [TEST_PRESET, LOCKED_PRESET],
   defaultPreset: () => TEST_PRESET.id,
+  devices: () => [{ id: 0, provider: "cpu", name: "CPU", default: true }],
   checkOptions(options: JobOptions) {
     const preset = [TEST_PRESET, LOCKED_PRESET].find((p) => p.id === (options.preset ?? TEST_PRESET.id));
     if (!preset) throw new PortraitError("PRESET_UNKNOWN", undefined, { id: options.preset });
     const overridden = ["scale", "model", "creativity", "resemblance", "denoise"].some((key) => options[key as keyof JobOptions] !== undefined);
     if (preset.locked && overridden) throw new PortraitError("PRESET_LOCKED", undefined, { id: preset.id });
-    return { scale: options.scale ?? preset.scale };
+    return { scale: options.scale ?? preset.scale, device: resolveDevice(this.devices(), options.device) };
   },
   /** A minute per input megapixel per unit of scale: simple to check, like the real one in shape. */
   estimate(options: JobOptions, width: number, height: number) {
-    const { scale } = testCatalog.checkOptions(options);
+    const { scale } = this.checkOptions(options);
     const megapixels = (width * height) / 1e6;
     const seconds = Math.round(megapixels * scale * 600) / 10;
-    return { seconds, provider: "cpu", device: 0, calibrated: false, models: [{ id: "nearest", megapixels, seconds }] };
+    return { seconds, provider: "cpu", device: resolveDevice(this.devices(), options.device), calibrated: false, models: [{ id: "nearest", megapixels, seconds }] };
   },
 };
 

@@ -158,7 +158,7 @@ export class TestWsClient {
       colorProfile?: string;
       placement?: { left: number; top: number; documentWidth: number; documentHeight: number };
     },
-    options: { requestId?: string; scale?: number; model?: string; keep?: boolean; review?: boolean; stopAfterChunks?: number; preset?: string } = {},
+    options: { requestId?: string; scale?: number; model?: string; keep?: boolean; review?: boolean; stopAfterChunks?: number; preset?: string; device?: number } = {},
   ): Promise<string> {
     const requestId = options.requestId ?? `r${Math.random().toString(36).slice(2, 10)}`;
     this.send({
@@ -171,6 +171,7 @@ export class TestWsClient {
       },
       review: options.review ?? false,
       ...(options.keep !== undefined ? { keep: options.keep } : {}),
+      ...(options.device !== undefined ? { device: options.device } : {}),
       image: { ...image, byteLength: pixels.length, crc32: crcOf(pixels) },
     });
     const accepted = await this.take(

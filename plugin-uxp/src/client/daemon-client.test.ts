@@ -130,7 +130,9 @@ describe("daemon client over a real daemon", () => {
     daemon = await startTestDaemon();
     const connection = await open(daemon);
     const welcome = await connection.hello(daemon.token);
-    expect(welcome.features).toEqual(["notes", "review-crops", "estimate"]);
+    expect(welcome.features).toEqual(["notes", "review-crops", "estimate", "devices"]);
+    // The test daemon has one device; the panel's chooser stays hidden with fewer than two.
+    expect(welcome.devices).toEqual([{ id: 0, provider: "cpu", name: "CPU", default: true }]);
     const outcome = await connection.runJob({ ...request(4, 4, 3, 8, 2), review: false }).outcome;
     expect(outcome.notes).toHaveLength(1);
     expect(outcome.crops).toBeUndefined();
@@ -155,7 +157,7 @@ describe("daemon client over a real daemon", () => {
       connections.push(connection);
       const welcome = await connection.hello("t".repeat(43));
       expect(welcome.features).toBeUndefined();
-      expect(hellos.map((hello) => hello.features)).toEqual([["notes", "review-crops", "estimate"], undefined]);
+      expect(hellos.map((hello) => hello.features)).toEqual([["notes", "review-crops", "estimate", "devices"], undefined]);
     } finally {
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => server.close(resolve));

@@ -41,7 +41,7 @@ export const CLIENT_VERSION = "0.1.0";
  * Optional protocol parts this panel shows: the result's notes, the review's crops as
  * thumbnails, and progress with the job's estimate and only counted tiles.
  */
-export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops", "estimate"];
+export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops", "estimate", "devices"];
 /** How long to wait for the socket to open and for the daemon's answer to hello. */
 const HANDSHAKE_TIMEOUT_MS = 8000;
 /** Pause while the socket's buffer holds more than a chunk. */
@@ -73,6 +73,8 @@ export function httpUrl(address: DaemonAddress): string {
 export interface JobRequest {
   readonly preset: string;
   readonly overrides: Overrides;
+  /** The daemon device to run on (one `welcome.devices` lists); the daemon's default when absent. */
+  readonly device?: number;
   readonly review: boolean;
   readonly width: number;
   readonly height: number;
@@ -255,7 +257,7 @@ export class DaemonConnection {
    * Asks what a job with these settings would cost on an image of `width`×`height`, without
    * its pixels; rejects with the daemon's code (PRESET_LOCKED, INPUT_TOO_LARGE…).
    */
-  estimate(question: { readonly preset: string; readonly overrides: Overrides; readonly width: number; readonly height: number }): Promise<Estimate> {
+  estimate(question: { readonly preset: string; readonly overrides: Overrides; readonly device?: number; readonly width: number; readonly height: number }): Promise<Estimate> {
     if (this.#closed) return Promise.reject(new PanelError("CONNECTION_LOST", undefined, { ...this.#closed }));
     const requestId = `e${Date.now().toString(36)}-${++this.#requestCounter}`;
     const answer = this.#estimates.wait(requestId);
@@ -297,6 +299,7 @@ export class DaemonConnection {
         preset: request.preset,
         overrides: request.overrides,
         review: request.review,
+        ...(request.device !== undefined ? { device: request.device } : {}),
         image: header,
       });
     return { outcome, cancel: () => this.#cancel(job) };

@@ -14,6 +14,7 @@ import { jobOverrides } from "./upscale-job";
 export interface EstimateQuestion {
   readonly preset: string;
   readonly overrides: Overrides;
+  readonly device?: number;
   readonly width: number;
   readonly height: number;
 }
@@ -32,7 +33,13 @@ export function estimateQuestion(document: DocumentInfo | undefined, preset: Pre
   } catch {
     return undefined;
   }
-  return { preset: preset.id, overrides: jobOverrides(preset, settings), width: boundsWidth(area), height: boundsHeight(area) };
+  return {
+    preset: preset.id,
+    overrides: jobOverrides(preset, settings),
+    ...(settings.device !== undefined ? { device: settings.device } : {}),
+    width: boundsWidth(area),
+    height: boundsHeight(area),
+  };
 }
 
 /** "about 3 min on CPU", and a word when the machine has not been calibrated. */

@@ -3,7 +3,7 @@
  * observable state. The UI renders it and calls its actions; it never touches the network or
  * Photoshop itself. Effects (sockets, timers, the adapter) are injected.
  */
-import { isUserModelRef, type Limits, type ModelSummary, type PresetSummary } from "@portrait-upscale/shared";
+import { isUserModelRef, type DeviceSummary, type Limits, type ModelSummary, type PresetSummary } from "@portrait-upscale/shared";
 import { DaemonConnection, type DaemonAddress, type JobHandle } from "../client/daemon-client";
 import { probeHealth, type FetchLike } from "../client/health";
 import type { SocketFactory } from "../client/socket";
@@ -38,6 +38,10 @@ export interface PanelState {
   readonly presets: readonly PresetSummary[];
   /** The face-restore models the daemon lists (brought with `models add`); the chooser shows only with one. */
   readonly faceRestoreModels: readonly ModelSummary[];
+  /** The daemon's inference devices (feature `devices`); the chooser shows only with more than one. */
+  readonly devices: readonly DeviceSummary[];
+  /** The chosen device the daemon no longer has (DEVICE_UNKNOWN): jobs went back to its default. */
+  readonly deviceLost?: { readonly code: "DEVICE_UNKNOWN"; readonly device: number };
   readonly limits?: Limits;
   readonly document?: DocumentInfo;
   readonly job: JobView;
@@ -59,7 +63,7 @@ export interface PanelModelOptions {
 /** The panel's state and actions. */
 export class PanelModel {
   readonly #options: PanelModelOptions;
-  #state: PanelState = { connection: INITIAL_CONNECTION, settings: DEFAULT_SETTINGS, presets: [], faceRestoreModels: [], job: { status: "idle" } };
+  #state: PanelState = { connection: INITIAL_CONNECTION, settings: DEFAULT_SETTINGS, presets: [], faceRestoreModels: [], devices: [], job: { status: "idle" } };
   readonly #listeners = new Set<() => void>();
   #connection: DaemonConnection | undefined;
   #token: string | undefined;
@@ -207,6 +211,20 @@ export class PanelModel {
     await this.#saveSettings({ ...this.#state.settings, [key]: value });
   }
 
+  /** Chooses the device jobs run on; the daemon's default device is stored as "the default", so it follows the daemon's. */
+  async setDevice(device: number): Promise<void> {
+    const listed = this.#state.devices.find((candidate) => candidate.id === device);
+    if (!listed) return;
+    this.#update({ deviceLost: undefined });
+    await this.#saveSettings({ ...this.#state.settings, device: listed.default ? undefined : device });
+  }
+
+  /** The chosen device went away: back to the daemon's default, saying so. */
+  async #forgetDevice(device: number): Promise<void> {
+    this.#update({ deviceLost: { code: "DEVICE_UNKNOWN", device } });
+    await this.#saveSettings({ ...this.#state.settings, device: undefined });
+  }
+
   /** The preset the settings name, if the daemon offers it. */
   selectedPreset(): PresetSummary | undefined {
     return this.#state.presets.find((preset) => preset.id === this.#state.settings.presetId);
@@ -261,6 +279,8 @@ export class PanelModel {
     } catch (error) {
       const failure = toPanelError(error);
       this.#update({ job: failure.code === "CANCELLED" ? { status: "cancelled" } : { status: "failed", error: errorView(failure) } });
+      const device = this.#state.settings.device;
+      if (failure.code === "DEVICE_UNKNOWN" && device !== undefined) await this.#forgetDevice(device);
     } finally {
       this.#job = undefined;
       this.#dispatch({ type: "job-finished" });
@@ -305,11 +325,17 @@ export class PanelModel {
     // A face-restore model chosen earlier that this daemon does not have falls back to the preset's.
     const stored = this.#state.settings;
     const restoreKnown = !isUserModelRef(stored.faceRestore) || faceRestoreModels.some((model) => model.id === stored.faceRestore);
-    const settings = restoreKnown ? stored : { ...stored, faceRestore: FACE_RESTORE_PRESET };
+    const restored = restoreKnown ? stored : { ...stored, faceRestore: FACE_RESTORE_PRESET };
+    // A device chosen earlier that this daemon does not list (or a daemon without the feature) falls back to its default.
+    const devices = welcome.devices ?? [];
+    const lostDevice = restored.device !== undefined && !devices.some((device) => device.id === restored.device) ? restored.device : undefined;
+    const settings = lostDevice === undefined ? restored : { ...restored, device: undefined };
     const known = welcome.presets.find((preset) => preset.id === settings.presetId);
     const fallback = welcome.presets.find((preset) => preset.id === welcome.defaultPreset) ?? welcome.presets[0];
-    this.#update({ presets: welcome.presets, faceRestoreModels, limits: welcome.limits, settings });
+    this.#update({ presets: welcome.presets, faceRestoreModels, devices, limits: welcome.limits, settings });
+    if (lostDevice !== undefined) this.#update({ deviceLost: { code: "DEVICE_UNKNOWN", device: lostDevice } });
     if (!known && fallback) void this.#saveSettings(withPreset(settings, fallback));
+    else if (lostDevice !== undefined) void this.#saveSettings(known?.locked ? withPreset(settings, known) : settings);
     else if (known) this.#update({ settings: known.locked ? withPreset(settings, known) : settings });
     this.#dispatch({
       type: "welcome",

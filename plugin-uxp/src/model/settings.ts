@@ -6,6 +6,7 @@ import {
   DEFAULT_PORT,
   SCALES,
   boolean,
+  deviceIdSchema,
   integer,
   matches,
   number,
@@ -36,6 +37,8 @@ export interface PanelSettings {
   /** Face restore: the preset's ("preset"), none ("off"), or a brought model the daemon lists ("user:NAME"). */
   readonly faceRestore: string;
   readonly faceRestoreStrength: number;
+  /** The daemon device jobs run on (one it lists); undefined for the daemon's default. */
+  readonly device: number | undefined;
 }
 
 /** The face-restore choice that keeps the preset's. */
@@ -56,6 +59,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   review: true,
   faceRestore: FACE_RESTORE_PRESET,
   faceRestoreStrength: 0.5,
+  device: undefined,
 };
 
 const unit = number({ min: 0, max: 1 });
@@ -73,6 +77,7 @@ const FIELDS: { readonly [K in keyof PanelSettings]-?: Schema<unknown> } = {
   review: boolean(),
   faceRestore: string({ pattern: /^(preset|off|user:[a-z0-9][a-z0-9-]{0,47})$/ }),
   faceRestoreStrength: unit,
+  device: deviceIdSchema,
 };
 
 /** Reads stored settings (JSON text), keeping each valid field and the default for the rest. */

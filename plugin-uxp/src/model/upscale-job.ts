@@ -131,6 +131,7 @@ export async function upscaleActiveLayer(
       preset: preset.id,
       overrides: jobOverrides(preset, settings),
       review: settings.review,
+      ...(settings.device !== undefined ? { device: settings.device } : {}),
       width: sourceWidth,
       height: sourceHeight,
       channels,

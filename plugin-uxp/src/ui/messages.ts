@@ -32,6 +32,7 @@ const DAEMON_TITLES: Partial<Record<ErrorCode, string>> = {
   OUTPUT_TOO_LARGE: "The result would be larger than the daemon allows.",
   OUT_OF_MEMORY: "The daemon ran out of memory, even with its smallest tile.",
   CANCELLED: "Cancelled.",
+  DEVICE_UNKNOWN: "The device chosen for Portrait Upscale is not on the daemon's machine any more.",
 };
 
 /** The words and the action for an error code. */

@@ -10,6 +10,7 @@ import { boundsHeight, boundsWidth } from "../photoshop/adapter";
 import type { PanelModel, PanelState } from "../model/panel-model";
 import { sizeReadout, upscaleSource } from "../model/plan";
 import type { PlacementMode } from "../model/settings";
+import { DeviceField } from "./device-field";
 import { FaceRestoreField } from "./face-restore-field";
 import type { ReviewThumbnail } from "../model/review-thumbnails";
 import { effectiveScale } from "../model/upscale-job";
@@ -219,6 +220,7 @@ function ControlsSection({ model, state }: { readonly model: PanelModel; readonl
       <Slider label="Resemblance" value={settings.resemblance} disabled={locked || running} onChange={(value) => void model.setValue("resemblance", value)} testId="resemblance" />
       <Slider label="Denoise" value={settings.denoise} disabled={locked || running} onChange={(value) => void model.setValue("denoise", value)} testId="denoise" />
       {state.faceRestoreModels.length > 0 ? <FaceRestoreField model={model} state={state} disabled={locked || running} /> : null}
+      <DeviceField model={model} state={state} disabled={running} />
       <div className="pu-field">
         <Detail>RESULT</Detail>
         <Radios value={settings.placement} options={PLACEMENT_OPTIONS} onChange={(value) => void model.setValue("placement", value as PlacementMode)} testId="placement" />

@@ -10,12 +10,14 @@ import { ensureToken } from "../../config/token";
 import { ClientTokens } from "../../clients/client-tokens";
 import { parseQueueUrl } from "../../queue/connection";
 import { createQueueRunner } from "../../queue/daemon-runner";
-import { PROVIDER_REQUESTS, createInferencePool, ensureDevice, parseProviderRequest } from "../../inference/index";
+import { PROVIDER_REQUESTS, createInferencePool, ensureDevice, listGpuDevices, parseProviderRequest, type GpuDevice, type ProviderName } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
 import { UNCALIBRATED, readCalibration, type Calibration } from "../../cost/index";
 import type { Logger } from "../../config/log";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
+import { DevicePools } from "../../server/device-pools";
+import { deviceSummaries, injectedDevices } from "../../server/devices";
 import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
@@ -72,7 +74,13 @@ export const serveCommand: CliCommand = {
     const files = configFiles(dir);
     const logger = createFileLogger(files.log, config.log.maxBytes, config.log.generations);
     await ensureDevice(config.device, provider);
-    const pool = createInferencePool({ provider, device: config.device, ...(config.workers > 0 ? { workers: config.workers } : {}) });
+    // One pool per device, each made when a job first runs there; the default device's now, for the catalog's provider.
+    const pools = new DevicePools(
+      (device) => createInferencePool({ provider, device, ...(config.workers > 0 ? { workers: config.workers } : {}) }),
+      config.device,
+    );
+    const pool = pools.for(config.device);
+    const devices = deviceSummaries(pool.provider, config.device, injectedDevices(context.env, pool.provider) ?? (await gpusOf(pool.provider)));
     const presets = await PresetStore.open({
       userDir: join(dir, "presets"),
       studioDir: config.studioPresetFolder,
@@ -86,8 +94,14 @@ export const serveCommand: CliCommand = {
           context.stderr.write(`${line}\n`);
         })
       : undefined;
-    const runner = queueRunner ?? createUpscaleRunner(pool, presets, imageLimitsOf(config), config.memoryBudget);
-    const catalog = createCatalog(pool, presets, models, { calibration: await calibrationOrNone(dir, logger), memoryBudget: config.memoryBudget, device: config.device });
+    const runner = queueRunner ?? createUpscaleRunner(pools, presets, imageLimitsOf(config), config.memoryBudget);
+    const catalog = createCatalog(pool, presets, models, {
+      calibration: await calibrationOrNone(dir, logger),
+      memoryBudget: config.memoryBudget,
+      device: config.device,
+      // Jobs forwarded to the studio's workers run where a worker takes them: only the default is offered.
+      ...(queueRunner ? {} : { devices }),
+    });
     let daemon;
     try {
       const lostJobs = lostJobsFromEnv(context.env);
@@ -106,7 +120,7 @@ export const serveCommand: CliCommand = {
     } catch (error) {
       await queueRunner?.close();
       presets.close();
-      await pool.close();
+      await pools.close();
       throw error;
     }
     reportStarted(daemon.tempDir, daemon.port);
@@ -120,6 +134,7 @@ export const serveCommand: CliCommand = {
     }
     if (queueUrl) out.write(`Jobs run on the studio's workers at ${queueUrl.display}\n`);
     out.write(`Providers: ${providers.available.join(", ")} (active: ${providers.active})\n`);
+    if (catalog.devices().length > 1) out.write(`Devices: ${catalog.devices().map((entry) => `${entry.id} ${entry.name}${entry.default ? " (default)" : ""}`).join(", ")}\n`);
     out.write(`Models: ${installed.length > 0 ? installed.map((model) => model.id).join(", ") : "none installed"}\n`);
     if (missing.length > 0) {
       out.write(`Missing models: ${missing.map((model) => model.id).join(", ")} - run \`portrait-upscale models verify --repair\`\n`);
@@ -139,10 +154,15 @@ export const serveCommand: CliCommand = {
     await new Promise<void>((resolve) => out.write("Stopped.\n", () => resolve()));
     // Supervised, the parent ends this process now rather than wait for a model run in flight.
     await reportCleanedUp();
-    await pool.close();
+    await pools.close();
     return EXIT_CODES.ok;
   },
 };
+
+/** The GPUs the driver lists for a GPU provider; none for the CPU, which is one device. */
+async function gpusOf(provider: ProviderName): Promise<GpuDevice[]> {
+  return provider === "cuda" || provider === "dml" ? listGpuDevices([provider]) : [];
+}
 
 /** The PEM certificate and key of `--tls-cert` and `--tls-key`: both or neither. */
 async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {

@@ -26,14 +26,14 @@ const PNG_1X1 = Buffer.from(
 );
 
 const weirdValue = fc.constantFrom("", "0", "1", "-1", "2", "4", "8", "0x2", "1e3", "NaN", "Infinity", "x4fast", "x4plus", "png", "raw", "portrait-natural", "%00", "a".repeat(300), "9".repeat(30));
-const queryKey = fc.constantFrom("width", "height", "channels", "bitDepth", "scale", "model", "preset", "format", "tile", "review", "crc32", "creativity", "__proto__", "constructor", "x");
+const queryKey = fc.constantFrom("width", "height", "channels", "bitDepth", "scale", "model", "preset", "format", "tile", "review", "crc32", "creativity", "device", "device", "__proto__", "constructor", "x");
 
 const query = fc
   .array(fc.tuple(queryKey, weirdValue), { maxLength: 6 })
   .map((pairs) => (pairs.length === 0 ? "" : `?${pairs.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join("&")}`));
 
 const path = fc.oneof(
-  fc.constantFrom("/v1/health", "/v1/info", "/v1/presets", "/v1/pair", "/v1/pair/code", "/", "/v1/ws", "/v1/jobs/j_nope", "/v1/jobs/j_nope/result", "/v1/jobs/j_nope/events", "/v1/jobs/j_nope/review.png", "/%zz", "*"),
+  fc.constantFrom("/v1/health", "/v1/info", "/v1/presets", "/v1/devices", "/v1/pair", "/v1/pair/code", "/", "/v1/ws", "/v1/jobs/j_nope", "/v1/jobs/j_nope/result", "/v1/jobs/j_nope/events", "/v1/jobs/j_nope/review.png", "/%zz", "*"),
   query.map((q) => `/v1/jobs${q}`),
   query.map((q) => `/v1/estimate${q}`),
   fc.constant(`/v1/${"a".repeat(9000)}`),
@@ -61,7 +61,7 @@ function headerArb(target: Target) {
     length: fc.constantFrom("exact", "exact", "none", "more", "less", "huge", "garbage", "twice"),
     chunked: fc.boolean(),
     expect: fc.boolean(),
-    extra: fc.constantFrom("", "", "X-Job-Options: {\"scale\":2}\r\n", "X-Job-Options: {\"__proto__\":1}\r\n", `X-Big: ${"b".repeat(20_000)}\r\n`, "Bad Header\r\n", "Connection: keep-alive\r\n"),
+    extra: fc.constantFrom("", "", "X-Job-Options: {\"scale\":2}\r\n", "X-Job-Options: {\"__proto__\":1}\r\n", "X-Job-Options: {\"device\":1}\r\n", "X-Job-Options: {\"device\":7}\r\n", "X-Job-Options: {\"device\":\"1\"}\r\n", `X-Big: ${"b".repeat(20_000)}\r\n`, "Bad Header\r\n", "Connection: keep-alive\r\n"),
   });
 }
 
@@ -115,11 +115,13 @@ function protocolMessageArb(target: Target): fc.Arbitrary<unknown> {
     crc32: fc.constantFrom("00000000", "ffffffff", "xyz"),
   });
   const jobId = fc.constantFrom("j_nope", "j_", "x", "j_AAAAAAAAAAAAAAAA");
+  /** Absent, listed, unlisted, out of range, or not a number at all. */
+  const device = fc.constantFrom(undefined, 0, 1, 7, 64, 65, -1, 0.5, 1e300, "1", null, true, [0], { id: 0 });
   return fc.oneof(
-    fc.record({ type: fc.constant("hello"), protocol: fc.constantFrom(PROTOCOL_VERSION, PROTOCOL_VERSION, 0, 99, "1"), client: fc.constant({ name: "fuzz", version: "1" }), token: fc.constantFrom(target.token, target.token, "wrong", undefined), features: fc.constantFrom(undefined, ["notes"], ["review-crops", "nope"], ["estimate"], "x") }, { requiredKeys: ["type"] }),
+    fc.record({ type: fc.constant("hello"), protocol: fc.constantFrom(PROTOCOL_VERSION, PROTOCOL_VERSION, 0, 99, "1"), client: fc.constant({ name: "fuzz", version: "1" }), token: fc.constantFrom(target.token, target.token, "wrong", undefined), features: fc.constantFrom(undefined, ["notes"], ["review-crops", "nope"], ["estimate"], ["devices"], ["devices", "devices"], ["devices", "estimate", "notes", "review-crops"], "x") }, { requiredKeys: ["type"] }),
     fc.record({ type: fc.constant("pair"), code: fc.constantFrom("123-456", "000-000", "12", 5) }),
-    fc.record({ type: fc.constant("submit"), requestId: fc.constantFrom("r1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { model: "x4fast" }, { scale: 5 }, null), review: fc.boolean(), keep: fc.constantFrom(undefined, true, 1), image }, { requiredKeys: ["type"] }),
-    fc.record({ type: fc.constant("estimate"), requestId: fc.constantFrom("e1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { faceRestore: "user:none" }, { scale: 5 }, null), width: fc.constantFrom(1, 640, 0, 300_001, -1, "9"), height: fc.constantFrom(1, 480, 100_000, 1e12) }, { requiredKeys: ["type"] }),
+    fc.record({ type: fc.constant("submit"), requestId: fc.constantFrom("r1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { model: "x4fast" }, { scale: 5 }, null), review: fc.boolean(), keep: fc.constantFrom(undefined, true, 1), device, image }, { requiredKeys: ["type"] }),
+    fc.record({ type: fc.constant("estimate"), requestId: fc.constantFrom("e1", "", "bad id"), preset: fc.constantFrom("portrait-natural", "nope", "studio-locked"), overrides: fc.constantFrom({}, { faceRestore: "user:none" }, { scale: 5 }, { device: 1 }, null), device, width: fc.constantFrom(1, 640, 0, 300_001, -1, "9"), height: fc.constantFrom(1, 480, 100_000, 1e12) }, { requiredKeys: ["type"] }),
     fc.record({ type: fc.constant("ack"), transferId: fc.constantFrom(1, 2, 0, -1, 2 ** 33), received: fc.constantFrom(0, 1, 5, -1, 1e9) }),
     fc.record({ type: fc.constantFrom("cancel", "fetch-result"), jobId }),
     fc.constant({ type: "ping" }),
