@@ -97,26 +97,24 @@ def preset_choice(info):
     return choice, selected
 
 
-def device_choice(info):
-    """The chooser of the daemon's devices, or None when it lists fewer than two."""
-    entries = pu.device_entries(info.get("devices") or [])
+def optional_choice(entries):
+    """A chooser of (nick, label, help) entries, or None when there are none to choose from."""
     if not entries:
         return None
     choice = Gimp.Choice.new()
     for index, (nick, label, help_text) in enumerate(entries):
         choice.add(nick, index, label, help_text)
     return choice
+
+
+def device_choice(info):
+    """The chooser of the daemon's devices, or None when it lists fewer than two."""
+    return optional_choice(pu.device_entries(info.get("devices") or []))
 
 
 def face_restore_choice(info):
     """The chooser of the daemon's face-restore models, or None when it has none."""
-    entries = pu.face_restore_entries(info.get("models") or [])
-    if not entries:
-        return None
-    choice = Gimp.Choice.new()
-    for index, (nick, label, help_text) in enumerate(entries):
-        choice.add(nick, index, label, help_text)
-    return choice
+    return optional_choice(pu.face_restore_entries(info.get("models") or []))
 
 
 class Upscale:

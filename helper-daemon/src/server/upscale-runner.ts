@@ -54,31 +54,36 @@ export const JOB_STAGE: Readonly<Record<UpscaleStage, JobStage>> = {
 export function createUpscaleRunner(pools: InferencePool | DevicePools, presets: PresetStore, limits: ImageLimits, memoryBudget?: number | null): JobRunner {
   return {
     async run(input: JobInput, context: JobRunContext): Promise<JobOutput> {
-      const pool = pools instanceof DevicePools ? pools.for(context.device ?? pools.defaultDevice) : pools;
-      const image = input.image;
-      const request = upscaleRequest({
-        image: image.kind === "raw" ? { kind: "raw", bytes: image.bytes, header: image } : { kind: "encoded", bytes: image.bytes },
-        settings: settingsForJob(presets, input.options, memoryBudget),
-        review: input.options.review === true,
-        limits,
-        ...(input.format !== undefined ? { format: input.format } : {}),
-      });
-      const result = await runUpscaleRequest(request, pool, {
-        signal: context.signal,
-        ...(context.estimateSeconds !== undefined ? { predictedSeconds: context.estimateSeconds } : {}),
-        onProgress: (progress) =>
-          context.onProgress({
-            stage: JOB_STAGE[progress.stage],
-            progress: progress.progress,
-            ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
-            ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
-            ...(progress.etaSeconds !== undefined ? { etaSeconds: progress.etaSeconds } : {}),
-            ...(progress.estimateSeconds !== undefined ? { estimateSeconds: progress.estimateSeconds } : {}),
-          }),
-      });
-      return jobOutputOf(result);
+      if (pools instanceof DevicePools) return pools.use(context.device ?? pools.defaultDevice, (pool) => runOn(pool, input, context));
+      return runOn(pools, input, context);
     },
   };
+
+  /** One job on one pool. */
+  async function runOn(pool: InferencePool, input: JobInput, context: JobRunContext): Promise<JobOutput> {
+    const image = input.image;
+    const request = upscaleRequest({
+      image: image.kind === "raw" ? { kind: "raw", bytes: image.bytes, header: image } : { kind: "encoded", bytes: image.bytes },
+      settings: settingsForJob(presets, input.options, memoryBudget),
+      review: input.options.review === true,
+      limits,
+      ...(input.format !== undefined ? { format: input.format } : {}),
+    });
+    const result = await runUpscaleRequest(request, pool, {
+      signal: context.signal,
+      ...(context.estimateSeconds !== undefined ? { predictedSeconds: context.estimateSeconds } : {}),
+      onProgress: (progress) =>
+        context.onProgress({
+          stage: JOB_STAGE[progress.stage],
+          progress: progress.progress,
+          ...(progress.tile !== undefined ? { tile: progress.tile } : {}),
+          ...(progress.tiles !== undefined ? { tiles: progress.tiles } : {}),
+          ...(progress.etaSeconds !== undefined ? { etaSeconds: progress.etaSeconds } : {}),
+          ...(progress.estimateSeconds !== undefined ? { estimateSeconds: progress.estimateSeconds } : {}),
+        }),
+    });
+    return jobOutputOf(result);
+  }
 }
 
 /** What the job engine needs of a finished request (also rebuilt from a queue worker's answer). */
