@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { findCommand } from "portrait-upscale/src/cli/commands/index";
+import { stopChild, waitForOutput } from "../support/child-process";
 import { repoPath } from "../support/paths";
 
 /** The built command line: what `npx portrait-upscale` runs. */
@@ -66,34 +67,9 @@ function nearestNeighbour(image: ReferencePixels, scale: number): ReferencePixel
   return { ...image, width, height, data };
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in time:\n${seen}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => (seen += chunk.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code} before it was ready:\n${seen}`));
-    });
-  });
-}
-
 function stopper(child: ChildProcess, configDir: string): () => Promise<void> {
   return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await stopChild(child);
     await rm(configDir, { recursive: true, force: true });
   };
 }
@@ -104,7 +80,7 @@ export async function startStandIn(port: number, configDir: string): Promise<E2e
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
   });
-  await waitForLine(child, /listening http:\/\/127\.0\.0\.1:\d+/, "The stand-in daemon");
+  await waitForOutput(child, /listening http:\/\/127\.0\.0\.1:\d+/, "The stand-in daemon");
   return {
     kind: "stand-in",
     url: `http://127.0.0.1:${port}`,
@@ -132,7 +108,7 @@ export async function startRealDaemon(port: number, configDir: string): Promise<
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` before the GIMP tests.`);
   const env = { ...process.env, PORTRAIT_UPSCALE_CONFIG_DIR: configDir };
   const child = spawn(process.execPath, [BIN, "serve", "--port", String(port), "--provider", "cpu"], { stdio: ["ignore", "pipe", "pipe"], env });
-  await waitForLine(child, /listening on http:\/\/127\.0\.0\.1:\d+/, "portrait-upscale serve");
+  await waitForOutput(child, /listening on http:\/\/127\.0\.0\.1:\d+/, "portrait-upscale serve");
   const url = `http://127.0.0.1:${port}`;
   const token = (await readFile(join(configDir, "token"), "utf8")).trim();
   const info = (await (await fetch(`${url}/v1/info`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {

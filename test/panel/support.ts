@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser } from "playwright-core";
+import { stopChild, waitForOutput } from "../support/child-process";
 import { repoPath } from "../support/paths";
 
 const run = promisify(execFile);
@@ -87,34 +88,11 @@ export async function startServe(folders: DaemonFolders, port = 0, extraArgs: re
     env: { ...daemonEnv(folders), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const bound = await new Promise<number>((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error(`the daemon did not start:\n${seen}`)), 60_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => (seen += chunk.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the daemon exited with ${code}:\n${seen}`));
-    });
-  });
+  const [, bound] = await waitForOutput(child, /listening on https?:\/\/127\.0\.0\.1:(\d+)/, "portrait-upscale serve");
   return {
-    port: bound,
+    port: Number(bound),
     child,
-    async stop(graceMs = 20_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (graceMs) => stopChild(child, graceMs),
   };
 }
 
