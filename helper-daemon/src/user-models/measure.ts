@@ -31,6 +31,8 @@ const STRIP_SHORT = 32;
 const SIZES = [64, 128] as const;
 /** The side a face-restore model takes; it is never tiled, so one size is all there is. */
 const FACE_SIDE = 512;
+/** The reference's side against a face-restore model: its time per pixel hardly depends on size, and 512² would double the wait. */
+const FACE_REFERENCE_SIDE = 128;
 /** Timed runs per size: the median is kept; one when a run is slow (a large model stays bounded). */
 const TIMED_RUNS = 3;
 const SLOW_RUN_SECONDS = 1;
@@ -73,18 +75,23 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
     const runReference = reference === undefined ? undefined : (side: number): Promise<Run> => measuredRun(pool, reference, texture(side, side, [0, 1]), side, side);
     const face = probed.role === "face-restore";
     const sides = face ? [FACE_SIDE] : SIZES;
+    const referenceSides = face ? [FACE_REFERENCE_SIDE] : SIZES;
     // Both sessions and the reference's arena at its largest first: RSS then grows only with the measured model's runs.
     await run(face ? FACE_SIDE : 16, face ? FACE_SIDE : 16);
-    for (const side of sides) await runReference?.(side);
+    for (const side of referenceSides) await runReference?.(side);
     const base = process.memoryUsage.rss();
     const perSize = [];
-    for (const side of sides) perSize.push({ pixels: side * side, ...(await alternateRuns(() => run(side, side), runReference && (() => runReference(side)))) });
+    for (const [k, side] of sides.entries()) {
+      const runs = await alternateRuns(() => run(side, side), runReference && (() => runReference(referenceSides[k])));
+      perSize.push({ pixels: side * side, referencePixels: referenceSides[k] ** 2, ...runs });
+    }
     const provider = perSize[0].model[0].provider as FactProvider;
     const floor = (3 + 3 * probed.nativeScale ** 2) * Float32Array.BYTES_PER_ELEMENT;
     const memory = provider !== "cpu" ? undefined : memoryFigures(perSize.map((size) => ({ pixels: size.pixels, bytes: maxPeak(size.model) - base })), floor);
     const cost = costFigure(perSize, reference === undefined ? undefined : modelFacts().byId(reference).cost(provider).secondsPerInputMegapixel);
     const reach = face ? { context: 0, capped: false } : await measureContext(pool, MEASURED, probed.nativeScale);
     const sizes = sides.map((side) => `${side}²`).join(" and ");
+    const referenceSizes = referenceSides.map((side) => `${side}²`).join(" and ");
     const measurement: ProviderMeasurement = {
       provider,
       at: new Date().toISOString(),
@@ -93,7 +100,7 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
       cost: { secondsPerInputMegapixel: cost },
       method:
         `peak RSS and median time of whole-image runs at ${sizes}` +
-        (reference ? `, timed against ${reference} run alternately and scaled by its manifest figure` : ", timed alone (the reference model is not installed)") +
+        (reference ? `, timed against ${reference} (${referenceSizes}) run alternately and scaled by its manifest figure` : ", timed alone (the reference model is not installed)") +
         (face ? "; not tiled, so no context" : `; context from a one-pixel impulse on ${STRIP_LONG}×${STRIP_SHORT} strips (output moved by > 1/255)`) +
         (options.intraOpThreads === undefined ? "" : `; ${options.intraOpThreads} intra-op thread(s)`),
     };
@@ -145,15 +152,24 @@ function maxPeak(runs: readonly Run[]): number {
  * the one size when there is one, or when timing noise makes a slope non-positive), as a
  * multiple of the reference's slope times its manifest figure when a reference ran.
  */
-function costFigure(sizes: readonly { pixels: number; model: Run[]; reference: Run[] }[], referenceFigure: number | undefined): number {
-  const perMp = (runs: (size: (typeof sizes)[number]) => Run[]): number => {
-    const first = sizes[0];
-    const last = sizes[sizes.length - 1];
-    const slope = (median(runs(last)) - median(runs(first))) / ((last.pixels - first.pixels) / 1e6);
-    return slope > 0 ? slope : Math.max(median(runs(last)), 1e-6) / (last.pixels / 1e6);
+function costFigure(sizes: readonly { pixels: number; referencePixels: number; model: Run[]; reference: Run[] }[], referenceFigure: number | undefined): number {
+  const perMp = (runs: readonly Run[][], pixels: readonly number[]): number => {
+    const first = median(runs[0]);
+    const last = median(runs[runs.length - 1]);
+    const megapixels = (pixels[pixels.length - 1] - pixels[0]) / 1e6;
+    const slope = megapixels > 0 ? (last - first) / megapixels : 0;
+    return slope > 0 ? slope : Math.max(last, 1e-6) / (pixels[pixels.length - 1] / 1e6);
   };
-  const own = perMp((size) => size.model);
-  return referenceFigure === undefined ? own : (own / perMp((size) => size.reference)) * referenceFigure;
+  const own = perMp(
+    sizes.map((size) => size.model),
+    sizes.map((size) => size.pixels),
+  );
+  if (referenceFigure === undefined) return own;
+  const reference = perMp(
+    sizes.map((size) => size.reference),
+    sizes.map((size) => size.referencePixels),
+  );
+  return (own / reference) * referenceFigure;
 }
 
 /**

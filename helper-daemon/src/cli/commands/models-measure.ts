@@ -80,7 +80,6 @@ export function describeMeasurement(record: UserModelRecord, measured: MeasuredM
       String(assumed.context),
     ],
     ["memory per input pixel", measurement.memory ? kB(measurement.memory.bytesPerTilePixel) : `not measured on ${measurement.provider}`, kB(assumed.memory.bytesPerTilePixel)],
-    ["fixed memory", measurement.memory ? `${(measurement.memory.fixedBytes / 2 ** 20).toFixed(0)} MiB` : "-", `${(assumed.memory.fixedBytes / 2 ** 20).toFixed(0)} MiB`],
     ["seconds per input MP", seconds(measurement), assumed.cost.secondsPerInputMegapixel.toPrecision(3)],
   ];
   return `Measured ${USER_MODEL_PREFIX}${record.name} on ${measurement.provider} in ${measured.seconds.toFixed(1)} s:\n${formatTable(rows)}`;
