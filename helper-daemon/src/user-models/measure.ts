@@ -1,9 +1,9 @@
 /**
  * Measures a brought model on this machine's provider, so that its tiles, routing and estimate
  * use its own figures instead of the hungriest shipped upscaler's: the context a tile needs
- * (how far a one-pixel change in the input moves the output), the memory per input pixel and
- * the seconds per input megapixel (slopes over two image sizes, as model-memory measured the
- * shipped models). Time is measured against the calibration's model run alternately in the same
+ * (how far a one-pixel change in the input moves the output), the memory per input pixel (peaks
+ * at two image sizes, as model-memory measured the shipped models) and the seconds per input
+ * megapixel. Time is measured against the calibration's model run alternately in the same
  * pool, so a busy machine slows both alike and the figure lands on the manifest's reference
  * scale, where this machine's calibration then applies. Small images keep it to seconds for an
  * x4plus-sized model on an idle machine.
@@ -76,10 +76,12 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
     const face = probed.role === "face-restore";
     const sides = face ? [FACE_SIDE] : SIZES;
     const referenceSides = face ? [FACE_REFERENCE_SIDE] : SIZES;
-    // Both sessions and the reference's arena at its largest first: RSS then grows only with the measured model's runs.
+    // Memory before the reference first runs: memory the reference's session frees could be reused by the measured model and hide part of its peak.
     await run(face ? FACE_SIDE : 16, face ? FACE_SIDE : 16);
-    for (const side of referenceSides) await runReference?.(side);
     const base = process.memoryUsage.rss();
+    const peaks = [];
+    for (const side of sides) peaks.push({ pixels: side * side, bytes: (await run(side, side)).peakRss - base });
+    for (const side of referenceSides) await runReference?.(side);
     const perSize = [];
     for (const [k, side] of sides.entries()) {
       const runs = await alternateRuns(() => run(side, side), runReference && (() => runReference(referenceSides[k])));
@@ -87,7 +89,7 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
     }
     const provider = perSize[0].model[0].provider as FactProvider;
     const floor = (3 + 3 * probed.nativeScale ** 2) * Float32Array.BYTES_PER_ELEMENT;
-    const memory = provider !== "cpu" ? undefined : memoryFigures(perSize.map((size) => ({ pixels: size.pixels, bytes: maxPeak(size.model) - base })), floor);
+    const memory = provider !== "cpu" ? undefined : memoryFigures(peaks, floor);
     const cost = costFigure(perSize, reference === undefined ? undefined : modelFacts().byId(reference).cost(provider).secondsPerInputMegapixel);
     const reach = face ? { context: 0, capped: false } : await measureContext(pool, MEASURED, probed.nativeScale);
     const sizes = sides.map((side) => `${side}²`).join(" and ");
@@ -100,7 +102,9 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
       cost: { secondsPerInputMegapixel: cost },
       method:
         `peak RSS and median time of whole-image runs at ${sizes}` +
-        (reference ? `, timed against ${reference} (${referenceSizes}) run alternately and scaled by its manifest figure` : ", timed alone (the reference model is not installed)") +
+        (reference
+          ? `, time per pixel at the largest against ${reference} (${referenceSizes}) run alternately, scaled by its manifest figure`
+          : ", time as the slope, alone (the reference model is not installed)") +
         (face ? "; not tiled, so no context" : `; context from a one-pixel impulse on ${STRIP_LONG}×${STRIP_SHORT} strips (output moved by > 1/255)`) +
         (options.intraOpThreads === undefined ? "" : `; ${options.intraOpThreads} intra-op thread(s)`),
     };
@@ -143,33 +147,22 @@ function median(runs: readonly Run[]): number {
   return seconds[Math.floor(seconds.length / 2)];
 }
 
-function maxPeak(runs: readonly Run[]): number {
-  return Math.max(...runs.map((run) => run.peakRss));
-}
-
 /**
- * Seconds per input megapixel: the slope of the median times between the sizes (the time at
- * the one size when there is one, or when timing noise makes a slope non-positive), as a
- * multiple of the reference's slope times its manifest figure when a reference ran.
+ * Seconds per input megapixel. Against a reference: the ratio of the two models' median time
+ * per pixel at the largest size, times the reference's manifest figure (measured the same way,
+ * per pixel at one size); a ratio of two single sizes survives a busy machine better than a
+ * ratio of slopes, which differences two noisy times each. Alone: the slope of the median
+ * times between the sizes (the time per pixel at the one size when there is one, or when
+ * timing noise makes the slope non-positive).
  */
 function costFigure(sizes: readonly { pixels: number; referencePixels: number; model: Run[]; reference: Run[] }[], referenceFigure: number | undefined): number {
-  const perMp = (runs: readonly Run[][], pixels: readonly number[]): number => {
-    const first = median(runs[0]);
-    const last = median(runs[runs.length - 1]);
-    const megapixels = (pixels[pixels.length - 1] - pixels[0]) / 1e6;
-    const slope = megapixels > 0 ? (last - first) / megapixels : 0;
-    return slope > 0 ? slope : Math.max(last, 1e-6) / (pixels[pixels.length - 1] / 1e6);
-  };
-  const own = perMp(
-    sizes.map((size) => size.model),
-    sizes.map((size) => size.pixels),
-  );
-  if (referenceFigure === undefined) return own;
-  const reference = perMp(
-    sizes.map((size) => size.reference),
-    sizes.map((size) => size.referencePixels),
-  );
-  return (own / reference) * referenceFigure;
+  const first = sizes[0];
+  const last = sizes[sizes.length - 1];
+  const perMp = (seconds: number, pixels: number): number => Math.max(seconds, 1e-6) / (pixels / 1e6);
+  if (referenceFigure !== undefined) return (perMp(median(last.model), last.pixels) / perMp(median(last.reference), last.referencePixels)) * referenceFigure;
+  const megapixels = (last.pixels - first.pixels) / 1e6;
+  const slope = megapixels > 0 ? (median(last.model) - median(first.model)) / megapixels : 0;
+  return slope > 0 ? slope : perMp(median(last.model), last.pixels);
 }
 
 /**
