@@ -102,6 +102,48 @@ export const modelFactsSchema = object(
 
 export type ModelFacts = DeepReadonly<Infer<typeof modelFactsSchema>>;
 
+/**
+ * Figures measured on one provider for a model a user brought (`portrait-upscale models add`,
+ * `models measure`): on that provider they replace the figures the model was assumed to have.
+ */
+export const providerMeasurementSchema = object({
+  provider: oneOf(FACT_PROVIDERS),
+  /** When it was measured (ISO 8601). */
+  at: string({ minLength: 1 }),
+  /** Input pixels a tile needs around it (see the manifest's `context`). */
+  context: integer({ min: 0 }),
+  /** Absent where the process cannot see the provider's memory (a GPU's own). */
+  memory: optional(memoryFactsSchema),
+  cost: costFactsSchema,
+  /** How: image sizes, runs, threads. */
+  method: string({ minLength: 1 }),
+});
+
+export type ProviderMeasurement = DeepReadonly<Infer<typeof providerMeasurementSchema>>;
+
+/**
+ * `assumed` with `measurements` laid over it: a measured provider gets its measured memory and
+ * cost; every other provider keeps the assumed figures for that provider (never another
+ * provider's measurement, which may be far off); the context is the largest measured one.
+ * The latest measurement of a provider wins.
+ * @example withMeasurements(x4plusFacts, [{ provider: "cpu", context: 8, cost: { secondsPerInputMegapixel: 3 }, … }]).cost.cuda // x4plus's CUDA (else CPU) figures
+ */
+export function withMeasurements(assumed: ModelFacts, measurements: readonly ProviderMeasurement[]): ModelFacts {
+  if (measurements.length === 0) return assumed;
+  const latest = new Map<FactProvider, ProviderMeasurement>();
+  for (const measurement of [...measurements].sort((a, b) => a.at.localeCompare(b.at))) latest.set(measurement.provider, measurement);
+  const table = <T>(figures: Readonly<Partial<Record<FactProvider, T>>> & { readonly cpu: T }, measured: (m: ProviderMeasurement) => T | undefined) =>
+    Object.fromEntries(FACT_PROVIDERS.map((provider) => [provider, (latest.has(provider) ? measured(latest.get(provider)!) : undefined) ?? figures[provider] ?? figures.cpu])) as Record<FactProvider, T>;
+  const described = [...latest.values()].map((m) => `${m.provider} on ${m.at.slice(0, 10)} (${m.method})`).join("; ");
+  return {
+    ...assumed,
+    context: Math.max(...[...latest.values()].map((m) => m.context)),
+    memory: table(assumed.memory, (m) => m.memory),
+    cost: table(assumed.cost, (m) => m.cost),
+    measured: `measured on ${described}; other providers and figures: ${assumed.measured}`,
+  };
+}
+
 /** Checks a manifest entry's `facts`; the message names the first wrong field ("Expected X for `where`.field …"). */
 export function validateFacts(value: unknown, where: string): ModelFacts {
   return parse(modelFactsSchema, value, where, "INVALID_OPTION");

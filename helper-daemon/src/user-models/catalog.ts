@@ -2,13 +2,14 @@
  * The brought models a run may name: the user's and the studio's model folders read into one
  * catalog (the studio's beats the user's for the same name, as with presets), registered with
  * the model resolver so that tiling, routing, cost and progress treat `user:NAME` like a
- * shipped model. The folders are read again whenever their `models.json` changes, so a model
- * added while the daemon runs is usable by its next job.
+ * shipped model, with its own measured figures where it has some. The folders are read again
+ * whenever their `models.json` changes, so a model added (or measured) while the daemon runs
+ * is used so by its next job.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadManifest, useBroughtModels, type ModelFacts } from "@portrait-upscale/models";
-import { PortraitError, USER_MODEL_REF, type JobSettings, type UserModelRef } from "@portrait-upscale/shared";
+import { loadManifest, providerMeasurementSchema, useBroughtModels, withMeasurements, type CostFacts, type MemoryFacts, type ModelFacts, type ProviderMeasurement } from "@portrait-upscale/models";
+import { PortraitError, USER_MODEL_REF, parse, type JobSettings, type UserModelRef } from "@portrait-upscale/shared";
 import type { UserModelRole } from "./probe";
 import { USER_MODELS_FILE, USER_MODEL_PREFIX, studioModelFolder, userModelFolder, type UserModelRecord } from "./registry";
 
@@ -98,7 +99,7 @@ function refresh(): void {
   }
   catalog = [...byName.values()];
   stamp = now;
-  useBroughtModels(catalog.map((model) => ({ id: model.id, path: model.path, nativeScale: model.nativeScale, facts: assumedFacts(model) })));
+  useBroughtModels(catalog.map((model) => ({ id: model.id, path: model.path, nativeScale: model.nativeScale, facts: withMeasurements(assumedFacts(model), validMeasurements(model)) })));
 }
 
 function fileStamp(path: string): string {
@@ -120,23 +121,51 @@ function readRecords(dir: string): UserModelRecord[] {
   }
 }
 
+/** A record's measurements that are well-formed; a damaged one is ignored, leaving the assumed figures. */
+function validMeasurements(model: BroughtModel): ProviderMeasurement[] {
+  return (Array.isArray(model.measurements) ? model.measurements : []).flatMap((measurement, k) => {
+    try {
+      return [parse(providerMeasurementSchema, measurement, `${model.id}.measurements[${k}]`, "INVALID_OPTION")];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
- * Facts for a brought model, which nobody has measured: the hungriest shipped upscaler's
- * context, memory and cost, so its tiles are never too small for their seams nor too large
- * for memory (a conservative guess costs speed, a bold one a crash).
+ * Facts for a brought model before it is measured (`models add --no-measure`), and on the
+ * providers it was not measured on: the hungriest shipped upscaler's context, memory and cost
+ * (per provider, as the manifest gives them), so its tiles are never too small for their seams
+ * nor too large for memory (a conservative guess costs speed, a bold one a crash).
  */
 function assumedFacts(model: BroughtModel): ModelFacts {
+  const { context, hungriest } = shippedUpscalers();
+  return {
+    role: model.role,
+    choice: model.id,
+    context,
+    memory: hungriest.memory,
+    cost: hungriest.cost,
+    measured: `not measured: brought by the ${model.source} (${model.addedFrom}); the hungriest shipped upscaler's figures are assumed`,
+  };
+}
+
+/**
+ * The figures a brought model is assumed to have on `provider` until it is measured there.
+ * @example assumedFigures("cpu").context // 64 (x4plus's)
+ */
+export function assumedFigures(provider: string): { context: number; memory: MemoryFacts; cost: CostFacts } {
+  const { context, hungriest } = shippedUpscalers();
+  const pick = <T>(table: Readonly<Partial<Record<string, T>>> & { readonly cpu: T }): T => table[provider] ?? table.cpu;
+  return { context, memory: pick(hungriest.memory), cost: pick(hungriest.cost) };
+}
+
+/** The shipped upscalers' largest context, and the one needing the most memory per pixel. */
+function shippedUpscalers(): { context: number; hungriest: ModelFacts } {
   const upscalers = loadManifest().models.flatMap((entry) => {
     const facts = (entry as { facts?: ModelFacts }).facts;
     return facts && (facts.role === "detail" || facts.role === "fidelity") ? [facts] : [];
   });
   const hungriest = upscalers.reduce((a, b) => (b.memory.cpu.bytesPerTilePixel > a.memory.cpu.bytesPerTilePixel ? b : a));
-  return {
-    role: model.role,
-    choice: model.id,
-    context: Math.max(...upscalers.map((facts) => facts.context)),
-    memory: { cpu: hungriest.memory.cpu },
-    cost: { cpu: hungriest.cost.cpu },
-    measured: `not measured: brought by the ${model.source} (${model.addedFrom}); the hungriest shipped upscaler's figures are assumed`,
-  };
+  return { context: Math.max(...upscalers.map((facts) => facts.context)), hungriest };
 }

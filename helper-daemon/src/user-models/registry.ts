@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
-import { sha256Hex } from "@portrait-upscale/models";
+import { sha256Hex, type ProviderMeasurement } from "@portrait-upscale/models";
 import type { ProbedModel, UserModelRole } from "./probe";
 
 /** The record file inside a model folder. */
@@ -37,6 +37,8 @@ export interface UserModelRecord {
   /** The file it was added from. */
   readonly addedFrom: string;
   readonly addedAt: string;
+  /** Context, memory and cost measured on this machine, one per provider (absent: not measured). */
+  readonly measurements?: readonly ProviderMeasurement[];
 }
 
 interface RecordFile {
@@ -78,6 +80,8 @@ export interface AddUserModelInput {
   readonly licence: string;
   /** Replace a model of the same name. */
   readonly replace?: boolean;
+  /** Its figures on this machine's provider (`models add` without `--no-measure`). */
+  readonly measurement?: ProviderMeasurement;
 }
 
 /**
@@ -108,19 +112,65 @@ export async function addUserModel(input: AddUserModelInput): Promise<UserModelR
     licence: input.licence.trim(),
     addedFrom: resolve(input.path),
     addedAt: new Date().toISOString(),
+    ...(input.measurement ? { measurements: [input.measurement] } : {}),
   };
-  try {
+  await writingTo(folder, async () => {
     await mkdir(folder, { recursive: true });
     await atomically(join(folder, record.file), (temporary) => copyFile(input.path, temporary));
-    const models = [...existing.filter((model) => model.name !== input.name), record];
-    const file: RecordFile = { schemaVersion: 1, models };
-    await atomically(join(folder, USER_MODELS_FILE), (temporary) => writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { flag: "wx" }));
+    await writeRecords(folder, [...existing.filter((model) => model.name !== input.name), record]);
+  });
+  return record;
+}
+
+/**
+ * The model called `name` in `folder`; USER_MODEL_MISSING (with the names there) otherwise.
+ * @example const record = await findUserModel(folder, "studio-x2");
+ */
+export async function findUserModel(folder: string, name: string): Promise<UserModelRecord> {
+  return named(await readUserModels(folder), folder, name);
+}
+
+function named(models: readonly UserModelRecord[], folder: string, name: string): UserModelRecord {
+  const found = models.find((model) => model.name === name);
+  if (found) return found;
+  const installed = models.map((model) => model.name);
+  throw new PortraitError(
+    "USER_MODEL_MISSING",
+    `No model called ${name} is in ${folder}` + (installed.length > 0 ? ` (it has ${installed.join(", ")})` : "") + "; add it with `portrait-upscale models add FILE.onnx`.",
+    { model: `${USER_MODEL_PREFIX}${name}`, installed, folders: [folder] },
+  );
+}
+
+/**
+ * Records `measurement` for the model called `name` in `folder`, replacing that provider's
+ * earlier one (other providers' stay).
+ * @example await recordMeasurement(folder, "studio-x2", measurement);
+ */
+export async function recordMeasurement(folder: string, name: string, measurement: ProviderMeasurement): Promise<UserModelRecord> {
+  const models = await readUserModels(folder);
+  const existing = named(models, folder, name);
+  const record: UserModelRecord = {
+    ...existing,
+    measurements: [...(existing.measurements ?? []).filter((earlier) => earlier.provider !== measurement.provider), measurement],
+  };
+  await writingTo(folder, () => writeRecords(folder, models.map((model) => (model.name === name ? record : model))));
+  return record;
+}
+
+function writeRecords(folder: string, models: readonly UserModelRecord[]): Promise<void> {
+  const file: RecordFile = { schemaVersion: 1, models };
+  return atomically(join(folder, USER_MODELS_FILE), (temporary) => writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { flag: "wx" }));
+}
+
+/** Runs `write`, turning a file system failure into OUTPUT_UNWRITABLE naming the folder. */
+async function writingTo(folder: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
   } catch (error) {
     if (error instanceof PortraitError) throw error;
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new PortraitError("OUTPUT_UNWRITABLE", `Cannot write to ${folder}: ${reason}.`, { path: folder, reason });
   }
-  return record;
 }
 
 async function atomically(path: string, write: (temporary: string) => Promise<void>): Promise<void> {

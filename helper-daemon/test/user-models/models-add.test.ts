@@ -73,7 +73,11 @@ describe("models add", () => {
     const file = await write("restore.onnx", affineFaceRestorer(1, 0));
     const run = await runCliCaptured(["models", "add", file, "--role", "face-restore", "--licence", "Apache-2.0", "--json"], { cwd: dir, env });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).model).toMatchObject({ name: "restore", role: "face-restore", nativeScale: 1, range: [-1, 1] });
+    const model = JSON.parse(run.stdout).model;
+    expect(model).toMatchObject({ name: "restore", role: "face-restore", nativeScale: 1, range: [-1, 1] });
+    // Never tiled, so no context; timed at its one size against the reference at 128².
+    expect(model.measurements).toMatchObject([{ provider: "cpu", context: 0 }]);
+    expect(model.measurements[0].method).toContain("whole-image runs at 512², time per pixel at the largest against realesrgan-x4fast (128²)");
   });
 
   it.each([

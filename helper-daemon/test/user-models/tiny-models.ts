@@ -48,3 +48,55 @@ export function affineFaceRestorer(gain: number, offset: number): Uint8Array {
     image("output", 512, 512),
   );
 }
+
+/** The nearest-neighbour ×`scale` lay-out of {@link nearestUpscaler} after `nodes` (which end in "features"). */
+function thenNearest(scale: number, nodes: OnnxNode[], initializers: OnnxTensor[]): Uint8Array {
+  const blocks = scale * scale;
+  const copy = new Float32Array(3 * blocks * 3);
+  for (let o = 0; o < 3 * blocks; o++) copy[o * 3 + Math.floor(o / blocks)] = 1;
+  return model(
+    [
+      ...nodes,
+      { opType: "Conv", name: "copy", inputs: ["features", "copy_w"], outputs: ["copies"], attributes: { kernel_shape: attr.ints([1, 1]) } },
+      { opType: "DepthToSpace", name: "lay_out", inputs: ["copies"], outputs: ["output"], attributes: { blocksize: attr.int(scale), mode: attr.string("CRD") } },
+    ],
+    [...initializers, { name: "copy_w", dataType: TensorDataType.FLOAT, dims: [3 * blocks, 3, 1, 1], raw: float32Bytes(copy) }],
+    image("input", "height", "width"),
+    image("output", "out_height", "out_width"),
+  );
+}
+
+/**
+ * `depth` 3×3 binomial blurs (each channel alone), then nearest ×`scale`: an output pixel sees
+ * `depth` input pixels each way, the outermost weakly (¼ per layer along an axis).
+ */
+export function blurStackUpscaler(depth: number, scale: number): Uint8Array {
+  const binomial = [0.25, 0.5, 0.25];
+  const weights = new Float32Array(3 * 3 * 9);
+  for (let c = 0; c < 3; c++) for (let j = 0; j < 3; j++) for (let i = 0; i < 3; i++) weights[c * 27 + c * 9 + j * 3 + i] = binomial[j] * binomial[i];
+  const nodes: OnnxNode[] = Array.from({ length: depth }, (_, k) => ({
+    opType: "Conv",
+    name: `blur${k}`,
+    inputs: [k === 0 ? "input" : `blurred${k - 1}`, "blur_w"],
+    outputs: [k === depth - 1 ? "features" : `blurred${k}`],
+    attributes: { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) },
+  }));
+  return thenNearest(scale, nodes, [{ name: "blur_w", dataType: TensorDataType.FLOAT, dims: [3, 3, 3, 3], raw: float32Bytes(weights) }]);
+}
+
+/**
+ * `depth` one-pixel max-pools looking left (each output pixel is the brightest of itself and its
+ * left neighbour), then nearest ×`scale`: a bright pixel reaches exactly `depth` pixels to its
+ * right, undimmed, so the model's context is known to the pixel. A rising gradient is kept as
+ * it is, so the model passes the probe.
+ */
+export function leftMaxUpscaler(depth: number, scale: number): Uint8Array {
+  const nodes: OnnxNode[] = Array.from({ length: depth }, (_, k) => ({
+    opType: "MaxPool",
+    name: `reach${k}`,
+    inputs: [k === 0 ? "input" : `reached${k - 1}`],
+    outputs: [k === depth - 1 ? "features" : `reached${k}`],
+    attributes: { kernel_shape: attr.ints([1, 2]), pads: attr.ints([0, 1, 0, 0]) },
+  }));
+  return thenNearest(scale, nodes, []);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PortraitError } from "@portrait-upscale/shared";
-import { loadManifest, modelFacts, modelResolver, validateFacts } from "../../src/index";
+import { loadManifest, modelFacts, modelResolver, validateFacts, withMeasurements } from "../../src/index";
 
 const facts = modelFacts();
 
@@ -88,5 +88,39 @@ describe("modelFacts: the one resolver of model facts", () => {
       measured: "test",
     };
     expect(() => validateFacts({ ...good, ...change }, "facts")).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message }));
+  });
+});
+
+describe("withMeasurements: a brought model's measured figures over the assumed ones", () => {
+  const assumed = validateFacts(
+    { role: "detail", choice: "x", context: 64, memory: { cpu: { bytesPerTilePixel: 16000, fixedBytes: 0 }, cuda: { bytesPerTilePixel: 9000, fixedBytes: 0 } }, cost: { cpu: { secondsPerInputMegapixel: 95 } }, measured: "assumed" },
+    "assumed",
+  );
+  const cpu = { provider: "cpu", at: "2026-12-07T06:00:00Z", context: 16, memory: { bytesPerTilePixel: 2000, fixedBytes: 0 }, cost: { secondsPerInputMegapixel: 5 }, method: "test" } as const;
+  const resolved = (...measurements: Parameters<typeof withMeasurements>[1]) =>
+    modelResolver([{ id: "user:x", nativeScale: 2, facts: withMeasurements(assumed, measurements) }]).byId("user:x");
+
+  it("gives the measured provider its figures and every other provider the assumed ones for that provider", () => {
+    const model = resolved(cpu);
+    expect(model.context).toBe(16);
+    expect(model.memory("cpu")).toEqual(cpu.memory);
+    expect(model.cost("cpu")).toEqual(cpu.cost);
+    expect(model.memory("cuda")).toEqual({ bytesPerTilePixel: 9000, fixedBytes: 0 });
+    expect(model.cost("cuda")).toEqual({ secondsPerInputMegapixel: 95 });
+    expect(model.cost("dml")).toEqual({ secondsPerInputMegapixel: 95 });
+  });
+
+  it("keeps the assumed memory where a measurement has none (a GPU's), takes the latest per provider and the largest context", () => {
+    const cuda = { provider: "cuda", at: "2026-12-07T07:00:00Z", context: 24, cost: { secondsPerInputMegapixel: 0.5 }, method: "test" } as const;
+    const later = { ...cpu, at: "2026-12-08T06:00:00Z", cost: { secondsPerInputMegapixel: 4 } };
+    const model = resolved(later, cuda, cpu);
+    expect(model.context).toBe(24);
+    expect(model.memory("cuda")).toEqual({ bytesPerTilePixel: 9000, fixedBytes: 0 });
+    expect(model.cost("cuda")).toEqual(cuda.cost);
+    expect(model.cost("cpu")).toEqual(later.cost);
+  });
+
+  it("leaves the assumed facts as they are without measurements", () => {
+    expect(withMeasurements(assumed, [])).toBe(assumed);
   });
 });

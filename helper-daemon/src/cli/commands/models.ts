@@ -1,29 +1,35 @@
-/** `portrait-upscale models list|verify|add`: what models exist, whether their files are sound, and bringing your own. */
+/** `portrait-upscale models list|verify|add|measure`: what models exist, whether their files are sound, and bringing your own. */
 import * as models from "@portrait-upscale/models";
-import { invalidParameter } from "@portrait-upscale/shared";
 import type { CliCommand, CliContext } from "../command";
 import { EXIT_CODES } from "../exit-codes";
 import { formatBytes, formatTable, writeJson } from "../output";
+import { DEVICE_OPTIONS } from "../request-options";
+import { runSubcommand } from "../subcommands";
 import { MODELS_ADD_OPTIONS, addModel } from "./models-add";
-
-const SUBCOMMANDS = ["list", "verify", "add"] as const;
+import { measureModel } from "./models-measure";
 
 export const modelsCommand: CliCommand = {
   name: "models",
-  summary: "List the models, or verify (and repair) the converted model files.",
+  summary: "List the models, verify (and repair) the converted model files, or bring and measure your own.",
   usage: [
     "models list [--json]",
     "models verify [--deep] [--repair] [--json]",
-    "models add FILE.onnx --role detail|fidelity|face-restore --licence TEXT [--name NAME] [--studio] [--replace] [--json]",
+    "models add FILE.onnx --role detail|fidelity|face-restore --licence TEXT [--name NAME] [--studio] [--replace] [--no-measure] [--provider P] [--json]",
+    "models measure NAME [--studio] [--provider P] [--threads N] [--json]",
   ],
   details: [
-    "list    every model in the manifest: id, task, native scale, licence, file state",
-    "verify  checks each converted file against its sha256 (fast: trusts an unchanged file",
-    "        that was hashed before; --deep rehashes everything); exit code 5 when any",
-    "        file is missing or corrupt. --repair converts the missing and corrupt ones again.",
-    "add     checks a model you bring for its role (opset, shapes, value range, scale on a",
-    "        tiny image) and records it with its sha256 and licence note in your model folder",
-    "        (or the studio's with --studio); presets then name it as user:NAME.",
+    "list     every model in the manifest: id, task, native scale, licence, file state",
+    "verify   checks each converted file against its sha256 (fast: trusts an unchanged file",
+    "         that was hashed before; --deep rehashes everything); exit code 5 when any",
+    "         file is missing or corrupt. --repair converts the missing and corrupt ones again.",
+    "add      checks a model you bring for its role (opset, shapes, value range, scale on a",
+    "         tiny image) and records it with its sha256 and licence note in your model folder",
+    "         (or the studio's with --studio); presets then name it as user:NAME. Then measures",
+    "         it on this machine's provider (seconds for an x4plus-sized model; --no-measure",
+    "         skips it, and x4plus's figures are assumed).",
+    "measure  measures a brought model again on the provider (e.g. after adding a GPU): the",
+    "         context its tiles need, memory per input pixel and seconds per input megapixel,",
+    "         recorded per provider; tiling, routing and estimates then use them.",
   ].join("\n"),
   allowPositionals: true,
   options: {
@@ -31,18 +37,15 @@ export const modelsCommand: CliCommand = {
     repair: { type: "boolean", description: "verify: reinstall missing or corrupt models." },
     json: { type: "boolean", description: "Print one JSON object instead of text." },
     ...MODELS_ADD_OPTIONS,
+    ...DEVICE_OPTIONS,
   },
-  async run(context) {
-    const [sub, ...extra] = context.positionals;
-    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw invalidParameter("list, verify or add", "the models sub-command", sub);
-    if (sub === "add") {
-      if (extra.length > 1) throw invalidParameter("one .onnx file", "models add", extra.join(" "));
-      return addModel(context, extra[0]);
-    }
-    if (extra.length > 0) throw invalidParameter("no further arguments", "models", extra.join(" "));
-    if (sub === "list") return list(context);
-    return verify(context);
-  },
+  run: (context) =>
+    runSubcommand(context, "models", {
+      list: { run: list },
+      verify: { run: verify },
+      add: { arguments: { expected: "one .onnx file", count: "one" }, run: (_, [file]) => addModel(context, file) },
+      measure: { arguments: { expected: "the NAME of one brought model", count: "one" }, run: (_, [name]) => measureModel(context, name) },
+    }),
 };
 
 async function list(context: CliContext): Promise<number> {
