@@ -129,3 +129,26 @@ describe("blurAlong", () => {
     expect(vertical[16 * 32 + 16]).toBeCloseTo(0, 5);
   });
 });
+
+describe("the stage's reach", () => {
+  it("reads no further than 6 source pixels: on a crop with that margin it gives the whole image's result", () => {
+    const size = 48;
+    const out = size * SCALE;
+    const source = plane(size, size, (x, y) => 0.5 + 0.15 * Math.sin((x - y) / 1.7) * (y < size / 2 ? 1 : 0.02) + 0.02 * hashNoise(x, y));
+    const enlarged = resizePlane(source, out, out, "lanczos3");
+    const fidelity = plane(out, out, (x, y) => enlarged.data[y * out + x] + 0.03 * hashNoise(x, y));
+    const masks = { hair: plane(out, out, (_x, y) => (y < out / 2 ? 1 : 0.3)), skin: plane(out, out, (_x, y) => (y >= out / 2 ? 1 : 0.3)) };
+    const whole = reshapeFidelityBand(source, fidelity, fidelity, masks);
+    // The core: source pixels 16..32; the crop adds 6 on every side.
+    const [core0, core1, margin] = [16, 32, 6];
+    const c0 = core0 - margin;
+    const cs = core1 - core0 + 2 * margin;
+    const crop = (p: Plane, k: number) => plane(cs * k, cs * k, (x, y) => p.data[(y + c0 * k) * p.width + x + c0 * k]);
+    const cropped = reshapeFidelityBand(crop(source, 1), crop(fidelity, SCALE), crop(fidelity, SCALE), { hair: crop(masks.hair, SCALE), skin: crop(masks.skin, SCALE) });
+    let apart = 0;
+    for (let y = core0 * SCALE; y < core1 * SCALE; y++)
+      for (let x = core0 * SCALE; x < core1 * SCALE; x++)
+        apart = Math.max(apart, Math.abs(whole.data[y * out + x] - cropped.data[(y - c0 * SCALE) * cs * SCALE + x - c0 * SCALE]));
+    expect(apart).toBeLessThan(1 / 4096);
+  });
+});
