@@ -5,12 +5,14 @@
  * by the portrait pipeline with each built-in preset, and compared with the original over
  * the face and the whole image.
  *
- * From 3× each preset also runs with the texture agreement stage off ("before"), and a line
- * under its row gives texture ratio and detail correlation per region (face, hair, skin,
- * whole) before and after it.
+ * From 3× each preset also runs with one 4× stage off ("before"): the texture agreement, or
+ * with `--stage strands` the hair-strand and smooth-skin reshaping of the fidelity band; a
+ * line under its row gives texture ratio and detail correlation per region (face, hair,
+ * skin, whole) before and after it.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
- * --presets id,id, --json, --presets-only (no baselines), --review-only (only the review's calibration on the labelled set).
+ * --presets id,id, --stage agreement|strands, --json, --presets-only (no baselines),
+ * --review-only (only the review's calibration on the labelled set).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,6 +30,7 @@ import { poolDetector } from "../portrait/detector";
 import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
 import { TEXTURE_AGREEMENT, agreementStrengthAt } from "../portrait/texture-agreement";
+import { HAIR_STRANDS, strandStrengthAt } from "../portrait/hair-strands";
 import { regionTextureLine, regionTextureRow, type RegionTextureRow } from "./region-texture-table";
 import { textureMasks } from "./region-texture";
 import { runReviewCalibration } from "./review-calibration";
@@ -54,6 +57,12 @@ interface Row {
   readonly seconds: number;
 }
 
+/** The 4× stages the bench can turn off for its before/after, by `--stage` name. */
+const BEFORE_AFTER_STAGES = {
+  agreement: { name: "agreement", constants: TEXTURE_AGREEMENT, strengthAt: agreementStrengthAt },
+  strands: { name: "strands", constants: HAIR_STRANDS, strengthAt: strandStrengthAt },
+};
+
 /** Pixels at the border that every method guesses; excluded as in models.md's table. */
 const BORDER = 4;
 
@@ -67,8 +76,11 @@ async function main(): Promise<void> {
       json: { type: "boolean", default: false },
       "review-only": { type: "boolean", default: false },
       "presets-only": { type: "boolean", default: false },
+      stage: { type: "string", default: "agreement" },
     },
   });
+  const stage = BEFORE_AFTER_STAGES[values.stage as keyof typeof BEFORE_AFTER_STAGES];
+  if (!stage) throw new Error(`Unknown stage "${values.stage}"; expected one of ${Object.keys(BEFORE_AFTER_STAGES).join(", ")}`);
   const root = repositoryRoot();
   const fixtures = values.fixtures?.split(",") ?? (values.quick ? ["astronaut.png"] : ["astronaut.png", "camera.png"]);
   const degradations = values.inputs
@@ -127,18 +139,18 @@ async function main(): Promise<void> {
           if (!preset) throw new Error(`No built-in preset "${id}"`);
           const settings: PortraitSettings = { ...resolvePreset(preset), scale };
           const run = async (): Promise<RgbImage> => (await runPortraitPipeline(source, settings, { tileRunner: runTile, runDetector })).image;
-          if (agreementStrengthAt(scale) <= 0) {
+          if (stage.strengthAt(scale) <= 0) {
             await measure(`preset ${id}`, run);
             continue;
           }
-          // Before and after the texture agreement stage; the second run reuses the memoised model runs.
-          const strength = TEXTURE_AGREEMENT.strength;
-          TEXTURE_AGREEMENT.strength = 0;
-          const before = await measure(`preset ${id} (no agreement)`, run).finally(() => (TEXTURE_AGREEMENT.strength = strength));
+          // Before and after the stage; the second run reuses the memoised model runs.
+          const strength = stage.constants.strength;
+          stage.constants.strength = 0;
+          const before = await measure(`preset ${id} (no ${stage.name})`, run).finally(() => (stage.constants.strength = strength));
           const after = await measure(`preset ${id}`, run);
           const regionRow = regionTextureRow(`${fixture} ${degradation.name} ${id}`, before, after, original, masks);
           regionRows.push(regionRow);
-          if (!values.json) process.stdout.write(`${regionTextureLine(regionRow)}\n`);
+          if (!values.json) process.stdout.write(`${regionTextureLine(regionRow, stage.name)}\n`);
         }
       }
     }

@@ -3,7 +3,7 @@ import type { RgbImage } from "../image/image";
 import type { Plane } from "../image/plane";
 import { TEXTURE_REGIONS, regionTexture, type RegionTexture, type TextureRegion } from "./region-texture";
 
-/** One preset's result without and with the texture agreement stage, per region. */
+/** One preset's result without and with a 4× stage, per region. */
 export interface RegionTextureRow {
   readonly name: string;
   readonly before: Record<TextureRegion, RegionTexture>;
@@ -17,8 +17,8 @@ export function regionTextureRow(name: string, before: RgbImage, after: RgbImage
 }
 
 /** One line: per region "texture ratio before→after, detail correlation before→after". */
-export function regionTextureLine(row: RegionTextureRow): string {
+export function regionTextureLine(row: RegionTextureRow, stage = "agreement"): string {
   const pair = (a: number, b: number) => `${a.toFixed(2)}→${b.toFixed(2)}`;
   const cells = TEXTURE_REGIONS.map((r) => `${r} ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)}`);
-  return `  texture agreement, before→after (texture ratio, detail correlation): ${cells.join(" | ")}`;
+  return `  ${stage === "agreement" ? "texture agreement" : stage}, before→after (texture ratio, detail correlation): ${cells.join(" | ")}`;
 }

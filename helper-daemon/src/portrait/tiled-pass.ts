@@ -11,7 +11,8 @@ import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
 import { detailModel, fidelityReach, fidelityModel, type BranchModel } from "./branch-models";
 import type { Face } from "./faces";
-import { regionFactorMap, type RegionFactors } from "./masks";
+import { regionFactorMap, regionMask, type RegionFactors } from "./masks";
+import type { HairSkinMasks } from "./hair-strands";
 import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
@@ -126,7 +127,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       }
       progress(2 / 3);
       const { luma: blended, gate } = blendLuma(
-        withTextureAgreement({ sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight }),
+        withTextureAgreement({ sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight }, () => hairSkinFor(input.faces, viewOut, input.before * scale)),
         {
           creativity: settings.creativity,
           resemblance: settings.resemblance,
@@ -218,6 +219,11 @@ function factorsFor(faces: readonly Face[], factors: RegionFactors, windowOut: P
   const dy = windowOut.y / faceToOutput;
   const shifted = faces.map((face) => shiftFace(face, dx, dy));
   return regionFactorMap(shifted, factors, windowOut.width, windowOut.height, faceToOutput);
+}
+
+function hairSkinFor(faces: readonly Face[], windowOut: PixelRect, faceToOutput: number): HairSkinMasks {
+  const shifted = faces.map((face) => shiftFace(face, windowOut.x / faceToOutput, windowOut.y / faceToOutput));
+  return { hair: regionMask(shifted, "hair", windowOut.width, windowOut.height, faceToOutput), skin: regionMask(shifted, "skin", windowOut.width, windowOut.height, faceToOutput) };
 }
 
 function shiftFace(face: Face, dx: number, dy: number): Face {
