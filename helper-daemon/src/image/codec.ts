@@ -9,7 +9,7 @@ import { endianness } from "node:os";
 import sharp from "sharp";
 import type { Metadata, OutputInfo } from "sharp";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
-import type { ChannelCount, RgbImage } from "./image";
+import type { ChannelCount, InterleavedSamples, RgbImage } from "./image";
 import { interleavedU16ToPlanar, interleavedU8ToPlanar, planarToInterleavedU16, planarToInterleavedU8 } from "./image";
 import { embedDensity, embedIccProfile } from "./metadata-embed";
 
@@ -229,7 +229,12 @@ export function encodeRawPixels(image: RgbImage, options: RawEncodeOptions): Uin
   checkOutputSize(image.width, image.height, options.limits);
   const quantize = { dither: options.dither === true };
   if (options.bitDepth === 8) return planarToInterleavedU8(image, options.channels, quantize);
-  const samples = planarToInterleavedU16(image, options.channels, quantize);
+  return rawBytesOf(planarToInterleavedU16(image, options.channels, quantize));
+}
+
+/** Interleaved samples as raw bytes (16-bit little-endian, swapped in place on a big-endian host). */
+function rawBytesOf(samples: InterleavedSamples): Uint8Array {
+  if (samples instanceof Uint8Array) return samples;
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   if (endianness() === "BE") for (let i = 0; i < bytes.length; i += 2) [bytes[i], bytes[i + 1]] = [bytes[i + 1], bytes[i]];
   return bytes;
@@ -260,22 +265,49 @@ export interface EncodeOptions {
  * const png = await encodeImage(result, { format: "png", bitDepth: 16, channels: 4, iccProfile });
  */
 export async function encodeImage(image: RgbImage, options: EncodeOptions): Promise<Uint8Array> {
+  const layout = encodeLayout(options, image.alpha !== undefined);
+  checkOutputSize(image.width, image.height, options.limits);
+  const samples =
+    layout.bitDepth === 16 ? planarToInterleavedU16(image, layout.channels, { dither: false }) : planarToInterleavedU8(image, layout.channels, { dither: layout.dither });
+  return encodeSamples(samples, image.width, image.height, layout, options);
+}
+
+/** What an encode writes: channels, bit depth and dithering after the format's limits. */
+export interface EncodeLayout {
+  readonly channels: ChannelCount;
+  readonly bitDepth: BitDepth;
+  readonly dither: boolean;
+}
+
+/**
+ * Checks `options` and resolves the samples the format will take (JPEG and WebP are 8-bit,
+ * JPEG drops alpha). Dithering applies to 8-bit samples only.
+ */
+export function encodeLayout(options: EncodeOptions, hasAlpha: boolean): EncodeLayout {
   const { format } = options;
   if (!ENCODED_FORMATS.includes(format)) throw invalidParameter('"png", "jpeg", "tiff" or "webp"', "format", format);
   const bitDepthAsked = options.bitDepth ?? 8;
   if (bitDepthAsked !== 8 && bitDepthAsked !== 16) throw invalidParameter("8 or 16", "bitDepth", bitDepthAsked, "UNSUPPORTED_BIT_DEPTH");
-  const channelsAsked = options.channels ?? (image.alpha === undefined ? 3 : 4);
+  const channelsAsked = options.channels ?? (hasAlpha ? 4 : 3);
   if (![1, 2, 3, 4].includes(channelsAsked)) throw invalidParameter("1, 2, 3 or 4", "channels", channelsAsked);
   const quality = options.quality ?? 95;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw invalidParameter("an integer from 1 to 100", "quality", quality);
-  checkOutputSize(image.width, image.height, options.limits);
-
   const bitDepth: BitDepth = format === "jpeg" || format === "webp" ? 8 : bitDepthAsked;
   const channels: ChannelCount = format === "jpeg" ? (channelsAsked >= 3 ? 3 : 1) : channelsAsked;
+  return { channels, bitDepth, dither: bitDepth === 8 && options.dither === true };
+}
+
+/**
+ * Encodes interleaved samples laid out as `layout` (from {@link encodeLayout}): sharp reads
+ * them in place, so a large result is not copied again before compression.
+ */
+export async function encodeSamples(samples: InterleavedSamples, width: number, height: number, layout: EncodeLayout, options: EncodeOptions): Promise<Uint8Array> {
+  const { format } = options;
+  const { bitDepth, channels } = layout;
+  const quality = options.quality ?? 95;
+  checkOutputSize(width, height, options.limits);
   const grey = channels <= 2;
-  const samples =
-    bitDepth === 16 ? planarToInterleavedU16(image, channels, { dither: false }) : planarToInterleavedU8(image, channels, { dither: options.dither === true });
-  let pipeline = sharp(samples, { raw: { width: image.width, height: image.height, channels }, limitInputPixels: false }).toColourspace(
+  let pipeline = sharp(samples, { raw: { width, height, channels }, limitInputPixels: false }).toColourspace(
     grey ? (bitDepth === 16 ? "grey16" : "b-w") : bitDepth === 16 ? "rgb16" : "srgb",
   );
   // Not sharp's withMetadata({ density }): it would also convert the pixels to sRGB.
@@ -302,25 +334,31 @@ export async function encodeImage(image: RgbImage, options: EncodeOptions): Prom
   let encoded: Uint8Array = await pipeline.toBuffer();
   if (density !== undefined) encoded = embedDensity(encoded, format, density);
   if (options.iccProfile !== undefined && options.iccProfile.length > 0) {
-    encoded = embedIccProfile(encoded, format, options.iccProfile, { width: image.width, height: image.height, hasAlpha: channels === 2 || channels === 4 });
+    encoded = embedIccProfile(encoded, format, options.iccProfile, { width, height, hasAlpha: channels === 2 || channels === 4 });
   }
   return encoded;
 }
 
-/**
- * Encodes a result the way its source was: same format, bit depth and channel count,
- * same ICC profile and density (raw in → raw out). `overrides` choose another format or depth.
- */
-export async function encodeLike(
-  image: RgbImage,
-  source: Omit<DecodedImage, "image">,
-  overrides: { format?: ImageFormat; bitDepth?: BitDepth; dither?: boolean; limits?: Partial<ImageLimits> } = {},
-): Promise<Uint8Array> {
+/** Overrides of {@link encodeLike}: another format or depth than the source's. */
+export interface EncodeLikeOverrides {
+  readonly format?: ImageFormat;
+  readonly bitDepth?: BitDepth;
+  readonly dither?: boolean;
+  readonly limits?: Partial<ImageLimits>;
+}
+
+/** How a result of `source` is written: raw samples, or an encoded format with its options; `layout` is the samples' either way. */
+export type EncodePlan =
+  | { readonly format: "raw"; readonly layout: EncodeLayout; readonly limits?: Partial<ImageLimits> }
+  | { readonly format: EncodedFormat; readonly layout: EncodeLayout; readonly options: EncodeOptions };
+
+/** The plan {@link encodeLike} follows for `source` (checks the options, so a bad one fails before any work). */
+export function encodePlanLike(source: Omit<DecodedImage, "image">, overrides: EncodeLikeOverrides = {}): EncodePlan {
   const format = overrides.format ?? source.format;
   const bitDepth = overrides.bitDepth ?? source.bitDepth;
   const dither = overrides.dither ?? false;
-  if (format === "raw") return encodeRawPixels(image, { channels: source.channels, bitDepth, dither, limits: overrides.limits });
-  return encodeImage(image, {
+  if (format === "raw") return { format, layout: { channels: source.channels, bitDepth, dither }, ...(overrides.limits ? { limits: overrides.limits } : {}) };
+  const options: EncodeOptions = {
     format,
     bitDepth,
     channels: source.channels,
@@ -328,5 +366,25 @@ export async function encodeLike(
     ...(source.iccProfile !== undefined ? { iccProfile: source.iccProfile } : {}),
     ...(source.density !== undefined ? { density: source.density } : {}),
     ...(overrides.limits !== undefined ? { limits: overrides.limits } : {}),
-  });
+  };
+  return { format, layout: encodeLayout(options, false), options };
+}
+
+/**
+ * Encodes a result the way its source was: same format, bit depth and channel count,
+ * same ICC profile and density (raw in → raw out). `overrides` choose another format or depth.
+ */
+export async function encodeLike(image: RgbImage, source: Omit<DecodedImage, "image">, overrides: EncodeLikeOverrides = {}): Promise<Uint8Array> {
+  const plan = encodePlanLike(source, overrides);
+  if (plan.format === "raw") return encodeRawPixels(image, { ...plan.layout, limits: plan.limits });
+  return encodeImage(image, plan.options);
+}
+
+/** {@link encodeLike} for a result already in the plan's samples (a `sampleSink`'s): the same bytes, no float image. */
+export async function encodeSamplesLike(samples: InterleavedSamples, width: number, height: number, plan: EncodePlan): Promise<Uint8Array> {
+  if (plan.format === "raw") {
+    checkOutputSize(width, height, plan.limits);
+    return rawBytesOf(samples);
+  }
+  return encodeSamples(samples, width, height, plan.layout, plan.options);
 }

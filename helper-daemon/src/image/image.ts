@@ -4,7 +4,7 @@
  * encoding (codec.ts) clamps and rounds, so intermediate stages keep overshoot.
  * The rest of the image module: plane.ts (Plane, luma), filters.ts, resample.ts, crop.ts.
  */
-import { LUMA_WEIGHTS } from "./plane";
+import { quantizeAlpha, quantizeColour } from "./quantize";
 
 /** Planar float32 RGB, nominally 0..1, never clamped until encoding. */
 export interface RgbImage {
@@ -99,13 +99,10 @@ export interface QuantizeOptions {
   readonly dither?: boolean;
 }
 
-// Bayer 4×4 thresholds centred on zero, in units of one output step.
-const BAYER_4X4 = new Float32Array([0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map((v) => (v + 0.5) / 16 - 0.5));
-
 /**
  * Planar float → interleaved integers with `channels` per pixel, clamped to 0..maxValue
- * and rounded. Grey output takes the luma of RGB (plane.ts: Rec. 601; equal planes stay exact).
- * A missing alpha plane is written as fully opaque.
+ * and rounded (quantize.ts). Grey output takes the luma of RGB (plane.ts: Rec. 601; equal
+ * planes stay exact). A missing alpha plane is written as fully opaque.
  */
 export function planarToInterleaved<T extends InterleavedSamples>(
   image: RgbImage,
@@ -114,36 +111,9 @@ export function planarToInterleaved<T extends InterleavedSamples>(
   maxValue: number,
   options: QuantizeOptions = {},
 ): T {
-  const { width, height, rgb, alpha } = image;
-  const pixels = width * height;
-  const dither = options.dither === true;
-  const quantize = (value: number, x: number, y: number): number => {
-    let v = value * maxValue;
-    if (dither) v += BAYER_4X4[((y & 3) << 2) | (x & 3)];
-    v = Math.round(v);
-    return v < 0 ? 0 : v > maxValue ? maxValue : v;
-  };
-  const colour = channels >= 3 ? 3 : 1;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const s = i * channels;
-      const r = rgb[i];
-      const g = rgb[pixels + i];
-      const b = rgb[2 * pixels + i];
-      if (colour === 3) {
-        out[s] = quantize(r, x, y);
-        out[s + 1] = quantize(g, x, y);
-        out[s + 2] = quantize(b, x, y);
-      } else {
-        out[s] = quantize(r === g && g === b ? r : LUMA_WEIGHTS[0] * r + LUMA_WEIGHTS[1] * g + LUMA_WEIGHTS[2] * b, x, y);
-      }
-      if (channels === 2 || channels === 4) {
-        // Alpha is never dithered: it would speckle hard edges.
-        const a = alpha === undefined ? maxValue : Math.round(alpha[i] * maxValue);
-        out[s + channels - 1] = a < 0 ? 0 : a > maxValue ? maxValue : a;
-      }
-    }
-  }
+  const target = { out, width: image.width, channels, maxValue, dither: options.dither === true };
+  quantizeColour({ data: image.rgb, width: image.width, height: image.height, x: 0, y: 0 }, image, target, 0, 0);
+  quantizeAlpha(image.alpha, target);
   return out;
 }
 

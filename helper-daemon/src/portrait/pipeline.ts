@@ -18,6 +18,7 @@ import { runTiledPass } from "./tiled-pass";
 import type { PlannedRun } from "./route-plan";
 import { restoreUpscaledFaces } from "../face-restore/pipeline-step";
 import type { RestoreFace } from "../face-restore/restore-faces";
+import type { ResultSink } from "../image/result-sink";
 
 /** The resolved settings the pipeline runs with: a preset merged with a job's overrides. */
 export type PortraitSettings = Omit<JobSettings, "presetId">;
@@ -46,6 +47,11 @@ export interface PortraitDeps {
   readonly restoreFace?: (modelId: string) => RestoreFace;
   /** Told each pass's model runs once routing has decided them, with the faces found (the host refines its estimate). */
   readonly onPlanned?: (pass: number, runs: readonly PlannedRun[], faces: number) => void;
+  /**
+   * Takes the last pass's result window by window (e.g. in its final bit depth) instead of an
+   * output-sized float image; not used when faces are restored afterwards (that needs float).
+   */
+  readonly sink?: ResultSink;
 }
 
 /** Something the user should know about the result. */
@@ -66,6 +72,9 @@ export interface PortraitResult {
   readonly branches?: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null };
 }
 
+/** The result when `deps.sink` was given: `image` only when the sink could not take it (faces restored). */
+export type SunkPortraitResult = Omit<PortraitResult, "image"> & { readonly image?: RgbImage };
+
 /** A fixed seed from the image content, so grain is identical for identical input. */
 function contentSeed(image: RgbImage): number {
   let h = 0x811c9dc5;
@@ -83,7 +92,9 @@ function contentSeed(image: RgbImage): number {
  *   runDetector: (id, input, size) => pool.run(id, [{ data: input, dims: [1, size, size, 3] }]).then(…),
  * });
  */
-export async function runPortraitPipeline(image: RgbImage, settings: PortraitSettings, deps: PortraitDeps): Promise<PortraitResult> {
+export async function runPortraitPipeline(image: RgbImage, settings: PortraitSettings, deps: PortraitDeps & { readonly sink: ResultSink }): Promise<SunkPortraitResult>;
+export async function runPortraitPipeline(image: RgbImage, settings: PortraitSettings, deps: Omit<PortraitDeps, "sink">): Promise<PortraitResult>;
+export async function runPortraitPipeline(image: RgbImage, settings: PortraitSettings, deps: PortraitDeps): Promise<SunkPortraitResult> {
   validateSettings(settings);
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY");
   const notes: PortraitNote[] = [];
@@ -143,7 +154,7 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
   }
 
   const passes = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
-  let current = source;
+  let current: RgbImage | null = source;
   let done = 1;
   let branches: PortraitResult["branches"];
   const grainSigma = settings.grain ? estimateGrain(luma(source)) : 0;
@@ -153,12 +164,13 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
   for (let pass = 0; pass < passes.length; pass++) {
     const passScale = passes[pass];
     const last = pass === passes.length - 1;
-    const result = await upscalePass(current, passScale, done, faces, settings, deps, models, {
+    const result: PassOutput = await upscalePass(current!, passScale, done, faces, settings, deps, models, {
       // Denoise and grain belong to the final size only.
       denoise: last ? settings.denoise : 0,
       grainSigma: last ? grainSigma : 0,
       seed: contentSeed(image),
       onPlanned: (runs) => deps.onPlanned?.(pass, runs, faces.length),
+      sink: last && !settings.faceRestore ? deps.sink : undefined,
     });
     current = result.image;
     branches = result.branches;
@@ -166,14 +178,14 @@ export async function runPortraitPipeline(image: RgbImage, settings: PortraitSet
     throwIfCancelled();
   }
   if (!settings.models.detail) notes.push({ code: "FIDELITY_ONLY", message: "Only the fidelity model ran (no synthetic detail)." });
-  if (settings.faceRestore && faces.length > 0) {
+  if (settings.faceRestore && faces.length > 0 && current) {
     current = await restoreUpscaledFaces(current, faces, settings.scale, settings.faceRestore, deps.restoreFace, signal, (done) => progress("restore", done / faces.length));
     models.add(settings.faceRestore.model);
     const { model, strength } = settings.faceRestore;
     notes.push({ code: "FACES_RESTORED", message: `${faces.length} face(s) restored with ${model} at strength ${strength}.`, data: { model, strength, faces: faces.length } });
   }
   return {
-    image: current,
+    ...(current ? { image: current } : {}),
     faces,
     notes,
     models: [...models],
@@ -186,6 +198,13 @@ interface PassExtras {
   readonly grainSigma: number;
   readonly seed: number;
   readonly onPlanned: (runs: readonly PlannedRun[]) => void;
+  readonly sink: ResultSink | undefined;
+}
+
+/** A pass's image (null when it went to the sink) and, for a review, its branches. */
+interface PassOutput {
+  readonly image: RgbImage | null;
+  readonly branches: PortraitResult["branches"];
 }
 
 /** One pass: both branches at `scale`× of `source`, routed and blended window by window; `before` is the scale already reached. */
@@ -198,7 +217,7 @@ async function upscalePass(
   deps: PortraitDeps,
   models: Set<string>,
   extras: PassExtras,
-): Promise<{ image: RgbImage; branches: NonNullable<PortraitResult["branches"]> }> {
+): Promise<PassOutput> {
   const outWidth = source.width * scale;
   // Grain comes from one generator over the whole output, so windows cut it, never restart it.
   const grain = extras.grainSigma > 0 ? synthesizeGrain(outWidth, source.height * scale, extras.grainSigma, before * scale, extras.seed) : null;
@@ -228,9 +247,10 @@ async function upscalePass(
     keepBranches: deps.keepBranches === true,
     onPlanned: extras.onPlanned,
     ...(deps.window !== undefined ? { window: deps.window } : {}),
+    ...(extras.sink ? { sink: extras.sink } : {}),
   });
   for (const id of pass.models) models.add(id);
-  return { image: pass.image, branches: pass.branches ?? { fidelity: pass.image, detail: null, gate: null } };
+  return { image: pass.image, branches: pass.branches ?? (pass.image ? { fidelity: pass.image, detail: null, gate: null } : undefined) };
 }
 
 function stripAlpha(image: RgbImage): RgbImage {

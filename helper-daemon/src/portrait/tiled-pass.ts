@@ -21,6 +21,7 @@ import { planRoutes, routeWeights, type RouteGrid } from "./routing";
 import { grow, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
 import { withTextureAgreement } from "./texture-agreement";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
+import type { ResultSink } from "../image/result-sink";
 
 /** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
 export const PASS_WINDOW = 1024;
@@ -45,11 +46,14 @@ export interface PassInput {
   readonly window?: number;
   /** Told every model run of the pass once routing has decided, before any runs (for the estimate). */
   readonly onPlanned?: (runs: readonly PlannedRun[]) => void;
+  /** Takes each window's owned part (and then the alpha) instead of an output-sized float image. */
+  readonly sink?: ResultSink;
 }
 
 /** A pass's result, with what routing decided. */
 export interface PassResult {
-  readonly image: RgbImage;
+  /** Null when the result went to `sink`. */
+  readonly image: RgbImage | null;
   /** When `keepBranches`: the fidelity branch, the detail branch's luma in the source's colour, and the gate. */
   readonly branches: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null } | null;
   readonly routes: RouteGrid;
@@ -78,7 +82,8 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     backgroundDetail: settings.creativity * Math.max(settings.regions.background, settings.regions.hair),
   });
   const models = new Set<string>();
-  const rgb = new Float32Array(3 * outWidth * outHeight);
+  const sink = input.sink;
+  const rgb = sink ? null : new Float32Array(3 * outWidth * outHeight);
   const kept = input.keepBranches
     ? {
         fidelity: new Float32Array(3 * outWidth * outHeight),
@@ -142,12 +147,14 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
         writeOwned(kept.gate, gate.data, owned, view, scale, outWidth, outHeight, 1);
       }
     }
-    writeOwned(rgb, windowRgb, owned, view, scale, outWidth, outHeight, 3);
+    if (rgb) writeOwned(rgb, windowRgb, owned, view, scale, outWidth, outHeight, 3);
+    else sink?.write(windowRgb, viewOut, times(owned, scale));
     progress(1);
   }
   // Alpha is coverage, with no texture to invent: Lanczos-3, clamped.
   const alpha = source.alpha ? resampleAlpha(source.alpha, source.width, source.height, outWidth, outHeight) : undefined;
-  const image: RgbImage = alpha ? { width: outWidth, height: outHeight, rgb, alpha } : { width: outWidth, height: outHeight, rgb };
+  sink?.finish(alpha);
+  const image: RgbImage | null = rgb === null ? null : alpha ? { width: outWidth, height: outHeight, rgb, alpha } : { width: outWidth, height: outHeight, rgb };
   return {
     image,
     branches: kept

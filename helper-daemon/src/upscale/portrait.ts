@@ -6,6 +6,7 @@
 import { modelFacts } from "@portrait-upscale/models";
 import { PortraitError, type JobSettings } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
+import type { ResultSink } from "../image/result-sink";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
 import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio } from "../cost/cost-model";
@@ -39,13 +40,17 @@ export interface PortraitOutcome {
 }
 
 /** The bare path's result without its single-model plan, plus what the pipeline found. */
-export interface PortraitImageResult extends Omit<UpscaleImageResult, "plan"> {
+export interface PortraitImageResult extends Omit<UpscaleImageResult, "plan" | "image"> {
+  /** Absent when the result went to `options.sink`. */
+  readonly image?: RgbImage;
   readonly portrait: PortraitOutcome;
 }
 
 export interface PortraitRunOptions extends UpscaleRunOptions {
   /** Keep the fidelity branch in the result (for a review). Costs one output-sized image. */
   readonly keepBranches?: boolean;
+  /** Takes the result window by window instead of a float image (see `PortraitDeps.sink`). */
+  readonly sink?: ResultSink;
 }
 
 /** The tile of a portrait run: the user's, or what the memory budget allows its hungriest model. */
@@ -125,6 +130,7 @@ export async function upscalePortrait(
       if (pass === 0) tracker.refine(routedCostRatio(job, image.width, image.height, tile, faces, runs, pool.provider));
     },
     ...(options.keepBranches ? { keepBranches: true } : {}),
+    ...(options.sink ? { sink: options.sink } : {}),
   });
   if (signal?.aborted) throw new PortraitError("CANCELLED");
   // Detector, landmark and matte models are reported apart from the models that made the pixels.
@@ -135,7 +141,7 @@ export async function upscalePortrait(
   const provider: ProviderName = providers.size === 1 ? [...providers][0] : providers.has("cpu") ? "cpu" : pool.provider;
   const fidelity = result.branches?.fidelity;
   return {
-    image: result.image,
+    ...(result.image ? { image: result.image } : {}),
     models,
     provider,
     notes: [...result.notes.map((note) => note.message), ...notices],

@@ -60,6 +60,8 @@ export async function runUpscaleRequest(request: UpscaleRequest, pool: Inference
   );
   const { image: _source, ...source } = decoded;
   if (!request.review) return { ...result, source };
+  // keepBranches kept the float result for the review.
+  if (!result.image) throw new PortraitError("INTERNAL", "The review needs the result as float pixels.");
   onProgress?.({ stage: "review", progress: REVIEW_START });
   const review = await reviewUpscale({
     pool,

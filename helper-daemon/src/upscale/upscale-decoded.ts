@@ -3,8 +3,9 @@
  * out, through the portrait pipeline or the bare model. `runUpscaleRequest` wraps it.
  */
 import { modelFacts } from "@portrait-upscale/models";
-import { checkOutputSize, encodeLike, type DecodedImage, type ImageFormat, type ImageLimits } from "../image/codec";
+import { checkOutputSize, encodeLike, encodePlanLike, encodeSamplesLike, type DecodedImage, type ImageFormat, type ImageLimits } from "../image/codec";
 import type { RgbImage } from "../image/image";
+import { sampleSink } from "../image/result-sink";
 import type { InferencePool, ProviderName } from "../inference/index";
 import type { PortraitNote } from "../portrait/index";
 import { upscalePortrait, type PortraitOutcome, type PortraitRunOptions } from "./portrait";
@@ -57,8 +58,11 @@ export interface UpscaleSummary {
 
 export interface UpscaleBytesResult {
   readonly bytes: Uint8Array;
-  /** The result before encoding (for a review: no need to decode `bytes` again). */
-  readonly image: RgbImage;
+  /**
+   * The result before encoding, when it was kept as float (a review, a bare model, restored
+   * faces): a review need not decode `bytes` again. Otherwise it went straight to its samples.
+   */
+  readonly image?: RgbImage;
   readonly summary: UpscaleSummary;
   /** The portrait pipeline's faces (and fidelity branch with `keepBranches`), for a review. */
   readonly pipeline?: PortraitOutcome;
@@ -78,23 +82,31 @@ export async function upscaleDecoded(
 ): Promise<UpscaleBytesResult> {
   const { image } = decoded;
   // Refuse before any work when the result could not be written anyway.
-  checkOutputSize(Math.round(image.width * settings.scale), Math.round(image.height * settings.scale), options.limits);
+  const outWidth = Math.round(image.width * settings.scale);
+  const outHeight = Math.round(image.height * settings.scale);
+  checkOutputSize(outWidth, outHeight, options.limits);
+  const format = options.format ?? decoded.format;
+  const overrides = { format, ...(options.limits ? { limits: options.limits } : {}) };
+  const plan = encodePlanLike(decoded, overrides);
+  // The portrait path writes its result straight into the encoder's samples (no float copy at
+  // the output size); a review compares float images and face restoration edits the float
+  // result, so those keep it.
+  const sink = settings.portrait && !settings.portrait.faceRestore && !options.keepBranches ? sampleSink(outWidth, outHeight, plan.layout) : undefined;
   const result = settings.portrait
-    ? await upscalePortrait(image, pool, settings, options, tracker)
+    ? await upscalePortrait(image, pool, settings, { ...options, ...(sink ? { sink } : {}) }, tracker)
     : await upscaleImage(image, pool, settings, options, tracker);
   const pipeline = "portrait" in result ? result.portrait : undefined;
   tracker.encode();
-  const format = options.format ?? decoded.format;
-  const encoded = await encodeLike(result.image, decoded, { format, ...(options.limits ? { limits: options.limits } : {}) });
+  const encoded = result.image ? await encodeLike(result.image, decoded, overrides) : await encodeSamplesLike(sink!.samples, outWidth, outHeight, plan);
   tracker.done();
   const outputBitDepth = format === "jpeg" || format === "webp" ? 8 : decoded.bitDepth;
   const outputChannels = format === "jpeg" ? (decoded.channels >= 3 ? 3 : 1) : decoded.channels;
   return {
     bytes: encoded,
-    image: result.image,
+    ...(result.image ? { image: result.image } : {}),
     summary: {
       input: { width: image.width, height: image.height, channels: decoded.channels, bitDepth: decoded.bitDepth, format: decoded.format },
-      output: { width: result.image.width, height: result.image.height, channels: outputChannels, bitDepth: outputBitDepth, format },
+      output: { width: result.image?.width ?? outWidth, height: result.image?.height ?? outHeight, channels: outputChannels, bitDepth: outputBitDepth, format },
       scale: settings.scale,
       model: settings.model,
       models: result.models,
