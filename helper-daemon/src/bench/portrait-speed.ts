@@ -1,9 +1,11 @@
 /**
  * The portrait pipeline against one bare model pass on the same pixels: the default preset
- * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast, with the time each
- * stage took and the process's resident memory. Bare runs and pipeline runs alternate in
- * one process, so a loaded machine slows both alike. Goals (issue 11): default ≤ 1.0× (aim
- * 0.5×), Fast Preview ≤ 1.5×.
+ * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast (`--full`: every
+ * built-in preset), with the time each stage took and the process's resident memory. Each
+ * preset runs twice: with the fidelity model also under the detail model (as before the
+ * derived fidelity branch) and with the fidelity branch derived from the detail model where
+ * that runs. Bare runs and pipeline runs alternate in one process, so a loaded machine slows
+ * them alike. Goals (issue 11): default ≤ 1.0× (aim 0.5×), Fast Preview ≤ 1.5×.
  *
  * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
  * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run. The
@@ -21,7 +23,8 @@ import { createInferencePool, tileRunner, type InferencePool } from "../inferenc
 import { poolDetector } from "../portrait/detector";
 import { detailModel, fidelityModel } from "../portrait/branch-models";
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
-import type { BenchSection } from "./section";
+import { DERIVED_FIDELITY } from "../portrait/derived-fidelity";
+import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
 import { portraitModelIds, tileFor } from "../upscale/settings";
 import type { TileRunner } from "../tiling/tiled-upscale";
@@ -31,16 +34,27 @@ export const PORTRAIT_MEMORY_CHILD_FLAG = "--portrait-memory-child";
 
 const BARE_PIECE = 256;
 
-interface Case {
+export interface Case {
   readonly preset: string;
   /** The model the preset is compared with. */
   readonly yardstick: string;
 }
 
+/** The goals' presets (issue 11); `--full` measures every built-in preset. */
 const CASES: readonly Case[] = [
   { preset: "portrait-natural", yardstick: "realesrgan-x4plus" },
   { preset: "fast-preview", yardstick: "realesrgan-x4fast" },
 ];
+
+function allCases(): Case[] {
+  return BUILT_IN_PRESETS.map((p) => ({ preset: p.id, yardstick: p.models.detail === "x4fast" ? "realesrgan-x4fast" : "realesrgan-x4plus" }));
+}
+
+/** How a run got its fidelity branch where the detail model ran (`DERIVED_FIDELITY.enabled`). */
+const FIDELITY_RULES = [
+  { derived: false, label: "fidelity model under detail (before)" },
+  { derived: true, label: "derived from detail" },
+] as const;
 
 function settingsOf(presetId: string): PortraitSettings {
   const preset = BUILT_IN_PRESETS.find((p) => p.id === presetId);
@@ -152,31 +166,29 @@ const detailOf = (settings: PortraitSettings): string | undefined => detailModel
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
 
-export const portraitSpeedSection: BenchSection = {
-  name: "portrait-speed",
-  summary: "Default preset and Fast Preview vs one bare model pass on the same pixels (0.25 and 1 MP measured, 4 and 24 MP projected).",
-  async run(context) {
-    const models = ["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"];
-    const missing = models.filter((id) => !installed(id));
-    if (missing.length > 0) {
-      context.note(`${missing.join(", ")} not installed; skipped.`);
-      return;
-    }
-    const sizes = context.full ? [512, 1024, 2048] : [512, 1024];
-    const rows: string[][] = [];
-    const stageRows: string[][] = [];
-    const perPixel = new Map<string, { pipeline: number; bare: number }>();
-    const pool = createInferencePool({ provider: "cpu" });
-    try {
-      for (const size of sizes) {
-        const image = await portrait(size);
-        const mp = (size * size) / 1e6;
-        for (const { preset, yardstick } of CASES) {
-          const settings = settingsOf(preset);
-          const bare = await bareMs(yardstick, image);
-          const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu");
-          const run = await timedPipeline(pool, image, settings, tile);
-          perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
+/**
+ * Measures `cases` at each of `sizes` (edge of a square portrait): per case the bare yardstick,
+ * then the pipeline with each fidelity rule, one after the other in this process, and prints
+ * the tables; returns per preset the derived rule's and the bare run's milliseconds per megapixel.
+ */
+export async function measurePortraitSpeed(context: BenchContext, sizes: readonly number[], cases: readonly Case[]): Promise<Map<string, { pipeline: number; bare: number }>> {
+  const rows: string[][] = [];
+  const stageRows: string[][] = [];
+  const perPixel = new Map<string, { pipeline: number; bare: number }>();
+  const pool = createInferencePool({ provider: "cpu" });
+  try {
+    for (const size of sizes) {
+      const image = await portrait(size);
+      const mp = (size * size) / 1e6;
+      for (const { preset, yardstick } of cases) {
+        const settings = settingsOf(preset);
+        const bare = await bareMs(yardstick, image);
+        const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu");
+        for (const rule of FIDELITY_RULES) {
+          const enabled = DERIVED_FIDELITY.enabled;
+          DERIVED_FIDELITY.enabled = rule.derived;
+          const run = await timedPipeline(pool, image, settings, tile).finally(() => (DERIVED_FIDELITY.enabled = enabled));
+          if (rule.derived) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
           const shares = [...run.modelRuns]
             .filter(([id]) => !id.startsWith("blazeface"))
             .map(([id, r]) => `${id} ${(r.pixels / (size * size)).toFixed(2)}`)
@@ -184,60 +196,78 @@ export const portraitSpeedSection: BenchSection = {
           rows.push([
             `${mp.toFixed(2)} MP (${size}²)`,
             preset,
+            rule.label,
             yardstick,
             seconds(bare.ms),
             seconds(run.ms),
             (run.ms / bare.ms).toFixed(2),
             (run.cpuMs / bare.cpuMs).toFixed(2),
-            shares,
+            shares || "none",
             "measured",
           ]);
           const modelMs = [...run.modelRuns].reduce((sum, [id, r]) => sum + (id.startsWith("blazeface") ? 0 : r.ms), 0);
-          const s = run.stages;
+          const st = run.stages;
           stageRows.push([
             `${size}²`,
             preset,
-            seconds(s.faces),
-            seconds(s.cleanup),
+            rule.label,
+            seconds(st.faces),
+            seconds(st.cleanup),
             ...[fidelityOf(settings), detailOf(settings)].map((id) => (id ? seconds(run.modelRuns.get(id)?.ms ?? 0) : "—")),
-            seconds(run.ms - (s.faces ?? 0) - (s.cleanup ?? 0) - modelMs),
+            seconds(run.ms - (st.faces ?? 0) - (st.cleanup ?? 0) - modelMs),
             String(tile),
             (run.rssBytes / 1024 ** 3).toFixed(2),
           ]);
         }
       }
-    } finally {
-      await pool.close();
     }
-    const largest = sizes[sizes.length - 1];
-    for (const target of [2048, 6000 * 4000]) {
-      const mp = target === 2048 ? 4.19 : 24;
-      if (target === 2048 && sizes.includes(2048)) continue;
-      for (const { preset, yardstick } of CASES) {
-        const per = perPixel.get(preset)!;
-        rows.push([
-          `${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`,
-          preset,
-          yardstick,
-          seconds(per.bare * mp),
-          seconds(per.pipeline * mp),
-          (per.pipeline / per.bare).toFixed(2),
-          "",
-          "",
-          `projected from ${largest}²`,
-        ]);
-      }
+  } finally {
+    await pool.close();
+  }
+  const largest = sizes[sizes.length - 1];
+  for (const target of [2048, 6000 * 4000]) {
+    const mp = target === 2048 ? 4.19 : 24;
+    if (target === 2048 && sizes.includes(2048)) continue;
+    for (const { preset, yardstick } of cases) {
+      const per = perPixel.get(preset)!;
+      rows.push([
+        `${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`,
+        preset,
+        "derived from detail",
+        yardstick,
+        seconds(per.bare * mp),
+        seconds(per.pipeline * mp),
+        (per.pipeline / per.bare).toFixed(2),
+        "",
+        "",
+        `projected from ${largest}²`,
+      ]);
     }
-    context.table(
-      "Portrait presets vs one bare model pass (CPU)",
-      ["input", "preset", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
-      rows,
-    );
-    context.table(
-      "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
-      ["input", "preset", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
-      stageRows,
-    );
+  }
+  context.table(
+    "Portrait presets vs one bare model pass (CPU)",
+    ["input", "preset", "fidelity branch where detail runs", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
+    rows,
+  );
+  context.table(
+    "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
+    ["input", "preset", "fidelity branch where detail runs", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
+    stageRows,
+  );
+  return perPixel;
+}
+
+export const portraitSpeedSection: BenchSection = {
+  name: "portrait-speed",
+  summary: "The portrait presets vs one bare model pass on the same pixels, fidelity model under detail vs derived (0.25 and 1 MP measured, 4 and 24 MP projected).",
+  async run(context) {
+    const models = ["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"];
+    const missing = models.filter((id) => !installed(id));
+    if (missing.length > 0) {
+      context.note(`${missing.join(", ")} not installed; skipped.`);
+      return;
+    }
+    const perPixel = await measurePortraitSpeed(context, context.full ? [512, 1024, 2048] : [512, 1024], context.full ? allCases() : CASES);
     const script = fileURLToPath(import.meta.url);
     const memoryRows: string[][] = [];
     const memoryCases = context.full ? [[1024, 1024], [3000, 2000]] : [[1024, 1024]];

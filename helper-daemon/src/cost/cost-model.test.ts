@@ -3,7 +3,20 @@ import { modelFacts } from "@portrait-upscale/models";
 import type { JobSettings } from "@portrait-upscale/shared";
 import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
-import { describeDuration, FACES_ONLY_SHARE, faceRestorePass, passPixels, PIPELINE_SECONDS_PER_OUTPUT_MP, portraitPasses, predictCost, pricePass, routedCostRatio, UNCALIBRATED } from "./cost-model";
+import {
+  describeDuration,
+  FIDELITY_BESIDE_DETAIL_SHARE,
+  faceRestorePass,
+  passPixels,
+  PIPELINE_SECONDS_PER_OUTPUT_MP,
+  portraitPasses,
+  predictCost,
+  pricePass,
+  routedCostRatio,
+  UNCALIBRATED,
+  UNPLANNED,
+  withPlannedPass,
+} from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
@@ -99,17 +112,18 @@ describe("portraitPasses", () => {
     { name: "2×: thick ×2 and x4plus over the input", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100"] },
     { name: "fidelity alone", settings: portrait({ models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x2@100"] },
     { name: "4× in two passes: the second over the 2× image", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100", "esrgan-thick-x2@200", "realesrgan-x4plus@200"] },
-    { name: "clean-up first", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
+    { name: "clean-up first; a preview's fidelity branch is all derived", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
     expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
   });
 
   it.each([
-    { name: "x4fast as detail model: thick on faces only, priced at the bench portraits' average share", detail: "x4fast" as const, share: FACES_ONLY_SHARE },
-    { name: "x4plus as detail model: thick wherever there is an edge, priced on the whole image", detail: "x4plus" as const, share: undefined },
+    { name: "x4plus as detail model: thick only beside it, priced at the bench portraits' average share", detail: "x4plus" as const, share: FIDELITY_BESIDE_DETAIL_SHARE },
+    { name: "no detail model: thick alone, priced on the whole image", detail: null, share: undefined },
   ])("$name", ({ detail, share }) => {
     const [fidelity] = portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+    expect(fidelity.modelId).toBe("esrgan-thick-x2");
     expect(fidelity.share).toBe(share);
     const whole = pricePass({ ...fidelity, share: 1 }, "cpu")[0].seconds;
     expect(pricePass(fidelity, "cpu")[0].seconds).toBeCloseTo(whole * (share ?? 1), 10);
@@ -128,37 +142,60 @@ describe("portraitPasses", () => {
   });
 });
 
-describe("routedCostRatio: the estimate once routing decided where models run", () => {
+describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   const natural = portrait();
   const x4plus = modelFacts().byId("realesrgan-x4plus");
   const thick = modelFacts().byId("esrgan-thick-x2");
-  const wholeRuns = [
-    { modelId: "esrgan-thick-x2", width: 512, height: 512 },
-    { modelId: "realesrgan-x4plus", width: 512, height: 512 },
-  ];
   const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
-  const output = 1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP / 1e6;
-  const wholeSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
+  const output = (1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP) / 1e6;
+  const unplannedSeconds = FIDELITY_BESIDE_DETAIL_SHARE * cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
   it.each([
-    { name: "routing sends both models everywhere: unchanged", runs: wholeRuns, expected: 1 },
+    {
+      name: "both models everywhere",
+      runs: [
+        { modelId: "esrgan-thick-x2", width: 512, height: 512 },
+        { modelId: "realesrgan-x4plus", width: 512, height: 512 },
+      ],
+      expected: (cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output) / unplannedSeconds,
+    },
     {
       name: "a face of 200² for x4plus, edges of 300×512 for thick",
       runs: [
         { modelId: "esrgan-thick-x2", width: 300, height: 512 },
         { modelId: "realesrgan-x4plus", width: 200, height: 200 },
       ],
-      expected: (cost(thick.id, 300 * 512) + cost(x4plus.id, 200 * 200) + output) / wholeSeconds,
+      expected: (cost(thick.id, 300 * 512) + cost(x4plus.id, 200 * 200) + output) / unplannedSeconds,
     },
-    { name: "nothing routed (a flat image): the pipeline's work alone", runs: [], expected: output / wholeSeconds },
+    { name: "nothing routed (a flat image): the pipeline's work alone", runs: [], expected: output / unplannedSeconds },
   ])("$name", ({ runs, expected }) => {
-    expect(routedCostRatio(natural, 512, 512, 512, 1, runs, "cpu")).toBeCloseTo(expected, 10);
+    expect(routedCostRatio(natural, 512, 512, 512, UNPLANNED, withPlannedPass(UNPLANNED, 0, runs, 1), "cpu")).toBeCloseTo(expected, 10);
   });
 
-  it("the first pass becomes routing's runs, later passes and face restore stay", () => {
+  it("a planned pass becomes routing's runs, other passes and face restore stay", () => {
     const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
-    const passes = portraitPasses(settings, 100, 80, 4096, 2, [{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]);
+    const passes = portraitPasses(settings, 100, 80, 4096, 2, [[{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]]);
     expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
     expect(passes.at(-1)!.count).toBe(2);
+    const second = portraitPasses(settings, 100, 80, 4096, 2, [undefined, [{ modelId: "realesrgan-x4plus", width: 90, height: 70 }]]);
+    expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4plus@100x80", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
+  });
+
+  it("a two-pass preset: refining after each pass multiplies to the fully planned prediction", () => {
+    const settings = portrait({ scale: 4, twoPass: true });
+    const first = [{ modelId: "realesrgan-x4plus", width: 300, height: 280 }];
+    const second = [
+      { modelId: "esrgan-thick-x2", width: 200, height: 100 },
+      { modelId: "realesrgan-x4plus", width: 700, height: 600 },
+    ];
+    const afterFirst = withPlannedPass(UNPLANNED, 0, first, 2);
+    const afterSecond = withPlannedPass(afterFirst, 1, second, 2);
+    const ratioFirst = routedCostRatio(settings, 512, 512, 512, UNPLANNED, afterFirst, "cpu");
+    const ratioSecond = routedCostRatio(settings, 512, 512, 512, afterFirst, afterSecond, "cpu");
+    // The second pass is 4× the pixels: refining the first alone leaves most of the estimate unpriced.
+    expect(ratioSecond).not.toBeCloseTo(1, 2);
+    const seconds = (runs: Parameters<typeof portraitPasses>[5]): number => predictCost(portraitPasses(settings, 512, 512, 512, 2, runs), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
+    const unplanned = predictCost(portraitPasses(settings, 512, 512, 512), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
+    expect(unplanned * ratioFirst * ratioSecond).toBeCloseTo(seconds([first, second]), 6);
   });
 });
 

@@ -43,14 +43,15 @@ export interface ModelPass {
 }
 
 /**
- * The share of the source esrgan-thick runs on when routing keeps it on faces (presets whose
- * detail model is x4fast, see `fidelityReach`), before the job's faces are known: routing's
- * plan (cells, hand-over ring and context) on the bench portraits at 512², astronaut 0.220 and
- * camera 0.118, averaged. Approximate by design; a job refines it from its own plan. Models
- * routed by edges run on nearly everything there (0.92–1.00: x4plus's 64 px context merges
- * nearly every routed cell), so they are priced on the whole image.
+ * The share of the source the fidelity model runs on beside a detail model, before the job's
+ * pixels are known: where the detail model runs off faces the fidelity branch is derived from
+ * its output (portrait/derived-fidelity.ts), so the fidelity model runs on faces and on edges
+ * the detail model does not cover, with its hand-over ring and context. Routing's plan on the
+ * bench portraits (astronaut 0.81 and 0.71, camera 0.47 and 0.49 at 512² and 1024²), averaged:
+ * approximate by design; a job refines it from its own plan. A preview (x4fast, fidelity model
+ * on faces only) runs it nowhere: faces are always detail cells, all derived.
  */
-export const FACES_ONLY_SHARE = 0.17;
+export const FIDELITY_BESIDE_DETAIL_SHARE = 0.62;
 
 /**
  * The side of the aligned crop a face-restore model runs on (see face-restore/align.ts); kept
@@ -144,14 +145,28 @@ export interface RoutedRun {
   readonly height: number;
 }
 
+/** Routing's runs per pass, where known (index: the pass; a hole: not planned yet). */
+export type RoutedPasses = readonly (readonly RoutedRun[] | undefined)[];
+
+/** What is known of a portrait job's plan: the faces (assumed until detection) and the passes routing has planned. */
+export interface KnownPlan {
+  readonly faces: number;
+  readonly runs: RoutedPasses;
+}
+
+/** Nothing known yet: one assumed face, no pass planned. */
+export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: Object.freeze([]) });
+
 /**
  * The model passes of a portrait run: an optional clean-up (esrgan-thick ×2 then back to the
  * input size), then per pass the fidelity model reaching the pass's scale and the detail model,
  * then the face-restore model once per face when the settings bring one (`faces` found, or
- * {@link ASSUMED_FACES} before detection). With `firstPassRuns` (routing's plan, once the
- * job's pixels and faces are known) the first pass is those runs instead of whole-image ones.
+ * {@link ASSUMED_FACES} before detection). A pass routing has planned (`routed[k]`, once the
+ * job's pixels and faces are known) is those runs instead of whole-image ones; an unplanned
+ * pass with a detail model prices the fidelity model at {@link FIDELITY_BESIDE_DETAIL_SHARE}
+ * (nothing for a preview, whose fidelity model would run on faces only).
  */
-export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, firstPassRuns?: readonly RoutedRun[]): ModelPass[] {
+export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
   const passes: ModelPass[] = [];
   if (settings.cleanup) passes.push({ modelId: facts.reaching(settings.models.fidelity, 2).id, width, height, tile });
@@ -159,11 +174,15 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
   let w = width;
   let h = height;
   for (const [k, scale] of scales.entries()) {
-    if (k === 0 && firstPassRuns) passes.push(...firstPassRuns.map((run) => ({ ...run, tile })));
+    const planned = routed[k];
+    if (planned) passes.push(...planned.map((run) => ({ ...run, tile })));
     else {
       const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
-      passes.push(fidelityReach(settings) === "faces" ? { ...fidelity, share: FACES_ONLY_SHARE } : fidelity);
-      if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+      if (!settings.models.detail) passes.push(fidelity);
+      else {
+        if (fidelityReach(settings) === "edges") passes.push({ ...fidelity, share: FIDELITY_BESIDE_DETAIL_SHARE });
+        passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+      }
     }
     w = Math.round(w * scale);
     h = Math.round(h * scale);
@@ -173,13 +192,23 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
 }
 
 /**
- * How routing changes a portrait job's prediction: the routed passes' seconds over the
- * whole-image passes' (both uncalibrated: a calibration scales both alike), so a job's estimate
- * made before its pixels can be refined by multiplying.
+ * How learning more of a portrait job's plan changes its prediction: the seconds with `after`
+ * known over the seconds with `before` known (both uncalibrated: a calibration scales both
+ * alike). A job's estimate, made before its pixels, is refined by multiplying by this each time
+ * routing plans a pass, so every pass of a two-pass preset is priced as it will run.
+ *
+ * @example tracker.refine(routedCostRatio(settings, 512, 512, 512, UNPLANNED, { faces: 1, runs: [runs] }, "cpu"))
  */
-export function routedCostRatio(settings: JobSettings, width: number, height: number, tile: number, faces: number, firstPassRuns: readonly RoutedRun[], provider: string): number {
+export function routedCostRatio(settings: JobSettings, width: number, height: number, tile: number, before: KnownPlan, after: KnownPlan, provider: string): number {
   const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
-  const whole = predictCost(portraitPasses(settings, width, height, tile), outputPixels, provider, UNCALIBRATED).seconds;
-  const routed = predictCost(portraitPasses(settings, width, height, tile, faces, firstPassRuns), outputPixels, provider, UNCALIBRATED).seconds;
-  return whole > 0 ? routed / whole : 1;
+  const seconds = (known: KnownPlan): number => predictCost(portraitPasses(settings, width, height, tile, known.faces, known.runs), outputPixels, provider, UNCALIBRATED).seconds;
+  const was = seconds(before);
+  return was > 0 ? seconds(after) / was : 1;
+}
+
+/** `known` with pass `pass` planned as `runs` and `faces` found. */
+export function withPlannedPass(known: KnownPlan, pass: number, runs: readonly RoutedRun[], faces: number): KnownPlan {
+  const next = [...known.runs];
+  next[pass] = runs;
+  return { faces, runs: next };
 }

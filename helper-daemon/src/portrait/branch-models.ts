@@ -4,7 +4,7 @@
  */
 import { modelFacts, type ResolvedModel } from "@portrait-upscale/models";
 import type { PortraitSettings } from "./pipeline";
-import type { FidelityReach } from "./routing";
+import type { DerivedFidelity, FidelityReach } from "./routing";
 
 /** One branch's model: its id, native scale and the context it needs, in input pixels per side. */
 export interface BranchModel {
@@ -30,14 +30,36 @@ export function detailModel(settings: Pick<PortraitSettings, "models">): BranchM
 }
 
 /**
- * Where the fidelity model runs. A preview (the compact x4fast as detail model) keeps it on
+ * Where the fidelity model may run. A preview (the compact x4fast as detail model) keeps it on
  * faces only: everywhere it costs about five times x4fast (docs/architecture.md, "Fast
  * Preview"), and elsewhere Lanczos-3 under x4fast's band is what a preview needs to judge
- * settings. Every other preset runs it wherever the source has an edge.
+ * settings. Every other preset runs it wherever the source has an edge. Either way routing
+ * leaves out the cells the detail model runs on, where the fidelity branch is derived from
+ * the detail model's output (derived-fidelity.ts): so a preview's fidelity model runs nowhere.
  */
 export function fidelityReach(settings: Pick<PortraitSettings, "models">): FidelityReach {
-  return settings.models.detail === "x4fast" ? "faces" : "edges";
+  const detail = settings.models.detail;
+  return (detail && FIDELITY_REACH_BY_DETAIL_MODEL[detail]) || "edges";
 }
+
+/** Where the fidelity model may run, by detail model (see {@link fidelityReach}); others: "edges". */
+export const FIDELITY_REACH_BY_DETAIL_MODEL: Record<string, FidelityReach> = { x4fast: "faces", x4plus: "edges" };
 
 /** The 1× clean-up model (run at 2×, then reduced). */
 export const CLEANUP_MODEL: BranchModel = branchModel(modelFacts().byId("esrgan-thick-x2"));
+
+/**
+ * Where a preset's fidelity branch is derived from its detail model's output (routing.ts,
+ * derived-fidelity.ts), by detail model. A preview derives it wherever x4fast runs: esrgan-thick
+ * on its faces cost more than x4fast itself. The others keep the fidelity model on faces,
+ * where the quality bench measures what a retoucher looks at first (docs/architecture.md,
+ * "Derived fidelity").
+ */
+export const DERIVED_BY_DETAIL_MODEL: Record<string, DerivedFidelity> = { x4fast: "detail", x4plus: "outside-faces" };
+
+/** Where the fidelity branch is derived for these settings ("nowhere" without a detail model). */
+export function derivedFidelity(settings: Pick<PortraitSettings, "models">): DerivedFidelity {
+  const detail = settings.models.detail;
+  if (!detail) return "nowhere";
+  return DERIVED_BY_DETAIL_MODEL[detail] ?? "outside-faces";
+}

@@ -38,8 +38,13 @@ export interface RouteGrid {
   readonly rows: number;
   /** 1 where the detail model's output is kept whole. */
   readonly detail: Uint8Array;
-  /** 1 where the fidelity model's output is kept whole (elsewhere Lanczos-3). */
+  /**
+   * 1 where the fidelity model's output is kept whole: never where the fidelity branch is
+   * derived (`derived`); elsewhere Lanczos-3.
+   */
   readonly fidelity: Uint8Array;
+  /** 1 where the fidelity branch is derived from the detail model's output (absent: nowhere). */
+  readonly derived?: Uint8Array;
 }
 
 /** Where the fidelity model may run (see {@link RouteInput}). */
@@ -59,7 +64,16 @@ export interface RouteInput {
   readonly fidelity: FidelityReach;
   /** The highest detail factor outside faces (creativity × the background and hair factors); 0 turns detail off there. */
   readonly backgroundDetail: number;
+  /** Where the fidelity branch is derived from the detail model's output instead of running the fidelity model. */
+  readonly derivedFidelity: DerivedFidelity;
 }
+
+/**
+ * Where the fidelity branch is derived from the detail model's output (derived-fidelity.ts):
+ * nowhere, on the detail model's cells outside faces (faces keep the fidelity model), or on
+ * all of the detail model's cells.
+ */
+export type DerivedFidelity = "nowhere" | "outside-faces" | "detail";
 
 /**
  * Mean absolute 3×3 Laplacian of `luma` per `cell`×`cell` cell (edge cells partial): a cheap
@@ -87,9 +101,10 @@ export function cellTexture(luma: Plane, cell: number): Plane {
 
 /**
  * The routes for one pass: the detail model where a face is or the source has texture, the
- * fidelity model wherever there is any edge (a preview: on faces only).
+ * fidelity model wherever there is any edge (a preview: on faces only) unless its branch is
+ * derived there from the detail model's output (`derivedFidelity`).
  *
- * @example const routes = planRoutes({ sourceLuma, faces, faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3 });
+ * @example const routes = planRoutes({ sourceLuma, faces, faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3, derivedFidelity: "outside-faces" });
  */
 export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): RouteGrid {
   const texture = cellTexture(input.sourceLuma, cell);
@@ -106,12 +121,17 @@ export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): Rout
   }
   const detail = new Uint8Array(columns * rows);
   const fidelity = new Uint8Array(columns * rows);
+  const derived = new Uint8Array(columns * rows);
   for (let i = 0; i < detail.length; i++) {
     if (input.detail) detail[i] = faceCells[i] || (input.backgroundDetail > 0 && texture.data[i] >= ROUTING.detailTexture) ? 1 : 0;
     if (input.fidelity === "edges") fidelity[i] = faceCells[i] || texture.data[i] >= ROUTING.fidelityTexture ? 1 : 0;
     else if (input.fidelity === "faces") fidelity[i] = faceCells[i];
+    if (detail[i] && (input.derivedFidelity === "detail" || (input.derivedFidelity === "outside-faces" && !faceCells[i]))) {
+      derived[i] = 1;
+      fidelity[i] = 0;
+    }
   }
-  return { cell, columns, rows, detail, fidelity };
+  return { cell, columns, rows, detail, fidelity, derived };
 }
 
 /** The share of cells that run a model: what routing saves is 1 − this. */

@@ -3,13 +3,13 @@
  * (a model only on the cells routing sent it to, Lanczos-3 elsewhere, with a feathered
  * hand-over) and its blend, and only the part it owns is written to the output. So at any
  * moment one window's planes exist, not ~20 output-sized ones: a 24-megapixel portrait fits
- * in a few GB. Every window reads `BLEND_CONTEXT` source pixels beyond what it owns and every
+ * in a few GB. Every window reads `PASS_CONTEXT` source pixels beyond what it owns and every
  * model run adds the model's own context, so a window's output equals a whole-image run.
  */
 import { PortraitError } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
-import { detailModel, fidelityReach, fidelityModel, type BranchModel } from "./branch-models";
+import { derivedFidelity, detailModel, fidelityReach, fidelityModel, type BranchModel } from "./branch-models";
 import type { Face } from "./faces";
 import { regionFactorMap, regionMask, type RegionFactors } from "./masks";
 import type { HairSkinMasks } from "./hair-strands";
@@ -20,8 +20,12 @@ import { resampleAlpha, resampleImage } from "../image/resample";
 import { planRoutes, routeWeights, type RouteGrid } from "./routing";
 import { grow, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
 import { withTextureAgreement } from "./texture-agreement";
+import { DERIVED_CONTEXT, DERIVED_FIDELITY, derivedFidelityLuma } from "./derived-fidelity";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
 import type { ResultSink } from "../image/result-sink";
+
+/** Source pixels a window reads beyond what it owns: the blend's chain, after the derived fidelity's. */
+const PASS_CONTEXT = BLEND_CONTEXT + DERIVED_CONTEXT;
 
 /** The largest window a pass owns, source pixels: ~0.8 GB of planes at 2× (measured peak: docs/architecture.md). */
 export const PASS_WINDOW = 1024;
@@ -80,6 +84,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     detail: detail !== null,
     fidelity: fidelityReach(settings),
     backgroundDetail: settings.creativity * Math.max(settings.regions.background, settings.regions.hair),
+    derivedFidelity: DERIVED_FIDELITY.enabled ? derivedFidelity(settings) : "nowhere",
   });
   const models = new Set<string>();
   const sink = input.sink;
@@ -92,7 +97,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       }
     : null;
   const planOptions = { width: source.width, height: source.height, fidelity, detail };
-  const plan = planWindows(routes, { ...planOptions, windows: ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW), blendContext: BLEND_CONTEXT });
+  const plan = planWindows(routes, { ...planOptions, windows: ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW), blendContext: PASS_CONTEXT });
   input.onPlanned?.(plannedRuns(plan, planOptions));
   const stages: PortraitStage[] = detail ? ["fidelity", "detail", "blend"] : ["fidelity", "blend"];
   const report = stagedProgress(input.onProgress, stages);
@@ -112,16 +117,18 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       fidelityRgb = await runBranchOver(input, fidelity, fidelityRects, viewOut, base, (f) => progress(f / 3));
       handOver(fidelityRgb, base, routeWeights(routes, routes.fidelity, viewOut, scale));
     }
-    if (kept) writeOwned(kept.fidelity, fidelityRgb.rgb, owned, view, scale, outWidth, outHeight, 3);
-    const fidelityLuma = luma(fidelityRgb);
+    let fidelityLuma = luma(fidelityRgb);
 
     let windowRgb: Float32Array;
     if (!detail) {
+      if (kept) writeOwned(kept.fidelity, fidelityRgb.rgb, owned, view, scale, outWidth, outHeight, 3);
       progress(2 / 3);
       const finished = input.finishLuma(fidelityLuma, viewOut.x, viewOut.y);
       windowRgb = applyLumaChange(fidelityRgb, fidelityLuma, finished).rgb;
     } else {
-      // The detail branch's luma: the model where routed; elsewhere its weight is 0.
+      // The detail branch's luma: the model where routed; elsewhere its weight is 0. Where
+      // routing derives the fidelity branch, it comes from this luma (no fidelity model ran).
+      const cropLuma = luma(crop);
       let detailLuma = fidelityLuma;
       let detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
       if (detailRects.length > 0) {
@@ -129,10 +136,15 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
         const out = await runBranchOver(input, detail, detailRects, viewOut, fidelityRgb, (f) => progress((1 + f) / 3));
         detailLuma = luma(out);
         detailWeight = routeWeights(routes, routes.detail, viewOut, scale);
+        if (routes.derived?.includes(1)) {
+          const weights = routeWeights(routes, routes.derived, viewOut, scale);
+          fidelityLuma = mixPlanes(fidelityLuma, derivedFidelityLuma(detailLuma, cropLuma), weights);
+        }
       }
+      if (kept) writeOwned(kept.fidelity, applyLumaChange(fidelityRgb, luma(fidelityRgb), fidelityLuma).rgb, owned, view, scale, outWidth, outHeight, 3);
       progress(2 / 3);
       const { luma: blended, gate } = blendLuma(
-        withTextureAgreement({ sourceLuma: luma(crop), fidelityLuma, detailLuma, detailWeight }, () => hairSkinFor(input.faces, viewOut, input.before * scale)),
+        withTextureAgreement({ sourceLuma: cropLuma, fidelityLuma, detailLuma, detailWeight }, () => hairSkinFor(input.faces, viewOut, input.before * scale)),
         {
           creativity: settings.creativity,
           resemblance: settings.resemblance,
@@ -263,6 +275,13 @@ function stagedProgress(report: (stage: PortraitStage, fraction: number) => void
 
 function times(rect: PixelRect, scale: number): PixelRect {
   return { x: rect.x * scale, y: rect.y * scale, width: rect.width * scale, height: rect.height * scale };
+}
+
+/** `a` + w·(`b` − `a`): `b` where routed, `a` elsewhere, feathered like {@link handOver}. */
+function mixPlanes(a: Plane, b: Plane, weights: Plane): Plane {
+  const data = new Float32Array(a.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = a.data[i] + weights.data[i] * (b.data[i] - a.data[i]);
+  return { width: a.width, height: a.height, data };
 }
 
 /** `model` ← `base` + w·(`model` − `base`) in place: the model's output where routed, `base` elsewhere. */

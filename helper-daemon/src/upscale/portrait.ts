@@ -9,7 +9,7 @@ import type { RgbImage } from "../image/image";
 import type { ResultSink } from "../image/result-sink";
 import { tileRunner, type InferencePool, type InferenceResult, type ProviderName } from "../inference/index";
 import { runPortraitPipeline, type Face, type PortraitNote, type RunDetector } from "../portrait/index";
-import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio } from "../cost/cost-model";
+import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio, UNPLANNED, withPlannedPass } from "../cost/cost-model";
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
@@ -117,6 +117,7 @@ export async function upscalePortrait(
     return result.outputNames.map((name) => result.outputs[name].data as Float32Array);
   };
   tracker.portraitStarted(portraitSteps(job, image));
+  let known = UNPLANNED;
   const { presetId: _presetId, ...pipelineSettings } = job;
   const result = await runPortraitPipeline(image, pipelineSettings, {
     tileRunner: (modelId) => tileRunner(pool, modelId, onResult),
@@ -125,9 +126,11 @@ export async function upscalePortrait(
     maxTile: tile,
     ...(signal ? { signal } : {}),
     onProgress: (stage, fraction) => tracker.portraitStage(stage, fraction),
-    // The estimate assumed whole-image passes and one face: now routing and detection have spoken.
+    // The estimate assumed whole-image passes and one face: each pass is repriced as routing plans it.
     onPlanned: (pass, runs, faces) => {
-      if (pass === 0) tracker.refine(routedCostRatio(job, image.width, image.height, tile, faces, runs, pool.provider));
+      const next = withPlannedPass(known, pass, runs, faces);
+      tracker.refine(routedCostRatio(job, image.width, image.height, tile, known, next, pool.provider));
+      known = next;
     },
     ...(options.keepBranches ? { keepBranches: true } : {}),
     ...(options.sink ? { sink: options.sink } : {}),

@@ -2,38 +2,66 @@ import { expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
+import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
 import { planRoutes, type RouteGrid } from "../../src/portrait/routing";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
+import type { RgbImage } from "../../src/image/image";
 import { luma, type Plane } from "../../src/image/plane";
 import { fixturePath, loadRgb, ortDetector, ortTileRunner, padImage, type OrtLike } from "./support";
 
 const runners = ortTileRunner(ort as unknown as OrtLike);
 const natural: PortraitSettings = { ...resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === "portrait-natural")!), scale: 2 };
 
-/** The worst difference of two planes over the output pixels of fully routed cells, and how many there were. */
-function worstOnRouted(a: Plane, b: Plane, grid: RouteGrid, cells: Uint8Array, scale: number): { worst: number; pixels: number } {
+/**
+ * The worst difference of two planes over the output pixels of `cells`, and how many there were;
+ * with `inset`, only pixels whose neighbourhood of that many output pixels lies in `within`'s cells.
+ */
+function worstOnRouted(a: Plane, b: Plane, grid: RouteGrid, cells: Uint8Array, scale: number, inset = 0, within: Uint8Array = cells): { worst: number; pixels: number } {
   const size = grid.cell * scale;
+  const cellAt = (x: number, y: number): number => {
+    const cx = Math.min(grid.columns - 1, Math.floor(Math.min(a.width - 1, Math.max(0, x)) / size));
+    const cy = Math.min(grid.rows - 1, Math.floor(Math.min(a.height - 1, Math.max(0, y)) / size));
+    return cy * grid.columns + cx;
+  };
   let worst = 0;
   let pixels = 0;
   for (let y = 0; y < a.height; y++)
     for (let x = 0; x < a.width; x++) {
-      if (!cells[Math.floor(y / size) * grid.columns + Math.floor(x / size)]) continue;
+      if (!cells[cellAt(x, y)]) continue;
+      if (inset > 0 && [-inset, inset].some((dy) => [-inset, inset].some((dx) => !within[cellAt(x + dx, y + dy)]))) continue;
       worst = Math.max(worst, Math.abs(a.data[y * a.width + x] - b.data[y * a.width + x]));
       pixels++;
     }
   return { worst, pixels };
 }
 
-it("keeps each model's own pixels where it is routed, running it on fewer pixels than the image", async () => {
-  // A face beside a plain backdrop: several rectangles per model in one window (tiled-pass.test.ts
-  // checks that windows change nothing).
-  const image = padImage(await loadRgb(fixturePath("astronaut-face-64.png")), 192, 64, 0, 0, 0.45);
+/**
+ * 256×64: a face (x 0..64) beside a plain backdrop holding a textured patch (x 64..160, three
+ * cells) and one vertical step (x 208, in the seventh cell). The face is the detail model's
+ * with the fidelity model under it; the patch the detail model's with the fidelity branch
+ * derived from it; the step an edge for the fidelity model alone; the rest Lanczos-3.
+ */
+async function faceTextureAndEdge(): Promise<RgbImage> {
+  const image = padImage(await loadRgb(fixturePath("astronaut-face-64.png")), 256, 64, 0, 0, 0.45);
+  const n = image.width * image.height;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < image.height; y++)
+      for (let x = 64; x < image.width; x++) {
+        const texture = x < 160 ? 0.15 * Math.sin(x * 1.7 + y * 0.9) * Math.cos(y * 2.3) : 0;
+        image.rgb[c * n + y * image.width + x] += texture + (x >= 208 ? 0.3 : 0);
+      }
+  return image;
+}
+
+it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, deterministically", async () => {
+  const image = await faceTextureAndEdge();
   const ran = new Map<string, number>();
   const counting = (id: string): TileRunner => async (tile, signal) => {
     ran.set(id, (ran.get(id) ?? 0) + tile.width * tile.height);
     return runners(id)(tile, signal);
   };
-  const result = await runPortraitPipeline(image, natural, { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true });
+  const deps = { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true };
+  const result = await runPortraitPipeline(image, natural, deps);
   const grid = planRoutes({
     sourceLuma: luma(image),
     faces: result.faces,
@@ -41,17 +69,32 @@ it("keeps each model's own pixels where it is routed, running it on fewer pixels
     detail: true,
     fidelity: "edges",
     backgroundDetail: natural.creativity * Math.max(natural.regions.background, natural.regions.hair),
+    derivedFidelity: "outside-faces",
   });
-  const fidelityAll = await upscaleToScale(image, runners("esrgan-thick-x2"), { nativeScale: 2, targetScale: 2, maxTile: 512 });
-  const detailAll = await upscaleToScale(image, runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 2, maxTile: 512 });
-  const fidelity = worstOnRouted(luma(result.branches!.fidelity), luma(fidelityAll), grid, grid.fidelity, 2);
-  const detail = worstOnRouted(luma(result.branches!.detail!), luma(detailAll), grid, grid.detail, 2);
-  expect(fidelity.pixels).toBeGreaterThan(0);
+  const fidelityAll = luma(await upscaleToScale(image, runners("esrgan-thick-x2"), { nativeScale: 2, targetScale: 2, maxTile: 512 }));
+  const detailAll = luma(await upscaleToScale(image, runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 2, maxTile: 512 }));
+  const fidelity = luma(result.branches!.fidelity);
+  // Away from the derived cells' hand-over ring (half a cell, 32 output pixels at 2×).
+  const notDerived = grid.derived!.map((d) => 1 - d);
+  const thick = worstOnRouted(fidelity, fidelityAll, grid, grid.fidelity, 2, grid.cell, notDerived);
+  const detail = worstOnRouted(luma(result.branches!.detail!), detailAll, grid, grid.detail, 2);
+  // Away from the hand-over (the derivation reads DERIVED_CONTEXT source pixels around each pixel).
+  const derived = worstOnRouted(fidelity, derivedFidelityLuma(detailAll, luma(image)), grid, grid.derived!, 2, 2 * DERIVED_CONTEXT, grid.detail);
+  const notThick = worstOnRouted(fidelity, fidelityAll, grid, grid.derived!, 2);
+  expect(thick.pixels).toBeGreaterThan(0);
   expect(detail.pixels).toBeGreaterThan(0);
+  expect(derived.pixels).toBeGreaterThan(0);
   // The manifest's contexts promise 2/255 against an untiled run.
-  expect(fidelity.worst).toBeLessThanOrEqual(2 / 255);
+  expect(thick.worst).toBeLessThanOrEqual(2 / 255);
   expect(detail.worst).toBeLessThanOrEqual(2 / 255);
-  // The backdrop (the right 128 columns, four cells) is not worth a model.
-  expect(ran.get("esrgan-thick-x2")!).toBeLessThan(0.8 * 192 * 64);
-  expect(ran.get("realesrgan-x4plus")!).toBeLessThan(192 * 64);
+  expect(derived.worst).toBeLessThanOrEqual(2 / 255);
+  // The derived branch is not the fidelity model's: a test of the derivation, not a coincidence.
+  expect(notThick.worst).toBeGreaterThan(4 / 255);
+  // Thick ran on the face and the step, not under the patch: at most the face's cells (x 0..64)
+  // and the step's two cells (x 160..224, the first sees the patch's last column), each with
+  // 16 px of hand-over and 8 px of context per side: 88 + 112 of 256 columns.
+  expect(ran.get("esrgan-thick-x2")!).toBeLessThanOrEqual(200 * 64);
+  expect(ran.get("realesrgan-x4plus")!).toBeLessThan(256 * 64);
+  const again = await runPortraitPipeline(image, natural, deps);
+  expect(again.image.rgb).toEqual(result.image.rgb);
 }, 900_000);

@@ -55,25 +55,43 @@ const noisyWall = [
   [0.0025, 0.0025, 0.0025, 0.0025],
   [0.0025, 0.0025, 0.0025, 0.0025],
 ];
+const noisyWallWithTexture = [
+  [0.0025, 0.0025, 0.0025, 0.0025],
+  [0.0025, 0.0025, 0.05, 0.0025],
+  [0.0025, 0.0025, 0.0025, 0.0025],
+];
 
-const base: Omit<RouteInput, "sourceLuma"> = { faces: [], faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3 };
+const base: Omit<RouteInput, "sourceLuma"> = { faces: [], faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3, derivedFidelity: "detail" };
 
 describe("routing", () => {
   it.each([
     ["a flat image needs no model", flat, base, ["0000", "0000", "0000"], ["0000", "0000", "0000"]],
-    ["one textured cell gets both models", oneTextured, base, ["0000", "0010", "0000"], ["0000", "0010", "0000"]],
+    ["one textured cell gets the detail model, its fidelity branch derived from it", oneTextured, base, ["0000", "0010", "0000"], ["0000", "0000", "0000"]],
     ["a noisy wall gets the fidelity model, not the detail model", noisyWall, base, ["0000", "0000", "0000"], ["1111", "1111", "1111"]],
-    ["a face gets both models on a flat image", flat, { ...base, faces: [faceAt(1, 1, 4)] }, ["1000", "0000", "0000"], ["1000", "0000", "0000"]],
-    ["faces are found in the original's pixels (second pass at 2×)", flat, { ...base, faces: [faceAt(7, 5, 2)], faceScale: 2 }, ["0000", "0110", "0000"], ["0000", "0110", "0000"]],
+    ["a face gets the detail model alone on a flat image", flat, { ...base, faces: [faceAt(1, 1, 4)] }, ["1000", "0000", "0000"], ["0000", "0000", "0000"]],
+    ["faces are found in the original's pixels (second pass at 2×)", flat, { ...base, faces: [faceAt(7, 5, 2)], faceScale: 2 }, ["0000", "0110", "0000"], ["0000", "0000", "0000"]],
+    ["a textured cell on a noisy wall: the fidelity model only around it", noisyWallWithTexture, base, ["0000", "0010", "0000"], ["1111", "1101", "1111"]],
+    ["a face on a noisy wall: the fidelity model only beside it", noisyWall, { ...base, faces: [faceAt(10, 1, 4)] }, ["0100", "0000", "0000"], ["1011", "1111", "1111"]],
+    ["derived outside faces: a face keeps the fidelity model", noisyWall, { ...base, faces: [faceAt(10, 1, 4)], derivedFidelity: "outside-faces" }, ["0100", "0000", "0000"], ["1111", "1111", "1111"]],
+    ["derived outside faces: texture off the face does not", noisyWallWithTexture, { ...base, faces: [faceAt(1, 1, 4)], derivedFidelity: "outside-faces" }, ["1000", "0010", "0000"], ["1111", "1101", "1111"]],
     ["no detail model: only the fidelity routes", oneTextured, { ...base, detail: false }, ["0000", "0000", "0000"], ["0000", "0010", "0000"]],
     ["a classical fidelity branch runs no model", oneTextured, { ...base, fidelity: "nowhere" }, ["0000", "0010", "0000"], ["0000", "0000", "0000"]],
-    ["a preview's fidelity model runs on faces only", oneTextured, { ...base, fidelity: "faces", faces: [faceAt(1, 1, 4)] }, ["1000", "0010", "0000"], ["1000", "0000", "0000"]],
+    ["a preview's fidelity model would run on faces only, where the detail model runs: nowhere", oneTextured, { ...base, fidelity: "faces", faces: [faceAt(1, 1, 4)] }, ["1000", "0010", "0000"], ["0000", "0000", "0000"]],
+    ["not derived: the fidelity model also under the detail model", noisyWallWithTexture, { ...base, derivedFidelity: "nowhere" }, ["0000", "0010", "0000"], ["1111", "1111", "1111"]],
+    ["a preview, not derived: the fidelity model on faces", oneTextured, { ...base, fidelity: "faces", faces: [faceAt(1, 1, 4)], derivedFidelity: "nowhere" }, ["1000", "0010", "0000"], ["1000", "0000", "0000"]],
+    ["a preview with no detail outside faces: still nowhere", oneTextured, { ...base, fidelity: "faces", faces: [faceAt(1, 1, 4)], backgroundDetail: 0 }, ["1000", "0000", "0000"], ["0000", "0000", "0000"]],
     ["no creativity outside faces: texture alone asks for no detail", oneTextured, { ...base, backgroundDetail: 0 }, ["0000", "0000", "0000"], ["0000", "0010", "0000"]],
   ] as const)("%s", (_, cells, input, detail, fidelity) => {
     const grid = planRoutes({ ...input, sourceLuma: lumaOf(cells) }, CELL);
     expect([grid.columns, grid.rows]).toEqual([4, 3]);
     expect(rows(grid.detail, 4)).toEqual(detail);
     expect(rows(grid.fidelity, 4)).toEqual(fidelity);
+  });
+
+  it("marks the derived cells: the detail cells the fidelity model left", () => {
+    const grid = planRoutes({ ...base, faces: [faceAt(1, 1, 4)], derivedFidelity: "outside-faces", sourceLuma: lumaOf(noisyWallWithTexture) }, CELL);
+    expect(rows(grid.derived!, 4)).toEqual(["0000", "0010", "0000"]);
+    expect(rows(planRoutes({ ...base, derivedFidelity: "nowhere", sourceLuma: lumaOf(noisyWallWithTexture) }, CELL).derived!, 4)).toEqual(["0000", "0000", "0000"]);
   });
 
   it("is deterministic: the same source and faces give the same routes", () => {

@@ -35,8 +35,12 @@ function localRunner(pixels: Map<string, number>): (modelId: string) => TileRunn
 
 const preset = (id: string): PortraitSettings => resolvePreset(BUILT_IN_PRESETS.find((p) => p.id === id)!);
 
-/** `width`×96: a flat, softly shaded left half (a backdrop) and a textured right half. */
-function halfTextured(width = 160): { width: number; height: number; rgb: Float32Array } {
+/**
+ * `width`×96: a flat, softly shaded left half (a backdrop) and a textured right half; with
+ * `edgeAt`, a step of 0.3 at that column of the backdrop (an edge, not texture: routing's mean
+ * |Laplacian| there is 2 × 0.3 / 32 ≈ 0.019, between its fidelity and detail thresholds).
+ */
+function halfTextured(width = 160, edgeAt?: number): { width: number; height: number; rgb: Float32Array } {
   const height = 96;
   const n = width * height;
   const rgb = new Float32Array(3 * n);
@@ -44,7 +48,8 @@ function halfTextured(width = 160): { width: number; height: number; rgb: Float3
     for (let x = 0; x < width; x++) {
       const shade = 0.4 + 0.1 * (y / height);
       const texture = x >= width / 2 ? 0.15 * Math.sin(x * 1.7 + y * 0.9) * Math.cos(y * 2.3) : 0;
-      for (let c = 0; c < 3; c++) rgb[c * n + y * width + x] = shade + texture + 0.05 * c;
+      const step = edgeAt !== undefined && x >= edgeAt && x < width / 2 ? 0.3 : 0;
+      for (let c = 0; c < 3; c++) rgb[c * n + y * width + x] = shade + texture + step + 0.05 * c;
     }
   return { width, height, rgb };
 }
@@ -63,7 +68,7 @@ describe("the windowed pass", () => {
   });
 
   it.each(["portrait-natural", "fast-preview", "film-scan-keep-grain"])("%s: small windows give the whole-image result", async (id) => {
-    const image = halfTextured();
+    const image = halfTextured(160, 24);
     const settings = preset(id);
     const whole = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()) });
     const windowed = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()), window: 40 });
@@ -73,25 +78,26 @@ describe("the windowed pass", () => {
     expect(worst).toBeLessThan(1 / 4096);
   });
 
-  it("runs the models only on the textured half (and its hand-over ring)", async () => {
+  it("runs the detail model only on the textured half (and its hand-over ring), the fidelity model only on the backdrop's edge", async () => {
     const pixels = new Map<string, number>();
-    const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
+    const result = await runPortraitPipeline(halfTextured(256, 40), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
     expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
     const share = (id: string) => pixels.get(id)! / (256 * 96);
-    // The textured half (x 128..256; the last flat cell sees the first textured column), half
-    // a cell (16 px) of hand-over and the model's context from the manifest (thick 8 px,
-    // x4plus 64 px: 128 + 32 + 16 + 8 = 184 and 128 + 32 + 16 + 64 = 240 of 256 columns).
-    expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
-    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(184 / 256);
+    // x4plus: the textured half (x 128..256; the last flat cell sees the first textured column),
+    // half a cell (16 px) of hand-over and its 64 px context: 128 + 32 + 16 + 64 = 240 of 256
+    // columns. Thick: the edge's cell (x 32..64), the hand-over and its 8 px context, 80
+    // columns; on the textured half the fidelity branch is derived from x4plus's output.
     expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
     expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(240 / 256);
+    expect(share("esrgan-thick-x2")).toBeGreaterThan(0);
+    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(80 / 256);
   });
 
   it("tells its planned model runs before running them: exactly the pixels each model then sees", async () => {
     const pixels = new Map<string, number>();
     const planned = new Map<string, number>();
     const calls: number[] = [];
-    await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), {
+    await runPortraitPipeline(halfTextured(256, 40), preset("portrait-natural"), {
       tileRunner: localRunner(pixels),
       maxTile: 1024,
       onPlanned: (pass, runs, faces) => {
@@ -105,7 +111,7 @@ describe("the windowed pass", () => {
     expect(planned).toEqual(pixels);
   });
 
-  it("Fast Preview runs its fidelity model on faces only: with none found, x4fast alone", async () => {
+  it("Fast Preview derives its fidelity branch from x4fast wherever x4fast runs: x4fast alone", async () => {
     const pixels = new Map<string, number>();
     const result = await runPortraitPipeline(halfTextured(), preset("fast-preview"), { tileRunner: localRunner(pixels) });
     expect(result.models).toEqual(["realesrgan-x4fast"]);
