@@ -13,7 +13,7 @@ import { decodeImage } from "../image/codec";
 import { buildReview, type ReviewCheck, type ReviewReport } from "../review/build-review";
 import { detectFaces } from "../portrait/faces";
 import type { RegionScores } from "../review/scores";
-import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../review/thresholds";
+import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, MOTTLING_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "../review/thresholds";
 import { ARTIFACTS, labelledSamples, type Artifact, type LabelledSample, type LabelledSetDeps, type LabelledSource } from "./review-set";
 
 /** A reviewed sample: its labels, what the review flagged, and its most extreme scores. */
@@ -36,6 +36,8 @@ export function artifactOf(check: ReviewCheck): Artifact | undefined {
       return "colour";
     case "banding":
       return "banding";
+    case "mottling":
+      return "blotchy";
     default:
       return undefined;
   }
@@ -102,11 +104,18 @@ const RULES: readonly ScoreRule[] = [
   { label: "halo, max", artifact: "halo", score: "halo", side: "above", shipped: HALO_MAX },
   { label: "ΔE, max", artifact: "colour", score: "deltaE", side: "above", shipped: DELTA_E_MAX },
   { label: "banding, max", artifact: "banding", score: "banding", side: "above", shipped: BANDING_MAX },
+  { label: "mottling, max", artifact: "blotchy", score: "mottling", side: "above", shipped: MOTTLING_MAX },
 ];
+
+const MOTTLING_RULE = RULES.find((rule) => rule.score === "mottling")!;
 
 /** A sample's most extreme value of a score over its regions, on the side the rule flags. */
 function extreme(report: ReviewReport, rule: ScoreRule): number {
-  const values = [...report.faces.flatMap((face) => face.regions), ...(report.image ? [report.image] : [])].map((r) => r.scores[rule.score]);
+  const values = [...report.faces.flatMap((face) => face.regions), ...(report.image ? [report.image] : [])].flatMap((r) => {
+    const value = r.scores[rule.score];
+    return value === undefined ? [] : [value];
+  });
+  if (values.length === 0) return NaN;
   return rule.side === "above" ? Math.max(...values) : Math.min(...values);
 }
 
@@ -129,7 +138,8 @@ export function fitThresholds(reviewed: readonly ReviewedSample[]): ThresholdFit
   return RULES.map((rule) => {
     const points = reviewed
       .filter(({ sample }) => !sample.tolerated.includes(rule.artifact))
-      .map(({ sample, report }) => ({ value: extreme(report, rule), positive: sample.labels.includes(rule.artifact), good: sample.labels.length === 0 }));
+      .map(({ sample, report }) => ({ value: extreme(report, rule), positive: sample.labels.includes(rule.artifact), good: sample.labels.length === 0 }))
+      .filter((p) => !Number.isNaN(p.value));
     const sorted = [...new Set(points.map((p) => p.value))].sort((a, b) => a - b);
     const candidates = sorted.slice(0, -1).map((v, i) => (v + sorted[i + 1]) / 2);
     let best = rule.shipped;
@@ -167,9 +177,12 @@ export async function reviewLabelledSet(sources: readonly LabelledSource[], deps
 export function printReviewCalibration(reviewed: readonly ReviewedSample[], write: (line: string) => void): void {
   const good = reviewed.filter((r) => r.sample.labels.length === 0);
   write(`\nReview calibration: ${reviewed.length} labelled upscales (${good.length} good), reviewed against their sources`);
-  write(`${"sample".padEnd(62)}${"labels".padEnd(18)}${"flagged".padEnd(30)}verdict`);
+  write(`${"sample".padEnd(62)}${"labels".padEnd(18)}${"flagged".padEnd(30)}${"verdict".padEnd(9)}skin mottling`);
   for (const { sample, report, flagged } of reviewed) {
-    write(`${sample.name.padEnd(62)}${(sample.labels.join(",") || "good").padEnd(18)}${([...flagged].join(",") || "—").padEnd(30)}${report.verdict}`);
+    const mottling = extreme(report, MOTTLING_RULE);
+    write(
+      `${sample.name.padEnd(62)}${(sample.labels.join(",") || "good").padEnd(18)}${([...flagged].join(",") || "—").padEnd(30)}${report.verdict.padEnd(9)}${Number.isNaN(mottling) ? "—" : mottling.toFixed(2)}`,
+    );
   }
   write(`good results passing: ${good.filter((r) => r.report.verdict === "pass").length} of ${good.length}`);
   write(`\n${"artifact".padEnd(10)}${"precision".padStart(10)}${"recall".padStart(8)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}`);

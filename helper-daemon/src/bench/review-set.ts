@@ -2,23 +2,24 @@
  * The review's labelled set: upscales of the bench's own sources that a retoucher would
  * accept (Lanczos-3, the fidelity model, every built-in preset at its own settings) and
  * upscales with one known flaw, made by a known degradation (the raw GAN model, an
- * over-sharpened, haloed, banded or colour-shifted copy of the default preset's result,
- * and the default preset run on a source denoised before upscaling, the guide's cause of
- * plastic skin). The review is calibrated and scored on it (review-calibration.ts).
+ * over-sharpened, haloed, banded, colour-shifted or blotchy copy of the default preset's
+ * result, and the default preset run on a source denoised before upscaling, the guide's cause
+ * of plastic skin). The review is calibrated and scored on it (review-calibration.ts).
  */
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, resolvePreset } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import type { RgbImage } from "../image/image";
-import { resampleImage } from "../image/resample";
+import { resampleImage, resizePlane } from "../image/resample";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
 import { mapChannels, type Plane } from "../image/plane";
 import { gaussianBlur } from "../image/filters";
 import { guidedSmooth } from "../portrait/texture";
-import type { RunDetector } from "../portrait/faces";
+import { detectFaces, type Face, type RunDetector } from "../portrait/faces";
+import { faceReviewAreas } from "../review/regions";
 import { reviewSettingsOf, type ReviewSettings } from "../review/advice";
 
 /** The artifacts the review is asked to tell apart from a good result. */
-export const ARTIFACTS = ["invented", "plastic", "halo", "colour", "banding"] as const;
+export const ARTIFACTS = ["invented", "plastic", "halo", "colour", "banding", "blotchy"] as const;
 export type Artifact = (typeof ARTIFACTS)[number];
 
 /** One labelled upscale. */
@@ -91,12 +92,13 @@ export async function labelledSamples(input: LabelledSource, deps: LabelledSetDe
   const natural = reviewSettingsOf(presetSettings(DEFAULT_PRESET_ID));
   const x4plus = await upscaleToScale(source, deps.runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 });
   samples.push(
-    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour"]),
+    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour", "blotchy"]),
     sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo"]),
     sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour"]),
     sample("banded", posterize(base, 24), natural, ["banding"], ["plastic"]),
     sample("colour-shifted", tint(base, 1.05, 0.95), natural, ["colour"]),
     sample("denoised first (plastic)", await pipeline(denoiseBeforeUpscale(source), presetSettings(DEFAULT_PRESET_ID)), natural, ["plastic"]),
+    sample("blotchy skin", mottle(base, await detectFaces(source, deps.runDetector), scale, BLOTCH_AMPLITUDE), natural, ["blotchy"]),
   );
   return samples;
 }
@@ -128,6 +130,53 @@ export function tint(image: RgbImage, red: number, blue: number): RgbImage {
 /** A strong edge-preserving denoise of the source, the step that makes skin plastic when done first. */
 export function denoiseBeforeUpscale(image: RgbImage): RgbImage {
   return mapChannels(image, (plane) => guidedSmooth(plane, 3, 0.05 * 0.05));
+}
+
+/** The blotchy degradation's strength: RMS of its multiplicative noise (3 % of the tone). */
+export const BLOTCH_AMPLITUDE = 0.03;
+const BLOTCH_SEED = 13;
+
+/**
+ * Blotchy skin, as a GAN paints it at 4×: the image multiplied, on the faces' skin (the
+ * review's skin mask: cheeks, forehead and chin, without the features), by
+ * 1 + `amplitude` × a smooth random field whose blobs are 1–4 source pixels across
+ * (deterministic white noise per source pixel, blurred by σ 1 source pixel, scaled to unit RMS and
+ * enlarged to the image). `scale` is the image's size ÷ the faces' source.
+ */
+export function mottle(image: RgbImage, faces: readonly Face[], scale: number, amplitude: number): RgbImage {
+  const sw = Math.round(image.width / scale);
+  const sh = Math.round(image.height / scale);
+  const raw: Plane = { width: sw, height: sh, data: whiteNoise(sw * sh, BLOTCH_SEED) };
+  const field = gaussianBlur(raw, 1);
+  let energy = 0;
+  for (const v of field.data) energy += v * v;
+  const rms = Math.sqrt(energy / field.data.length) || 1;
+  const blotches = resizePlane(field, image.width, image.height, "linear").data;
+  const skin = skinMask(faces, sw, sh, image.width, image.height);
+  return mapChannels(image, (plane) => mapPlane(plane, (v, i) => v * (1 + (amplitude * skin[i] * blotches[i]) / rms)));
+}
+
+/** The review's skin mask of every face (source pixels), enlarged to `width`×`height`. */
+function skinMask(faces: readonly Face[], sw: number, sh: number, width: number, height: number): Float32Array {
+  const skin = new Float32Array(sw * sh);
+  for (const face of faces) {
+    const mask = faceReviewAreas(face, sw, sh).skin?.mask;
+    if (mask) for (let i = 0; i < skin.length; i++) skin[i] = Math.max(skin[i], mask.data[i]);
+  }
+  return resizePlane({ width: sw, height: sh, data: skin }, width, height, "linear").data;
+}
+
+/** `count` deterministic values in −1..1 (mulberry32): white noise, the same on every run. */
+function whiteNoise(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
 }
 
 function mapPlane(plane: Plane, fn: (value: number, index: number) => number): Plane {

@@ -27,8 +27,8 @@ export interface MetricOptions {
   readonly deltaEBlur?: number;
   /**
    * A 0..1 weight per pixel, at the images' size (a feathered region mask): halo, texture
-   * ratio and ΔE become weighted means over the measured rectangle, so a region's score is
-   * its feature's, not its bounding box's.
+   * ratio and ΔE become weighted means over the measured rectangle (and banding a weighted
+   * count), so a region's score is its feature's, not its bounding box's.
    */
   readonly weights?: Plane;
 }
@@ -251,15 +251,18 @@ export function meanDeltaE(output: RgbImage, reference: RgbImage, options: Metri
  * Banding: the number of visible steps inside smooth gradients, found along rows and
  * columns: a change of at least `step` (default ½ of an 8-bit level) between runs of at
  * least `run` (default 4) pixels that are flat to within a tenth of that step. A smooth float
- * gradient has none; the same gradient quantised coarsely has one per level.
+ * gradient has none; the same gradient quantised coarsely has one per level. With `weights`
+ * each step counts by the weight of the pixel it lands on.
  */
-export function bandingCount(image: RgbImage, options: { step?: number; run?: number; region?: Rect } = {}): number {
+export function bandingCount(image: RgbImage, options: { step?: number; run?: number; region?: Rect; weights?: Plane } = {}): number {
   const step = options.step ?? 0.5 / 255;
   const run = options.run ?? 4;
   const y = luma(image);
   const rect = measuredRect(image.width, image.height, { region: options.region });
+  const weight = weighter(options, image.width, image.height);
   let count = 0;
-  const scan = (get: (k: number) => number, length: number): void => {
+  const scan = (index: (k: number) => number, length: number): void => {
+    const get = (k: number): number => y.data[index(k)];
     let flat = 0;
     for (let k = 1; k < length; k++) {
       const d = Math.abs(get(k) - get(k - 1));
@@ -270,13 +273,13 @@ export function bandingCount(image: RgbImage, options: { step?: number; run?: nu
       if (d >= step && d < 16 * step && flat >= run - 1) {
         let after = 0;
         for (let m = k + 1; m < length && Math.abs(get(m) - get(m - 1)) < step / 10; m++) after++;
-        if (after >= run - 1) count++;
+        if (after >= run - 1) count += weight(index(k));
       }
       flat = 0;
     }
   };
-  for (let j = rect.y; j < rect.y + rect.height; j++) scan((k) => y.data[j * image.width + rect.x + k], rect.width);
-  for (let i = rect.x; i < rect.x + rect.width; i++) scan((k) => y.data[(rect.y + k) * image.width + i], rect.height);
+  for (let j = rect.y; j < rect.y + rect.height; j++) scan((k) => j * image.width + rect.x + k, rect.width);
+  for (let i = rect.x; i < rect.x + rect.width; i++) scan((k) => (rect.y + k) * image.width + i, rect.height);
   return count;
 }
 

@@ -40,7 +40,7 @@ export function reviewSettingsOf(settings: {
 export type ReviewArea = ReviewRegionName | "image";
 
 /** The metrics the review checks, as named in the protocol's checks. */
-export type ReviewMetric = "halo" | "texture-ratio" | "added-detail" | "delta-e" | "banding";
+export type ReviewMetric = "halo" | "texture-ratio" | "added-detail" | "delta-e" | "banding" | "mottling";
 
 /** Which side of its limits a failed score is on. */
 export type Deviation = "high" | "low";
@@ -50,6 +50,7 @@ const AREA_LABEL: Readonly<Record<ReviewArea, string>> = {
   noseBridge: "nose bridge",
   lips: "lips",
   hairline: "hairline",
+  skin: "skin",
   image: "image",
 };
 
@@ -114,6 +115,8 @@ export function adviceFor(area: ReviewArea, metric: ReviewMetric, deviation: Dev
     }
     case "banding":
       return `banding ${where}: keep 16 bits per channel, or use a preset that keeps grain`;
+    case "mottling":
+      return `blotchy skin (mottling): ${lowerDetail(settings, excess)}`;
   }
 }
 

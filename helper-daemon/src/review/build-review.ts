@@ -5,7 +5,6 @@
  */
 import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { Face } from "../portrait/faces";
-import { regionMask } from "../portrait/masks";
 import { isSmallFaceFor } from "../portrait/small-face";
 import type { RgbImage } from "../image/image";
 import type { Plane } from "../image/plane";
@@ -19,19 +18,9 @@ import {
   type ReviewMetric,
   type ReviewSettings,
 } from "./advice";
-import { REVIEW_REGIONS, faceReviewRegions, scaleRect, type PixelRect, type ReviewRegionName } from "./regions";
-import { scoreRegion, type ComparisonKind, type RegionScores } from "./scores";
-import {
-  ADDED_DETAIL_MAX,
-  BANDING_MAX,
-  DELTA_E_MAX,
-  HALO_MAX,
-  MAX_REVIEWED_FACES,
-  REVIEW_THRESHOLDS,
-  TEXTURE_RATIO_MAX,
-  TEXTURE_RATIO_MIN,
-  WHOLE_IMAGE_MAX_OUTPUT_PX,
-} from "./thresholds";
+import { REVIEW_REGIONS, faceReviewAreas, scaleRect, type PixelRect, type ReviewRegionName } from "./regions";
+import { FEATURE_SCORES, SCORE_NAMES, SKIN_SCORES, scoreRegion, type ComparisonKind, type RegionScores, type ScoreName } from "./scores";
+import { MAX_REVIEWED_FACES, REVIEW_THRESHOLDS, WHOLE_IMAGE_MAX_OUTPUT_PX, scoreLimits } from "./thresholds";
 
 /** One check as the protocol carries it (`review` message, `GET /v1/jobs/{id}/review`). */
 export type ReviewCheck = ProtocolReviewReport["checks"][number];
@@ -129,7 +118,7 @@ export function buildReview(input: ReviewInput): ReviewReport {
   const advice: string[] = [];
 
   const reviewRegion = (name: ReviewArea, sourceRect: PixelRect, face: number | undefined, mask?: Plane): ReviewRegionReport => {
-    const scores = scoreRegion(images, sourceRect, scale, mask);
+    const scores = scoreRegion(images, sourceRect, scale, mask, name === "skin" ? SKIN_SCORES : FEATURE_SCORES);
     const regionChecks = checksFor(name, scores, settings, face);
     checks.push(...regionChecks);
     const regionAdvice = regionChecks.flatMap((check) => (check.advice === undefined ? [] : [check.advice]));
@@ -145,13 +134,13 @@ export function buildReview(input: ReviewInput): ReviewReport {
   };
 
   const faces: ReviewFaceReport[] = input.faces.slice(0, MAX_REVIEWED_FACES).map((face, index) => {
-    const rects = faceReviewRegions(face, source.width, source.height);
+    const areas = faceReviewAreas(face, source.width, source.height);
     const regions: ReviewRegionReport[] = [];
     const outside: ReviewRegionName[] = [];
     for (const name of REVIEW_REGIONS) {
-      const rect = rects[name];
+      const area = areas[name];
       // The region's own feathered mask weights its scores (the rectangle only bounds them).
-      if (rect) regions.push(reviewRegion(name, rect, index, regionMask([face], name, source.width, source.height, 1)));
+      if (area) regions.push(reviewRegion(name, area.rect, index, area.mask));
       else outside.push(name);
     }
     return {
@@ -193,32 +182,41 @@ export function buildReview(input: ReviewInput): ReviewReport {
   };
 }
 
-/** The four checks of a region, with advice on the failed ones. */
+/** The metric each score is checked as, in the protocol's checks. */
+const METRIC_OF: Readonly<Record<ScoreName, ReviewMetric>> = {
+  halo: "halo",
+  textureRatio: "texture-ratio",
+  addedDetail: "added-detail",
+  deltaE: "delta-e",
+  banding: "banding",
+  mottling: "mottling",
+};
+
+/** The checks of a region's scores, in {@link SCORE_NAMES} order, with advice on the failed ones. */
 function checksFor(area: ReviewArea, scores: RegionScores, settings: ReviewSettings, face: number | undefined): ReviewCheck[] {
   const at = face === undefined ? {} : { face };
-  const check = (metric: ReviewMetric, value: number, limit: number, min?: number): ReviewCheck => {
+  return SCORE_NAMES.flatMap((name): ReviewCheck[] => {
+    const value = scores[name];
+    if (value === undefined) return [];
+    const { min, max: limit } = scoreLimits(name);
     const high = value > limit;
     const low = min !== undefined && value < min;
     const passed = !high && !low;
     const rounded = round(value, 4);
-    return {
-      ...at,
-      region: area,
-      metric,
-      value: rounded,
-      ...(min !== undefined ? { min } : {}),
-      limit,
-      passed,
-      ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings, high ? limit : (min ?? limit)) }),
-    };
-  };
-  return [
-    check("halo", scores.halo, HALO_MAX),
-    check("texture-ratio", scores.textureRatio, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN),
-    check("added-detail", scores.addedDetail, ADDED_DETAIL_MAX),
-    check("delta-e", scores.deltaE, DELTA_E_MAX),
-    check("banding", scores.banding, BANDING_MAX),
-  ];
+    const metric = METRIC_OF[name];
+    return [
+      {
+        ...at,
+        region: area,
+        metric,
+        value: rounded,
+        ...(min !== undefined ? { min } : {}),
+        limit,
+        passed,
+        ...(passed ? {} : { advice: adviceFor(area, metric, high ? "high" : "low", rounded, settings, high ? limit : (min ?? limit)) }),
+      },
+    ];
+  });
 }
 
 /** The protocol's shorter report: verdict, face count, checks and one advice text. */
@@ -258,13 +256,7 @@ function validate(input: ReviewInput): void {
 }
 
 function roundScores(scores: RegionScores): RegionScores {
-  return {
-    halo: round(scores.halo, 4),
-    textureRatio: round(scores.textureRatio, 4),
-    addedDetail: round(scores.addedDetail, 4),
-    deltaE: round(scores.deltaE, 4),
-    banding: round(scores.banding, 4),
-  };
+  return Object.fromEntries(Object.entries(scores).map(([name, value]) => [name, round(value, 4)]));
 }
 
 function round(value: number, digits: number): number {

@@ -14,7 +14,18 @@ import { cropImage } from "../image/crop";
 import { areaLabel } from "./advice";
 import type { ReviewFaceReport, ReviewRegionReport, ReviewReport } from "./build-review";
 import { REVIEW_REGIONS, type PixelRect } from "./regions";
-import { ADDED_DETAIL_MAX, BANDING_MAX, DELTA_E_MAX, HALO_MAX, TEXTURE_RATIO_MAX, TEXTURE_RATIO_MIN } from "./thresholds";
+import { scoreLimits } from "./thresholds";
+import { SCORE_NAMES, type ScoreName } from "./scores";
+
+/** Each score's short label and digits on a cell. */
+const SCORE_LABELS: Readonly<Record<ScoreName, readonly [string, number]>> = {
+  halo: ["halo", 3],
+  textureRatio: ["texture", 2],
+  addedDetail: ["added", 2],
+  deltaE: ["ΔE", 2],
+  banding: ["banding", 1],
+  mottling: ["mottling", 2],
+};
 
 /** How the source is enlarged for the "before" panel. */
 export type SourceKernel = "nearest" | "lanczos3";
@@ -297,13 +308,13 @@ function cellLabel(cell: ReviewRegionReport, x: number, top: number): string {
   const line1 =
     text(x, top + 18, areaLabel(cell.name), { size: 14, weight: "bold" }) +
     text(x + 110, top + 18, status, { size: 14, weight: "bold", fill: cell.passed ? COLOURS.pass : COLOURS.warn });
-  const metrics: [string, number, boolean, number][] = [
-    ["halo", scores.halo, scores.halo > HALO_MAX, 3],
-    ["texture", scores.textureRatio, scores.textureRatio < TEXTURE_RATIO_MIN || scores.textureRatio > TEXTURE_RATIO_MAX, 2],
-    ["added", scores.addedDetail, scores.addedDetail > ADDED_DETAIL_MAX, 2],
-    ["ΔE", scores.deltaE, scores.deltaE > DELTA_E_MAX, 2],
-    ["banding", scores.banding, scores.banding > BANDING_MAX, 1],
-  ];
+  const metrics = SCORE_NAMES.flatMap((name): [string, number, boolean, number][] => {
+    const value = scores[name];
+    if (value === undefined) return [];
+    const { min, max } = scoreLimits(name);
+    const [label, digits] = SCORE_LABELS[name];
+    return [[label, value, value > max || (min !== undefined && value < min), digits]];
+  });
   const spans = metrics
     .map(([name, value, bad, digits]) => `<tspan fill="${colour(bad)}">${escapeXml(name)} ${value.toFixed(digits)}</tspan>`)
     .join("   ");

@@ -1,19 +1,34 @@
 /**
  * Where a retoucher looks at 100 %: rectangles for the eyes, nose bridge, lips and hairline of
- * a face. With a Face Mesh each is the bounds of the feature's own outline (the polygons the
- * blend masks use) plus the mask's margin; without one (small or profile faces) each is laid
+ * a face, and its smooth skin (cheeks, forehead, chin: the face's skin mask without the nose
+ * and the hairline band, where blotches show), each with its feathered mask. With a Face
+ * Mesh each feature is the bounds of its own outline (the polygons the blend masks use) plus
+ * the mask's margin; without one (small or profile faces) each is laid
  * out from BlazeFace's keypoints in a frame aligned with the eyes (origin between them,
  * unit = eye distance, v towards the mouth), so a tilted head gets the bounding box of its
  * tilted region. Rectangles are in whole source pixels; the output's are exactly `scale`
  * times larger, so before and after cover the same area.
  */
 import type { Face, FaceMesh, Point } from "../portrait/faces";
-import { faceFrame, toFaceFrame, type FaceFrame } from "../portrait/masks";
+import { faceFrame, regionMask, toFaceFrame, type FaceFrame } from "../portrait/masks";
 import { meshOutlines, pointBounds } from "../portrait/mesh-regions";
+import type { Plane } from "../image/plane";
 
-/** The regions the review crops and scores, in the order a retoucher checks them. */
-export const REVIEW_REGIONS = ["eyes", "noseBridge", "lips", "hairline"] as const;
+/** The facial features the review scores for halo, texture, added detail, colour and banding. */
+export const FEATURE_REGIONS = ["eyes", "noseBridge", "lips", "hairline"] as const;
+export type FeatureRegionName = (typeof FEATURE_REGIONS)[number];
+/** The regions the review crops and scores, in the order a retoucher checks them: the features, then the skin (for blotches). */
+export const REVIEW_REGIONS = [...FEATURE_REGIONS, "skin"] as const;
 export type ReviewRegionName = (typeof REVIEW_REGIONS)[number];
+
+/** A review region's rectangle and the feathered mask (0..1, at the source's size) that weights its scores. */
+export interface ReviewRegionArea {
+  readonly rect: PixelRect;
+  readonly mask: Plane;
+}
+
+/** Skin counts where its mask is at least this: the rectangle bounds the skin, not its feather. */
+const SKIN_BOUNDS_MIN = 0.5;
 
 /** A rectangle in whole pixels. */
 export interface PixelRect {
@@ -35,7 +50,7 @@ interface FrameRect {
 const MIN_REGION_SIDE = 3;
 
 /** Each region's extent in the frame. Proportions measured on frontal portraits. */
-function frameRects(face: Face, frame: FaceFrame): Record<ReviewRegionName, FrameRect> {
+function frameRects(face: Face, frame: FaceFrame): Record<FeatureRegionName, FrameRect> {
   const re = toFaceFrame(frame, face.keypoints.rightEye);
   const le = toFaceFrame(frame, face.keypoints.leftEye);
   const nose = toFaceFrame(frame, face.keypoints.noseTip);
@@ -86,11 +101,56 @@ function toPixels(frame: FaceFrame, r: FrameRect, width: number, height: number)
  * @example const { eyes } = faceReviewRegions(face, 128, 128); // { x: 24, y: 48, width: 82, height: 26 }
  */
 export function faceReviewRegions(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, PixelRect>> {
+  const areas = faceReviewAreas(face, width, height);
+  return Object.fromEntries(Object.entries(areas).map(([name, area]) => [name, area.rect]));
+}
+
+/**
+ * The review regions of one face with their masks (the blend's feathered masks at the
+ * source's size): each feature's own, and for the skin the face's skin mask without the
+ * nose and the hairline band, bounded where it reaches {@link SKIN_BOUNDS_MIN}.
+ *
+ * @example const { skin } = faceReviewAreas(face, 128, 128); // skin.rect, skin.mask
+ */
+export function faceReviewAreas(face: Face, width: number, height: number): Partial<Record<ReviewRegionName, ReviewRegionArea>> {
+  const rects = featureRects(face, width, height);
+  const masks = Object.fromEntries(FEATURE_REGIONS.map((name) => [name, regionMask([face], name, width, height, 1)])) as Record<FeatureRegionName, Plane>;
+  const areas: Partial<Record<ReviewRegionName, ReviewRegionArea>> = {};
+  for (const name of FEATURE_REGIONS) {
+    const rect = rects[name];
+    if (rect) areas[name] = { rect, mask: masks[name] };
+  }
+  const skin = regionMask([face], "skin", width, height, 1);
+  for (let i = 0; i < skin.data.length; i++) skin.data[i] *= 1 - Math.max(masks.noseBridge.data[i], masks.hairline.data[i]);
+  const skinRect = maskBounds(skin, SKIN_BOUNDS_MIN);
+  if (skinRect) areas.skin = { rect: skinRect, mask: skin };
+  return areas;
+}
+
+/** The bounds of a mask's pixels at or above `min`, if they are at least MIN_REGION_SIDE either side. */
+function maskBounds(mask: Plane, min: number): PixelRect | undefined {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let y = 0; y < mask.height; y++)
+    for (let x = 0; x < mask.width; x++) {
+      if (mask.data[y * mask.width + x] < min) continue;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x + 1);
+      y1 = Math.max(y1, y + 1);
+    }
+  if (x1 - x0 < MIN_REGION_SIDE || y1 - y0 < MIN_REGION_SIDE) return undefined;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function featureRects(face: Face, width: number, height: number): Partial<Record<FeatureRegionName, PixelRect>> {
   if (face.mesh) return meshReviewRegions(face.mesh, width, height, face.matteHairline);
   const frame = faceFrame(face);
   const rects = frameRects(face, frame);
-  const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
-  for (const name of REVIEW_REGIONS) {
+  const out: Partial<Record<FeatureRegionName, PixelRect>> = {};
+  for (const name of FEATURE_REGIONS) {
     const rect = toPixels(frame, rects[name], width, height);
     if (rect) out[name] = rect;
   }
@@ -108,7 +168,7 @@ export function scaleRect(rect: PixelRect, scale: number): PixelRect {
  * hairline with half the band's width: the person matte's edge above the face when there is
  * one, else the face oval's arc over the forehead (ear-level ends left out).
  */
-function meshRegionOutlines(mesh: FaceMesh, matteHairline?: readonly Point[]): { eyeWidth: number; regions: Record<ReviewRegionName, { points: readonly Point[]; margin: number }> } {
+function meshRegionOutlines(mesh: FaceMesh, matteHairline?: readonly Point[]): { eyeWidth: number; regions: Record<FeatureRegionName, { points: readonly Point[]; margin: number }> } {
   const { polygons, noseBridge, hairline, eyeWidth } = meshOutlines(mesh);
   return {
     eyeWidth,
@@ -121,10 +181,10 @@ function meshRegionOutlines(mesh: FaceMesh, matteHairline?: readonly Point[]): {
   };
 }
 
-function meshReviewRegions(mesh: FaceMesh, width: number, height: number, matteHairline?: readonly Point[]): Partial<Record<ReviewRegionName, PixelRect>> {
+function meshReviewRegions(mesh: FaceMesh, width: number, height: number, matteHairline?: readonly Point[]): Partial<Record<FeatureRegionName, PixelRect>> {
   const { eyeWidth, regions } = meshRegionOutlines(mesh, matteHairline);
-  const out: Partial<Record<ReviewRegionName, PixelRect>> = {};
-  for (const name of REVIEW_REGIONS) {
+  const out: Partial<Record<FeatureRegionName, PixelRect>> = {};
+  for (const name of FEATURE_REGIONS) {
     const { points, margin } = regions[name];
     const b = pointBounds(points);
     const grow = margin * eyeWidth;

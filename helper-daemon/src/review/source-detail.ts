@@ -16,6 +16,7 @@ import { luma, type Plane } from "../image/plane";
 import { gaussianBlur } from "../image/filters";
 import { resizePlane } from "../image/resample";
 import type { PixelRect } from "./regions";
+import { weightedRms } from "./weighted";
 
 /** Below this RMS (luma 0..1, about one 8-bit level) a source is treated as flat. */
 const FLAT_SOURCE_RMS = 1 / 255;
@@ -29,16 +30,24 @@ const ADDED_DETAIL_CAP = 99;
  * @param source        the matching crop of the source
  * @param outRegion     the measured rectangle inside `result`
  * @param sourceRegion  the same area inside `source`
+ * @param weights       the region's mask at the result crop's and at the source crop's size, when weighted
  * @example addedDetailRatio(resultCrop, sourceCrop, 4, { x: 12, y: 12, width: 80, height: 40 }, { x: 3, y: 3, width: 20, height: 10 })
  */
-export function addedDetailRatio(result: RgbImage, source: RgbImage, scale: number, outRegion: PixelRect, sourceRegion: PixelRect): number {
+export function addedDetailRatio(
+  result: RgbImage,
+  source: RgbImage,
+  scale: number,
+  outRegion: PixelRect,
+  sourceRegion: PixelRect,
+  weights?: { readonly result: Plane; readonly source: Plane },
+): number {
   const sourceLuma = luma(source);
   const enlarged = resizePlane(sourceLuma, result.width, result.height, "lanczos3");
   // Only the fine part of the difference is detail: a tone or colour shift is not.
   const difference = subtract(luma(result), enlarged);
-  const added = rmsDifference(difference, gaussianBlur(difference, scale), outRegion);
+  const added = rmsDifference(difference, gaussianBlur(difference, scale), outRegion, weights?.result);
   const half = resizePlane(sourceLuma, Math.max(1, Math.ceil(source.width / 2)), Math.max(1, Math.ceil(source.height / 2)), "area");
-  const topOctave = rmsDifference(sourceLuma, resizePlane(half, source.width, source.height, "lanczos3"), sourceRegion);
+  const topOctave = rmsDifference(sourceLuma, resizePlane(half, source.width, source.height, "lanczos3"), sourceRegion, weights?.source);
   const expected = Math.max(topOctave, FLAT_SOURCE_RMS) * Math.sqrt(Math.max(1, Math.log2(scale)));
   return Math.min(ADDED_DETAIL_CAP, added / expected);
 }
@@ -49,14 +58,6 @@ function subtract(a: Plane, b: Plane): Plane {
   return { width: a.width, height: a.height, data };
 }
 
-function rmsDifference(a: Plane, b: Plane, rect: PixelRect): number {
-  let sum = 0;
-  let count = 0;
-  for (let y = rect.y; y < rect.y + rect.height; y++)
-    for (let x = rect.x; x < rect.x + rect.width; x++) {
-      const d = a.data[y * a.width + x] - b.data[y * b.width + x];
-      sum += d * d;
-      count++;
-    }
-  return count === 0 ? 0 : Math.sqrt(sum / count);
+function rmsDifference(a: Plane, b: Plane, rect: PixelRect, weights?: Plane): number {
+  return weightedRms({ rect, width: a.width, ...(weights ? { weights } : {}) }, (i) => a.data[i] - b.data[i]);
 }

@@ -1,4 +1,5 @@
 import { SMALL_FACE_PX_AT_4X } from "../portrait/small-face";
+import type { ScoreName } from "./scores";
 
 /**
  * The limits the automatic review checks against, each with where it comes from. Kept in
@@ -75,7 +76,8 @@ export const SPECULATIVE_SCALE = 4;
 export const SETTING_STEP = 0.05;
 
 /**
- * Faces reviewed at most: 4 regions × 5 metrics each stay within the protocol's 256 checks;
+ * Faces reviewed at most: 4 features × 5 metrics plus the skin's mottling (21 checks a face)
+ * stay within the protocol's 256 checks;
  * a group photo beyond this is reviewed on its highest-scoring faces.
  */
 export const MAX_REVIEWED_FACES = 12;
@@ -86,6 +88,30 @@ export const MAX_REVIEWED_FACES = 12;
  */
 export const WHOLE_IMAGE_MAX_OUTPUT_PX = 2048 * 2048;
 
+/**
+ * Mottling: blotches of 1–4 source pixels on the skin that the source does not have, RMS in
+ * 8-bit luma levels (mottling.ts). One level: a blotch a viewer sees on smooth skin at 100 %.
+ */
+export const MOTTLING_MAX = 1;
+
+/** A score's limits: flagged above `max`, and below `min` when it has one. */
+export function scoreLimits(score: ScoreName): { readonly min?: number; readonly max: number } {
+  switch (score) {
+    case "halo":
+      return { max: HALO_MAX };
+    case "textureRatio":
+      return { min: TEXTURE_RATIO_MIN, max: TEXTURE_RATIO_MAX };
+    case "addedDetail":
+      return { max: ADDED_DETAIL_MAX };
+    case "deltaE":
+      return { max: DELTA_E_MAX };
+    case "banding":
+      return { max: BANDING_MAX };
+    case "mottling":
+      return { max: MOTTLING_MAX };
+  }
+}
+
 /** Every limit, as echoed in review.json. */
 export const REVIEW_THRESHOLDS = Object.freeze({
   textureRatio: Object.freeze({ min: TEXTURE_RATIO_MIN, max: TEXTURE_RATIO_MAX }),
@@ -93,5 +119,6 @@ export const REVIEW_THRESHOLDS = Object.freeze({
   halo: Object.freeze({ max: HALO_MAX }),
   deltaE: Object.freeze({ max: DELTA_E_MAX }),
   banding: Object.freeze({ max: BANDING_MAX }),
+  mottling: Object.freeze({ max: MOTTLING_MAX }),
   smallFacePxAt4x: SMALL_FACE_PX_AT_4X,
 });

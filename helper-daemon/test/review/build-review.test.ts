@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse, reviewReportSchema } from "@portrait-upscale/shared";
-import { NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, buildReview, smallFaceAdvice, toProtocolReport } from "../../src/review/index";
+import { MOTTLING_MAX, NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, buildReview, smallFaceAdvice, toProtocolReport } from "../../src/review/index";
+import { BLOTCH_AMPLITUDE, mottle } from "../../src/bench/review-set";
 import { ASTRONAUT_FACE, enlargeNearest, imageOf, mapPixels, skin } from "./support";
 
 const source = skin(128, 128);
@@ -18,6 +19,7 @@ describe("adviceFor", () => {
     expect(adviceFor("lips", "texture-ratio", "high", 1.8, settings, 1.4)).toBe("over-sharpened on the lips: lower creativity to 0.10");
     expect(adviceFor("lips", "delta-e", "high", 3.14, settings)).toBe("colour shift on the lips (ΔE 3.1): raise resemblance by 0.05");
     expect(adviceFor("hairline", "banding", "high", 5, settings)).toBe("banding on the hairline: keep 16 bits per channel, or use a preset that keeps grain");
+    expect(adviceFor("skin", "mottling", "high", 1.1, settings, 1)).toBe("blotchy skin (mottling): lower creativity to 0.15");
     expect(adviceFor("noseBridge", "texture-ratio", "low", 0.4, { ...settings, denoise: 0.3 })).toBe(
       "plastic skin on the nose: raise creativity by 0.05 or lower denoise to 0.1",
     );
@@ -30,14 +32,15 @@ describe("adviceFor", () => {
 });
 
 describe("buildReview", () => {
-  it("passes a faithful result: four regions, twenty checks, all for face 0", () => {
+  it("passes a faithful result: four features and the skin, twenty-one checks, all for face 0", () => {
     const report = buildReview({ source, result: faithful, faces: [ASTRONAUT_FACE], scale: 2, settings });
     expect(report.verdict).toBe("pass");
     expect(report.comparedWith).toBe("source");
     expect(report.faces).toHaveLength(1);
-    expect(report.faces[0].regions.map((r) => r.name)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
+    expect(report.faces[0].regions.map((r) => r.name)).toEqual(["eyes", "noseBridge", "lips", "hairline", "skin"]);
     expect(report.faces[0].regions[0].rect).toEqual({ x: 46, y: 92, width: 166, height: 58 });
-    expect(report.checks).toHaveLength(20);
+    expect(report.checks).toHaveLength(21);
+    expect(report.checks[20]).toMatchObject({ face: 0, region: "skin", metric: "mottling", limit: MOTTLING_MAX, passed: true });
     expect(report.checks.every((c) => c.face === 0 && c.passed)).toBe(true);
     expect(report.checks.slice(0, 5).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "added-detail", "delta-e", "banding"]);
     expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.8, limit: 1.02 });
@@ -59,8 +62,23 @@ describe("buildReview", () => {
     ]);
     const lips = report.faces[0].regions.find((r) => r.name === "lips")!;
     expect(lips.passed).toBe(false);
-    expect(lips.advice).toEqual([`colour shift on the lips (ΔE ${lips.scores.deltaE.toFixed(1)}): raise resemblance by 0.05`]);
+    expect(lips.advice).toEqual([`colour shift on the lips (ΔE ${lips.scores.deltaE!.toFixed(1)}): raise resemblance by 0.05`]);
     expect(report.advice.at(-1)).toBe(RERUN_ADVICE);
+  });
+
+  it("flags blotches painted on the skin as mottling on the skin, with its advice", () => {
+    const blotchy = mottle(faithful, [ASTRONAUT_FACE], 2, BLOTCH_AMPLITUDE);
+    const report = buildReview({ source, result: blotchy, faces: [ASTRONAUT_FACE], scale: 2, settings });
+    expect(report.verdict).toBe("warn");
+    const skinCheck = report.checks.find((c) => c.region === "skin")!;
+    expect(skinCheck).toMatchObject({ metric: "mottling", passed: false });
+    expect(skinCheck.value).toBeGreaterThan(2 * MOTTLING_MAX);
+    // 0.3 ÷ (excess > 2)² is under one step: the remedy is the fidelity model alone.
+    expect(skinCheck.advice).toBe("blotchy skin (mottling): use the thick model alone (no synthetic detail)");
+    // The features' feathered masks reach the blotched cheek around them, so this faint
+    // synthetic texture may read as slightly sharper there; nothing else is flagged.
+    const others = report.checks.filter((c) => !c.passed && c !== skinCheck);
+    expect(new Set(others.map((c) => c.metric))).toEqual(new Set(["texture-ratio"]));
   });
 
   it("without a face, scores the whole image and says the protections were not applied", () => {
@@ -112,7 +130,7 @@ describe("buildReview", () => {
     const wire = toProtocolReport(report);
     expect(parse(reviewReportSchema, wire, "report")).toEqual(wire);
     expect(wire).toMatchObject({ verdict: "warn", faces: 1 });
-    expect(wire.checks).toHaveLength(20);
+    expect(wire.checks).toHaveLength(21);
     expect(wire.advice).toBe(report.advice.join("; "));
   });
 });
@@ -132,7 +150,7 @@ describe("buildReview on large or crowded images", () => {
     const report = buildReview({ source, result: faithful, faces, scale: 2, settings });
     expect(report.faces).toHaveLength(12);
     expect(report.facesFound).toBe(13);
-    expect(report.checks).toHaveLength(240);
+    expect(report.checks).toHaveLength(252);
     expect(report.advice).toContain("13 faces found: the 12 most certain were reviewed");
     expect(toProtocolReport(report).faces).toBe(13);
   });

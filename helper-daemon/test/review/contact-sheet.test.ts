@@ -21,6 +21,7 @@ describe("renderRegionCrops", () => {
       [0, "noseBridge"],
       [0, "lips"],
       [0, "hairline"],
+      [0, "skin"],
     ]);
     for (const crop of crops) {
       const meta = await sharp(crop.png).metadata();
@@ -52,14 +53,14 @@ describe("renderRegionCrops", () => {
 });
 
 describe("renderContactSheet", () => {
-  it("is a PNG of the size the report calls for: one row of four regions per face", async () => {
+  it("is a PNG of the size the report calls for: one row of four features and the skin per face", async () => {
     const png = await renderContactSheet(report, { source, result });
     expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     const meta = await sharp(png).metadata();
     expect({ width: meta.width, height: meta.height }).toEqual(contactSheetSize(report));
     // Four cells of two 256 px panels; a header of two lines plus the advice; one face row.
     expect(report.advice).toHaveLength(6);
-    expect(contactSheetSize(report)).toEqual({ width: 2160, height: 16 + (18 * 8 + 8) + (26 + 18 + 192 + 58 + 8) + 16 });
+    expect(contactSheetSize(report)).toEqual({ width: 2696, height: 16 + (18 * 8 + 8) + (26 + 18 + 192 + 58 + 8) + 16 });
     expect(meta.channels).toBe(3);
   });
 

@@ -40,11 +40,11 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: chunks.stdout.join(""), stderr: chunks.stderr.join("") };
 }
 
-function expectOneFaceFourRegions(report: ReviewReport): void {
+function expectOneFaceFiveRegions(report: ReviewReport): void {
   expect(report.facesFound).toBe(1);
   expect(report.faces).toHaveLength(1);
   expect(report.faces[0].regions.map((r) => r.name)).toEqual([...REVIEW_REGIONS]);
-  expect(report.checks).toHaveLength(20);
+  expect(report.checks).toHaveLength(21);
   for (const region of report.faces[0].regions) {
     // Each region lies inside the output, at exactly twice its source rectangle.
     expect(region.rect.x + region.rect.width).toBeLessThanOrEqual(256);
@@ -74,14 +74,15 @@ describe("review with real models", () => {
     const written = await writeReview(dir, report, sheet);
 
     const json = JSON.parse(await readFile(written.json, "utf8")) as ReviewReport;
-    expectOneFaceFourRegions(json);
+    expectOneFaceFiveRegions(json);
     expect(json.comparedWith).toBe("source");
     expect(json.settings).toEqual({ presetId: "portrait-natural", creativity: 0.3, resemblance: 0.85, denoise: 0.1 });
-    // The blend keeps the source's colour and adds texture within the guide's band.
-    for (const region of json.faces[0].regions) {
+    // The blend keeps the source's colour and adds texture within the guide's band, without blotches on the skin.
+    for (const region of json.faces[0].regions.filter((r) => r.name !== "skin")) {
       expect(region.scores.deltaE).toBeLessThan(2);
       expect(region.scores.textureRatio).toBeGreaterThan(0.6);
     }
+    expect(json.checks.find((c) => c.region === "skin")).toMatchObject({ metric: "mottling", passed: true });
     expect(json.advice).toContain(smallFaceAdvice(2));
     const meta = await sharp(await readFile(written.png)).metadata();
     expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({ format: "png", ...contactSheetSize(report) });
@@ -97,7 +98,7 @@ describe("review with real models", () => {
     // The detail model alone invents texture the source does not support: flagged, with the remedy.
     expect(printed.review).toEqual({ verdict: "warn", json: join(report, "review.json"), png: join(report, "review.png") });
     const json = JSON.parse(await readFile(printed.review.json, "utf8")) as ReviewReport;
-    expectOneFaceFourRegions(json);
+    expectOneFaceFiveRegions(json);
     expect(json.comparedWith).toBe("source");
     expect(json.settings).toEqual({ model: "x4fast" });
     expect(json.checks.filter((c) => !c.passed).map((c) => c.metric)).toContain("added-detail");

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Face, Point } from "../../src/portrait/faces";
-import { REVIEW_REGIONS, faceReviewRegions, scaleRect, type PixelRect } from "../../src/review/regions";
+import { REVIEW_REGIONS, faceReviewAreas, faceReviewRegions, scaleRect, type PixelRect } from "../../src/review/regions";
 import { ASTRONAUT_FACE } from "./support";
 
 const inside = (p: Point, r: PixelRect | undefined): boolean =>
   r !== undefined && p.x >= r.x && p.x < r.x + r.width && p.y >= r.y && p.y < r.y + r.height;
 
 describe("faceReviewRegions", () => {
-  it("lays the four regions on the astronaut's face", () => {
+  it("lays the four features and the skin on the astronaut's face", () => {
     const regions = faceReviewRegions(ASTRONAUT_FACE, 128, 128);
     expect(regions).toEqual({
       eyes: { x: 23, y: 46, width: 83, height: 29 },
       noseBridge: { x: 50, y: 58, width: 30, height: 38 },
       lips: { x: 39, y: 94, width: 48, height: 28 },
       hairline: { x: 29, y: 19, width: 74, height: 30 },
+      skin: { x: 22, y: 28, width: 85, height: 100 },
     });
     const k = ASTRONAUT_FACE.keypoints;
     expect(inside(k.rightEye, regions.eyes) && inside(k.leftEye, regions.eyes)).toBe(true);
@@ -22,6 +23,17 @@ describe("faceReviewRegions", () => {
     expect(inside(k.mouth, regions.lips)).toBe(true);
     // The hairline band ends above the brows, which sit about a third of the eye distance above the eyes.
     expect(regions.hairline!.y + regions.hairline!.height).toBeLessThanOrEqual(Math.min(k.rightEye.y, k.leftEye.y) - 0.3 * 42);
+  });
+
+  it("weights the skin by the face's skin mask without the eyes, lips, nose and hairline", () => {
+    const { skin } = faceReviewAreas(ASTRONAUT_FACE, 128, 128);
+    const at = (p: Point): number => skin!.mask.data[Math.round(p.y) * 128 + Math.round(p.x)];
+    const k = ASTRONAUT_FACE.keypoints;
+    for (const feature of [k.rightEye, k.leftEye, k.noseTip, k.mouth]) expect(at(feature)).toBeLessThan(0.05);
+    // A cheek: below the right eye, level with the nose tip.
+    expect(at({ x: k.rightEye.x - 2, y: k.noseTip.y })).toBeGreaterThan(0.95);
+    // Well outside the face.
+    expect(at({ x: 2, y: 2 })).toBe(0);
   });
 
   it("follows a tilted head: the keypoints stay inside their regions", () => {

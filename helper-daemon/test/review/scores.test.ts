@@ -50,7 +50,7 @@ describe("colour shift (ΔE)", () => {
     const againstFidelity = scoreRegion({ source, result: warmer, comparison: same }, region, 2).deltaE;
     expect(againstSource).toBeGreaterThan(DELTA_E_MAX);
     expect(againstFidelity).toBeGreaterThan(DELTA_E_MAX);
-    expect(againstFidelity).toBeCloseTo(againstSource, 1);
+    expect(againstFidelity).toBeCloseTo(againstSource!, 1);
   });
 });
 
@@ -133,7 +133,7 @@ describe("added detail", () => {
     const heavy = scoreRegion({ source, result: paint(0.3) }, region, 2).addedDetail;
     expect(light).toBeLessThan(ADDED_DETAIL_MAX);
     expect(heavy).toBeGreaterThan(ADDED_DETAIL_MAX);
-    expect(heavy).toBeGreaterThan(10 * light);
+    expect(heavy).toBeGreaterThan(10 * light!);
   });
 
   it("is measured against the source even when a reference is given", () => {
@@ -152,7 +152,7 @@ describe("scores weighted by the region's feathered mask", () => {
   it("leaves a blotch outside the mask out of ΔE, and a full mask changes nothing", () => {
     const rectangle = scoreRegion({ source, result: blotched }, region, 2).deltaE;
     expect(rectangle).toBeGreaterThan(DELTA_E_MAX);
-    expect(scoreRegion({ source, result: blotched }, region, 2, rightOf(0)).deltaE).toBeCloseTo(rectangle, 6);
+    expect(scoreRegion({ source, result: blotched }, region, 2, rightOf(0)).deltaE).toBeCloseTo(rectangle!, 6);
     // The right half (source columns 16..23) is untouched; the light ΔE blur reaches 3 px into it.
     expect(scoreRegion({ source, result: blotched }, region, 2, rightOf(20)).deltaE).toBeLessThan(0.01);
   });
@@ -161,6 +161,6 @@ describe("scores weighted by the region's feathered mask", () => {
     const left = scoreRegion({ source, result: blotched }, { x: 8, y: 8, width: 8, height: 16 }, 2).deltaE;
     const right = scoreRegion({ source, result: blotched }, { x: 16, y: 8, width: 8, height: 16 }, 2).deltaE;
     const halfWeight = { width: 32, height: 32, data: Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 32 >= 16 ? 1 : 0.5)) };
-    expect(scoreRegion({ source, result: blotched }, region, 2, halfWeight).deltaE).toBeCloseTo((0.5 * left + right) / 1.5, 5);
+    expect(scoreRegion({ source, result: blotched }, region, 2, halfWeight).deltaE).toBeCloseTo((0.5 * left! + right!) / 1.5, 5);
   });
 });
