@@ -5,26 +5,14 @@
 import { createRoot } from "react-dom/client";
 import { platformSocketFactory } from "../src/client/socket";
 import { PanelModel, SETTINGS_FILE, TOKEN_FILE } from "../src/model/panel-model";
-import type { Bounds, LayerKind } from "../src/photoshop/adapter";
+import type { Bounds } from "../src/photoshop/adapter";
+import type { HarnessLayer } from "./harness-layer";
 import { MemoryPhotoshopAdapter, type NewMemoryDocument } from "../src/photoshop/memory-photoshop-adapter";
 import { Panel } from "../src/ui/panel";
 import { SpectrumContext } from "../src/ui/widgets";
 import "../src/ui/theme.css";
 import "../src/ui/panel.css";
 import "./host-theme.css";
-
-interface HarnessLayer {
-  readonly name: string;
-  readonly kind?: LayerKind;
-  readonly left?: number;
-  readonly top?: number;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 2 | 3 | 4;
-  readonly bitDepth: 8 | 16;
-  /** Samples in Photoshop's representation (16-bit: 0..32768). */
-  readonly data: readonly number[];
-}
 
 const adapter = new MemoryPhotoshopAdapter();
 let model: PanelModel | undefined;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
 import { runCliCaptured } from "../support/run-cli";
 import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
+import { readJobEvents } from "../support/job-events";
 import type { TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
@@ -74,7 +75,7 @@ describe("daemon end to end with the real upscale service", () => {
     });
     expect(created.status).toBe(202);
     const { id } = await created.json();
-    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = await readJobEvents(daemon, id);
     expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 128, height: 128, models: MODELS, provider: "cpu" } });
     // The portrait stages, in order, with the job's fraction never going back.
     const progress = lines.filter((line) => line.type === "progress");

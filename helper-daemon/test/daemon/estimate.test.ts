@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { jobStatusSchema, matches, type DaemonMessage, type MessageOfType } from "@portrait-upscale/shared";
 import { daemonPerTest } from "../support/daemon-per-test";
+import { readJobEvents } from "../support/job-events";
 import { testImage, type TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
@@ -77,10 +78,7 @@ describe("HTTP jobs carry their estimate", () => {
     expect(status.estimateSeconds).toBe(expectedSeconds(40, 25, 2));
     expect(status.etaSeconds).toBeGreaterThan(0);
     expect(status.etaSeconds).toBeLessThanOrEqual(status.estimateSeconds);
-    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text())
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const lines = await readJobEvents(daemon, id);
     const progress = lines.filter((line) => line.type === "progress");
     expect(lines.at(-1).type).toBe("done");
     for (const line of progress) {

@@ -2,6 +2,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
 import { daemonPerTest } from "../support/daemon-per-test";
+import { readJobEvents } from "../support/job-events";
 import { crcOf, testImage, waitFor, type TestDaemon } from "./helpers";
 
 const startDaemon = daemonPerTest();
@@ -130,9 +131,7 @@ describe("HTTP API: jobs", () => {
     expect(created.status).toBe(202);
     const { id } = await created.json();
     expect(id).toMatch(/^j_/);
-    const events = await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) });
-    expect(events.headers.get("content-type")).toBe("application/x-ndjson");
-    const lines = (await events.text()).trim().split("\n").map((line) => JSON.parse(line));
+    const lines = await readJobEvents(daemon, id);
     expect(lines.at(-1).type).toBe("done");
     expect(lines.slice(0, -1).every((line) => line.type === "progress")).toBe(true);
     expect(lines.at(-1).result).toMatchObject({ width: 64, height: 48, channels: 4, bitDepth: 16, provider: "fake" });
@@ -170,7 +169,7 @@ describe("HTTP API: jobs", () => {
       body: pixels,
     });
     const { id } = await created.json();
-    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text();
+    await readJobEvents(daemon, id);
     const png = await fetch(`${daemon.url}/v1/jobs/${id}/result?format=png`, { headers: auth(daemon) });
     expect(png.headers.get("content-type")).toBe("image/png");
     const { default: sharp } = await import("sharp");
@@ -250,12 +249,11 @@ describe("HTTP API: jobs", () => {
     expect((await early.json()).error.code).toBe("JOB_NOT_FINISHED");
     const cancelQueued = await (await fetch(`${daemon.url}/v1/jobs/${queued}`, { method: "DELETE", headers: auth(daemon) })).json();
     expect(cancelQueued.state).toBe("cancelled");
-    const events = fetch(`${daemon.url}/v1/jobs/${running}/events`, { headers: auth(daemon) }).then((r) => r.text());
+    const events = readJobEvents(daemon, running);
     const cancelRunning = await (await fetch(`${daemon.url}/v1/jobs/${running}`, { method: "DELETE", headers: auth(daemon) })).json();
     expect(cancelRunning.state).toBe("cancelled");
     expect(cancelRunning.error.code).toBe("CANCELLED");
-    const lines = (await events).trim().split("\n").map((line) => JSON.parse(line));
-    expect(lines.at(-1)).toEqual({ type: "cancelled", jobId: running });
+    expect((await events).at(-1)).toEqual({ type: "cancelled", jobId: running });
     await waitFor(() => daemon!.engine.stats().running === 0);
     await health(daemon);
   });
@@ -276,8 +274,7 @@ describe("HTTP API: options header, review, broken uploads", () => {
     });
     expect(created.status).toBe(202);
     const { id } = await created.json();
-    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text()).trim().split("\n");
-    expect(JSON.parse(lines.at(-1)!).result).toMatchObject({ width: 24, height: 24 });
+    expect((await readJobEvents(daemon, id)).at(-1).result).toMatchObject({ width: 24, height: 24 });
     const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth(daemon) });
     expect(review.status).toBe(200);
     expect(await review.json()).toEqual({ verdict: "pass", faces: 0, checks: [] });
@@ -300,8 +297,7 @@ describe("HTTP API: options header, review, broken uploads", () => {
     });
     expect(created.status).toBe(202);
     const { id } = await created.json();
-    const lines = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth(daemon) })).text()).trim().split("\n");
-    expect(JSON.parse(lines.at(-1)!).result).toMatchObject({ width: 16, height: 16 });
+    expect((await readJobEvents(daemon, id)).at(-1).result).toMatchObject({ width: 16, height: 16 });
     const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth(daemon) });
     expect(review.status).toBe(200);
     expect(await review.json()).toEqual({ verdict: "pass", faces: 0, checks: [] });

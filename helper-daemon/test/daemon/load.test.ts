@@ -10,6 +10,7 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { upscaleNearest } from "../../src/jobs/fake-runner";
 import { daemonPerTest } from "../support/daemon-per-test";
+import { readJobEvents } from "../support/job-events";
 import { crcOf, testImage, waitFor } from "./helpers";
 import { CLI, REPOSITORY_ROOT, ServeProcess } from "./serve-process";
 import { TestWsClient } from "./ws-client";
@@ -47,7 +48,7 @@ describe("load", () => {
         body: pixels,
       });
       const { id } = await created.json();
-      await (await fetch(`${daemon!.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+      await readJobEvents(daemon!, id);
       const result = new Uint8Array(await (await fetch(`${daemon!.url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
       expect(result.length).toBe(128 * 128 * 8);
       await fetch(`${daemon!.url}/v1/jobs/${id}`, { method: "DELETE", headers: auth });
@@ -99,7 +100,7 @@ describe("load", () => {
       body: testImage(512, 512, 4, 16),
     });
     const { id } = await created.json();
-    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    await readJobEvents(daemon, id);
     const controller = new AbortController();
     const response = await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth, signal: controller.signal });
     const reader = response.body!.getReader();

@@ -14,6 +14,7 @@ import { createCatalog, modelSummaries } from "../../src/server/catalog";
 import { DevicePools } from "../../src/server/device-pools";
 import { deviceSummaries } from "../../src/server/devices";
 import { createUpscaleRunner } from "../../src/server/upscale-runner";
+import { readJobEvents } from "../support/job-events";
 import { startTestDaemon, waitFor, type TestDaemon } from "./helpers";
 import { TestWsClient } from "./ws-client";
 
@@ -65,12 +66,7 @@ describe("every stage change is sent", () => {
     // The second job waits behind the first on device 0, so its stream opens while it is still queued.
     const first = await create();
     const second = await create();
-    const events = async (id: string): Promise<{ type: string; stage: string }[]> =>
-      (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text())
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line));
-    const [firstLines, secondLines] = await Promise.all([events(first), events(second)]);
+    const [firstLines, secondLines] = await Promise.all([readJobEvents(daemon, first), readJobEvents(daemon, second)]);
     for (const lines of [firstLines, secondLines]) expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 128, height: 128 } });
     expect(stagesOf(secondLines.filter((line) => line.type === "progress"))).toEqual(STAGES);
     expect(pools.devices).toEqual([0]);

@@ -10,6 +10,7 @@ import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
 import { fixturePath, hasModel } from "../portrait/support";
 import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
+import { readJobEvents } from "../support/job-events";
 
 const ready = ["realesrgan-x4fast", "blazeface-back-256", "blazeface-front-128"].every(hasModel);
 
@@ -37,7 +38,7 @@ describe("daemon review", () => {
     });
     expect(created.status).toBe(202);
     const { id } = await created.json();
-    const events = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((l) => JSON.parse(l));
+    const events = await readJobEvents(daemon, id);
     expect(events.at(-1)).toMatchObject({ type: "done" });
 
     const review = await fetch(`${daemon.url}/v1/jobs/${id}/review`, { headers: auth });
@@ -63,7 +64,7 @@ describe("daemon review", () => {
       body: await readFile(fixturePath("astronaut-face-64.png")),
     });
     const { id } = await created.json();
-    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    await readJobEvents(daemon, id);
     const sheet = await fetch(`${daemon.url}/v1/jobs/${id}/review.png`, { headers: auth });
     expect(sheet.status).toBe(404);
     expect((await sheet.json()).error.code).toBe("NOT_FOUND");

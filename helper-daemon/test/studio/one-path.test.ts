@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestDaemon } from "../daemon/helpers";
 import { runCliCaptured } from "../support/run-cli";
 import { startUpscaleDaemon, type UpscaleTestDaemon } from "../support/upscale-daemon";
+import { readJobEvents } from "../support/job-events";
 import { writeShoot } from "./support";
 
 const PRESET = "fast-preview";
@@ -40,7 +41,7 @@ describe("one request, one path", () => {
     const created = await fetch(`${daemon.url}/v1/jobs?preset=${PRESET}`, { method: "POST", headers: { ...auth, "Content-Type": name.endsWith(".png") ? "image/png" : "image/jpeg" }, body: await readFile(input) });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text();
+    await readJobEvents(daemon, id);
     const daemonBytes = Buffer.from(await (await fetch(`${daemon.url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
 
     expect(await cli(["batch", input, "-o", join(work, "batch"), "--preset", PRESET])).toBe(0);

@@ -10,6 +10,7 @@ import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
 import { runCliCaptured } from "../support/run-cli";
+import { readJobEvents } from "../support/job-events";
 import { startCli, startRedis, startServe, writeShoot, type CliProcess, type TestRedis } from "./support";
 
 const PRESET = "fast-preview";
@@ -54,7 +55,7 @@ describe("serve --queue", () => {
     const created = await fetch(`${url}/v1/jobs?preset=${PRESET}`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body: await readFile(join(work, "shoot", "face-0.png")) });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    const lines = (await (await fetch(`${url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((line) => JSON.parse(line));
+    const lines = await readJobEvents({ url, token }, id);
     // Fast Preview draws its fidelity model on faces only; this tiny shot has none, so x4fast runs alone.
     expect(lines.at(-1)).toMatchObject({ type: "done", result: { width: 48, height: 48, models: ["realesrgan-x4fast"] } });
     // The worker samples percent within a stage but sends every stage change: none is lost, even in a 48-px preview.

@@ -25,6 +25,7 @@ import { useBroughtModelFolders } from "../../src/user-models/catalog";
 import { startTestDaemon, type TestDaemon } from "../daemon/helpers";
 import { fixturePath, hasModel, loadRgb } from "../portrait/support";
 import { runCliCaptured } from "../support/run-cli";
+import { readJobEvents } from "../support/job-events";
 import { affineFaceRestorer, nearestUpscaler } from "./tiny-models";
 
 const ready = ["blazeface-back-256", "blazeface-front-128"].every(hasModel);
@@ -116,7 +117,7 @@ describe("a daemon job with face restore", () => {
     const created = await fetch(`${daemon.url}/v1/jobs?preset=studio-own&${query}`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body: await readFile(fixture) });
     expect(created.status).toBe(202);
     const { id } = await created.json();
-    const events = (await (await fetch(`${daemon.url}/v1/jobs/${id}/events`, { headers: auth })).text()).trim().split("\n").map((line) => JSON.parse(line));
+    const events = await readJobEvents(daemon, id);
     expect(events.at(-1)).toMatchObject({ type: "done" });
     const result = Buffer.from(await (await fetch(`${daemon.url}/v1/jobs/${id}/result?format=png`, { headers: auth })).arrayBuffer());
     return { id, rgb: await sharp(result).removeAlpha().raw().toBuffer() };
