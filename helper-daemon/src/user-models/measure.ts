@@ -5,8 +5,8 @@
  * at two image sizes, as model-memory measured the shipped models) and the seconds per input
  * megapixel. Time is measured against the calibration's model run alternately in the same
  * pool, so a busy machine slows both alike and the figure lands on the manifest's reference
- * scale, where this machine's calibration then applies. Small images keep it to seconds for an
- * x4plus-sized model on an idle machine.
+ * scale, where this machine's calibration then applies. Small images keep it bounded: 6 min
+ * and 0.9 GiB for x4plus on a 2-core machine at load average 25.
  */
 import { existsSync } from "node:fs";
 import { modelFacts, modelPath, variantPath, type FactProvider, type ProviderMeasurement } from "@portrait-upscale/models";
@@ -27,8 +27,10 @@ const MOVED = 1 / 255;
 /** The strip the impulse is probed on: long enough for the cap on both sides, a multiple of 16 both ways. */
 const STRIP_LONG = 2 * MAX_MEASURED_CONTEXT + 16;
 const STRIP_SHORT = 32;
-/** The two square sides memory and time are measured at (input pixels), as the shipped models' were. */
+/** The two square sides time is measured at (input pixels). */
 const SIZES = [64, 128] as const;
+/** The sides memory is measured at, once each, as model-memory measured the shipped models: onnxruntime's arena grows in steps, and a step past 128² shows at 192². */
+const MEMORY_SIDES = [64, 128, 192] as const;
 /** The side a face-restore model takes; it is never tiled, so one size is all there is. */
 const FACE_SIDE = 512;
 /** The reference's side against a face-restore model: its time per pixel hardly depends on size, and 512² would double the wait. */
@@ -80,7 +82,7 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
     await run(face ? FACE_SIDE : 16, face ? FACE_SIDE : 16);
     const base = process.memoryUsage.rss();
     const peaks = [];
-    for (const side of sides) peaks.push({ pixels: side * side, bytes: (await run(side, side)).peakRss - base });
+    for (const side of face ? sides : MEMORY_SIDES) peaks.push({ pixels: side * side, bytes: (await run(side, side)).peakRss - base });
     for (const side of referenceSides) await runReference?.(side);
     const perSize = [];
     for (const [k, side] of sides.entries()) {
@@ -101,7 +103,7 @@ export async function measureUserModel(path: string, probed: ProbedModel, option
       ...(memory ? { memory } : {}),
       cost: { secondsPerInputMegapixel: cost },
       method:
-        `peak RSS and median time of whole-image runs at ${sizes}` +
+        `peak RSS of whole-image runs at ${face ? sizes : MEMORY_SIDES.map((side) => `${side}²`).join(", ")}, median time at ${sizes}` +
         (reference
           ? `, time per pixel at the largest against ${reference} (${referenceSizes}) run alternately, scaled by its manifest figure`
           : ", time as the slope, alone (the reference model is not installed)") +
@@ -166,16 +168,17 @@ function costFigure(sizes: readonly { pixels: number; referencePixels: number; m
 }
 
 /**
- * Memory figures from the peaks above the base: per pixel, the larger of the slope between
- * the sizes and the largest size's whole peak over its pixels (small sizes understate the
- * slope: onnxruntime's arena grows in steps), so the figure errs towards smaller tiles.
+ * Memory figures from the peaks above the base: per pixel, the largest of the slope between
+ * the smallest and largest size and each larger size's whole peak over its pixels (the arena
+ * grows in steps, so a slope alone can miss one; the smallest size's peak is mostly fixed
+ * cost), so the figure errs towards smaller tiles.
  * `floor` is the run's own input and output tensors per pixel: a model needs at least that.
  */
 function memoryFigures(sizes: readonly { pixels: number; bytes: number }[], floor: number): { bytesPerTilePixel: number; fixedBytes: number } {
   const first = sizes[0];
   const last = sizes[sizes.length - 1];
   const slope = sizes.length > 1 ? (last.bytes - first.bytes) / (last.pixels - first.pixels) : 0;
-  return { bytesPerTilePixel: Math.round(Math.max(floor, slope, last.bytes / last.pixels)), fixedBytes: 0 };
+  return { bytesPerTilePixel: Math.round(Math.max(floor, slope, ...sizes.slice(sizes.length > 1 ? 1 : 0).map((size) => size.bytes / size.pixels))), fixedBytes: 0 };
 }
 
 /**

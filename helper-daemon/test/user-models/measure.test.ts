@@ -70,7 +70,7 @@ describe("models add and models measure", () => {
     // At least the run's own tensors: 3 floats in and 3 × 2² out per input pixel.
     expect(measurement.memory!.bytesPerTilePixel).toBeGreaterThanOrEqual(60);
     expect(measurement.cost.secondsPerInputMegapixel).toBeGreaterThan(0);
-    expect(measurement.method).toContain("realesrgan-x4fast");
+    expect(measurement.method).toContain("peak RSS of whole-image runs at 64², 128², 192², median time at 64² and 128², time per pixel at the largest against realesrgan-x4fast");
     const [record] = (await readUserModels(userModelFolder(configDir))).filter((model) => model.name === "reach");
     expect(record).toEqual(added);
   });

@@ -77,7 +77,7 @@ describe("models add", () => {
     expect(model).toMatchObject({ name: "restore", role: "face-restore", nativeScale: 1, range: [-1, 1] });
     // Never tiled, so no context; timed at its one size against the reference at 128².
     expect(model.measurements).toMatchObject([{ provider: "cpu", context: 0 }]);
-    expect(model.measurements[0].method).toContain("whole-image runs at 512², time per pixel at the largest against realesrgan-x4fast (128²)");
+    expect(model.measurements[0].method).toContain("peak RSS of whole-image runs at 512², median time at 512², time per pixel at the largest against realesrgan-x4fast (128²)");
   });
 
   it.each([
