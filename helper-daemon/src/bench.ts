@@ -25,7 +25,7 @@ function printTable(title: string, header: readonly string[], rows: readonly (re
 
 async function main(): Promise<void> {
   if (process.argv[2] === MEMORY_CHILD_FLAG) {
-    await runMemoryChild(Number(process.argv[3]));
+    await runMemoryChild(process.argv.slice(3));
     return;
   }
   if (process.argv[2] === MODEL_MEMORY_CHILD_FLAG) {
