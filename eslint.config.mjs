@@ -57,6 +57,7 @@ export default tseslint.config(
       "helper-daemon/test/portrait/pipeline.test.ts",
       "helper-daemon/test/review/end-to-end.test.ts",
       "helper-daemon/test/review/advice-followed.test.ts",
+      "helper-daemon/test/review/calibration.test.ts",
       "helper-daemon/test/portrait/small-face.test.ts",
       "helper-daemon/test/portrait/routed-branches.test.ts",
       "helper-daemon/test/portrait/texture-agreement-models.test.ts",

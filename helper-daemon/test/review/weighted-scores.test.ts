@@ -142,13 +142,13 @@ describe("mottling", () => {
 
   it("grows with blotches of 1–4 source pixels", () => {
     const light = score("mottling", source, blotch(0.005, () => true), 4);
-    const heavy = score("mottling", source, blotch(0.04, () => true), 4);
+    const heavy = score("mottling", source, blotch(0.1, () => true), 4);
     expect(light).toBeLessThan(MOTTLING_MAX);
     expect(heavy).toBeGreaterThan(MOTTLING_MAX);
-    expect(heavy / light).toBeCloseTo(8, 0);
+    expect(heavy / light).toBeCloseTo(20, 0);
   });
 
   it("changes only when the blotches are inside the mask", () => {
-    expectMaskedOnly("mottling", source, clean, blotch(0.06, (x) => inLeft(x, 4)), 4, MOTTLING_MAX);
+    expectMaskedOnly("mottling", source, clean, blotch(0.15, (x) => inLeft(x, 4)), 4, MOTTLING_MAX);
   });
 });
