@@ -5,7 +5,7 @@ import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
 import {
   describeDuration,
-  FIDELITY_BESIDE_DETAIL_SHARE,
+  FACES_ONLY_SHARE,
   faceRestorePass,
   passPixels,
   PIPELINE_SECONDS_PER_OUTPUT_MP,
@@ -18,6 +18,7 @@ import {
   withPlannedPass,
 } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
+import { DERIVED_BY_DETAIL_MODEL } from "../portrait/branch-models";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
 
@@ -119,10 +120,19 @@ describe("portraitPasses", () => {
   });
 
   it.each([
-    { name: "x4plus as detail model: thick only beside it, priced at the bench portraits' average share", detail: "x4plus" as const, share: FIDELITY_BESIDE_DETAIL_SHARE },
-    { name: "no detail model: thick alone, priced on the whole image", detail: null, share: undefined },
-  ])("$name", ({ detail, share }) => {
-    const [fidelity] = portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+    { name: "x4plus as detail model: thick wherever there is an edge, priced on the whole image", detail: "x4plus" as const, derived: true, share: undefined },
+    { name: "no detail model: thick alone, priced on the whole image", detail: null, derived: true, share: undefined },
+    { name: "x4fast with its fidelity branch not derived: thick on faces, priced at the bench portraits' average share", detail: "x4fast" as const, derived: false, share: FACES_ONLY_SHARE },
+  ])("$name", ({ detail, derived, share }) => {
+    const rule = DERIVED_BY_DETAIL_MODEL.x4fast;
+    if (!derived) delete DERIVED_BY_DETAIL_MODEL.x4fast;
+    const [fidelity] = (() => {
+      try {
+        return portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+      } finally {
+        DERIVED_BY_DETAIL_MODEL.x4fast = rule;
+      }
+    })();
     expect(fidelity.modelId).toBe("esrgan-thick-x2");
     expect(fidelity.share).toBe(share);
     const whole = pricePass({ ...fidelity, share: 1 }, "cpu")[0].seconds;
@@ -148,15 +158,15 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   const thick = modelFacts().byId("esrgan-thick-x2");
   const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
   const output = (1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP) / 1e6;
-  const unplannedSeconds = FIDELITY_BESIDE_DETAIL_SHARE * cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
+  const unplannedSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
   it.each([
     {
-      name: "both models everywhere",
+      name: "routing sends both models everywhere: unchanged",
       runs: [
         { modelId: "esrgan-thick-x2", width: 512, height: 512 },
         { modelId: "realesrgan-x4plus", width: 512, height: 512 },
       ],
-      expected: (cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output) / unplannedSeconds,
+      expected: 1,
     },
     {
       name: "a face of 200² for x4plus, edges of 300×512 for thick",

@@ -9,7 +9,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
-import { fidelityReach } from "../portrait/branch-models";
+import { derivedFidelity, fidelityReach } from "../portrait/branch-models";
 
 /** The words for a prediction live in shared/, so the panel says them as the CLI does. */
 export { describeDuration };
@@ -43,15 +43,14 @@ export interface ModelPass {
 }
 
 /**
- * The share of the source the fidelity model runs on beside a detail model, before the job's
- * pixels are known: where the detail model runs off faces the fidelity branch is derived from
- * its output (portrait/derived-fidelity.ts), so the fidelity model runs on faces and on edges
- * the detail model does not cover, with its hand-over ring and context. Routing's plan on the
- * bench portraits (astronaut 0.81 and 0.71, camera 0.47 and 0.49 at 512² and 1024²), averaged:
- * approximate by design; a job refines it from its own plan. A preview (x4fast, fidelity model
- * on faces only) runs it nowhere: faces are always detail cells, all derived.
+ * The share of the source esrgan-thick runs on when routing keeps it on faces (presets whose
+ * detail model is x4fast, see `fidelityReach`) and does not derive it there, before the job's
+ * faces are known: routing's plan (cells, hand-over ring and context) on the bench portraits
+ * at 512², astronaut 0.220 and camera 0.118, averaged. Approximate by design; a job refines it
+ * from its own plan. Models routed by edges run on nearly everything there (0.92–1.00: x4plus's
+ * 64 px context merges nearly every routed cell), so they are priced on the whole image.
  */
-export const FIDELITY_BESIDE_DETAIL_SHARE = 0.62;
+export const FACES_ONLY_SHARE = 0.17;
 
 /**
  * The side of the aligned crop a face-restore model runs on (see face-restore/align.ts); kept
@@ -162,9 +161,9 @@ export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: 
  * input size), then per pass the fidelity model reaching the pass's scale and the detail model,
  * then the face-restore model once per face when the settings bring one (`faces` found, or
  * {@link ASSUMED_FACES} before detection). A pass routing has planned (`routed[k]`, once the
- * job's pixels and faces are known) is those runs instead of whole-image ones; an unplanned
- * pass with a detail model prices the fidelity model at {@link FIDELITY_BESIDE_DETAIL_SHARE}
- * (nothing for a preview, whose fidelity model would run on faces only).
+ * job's pixels and faces are known) is those runs instead of whole-image ones. Unplanned, a
+ * fidelity model kept on faces is priced at {@link FACES_ONLY_SHARE}, or not at all where its
+ * branch is derived from the detail model (faces are always detail cells: a preview).
  */
 export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
@@ -178,11 +177,9 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
     if (planned) passes.push(...planned.map((run) => ({ ...run, tile })));
     else {
       const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
-      if (!settings.models.detail) passes.push(fidelity);
-      else {
-        if (fidelityReach(settings) === "edges") passes.push({ ...fidelity, share: FIDELITY_BESIDE_DETAIL_SHARE });
-        passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
-      }
+      if (fidelityReach(settings) !== "faces") passes.push(fidelity);
+      else if (derivedFidelity(settings) === "nowhere") passes.push({ ...fidelity, share: FACES_ONLY_SHARE });
+      if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
     }
     w = Math.round(w * scale);
     h = Math.round(h * scale);

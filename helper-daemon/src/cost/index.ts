@@ -2,7 +2,7 @@
  * Cost prediction: the calibrated cost model, the per-machine calibration, and the
  * prediction for one upscale request.
  */
-export { ASSUMED_FACES, describeDuration, FIDELITY_BESIDE_DETAIL_SHARE, faceRestorePass, passPixels, portraitPasses, predictCost, pricePass, PIPELINE_SECONDS_PER_OUTPUT_MP, routedCostRatio, UNCALIBRATED, UNPLANNED, withPlannedPass } from "./cost-model";
+export { ASSUMED_FACES, describeDuration, FACES_ONLY_SHARE, faceRestorePass, passPixels, portraitPasses, predictCost, pricePass, PIPELINE_SECONDS_PER_OUTPUT_MP, routedCostRatio, UNCALIBRATED, UNPLANNED, withPlannedPass } from "./cost-model";
 export type { Calibration, CostPrediction, ModelPass, PricedPass, RoutedRun } from "./cost-model";
 export { calibrationFile, measureCalibration, parseCalibration, readCalibration, writeCalibration } from "./calibration";
 export { estimateUpscale, protocolEstimate } from "./estimate";

@@ -33,9 +33,8 @@ export function detailModel(settings: Pick<PortraitSettings, "models">): BranchM
  * Where the fidelity model may run. A preview (the compact x4fast as detail model) keeps it on
  * faces only: everywhere it costs about five times x4fast (docs/architecture.md, "Fast
  * Preview"), and elsewhere Lanczos-3 under x4fast's band is what a preview needs to judge
- * settings. Every other preset runs it wherever the source has an edge. Either way routing
- * leaves out the cells the detail model runs on, where the fidelity branch is derived from
- * the detail model's output (derived-fidelity.ts): so a preview's fidelity model runs nowhere.
+ * settings. Every other preset runs it wherever the source has an edge. Routing leaves out
+ * the cells where the fidelity branch is derived instead ({@link derivedFidelity}).
  */
 export function fidelityReach(settings: Pick<PortraitSettings, "models">): FidelityReach {
   const detail = settings.models.detail;
@@ -50,16 +49,16 @@ export const CLEANUP_MODEL: BranchModel = branchModel(modelFacts().byId("esrgan-
 
 /**
  * Where a preset's fidelity branch is derived from its detail model's output (routing.ts,
- * derived-fidelity.ts), by detail model. A preview derives it wherever x4fast runs: esrgan-thick
- * on its faces cost more than x4fast itself. The others keep the fidelity model on faces,
- * where the quality bench measures what a retoucher looks at first (docs/architecture.md,
- * "Derived fidelity").
+ * derived-fidelity.ts), by detail model; others: nowhere. A preview derives it wherever x4fast
+ * runs, faces included, so it runs x4fast alone: esrgan-thick on its faces cost more than
+ * x4fast itself. Presets with x4plus keep esrgan-thick under it: on the quality bench the
+ * derived branch gave up 0.8 dB PSNR-Y on the whole image (docs/architecture.md, "Derived
+ * fidelity").
  */
-export const DERIVED_BY_DETAIL_MODEL: Record<string, DerivedFidelity> = { x4fast: "detail", x4plus: "outside-faces" };
+export const DERIVED_BY_DETAIL_MODEL: Record<string, DerivedFidelity> = { x4fast: "detail" };
 
 /** Where the fidelity branch is derived for these settings ("nowhere" without a detail model). */
 export function derivedFidelity(settings: Pick<PortraitSettings, "models">): DerivedFidelity {
   const detail = settings.models.detail;
-  if (!detail) return "nowhere";
-  return DERIVED_BY_DETAIL_MODEL[detail] ?? "outside-faces";
+  return (detail && DERIVED_BY_DETAIL_MODEL[detail]) || "nowhere";
 }

@@ -1,9 +1,10 @@
-import { expect, it } from "vitest";
+import { expect, it, onTestFinished } from "vitest";
 import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
 import { planRoutes, type RouteGrid } from "../../src/portrait/routing";
+import { DERIVED_BY_DETAIL_MODEL } from "../../src/portrait/branch-models";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RgbImage } from "../../src/image/image";
 import { luma, type Plane } from "../../src/image/plane";
@@ -54,6 +55,13 @@ async function faceTextureAndEdge(): Promise<RgbImage> {
 }
 
 it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, deterministically", async () => {
+  // The default preset keeps esrgan-thick under x4plus; this rule is the one a preset may choose.
+  const rule = DERIVED_BY_DETAIL_MODEL.x4plus;
+  DERIVED_BY_DETAIL_MODEL.x4plus = "outside-faces";
+  onTestFinished(() => {
+    if (rule) DERIVED_BY_DETAIL_MODEL.x4plus = rule;
+    else delete DERIVED_BY_DETAIL_MODEL.x4plus;
+  });
   const image = await faceTextureAndEdge();
   const ran = new Map<string, number>();
   const counting = (id: string): TileRunner => async (tile, signal) => {
