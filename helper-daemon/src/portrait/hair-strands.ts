@@ -21,6 +21,7 @@
  * blur along strands), well inside the window context.
  */
 import type { Plane } from "../image/plane";
+import { bilinearTap, sampleTap } from "../image/bilinear";
 import { gaussianBlur } from "../image/filters";
 import { resizePlane } from "../image/resample";
 
@@ -154,19 +155,7 @@ export function blurAlong(plane: Plane, dirX: Float32Array, dirY: Float32Array, 
   const { width: w, height: h, data } = plane;
   const reach = Math.max(1, Math.ceil(2 * sigma));
   const weights = Array.from({ length: 2 * reach + 1 }, (_, k) => Math.exp(-((k - reach) ** 2) / (2 * sigma * sigma)));
-  const sample = (x: number, y: number): number => {
-    const cx = Math.min(w - 1, Math.max(0, x));
-    const cy = Math.min(h - 1, Math.max(0, y));
-    const x0 = Math.floor(cx);
-    const y0 = Math.floor(cy);
-    const x1 = Math.min(w - 1, x0 + 1);
-    const y1 = Math.min(h - 1, y0 + 1);
-    const fx = cx - x0;
-    const fy = cy - y0;
-    const top = data[y0 * w + x0] * (1 - fx) + data[y0 * w + x1] * fx;
-    const bottom = data[y1 * w + x0] * (1 - fx) + data[y1 * w + x1] * fx;
-    return top * (1 - fy) + bottom * fy;
-  };
+  const sample = (x: number, y: number): number => sampleTap(data, 0, bilinearTap(x, y, w, h));
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
