@@ -6,6 +6,7 @@ import { localMinMax } from "../../src/image/filters";
 import { resampleImage } from "../../src/image/resample";
 import { denoiseLuma, estimateGrain, synthesizeGrain } from "../../src/portrait/texture";
 import { bandingCount, halo } from "../../src/metrics/quality";
+import { hashNoise } from "./synthetic";
 
 /** An image from a function of (x, y) returning [r, g, b]. */
 function image(width: number, height: number, f: (x: number, y: number) => readonly number[]): RgbImage {
@@ -25,12 +26,6 @@ function mapPixels(img: RgbImage, f: (x: number, y: number, v: number[]) => read
     const i = y * img.width + x;
     return f(x, y, [img.rgb[i], img.rgb[n + i], img.rgb[2 * n + i]]);
   });
-}
-
-/** Deterministic pseudo-random values in −0.5..0.5. */
-function hashNoise(x: number, y: number): number {
-  const s = Math.sin(x * 12.9898 + y * 78.233) * 43758.5453;
-  return s - Math.floor(s) - 0.5;
 }
 
 const step = (x: number): number => (x < 32 ? 0.2 : 0.8);

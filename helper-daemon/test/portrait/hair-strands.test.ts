@@ -4,19 +4,7 @@ import { gaussianBlur } from "../../src/image/filters";
 import { resizePlane } from "../../src/image/resample";
 import { HAIR_STRANDS, blurAlong, reshapeFidelityBand, strandStrengthAt } from "../../src/portrait/hair-strands";
 import { withTextureAgreement } from "../../src/portrait/texture-agreement";
-
-/** A plane from a function of (x, y). */
-function plane(width: number, height: number, f: (x: number, y: number) => number): Plane {
-  const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = f(x, y);
-  return { width, height, data };
-}
-
-/** Deterministic pseudo-random values in −0.5..0.5. */
-function hashNoise(x: number, y: number): number {
-  const s = Math.sin(x * 12.9898 + y * 78.233) * 43758.5453;
-  return s - Math.floor(s) - 0.5;
-}
+import { OUT, SCALE, SIZE, across, along, hairBase, hairSource, hashNoise, plane, skinBase, skinSource } from "./synthetic";
 
 /** RMS of (a − b) over the pixels where `where` holds, away from the border. */
 function rmsDiff(a: Plane, b: Plane, where: (x: number, y: number) => boolean = () => true, inside = 8): number {
@@ -32,24 +20,14 @@ function rmsDiff(a: Plane, b: Plane, where: (x: number, y: number) => boolean = 
   return Math.sqrt(sum / n);
 }
 
-const SCALE = 4;
-const SIZE = 24;
-const OUT = SIZE * SCALE;
 const ones = plane(OUT, OUT, () => 1);
 const zeros = plane(OUT, OUT, () => 0);
 
-// Hair: diagonal strands in the source (period 4 source pixels); coordinates along and across them.
-const along = (x: number, y: number) => (x + y) / Math.SQRT2;
-const across = (x: number, y: number) => (x - y) / Math.SQRT2;
-const hairSource = plane(SIZE, SIZE, (x, y) => 0.5 + 0.15 * Math.sin((2 * Math.PI * across(x, y)) / 4));
-const hairBase = resizePlane(hairSource, OUT, OUT, "lanczos3");
 /** The enlargement plus a band that varies only along (stroke ends) or only across (strand edges) the source's strands. */
 const withBand = (direction: (x: number, y: number) => number) =>
   plane(OUT, OUT, (x, y) => hairBase.data[y * OUT + x] + 0.05 * Math.sin((2 * Math.PI * direction(x, y)) / 5));
 
-// Smooth skin: a nearly flat source; the fidelity model's mottling is soft blotches about a source pixel wide.
-const skinSource = plane(SIZE, SIZE, (x, y) => 0.6 + 0.002 * hashNoise(x, y));
-const skinBase = resizePlane(skinSource, OUT, OUT, "lanczos3");
+// The fidelity model's mottling on smooth skin: soft blotches about a source pixel wide.
 const blotches = gaussianBlur(plane(OUT, OUT, hashNoise), 1.5);
 const mottled = plane(OUT, OUT, (x, y) => skinBase.data[y * OUT + x] + 0.2 * blotches.data[y * OUT + x]);
 

@@ -5,20 +5,8 @@ import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline } from "../../src/portrait/pipeline";
 import { gaussianBlur } from "../../src/image/filters";
 import { resizePlane } from "../../src/image/resample";
+import { OUT, SCALE, SIZE, across, along, hairBase, hairSource, hashNoise, plane, skinBase, skinSource } from "./synthetic";
 import { TEXTURE_AGREEMENT, agreementStrengthAt, gridStepExcess, textureAgreement, withTextureAgreement } from "../../src/portrait/texture-agreement";
-
-/** A plane from a function of (x, y). */
-function plane(width: number, height: number, f: (x: number, y: number) => number): Plane {
-  const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = f(x, y);
-  return { width, height, data };
-}
-
-/** Deterministic pseudo-random values in −0.5..0.5. */
-function hashNoise(x: number, y: number): number {
-  const s = Math.sin(x * 12.9898 + y * 78.233) * 43758.5453;
-  return s - Math.floor(s) - 0.5;
-}
 
 function mean(p: Plane, inside = 8): number {
   let sum = 0;
@@ -45,21 +33,12 @@ function bandRms(p: Plane, sigma: number, inside = 8): number {
   return Math.sqrt(sum / n);
 }
 
-const SCALE = 4;
-const SIZE = 24;
-const OUT = SIZE * SCALE;
 
-// Hair: diagonal strands in the source (period 4 source pixels), drawn finer by the detail branch.
-const along = (x: number, y: number) => (x + y) / Math.SQRT2;
-const across = (x: number, y: number) => (x - y) / Math.SQRT2;
-const hairSource = plane(SIZE, SIZE, (x, y) => 0.5 + 0.15 * Math.sin((2 * Math.PI * across(x, y)) / 4));
-const hairBase = resizePlane(hairSource, OUT, OUT, "lanczos3");
+// Hair strands drawn finer by the detail branch.
 const strands = (direction: (x: number, y: number) => number) =>
   plane(OUT, OUT, (x, y) => hairBase.data[y * OUT + x] + 0.05 * Math.sin((2 * Math.PI * direction(x, y)) / 3));
 
-// Smooth skin: a nearly flat source; blotches are soft bumps about a source pixel wide.
-const skinSource = plane(SIZE, SIZE, (x, y) => 0.6 + 0.002 * hashNoise(x, y));
-const skinBase = resizePlane(skinSource, OUT, OUT, "lanczos3");
+// Blotches on smooth skin: soft bumps about a source pixel wide.
 const blotches = plane(OUT, OUT, (x, y) => {
   const cx = (Math.floor(x / 10) + 0.5) * 10;
   const cy = (Math.floor(y / 10) + 0.5) * 10;
