@@ -163,15 +163,21 @@ function emptyValues(): Record<MaskName, number> {
   return { face: 0, eyes: 0, lips: 0, noseBridge: 0, hairline: 0, skin: 0, hair: 0, background: 1 };
 }
 
+/** The top-left pixel of a mask that covers the whole image (a window's mask starts at the window's). */
+const WHOLE_IMAGE: Point = { x: 0, y: 0 };
+
 /**
- * Calls `visit` for every pixel (index into a `width`-wide plane) that any face's masks can
- * reach, with the mask values there. Pixels are visited once per face that reaches them.
+ * Calls `visit` for every pixel (index into a `width`-wide plane whose top-left is `origin`)
+ * that any face's masks can reach, with the mask values there. Pixels are visited once per
+ * face that reaches them. Values are computed at whole-image coordinates, so a window's mask
+ * equals that part of the whole image's, whatever the face carries (keypoints, mesh, matte).
  */
 function forEachFacePixel(
   faces: readonly Face[],
   width: number,
   height: number,
   scale: number,
+  origin: Point,
   visit: (index: number, values: Record<MaskName, number>) => void,
 ): void {
   const values = emptyValues();
@@ -179,29 +185,29 @@ function forEachFacePixel(
     const frame = faceFrame(face, scale);
     const mesh = face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX, face.matteHairline) : undefined;
     const r = reach(frame);
-    const x0 = Math.max(0, Math.floor(frame.ox - r));
-    const x1 = Math.min(width - 1, Math.ceil(frame.ox + r));
-    const y0 = Math.max(0, Math.floor(frame.oy - r));
-    const y1 = Math.min(height - 1, Math.ceil(frame.oy + r));
+    const x0 = Math.max(origin.x, Math.floor(frame.ox - r));
+    const x1 = Math.min(origin.x + width - 1, Math.ceil(frame.ox + r));
+    const y0 = Math.max(origin.y, Math.floor(frame.oy - r));
+    const y1 = Math.min(origin.y + height - 1, Math.ceil(frame.oy + r));
     for (let y = y0; y <= y1; y++)
       for (let x = x0; x <= x1; x++) {
         masksAt(frame, mesh, x, y, values);
-        visit(y * width + x, values);
+        visit((y - origin.y) * width + (x - origin.x), values);
       }
   }
 }
 
 /**
  * One soft mask (0..1) for all faces, at `scale` times the faces' input coordinates
- * (`width`×`height` is the mask's size). Faces combine by maximum; background is 1 − the
- * union of face and hair.
+ * (`width`×`height` is the mask's size; `origin`, its top-left pixel when it is a window of
+ * the whole image's mask). Faces combine by maximum; background is 1 − the union of face and hair.
  *
  * @example const eyes = regionMask(faces, "eyes", 2048, 2048, 4);
  */
-export function regionMask(faces: readonly Face[], name: MaskName, width: number, height: number, scale: number): Plane {
+export function regionMask(faces: readonly Face[], name: MaskName, width: number, height: number, scale: number, origin = WHOLE_IMAGE): Plane {
   const data = new Float32Array(width * height);
   if (name === "background") data.fill(1);
-  forEachFacePixel(faces, width, height, scale, (i, values) => {
+  forEachFacePixel(faces, width, height, scale, origin, (i, values) => {
     data[i] = name === "background" ? Math.min(data[i], values.background) : Math.max(data[i], values[name]);
   });
   return { width, height, data };
@@ -210,12 +216,13 @@ export function regionMask(faces: readonly Face[], name: MaskName, width: number
 /**
  * A per-pixel factor map: the background's factor, then each region's factor laid over it
  * by its soft mask (hair, skin, hairline, nose bridge, lips, eyes: later layers win where
- * they overlap). Smooth wherever the masks are, so factors never switch visibly.
+ * they overlap). Smooth wherever the masks are, so factors never switch visibly. `origin` as
+ * for {@link regionMask}.
  */
-export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, width: number, height: number, scale: number): Plane {
+export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, width: number, height: number, scale: number, origin = WHOLE_IMAGE): Plane {
   const data = new Float32Array(width * height).fill(factors.background);
   const order: Region[] = ["hair", "skin", "hairline", "noseBridge", "lips", "eyes"];
-  forEachFacePixel(faces, width, height, scale, (i, values) => {
+  forEachFacePixel(faces, width, height, scale, origin, (i, values) => {
     let f = factors.background;
     for (const region of order) {
       const m = region === "skin" ? values.face : values[region];

@@ -232,34 +232,15 @@ async function runBranchOver(
   return out;
 }
 
-/** The region factor map for a window at the output size (faces shifted into the window). */
+/** The region factor map for a window at the output size: that part of the whole image's map. */
 function factorsFor(faces: readonly Face[], factors: RegionFactors, windowOut: PixelRect, faceToOutput: number): Plane {
-  const dx = windowOut.x / faceToOutput;
-  const dy = windowOut.y / faceToOutput;
-  const shifted = faces.map((face) => shiftFace(face, dx, dy));
-  return regionFactorMap(shifted, factors, windowOut.width, windowOut.height, faceToOutput);
+  return regionFactorMap(faces, factors, windowOut.width, windowOut.height, faceToOutput, windowOut);
 }
 
+/** The hair and skin masks for a window at the output size: that part of the whole image's. */
 function hairSkinFor(faces: readonly Face[], windowOut: PixelRect, faceToOutput: number): HairSkinMasks {
-  const shifted = faces.map((face) => shiftFace(face, windowOut.x / faceToOutput, windowOut.y / faceToOutput));
-  return { hair: regionMask(shifted, "hair", windowOut.width, windowOut.height, faceToOutput), skin: regionMask(shifted, "skin", windowOut.width, windowOut.height, faceToOutput) };
-}
-
-function shiftFace(face: Face, dx: number, dy: number): Face {
-  const k = face.keypoints;
-  const move = (p: { x: number; y: number }) => ({ x: p.x - dx, y: p.y - dy });
-  return {
-    ...face,
-    box: { ...face.box, x: face.box.x - dx, y: face.box.y - dy },
-    keypoints: {
-      rightEye: move(k.rightEye),
-      leftEye: move(k.leftEye),
-      noseTip: move(k.noseTip),
-      mouth: move(k.mouth),
-      rightEar: move(k.rightEar),
-      leftEar: move(k.leftEar),
-    },
-  };
+  const mask = (name: "hair" | "skin") => regionMask(faces, name, windowOut.width, windowOut.height, faceToOutput, windowOut);
+  return { hair: mask("hair"), skin: mask("skin") };
 }
 
 /** Maps overall pass progress (0..1) onto the pass's stages in order, each an equal share. */

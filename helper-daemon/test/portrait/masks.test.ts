@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Face } from "../../src/portrait/faces";
 import { REGIONS, regionFactorMap, regionMask, type MaskName } from "../../src/portrait/masks";
+import { spiralMesh } from "./support";
 
 /** The astronaut's face as detected (input pixels of the 512² portrait). */
 const astronaut: Face = {
@@ -79,5 +80,20 @@ describe("region masks", () => {
     expect(at(map, k.mouth.x, k.mouth.y)).toBeCloseTo(0.3, 6);
     expect(at(map, 20, 20)).toBeCloseTo(0.8, 6);
     expect(maxNeighbourStep(map.data, 512, 512)).toBeLessThan(0.2 * 0.9);
+  });
+
+  it("cut for a window equal that part of the whole image's, for a face with a mesh and a matte hairline too", () => {
+    const meshed: Face = { ...astronaut, mesh: spiralMesh(225, 125, 60), matteHairline: [{ x: 170, y: 100 }, { x: 225, y: 60 }, { x: 280, y: 100 }] };
+    const factors = { eyes: 0.2, lips: 0.3, noseBridge: 0.1, hairline: 0.5, skin: 0.6, hair: 1, background: 0.8 };
+    const window = { x: 350, y: 210, width: 80, height: 70 };
+    const cut = (plane: { width: number; data: Float32Array }): Float32Array => {
+      const out = new Float32Array(window.width * window.height);
+      for (let y = 0; y < window.height; y++) out.set(plane.data.subarray((window.y + y) * plane.width + window.x, (window.y + y) * plane.width + window.x + window.width), y * window.width);
+      return out;
+    };
+    for (const face of [astronaut, meshed]) {
+      for (const name of NAMES) expect(regionMask([face], name, window.width, window.height, 2, window).data, name).toEqual(cut(regionMask([face], name, 512, 512, 2)));
+      expect(regionFactorMap([face], factors, window.width, window.height, 2, window).data).toEqual(cut(regionFactorMap([face], factors, 512, 512, 2)));
+    }
   });
 });

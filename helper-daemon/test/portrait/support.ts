@@ -9,7 +9,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { modelPath } from "@portrait-upscale/models";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
-import type { RunDetector } from "../../src/portrait/faces";
+import type { FaceMesh, RunDetector } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/image/image";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -96,4 +96,19 @@ export function ortTileRunner(ort: OrtLike): (modelId: string) => TileRunner {
     const out = await upscale(modelId, { width: tile.width, height: tile.height, rgb: tile.data });
     return { data: out.rgb, width: out.width, height: out.height };
   };
+}
+
+/**
+ * A stand-in Face Mesh: the 468 landmarks on a sunflower spiral of `radius` around (`cx`,
+ * `cy`), input pixels. Not a face (its outlines are odd shapes), but deterministic: enough to
+ * check that mesh masks land where they should, wherever they are drawn.
+ */
+export function spiralMesh(cx: number, cy: number, radius: number): FaceMesh {
+  const points = new Float32Array(468 * 3);
+  for (let i = 0; i < 468; i++) {
+    const r = radius * Math.sqrt(i / 468);
+    points[3 * i] = cx + r * Math.cos(i * 2.39996);
+    points[3 * i + 1] = cy + r * Math.sin(i * 2.39996);
+  }
+  return { points, confidence: 0.9, yaw: 0 };
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
-import { ownedWindows } from "../../src/portrait/tiled-pass";
+import { ownedWindows, runTiledPass } from "../../src/portrait/tiled-pass";
+import type { Face } from "../../src/portrait/faces";
+import type { RgbImage } from "../../src/image/image";
+import { spiralMesh } from "./support";
 
 /**
  * A stand-in model with a little spatial context (a 3×3 mean, then pixel replication by the
@@ -115,5 +118,63 @@ describe("the windowed pass", () => {
     const result = await runPortraitPipeline(halfTextured(), preset("fast-preview"), { tileRunner: localRunner(pixels) });
     expect(result.models).toEqual(["realesrgan-x4fast"]);
     expect([...pixels.keys()]).toEqual(["realesrgan-x4fast"]);
+  });
+});
+
+/** A face about 40 source pixels wide across the flat and the textured half of a 120×96 {@link halfTextured}, keypoints only. */
+const FACE: Face = {
+  box: { x: 60, y: 22, width: 40, height: 48 },
+  score: 0.9,
+  keypoints: {
+    rightEye: { x: 70, y: 38 },
+    leftEye: { x: 90, y: 39 },
+    noseTip: { x: 80, y: 50 },
+    mouth: { x: 80, y: 60 },
+    rightEar: { x: 60, y: 42 },
+    leftEar: { x: 100, y: 43 },
+  },
+};
+
+/** {@link FACE} with a (stand-in) Face Mesh and a matte hairline above it. */
+const MESHED_FACE: Face = {
+  ...FACE,
+  mesh: spiralMesh(80, 46, 22),
+  matteHairline: [
+    { x: 58, y: 34 },
+    { x: 70, y: 22 },
+    { x: 90, y: 21 },
+    { x: 102, y: 33 },
+  ],
+};
+
+async function facePass(face: Face, scale: number, window: number | undefined): Promise<RgbImage> {
+  const result = await runTiledPass({
+    source: halfTextured(120, 24),
+    scale,
+    before: 1,
+    faces: [face],
+    settings: preset("portrait-natural"),
+    tileRunner: localRunner(new Map()),
+    maxTile: 256,
+    onProgress: () => {},
+    finishLuma: (y) => y,
+    keepBranches: false,
+    ...(window !== undefined ? { window } : {}),
+  });
+  return result.image!;
+}
+
+describe("the windowed pass around a face", () => {
+  it.each([
+    { kind: "keypoints", face: FACE, scale: 2, window: 40 },
+    { kind: "keypoints", face: FACE, scale: 4, window: 40 },
+    { kind: "a mesh", face: MESHED_FACE, scale: 2, window: 40 },
+    { kind: "a mesh", face: MESHED_FACE, scale: 4, window: 40 },
+  ])("a face with $kind at $scale×: windows of $window source pixels give the whole-image result", async ({ face, scale, window }) => {
+    const whole = await facePass(face, scale, undefined);
+    const windowed = await facePass(face, scale, window);
+    let worst = 0;
+    for (let i = 0; i < whole.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.rgb[i] - windowed.rgb[i]));
+    expect(worst).toBeLessThanOrEqual(2 / 255);
   });
 });
