@@ -62,7 +62,7 @@ function withoutProgress(text: string): string {
 }
 
 describe("portrait-upscale upscale with presets", () => {
-  it("--preset fast-preview runs both branches on the face; --json names both models and the face", async () => {
+  it("--preset fast-preview runs x4fast alone, its fidelity branch derived from it; --json names the model and the face", async () => {
     const run = await cli("upscale", "face.png", "-o", "fast.png", "--preset", "fast-preview", "--provider", "cpu", "--json");
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
@@ -72,14 +72,14 @@ describe("portrait-upscale upscale with presets", () => {
       scale: 2,
       preset: "fast-preview",
       faces: 1,
-      models: ["esrgan-thick-x2", "realesrgan-x4fast"],
+      models: ["realesrgan-x4fast"],
       provider: "cpu",
       portrait: {
         preset: "fast-preview",
         creativity: 0.3,
         resemblance: 0.85,
         denoise: 0.1,
-        branches: { fidelity: "esrgan-thick-x2", detail: "realesrgan-x4fast" },
+        branches: { fidelity: null, detail: "realesrgan-x4fast" },
         detectors: ["blazeface-back-256", "blazeface-front-128", "facemesh"],
       },
     });
@@ -97,7 +97,7 @@ describe("portrait-upscale upscale with presets", () => {
     const first = await cli("upscale", "face.png", "-o", "again-1.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
     const second = await cli("upscale", "face.png", "-o", "again-2.png", "--preset", "fast-preview", "--creativity", "0.4", "--provider", "cpu");
     expect([first.status, second.status]).toEqual([0, 0]);
-    expect(first.stderr).toMatch(/again-1\.png: 64×64 → 128×128 with preset fast-preview \(esrgan-thick-x2 \+ realesrgan-x4fast\), 1 face on cpu/);
+    expect(first.stderr).toMatch(/again-1\.png: 64×64 → 128×128 with preset fast-preview \(realesrgan-x4fast\), 1 face on cpu/);
     expect(Buffer.compare(readFileSync(join(folder, "again-1.png")), readFileSync(join(folder, "again-2.png")))).toBe(0);
   });
 
