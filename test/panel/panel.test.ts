@@ -33,7 +33,7 @@ describe("Photoshop panel in a browser against the real daemon", () => {
     const thumbnails: { region: string; width: number; height: number; src: string }[] = await page.$$eval("[data-testid=review-thumbnail]", (images: any[]) =>
       images.map((image) => ({ region: image.dataset.region, width: image.naturalWidth, height: image.naturalHeight, src: image.src.slice(0, 22) })),
     );
-    expect(thumbnails.map((thumbnail) => thumbnail.region)).toEqual(["eyes", "noseBridge", "lips", "hairline"]);
+    expect(thumbnails.map((thumbnail) => thumbnail.region)).toEqual(["eyes", "noseBridge", "lips", "hairline", "skin"]);
     for (const thumbnail of thumbnails) {
       expect(thumbnail.src).toBe("data:image/png;base64,");
       expect(thumbnail.width).toBeGreaterThan(2);

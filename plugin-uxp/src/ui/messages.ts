@@ -199,6 +199,7 @@ const REGION_WORDS: Readonly<Record<string, string>> = {
   noseBridge: "nose bridge",
   lips: "lips",
   hairline: "hairline",
+  skin: "skin",
   image: "whole image",
 };
 
@@ -208,6 +209,7 @@ const METRIC_WORDS: Readonly<Record<string, string>> = {
   "added-detail": "added detail",
   "delta-e": "colour shift (ΔE)",
   banding: "banding",
+  mottling: "blotchy skin (mottling)",
 };
 
 /** A review region in words ("nose bridge"); an unknown id has its camelCase split ("upperLip" → "upper lip"). */
