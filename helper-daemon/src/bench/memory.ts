@@ -5,7 +5,10 @@
  * the model's largest tile under the budget, one pass window); Fast Preview at 1 and 4 MP
  * gives what grows per megapixel (the same image-sized buffers, at a fraction of the model
  * time), so 24 MP is projected from the real slope; `--full` measures Fast Preview at 24 MP.
- * Goal (issue 11): the default preset at 24 MP within 4 GB on CPU.
+ * Goal (issue 11): the default preset at 24 MP within 4 GB on CPU. Measured on a shared 2-core
+ * machine: the default preset at 512² peaks at 2.79 GiB, most of it the CPU sessions' arenas
+ * (thick, x4plus's trunk and tail each keep their largest tile's buffers); 1.16 GiB with the
+ * arenas off, at +56 % CPU time, so they stay on (docs/architecture.md, "Memory arenas").
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
