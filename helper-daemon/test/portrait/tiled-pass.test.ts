@@ -14,6 +14,9 @@ import { spiralMesh } from "./support";
  */
 function localRunner(pixels: Map<string, number>): (modelId: string) => TileRunner {
   return (modelId) => async (tile) => {
+    // Yield to the event loop as a real model's worker does: a pass of many small windows
+    // otherwise computes for a minute without letting the test runner's messages through.
+    await new Promise((resolve) => setImmediate(resolve));
     pixels.set(modelId, (pixels.get(modelId) ?? 0) + tile.width * tile.height);
     const s = Number(/x(\d)/.exec(modelId.replace("realesrgan-x4", "x4"))![1]);
     const { width: w, height: h } = tile;
@@ -168,8 +171,9 @@ describe("the windowed pass around a face", () => {
   it.each([
     { kind: "keypoints", face: FACE, scale: 2, window: 40 },
     { kind: "keypoints", face: FACE, scale: 4, window: 40 },
+    // A mesh at 2× is the case that caught misplaced mesh masks in windows (0.013 apart);
+    // masks.test.ts checks every mask of a window exactly, at any scale.
     { kind: "a mesh", face: MESHED_FACE, scale: 2, window: 40 },
-    { kind: "a mesh", face: MESHED_FACE, scale: 4, window: 40 },
   ])("a face with $kind at $scale×: windows of $window source pixels give the whole-image result", async ({ face, scale, window }) => {
     const whole = await facePass(face, scale, undefined);
     const windowed = await facePass(face, scale, window);
