@@ -19,23 +19,7 @@ import {
 } from "./protocol-objects";
 import { deviceListSchema, infoShape } from "./protocol-info";
 import { cancelledSchema, pairSchema, pairedSchema, progressSchema } from "./protocol-messages";
-import {
-  type Infer,
-  array,
-  boolean,
-  integer,
-  literal,
-  nullable,
-  number,
-  object,
-  oneOf,
-  optional,
-  parse,
-  parseQuery,
-  string,
-  union,
-  schemaError,
-} from "./schema";
+import { type Infer, array, boolean, integer, literal, nullable, number, object, oneOf, optional, parse, parseQuery, string, union, schemaError } from "./schema";
 
 /** `GET /v1/health` (no token needed). */
 export const healthSchema = object({ name: literal("portrait-upscale"), version: string({ minLength: 1, maxLength: 32 }), protocol: integer({ min: 1 }) });

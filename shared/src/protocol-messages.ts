@@ -22,24 +22,7 @@ import {
   transferIdSchema,
 } from "./protocol-objects";
 import { deviceListSchema, infoShape } from "./protocol-info";
-import {
-  type Infer,
-  array,
-  boolean,
-  integer,
-  literal,
-  nullable,
-  number,
-  object,
-  oneOf,
-  optional,
-  parse,
-  record,
-  string,
-  union,
-  unknown,
-  schemaError,
-} from "./schema";
+import { type Infer, array, boolean, integer, literal, nullable, number, object, oneOf, optional, parse, record, string, union, unknown, schemaError } from "./schema";
 
 /**
  * Flow control: the receiver of a transfer reports how many chunks it has taken in (counted

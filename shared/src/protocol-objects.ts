@@ -3,22 +3,7 @@
  * models, limits, notes, review, estimates, devices, results.
  */
 import { dimension, errorCodeSchema, unitInterval } from "./protocol-fields";
-import {
-  type Infer,
-  type Schema,
-  array,
-  boolean,
-  integer,
-  nullable,
-  number,
-  object,
-  oneOf,
-  optional,
-  record,
-  string,
-  unknown,
-  schemaError,
-} from "./schema";
+import { type Infer, type Schema, array, boolean, integer, nullable, number, object, oneOf, optional, record, string, unknown, schemaError } from "./schema";
 
 /** The protocol version both ends must speak; `hello.protocol` and `/v1/health` carry it. */
 export const PROTOCOL_VERSION = 1;
