@@ -23,10 +23,19 @@ export interface AssembleInputs {
   readonly version: string;
 }
 
-/** The GIMP plug-in's files, as `install-gimp` copies them. */
-const GIMP_FILES = [
+/** The GIMP plug-in's files, as `install-gimp` copies them (a test checks both lists against the folder). */
+export const GIMP_FILES: readonly { readonly name: string; readonly mode: number }[] = [
   { name: "portrait-upscale.py", mode: 0o755 },
   { name: "portrait_upscale_client.py", mode: 0o644 },
+  { name: "portrait_upscale_constants.py", mode: 0o644 },
+  { name: "portrait_upscale_errors.py", mode: 0o644 },
+  { name: "portrait_upscale_token.py", mode: 0o644 },
+  { name: "portrait_upscale_requests.py", mode: 0o644 },
+  { name: "portrait_upscale_answers.py", mode: 0o644 },
+  { name: "portrait_upscale_words.py", mode: 0o644 },
+  { name: "portrait_upscale_choices.py", mode: 0o644 },
+  { name: "portrait_upscale_connection.py", mode: 0o644 },
+  { name: "portrait_upscale_watchdog.py", mode: 0o644 },
 ];
 
 /** The checksum file at the top of every bundle's resources. */

@@ -3,6 +3,7 @@
  * table as the packager: the files the bundle checks look for, and the module requests they
  * resolve the way Node.js would.
  */
+import { GIMP_FILES } from "./assemble";
 import type { BundleTarget } from "./targets";
 
 /** Paths relative to the bundle's resources folder. */
@@ -19,8 +20,7 @@ export function filesTheDaemonLoads(target: BundleTarget): string[] {
     `${ort}/onnxruntime_binding.node`,
     ...onnxruntimeLibraries.map((name) => `${ort}/${name}`),
     "models/manifest.json",
-    "gimp-bridge/portrait-upscale/portrait-upscale.py",
-    "gimp-bridge/portrait-upscale/portrait_upscale_client.py",
+    ...GIMP_FILES.map((file) => `gimp-bridge/portrait-upscale/${file.name}`),
     "panel/portrait-upscale.ccx",
   ];
 }

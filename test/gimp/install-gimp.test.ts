@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import {
   gimpPluginDir,
   gimpProfileDir,
 } from "portrait-upscale/src/cli/commands/install-gimp";
+import { GIMP_FILES } from "@portrait-upscale/packaging/src/assemble";
 import { repoPath } from "../support/paths";
 
 /** Runs the real command line in-process and collects what it prints. */
@@ -48,6 +49,13 @@ describe("GIMP profile folders per platform", () => {
 
   it("finds the plug-in's sources in the repository", () => {
     expect(gimpBridgeSourceDir()).toBe(repoPath("gimp-bridge", "portrait-upscale"));
+  });
+
+  it("copies every Python file of the plug-in's folder, as the bundle does", async () => {
+    const sources = (await readdir(gimpBridgeSourceDir())).filter((name) => name.endsWith(".py")).sort();
+    expect(GIMP_PLUGIN_FILES.map((file) => file.name).sort()).toEqual(sources);
+    expect(GIMP_FILES.map((file) => file.name).sort()).toEqual(sources);
+    expect(GIMP_FILES.map((file) => file.mode)).toEqual(GIMP_PLUGIN_FILES.map((file) => file.mode));
   });
 });
 
@@ -93,10 +101,8 @@ describe("install-gimp and uninstall-gimp", () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.ok).toBe(true);
-    expect(report.files).toEqual([
-      join(profile, "plug-ins", "portrait-upscale", "portrait-upscale.py"),
-      join(profile, "plug-ins", "portrait-upscale", "portrait_upscale_client.py"),
-    ]);
+    expect(report.files).toEqual(GIMP_PLUGIN_FILES.map((file) => join(profile, "plug-ins", "portrait-upscale", file.name)));
+    expect(report.files).toContain(join(profile, "plug-ins", "portrait-upscale", "portrait_upscale_client.py"));
   });
 
   it("uninstalls its own files and the folder, and says when there is nothing to do", async () => {

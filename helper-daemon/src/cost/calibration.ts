@@ -1,8 +1,10 @@
 /**
  * The per-machine calibration of the cost model: a short run of x4fast (a second or two on a
- * CPU) compared with the manifest's reference figure gives this machine's speed factor for the
- * provider. Stored in the config folder (`calibration.json`), so every later prediction on
- * this machine uses it; without one, predictions use the reference figures.
+ * CPU) compared with the manifest's reference figure gives the speed factor of one device of a
+ * provider (two GPUs on one provider can differ tenfold). Stored in the config folder
+ * (`calibration.json`) under `provider:device` keys, so every later prediction for that device
+ * uses it; a bare provider key (files written before devices were told apart) stands for every
+ * device of the provider without its own; without either, predictions use the reference figures.
  */
 import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,6 +34,21 @@ export async function readCalibration(configDir: string): Promise<Calibration> {
   return parseCalibration(JSON.parse(text));
 }
 
+/** The key a device's factor is stored under, e.g. `cuda:1`. */
+export function calibrationKey(provider: string, device: number): string {
+  return `${provider}:${device}`;
+}
+
+/**
+ * The calibration one device's predictions read: the device's own factor, else its provider's
+ * (a bare key), else none. The result is keyed by the provider alone, as `predictCost` reads it.
+ * @example deviceCalibration(parseCalibration({ factors: { cuda: 2, "cuda:1": 5 } }), "cuda", 1).factors // { cuda: 5 }
+ */
+export function deviceCalibration(calibration: Calibration, provider: string, device: number): Calibration {
+  const factor = calibration.factors[calibrationKey(provider, device)] ?? calibration.factors[provider];
+  return factor === undefined ? UNCALIBRATED : Object.freeze({ factors: Object.freeze({ [provider]: factor }) });
+}
+
 /** Validates a calibration object as stored. */
 export function parseCalibration(value: unknown): Calibration {
   const factors = (value as { factors?: unknown } | null)?.factors;
@@ -44,7 +61,7 @@ export function parseCalibration(value: unknown): Calibration {
 
 /**
  * Times the calibration run on `pool` (after one warm-up run) and returns the calibration with
- * this provider's factor set, keeping the other providers' factors of `previous`.
+ * the factor of the pool's provider and device set, keeping the other factors of `previous`.
  */
 export async function measureCalibration(pool: InferencePool, previous: Calibration = UNCALIBRATED): Promise<Calibration> {
   const run = tileRunner(pool, CALIBRATION_MODEL);
@@ -62,7 +79,8 @@ export async function measureCalibration(pool: InferencePool, previous: Calibrat
   if (stats.providers.size === 1) provider = [...stats.providers][0];
   const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
   const reference = modelFacts().byId(CALIBRATION_MODEL).cost(provider).secondsPerInputMegapixel * ((size * size) / 1e6);
-  return Object.freeze({ factors: Object.freeze({ ...previous.factors, [provider]: seconds / reference }) });
+  const key = calibrationKey(provider, pool.workerSettings.device ?? 0);
+  return Object.freeze({ factors: Object.freeze({ ...previous.factors, [key]: seconds / reference }) });
 }
 
 /** Writes the calibration atomically (a temporary name, then rename). */

@@ -24,4 +24,22 @@ describe("the daemon's estimate", () => {
       presets.close();
     }
   });
+
+  it("reads each device's own calibration, so two GPUs of one provider get their own predictions", async () => {
+    const presets = await PresetStore.open({ userDir: null, watch: "off" });
+    try {
+      const calibration = parseCalibration({ factors: { cuda: 3, "cuda:0": 0.5, "cuda:1": 4 } });
+      const pool = { provider: "cuda" } as InferencePool;
+      const devices = [0, 1, 2].map((id) => ({ id, provider: "cuda" as const, name: `GPU ${id}`, default: id === 0 }));
+      const catalog = createCatalog(pool, presets, [], { calibration, device: 0, devices });
+      const options = { preset: "portrait-natural", scale: 4 };
+      const seconds = (factor: number): number => protocolEstimate(estimateUpscale(settingsForJob(presets, options), 600, 400, "cuda", parseCalibration({ factors: { cuda: factor } })), 0).seconds;
+      expect(catalog.estimate(options, 600, 400).seconds).toBe(seconds(0.5));
+      expect(catalog.estimate({ ...options, device: 1 }, 600, 400)).toMatchObject({ seconds: seconds(4), device: 1, calibrated: true });
+      // A device calibrated only through an older provider-wide factor uses that one.
+      expect(catalog.estimate({ ...options, device: 2 }, 600, 400)).toMatchObject({ seconds: seconds(3), device: 2 });
+    } finally {
+      presets.close();
+    }
+  });
 });

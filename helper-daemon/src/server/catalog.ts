@@ -6,7 +6,7 @@ import { loadManifest, verifyModels } from "@portrait-upscale/models";
 import type { DeviceSummary, ModelSummary } from "@portrait-upscale/shared";
 import { availableProviders, currentPlatformFacts, type InferencePool } from "../inference/index";
 import type { PresetStore } from "../presets/index";
-import { UNCALIBRATED, estimateUpscale, protocolEstimate, type Calibration } from "../cost/index";
+import { UNCALIBRATED, deviceCalibration, estimateUpscale, protocolEstimate, type Calibration } from "../cost/index";
 import type { DaemonCatalog } from "./context";
 import { settingsForJob } from "./upscale-runner";
 import { deviceSummaries, resolveDevice } from "./devices";
@@ -62,7 +62,8 @@ export function createCatalog(pool: InferencePool, presets: PresetStore, models:
     estimate: (options, width, height) => {
       const device = resolveDevice(devices, options.device);
       const settings = settingsForJob(presets, options, basis.memoryBudget);
-      return protocolEstimate(estimateUpscale(settings, width, height, providerOf(device), basis.calibration), device);
+      const provider = providerOf(device);
+      return protocolEstimate(estimateUpscale(settings, width, height, provider, deviceCalibration(basis.calibration, provider, device)), device);
     },
   };
 }

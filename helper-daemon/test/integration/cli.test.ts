@@ -67,7 +67,9 @@ describe("portrait-upscale upscale", () => {
     const calibrate = spawnSync(process.execPath, [bin, "calibrate", "--json"], { encoding: "utf8", cwd: folder, env });
     expect(calibrate.status).toBe(0);
     const result = JSON.parse(calibrate.stdout);
-    expect(result.factors.cpu).toBeGreaterThan(0);
+    // The factor is the device's own: `provider:device`, device 0 by default.
+    expect(Object.keys(result.factors)).toEqual(["cpu:0"]);
+    expect(result.factors["cpu:0"]).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(join(config, "calibration.json"), "utf8"))).toEqual({ factors: result.factors });
     const run = spawnSync(process.execPath, [bin, "upscale", "face.png", "-o", "face-calibrated.png", "--model", "x4fast"], { encoding: "utf8", cwd: folder, env });
     expect(run.status).toBe(0);

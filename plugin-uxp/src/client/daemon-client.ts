@@ -1,39 +1,31 @@
 /**
- * One connection to the daemon's WebSocket: hello or pairing, then jobs. A job's image goes up
- * in chunk frames paced by the daemon's credit window and by the socket's own buffer (UXP
- * closes a socket whose buffer overflows); the result comes back in chunks, acknowledged as
- * they arrive and checked against its CRC-32. The parser and framer live in shared/; this
- * module only connects them to a socket.
+ * One connection to the daemon's WebSocket: hello or pairing, then jobs, each message routed
+ * to the job it concerns. A job's image goes up in chunk frames paced by the daemon's credit
+ * window and by the socket's own buffer (uploads.ts); the result comes back in chunks,
+ * acknowledged as they arrive and checked against its CRC-32 (downloads.ts). The parser and
+ * framer live in shared/; this module only connects them to a socket.
  */
 import {
-  ChunkReassembler,
-  ChunkSender,
   PROTOCOL_VERSION,
-  WS_PATH,
-  chunkCount,
-  crc32,
-  crc32Hex,
   decodeChunkFrame,
   encodeMessage,
-  imageByteLength,
   parseDaemonMessage,
+  type ChunkFrame,
   type ClientMessage,
   type DaemonMessage,
   type Estimate,
-  type ImageHeader,
   type MessageOfType,
   type Overrides,
-  type Placement,
-  type JobNote,
-  type Progress,
   type ProtocolFeature,
-  type ReviewReport,
   type Welcome,
-  type ReviewCropImage,
 } from "@portrait-upscale/shared";
 import { PanelError, toPanelError } from "../panel-errors";
+import { webSocketUrl, type DaemonAddress } from "./address";
+import { cropsDownload, dueForAck, jobOutcome, resultDownload, takeCropChunk } from "./downloads";
 import { PendingEstimates } from "./estimates";
-import { SOCKET_OPEN, type SocketFactory, type SocketLike } from "./socket";
+import { imageHeaderFor, type Job, type JobCallbacks, type JobHandle, type JobOutcome, type JobRequest } from "./job";
+import { SOCKET_OPEN, openSocket, type SocketFactory, type SocketLike } from "./socket";
+import { jobUpload } from "./uploads";
 
 export const CLIENT_NAME = "portrait-upscale-photoshop";
 export const CLIENT_VERSION = "0.1.0";
@@ -44,95 +36,10 @@ export const CLIENT_VERSION = "0.1.0";
 export const CLIENT_FEATURES: readonly ProtocolFeature[] = ["notes", "review-crops", "estimate", "devices"];
 /** How long to wait for the socket to open and for the daemon's answer to hello. */
 const HANDSHAKE_TIMEOUT_MS = 8000;
-/** Pause while the socket's buffer holds more than a chunk. */
-const BUFFER_POLL_MS = 4;
 
-/** The daemon's address as the user configures it. */
-export interface DaemonAddress {
-  readonly host: string;
-  readonly port: number;
-  /** A studio daemon served with TLS (`serve --tls-cert … --tls-key …`): wss:// and https://. */
-  readonly secure?: boolean;
-}
-
-function hostPart(address: DaemonAddress): string {
-  return address.host.includes(":") && !address.host.startsWith("[") ? `[${address.host}]` : address.host;
-}
-
-/** `ws://host:port/v1/ws`, or `wss://` for a secure address. */
-export function webSocketUrl(address: DaemonAddress): string {
-  return `${address.secure ? "wss" : "ws"}://${hostPart(address)}:${address.port}${WS_PATH}`;
-}
-
-/** `http://host:port` (for the health probe), or `https://` for a secure address. */
-export function httpUrl(address: DaemonAddress): string {
-  return `${address.secure ? "https" : "http"}://${hostPart(address)}:${address.port}`;
-}
-
-/** What a job sends: raw interleaved pixels in the daemon's representation. */
-export interface JobRequest {
-  readonly preset: string;
-  readonly overrides: Overrides;
-  /** The daemon device to run on (one `welcome.devices` lists); the daemon's default when absent. */
-  readonly device?: number;
-  readonly review: boolean;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 2 | 3 | 4;
-  readonly bitDepth: 8 | 16;
-  readonly colorProfile?: string;
-  readonly placement?: Placement;
-  /** 16-bit samples little-endian, full range. Released once sent. */
-  readonly bytes: Uint8Array;
-}
-
-export interface JobCallbacks {
-  onAccepted?(jobId: string): void;
-  onUpload?(sentBytes: number, totalBytes: number): void;
-  onProgress?(progress: Progress): void;
-  onDownload?(receivedBytes: number, totalBytes: number): void;
-}
-
-export interface JobOutcome {
-  readonly jobId: string;
-  readonly image: ImageHeader;
-  readonly bytes: Uint8Array;
-  readonly provider: string;
-  readonly models: readonly string[];
-  readonly timings: { readonly totalMs: number; readonly inferenceMs: number };
-  readonly review?: ReviewReport;
-  /** What the user should know about the result (absent from daemons without the `notes` feature). */
-  readonly notes?: readonly JobNote[];
-  /** The review's before/after crops, one PNG per face and region (daemons with `review-crops`). */
-  readonly crops?: readonly ReviewCropImage[];
-}
-
-/** One region's before/after crop: the source enlarged (left half) beside the result (right half). */
-export type { ReviewCropImage } from "@portrait-upscale/shared";
-
-/** A running job: its outcome, and a cancel that reaches the daemon. */
-export interface JobHandle {
-  readonly outcome: Promise<JobOutcome>;
-  cancel(): void;
-}
-
-interface Job {
-  readonly requestId: string;
-  jobId?: string;
-  request: JobRequest | undefined;
-  readonly header: ImageHeader;
-  readonly callbacks: JobCallbacks;
-  readonly resolve: (outcome: JobOutcome) => void;
-  readonly reject: (error: PanelError) => void;
-  cancelRequested: boolean;
-  upload?: ChunkSender;
-  download?: { reassembler: ChunkReassembler; window: number; acked: number; result: MessageOfType<DaemonMessage, "result"> };
-  review?: ReviewReport;
-  /** The review's crops coming in; `seen` counts their chunks so the acks go on even if one is damaged. */
-  cropsDownload?: { reassembler: ChunkReassembler | undefined; window: number; acked: number; seen: number; message: MessageOfType<DaemonMessage, "review-crops"> };
-  crops?: ReviewCropImage[];
-  settled: boolean;
-}
+// The client's public face: the address and job types live beside it.
+export { httpUrl, webSocketUrl, type DaemonAddress } from "./address";
+export type { JobCallbacks, JobHandle, JobOutcome, JobRequest, ReviewCropImage } from "./job";
 
 type Waiter = { resolve: (message: DaemonMessage) => void; reject: (error: PanelError) => void; types: readonly string[] };
 
@@ -157,33 +64,7 @@ export class DaemonConnection {
 
   /** Opens the socket; rejects with DAEMON_UNREACHABLE when it cannot. */
   static open(factory: SocketFactory, address: DaemonAddress): Promise<DaemonConnection> {
-    return new Promise((resolve, reject) => {
-      let socket: SocketLike;
-      try {
-        socket = factory(webSocketUrl(address));
-      } catch (error) {
-        reject(new PanelError("DAEMON_UNREACHABLE", error instanceof Error ? error.message : String(error), { ...address }));
-        return;
-      }
-      const fail = (why: string): void => {
-        clearTimeout(timer);
-        socket.onopen = socket.onclose = socket.onerror = null;
-        try {
-          socket.close();
-        } catch {
-          // Already closed: nothing to release.
-        }
-        reject(new PanelError("DAEMON_UNREACHABLE", why, { ...address }));
-      };
-      const timer = setTimeout(() => fail("The connection timed out."), HANDSHAKE_TIMEOUT_MS);
-      socket.onerror = () => fail("The connection was refused.");
-      socket.onclose = () => fail("The connection was closed before it opened.");
-      socket.onopen = () => {
-        clearTimeout(timer);
-        socket.onopen = null;
-        resolve(new DaemonConnection(socket));
-      };
-    });
+    return openSocket(factory, webSocketUrl(address), { ...address }, HANDSHAKE_TIMEOUT_MS, (socket) => new DaemonConnection(socket));
   }
 
   /** The daemon's welcome, once received. */
@@ -268,20 +149,7 @@ export class DaemonConnection {
   /** Starts a job: submit, upload, progress, result download. */
   runJob(request: JobRequest, callbacks: JobCallbacks = {}): JobHandle {
     const requestId = `r${Date.now().toString(36)}-${++this.#requestCounter}`;
-    const byteLength = imageByteLength(request.width, request.height, request.channels, request.bitDepth);
-    if (request.bytes.length !== byteLength) {
-      throw new PanelError("INVALID_OPTION", `Expected ${byteLength} bytes for image.bytes but received ${request.bytes.length}`);
-    }
-    const header: ImageHeader = {
-      width: request.width,
-      height: request.height,
-      channels: request.channels,
-      bitDepth: request.bitDepth,
-      ...(request.colorProfile !== undefined ? { colorProfile: request.colorProfile } : {}),
-      ...(request.placement !== undefined ? { placement: request.placement } : {}),
-      byteLength,
-      crc32: crc32Hex(crc32(request.bytes)),
-    };
+    const header = imageHeaderFor(request);
     // `request` stays out of every closure, so clearing `job.request` really frees the pixels.
     let resolve!: (outcome: JobOutcome) => void;
     let reject!: (error: PanelError) => void;
@@ -417,26 +285,7 @@ export class DaemonConnection {
       this.#send({ type: "cancel", jobId: message.jobId });
       return;
     }
-    const total = job.header.byteLength;
-    const upload = new ChunkSender({
-      transferId: message.transferId,
-      byteLength: total,
-      chunkBytes: message.chunkBytes,
-      window: message.window,
-      read: (offset, length) => (job.request?.bytes ?? new Uint8Array(0)).subarray(offset, offset + length),
-      send: async (frame) => {
-        // A UXP socket closes itself when its send buffer overflows: wait for room first.
-        while (this.#socket.bufferedAmount > message.chunkBytes) {
-          if (job.settled || job.cancelRequested || !this.isOpen) return false;
-          await new Promise((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
-        }
-        if (job.settled || job.cancelRequested || !this.isOpen) return false;
-        this.#socket.send(frame);
-        job.callbacks.onUpload?.(Math.min(total, upload.bytesSent + message.chunkBytes), total);
-        return true;
-      },
-    });
-    job.upload = upload;
+    job.upload = jobUpload(job, message, this.#socket, () => this.isOpen);
     void this.#pumpUpload(job);
   }
 
@@ -473,17 +322,7 @@ export class DaemonConnection {
     const job = this.#jobById(message.jobId);
     if (!job || job.settled) return;
     try {
-      job.download = {
-        reassembler: new ChunkReassembler({
-          transferId: message.transferId,
-          byteLength: message.image.byteLength,
-          chunkBytes: message.chunkBytes,
-          crc32: message.image.crc32,
-        }),
-        window: message.window,
-        acked: 0,
-        result: message,
-      };
+      job.download = resultDownload(message);
     } catch (error) {
       this.#fail(job, toPanelError(error));
     }
@@ -492,47 +331,17 @@ export class DaemonConnection {
   #onReviewCrops(message: MessageOfType<DaemonMessage, "review-crops">): void {
     const job = this.#jobById(message.jobId);
     if (!job || job.settled) return;
-    let reassembler: ChunkReassembler | undefined;
-    try {
-      reassembler = new ChunkReassembler({ transferId: message.transferId, byteLength: message.byteLength, chunkBytes: message.chunkBytes, crc32: message.crc32 });
-    } catch {
-      // Thumbnails are a nicety: without them the chunks are still acknowledged so the result follows.
-      reassembler = undefined;
-    }
-    job.cropsDownload = { reassembler, window: message.window, acked: 0, seen: 0, message };
+    job.cropsDownload = cropsDownload(message);
   }
 
+  readonly #acknowledge = (transferId: number, received: number): void => this.#send({ type: "ack", transferId, received });
+
   /** Takes a chunk of a review's crops; true when `frame` belonged to one. */
-  #onCropChunk(frame: ReturnType<typeof decodeChunkFrame>): boolean {
+  #onCropChunk(frame: ChunkFrame): boolean {
     const job = [...this.#jobs.values()].find((candidate) => candidate.cropsDownload?.message.transferId === frame.transferId);
     const crops = job?.cropsDownload;
     if (!job || !crops) return false;
-    crops.seen += 1;
-    try {
-      crops.reassembler?.push(frame);
-    } catch {
-      // A damaged crop transfer costs the thumbnails, never the result.
-      crops.reassembler = undefined;
-    }
-    const count = chunkCount(crops.message.byteLength, crops.message.chunkBytes);
-    const last = crops.seen >= count;
-    // The daemon sends the result only once every crop chunk is acknowledged.
-    if (last || crops.seen - crops.acked >= Math.max(1, Math.floor(crops.window / 2))) {
-      crops.acked = Math.min(crops.seen, count);
-      this.#send({ type: "ack", transferId: frame.transferId, received: crops.acked });
-    }
-    if (!last) return true;
-    const reassembler = crops.reassembler;
-    job.cropsDownload = undefined;
-    if (reassembler?.complete) {
-      const bytes = reassembler.finish();
-      let offset = 0;
-      job.crops = crops.message.crops.map((crop) => {
-        const png = bytes.slice(offset, offset + crop.byteLength);
-        offset += crop.byteLength;
-        return { ...(crop.face !== undefined ? { face: crop.face } : {}), region: crop.region, width: crop.width, height: crop.height, png };
-      });
-    }
+    takeCropChunk(job, crops, frame, this.#acknowledge);
     return true;
   }
 
@@ -559,25 +368,14 @@ export class DaemonConnection {
     const total = download.result.image.byteLength;
     job.callbacks.onDownload?.(Math.min(total, received * download.result.chunkBytes), total);
     const complete = download.reassembler.complete;
-    if (complete || received - download.acked >= Math.max(1, Math.floor(download.window / 2))) {
+    if (dueForAck(received, download.acked, download.window, complete)) {
       download.acked = received;
-      this.#send({ type: "ack", transferId: frame.transferId, received });
+      this.#acknowledge(frame.transferId, received);
     }
     if (!complete) return;
-    const { result } = download;
     job.settled = true;
     this.#jobs.delete(job.requestId);
-    job.resolve({
-      jobId: result.jobId,
-      image: result.image,
-      bytes: download.reassembler.finish(),
-      provider: result.provider,
-      models: result.models,
-      timings: result.timings,
-      ...(job.review !== undefined ? { review: job.review } : {}),
-      ...(result.notes !== undefined ? { notes: result.notes } : {}),
-      ...(job.crops !== undefined ? { crops: job.crops } : {}),
-    });
+    job.resolve(jobOutcome(job, download));
   }
 
   #jobById(jobId: string): Job | undefined {

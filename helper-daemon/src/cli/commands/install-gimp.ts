@@ -15,10 +15,23 @@ import { writeJson } from "../output";
 
 /** The plug-in's folder and entry file name (GIMP requires them to match). */
 export const GIMP_PLUGIN_NAME = "portrait-upscale";
+/** The plug-in's Python modules beside its entry point (the client and its parts). */
+const GIMP_PLUGIN_MODULES: readonly string[] = [
+  "portrait_upscale_client.py",
+  "portrait_upscale_constants.py",
+  "portrait_upscale_errors.py",
+  "portrait_upscale_token.py",
+  "portrait_upscale_requests.py",
+  "portrait_upscale_answers.py",
+  "portrait_upscale_words.py",
+  "portrait_upscale_choices.py",
+  "portrait_upscale_connection.py",
+  "portrait_upscale_watchdog.py",
+];
 /** Files copied, with their modes: the entry point must be executable. */
 export const GIMP_PLUGIN_FILES: readonly { readonly name: string; readonly mode: number }[] = [
   { name: `${GIMP_PLUGIN_NAME}.py`, mode: 0o755 },
-  { name: "portrait_upscale_client.py", mode: 0o644 },
+  ...GIMP_PLUGIN_MODULES.map((name) => ({ name, mode: 0o644 })),
 ];
 /** GIMP's own variable that relocates its profile folder. */
 export const GIMP_DIRECTORY_ENV = "GIMP3_DIRECTORY";

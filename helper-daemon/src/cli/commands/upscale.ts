@@ -66,7 +66,7 @@ export const upscaleCommand: CliCommand = {
     const progressMode = parseProgressMode(context.values.progress);
     const bar = new ProgressBar(context.stderr, progressMode);
     try {
-      const estimate = await estimateFile(resolve(context.cwd, input), settings, pool.provider, configDir(context.env));
+      const estimate = await estimateFile(resolve(context.cwd, input), settings, pool.provider, poolOptions.device ?? 0, configDir(context.env));
       if (estimate !== undefined) {
         if (progressMode === "json") context.stderr.write(`${JSON.stringify({ stage: "estimate", estimateSeconds: Math.round(estimate.seconds), provider: estimate.provider })}\n`);
         else if (progressMode !== "none") context.stderr.write(`estimate: ${describeDuration(estimate.seconds)} on ${estimate.provider.toUpperCase()}${estimate.calibrated ? "" : " (uncalibrated: run `portrait-upscale calibrate`)"}\n`);
