@@ -86,16 +86,17 @@ describe("the windowed pass", () => {
 
   it("runs the models only on the textured half (and its hand-over ring)", async () => {
     const pixels = new Map<string, number>();
-    const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
+    const result = await runPortraitPipeline(halfTextured(512), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
     expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
-    const share = (id: string) => pixels.get(id)! / (256 * 96);
-    // The textured half (x 128..256; the last flat cell sees the first textured column), half
-    // a cell (16 px) of hand-over and the model's context from the manifest (thick 8 px,
-    // x4plus 64 px: 128 + 32 + 16 + 8 = 184 and 128 + 32 + 16 + 64 = 240 of 256 columns).
+    const share = (id: string) => pixels.get(id)! / (512 * 96);
+    // The textured half (x 256..512; the last flat cell sees the first textured column), half
+    // a cell (16 px) of hand-over and the model's context: thick 8 px, 256 + 32 + 16 + 8 = 312
+    // of 512 columns; x4plus runs on the source halved, its 64 px of context 128 source pixels
+    // plus Lanczos-3's 6: 256 + 32 + 16 + 134 = 438 columns, a quarter of their pixels.
     expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
-    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(184 / 256);
-    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
-    expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(240 / 256);
+    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(312 / 512);
+    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5 / 4);
+    expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(438 / 512 / 4);
   });
 
   it("tells its planned model runs before running them: exactly the pixels each model then sees", async () => {
