@@ -18,7 +18,7 @@ import {
   withPlannedPass,
 } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
-import { DERIVED_BY_DETAIL_MODEL } from "../portrait/branch-models";
+import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL } from "../portrait/branch-models";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
 
@@ -110,14 +110,26 @@ describe("pricePass: a split model is priced per stage when it runs split", () =
 
 describe("portraitPasses", () => {
   it.each([
-    { name: "2×: thick ×2 over the input, x4plus over it halved", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@50"] },
+    { name: "2×: thick ×2 and x4plus over the input", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100"] },
     { name: "fidelity alone", settings: portrait({ models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x2@100"] },
-    { name: "4× in two passes: the second over the 2× image", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@50", "esrgan-thick-x2@200", "realesrgan-x4plus@100"] },
-    { name: "4× in one pass: x4plus over the full input", settings: portrait({ scale: 4 }), expected: ["esrgan-thick-x4@100", "realesrgan-x4plus@100"] },
+    { name: "4× in two passes: the second over the 2× image", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100", "esrgan-thick-x2@200", "realesrgan-x4plus@200"] },
     { name: "clean-up first; a preview's fidelity branch is all derived", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
     expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+  });
+
+  it.each([
+    { name: "2×: x4plus over the input halved", settings: portrait(), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40"] },
+    { name: "4× in two passes: halved in each", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40", "esrgan-thick-x2@200x160", "realesrgan-x4plus@100x80"] },
+    { name: "4× in one pass: x4plus over the full input", settings: portrait({ scale: 4 }), expected: ["esrgan-thick-x4@100x80", "realesrgan-x4plus@100x80"] },
+  ])("with the detail model on a reduced source (REDUCED_DETAIL on), $name", ({ settings, expected }) => {
+    REDUCED_DETAIL.enabled = true;
+    try {
+      expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
+    } finally {
+      REDUCED_DETAIL.enabled = false;
+    }
   });
 
   it.each([
@@ -159,14 +171,13 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   const thick = modelFacts().byId("esrgan-thick-x2");
   const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
   const output = (1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP) / 1e6;
-  // At 2× x4plus runs on the source halved.
-  const unplannedSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 256 * 256) + output;
+  const unplannedSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
   it.each([
     {
       name: "routing sends both models everywhere: unchanged",
       runs: [
         { modelId: "esrgan-thick-x2", width: 512, height: 512 },
-        { modelId: "realesrgan-x4plus", width: 256, height: 256 },
+        { modelId: "realesrgan-x4plus", width: 512, height: 512 },
       ],
       expected: 1,
     },
@@ -186,10 +197,10 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   it("a planned pass becomes routing's runs, other passes and face restore stay", () => {
     const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
     const passes = portraitPasses(settings, 100, 80, 4096, 2, [[{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]]);
-    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@100x80", "esrgan-thick-x2@512x512"]);
+    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
     expect(passes.at(-1)!.count).toBe(2);
     const second = portraitPasses(settings, 100, 80, 4096, 2, [undefined, [{ modelId: "realesrgan-x4plus", width: 90, height: 70 }]]);
-    expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
+    expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4plus@100x80", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
   });
 
   it("a two-pass preset: refining after each pass multiplies to the fully planned prediction", () => {

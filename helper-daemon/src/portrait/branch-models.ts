@@ -52,13 +52,13 @@ export function detailReduction(choice: string, nativeScale: number, scale: numb
 }
 
 /**
- * Where the detail model runs on the source reduced, by detail model. At 2×, x4plus on the
- * source spends four times the pixels the pass keeps (its 4× output is reduced to 2×); on
- * the source reduced to half its 4× is the pass's 2×, for a quarter of the work. The fidelity
- * branch still carries the source's own fine band. `enabled = false` restores the detail
- * model on the full source (the benches' "before").
+ * Where the detail model may run on the source reduced, by detail model, when `enabled`. At
+ * 2× x4plus on the source spends four times the pixels the pass keeps (its 4× output is
+ * reduced to 2×); on the source halved its 4× is the pass's 2×, for a quarter of the work.
+ * Off: on the quality bench it gave up 0.1–0.45 dB PSNR-Y and 0.08–0.14 of texture ratio
+ * (docs/architecture.md, "Reduced detail input"). The speed bench measures it on and off.
  */
-export const REDUCED_DETAIL: { enabled: boolean; byDetailModel: Record<string, number> } = { enabled: true, byDetailModel: { x4plus: 2 } };
+export const REDUCED_DETAIL: { enabled: boolean; byDetailModel: Record<string, number> } = { enabled: false, byDetailModel: { x4plus: 2 } };
 
 /**
  * Where the fidelity model may run. A preview (the compact x4fast as detail model) keeps it on

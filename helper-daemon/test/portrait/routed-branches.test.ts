@@ -4,7 +4,7 @@ import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
 import { planRoutes, type RouteGrid } from "../../src/portrait/routing";
-import { DERIVED_BY_DETAIL_MODEL, detailModel } from "../../src/portrait/branch-models";
+import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL, detailModel } from "../../src/portrait/branch-models";
 import { reduceInput } from "../../src/portrait/reduced-input";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RgbImage } from "../../src/image/image";
@@ -56,11 +56,13 @@ async function faceTextureAndEdge(): Promise<RgbImage> {
   return image;
 }
 
-it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, deterministically", async () => {
-  // The default preset keeps esrgan-thick under x4plus; this rule is the one a preset may choose.
+it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, runs x4plus on the source halved, deterministically", async () => {
+  // The default preset keeps esrgan-thick under x4plus and x4plus on the full source; these rules are ones a preset may choose.
   const rule = DERIVED_BY_DETAIL_MODEL.x4plus;
   DERIVED_BY_DETAIL_MODEL.x4plus = "outside-faces";
+  REDUCED_DETAIL.enabled = true;
   onTestFinished(() => {
+    REDUCED_DETAIL.enabled = false;
     if (rule) DERIVED_BY_DETAIL_MODEL.x4plus = rule;
     else delete DERIVED_BY_DETAIL_MODEL.x4plus;
   });
@@ -82,7 +84,7 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
     derivedFidelity: "outside-faces",
   });
   const fidelityAll = luma(await upscaleToScale(image, runners("esrgan-thick-x2"), { nativeScale: 2, targetScale: 2, maxTile: 512 }));
-  // At 2× x4plus runs on the source halved (REDUCED_DETAIL): its whole-image run is the same.
+  // With x4plus on the source halved (REDUCED_DETAIL, off in the presets), its whole-image run is the halved one.
   expect(detailModel(natural, 2)!.reduction).toBe(2);
   const detailAll = luma(await upscaleToScale(reduceInput(image, 2), runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 4, maxTile: 512 }));
   const fidelity = luma(result.branches!.fidelity);

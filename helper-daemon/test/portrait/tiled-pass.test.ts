@@ -3,6 +3,7 @@ import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { ownedWindows, runTiledPass } from "../../src/portrait/tiled-pass";
+import { REDUCED_DETAIL } from "../../src/portrait/branch-models";
 import type { Face } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/image/image";
 import { spiralMesh } from "./support";
@@ -84,19 +85,36 @@ describe("the windowed pass", () => {
     expect(worst).toBeLessThan(1 / 4096);
   });
 
+  it("portrait-natural with x4plus on the source halved: small windows give the whole-image result, x4plus sees a quarter of the pixels", async () => {
+    REDUCED_DETAIL.enabled = true;
+    try {
+      const image = halfTextured(160, 24);
+      const settings = preset("portrait-natural");
+      const pixels = new Map<string, number>();
+      const whole = await runPortraitPipeline(image, settings, { tileRunner: localRunner(pixels), maxTile: 1024 });
+      const windowed = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()), window: 40 });
+      let worst = 0;
+      for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
+      expect(worst).toBeLessThan(1 / 4096);
+      // The textured half and its context reach the whole image: 80×48 of the 160×96 source.
+      expect(pixels.get("realesrgan-x4plus")).toBe(80 * 48);
+    } finally {
+      REDUCED_DETAIL.enabled = false;
+    }
+  });
+
   it("runs the models only on the textured half (and its hand-over ring)", async () => {
     const pixels = new Map<string, number>();
-    const result = await runPortraitPipeline(halfTextured(512), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
+    const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
     expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
-    const share = (id: string) => pixels.get(id)! / (512 * 96);
-    // The textured half (x 256..512; the last flat cell sees the first textured column), half
-    // a cell (16 px) of hand-over and the model's context: thick 8 px, 256 + 32 + 16 + 8 = 312
-    // of 512 columns; x4plus runs on the source halved, its 64 px of context 128 source pixels
-    // plus Lanczos-3's 6: 256 + 32 + 16 + 134 = 438 columns, a quarter of their pixels.
+    const share = (id: string) => pixels.get(id)! / (256 * 96);
+    // The textured half (x 128..256; the last flat cell sees the first textured column), half
+    // a cell (16 px) of hand-over and the model's context from the manifest (thick 8 px,
+    // x4plus 64 px: 128 + 32 + 16 + 8 = 184 and 128 + 32 + 16 + 64 = 240 of 256 columns).
     expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
-    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(312 / 512);
-    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5 / 4);
-    expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(438 / 512 / 4);
+    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(184 / 256);
+    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
+    expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(240 / 256);
   });
 
   it("tells its planned model runs before running them: exactly the pixels each model then sees", async () => {
