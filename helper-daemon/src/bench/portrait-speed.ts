@@ -1,11 +1,11 @@
 /**
  * The portrait pipeline against one bare model pass on the same pixels: the default preset
  * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast (`--full`: every
- * built-in preset), with the time each stage took and the process's resident memory. Each
- * preset runs twice: with the fidelity model also under the detail model (as before the
- * derived fidelity branch) and with the fidelity branch derived from the detail model where
- * that runs. Bare runs and pipeline runs alternate in one process, so a loaded machine slows
- * them alike. Goals (issue 11): default ≤ 1.0× (aim 0.5×), Fast Preview ≤ 1.5×.
+ * built-in preset), with the time each stage took and the process's resident memory. A preset
+ * whose detail model can run on the source reduced (`REDUCED_DETAIL`) runs twice: with the
+ * detail model on the full source and on the reduced source. Bare runs and pipeline runs
+ * alternate in one process, so a loaded machine slows them alike. Goals (issue 11): default
+ * ≤ 1.0× (aim 0.5×), Fast Preview ≤ 1.5×.
  *
  * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
  * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run. The
@@ -21,9 +21,8 @@ import { cropPlanes } from "../image/crop";
 import { openBareSession } from "../inference/baseline";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { poolDetector } from "../portrait/detector";
-import { detailModel, fidelityModel } from "../portrait/branch-models";
+import { REDUCED_DETAIL, detailModel, fidelityModel } from "../portrait/branch-models";
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
-import { DERIVED_FIDELITY } from "../portrait/derived-fidelity";
 import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
 import { portraitModelIds, tileFor } from "../upscale/settings";
@@ -50,11 +49,25 @@ function allCases(): Case[] {
   return BUILT_IN_PRESETS.map((p) => ({ preset: p.id, yardstick: p.models.detail === "x4fast" ? "realesrgan-x4fast" : "realesrgan-x4plus" }));
 }
 
-/** How a run got its fidelity branch where the detail model ran (`DERIVED_FIDELITY.enabled`). */
-const FIDELITY_RULES = [
-  { derived: false, label: "fidelity model under detail (before)" },
-  { derived: true, label: "derived from detail" },
+/** The detail model's input (`REDUCED_DETAIL.enabled`): the full source or the source reduced. */
+const DETAIL_INPUTS = [
+  { reduced: false, label: "full source" },
+  { reduced: true, label: "source reduced" },
 ] as const;
+
+/** The detail inputs worth measuring for a preset: both where its detail model can run on a reduced source. */
+function detailInputsOf(settings: PortraitSettings): (typeof DETAIL_INPUTS)[number][] {
+  const enabled = REDUCED_DETAIL.enabled;
+  REDUCED_DETAIL.enabled = true;
+  try {
+    return (detailModel(settings, settings.scale)?.reduction ?? 1) > 1 ? [...DETAIL_INPUTS] : [DETAIL_INPUTS[0]];
+  } finally {
+    REDUCED_DETAIL.enabled = enabled;
+  }
+}
+
+/** The detail input the presets ship with. */
+const shippedInput = () => DETAIL_INPUTS.find((input) => input.reduced === REDUCED_DETAIL.enabled)!;
 
 function settingsOf(presetId: string): PortraitSettings {
   const preset = BUILT_IN_PRESETS.find((p) => p.id === presetId);
@@ -172,14 +185,14 @@ function imageSizedBytes(sourcePixels: number): number {
 
 /** The model ids a preset's 2× pass runs. */
 const fidelityOf = (settings: PortraitSettings): string => fidelityModel(settings.scale).id;
-const detailOf = (settings: PortraitSettings): string | undefined => detailModel(settings)?.id;
+const detailOf = (settings: PortraitSettings): string | undefined => detailModel(settings, settings.scale)?.id;
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
 
 /**
  * Measures `cases` at each of `sizes` (edge of a square portrait): per case the bare yardstick,
- * then the pipeline with each fidelity rule, one after the other in this process, and prints
- * the tables; returns per preset the derived rule's and the bare run's milliseconds per megapixel.
+ * then the pipeline with each detail input, one after the other in this process, and prints
+ * the tables; returns per preset the shipped input's and the bare run's milliseconds per megapixel.
  */
 export async function measurePortraitSpeed(context: BenchContext, sizes: readonly number[], cases: readonly Case[]): Promise<Map<string, { pipeline: number; bare: number }>> {
   const rows: string[][] = [];
@@ -194,11 +207,12 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
         const settings = settingsOf(preset);
         const bare = await bareMs(yardstick, image);
         const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu");
-        for (const rule of FIDELITY_RULES) {
-          const enabled = DERIVED_FIDELITY.enabled;
-          DERIVED_FIDELITY.enabled = rule.derived;
-          const run = await timedPipeline(pool, image, settings, tile).finally(() => (DERIVED_FIDELITY.enabled = enabled));
-          if (rule.derived) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
+        for (const rule of detailInputsOf(settings)) {
+          const enabled = REDUCED_DETAIL.enabled;
+          REDUCED_DETAIL.enabled = rule.reduced;
+          const run = await timedPipeline(pool, image, settings, tile).finally(() => (REDUCED_DETAIL.enabled = enabled));
+          // The projections take the preset as it ships.
+          if (rule === shippedInput()) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
           const shares = [...run.modelRuns]
             .filter(([id]) => !id.startsWith("blazeface"))
             .map(([id, r]) => `${id} ${(r.pixels / (size * size)).toFixed(2)}`)
@@ -245,7 +259,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
       rows.push([
         `${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`,
         preset,
-        "derived from detail",
+        shippedInput().label,
         yardstick,
         seconds(per.bare * mp),
         seconds(per.pipeline * mp),
@@ -258,12 +272,12 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
   }
   context.table(
     "Portrait presets vs one bare model pass (CPU)",
-    ["input", "preset", "fidelity branch where detail runs", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
+    ["input", "preset", "detail model's input", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
     rows,
   );
   context.table(
     "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
-    ["input", "preset", "fidelity branch where detail runs", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
+    ["input", "preset", "detail model's input", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
     stageRows,
   );
   return perPixel;
@@ -271,7 +285,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
 
 export const portraitSpeedSection: BenchSection = {
   name: "portrait-speed",
-  summary: "The portrait presets vs one bare model pass on the same pixels, fidelity model under detail vs derived (0.25 and 1 MP measured, 4 and 24 MP projected).",
+  summary: "The portrait presets vs one bare model pass on the same pixels, detail model on the full vs the reduced source (0.25 and 1 MP measured, 4 and 24 MP projected).",
   async run(context) {
     const models = ["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"];
     const missing = models.filter((id) => !installed(id));

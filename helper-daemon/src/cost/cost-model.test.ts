@@ -18,7 +18,7 @@ import {
   withPlannedPass,
 } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
-import { DERIVED_BY_DETAIL_MODEL } from "../portrait/branch-models";
+import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL } from "../portrait/branch-models";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
 
@@ -117,6 +117,19 @@ describe("portraitPasses", () => {
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
     expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+  });
+
+  it.each([
+    { name: "2×: x4plus over the input halved", settings: portrait(), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40"] },
+    { name: "4× in two passes: halved in each", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40", "esrgan-thick-x2@200x160", "realesrgan-x4plus@100x80"] },
+    { name: "4× in one pass: x4plus over the full input", settings: portrait({ scale: 4 }), expected: ["esrgan-thick-x4@100x80", "realesrgan-x4plus@100x80"] },
+  ])("with the detail model on a reduced source (REDUCED_DETAIL on), $name", ({ settings, expected }) => {
+    REDUCED_DETAIL.enabled = true;
+    try {
+      expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
+    } finally {
+      REDUCED_DETAIL.enabled = false;
+    }
   });
 
   it.each([

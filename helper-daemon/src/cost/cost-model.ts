@@ -9,7 +9,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
-import { derivedFidelity, fidelityReach } from "../portrait/branch-models";
+import { derivedFidelity, detailReduction, fidelityReach } from "../portrait/branch-models";
 
 /** The words for a prediction live in shared/, so the panel says them as the CLI does. */
 export { describeDuration };
@@ -163,7 +163,8 @@ export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: 
  * {@link ASSUMED_FACES} before detection). A pass routing has planned (`routed[k]`, once the
  * job's pixels and faces are known) is those runs instead of whole-image ones. Unplanned, a
  * fidelity model kept on faces is priced at {@link FACES_ONLY_SHARE}, or not at all where its
- * branch is derived from the detail model (faces are always detail cells: a preview).
+ * branch is derived from the detail model (faces are always detail cells: a preview), and a
+ * detail model that runs on the source reduced (`detailReduction`) on the reduced pixels.
  */
 export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
@@ -179,7 +180,11 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
       const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
       if (fidelityReach(settings) !== "faces") passes.push(fidelity);
       else if (derivedFidelity(settings) === "nowhere") passes.push({ ...fidelity, share: FACES_ONLY_SHARE });
-      if (settings.models.detail) passes.push({ modelId: facts.forChoice(settings.models.detail, 4).id, width: w, height: h, tile });
+      if (settings.models.detail) {
+        const detail = facts.forChoice(settings.models.detail, 4);
+        const reduction = detailReduction(settings.models.detail, detail.nativeScale, scale);
+        passes.push({ modelId: detail.id, width: Math.ceil(w / reduction), height: Math.ceil(h / reduction), tile });
+      }
     }
     w = Math.round(w * scale);
     h = Math.round(h * scale);

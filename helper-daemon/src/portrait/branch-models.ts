@@ -6,16 +6,26 @@ import { modelFacts, type ResolvedModel } from "@portrait-upscale/models";
 import type { PortraitSettings } from "./pipeline";
 import type { DerivedFidelity, FidelityReach } from "./routing";
 
-/** One branch's model: its id, native scale and the context it needs, in input pixels per side. */
+/** One branch's model: its id, native scale, the input it runs on and the context it needs. */
 export interface BranchModel {
   readonly id: string;
   readonly nativeScale: number;
-  /** Input pixels either side of a region the model's output must be right in (the manifest's context). */
+  /**
+   * Source pixels per model input pixel: 1, or 2 where the model runs on the source reduced
+   * to half (Lanczos-3) so that its native 4× lands on the pass's 2× without a reduction.
+   */
+  readonly reduction: number;
+  /**
+   * Source pixels either side of a region the model's output must be right in: the manifest's
+   * context (model input pixels) times `reduction`, plus the reduction kernel's reach.
+   */
   readonly context: number;
 }
 
-function branchModel(model: ResolvedModel): BranchModel {
-  return { id: model.id, nativeScale: model.nativeScale, context: model.context };
+function branchModel(model: ResolvedModel, reduction: number = 1): BranchModel {
+  // Lanczos-3 reducing by r reads 3·r source pixels either side.
+  const kernelReach = reduction > 1 ? 3 * reduction : 0;
+  return { id: model.id, nativeScale: model.nativeScale, reduction, context: model.context * reduction + kernelReach };
 }
 
 /** The fidelity model for a scale: the smallest native scale at or above it (then reduced); `choice` may name a brought one. */
@@ -23,11 +33,32 @@ export function fidelityModel(scale: number, choice: PortraitSettings["models"][
   return branchModel(modelFacts().reaching(choice, scale));
 }
 
-/** The detail model a preset chose, or null when the fidelity model runs alone. */
-export function detailModel(settings: Pick<PortraitSettings, "models">): BranchModel | null {
+/** The detail model a preset chose for a pass of `scale`, or null when the fidelity model runs alone. */
+export function detailModel(settings: Pick<PortraitSettings, "models">, scale: number): BranchModel | null {
   const choice = settings.models.detail;
-  return choice ? branchModel(modelFacts().forChoice(choice, 4)) : null;
+  if (!choice) return null;
+  const model = modelFacts().forChoice(choice, 4);
+  return branchModel(model, detailReduction(choice, model.nativeScale, scale));
 }
+
+/**
+ * Source pixels per detail-model input pixel for a pass (see {@link REDUCED_DETAIL}): the
+ * chosen reduction where the model's native scale is at least that many times the pass's,
+ * else 1 (the model runs on the source and its output is reduced to the pass's scale).
+ */
+export function detailReduction(choice: string, nativeScale: number, scale: number): number {
+  const reduction = REDUCED_DETAIL.enabled ? (REDUCED_DETAIL.byDetailModel[choice] ?? 1) : 1;
+  return reduction > 1 && nativeScale >= reduction * scale ? reduction : 1;
+}
+
+/**
+ * Where the detail model may run on the source reduced, by detail model, when `enabled`. At
+ * 2× x4plus on the source spends four times the pixels the pass keeps (its 4× output is
+ * reduced to 2×); on the source halved its 4× is the pass's 2×, for a quarter of the work.
+ * Off: on the quality bench it gave up 0.1–0.45 dB PSNR-Y and 0.08–0.14 of texture ratio
+ * (docs/architecture.md, "Reduced detail input"). The speed bench measures it on and off.
+ */
+export const REDUCED_DETAIL: { enabled: boolean; byDetailModel: Record<string, number> } = { enabled: false, byDetailModel: { x4plus: 2 } };
 
 /**
  * Where the fidelity model may run. A preview (the compact x4fast as detail model) keeps it on

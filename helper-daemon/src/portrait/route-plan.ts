@@ -17,7 +17,10 @@ export interface WindowPlan {
   readonly detail: readonly PixelRect[];
 }
 
-/** One model run the plan asks for: a source region (rectangle plus the model's context) the tiled driver upscales. */
+/**
+ * One model run the plan asks for: the model's input for a source region (rectangle plus the
+ * model's context, reduced where the model runs on a reduced source) the tiled driver upscales.
+ */
 export interface PlannedRun {
   readonly modelId: string;
   readonly width: number;
@@ -51,12 +54,12 @@ export function planWindows(routes: RouteGrid, options: PlanOptions): WindowPlan
   });
 }
 
-/** Every model run of a plan, in the order the pass makes them, each region widened by its model's context. */
+/** Every model run of a plan, in the order the pass makes them: each region widened by its model's context, at the model's input size. */
 export function plannedRuns(plan: readonly WindowPlan[], options: Pick<PlanOptions, "width" | "height" | "fidelity" | "detail">): PlannedRun[] {
   const runs = (rects: readonly PixelRect[], model: BranchModel): PlannedRun[] =>
     rects.map((rect) => {
-      const region = grow(rect, model.context, options.width, options.height);
-      return { modelId: model.id, width: region.width, height: region.height };
+      const input = modelInputSize(modelRegion(rect, model, options.width, options.height), model.reduction);
+      return { modelId: model.id, width: input.width, height: input.height };
     });
   return plan.flatMap((window) => [...runs(window.fidelity, options.fidelity), ...(options.detail ? runs(window.detail, options.detail) : [])]);
 }
@@ -66,4 +69,24 @@ export function grow(rect: PixelRect, by: number, width: number, height: number)
   const x = Math.max(0, rect.x - by);
   const y = Math.max(0, rect.y - by);
   return { x, y, width: Math.min(width, rect.x + rect.width + by) - x, height: Math.min(height, rect.y + rect.height + by) - y };
+}
+
+/**
+ * The source region a model run reads for `rect`: the rectangle with the model's context,
+ * clipped to the image, its edges on the model's reduction grid wherever the image allows.
+ */
+export function modelRegion(rect: PixelRect, model: Pick<BranchModel, "context" | "reduction">, width: number, height: number): PixelRect {
+  const region = grow(rect, model.context, width, height);
+  const r = model.reduction;
+  if (r === 1) return region;
+  const x = Math.floor(region.x / r) * r;
+  const y = Math.floor(region.y / r) * r;
+  const right = Math.min(width, Math.ceil((region.x + region.width) / r) * r);
+  const bottom = Math.min(height, Math.ceil((region.y + region.height) / r) * r);
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/** The model's input size for a region (a partial last pixel at the image's edge counts whole). */
+export function modelInputSize(region: PixelRect, reduction: number): { width: number; height: number } {
+  return { width: Math.ceil(region.width / reduction), height: Math.ceil(region.height / reduction) };
 }

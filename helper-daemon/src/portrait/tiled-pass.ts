@@ -18,7 +18,8 @@ import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
 import { planRoutes, routeWeights, type RouteGrid } from "./routing";
-import { grow, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
+import { modelRegion, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
+import { reduceInput } from "./reduced-input";
 import { withTextureAgreement } from "./texture-agreement";
 import { DERIVED_CONTEXT, DERIVED_FIDELITY, derivedFidelityLuma } from "./derived-fidelity";
 import type { PortraitSettings, PortraitStage } from "./pipeline";
@@ -75,7 +76,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
   const outWidth = source.width * scale;
   const outHeight = source.height * scale;
   const fidelity = fidelityModel(scale, settings.models.fidelity);
-  const detail = detailModel(settings);
+  const detail = detailModel(settings, scale);
   const sourceLuma = luma(source);
   const routes = planRoutes({
     sourceLuma,
@@ -217,10 +218,10 @@ async function runBranchOver(
   let done = 0;
   for (const rect of rects) {
     const share = (rect.width * rect.height) / total;
-    const region = grow(rect, model.context, source.width, source.height);
-    const enlarged = await upscaleToScale(cropImage(source, region), input.tileRunner(model.id), {
+    const region = modelRegion(rect, model, source.width, source.height);
+    const enlarged = await upscaleToScale(reduceInput(cropImage(source, region), model.reduction), input.tileRunner(model.id), {
       nativeScale: model.nativeScale,
-      targetScale: scale,
+      targetScale: scale * model.reduction,
       maxTile: input.maxTile,
       signal: input.signal,
       onProgress: (p) => onProgress(done + share * p.fraction),

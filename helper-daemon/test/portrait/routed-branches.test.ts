@@ -4,7 +4,8 @@ import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
 import { planRoutes, type RouteGrid } from "../../src/portrait/routing";
-import { DERIVED_BY_DETAIL_MODEL } from "../../src/portrait/branch-models";
+import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL, detailModel } from "../../src/portrait/branch-models";
+import { reduceInput } from "../../src/portrait/reduced-input";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RgbImage } from "../../src/image/image";
 import { luma, type Plane } from "../../src/image/plane";
@@ -37,13 +38,14 @@ function worstOnRouted(a: Plane, b: Plane, grid: RouteGrid, cells: Uint8Array, s
 }
 
 /**
- * 256×64: a face (x 0..64) beside a plain backdrop holding a textured patch (x 64..160, three
+ * 384×64: a face (x 0..64) beside a plain backdrop holding a textured patch (x 64..160, three
  * cells) and one vertical step (x 208, in the seventh cell). The face is the detail model's
  * with the fidelity model under it; the patch the detail model's with the fidelity branch
- * derived from it; the step an edge for the fidelity model alone; the rest Lanczos-3.
+ * derived from it; the step an edge for the fidelity model alone; the rest Lanczos-3. The
+ * plain right part is wider than x4plus's context, so its run ends inside the image.
  */
 async function faceTextureAndEdge(): Promise<RgbImage> {
-  const image = padImage(await loadRgb(fixturePath("astronaut-face-64.png")), 256, 64, 0, 0, 0.45);
+  const image = padImage(await loadRgb(fixturePath("astronaut-face-64.png")), 384, 64, 0, 0, 0.45);
   const n = image.width * image.height;
   for (let c = 0; c < 3; c++)
     for (let y = 0; y < image.height; y++)
@@ -54,11 +56,13 @@ async function faceTextureAndEdge(): Promise<RgbImage> {
   return image;
 }
 
-it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, deterministically", async () => {
-  // The default preset keeps esrgan-thick under x4plus; this rule is the one a preset may choose.
+it("derives the fidelity branch from the detail model off faces, keeps the fidelity model's own pixels on faces and edges, runs x4plus on the source halved, deterministically", async () => {
+  // The default preset keeps esrgan-thick under x4plus and x4plus on the full source; these rules are ones a preset may choose.
   const rule = DERIVED_BY_DETAIL_MODEL.x4plus;
   DERIVED_BY_DETAIL_MODEL.x4plus = "outside-faces";
+  REDUCED_DETAIL.enabled = true;
   onTestFinished(() => {
+    REDUCED_DETAIL.enabled = false;
     if (rule) DERIVED_BY_DETAIL_MODEL.x4plus = rule;
     else delete DERIVED_BY_DETAIL_MODEL.x4plus;
   });
@@ -80,7 +84,9 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
     derivedFidelity: "outside-faces",
   });
   const fidelityAll = luma(await upscaleToScale(image, runners("esrgan-thick-x2"), { nativeScale: 2, targetScale: 2, maxTile: 512 }));
-  const detailAll = luma(await upscaleToScale(image, runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 2, maxTile: 512 }));
+  // With x4plus on the source halved (REDUCED_DETAIL, off in the presets), its whole-image run is the halved one.
+  expect(detailModel(natural, 2)!.reduction).toBe(2);
+  const detailAll = luma(await upscaleToScale(reduceInput(image, 2), runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 4, maxTile: 512 }));
   const fidelity = luma(result.branches!.fidelity);
   // Away from the derived cells' hand-over ring (half a cell, 32 output pixels at 2×).
   const notDerived = grid.derived!.map((d) => 1 - d);
@@ -100,9 +106,10 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
   expect(notThick.worst).toBeGreaterThan(4 / 255);
   // Thick ran on the face and the step, not under the patch: at most the face's cells (x 0..64)
   // and the step's two cells (x 160..224, the first sees the patch's last column), each with
-  // 16 px of hand-over and 8 px of context per side: 88 + 112 of 256 columns.
+  // 16 px of hand-over and 8 px of context per side: 88 + 112 of 384 columns.
   expect(ran.get("esrgan-thick-x2")!).toBeLessThanOrEqual(200 * 64);
-  expect(ran.get("realesrgan-x4plus")!).toBeLessThan(256 * 64);
+  // x4plus on the halved source, not all of it: cells to x 160, 16 px of hand-over, 134 of context.
+  expect(ran.get("realesrgan-x4plus")!).toBeLessThanOrEqual(155 * 32);
   const again = await runPortraitPipeline(image, natural, deps);
   expect(again.image.rgb).toEqual(result.image.rgb);
 }, 900_000);

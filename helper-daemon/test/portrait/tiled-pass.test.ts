@@ -3,6 +3,7 @@ import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { ownedWindows, runTiledPass } from "../../src/portrait/tiled-pass";
+import { REDUCED_DETAIL } from "../../src/portrait/branch-models";
 import type { Face } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/image/image";
 import { spiralMesh } from "./support";
@@ -82,6 +83,24 @@ describe("the windowed pass", () => {
     let worst = 0;
     for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
     expect(worst).toBeLessThan(1 / 4096);
+  });
+
+  it("portrait-natural with x4plus on the source halved: small windows give the whole-image result, x4plus sees a quarter of the pixels", async () => {
+    REDUCED_DETAIL.enabled = true;
+    try {
+      const image = halfTextured(160, 24);
+      const settings = preset("portrait-natural");
+      const pixels = new Map<string, number>();
+      const whole = await runPortraitPipeline(image, settings, { tileRunner: localRunner(pixels), maxTile: 1024 });
+      const windowed = await runPortraitPipeline(image, settings, { tileRunner: localRunner(new Map()), window: 40 });
+      let worst = 0;
+      for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
+      expect(worst).toBeLessThan(1 / 4096);
+      // The textured half and its context reach the whole image: 80×48 of the 160×96 source.
+      expect(pixels.get("realesrgan-x4plus")).toBe(80 * 48);
+    } finally {
+      REDUCED_DETAIL.enabled = false;
+    }
   });
 
   it("runs the models only on the textured half (and its hand-over ring)", async () => {
