@@ -16,7 +16,7 @@ export { describeDuration };
 
 /** Per-provider speed of this machine relative to the manifest's reference figures. */
 export interface Calibration {
-  /** Measured seconds / manifest seconds, per provider; 1 where not calibrated. */
+  /** Measured seconds / manifest seconds, per provider or `provider:device` key (see `calibrationKey`); 1 where not calibrated. */
   readonly factors: Readonly<Record<string, number>>;
 }
 
