@@ -94,6 +94,16 @@ export const BLEND_TUNING = {
   haloExcessKept: 0.2,
   /** The window (output pixels either side) of the range the overshoot is clipped to. */
   haloRadius: 2,
+  /**
+   * Where the guard is relieved (hair strands), what bounds the result instead: the union of
+   * the fidelity and the detail branch's local ranges ("detail"), or nothing ("none").
+   */
+  reliefBound: "detail" as "detail" | "none",
+  /**
+   * Where the guard is relieved, how much of the fidelity branch's lift remains (× relief):
+   * lifted and unclipped, the fidelity model's flat-inside strokes come back as strokes.
+   */
+  fidelityLiftOnStrands: 0,
   /** The local range (luma) at which an edge counts as strong. */
   strongEdge: 0.25,
   /**
@@ -184,6 +194,8 @@ export interface BlendPlanes {
    * detail model ran, 0 where it did not; the luma there is unused). Default 1.
    */
   readonly detailWeight?: Plane;
+  /** How much the overshoot guard is relaxed per output pixel (0 not, 1 off; hair strands). Default 0. */
+  readonly overshootRelief?: Plane;
 }
 
 /**
@@ -193,7 +205,7 @@ export interface BlendPlanes {
  * @example const { luma: y } = blendLuma({ sourceLuma, fidelityLuma, detailLuma }, { creativity: 0.3, resemblance: 0.85 });
  */
 export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma: Plane; gate: Plane } {
-  const { sourceLuma: yS, fidelityLuma: yF, detailLuma: yD, detailWeight } = planes;
+  const { sourceLuma: yS, fidelityLuma: yF, detailLuma: yD, detailWeight, overshootRelief } = planes;
   const { width, height } = yF;
   const scale = width / yS.width;
   const t = BLEND_TUNING;
@@ -217,7 +229,8 @@ export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma:
     const highF = yF.data[i] - lowF[i];
     const weight = detailWeight ? detailWeight.data[i] : 1;
     const detailGain = k * f * gate.data[i] * weight * (1 - t.edgeDetailDamping * edge);
-    const fidelityGain = at.fidelityHighGain * k * f * (1 - at.edgeFidelityDamping * edge);
+    const strands = overshootRelief ? 1 - overshootRelief.data[i] * (1 - t.fidelityLiftOnStrands) : 1;
+    const fidelityGain = at.fidelityHighGain * k * f * (1 - at.edgeFidelityDamping * edge) * strands;
     y[i] = yF.data[i] + detailGain * (highD - (1 - t.keepFidelityHigh) * highF) + fidelityGain * highF;
   }
   let result: Plane = { width, height, data: y };
@@ -231,7 +244,10 @@ export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma:
     for (let i = 0; i < y.length; i++) y[i] += r * lowGap[i];
     result = backProject(result, yS, r, t.backProjections);
   }
-  if ((settings.antiHalo ?? 1) > 0) result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale, range);
+  if ((settings.antiHalo ?? 1) > 0) {
+    const reliefRange = overshootRelief && t.reliefBound === "detail" ? localMinMax(yD, at.haloRadius) : undefined;
+    result = limitOvershoot(result, yF, settings.antiHalo ?? 1, scale, range, overshootRelief, reliefRange);
+  }
   if (settings.finishLuma) result = settings.finishLuma(result);
   return { luma: result, gate };
 }
@@ -296,6 +312,10 @@ export function limitOvershoot(
   scale: number,
   /** `localMinMax(reference, max(2, round(scale / 2)))` when the caller has it already. */
   referenceRange?: { min: Plane; max: Plane },
+  /** Per pixel, how much of the guard is relieved (0 none, 1 all). */
+  relief?: Plane,
+  /** Where relieved, the bounds widen to this range too (the detail branch's); without it the guard is lifted. */
+  reliefRange?: { min: Plane; max: Plane },
 ): Plane {
   const t = BLEND_TUNING;
   const at = tuningAt(scale);
@@ -310,12 +330,17 @@ export function limitOvershoot(
     const edge = Math.min(1, range / t.strongEdge);
     const allowance = at.haloAllowanceFlat + (at.haloAllowanceEdge - at.haloAllowanceFlat) * edge;
     const v = result.data[i];
-    const hi = max.data[i] + allowance;
-    const lo = min.data[i] - allowance;
+    const widen = reliefRange && relief ? relief.data[i] : 0;
+    let hi = max.data[i] + allowance;
+    let lo = min.data[i] - allowance;
+    if (widen > 0 && reliefRange) {
+      hi += widen * Math.max(0, reliefRange.max.data[i] + allowance - hi);
+      lo -= widen * Math.max(0, lo - (reliefRange.min.data[i] - allowance));
+    }
     let clipped = v;
     if (v > hi) clipped = hi + (v - hi) * at.haloExcessKept;
     else if (v < lo) clipped = lo - (lo - v) * at.haloExcessKept;
-    out[i] = v + strength * (clipped - v);
+    out[i] = v + strength * (relief && !reliefRange ? 1 - relief.data[i] : 1) * (clipped - v);
   }
   return { width: result.width, height: result.height, data: out };
 }
