@@ -7,7 +7,7 @@
  *
  * From 3× each preset also runs with one 4× stage off ("before"): the texture agreement, or
  * with `--stage strands` the hair-strand and smooth-skin reshaping of the fidelity band; a
- * line under its row gives texture ratio and detail correlation per region (face, hair,
+ * line under its row gives texture ratio, detail correlation and PSNR-Y per region (face, hair,
  * skin, whole) before and after it.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,

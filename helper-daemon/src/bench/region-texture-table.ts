@@ -16,9 +16,12 @@ export function regionTextureRow(name: string, before: RgbImage, after: RgbImage
   return { name, before: measure(before), after: measure(after) };
 }
 
-/** One line: per region "texture ratio before→after, detail correlation before→after". */
+/** One line: per region "texture ratio, detail correlation, PSNR-Y", each before→after. */
 export function regionTextureLine(row: RegionTextureRow, stage = "agreement"): string {
-  const pair = (a: number, b: number) => `${a.toFixed(2)}→${b.toFixed(2)}`;
-  const cells = TEXTURE_REGIONS.map((r) => `${r} ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)}`);
-  return `  ${stage === "agreement" ? "texture agreement" : stage}, before→after (texture ratio, detail correlation): ${cells.join(" | ")}`;
+  const pair = (a: number, b: number, digits = 2) => `${a.toFixed(digits)}→${b.toFixed(digits)}`;
+  const cells = TEXTURE_REGIONS.map(
+    (r) =>
+      `${r} ${pair(row.before[r].textureRatio, row.after[r].textureRatio)} ${pair(row.before[r].detailCorrelation, row.after[r].detailCorrelation)} ${pair(row.before[r].psnrY, row.after[r].psnrY)}`,
+  );
+  return `  ${stage === "agreement" ? "texture agreement" : stage}, before→after (texture ratio, detail correlation, PSNR-Y dB): ${cells.join(" | ")}`;
 }

@@ -14,10 +14,11 @@ import { regionMask } from "../portrait/masks";
 export const TEXTURE_REGIONS = ["face", "hair", "skin", "whole"] as const;
 export type TextureRegion = (typeof TEXTURE_REGIONS)[number];
 
-/** One region's texture ratio and detail correlation. */
+/** One region's texture ratio, detail correlation and PSNR-Y (dB, luma clamped to 0..1). */
 export interface RegionTexture {
   readonly textureRatio: number;
   readonly detailCorrelation: number;
+  readonly psnrY: number;
 }
 
 /** The masks of the original's faces at its own size (whole: all ones), `border` pixels excluded. */
@@ -33,24 +34,29 @@ export function textureMasks(faces: readonly Face[], width: number, height: numb
 }
 
 /**
- * Mask-weighted texture ratio (RMS of the output's luma Laplacian ÷ the original's) and
- * Pearson correlation of the two Laplacians; NaN for an empty mask.
+ * Mask-weighted texture ratio (RMS of the output's luma Laplacian ÷ the original's), Pearson
+ * correlation of the two Laplacians and PSNR-Y; NaN for an empty mask.
  *
  * @example const { textureRatio } = regionTexture(output, original, masks.hair);
  */
 export function regionTexture(output: RgbImage, original: RgbImage, mask: Plane): RegionTexture {
-  const a = laplacian(luma(output)).data;
-  const b = laplacian(luma(original)).data;
+  const yOut = luma(output);
+  const yOrig = luma(original);
+  const a = laplacian(yOut).data;
+  const b = laplacian(yOrig).data;
   const m = mask.data;
   let w = 0;
   let sa = 0;
   let sb = 0;
+  let se = 0;
   for (let i = 0; i < m.length; i++) {
     w += m[i];
     sa += m[i] * a[i];
     sb += m[i] * b[i];
+    const e = Math.min(1, Math.max(0, yOut.data[i])) - yOrig.data[i];
+    se += m[i] * e * e;
   }
-  if (!(w > 0)) return { textureRatio: NaN, detailCorrelation: NaN };
+  if (!(w > 0)) return { textureRatio: NaN, detailCorrelation: NaN, psnrY: NaN };
   const ma = sa / w;
   const mb = sb / w;
   let aa = 0;
@@ -70,5 +76,6 @@ export function regionTexture(output: RgbImage, original: RgbImage, mask: Plane)
   return {
     textureRatio: eb > 0 ? Math.sqrt(ea / eb) : NaN,
     detailCorrelation: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0,
+    psnrY: se > 0 ? 10 * Math.log10(w / se) : Infinity,
   };
 }

@@ -16,6 +16,14 @@
  *   come from the detail branch, whose band the texture agreement already holds to pore
  *   amplitude.
  *
+ * That made strokes longer but left their flat insides. Those come from the blend's
+ * overshoot guard: at 4× it clips the result to the fidelity branch's 3×3 range, and inside a
+ * flat stroke of the fidelity model that range is flat, so whatever strands the blend adds
+ * are cut back to the stroke. So on hair, where the source has a direction, the stage also
+ * hands the blend a relief plane ({@link strandOvershootRelief}): there the guard bounds the
+ * result by the detail branch's range as well, and the fidelity band is not lifted (lifted
+ * and unclipped, its strokes come back as strokes), so the detail branch's strands show.
+ *
  * Back-projection afterwards puts back whatever the source does show at its own size. Pure
  * and deterministic; it reads about 6 source pixels around each pixel (band and tensor blurs, the
  * blur along strands), well inside the window context.
@@ -43,6 +51,16 @@ export const HAIR_STRANDS = {
    * same orientation: its strokes are longer and thinner than the fidelity model's.
    */
   detailOnHair: 0,
+  /**
+   * How far the blend's overshoot guard is relieved on hair with a direction (0 not, 1 fully;
+   * `BLEND_TUNING.reliefBound`, `fidelityLiftOnStrands`). Astronaut ×4 round trip, default
+   * preset: 1 gives long thin strands for +0.05 dB PSNR-Y on the face; relieving the guard
+   * but keeping the fidelity lift gave −0.29 dB and strokes with texture inside, 0.25–0.5
+   * of that still painterly (docs/architecture.md, "Hair strands").
+   */
+  overshootRelief: 1,
+  /** How much the relief follows the source's coherence (0: the hair mask alone, 1: mask × coherence; 0 cost 0.04 dB more on the face for no visible gain). */
+  reliefFollowsCoherence: 1,
   /** Smoothing on smooth skin, σ in source pixels (0.5 left the mottling visible on the README sample). */
   skinSigma: 1,
   /** Source structure tensor smoothing, in source pixels. */
@@ -101,6 +119,23 @@ export function reshapeFidelityBand(sourceLuma: Plane, fidelityLuma: Plane, deta
     out[i] = fidelityLuma.data[i] + (hair / total) * (along[i] - band[i]) + (skin / total) * (round[i] - band[i]);
   }
   return { width, height, data: out };
+}
+
+/**
+ * How much the blend's overshoot guard is relaxed at each output pixel (0 not at all, 1 off):
+ * on hair where the source has a direction, by its coherence; 0 everywhere below 4× fade-in.
+ *
+ * @example const relief = strandOvershootRelief(sourceLuma, { hair, skin });
+ */
+export function strandOvershootRelief(sourceLuma: Plane, masks: HairSkinMasks): Plane {
+  const { width, height } = masks.hair;
+  const amount = strandStrengthAt(width / sourceLuma.width) * HAIR_STRANDS.overshootRelief;
+  const data = new Float32Array(width * height);
+  if (amount <= 0) return { width, height, data };
+  const source = sourceOrientation(sourceLuma, width, height);
+  const follows = HAIR_STRANDS.reliefFollowsCoherence;
+  for (let i = 0; i < data.length; i++) data[i] = amount * masks.hair.data[i] * (1 - follows + follows * source.coherence[i]);
+  return { width, height, data };
 }
 
 /** Per output pixel: the unit direction along the source's structure, how coherent it is (0..1), how structured (0..1). */

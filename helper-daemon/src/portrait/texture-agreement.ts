@@ -25,7 +25,7 @@
 import type { Plane } from "../image/plane";
 import { gaussianBlur } from "../image/filters";
 import { resizePlane } from "../image/resample";
-import { reshapeFidelityBand, strandStrengthAt, type HairSkinMasks } from "./hair-strands";
+import { HAIR_STRANDS, reshapeFidelityBand, strandOvershootRelief, strandStrengthAt, type HairSkinMasks } from "./hair-strands";
 
 /** The stage's constants, named, so the bench can report what it measured. */
 export const TEXTURE_AGREEMENT = {
@@ -242,14 +242,20 @@ export function gridStepExcess(band: Plane, scale: number): Float32Array {
  * The blend's planes with the texture agreement applied: the one call the pass makes where
  * the detail branch meets the blend (`detailWeight` is routing's, multiplied by the agreement).
  * With `hairSkin` (the window's masks, made only when the stage acts) the fidelity band is
- * first reshaped into strands on hair and smoothed on smooth skin (hair-strands.ts).
+ * first reshaped into strands on hair and smoothed on smooth skin, and the blend's overshoot
+ * guard is relieved on the hair's strands (`overshootRelief`; hair-strands.ts).
  */
-export function withTextureAgreement<T extends TextureAgreementInput & { readonly detailWeight: Plane }>(planes: T, hairSkin?: () => HairSkinMasks): T {
+export function withTextureAgreement<T extends TextureAgreementInput & { readonly detailWeight: Plane }>(
+  planes: T,
+  hairSkin?: () => HairSkinMasks,
+): T & { readonly overshootRelief?: Plane } {
   if (agreementStrengthAt(planes.detailLuma.width / planes.sourceLuma.width) <= 0) return planes;
   // Strands and smooth skin first, so the agreement judges the fidelity band the blend will lift.
-  const reshaped = hairSkin && strandStrengthAt(planes.detailLuma.width / planes.sourceLuma.width) > 0 ? reshapeFidelityBand(planes.sourceLuma, planes.fidelityLuma, planes.detailLuma, hairSkin()) : planes.fidelityLuma;
+  const masks = hairSkin && strandStrengthAt(planes.detailLuma.width / planes.sourceLuma.width) > 0 ? hairSkin() : null;
+  const reshaped = masks ? reshapeFidelityBand(planes.sourceLuma, planes.fidelityLuma, planes.detailLuma, masks) : planes.fidelityLuma;
   const agreed = textureAgreement({ ...planes, fidelityLuma: reshaped });
   const data = agreed.detailWeight.data;
   for (let i = 0; i < data.length; i++) data[i] *= planes.detailWeight.data[i];
-  return { ...planes, fidelityLuma: agreed.fidelityLuma, detailWeight: agreed.detailWeight };
+  const relief = masks && HAIR_STRANDS.overshootRelief > 0 ? { overshootRelief: strandOvershootRelief(planes.sourceLuma, masks) } : {};
+  return { ...planes, fidelityLuma: agreed.fidelityLuma, detailWeight: agreed.detailWeight, ...relief };
 }
