@@ -99,7 +99,7 @@ export const WHOLE_IMAGE_MAX_OUTPUT_PX = 2048 * 2048;
  * 1.08 at 2× and 1.09 at 4×; every other good result 0.48 at most), results with other flaws
  * up to 1.06 (plastic skin, denoised first), the blotchy degradation (3 % multiplicative
  * blotches) 1.49–2.33; 1.27 is the geometric midpoint of 1.09 and 1.49, 17 % from each.
- * On seven of the eight full-set sources the camera portrait's blotches at 4× score 1.14 and
+ * On the full set (eight sources) the camera portrait's blotches at 4× score 1.14 and
  * pass (the set's best would be 1.11, 2 % above Film Scan's own result).
  */
 export const MOTTLING_MAX = 1.27;
