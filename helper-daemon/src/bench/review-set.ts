@@ -33,8 +33,8 @@ export interface LabelledSample {
   /** What a retoucher would flag; empty for a good result. */
   readonly labels: readonly Artifact[];
   /**
-   * Flags that are fair but not the point of the sample (sharpening also rings, and
-   * amplifies the blotches already there): counted neither as hits nor as false alarms.
+   * Flags that are fair but not the point of the sample (sharpening also rings; the raw
+   * detail model also paints blotches): counted neither as hits nor as false alarms.
    */
   readonly tolerated: readonly Artifact[];
 }
@@ -93,8 +93,8 @@ export async function labelledSamples(input: LabelledSource, deps: LabelledSetDe
   const x4plus = await upscaleToScale(source, deps.runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 });
   samples.push(
     sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour", "blotchy"]),
-    sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo", "blotchy"]),
-    sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour", "blotchy"]),
+    sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo"]),
+    sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour"]),
     sample("banded", posterize(base, 24), natural, ["banding"], ["plastic"]),
     sample("colour-shifted", tint(base, 1.05, 0.95), natural, ["colour"]),
     sample("denoised first (plastic)", await pipeline(denoiseBeforeUpscale(source), presetSettings(DEFAULT_PRESET_ID)), natural, ["plastic"]),

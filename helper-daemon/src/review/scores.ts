@@ -42,7 +42,7 @@ export const SKIN_SCORES: readonly ScoreName[] = ["mottling"];
  * - addedDetail: detail added beyond the source's Lanczos enlargement ÷ what the source's own finest octave supports (source-detail.ts).
  * - deltaE: mean CIEDE2000 after a light blur.
  * - banding: steps in smooth gradients the reference does not have, per 100 scanned lines.
- * - mottling: blotches of 1–4 source pixels the source does not have, RMS in 8-bit luma levels (mottling.ts).
+ * - mottling: blotches of 2–6 source pixels the source does not have, RMS in 8-bit luma levels (mottling.ts).
  */
 export type RegionScores = { readonly [name in ScoreName]?: number };
 

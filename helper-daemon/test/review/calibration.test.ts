@@ -1,8 +1,8 @@
 // The review's calibration on a small labelled set made with a real model: the README's
 // sample enlarged 2× by Lanczos and by the fidelity model (good), and the fidelity result
 // with one known flaw each (haloed, banded, colour-shifted, blotchy skin). With the shipped
-// thresholds every flaw is flagged as its artifact and nothing else is: precision and recall
-// 1 for each, as the bench's larger set reports them.
+// thresholds every flaw is flagged as its artifact and nothing else is (the haloed result is
+// not blotchy): precision and recall 1 for each, as the bench's larger set reports them.
 import { describe, expect, it } from "vitest";
 import ort from "onnxruntime-node";
 import { upscaleToScale } from "../../src/tiling/tiled-upscale";
@@ -39,7 +39,9 @@ describe("the review's calibration on a labelled set", () => {
     const samples = [
       sample("lanczos3", resampleImage(source, { width: 256, height: 256, filter: "lanczos3" })),
       sample("fidelity alone", fidelity),
-      sample("haloed", unsharp(fidelity, scale, 2), ["halo"], ["invented", "colour", "blotchy"]),
+      // Not tolerated as blotchy: sharpening's rings are not blotches (the earlier 1–4
+      // source-pixel band scored a haloed 4× result at 3.9, past its limit).
+      sample("haloed", unsharp(fidelity, scale, 2), ["halo"], ["invented", "colour"]),
       sample("banded", posterize(fidelity, 24), ["banding"], ["plastic"]),
       sample("colour-shifted", tint(fidelity, 1.05, 0.95), ["colour"]),
       sample("blotchy skin", mottle(fidelity, faces, scale, BLOTCH_AMPLITUDE), ["blotchy"], ["invented"]),

@@ -28,10 +28,13 @@ function score(name: ScoreName, source: RgbImage, result: RgbImage, scale: numbe
   return value;
 }
 
-/** Asserts: flawed outside the mask scores as clean; inside the mask past the limit; a mask of ones equals the rectangle. */
-function expectMaskedOnly(name: ScoreName, source: RgbImage, clean: RgbImage, flawed: RgbImage, scale: number, limit: number): void {
+/**
+ * Asserts: flawed outside the mask scores as clean (to `digits` decimals); inside the mask past
+ * the limit; a mask of ones equals the rectangle.
+ */
+function expectMaskedOnly(name: ScoreName, source: RgbImage, clean: RgbImage, flawed: RgbImage, scale: number, limit: number, digits = 4): void {
   const cleanScore = score(name, source, clean, scale, rightHalf);
-  expect(score(name, source, flawed, scale, rightHalf)).toBeCloseTo(cleanScore, 4);
+  expect(score(name, source, flawed, scale, rightHalf)).toBeCloseTo(cleanScore, digits);
   expect(cleanScore).toBeLessThanOrEqual(limit);
   expect(score(name, source, flawed, scale, leftHalf)).toBeGreaterThan(limit);
   expect(score(name, source, flawed, scale, ones)).toBeCloseTo(score(name, source, flawed, scale), 6);
@@ -107,10 +110,10 @@ describe("banding over the mask", () => {
 describe("mottling", () => {
   const source = skin(SIDE, SIDE);
   const clean = resampleImage(source, { width: 4 * SIDE, height: 4 * SIDE, filter: "lanczos3" });
-  /** Blobs about 3 source pixels across (12 result pixels at 4×), `amount` of the tone, where `where` holds. */
+  /** Blobs 3 source pixels across (a period of 24 result pixels at 4×), `amount` of the tone, where `where` holds. */
   const blotch = (amount: number, where: (x: number) => boolean): RgbImage =>
     mapPixels(clean, (rgb, x, y) => {
-      const f = where(x) ? 1 + amount * Math.sin((2 * Math.PI * x) / 12) * Math.sin((2 * Math.PI * y) / 12) : 1;
+      const f = where(x) ? 1 + amount * Math.sin((2 * Math.PI * x) / 24) * Math.sin((2 * Math.PI * y) / 24) : 1;
       return rgb.map((v) => v * f) as [number, number, number];
     });
 
@@ -140,7 +143,7 @@ describe("mottling", () => {
     expect(score("mottling", textured, shaped(-0.6), 4)).toBeLessThan(MOTTLING_MAX / 2);
   });
 
-  it("grows with blotches of 1–4 source pixels", () => {
+  it("grows with blotches of 2–6 source pixels", () => {
     const light = score("mottling", source, blotch(0.005, () => true), 4);
     const heavy = score("mottling", source, blotch(0.1, () => true), 4);
     expect(light).toBeLessThan(MOTTLING_MAX);
@@ -149,6 +152,8 @@ describe("mottling", () => {
   });
 
   it("changes only when the blotches are inside the mask", () => {
-    expectMaskedOnly("mottling", source, clean, blotch(0.15, (x) => inLeft(x, 4)), 4, MOTTLING_MAX);
+    // The band's coarsest blur (σ 3 source pixels) reaches a little across the halves' border:
+    // unchanged to a thousandth of a level, against a limit of about one level.
+    expectMaskedOnly("mottling", source, clean, blotch(0.15, (x) => inLeft(x, 4)), 4, MOTTLING_MAX, 3);
   });
 });
