@@ -90,7 +90,7 @@ describe("result notes and review words", () => {
     expect(checkText({ face: 0, region: "eyes", metric: "texture-ratio", value: 1.9, min: 0.6, limit: 1.4, passed: false })).toBe("texture 1.9, above the limit 1.4");
     // Just past the limit never reads as equal to it.
     expect(checkText({ region: "image", metric: "halo", value: 0.0212, limit: 0.02, passed: false })).toBe("halo 0.0212, above the limit 0.02");
-    expect(checkText({ face: 0, region: "skin", metric: "mottling", value: 2.6, limit: 2.4, passed: false })).toBe("blotchy skin (mottling) 2.6, above the limit 2.4");
+    expect(checkText({ face: 0, region: "skin", metric: "mottling", value: 1.5, limit: 1.27, passed: false })).toBe("blotchy skin (mottling) 1.5, above the limit 1.27");
   });
 
   it("leaves out of the advice what a failed check already says", () => {
