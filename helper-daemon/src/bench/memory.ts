@@ -22,6 +22,9 @@ import { PresetStore } from "../presets/index";
 import { portraitModelIds, portraitSettings, portraitTiles, upscaleBytes, type UpscaleSettings } from "../upscale/index";
 import { modelFacts } from "@portrait-upscale/models";
 import { chooseTile, parseMemoryBudget } from "../tiling/tile-size";
+import { workRatio } from "../tiling/job-tiles";
+import { planStageTiles, runsSplit } from "../tiling/stage-plan";
+import { largestRun } from "../upscale/settings";
 import type { BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
 import { imageSizedBuffers } from "../tiling/image-memory";
@@ -172,6 +175,59 @@ function memoryCases(full: boolean): MemoryCase[] {
   ];
 }
 
+/**
+ * The model work of the old tiles (each model run sized alone within `budget`, x4plus split as
+ * the driver split it) over one run of the default preset, relative to untiled runs.
+ */
+function oldTilesWork(ids: readonly string[], image: { readonly width: number; readonly height: number }, budget: number): { readonly tiles: string; readonly work: number } {
+  const facts = modelFacts();
+  const run = largestRun(ids, image, { scale: 2, portrait: true });
+  const models = ids.map((id) => facts.byId(id));
+  const tile = chooseTile({ ...image, budget, models: models.map((model) => ({ ...model.memory("cpu"), context: model.context })) });
+  let work = 0;
+  let stageTiles = "";
+  for (const model of models) {
+    const whole = { ...model.memory("cpu"), context: model.context };
+    const stages = model.stages?.map((stage) => ({ ...stage.memory("cpu"), context: stage.context, scale: stage.scale, outputChannels: stage.outputChannels, cost: stage.cost("cpu").secondsPerInputMegapixel }));
+    if (stages && runsSplit(run.width, run.height, tile, whole, stages)) {
+      const tiles = planStageTiles({ ...run, wholeTile: tile, whole, stages });
+      stageTiles = ` / ${tiles.join(", ")}`;
+      work += stages.reduce((sum, stage, k) => sum + stage.cost * workRatio(tiles[k], stage.context, run), 0);
+    } else work += model.cost("cpu").secondsPerInputMegapixel * workRatio(tile, model.context, run);
+  }
+  const untiled = models.reduce((sum, model) => sum + model.cost("cpu").secondsPerInputMegapixel, 0);
+  return { tiles: `${tile}${stageTiles}`, work: work / untiled };
+}
+
+/** Old and new tiles of the default preset and the model work each costs (manifest costs; no runs). */
+export async function predictedWorkRows(): Promise<string[][]> {
+  const presets = await PresetStore.open({ watch: "off" });
+  try {
+    const rows: string[][] = [];
+    for (const [width, height] of [[512, 512], [1024, 1024], [TARGET.width, TARGET.height]]) {
+      const image = { width, height };
+      const cells = [`${width}×${height}`];
+      for (const budget of [SMALL_BUDGET, "6G"]) {
+        const old = oldTilesWork(portraitModelIds(portraitSettings(presets, {}).portrait!), image, parseMemoryBudget(budget));
+        cells.push(old.tiles, old.work.toFixed(2));
+      }
+      for (const budget of [GOAL_BUDGET, "6G"]) {
+        const settings = portraitSettings(presets, { memoryBudget: budget });
+        try {
+          const plan = portraitTiles({ ...settings, portrait: settings.portrait! }, image, "cpu");
+          cells.push(`${plan.tile} / ${Object.values(plan.stageTiles).flat().join(", ")}`, (plan.relativeWork ?? 1).toFixed(2));
+        } catch (error) {
+          cells.push((error as Error).message.slice(0, 40), "-");
+        }
+      }
+      rows.push(cells);
+    }
+    return rows;
+  } finally {
+    presets.close();
+  }
+}
+
 export const memorySection: BenchSection = {
   name: "memory",
   summary: `Peak RSS (process with its workers) of the default preset at 2× under a ${GOAL_BUDGET} job budget at 512² and 1 MP, 24 MP projected from a 1 MP run on the 24 MP tiles; CPU time against the old tiles.`,
@@ -181,6 +237,11 @@ export const memorySection: BenchSection = {
       context.note(`${missing.join(", ")} not installed; skipped.`);
       return;
     }
+    context.table(
+      "Model work of the default preset's tiles over one pass window's runs (predicted from the manifest's costs; 1 = untiled)",
+      ["input", `old tiles, ${SMALL_BUDGET} per run`, "work", "old tiles, 6G per run", "work", `job tiles, ${GOAL_BUDGET}`, "work", "job tiles, 6G", "work"],
+      await predictedWorkRows(),
+    );
     const script = fileURLToPath(import.meta.url);
     const rows: string[][] = [];
     const measured = new Map<string, ChildResult>();

@@ -43,7 +43,7 @@ describe("planJobTiles: every resident session's window plus the reserved bytes 
   it("the 24 MP default preset under 4 GiB (2.5 GB reserved: process, images, one pass window of 1218² runs)", () => {
     const reserved = 320 * 1024 ** 2 + 31 * 24e6 + 300 * 1090 * 1090 * 4;
     const result = plan({ run: { width: 1218, height: 1218 }, budget: 4 * GiB, reserved, models: [thick, x4plus], fixedInputs: faces });
-    expect(result).toEqual({ tile: 192, stageTiles: { x4plus: [448, 32] }, plannedBytes: expect.any(Number) });
+    expect(result).toEqual({ tile: 192, stageTiles: { x4plus: [448, 32] }, plannedBytes: expect.any(Number), relativeWork: expect.any(Number) });
     const sessions = windowBytes(thick, 192, { width: 1218, height: 1218 }) + windowBytes(x4plus.stages![0], 448, { width: 1218, height: 1218 }) + windowBytes(x4plus.stages![1], 32, { width: 1218, height: 1218 });
     // The split model's whole session is not opened: its stages and the planes between them are.
     expect(result.plannedBytes).toBe(reserved + sessions + 256 * 1218 * 1218 + faces.reduce((sum, face) => sum + 100 * face.pixels, 0));

@@ -54,6 +54,8 @@ export interface JobTiles {
   readonly stageTiles: Readonly<Record<string, readonly number[]>>;
   /** Reserved bytes plus every resident session's largest window; absent when the user fixed the tile. */
   readonly plannedBytes?: number;
+  /** The models' work in these tiles over one run relative to untiled runs (1 = no context computed twice). */
+  readonly relativeWork?: number;
 }
 
 /** Bytes of one run's window: the tile and its context, no larger than the run. */
@@ -133,6 +135,7 @@ function layouts(models: readonly JobModel[], tile: number, run: JobTileOptions[
 export function planJobTiles(options: JobTileOptions): JobTiles {
   const { run, budget, models } = options;
   const fixed = options.reserved + options.fixedInputs.reduce((sum, session) => sum + session.fixedBytes + session.bytesPerTilePixel * session.pixels, 0);
+  const untiledWork = models.reduce((sum, model) => sum + model.cost, 0);
   let best: { readonly plan: JobTiles; readonly work: number } | null = null;
   let smallest: { readonly plan: JobTiles; readonly bytes: number } | null = null;
   for (const tile of candidateTiles(run)) {
@@ -146,8 +149,8 @@ export function planJobTiles(options: JobTileOptions): JobTiles {
         if (smallest === null || need < smallest.bytes) smallest = { plan: { tile, stageTiles: stageTilesOf(layout.split, floor), plannedBytes: need }, bytes: need };
         continue;
       }
-      const plan = { tile, stageTiles: stageTilesOf(layout.split, picked.tiles), plannedBytes: bytes + picked.bytes };
       const work = layout.work + picked.work;
+      const plan = { tile, stageTiles: stageTilesOf(layout.split, picked.tiles), plannedBytes: bytes + picked.bytes, relativeWork: work / untiledWork };
       if (best === null || work < best.work) best = { plan, work };
     }
   }

@@ -40,6 +40,7 @@ describe("jobTiles: the default preset's sessions, images and pass window within
       tile: 512,
       stageTiles: {},
       plannedBytes: expect.any(Number),
+      relativeWork: 1,
     });
   });
 });

@@ -216,6 +216,13 @@ function jobModel(id: string, provider: string): JobModel {
   return { id, ...model.memory(provider), context: model.context, cost: model.cost(provider).secondsPerInputMegapixel, ...(stages ? { stages } : {}) };
 }
 
+/** The largest image one model run of the job sees: the image, or a portrait pass window with its and the widest model's context. */
+export function largestRun(modelIds: readonly string[], image: { readonly width: number; readonly height: number }, shape: JobShape): { readonly width: number; readonly height: number } {
+  if (!shape.portrait) return { width: image.width, height: image.height };
+  const edge = PASS_WINDOW + 2 * PASS_CONTEXT + 2 * Math.max(0, ...modelIds.map((id) => modelFacts().byId(id).context));
+  return { width: Math.min(image.width, edge), height: Math.min(image.height, edge) };
+}
+
 /**
  * The job's tiles for running `modelIds` over a `width`×`height` image on `provider`: the
  * planned ones when given, the user's `tile` (stages then size themselves), else every resident session's largest window,
@@ -233,11 +240,8 @@ export function jobTiles(
   if (settings.plannedTiles !== undefined) return settings.plannedTiles;
   if (settings.tile !== undefined) return { tile: chooseTile({ width: image.width, height: image.height, budget: 1, models: [], override: settings.tile }), stageTiles: {} };
   const models = modelIds.map((id) => jobModel(id, provider));
-  const widest = Math.max(0, ...models.map((model) => model.context));
   const window = shape.portrait ? PASS_WINDOW + 2 * PASS_CONTEXT : 0;
-  const run = shape.portrait
-    ? { width: Math.min(image.width, window + 2 * widest), height: Math.min(image.height, window + 2 * widest) }
-    : { width: image.width, height: image.height };
+  const run = largestRun(modelIds, image, shape);
   const output = shape.output ?? { channels: 3, bitDepth: 8 };
   return planJobTiles({
     run,
