@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { imageSizedBuffers, projectPeak } from "./memory-model";
+import { projectPeak } from "./memory-model";
+import { imageSizedBuffers } from "../tiling/image-memory";
 
 const GB = 1024 ** 3;
 

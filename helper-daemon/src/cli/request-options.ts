@@ -36,7 +36,7 @@ export const RECIPE_OPTIONS: Readonly<Record<string, CliOption>> = {
   },
   "face-restore-strength": { type: "string", valueName: "X", description: "How much of the restored face is mixed in, 0 to 1 (default: the preset's, else 0.5)." },
   tile: { type: "string", valueName: "N", description: "Largest kept tile edge in input pixels; the model's context is added around it (default: the whole image, or what the memory budget allows)." },
-  "memory-budget": { type: "string", valueName: "SIZE", description: "Memory one model run may use, e.g. 3G (default: config memoryBudget, else a quarter of total memory on CPU)." },
+  "memory-budget": { type: "string", valueName: "SIZE", description: "Memory the whole job may use, e.g. 4G (default: config memoryBudget, else a quarter of total memory on CPU)." },
 };
 
 /** Where inference runs. */

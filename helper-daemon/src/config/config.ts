@@ -42,7 +42,7 @@ export interface DaemonConfig {
   readonly log: { readonly maxBytes: number; readonly generations: number };
   /** The settings' format version (see {@link CONFIG_VERSION}). */
   readonly version: number;
-  /** Bytes one model run may use (tile sizing); null: a share of total memory on CPU, a fixed figure on GPUs. */
+  /** Bytes a whole job may use (tile sizing: every warm session, the image buffers, a pass window); null: a share of total memory on CPU, a fixed figure on GPUs. */
   readonly memoryBudget: number | null;
   /** The GPU jobs run on, on machines with several (CUDA, DirectML); `serve --device N` wins. */
   readonly device: number;

@@ -40,10 +40,11 @@ export function createInferencePool(options: Partial<InferencePoolOptions> = {})
 /**
  * A {@link TileRunner} (the tiled driver's contract) for a single-input, single-output image
  * model (NCHW RGB 0..1). The tile's buffer is transferred to the worker, which the driver
- * allows. `onResult` sees every run (provider, notice, timing).
+ * allows. `onResult` sees every run (provider, notice, timing); a split model's stages run on
+ * `stageTiles` when the job planned them (tiling/job-tiles.ts).
  * @example const runTile = tileRunner(pool, "realesrgan-x4fast", (r) => providers.add(r.provider));
  */
-export function tileRunner(pool: InferencePool, modelId: string, onResult?: (result: InferenceResult) => void): TileRunner {
+export function tileRunner(pool: InferencePool, modelId: string, onResult?: (result: InferenceResult) => void, stageTiles?: readonly number[]): TileRunner {
   const run = async (tile: TilePixels, signal?: AbortSignal): Promise<TilePixels> => {
     const input = { data: tile.data, dims: [1, 3, tile.height, tile.width] };
     const result = await pool.run(modelId, [input], { signal });
@@ -61,7 +62,8 @@ export function tileRunner(pool: InferencePool, modelId: string, onResult?: (res
   const known = isManifestModel(modelId);
   if (!known) return run;
   const split = splitRunner(pool, modelId, onResult);
-  return Object.assign(run, { context: modelFacts().byId(modelId).context, ...(split ? { split } : {}) });
+  const planned = split && stageTiles?.length === split.stages.length ? { ...split, tiles: stageTiles } : split;
+  return Object.assign(run, { context: modelFacts().byId(modelId).context, ...(planned ? { split: planned } : {}) });
 }
 
 /**

@@ -106,6 +106,17 @@ describe("split models in the tiled driver", () => {
     expect(Array.from(out.rgb)).toEqual(Array.from(untiled(image)));
   });
 
+  it("stage tiles the job planned on the runner: the model runs split even where one whole-model tile would cover the image", async () => {
+    const image = noiseImage(37, 29);
+    const trunk = recorded(trunkModel);
+    const tail = recorded(tailModel);
+    // maxTile 64 covers the image: without planned tiles the whole model would run (and throw here).
+    const out = await upscaleTiled(image, wholeRunner({ ...splitModel(trunk, tail), tiles: [64, 16] }), { scale: 2, maxTile: 64 });
+    expect(Array.from(out.rgb)).toEqual(Array.from(untiled(image)));
+    expect(trunk.windows).toEqual(["37×29"]);
+    expect(tail.windows.length).toBe(6);
+  });
+
   it("progress weighs the stages by their cost, not their tile counts: the trunk's one tile is most of the work", async () => {
     const image = noiseImage(32, 32);
     const costly = splitModel(recorded(trunkModel), recorded(tailModel));

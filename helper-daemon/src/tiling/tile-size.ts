@@ -13,7 +13,7 @@ export const MAX_TILE = 4096;
 /** Automatic tiles are multiples of this, so that few input shapes occur. */
 export const TILE_STEP = 64;
 
-/** Share of the machine's memory one job may plan for on CPU; the rest is the OS, other jobs, the images. */
+/** Share of the machine's memory one job may plan for on CPU (its sessions, images and windows); the rest is the OS and other jobs. */
 export const CPU_BUDGET_SHARE = 0.25;
 /**
  * Budget on GPU providers when the user sets none: onnxruntime-node cannot report device memory,

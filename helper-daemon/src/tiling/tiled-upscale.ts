@@ -57,6 +57,8 @@ export interface TileStage {
 export interface SplitRunner {
   readonly memory: MemoryNeeds;
   readonly stages: readonly TileStage[];
+  /** The stages' kept tiles the job planned (tiling/job-tiles.ts): the model then always runs split. Else split only when it must be tiled, each stage sized within one window of the whole model's tile. */
+  readonly tiles?: readonly number[];
 }
 
 /**
@@ -135,7 +137,8 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
   const outWidth = width * scale;
   const outHeight = height * scale;
   const alphaThroughRunner = alpha !== undefined && options.alphaRunner !== undefined;
-  const split = runTile.split !== undefined && runsSplit(width, height, maxTile, { ...runTile.split.memory, context }, runTile.split.stages) ? runTile.split : undefined;
+  // Planned stage tiles mean the job chose to run the model split (tiling/job-tiles.ts).
+  const split = runTile.split !== undefined && (runTile.split.tiles !== undefined || runsSplit(width, height, maxTile, { ...runTile.split.memory, context }, runTile.split.stages)) ? runTile.split : undefined;
   const progress = new PassProgress(options.onProgress);
 
   const colourSource = alpha === undefined ? image.rgb : fillTransparentColour(image.rgb, alpha, width, height);
@@ -153,7 +156,7 @@ export async function upscaleTiled(image: RgbImage, runTile: TileRunner, options
     progress.plan(passes.map((pass) => tileCount(width, height, maxTile, pass.context)));
     rgb = await runPass(colour, colourState, progress.hooks(0, options));
   } else {
-    const tiles = options.stageTiles ?? planStageTiles({ width, height, wholeTile: maxTile, whole: { ...split.memory, context }, stages: split.stages.map((stage) => ({ ...stage.memory, context: stage.context })) });
+    const tiles = options.stageTiles ?? split.tiles ?? planStageTiles({ width, height, wholeTile: maxTile, whole: { ...split.memory, context }, stages: split.stages.map((stage) => ({ ...stage.memory, context: stage.context })) });
     const counts = split.stages.map((stage, k) => tileCount(width, height, tiles[k], stage.context));
     const weights = stageWeights(width, height, split.stages);
     const alphaWeight = weights?.reduce((sum, weight) => sum + weight, 0);

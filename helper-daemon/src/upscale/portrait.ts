@@ -13,7 +13,8 @@ import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio, UNPLANNED, 
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
-import { portraitModelIds, tileFor, type UpscaleSettings } from "./settings";
+import { jobTiles, portraitModelIds, type UpscaleSettings } from "./settings";
+import type { JobTiles } from "../tiling/job-tiles";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
 
@@ -53,9 +54,9 @@ export interface PortraitRunOptions extends UpscaleRunOptions {
   readonly sink?: ResultSink;
 }
 
-/** The tile of a portrait run: the user's, or what the memory budget allows its hungriest model. */
-export function portraitTile(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): number {
-  return tileFor(portraitModelIds(settings.portrait), image, settings, provider);
+/** The tiles of a portrait run: the user's, or what the memory budget allows all its sessions together. */
+export function portraitTiles(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): JobTiles {
+  return jobTiles(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
 }
 
 /**
@@ -100,7 +101,7 @@ export async function upscalePortrait(
   const job = settings.portrait;
   if (!job) throw new PortraitError("INTERNAL", "The portrait path needs portrait settings.");
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
-  const tile = portraitTile({ ...settings, portrait: job }, image, pool.provider);
+  const { tile, stageTiles } = portraitTiles({ ...settings, portrait: job }, image, pool.provider);
   const providers = new Set<ProviderName>();
   const notices = new Set<string>();
   let inferenceMs = 0;
@@ -120,7 +121,7 @@ export async function upscalePortrait(
   let known = UNPLANNED;
   const { presetId: _presetId, ...pipelineSettings } = job;
   const result = await runPortraitPipeline(image, pipelineSettings, {
-    tileRunner: (modelId) => tileRunner(pool, modelId, onResult),
+    tileRunner: (modelId) => tileRunner(pool, modelId, onResult, stageTiles[modelId]),
     restoreFace: (modelId) => faceRestoreRunner(pool, modelId, broughtModel(modelId, "face-restore").range, onResult),
     runDetector,
     maxTile: tile,

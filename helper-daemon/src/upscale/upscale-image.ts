@@ -6,7 +6,7 @@ import { PortraitError } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { upscaleToScale, type UpscaleNotice } from "../tiling/tiled-upscale";
 import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
-import { planModel, tileFor, type ModelPlan, type UpscaleSettings } from "./settings";
+import { jobTiles, planModel, type ModelPlan, type UpscaleSettings } from "./settings";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
 
 export interface UpscaleRunOptions {
@@ -42,15 +42,20 @@ export async function upscaleImage(
 ): Promise<UpscaleImageResult> {
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   const plan = planModel(settings);
-  const tile = tileFor([plan.modelId], image, settings, pool.provider);
+  const { tile, stageTiles } = jobTiles([plan.modelId], image, settings, pool.provider, { scale: plan.nativeScale, portrait: false });
   const providers = new Set<ProviderName>();
   const notes = new Set<string>();
   let inferenceMs = 0;
-  const runTile = tileRunner(pool, plan.modelId, (result) => {
-    providers.add(result.provider);
-    inferenceMs += result.inferenceMs;
-    if (result.notice) notes.add(result.notice);
-  });
+  const runTile = tileRunner(
+    pool,
+    plan.modelId,
+    (result) => {
+      providers.add(result.provider);
+      inferenceMs += result.inferenceMs;
+      if (result.notice) notes.add(result.notice);
+    },
+    stageTiles[plan.modelId],
+  );
   tracker.upscaleStarted();
   const output = await upscaleToScale(image, runTile, {
     nativeScale: plan.nativeScale,
