@@ -206,7 +206,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
       for (const { preset, yardstick } of cases) {
         const settings = settingsOf(preset);
         const bare = await bareMs(yardstick, image);
-        const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu");
+        const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
         for (const rule of detailInputsOf(settings)) {
           const enabled = REDUCED_DETAIL.enabled;
           REDUCED_DETAIL.enabled = rule.reduced;

@@ -14,11 +14,12 @@ export function estimateUpscale(settings: UpscaleSettings, width: number, height
   const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
   const image = { width, height };
   if (settings.portrait) {
-    const tile = tileFor(portraitModelIds(settings.portrait), image, settings, provider);
+    // The tile the job itself will get: all its sessions and image buffers within the budget.
+    const tile = tileFor(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
     return predictCost(portraitPasses(settings.portrait, width, height, tile), outputPixels, provider, calibration);
   }
   const plan = planModel(settings);
-  const tile = tileFor([plan.modelId], image, settings, provider);
+  const tile = tileFor([plan.modelId], image, settings, provider, { scale: plan.nativeScale, portrait: false });
   return predictCost([{ modelId: plan.modelId, width, height, tile }], outputPixels, provider, calibration);
 }
 
