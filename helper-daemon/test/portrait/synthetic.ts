@@ -31,3 +31,15 @@ export const hairBase = resizePlane(hairSource, OUT, OUT, "lanczos3");
 // Smooth skin: a nearly flat source.
 export const skinSource = plane(SIZE, SIZE, (x, y) => 0.6 + 0.002 * hashNoise(x, y));
 export const skinBase = resizePlane(skinSource, OUT, OUT, "lanczos3");
+
+/** Mean of a plane away from the border (`inside` pixels), where the scenes' edges do not reach. */
+export function innerMean(p: Plane, inside = 8): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = inside; y < p.height - inside; y++)
+    for (let x = inside; x < p.width - inside; x++) {
+      sum += p.data[y * p.width + x];
+      n++;
+    }
+  return sum / n;
+}
