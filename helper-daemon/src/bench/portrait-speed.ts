@@ -25,7 +25,7 @@ import { REDUCED_DETAIL, detailModel, fidelityModel } from "../portrait/branch-m
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
 import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
-import { portraitModelIds, tileFor } from "../upscale/settings";
+import { jobTiles, portraitModelIds } from "../upscale/settings";
 import type { TileRunner } from "../tiling/tiled-upscale";
 
 /** The argument that makes bench.js run one portrait upscale in a fresh process and print JSON. */
@@ -206,7 +206,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
       for (const { preset, yardstick } of cases) {
         const settings = settingsOf(preset);
         const bare = await bareMs(yardstick, image);
-        const tile = tileFor(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
+        const { tile } = jobTiles(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
         for (const rule of detailInputsOf(settings)) {
           const enabled = REDUCED_DETAIL.enabled;
           REDUCED_DETAIL.enabled = rule.reduced;

@@ -3,7 +3,7 @@
  * tiles the run will use, on the provider that will run them.
  */
 import type { Estimate } from "@portrait-upscale/shared";
-import { planModel, portraitModelIds, tileFor, type UpscaleSettings } from "../upscale/settings";
+import { modelTiles, planModel, portraitTiles, type UpscaleSettings } from "../upscale/settings";
 import { portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
 
 /**
@@ -15,11 +15,11 @@ export function estimateUpscale(settings: UpscaleSettings, width: number, height
   const image = { width, height };
   if (settings.portrait) {
     // The tile the job itself will get: all its sessions and image buffers within the budget.
-    const tile = tileFor(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
+    const { tile } = portraitTiles({ ...settings, portrait: settings.portrait }, image, provider);
     return predictCost(portraitPasses(settings.portrait, width, height, tile), outputPixels, provider, calibration);
   }
   const plan = planModel(settings);
-  const tile = tileFor([plan.modelId], image, settings, provider, { scale: plan.nativeScale, portrait: false });
+  const { tile } = modelTiles(plan, image, settings, provider);
   return predictCost([{ modelId: plan.modelId, width, height, tile }], outputPixels, provider, calibration);
 }
 

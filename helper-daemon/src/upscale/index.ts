@@ -14,12 +14,13 @@ export {
   planModel,
   portraitModelIds,
   portraitSettings,
-  tileFor,
+  modelTiles,
+  portraitTiles,
 } from "./settings";
 export type { ModelChoice, ModelPlan, PresetResolver, RawPortraitSettings, RawUpscaleSettings, Scale, UpscaleSettings } from "./settings";
 export { upscaleImage } from "./upscale-image";
 export type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
-export { portraitSteps, portraitTiles, upscalePortrait } from "./portrait";
+export { portraitSteps, upscalePortrait } from "./portrait";
 export type { PortraitImageResult, PortraitOutcome, PortraitRunOptions } from "./portrait";
 export { formatForPath, upscaleBytes, upscaleToFile } from "./upscale-file";
 export { upscaleDecoded } from "./upscale-decoded";

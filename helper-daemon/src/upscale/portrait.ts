@@ -13,7 +13,7 @@ import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio, UNPLANNED, 
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
-import { jobTiles, portraitModelIds, type UpscaleSettings } from "./settings";
+import { portraitTiles, type UpscaleSettings } from "./settings";
 import type { JobTiles } from "../tiling/job-tiles";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 
@@ -52,11 +52,6 @@ export interface PortraitRunOptions extends UpscaleRunOptions {
   readonly keepBranches?: boolean;
   /** Takes the result window by window instead of a float image (see `PortraitDeps.sink`). */
   readonly sink?: ResultSink;
-}
-
-/** The tiles of a portrait run: the user's, or what the memory budget allows all its sessions together. */
-export function portraitTiles(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): JobTiles {
-  return jobTiles(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
 }
 
 /**

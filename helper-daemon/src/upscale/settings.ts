@@ -253,17 +253,12 @@ export function jobTiles(
   });
 }
 
-/**
- * The tile (kept part, input pixels) of a bare model run (or, with `shape`, any job) over a
- * `width`×`height` image on `provider`: see {@link jobTiles}.
- * @example tileFor(["realesrgan-x4plus"], { width: 512, height: 512 }, {}, "cpu") // 512 on a 24 GB machine
- */
-export function tileFor(
-  modelIds: readonly string[],
-  image: { readonly width: number; readonly height: number },
-  settings: Pick<UpscaleSettings, "tile" | "memoryBudget">,
-  provider: string,
-  shape: JobShape = { scale: 4, portrait: false },
-): number {
-  return jobTiles(modelIds, image, settings, provider, shape).tile;
+/** The tiles of a bare model run: the user's, or what the memory budget allows the run. */
+export function modelTiles(plan: ModelPlan, image: { readonly width: number; readonly height: number }, settings: UpscaleSettings, provider: string): JobTiles {
+  return jobTiles([plan.modelId], image, settings, provider, { scale: plan.nativeScale, portrait: false });
+}
+
+/** The tiles of a portrait run: the user's, or what the memory budget allows all its sessions together. */
+export function portraitTiles(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): JobTiles {
+  return jobTiles(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
 }

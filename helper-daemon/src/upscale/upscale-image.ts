@@ -6,7 +6,7 @@ import { PortraitError } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { upscaleToScale, type UpscaleNotice } from "../tiling/tiled-upscale";
 import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
-import { jobTiles, planModel, type ModelPlan, type UpscaleSettings } from "./settings";
+import { modelTiles, planModel, type ModelPlan, type UpscaleSettings } from "./settings";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
 
 export interface UpscaleRunOptions {
@@ -42,7 +42,7 @@ export async function upscaleImage(
 ): Promise<UpscaleImageResult> {
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   const plan = planModel(settings);
-  const { tile, stageTiles } = jobTiles([plan.modelId], image, settings, pool.provider, { scale: plan.nativeScale, portrait: false });
+  const { tile, stageTiles } = modelTiles(plan, image, settings, pool.provider);
   const providers = new Set<ProviderName>();
   const notes = new Set<string>();
   let inferenceMs = 0;
