@@ -6,3 +6,4 @@ export * from "./protocol";
 export * from "./presets";
 export * from "./transfer";
 export * from "./duration";
+export * from "./pixel-layout";

@@ -4,21 +4,13 @@
  * fake in tests) turns it into a {@link JobOutput}.
  */
 
-import type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat, ReviewCropImage } from "@portrait-upscale/shared";
+import type { JobNote, JobResult, JobStage, JobState, JobStatus, PixelLayout, Placement, ResultFormat, ReviewCropImage } from "@portrait-upscale/shared";
 
 export type { JobNote, JobResult, JobStage, JobState, JobStatus, Placement, ResultFormat };
 
-/** Interleaved samples, rows top to bottom, no padding; 16-bit samples little-endian. */
-export interface RawImage {
+/** Raw pixels as a job carries them (layout in `shared/src/pixel-layout.ts`). */
+export interface RawImage extends PixelLayout {
   readonly kind: "raw";
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 2 | 3 | 4;
-  readonly bitDepth: 8 | 16;
-  /** A colour profile name carried back untouched. */
-  readonly colorProfile?: string;
-  /** Where the pixels sit in the Photoshop document; the result's is scaled to match. */
-  readonly placement?: Placement;
   readonly bytes: Uint8Array;
 }
 

@@ -3,6 +3,7 @@ import {
   crc32,
   crc32Hex,
   imageByteLength,
+  imageHeaderOf,
   type ChunkReassembler,
   type ChunkSender,
   type DaemonMessage,
@@ -10,7 +11,7 @@ import {
   type JobNote,
   type MessageOfType,
   type Overrides,
-  type Placement,
+  type PixelLayout,
   type Progress,
   type ReviewCropImage,
   type ReviewReport,
@@ -18,18 +19,12 @@ import {
 import { PanelError } from "../panel-errors";
 
 /** What a job sends: raw interleaved pixels in the daemon's representation. */
-export interface JobRequest {
+export interface JobRequest extends PixelLayout {
   readonly preset: string;
   readonly overrides: Overrides;
   /** The daemon device to run on (one `welcome.devices` lists); the daemon's default when absent. */
   readonly device?: number;
   readonly review: boolean;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 2 | 3 | 4;
-  readonly bitDepth: 8 | 16;
-  readonly colorProfile?: string;
-  readonly placement?: Placement;
   /** 16-bit samples little-endian, full range. Released once sent. */
   readonly bytes: Uint8Array;
 }
@@ -108,14 +103,5 @@ export function imageHeaderFor(request: JobRequest): ImageHeader {
   if (request.bytes.length !== byteLength) {
     throw new PanelError("INVALID_OPTION", `Expected ${byteLength} bytes for image.bytes but received ${request.bytes.length}`);
   }
-  return {
-    width: request.width,
-    height: request.height,
-    channels: request.channels,
-    bitDepth: request.bitDepth,
-    ...(request.colorProfile !== undefined ? { colorProfile: request.colorProfile } : {}),
-    ...(request.placement !== undefined ? { placement: request.placement } : {}),
-    byteLength,
-    crc32: crc32Hex(crc32(request.bytes)),
-  };
+  return imageHeaderOf(request, byteLength, crc32Hex(crc32(request.bytes)));
 }
