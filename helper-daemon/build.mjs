@@ -14,5 +14,7 @@ await buildAtomically({
   external: ["onnxruntime-node", "sharp", "ws", "bullmq", "ioredis"],
   // Bundled ESM still needs require() for CommonJS dependencies.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // CommonJS dependencies may also read __filename (write-file-atomic names its temporaries with it).
+  define: { __filename: "import.meta.filename" },
   logLevel: "warning",
 });

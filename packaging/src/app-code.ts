@@ -45,6 +45,8 @@ export async function buildAppCode(repoRoot: string, outDir: string): Promise<vo
     external: [...EXTERNAL_PACKAGES, ...OPTIONAL_ABSENT_PACKAGES],
     // Bundled ESM still needs require() for CommonJS dependencies.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // CommonJS dependencies may also read __filename (write-file-atomic names its temporaries with it).
+    define: { __filename: "import.meta.filename" },
     logLevel: "warning",
   });
   await writeFile(join(outDir, "package.json"), `${JSON.stringify({ name: "portrait-upscale-app", private: true, type: "module" }, null, 2)}\n`);

@@ -6,9 +6,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
+import writeFileAtomic from "write-file-atomic";
 
 /** The file in the config folder. */
 export const CLIENT_TOKENS_FILE = "client-tokens.json";
@@ -45,11 +46,8 @@ export async function readClientTokens(dir: string): Promise<ClientTokenRecord[]
 
 async function writeClientTokens(dir: string, clients: readonly ClientTokenRecord[]): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = fileOf(dir);
-  const temporary = `${file}.${randomBytes(6).toString("hex")}.partial`;
-  await writeFile(temporary, `${JSON.stringify({ clients }, null, 2)}\n`, { mode: 0o600 });
-  await chmod(temporary, 0o600).catch(() => undefined);
-  await rename(temporary, file);
+  // 0600 whatever the umask: the hashes are for this user's eyes only.
+  await writeFileAtomic(fileOf(dir), `${JSON.stringify({ clients }, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**

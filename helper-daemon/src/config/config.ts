@@ -3,7 +3,8 @@
  * with command-line flags. Validated once here; everything downstream receives a frozen
  * {@link DaemonConfig} and trusts it.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
 import { PortraitError, array, integer, invalidParameter, nullable, number, object, optional, parse, string, unknown } from "@portrait-upscale/shared";
 import { parseMemoryBudget } from "../tiling/tile-size";
 import { configFiles } from "./paths";
@@ -166,10 +167,9 @@ export async function stampConfigVersion(dir: string): Promise<number> {
   const current = (await readFile(file, "utf8").then((text) => JSON.parse(text) as Record<string, unknown>, () => ({}))) as Record<string, unknown>;
   if (current.version === CONFIG_VERSION) return CONFIG_VERSION;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Written beside, then renamed: a crash never leaves half a config.
+  // Atomic: a crash never leaves half a config.
   const settings = Object.fromEntries(Object.entries(current).filter(([key]) => key !== "version"));
-  await writeFile(`${file}.partial`, `${JSON.stringify({ version: CONFIG_VERSION, ...settings }, null, 2)}\n`, { mode: 0o600 });
-  await rename(`${file}.partial`, file);
+  await writeFileAtomic(file, `${JSON.stringify({ version: CONFIG_VERSION, ...settings }, null, 2)}\n`, { mode: 0o600 });
   return CONFIG_VERSION;
 }
 

@@ -6,10 +6,11 @@
  * uses it; a bare provider key (files written before devices were told apart) stands for every
  * device of the provider without its own; without either, predictions use the reference figures.
  */
-import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { modelFacts } from "@portrait-upscale/models";
 import { invalidParameter } from "@portrait-upscale/shared";
+import writeFileAtomic from "write-file-atomic";
 import { tileRunner, type InferencePool } from "../inference/index";
 import { UNCALIBRATED, type Calibration } from "./cost-model";
 
@@ -83,11 +84,8 @@ export async function measureCalibration(pool: InferencePool, previous: Calibrat
   return Object.freeze({ factors: Object.freeze({ ...previous.factors, [key]: seconds / reference }) });
 }
 
-/** Writes the calibration atomically (a temporary name, then rename). */
+/** Writes the calibration atomically: a reader sees the old file or the whole new one. */
 export async function writeCalibration(configDir: string, calibration: Calibration): Promise<void> {
   await mkdir(configDir, { recursive: true });
-  const file = calibrationFile(configDir);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ factors: calibration.factors }, null, 2)}\n`);
-  await rename(temporary, file);
+  await writeFileAtomic(calibrationFile(configDir), `${JSON.stringify({ factors: calibration.factors }, null, 2)}\n`);
 }

@@ -3,8 +3,8 @@
  * contact sheet). Each file is written under a temporary name and renamed, so a reader never
  * sees half a file, and an earlier review in the folder stays whole until replaced.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
 import { join, resolve } from "node:path";
 import { PortraitError } from "@portrait-upscale/shared";
 import type { ReviewReport } from "./build-review";
@@ -40,12 +40,9 @@ export async function writeReview(dir: string, report: ReviewReport, sheet: Uint
 }
 
 async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString("hex")}.partial`;
   try {
-    await writeFile(temporary, data, { flag: "wx" });
-    await rename(temporary, path);
+    await writeFileAtomic(path, typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
     throw unwritable(path, error);
   }
 }

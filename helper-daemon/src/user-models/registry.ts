@@ -5,11 +5,11 @@
  * `models/` inside its shared preset folder, so one share carries both the presets and the
  * models they name.
  */
-import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import { sha256Hex, type ProviderMeasurement } from "@portrait-upscale/models";
+import writeFileAtomic from "write-file-atomic";
 import type { ProbedModel, UserModelRole } from "./probe";
 
 /** The record file inside a model folder. */
@@ -116,7 +116,8 @@ export async function addUserModel(input: AddUserModelInput): Promise<UserModelR
   };
   await writingTo(folder, async () => {
     await mkdir(folder, { recursive: true });
-    await atomically(join(folder, record.file), (temporary) => copyFile(input.path, temporary));
+    // The probed bytes, not the file again: what is written is what the sha256 describes.
+    await writeFileAtomic(join(folder, record.file), Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength));
     await writeRecords(folder, [...existing.filter((model) => model.name !== input.name), record]);
   });
   return record;
@@ -159,7 +160,7 @@ export async function recordMeasurement(folder: string, name: string, measuremen
 
 function writeRecords(folder: string, models: readonly UserModelRecord[]): Promise<void> {
   const file: RecordFile = { schemaVersion: 1, models };
-  return atomically(join(folder, USER_MODELS_FILE), (temporary) => writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { flag: "wx" }));
+  return writeFileAtomic(join(folder, USER_MODELS_FILE), `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** Runs `write`, turning a file system failure into OUTPUT_UNWRITABLE naming the folder. */
@@ -170,16 +171,5 @@ async function writingTo(folder: string, write: () => Promise<void>): Promise<vo
     if (error instanceof PortraitError) throw error;
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new PortraitError("OUTPUT_UNWRITABLE", `Cannot write to ${folder}: ${reason}.`, { path: folder, reason });
-  }
-}
-
-async function atomically(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString("hex")}.partial`;
-  try {
-    await write(temporary);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
   }
 }
