@@ -27,6 +27,27 @@ describe("calibration per device", () => {
     expect(deviceCalibration(old, "dml", 0)).toBe(UNCALIBRATED);
   });
 
+  it("reads a file with fields it does not know, keeping only the factors", async () => {
+    const dir = join(folder, "newer");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(calibrationFile(dir), '{ "factors": { "cuda:1": 4 }, "measuredAt": "2026-01-01" }\n');
+    expect(await readCalibration(dir)).toEqual({ factors: { "cuda:1": 4 } });
+  });
+
+  it.each([
+    ["factors missing", "{}", "calibration.factors", undefined],
+    ["factors not an object", '{ "factors": [2] }', "calibration.factors", undefined],
+    ["a factor of zero", '{ "factors": { "cpu": 0 } }', "calibration.factors.cpu", 0],
+    ["a factor that is text", '{ "factors": { "cuda:0": "fast" } }', "calibration.factors.cuda:0", "fast"],
+  ])("refuses a damaged file (%s) with INVALID_OPTION naming the field", async (_case, text, name, received) => {
+    const dir = join(folder, `damaged-${name}-${String(received)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(calibrationFile(dir), text);
+    const refusal = readCalibration(dir);
+    await expect(refusal).rejects.toMatchObject({ code: "INVALID_OPTION", data: { name } });
+    if (received !== undefined) await expect(refusal).rejects.toMatchObject({ data: { received } });
+  });
+
   it("gives two devices of one provider their own factors, so their predictions differ", () => {
     const calibration = parseCalibration({ factors: { [calibrationKey("cuda", 0)]: 0.5, [calibrationKey("cuda", 1)]: 4 } });
     const fast = estimateUpscale(settings, 256, 256, "cuda", deviceCalibration(calibration, "cuda", 0));

@@ -9,7 +9,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { modelFacts } from "@portrait-upscale/models";
-import { invalidParameter } from "@portrait-upscale/shared";
+import { number, object, parse, record } from "@portrait-upscale/shared";
 import writeFileAtomic from "write-file-atomic";
 import { tileRunner, type InferencePool } from "../inference/index";
 import { UNCALIBRATED, type Calibration } from "./cost-model";
@@ -50,14 +50,16 @@ export function deviceCalibration(calibration: Calibration, provider: string, de
   return factor === undefined ? UNCALIBRATED : Object.freeze({ factors: Object.freeze({ [provider]: factor }) });
 }
 
-/** Validates a calibration object as stored. */
+/**
+ * What calibration.json holds: a positive factor per `provider:device` or bare provider key.
+ * Other top-level fields are dropped, so a newer file with more in it still reads.
+ */
+const calibrationSchema = object({ factors: record(number({ above: 0 })) }, { unknownFields: "drop" });
+
+/** Validates a calibration object as stored; INVALID_OPTION naming the field otherwise. */
 export function parseCalibration(value: unknown): Calibration {
-  const factors = (value as { factors?: unknown } | null)?.factors;
-  if (typeof factors !== "object" || factors === null || Array.isArray(factors)) throw invalidParameter("an object", "calibration.factors", factors);
-  for (const [name, factor] of Object.entries(factors)) {
-    if (typeof factor !== "number" || !(factor > 0) || !Number.isFinite(factor)) throw invalidParameter("a positive number", `calibration.factors.${name}`, factor);
-  }
-  return Object.freeze({ factors: Object.freeze({ ...(factors as Record<string, number>) }) });
+  const { factors } = parse(calibrationSchema, value, "calibration", "INVALID_OPTION");
+  return Object.freeze({ factors: Object.freeze({ ...factors }) });
 }
 
 /**

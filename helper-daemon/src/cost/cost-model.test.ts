@@ -72,7 +72,7 @@ describe("predictCost", () => {
   });
 
   it("refuses a calibration that is not positive numbers", () => {
-    expect(() => parseCalibration({ factors: { cpu: 0 } })).toThrow("Expected a positive number for calibration.factors.cpu but received 0 of type number");
+    expect(() => parseCalibration({ factors: { cpu: 0 } })).toThrow("Expected a number above 0 for calibration.factors.cpu but received 0 of type number");
     expect(() => parseCalibration({})).toThrow("Expected an object for calibration.factors");
   });
 });
