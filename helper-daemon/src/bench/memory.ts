@@ -24,7 +24,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import { chooseTile, parseMemoryBudget } from "../tiling/tile-size";
 import { workRatio } from "../tiling/job-tiles";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
-import { largestRun } from "../upscale/settings";
+import { largestRun } from "../upscale/memory-plan";
 import type { BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
 import { imageSizedBuffers } from "../tiling/image-memory";

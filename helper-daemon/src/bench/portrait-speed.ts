@@ -25,7 +25,7 @@ import { REDUCED_DETAIL, detailModel, fidelityModel } from "../portrait/branch-m
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
 import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
-import { jobTiles, portraitModelIds } from "../upscale/settings";
+import { jobTiles, portraitModelIds } from "../upscale/memory-plan";
 import type { TileRunner } from "../tiling/tiled-upscale";
 
 /** The argument that makes bench.js run one portrait upscale in a fresh process and print JSON. */

@@ -3,7 +3,8 @@
  * tiles the run will use, on the provider that will run them.
  */
 import type { Estimate } from "@portrait-upscale/shared";
-import { modelTiles, planModel, portraitTiles, type UpscaleSettings } from "../upscale/settings";
+import { modelTiles, portraitTiles } from "../upscale/memory-plan";
+import { planModel, type UpscaleSettings } from "../upscale/settings";
 import { portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
 
 /**

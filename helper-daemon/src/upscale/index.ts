@@ -12,11 +12,9 @@ export {
   SCALES,
   parseUpscaleSettings,
   planModel,
-  portraitModelIds,
   portraitSettings,
-  modelTiles,
-  portraitTiles,
 } from "./settings";
+export { modelTiles, portraitModelIds, portraitTiles } from "./memory-plan";
 export type { ModelChoice, ModelPlan, PresetResolver, RawPortraitSettings, RawUpscaleSettings, Scale, UpscaleSettings } from "./settings";
 export { upscaleImage } from "./upscale-image";
 export type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";

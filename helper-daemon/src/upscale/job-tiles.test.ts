@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, PortraitError, resolvePreset } from "@portrait-upscale/shared";
-import { jobTiles, portraitModelIds } from "./settings";
+import { jobTiles, portraitModelIds } from "./memory-plan";
 
 const GiB = 1024 ** 3;
 const natural = resolvePreset(BUILT_IN_PRESETS.find((preset) => preset.id === DEFAULT_PRESET_ID)!, {});

@@ -13,7 +13,8 @@ import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio, UNPLANNED, 
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
-import { portraitTiles, type UpscaleSettings } from "./settings";
+import { portraitTiles } from "./memory-plan";
+import type { UpscaleSettings } from "./settings";
 import type { JobTiles } from "../tiling/job-tiles";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
 

@@ -6,7 +6,8 @@ import { PortraitError } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { upscaleToScale, type UpscaleNotice } from "../tiling/tiled-upscale";
 import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
-import { modelTiles, planModel, type ModelPlan, type UpscaleSettings } from "./settings";
+import { modelTiles } from "./memory-plan";
+import { planModel, type ModelPlan, type UpscaleSettings } from "./settings";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
 
 export interface UpscaleRunOptions {
