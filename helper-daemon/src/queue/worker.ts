@@ -15,6 +15,7 @@ import type { InferencePool } from "../inference/index";
 import { sampleProgress } from "../jobs/progress-sampler";
 import { requestSettings, runUpscaleRequest, settingsHash, upscaleRequest, type PresetResolver, type UpscaleProgress } from "../upscale/index";
 import { QUEUE_NAME } from "./connection";
+import { deviceQueueName } from "./devices";
 import { inlineResultOf, requestImageOf, type InlineJobData, type InlineJobResult } from "./inline";
 import { parseQueueJobData, queueJobId, type QueueJobData } from "./job-data";
 
@@ -138,23 +139,32 @@ async function runJob(job: Job, options: QueueWorkerOptions): Promise<BatchEntry
   }
 }
 
+/** A worker's lane on one device: it takes jobs from the shared queue and from its device's own. */
+export interface QueueLane {
+  /** Finishes the jobs in flight first (BullMQ's graceful shutdown), so a stopped lane leaves nothing for the stalled checker. */
+  close(): Promise<void>;
+}
+
 /**
- * Starts taking jobs. Resolves once connected; `close()` finishes the jobs in flight first
- * (BullMQ's graceful shutdown), so a stopped worker leaves nothing for the stalled checker.
+ * Starts taking jobs on `options.device`: those any device may run, and those that named this
+ * device (`serve --queue` with a job's `device`). Resolves once connected.
  */
-export async function startQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
-  const worker = new Worker(QUEUE_NAME, (job) => runAnyJob(job, options), {
-    connection: options.connection,
-    concurrency: options.concurrency,
-    lockDuration: options.lockMs,
-    // Check for stalled jobs a few times per lock period, so a crashed worker's job moves on soon.
-    stalledInterval: Math.max(500, Math.round(options.lockMs / 2)),
-    maxStalledCount: 2,
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueLane> {
+  const workers = [QUEUE_NAME, deviceQueueName(options.device)].map((queue) => {
+    const worker = new Worker(queue, (job) => runAnyJob(job, options), {
+      connection: options.connection,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      // Check for stalled jobs a few times per lock period, so a crashed worker's job moves on soon.
+      stalledInterval: Math.max(500, Math.round(options.lockMs / 2)),
+      maxStalledCount: 2,
+    });
+    worker.on("error", (error) => options.log(`queue: ${error.message}`));
+    worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
+    worker.on("active", (job) => options.log(`started ${job.data?.input ?? `daemon job ${job.id} on device ${options.device}`}`));
+    worker.on("completed", (job) => options.log(`done ${job.data?.output ?? `daemon job ${job.id}`}`));
+    return worker;
   });
-  worker.on("error", (error) => options.log(`queue: ${error.message}`));
-  worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
-  worker.on("active", (job) => options.log(`started ${job.data?.input ?? `daemon job ${job.id}`}`));
-  worker.on("completed", (job) => options.log(`done ${job.data?.output ?? `daemon job ${job.id}`}`));
-  await worker.waitUntilReady();
-  return worker;
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  return { close: async () => void (await Promise.all(workers.map((worker) => worker.close()))) };
 }

@@ -43,24 +43,25 @@ export interface EstimateBasis {
   readonly memoryBudget?: number | null;
   /** The inference device jobs run on when they name none. */
   readonly device?: number;
-  /** The devices jobs may name (see `server/devices.ts`); only the default device by default. */
-  readonly devices?: readonly DeviceSummary[];
+  /** The devices jobs may name (see `server/devices.ts`), or how to read them now (`serve --queue`); only the default device by default. */
+  readonly devices?: readonly DeviceSummary[] | (() => readonly DeviceSummary[]);
 }
 
 /** A catalog over the running pool and preset store; models are checked once at start-up. */
 export function createCatalog(pool: InferencePool, presets: PresetStore, models: ModelSummary[], basis: EstimateBasis = { calibration: UNCALIBRATED }): DaemonCatalog {
   const available = availableProviders(currentPlatformFacts());
-  const devices = basis.devices ?? deviceSummaries(pool.provider, basis.device ?? 0, []);
-  const providerOf = (device: number): string => devices.find((entry) => entry.id === device)?.provider ?? pool.provider;
+  const listed = basis.devices ?? deviceSummaries(pool.provider, basis.device ?? 0, []);
+  const devicesNow = typeof listed === "function" ? listed : () => listed;
+  const providerOf = (device: number): string => devicesNow().find((entry) => entry.id === device)?.provider ?? pool.provider;
   return {
     providers: () => ({ available: available.length > 0 ? available : [pool.provider], active: pool.provider }),
     models: () => [...models, ...broughtModelSummaries()],
     presets: () => presets.summaries(),
     defaultPreset: () => presets.defaultId(),
-    devices: () => devices.map((device) => ({ ...device })),
-    checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale, device: resolveDevice(devices, options.device) }),
+    devices: () => devicesNow().map((device) => ({ ...device })),
+    checkOptions: (options) => ({ scale: settingsForJob(presets, options).scale, device: resolveDevice(devicesNow(), options.device) }),
     estimate: (options, width, height) => {
-      const device = resolveDevice(devices, options.device);
+      const device = resolveDevice(devicesNow(), options.device);
       const settings = settingsForJob(presets, options, basis.memoryBudget);
       const provider = providerOf(device);
       return protocolEstimate(estimateUpscale(settings, width, height, provider, deviceCalibration(basis.calibration, provider, device)), device);

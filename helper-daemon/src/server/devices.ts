@@ -5,7 +5,7 @@
  * when it is accepted, before any pixel is stored.
  */
 import { PortraitError, type DeviceSummary } from "@portrait-upscale/shared";
-import type { GpuDevice, ProviderName } from "../inference/index";
+import { listGpuDevices, type GpuDevice, type ProviderName } from "../inference/index";
 
 /**
  * Names a device list the daemon believes in instead of asking the driver, as JSON
@@ -30,9 +30,14 @@ export function deviceSummaries(provider: ProviderName, defaultDevice: number, g
     default: gpu.index === defaultDevice,
   }));
   if (!listed.some((device) => device.default)) {
-    listed.push({ id: defaultDevice, provider, name: provider === "cpu" ? "CPU" : `${provider.toUpperCase()} device ${defaultDevice}`, default: true });
+    listed.push({ id: defaultDevice, provider, name: unlistedDeviceName(provider, defaultDevice), default: true });
   }
   return listed.sort((a, b) => a.id - b.id);
+}
+
+/** The name of a device the driver did not list: the CPU, or a GPU by its provider and index. */
+export function unlistedDeviceName(provider: ProviderName, id: number): string {
+  return provider === "cpu" ? "CPU" : `${provider.toUpperCase()} device ${id}`;
 }
 
 /** The device a job runs on: `requested` when listed, the default when absent; DEVICE_UNKNOWN (with the list) otherwise. */
@@ -71,4 +76,12 @@ export function injectedDevices(env: NodeJS.ProcessEnv, provider: ProviderName):
     if (!Number.isInteger(index) || (index as number) < 0 || (index as number) > 64 || typeof name !== "string" || name === "") return refuse();
     return { index: index as number, name, provider };
   });
+}
+
+/**
+ * The GPUs of `provider` on this machine: those {@link DEVICES_ENV} names, else the driver's
+ * list (none for the CPU, or where the driver cannot list them).
+ */
+export async function machineGpus(env: NodeJS.ProcessEnv, provider: ProviderName): Promise<GpuDevice[]> {
+  return injectedDevices(env, provider) ?? (provider === "cuda" || provider === "dml" ? listGpuDevices([provider]) : []);
 }

@@ -1,5 +1,6 @@
 // `serve --queue`: a laptop's daemon forwards panel (WebSocket, raw pixels) and GIMP (HTTP,
-// PNG) jobs to a studio worker over a real redis-server, with the same protocol and progress.
+// PNG) jobs to a studio worker over a real redis-server, with the same protocol and progress,
+// and offers the devices the worker serves (two, named to it as a two-GPU machine's would be).
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repositoryPath as repoPath } from "@portrait-upscale/models";
 import type { TestDaemon } from "../daemon/helpers";
 import { TestWsClient } from "../daemon/ws-client";
+import { DEVICES_ENV } from "../../src/server/devices";
 import { runCliCaptured } from "../support/run-cli";
 import { readJobEvents } from "../support/job-events";
 import { startCli, startRedis, startServe, writeShoot, type CliProcess, type TestRedis } from "./support";
@@ -31,7 +33,11 @@ beforeAll(async () => {
   expect((await runCliCaptured(["upscale", join("shoot", "face-0.png"), "-o", join("reference", "face-0.png"), "--preset", PRESET], { cwd: work, env })).code).toBe(0);
   reference = await readFile(join(work, "reference", "face-0.png"));
   redis = await startRedis();
-  worker = startCli(["worker", "--queue", redis.url, "--name", "gpu-1", "--provider", "cpu"], { cwd: work, configDir: join(work, "gpu") });
+  worker = startCli(["worker", "--queue", redis.url, "--name", "gpu-1", "--provider", "cpu"], {
+    cwd: work,
+    configDir: join(work, "gpu"),
+    env: { [DEVICES_ENV]: JSON.stringify([{ index: 0, name: "GPU A" }, { index: 1, name: "GPU B" }]) },
+  });
   await worker.waitFor("taking jobs");
   ({ serve, url } = await startServe(["--queue", redis.url], { cwd: work, configDir: join(work, "laptop") }));
   token = (await readFile(join(work, "laptop", "token"), "utf8")).trim();
@@ -78,5 +84,33 @@ describe("serve --queue", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("lists every device the worker serves, the laptop's configured one as the default", async () => {
+    expect(worker.stderr()).toContain("(device 0, 1; concurrency 1 per device)");
+    const response = await fetch(`${url}/v1/devices`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(await response.json()).toEqual({
+      devices: [
+        { id: 0, provider: "cpu", name: "GPU A (gpu-1)", default: true },
+        { id: 1, provider: "cpu", name: "GPU B (gpu-1)", default: false },
+      ],
+    });
+  });
+
+  it("runs a job that names device 1 on the worker's device 1, with the command line's bytes", async () => {
+    const auth = { Authorization: `Bearer ${token}` };
+    const created = await fetch(`${url}/v1/jobs?preset=${PRESET}&device=1`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body: await readFile(join(work, "shoot", "face-0.png")) });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    expect((await readJobEvents({ url, token }, id)).at(-1)).toMatchObject({ type: "done" });
+    const result = Buffer.from(await (await fetch(`${url}/v1/jobs/${id}/result`, { headers: auth })).arrayBuffer());
+    expect(Buffer.compare(result, reference)).toBe(0);
+    expect(worker.stderr()).toMatch(/started daemon job \S+ on device 1\n/);
+  });
+
+  it("refuses a device no worker serves with DEVICE_UNKNOWN, listing those that are", async () => {
+    const created = await fetch(`${url}/v1/jobs?preset=${PRESET}&device=2`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "image/png" }, body: await readFile(join(work, "shoot", "face-0.png")) });
+    expect(created.status).toBe(400);
+    expect(await created.json()).toMatchObject({ error: { code: "DEVICE_UNKNOWN", data: { device: 2, devices: [0, 1], default: 0 } } });
   });
 });

@@ -17,6 +17,14 @@ describe("workerDevices: one job lane per device", () => {
     expect(workerDevices(values, single)).toEqual(devices);
   });
 
+  it.each<[Record<string, unknown>, number | undefined, number[], number[]]>([
+    [{}, undefined, [1, 0], [0, 1]],
+    [{ device: "1" }, 1, [0, 1, 2], [1]],
+    [{ devices: "2" }, undefined, [0, 1, 2], [2]],
+  ])("%j (--device %s) on a machine with GPUs %j → %j", (values, single, machine, devices) => {
+    expect(workerDevices(values, single, machine)).toEqual(devices);
+  });
+
   it.each<[Record<string, unknown>, string]>([
     [{ devices: "0,0" }, 'Expected distinct device ids from 0 to 64 separated by commas, such as 0,1 for --devices but received "0,0" of type string'],
     [{ devices: "0;1" }, 'Expected distinct device ids from 0 to 64 separated by commas, such as 0,1 for --devices but received "0;1" of type string'],

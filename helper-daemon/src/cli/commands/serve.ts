@@ -10,14 +10,14 @@ import { ensureToken } from "../../config/token";
 import { ClientTokens } from "../../clients/client-tokens";
 import { parseQueueUrl } from "../../queue/connection";
 import { createQueueRunner } from "../../queue/daemon-runner";
-import { PROVIDER_REQUESTS, createInferencePool, ensureDevice, listGpuDevices, parseProviderRequest, type GpuDevice, type ProviderName } from "../../inference/index";
+import { PROVIDER_REQUESTS, createInferencePool, ensureDevice, parseProviderRequest } from "../../inference/index";
 import { PresetStore } from "../../presets/index";
 import { UNCALIBRATED, readCalibration, type Calibration } from "../../cost/index";
 import type { Logger } from "../../config/log";
 import { createCatalog, modelSummaries } from "../../server/catalog";
 import { startDaemon } from "../../server/daemon";
 import { DevicePools } from "../../server/device-pools";
-import { deviceSummaries, injectedDevices } from "../../server/devices";
+import { deviceSummaries, machineGpus } from "../../server/devices";
 import { lostJobsFromEnv, reportActiveJobs, reportCleanedUp, reportStarted } from "../../server/supervisor";
 import { isLoopbackHost } from "../../server/security";
 import { createUpscaleRunner } from "../../server/upscale-runner";
@@ -80,7 +80,7 @@ export const serveCommand: CliCommand = {
       config.device,
     );
     const pool = pools.for(config.device);
-    const devices = deviceSummaries(pool.provider, config.device, injectedDevices(context.env, pool.provider) ?? (await gpusOf(pool.provider)));
+    const devices = deviceSummaries(pool.provider, config.device, await machineGpus(context.env, pool.provider));
     const presets = await PresetStore.open({
       userDir: join(dir, "presets"),
       studioDir: config.studioPresetFolder,
@@ -89,18 +89,23 @@ export const serveCommand: CliCommand = {
     useBroughtModelFolders(dir, config.studioPresetFolder);
     const models = await modelSummaries();
     const queueRunner = queueUrl
-      ? await createQueueRunner(queueUrl, presets, (line) => {
-          logger.warn(line);
-          context.stderr.write(`${line}\n`);
-        })
+      ? await createQueueRunner(
+          queueUrl,
+          presets,
+          (line) => {
+            logger.warn(line);
+            context.stderr.write(`${line}\n`);
+          },
+          config.device,
+        )
       : undefined;
     const runner = queueRunner ?? createUpscaleRunner(pools, presets, imageLimitsOf(config), config.memoryBudget);
     const catalog = createCatalog(pool, presets, models, {
       calibration: await calibrationOrNone(dir, logger),
       memoryBudget: config.memoryBudget,
       device: config.device,
-      // Jobs forwarded to the studio's workers run where a worker takes them: only the default is offered.
-      ...(queueRunner ? {} : { devices }),
+      // Forwarded jobs run on the studio's workers: their devices, this machine's default until one is up.
+      devices: queueRunner ? () => nonEmpty(queueRunner.devices(), devices) : devices,
     });
     let daemon;
     try {
@@ -160,10 +165,6 @@ export const serveCommand: CliCommand = {
 };
 
 /** The GPUs the driver lists for a GPU provider; none for the CPU, which is one device. */
-async function gpusOf(provider: ProviderName): Promise<GpuDevice[]> {
-  return provider === "cuda" || provider === "dml" ? listGpuDevices([provider]) : [];
-}
-
 /** The PEM certificate and key of `--tls-cert` and `--tls-key`: both or neither. */
 async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   if (cert === undefined && key === undefined) return undefined;
@@ -177,6 +178,10 @@ async function readTlsFiles(cert: unknown, key: unknown, cwd: string): Promise<{
     }
   };
   return { cert: await read(cert, "--tls-cert"), key: await read(key, "--tls-key") };
+}
+
+function nonEmpty<T>(list: T[], fallback: T[]): T[] {
+  return list.length > 0 ? list : fallback;
 }
 
 /** This machine's calibration; a damaged file is logged and the reference figures stand in, since estimates are advice. */

@@ -4,8 +4,10 @@
  */
 import { hostname } from "node:os";
 import { invalidParameter } from "@portrait-upscale/shared";
-import { createInferencePool } from "../../inference/index";
+import { createInferencePool, currentPlatformFacts, selectProvider } from "../../inference/index";
 import { connectRedis, parseQueueUrl } from "../../queue/connection";
+import { advertiseDevices } from "../../queue/devices";
+import { machineGpus, unlistedDeviceName } from "../../server/devices";
 import { startQueueWorker } from "../../queue/worker";
 import { imageLimitsOf } from "../../upscale/index";
 import type { CliCommand } from "../command";
@@ -14,10 +16,11 @@ import { DEVICE_OPTIONS, openRecipeEnvironment, poolOptionsOf } from "../request
 
 /**
  * The device ids of `--devices 0,1` (one inference pool and one job lane per id), else the one
- * `--device` (0 by default). Each device takes `--concurrency` jobs at once.
+ * `--device`, else every GPU `machine` has (0 when it lists none). Each device takes
+ * `--concurrency` jobs at once.
  */
-export function workerDevices(values: Readonly<Record<string, unknown>>, single: number | undefined): number[] {
-  if (values.devices === undefined) return [single ?? 0];
+export function workerDevices(values: Readonly<Record<string, unknown>>, single: number | undefined, machine: readonly number[] = []): number[] {
+  if (values.devices === undefined) return single !== undefined ? [single] : machine.length > 0 ? [...machine].sort((a, b) => a - b) : [0];
   if (values.device !== undefined) throw invalidParameter("either --device N or --devices LIST, not both", "--devices", values.devices);
   const text = String(values.devices);
   const ids = text.split(",").map((part) => Number(part.trim()));
@@ -44,13 +47,14 @@ export const workerCommand: CliCommand = {
     "resolves to other values here is refused with PRESET_MISMATCH. A worker that dies mid-job loses",
     "its lock; after --lock-seconds another worker takes the job again. Outputs appear by rename only,",
     "so a retried job never leaves a partial file or a duplicate. If Redis goes away the worker says",
-    "so once, waits and reconnects. --devices 0,1 runs one pool per GPU (warm sessions on each), each",
-    "taking --concurrency jobs at once; batch.json names the device that ran each file.",
+    "so once, waits and reconnects. It runs one pool per GPU it has (warm sessions on each), or on",
+    "those --devices 0,1 names, each taking --concurrency jobs at once, and advertises them: `serve",
+    "--queue` lists them and sends a job that names one to it. batch.json names the device that ran each file.",
   ].join("\n"),
   options: {
     queue: { type: "string", valueName: "URL", description: "redis://HOST:PORT[/DB] or rediss://… (TLS)." },
     concurrency: { type: "string", valueName: "N", description: "Jobs at once per device (default: config concurrency)." },
-    devices: { type: "string", valueName: "LIST", description: "GPU ids to take jobs on, e.g. 0,1 (default: --device, else 0)." },
+    devices: { type: "string", valueName: "LIST", description: "GPU ids to take jobs on, e.g. 0,1 (default: --device, else every GPU of the provider)." },
     "lock-seconds": { type: "string", valueName: "N", description: "How long a job stays locked without renewal (default 30)." },
     name: { type: "string", valueName: "NAME", description: "This worker's name in batch reports (default: host name and process id)." },
     ...DEVICE_OPTIONS,
@@ -65,10 +69,13 @@ export const workerCommand: CliCommand = {
     const concurrency = integerFlag(values.concurrency, "--concurrency", 1, 64, environment.config.concurrency);
     const name = typeof values.name === "string" && values.name !== "" ? values.name : `${hostname()}:${process.pid}`;
     const log = (line: string): void => void context.stderr.write(`${line}\n`);
-    const devices = workerDevices(values, poolOptions.device);
+    const provider = selectProvider(poolOptions.provider ?? "auto", currentPlatformFacts());
+    const gpus = await machineGpus(context.env, provider);
+    const devices = workerDevices(values, poolOptions.device, gpus.map((gpu) => gpu.index));
     // One pool per device: its sessions stay warm on that GPU, and its jobs queue only behind its own.
     const pools = devices.map((device) => createInferencePool({ ...poolOptions, device }));
     const connection = connectRedis(queueUrl, { log });
+    let advert: { stop(): Promise<void> } | undefined;
     try {
       const workers = await Promise.all(
         devices.map((device, index) =>
@@ -85,16 +92,27 @@ export const workerCommand: CliCommand = {
           }),
         ),
       );
+      advert = await advertiseDevices(
+        connection,
+        name,
+        devices.map((id) => {
+          const gpu = gpus.find((entry) => entry.index === id);
+          return { id, provider: pools[0].provider, name: gpu?.name || unlistedDeviceName(pools[0].provider, id), ...(gpu?.memoryBytes !== undefined ? { memoryBytes: gpu.memoryBytes } : {}) };
+        }),
+      );
       log(`Worker ${name} taking jobs from ${queueUrl.display} (device ${devices.join(", ")}; concurrency ${concurrency} per device). Press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {
         if (context.signal.aborted) resolve();
         else context.signal.addEventListener("abort", () => resolve(), { once: true });
       });
       log("Stopping: finishing the jobs in flight...");
+      await advert.stop();
+      advert = undefined;
       await Promise.all(workers.map((worker) => worker.close()));
       log("Stopped.");
       return EXIT_CODES.ok;
     } finally {
+      await advert?.stop();
       connection.disconnect();
       environment.presets.close();
       await Promise.all(pools.map((pool) => pool.close()));
