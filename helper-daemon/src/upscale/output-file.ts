@@ -2,20 +2,17 @@
  * Writing a result file so that no partial file ever exists: the output is created under a
  * temporary name in its folder first (so an unwritable destination fails before any work),
  * then renamed over the final name once complete. A failure, a cancellation or Ctrl-C leaves
- * nothing behind.
+ * nothing behind. Not write-file-atomic, which makes its temporary only when the bytes are
+ * there, under a name a batch's clean-up of a killed worker's temporaries could not tell apart.
  */
 import { randomBytes } from "node:crypto";
-import { open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { openPendingFile, type PendingFile } from "@portrait-upscale/models";
 import { PortraitError } from "@portrait-upscale/shared";
 
 /** An output file being prepared: `commit` writes and renames it, `discard` removes the temporary. */
-export interface PendingOutput {
-  /** The final absolute path. */
-  readonly path: string;
-  commit(bytes: Uint8Array): Promise<void>;
-  discard(): Promise<void>;
-}
+export type PendingOutput = PendingFile;
 
 /** The hidden temporary name next to `target`; `.partial` files are never taken for results. */
 export function temporaryNameFor(target: string): string {
@@ -42,10 +39,9 @@ export async function removeStalePartials(target: string): Promise<number> {
  */
 export async function openOutput(outputPath: string): Promise<PendingOutput> {
   const target = resolve(outputPath);
-  const temporary = temporaryNameFor(target);
-  let handle: FileHandle | undefined;
+  let pending: PendingFile;
   try {
-    handle = await open(temporary, "wx");
+    pending = await openPendingFile(target, temporaryNameFor(target));
   } catch (error) {
     throw unwritable(target, error);
   }
@@ -53,19 +49,12 @@ export async function openOutput(outputPath: string): Promise<PendingOutput> {
     path: target,
     async commit(bytes) {
       try {
-        await handle!.writeFile(bytes);
-        await handle!.close();
-        handle = undefined;
-        await rename(temporary, target);
+        await pending.commit(bytes);
       } catch (error) {
         throw unwritable(target, error);
       }
     },
-    async discard() {
-      await handle?.close().catch(() => undefined);
-      handle = undefined;
-      await rm(temporary, { force: true }).catch(() => undefined);
-    },
+    discard: () => pending.discard(),
   };
 }
 

@@ -1,6 +1,6 @@
-// Every small file the daemon keeps (config, client tokens, calibration, brought models and
-// their records, reviews) is written atomically: after a failed write the folder holds what it
-// held before and no temporary, and files meant for the user alone stay 0600.
+// Every file the daemon writes (config, client tokens, calibration, brought models and their
+// records, reviews, results) is written atomically: after a failed write the folder holds what
+// it held before and no temporary, and files meant for the user alone stay 0600.
 import fs from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { createClientToken, readClientTokens } from "../../src/clients/client-to
 import { CONFIG_VERSION, stampConfigVersion } from "../../src/config/config";
 import { calibrationFile, readCalibration, writeCalibration } from "../../src/cost/calibration";
 import { writeReview } from "../../src/review/write-review";
+import { openOutput } from "../../src/upscale/output-file";
 import { addUserModel, readUserModels, recordMeasurement, USER_MODELS_FILE } from "../../src/user-models/registry";
 
 const folders: string[] = [];
@@ -76,6 +77,16 @@ describe("a failed write leaves the earlier file and no temporary", () => {
     await expect(recordMeasurement(dir, "studio-x2", measurement)).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: dir, reason: "EIO" } });
     expect((await readdir(dir)).sort()).toEqual([USER_MODELS_FILE, "studio-x2.onnx"]);
     expect(await readFile(join(dir, USER_MODELS_FILE), "utf8")).toBe(before);
+  });
+
+  it("a result file: OUTPUT_UNWRITABLE naming it, and nothing left once discarded", async () => {
+    const dir = await folder();
+    await mkdir(join(dir, "out.png"));
+    const output = await openOutput(join(dir, "out.png"));
+    expect((await readdir(dir)).length).toBe(2);
+    await expect(output.commit(new Uint8Array(1))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: join(dir, "out.png") } });
+    await output.discard();
+    expect(await readdir(dir)).toEqual(["out.png"]);
   });
 
   it("review.json: OUTPUT_UNWRITABLE naming the file", async () => {
