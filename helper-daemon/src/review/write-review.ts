@@ -4,9 +4,9 @@
  * sees half a file, and an earlier review in the folder stays whole until replaced.
  */
 import { mkdir } from "node:fs/promises";
-import writeFileAtomic from "write-file-atomic";
 import { join, resolve } from "node:path";
-import { PortraitError } from "@portrait-upscale/shared";
+import writeFileAtomic from "write-file-atomic";
+import { unwritable } from "../upscale/output-file";
 import type { ReviewReport } from "./build-review";
 
 /** The file names inside the review folder. */
@@ -45,9 +45,4 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
   } catch (error) {
     throw unwritable(path, error);
   }
-}
-
-function unwritable(path: string, error: unknown): PortraitError {
-  const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-  return new PortraitError("OUTPUT_UNWRITABLE", `Cannot write ${path}: ${reason}.`, { path, reason });
 }

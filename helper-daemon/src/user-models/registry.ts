@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { PortraitError, invalidParameter } from "@portrait-upscale/shared";
 import { sha256Hex, type ProviderMeasurement } from "@portrait-upscale/models";
 import writeFileAtomic from "write-file-atomic";
+import { unwritable } from "../upscale/output-file";
 import type { ProbedModel, UserModelRole } from "./probe";
 
 /** The record file inside a model folder. */
@@ -169,7 +170,6 @@ async function writingTo(folder: string, write: () => Promise<void>): Promise<vo
     await write();
   } catch (error) {
     if (error instanceof PortraitError) throw error;
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new PortraitError("OUTPUT_UNWRITABLE", `Cannot write to ${folder}: ${reason}.`, { path: folder, reason });
+    throw unwritable(folder, error);
   }
 }

@@ -65,7 +65,7 @@ describe("a failed write leaves the earlier file and no temporary", () => {
   it("a brought model's file: OUTPUT_UNWRITABLE naming the folder", async () => {
     const dir = await folder();
     await mkdir(join(dir, "studio-x2.onnx"));
-    await expect(addUserModel(modelInput(dir, "studio-x2"))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: dir, reason: "EISDIR" } });
+    await expect(addUserModel(modelInput(dir, "studio-x2"))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: dir } });
     expect(await readdir(dir)).toEqual(["studio-x2.onnx"]);
   });
 
@@ -74,7 +74,7 @@ describe("a failed write leaves the earlier file and no temporary", () => {
     await addUserModel(modelInput(dir, "studio-x2"));
     const before = await readFile(join(dir, USER_MODELS_FILE), "utf8");
     failRenames();
-    await expect(recordMeasurement(dir, "studio-x2", measurement)).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: dir, reason: "EIO" } });
+    await expect(recordMeasurement(dir, "studio-x2", measurement)).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: dir } });
     expect((await readdir(dir)).sort()).toEqual([USER_MODELS_FILE, "studio-x2.onnx"]);
     expect(await readFile(join(dir, USER_MODELS_FILE), "utf8")).toBe(before);
   });
@@ -92,7 +92,7 @@ describe("a failed write leaves the earlier file and no temporary", () => {
   it("review.json: OUTPUT_UNWRITABLE naming the file", async () => {
     const dir = await folder();
     await mkdir(join(dir, "review.json"));
-    await expect(writeReview(dir, { verdict: "pass" } as never, new Uint8Array(1))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: join(dir, "review.json"), reason: "EISDIR" } });
+    await expect(writeReview(dir, { verdict: "pass" } as never, new Uint8Array(1))).rejects.toMatchObject({ code: "OUTPUT_UNWRITABLE", data: { path: join(dir, "review.json") } });
     expect(await readdir(dir)).toEqual(["review.json"]);
   });
 });
