@@ -37,7 +37,8 @@ export const serveCommand: CliCommand = {
     "On a studio LAN: give each desk its own token (`portrait-upscale tokens create NAME`; each sees",
     "only its own jobs) and serve HTTPS/WSS with --tls-cert and --tls-key (PEM files).",
     "--queue redis://HOST:PORT[/DB] forwards every job to the studio's workers (`portrait-upscale worker`)",
-    "with the same protocol and progress: a laptop's panel uses the studio's GPU machines.",
+    "with the same protocol and progress: a laptop's panel uses the studio's GPU machines, and lists",
+    "the devices the workers serve (a job naming one runs on a worker on that device).",
   ].join("\n"),
   options: {
     port: { type: "string", short: "p", valueName: "N", description: "Port to listen on (0 picks a free one).", default: "7421" },
