@@ -150,8 +150,30 @@ export interface QueueLane {
  * device (`serve --queue` with a job's `device`). Resolves once connected.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueLane> {
-  const workers = [QUEUE_NAME, deviceQueueName(options.device)].map((queue) => {
-    const worker = new Worker(queue, (job) => runAnyJob(job, options), {
+  // The two queues share the device's --concurrency. A full lane stops fetching from both; a job
+  // both hand out at the same instant waits here (its lock kept) for the first free slot.
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const workers: Worker[] = [];
+  const described = (job: Job, path: "input" | "output"): string => job.data?.[path] ?? `daemon job ${job.id} on device ${options.device}`;
+  const runCounted = async (job: Job): Promise<BatchEntry | InlineJobResult> => {
+    if (running >= options.concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    if (running >= options.concurrency) for (const worker of workers) void worker.pause(true);
+    try {
+      options.log(`started ${described(job, "input")}`);
+      const result = await runAnyJob(job, options);
+      options.log(`done ${described(job, "output")}`);
+      return result;
+    } finally {
+      running -= 1;
+      const next = waiting.shift();
+      if (next) next();
+      else for (const worker of workers) if (worker.isPaused()) void worker.resume();
+    }
+  };
+  for (const queue of [QUEUE_NAME, deviceQueueName(options.device)]) {
+    const worker = new Worker(queue, runCounted, {
       connection: options.connection,
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
@@ -161,10 +183,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     });
     worker.on("error", (error) => options.log(`queue: ${error.message}`));
     worker.on("failed", (job, error) => options.log(`failed ${job?.data?.input ?? job?.id}: ${error.message}`));
-    worker.on("active", (job) => options.log(`started ${job.data?.input ?? `daemon job ${job.id} on device ${options.device}`}`));
-    worker.on("completed", (job) => options.log(`done ${job.data?.output ?? `daemon job ${job.id}`}`));
-    return worker;
-  });
+    workers.push(worker);
+  }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   return { close: async () => void (await Promise.all(workers.map((worker) => worker.close()))) };
 }

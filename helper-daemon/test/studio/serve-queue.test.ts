@@ -108,6 +108,28 @@ describe("serve --queue", () => {
     expect(worker.stderr()).toMatch(/started daemon job \S+ on device 1\n/);
   });
 
+  it("shares a device's concurrency between the jobs naming it and the rest: one job at a time per device", async () => {
+    const auth = { Authorization: `Bearer ${token}` };
+    const body = await readFile(join(work, "shoot", "face-0.png"));
+    const submit = async (query: string): Promise<string> => {
+      const created = await fetch(`${url}/v1/jobs?preset=${PRESET}${query}`, { method: "POST", headers: { ...auth, "Content-Type": "image/png" }, body });
+      expect(created.status).toBe(202);
+      return ((await created.json()) as { id: string }).id;
+    };
+    // Four: as many as one client may have queued or running at once.
+    const ids = await Promise.all(["&device=1", "", "&device=1", ""].map(submit));
+    for (const id of ids) expect((await readJobEvents({ url, token }, id)).at(-1)).toMatchObject({ type: "done" });
+    // The worker's log, in order: never two jobs started and not yet done on one device.
+    const running = new Map<string, number>();
+    let most = 0;
+    for (const [, event, device] of worker.stderr().matchAll(/^(started|done) daemon job \S+ on device (\d+)$/gm)) {
+      running.set(device, (running.get(device) ?? 0) + (event === "started" ? 1 : -1));
+      most = Math.max(most, ...running.values());
+    }
+    expect(most).toBe(1);
+    expect(worker.stderr()).toMatch(/started daemon job \S+ on device 1\n[^]*started daemon job \S+ on device 1\n/);
+  });
+
   it("refuses a device no worker serves with DEVICE_UNKNOWN, listing those that are", async () => {
     const created = await fetch(`${url}/v1/jobs?preset=${PRESET}&device=2`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "image/png" }, body: await readFile(join(work, "shoot", "face-0.png")) });
     expect(created.status).toBe(400);
