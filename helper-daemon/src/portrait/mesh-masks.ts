@@ -1,7 +1,8 @@
 /**
  * Region mask values that follow a Face Mesh's outlines. Margins and feathers scale with
  * the eye's width (the steadiest size on a face), and never fall below a few mask pixels.
- * Hair stays the keypoint frame's ellipse (the mesh stops at the face oval); the rest
+ * Hair stays the keypoint frame's ellipse (the mesh stops at the face oval; masks.ts adds
+ * the fringe inside it); the rest
  * (face, eyes with lids and brows, lips, nose, hairline band) are feathered polygons. The
  * hairline band follows the person matte's edge above the face when there is one.
  */
