@@ -159,9 +159,10 @@ function masksAt(frame: FaceFrame, extras: FaceExtras, x: number, y: number, out
   out.skin = out.face * (1 - Math.max(out.eyes, out.lips));
   // Hair: a larger ellipse around and above the face, minus the face itself.
   const hairR = ellipse(u, v, 0, faceCv - 0.45, 1.55, faceB + 0.55);
-  out.hair = soft(hairR, 1, Math.max(0.15, minF / 1.55)) * (1 - out.face);
+  const hairEllipse = soft(hairR, 1, Math.max(0.15, minF / 1.55));
+  out.hair = hairEllipse * (1 - out.face);
   out.background = 1 - Math.max(out.face, out.hair, out.hairline);
-  if (extras.mesh) meshMasksAt(extras.mesh, x, y, upper, out);
+  if (extras.mesh) meshMasksAt(extras.mesh, x, y, upper, hairEllipse, out);
   // A fringe is hair inside the oval, off the eyes and brows, and no longer skin.
   out.fringe = extras.fringe ? out.face * (1 - out.eyes) * fringeAt(extras.fringe, x, y, extras.scale) : 0;
   if (out.fringe > 0) {

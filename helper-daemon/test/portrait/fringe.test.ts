@@ -64,7 +64,7 @@ function portrait(options: { wrinkles?: boolean; grey?: boolean } = {}): RgbImag
 }
 
 /** A Face Mesh drawn to match `portrait()`: the outlines the masks use where they belong, every other landmark at the face's centre. */
-function portraitMesh(): FaceMesh {
+function portraitMesh(oval = FACE): FaceMesh {
   const points = new Float32Array(468 * 3);
   const put = (index: number, x: number, y: number) => {
     points[3 * index] = x;
@@ -74,7 +74,7 @@ function portraitMesh(): FaceMesh {
   const ring = (indices: readonly number[], cx: number, cy: number, a: number, b: number, start: number) =>
     indices.forEach((index, k) => put(index, cx + a * Math.cos(start + (2 * Math.PI * k) / indices.length), cy + b * Math.sin(start + (2 * Math.PI * k) / indices.length)));
   // The oval starts at the top of the forehead and runs towards the image's right.
-  ring(MESH_OUTLINES.faceOval, FACE.cx, FACE.cy, FACE.a, FACE.b, -Math.PI / 2);
+  ring(MESH_OUTLINES.faceOval, oval.cx, oval.cy, oval.a, oval.b, -Math.PI / 2);
   // Each eye starts at its outer corner (33 on the image's left, 263 on its right); 133 and 362 are the inner ones.
   ring(MESH_OUTLINES.rightEye, EYES.right, EYES.y, EYES.halfWidth, 3, Math.PI);
   ring(MESH_OUTLINES.leftEye, EYES.left, EYES.y, EYES.halfWidth, 3, 0);
@@ -223,6 +223,16 @@ describe("the hair mask inside the face oval", () => {
     const profile = { ...unmeshed, meshFallback: { reason: "profile" as const, yaw: 0.8 } };
     expect(addFringes(portrait(), [profile])).toEqual([profile]);
     expect(fringeMap(portrait(), meshFringeGeometry(face.mesh!)!)!.data.some((v) => v > 0.9)).toBe(true);
+  });
+});
+
+describe("the hair mask above a meshed face", () => {
+  it("reaches down to the mesh's oval where the keypoints' face ellipse rises higher", () => {
+    // The keypoints' face ellipse reaches y ≈ 28 here; this oval's top is at y = 38.
+    const low: Face = { ...face, mesh: portraitMesh({ ...FACE, b: 32 }) };
+    const hair = regionMask([low], "hair", SIZE, SIZE, 1);
+    expect(hair.data[32 * SIZE + 64]).toBeGreaterThan(0.9);
+    expect(regionMask([low], "face", SIZE, SIZE, 1).data[32 * SIZE + 64]).toBe(0);
   });
 });
 
