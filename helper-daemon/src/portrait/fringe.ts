@@ -15,6 +15,7 @@ import { LUMA_WEIGHTS, type Plane } from "../image/plane";
 import type { Face, FaceMesh, Point } from "./faces";
 import { MESH_OUTLINES } from "./mesh-regions";
 import { soft } from "./polygon";
+import { structureTensor } from "./structure-tensor";
 
 /** The stage's constants, named, so the bench can report what it measured. */
 export const HAIR_FRINGE = {
@@ -103,20 +104,7 @@ function chromaOffSkin(cb: number, cr: number, skinCb: number, skinCr: number): 
 
 /** Structure-tensor coherence (0..1) and energy of a luma plane, smoothed over a source pixel. */
 function strandTensor(y: Float32Array, w: number, h: number): { coherence: Float32Array; energy: Float32Array } {
-  const xx = new Float32Array(w * h);
-  const xy = new Float32Array(w * h);
-  const yy = new Float32Array(w * h);
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < w; c++) {
-      const gx = 0.5 * (y[r * w + Math.min(w - 1, c + 1)] - y[r * w + Math.max(0, c - 1)]);
-      const gy = 0.5 * (y[Math.min(h - 1, r + 1) * w + c] - y[Math.max(0, r - 1) * w + c]);
-      const i = r * w + c;
-      xx[i] = gx * gx;
-      xy[i] = gx * gy;
-      yy[i] = gy * gy;
-    }
-  const blur = (d: Float32Array) => gaussianBlur({ width: w, height: h, data: d }, 1).data;
-  const [sxx, sxy, syy] = [blur(xx), blur(xy), blur(yy)];
+  const { xx: sxx, xy: sxy, yy: syy } = structureTensor({ width: w, height: h, data: y }, 1);
   const coherence = new Float32Array(w * h);
   const energy = new Float32Array(w * h);
   for (let i = 0; i < energy.length; i++) {
