@@ -79,7 +79,7 @@ export interface Face {
   readonly matteHairline?: readonly Point[];
   /** Set instead of `matteHairline` on a meshed face when the matte could not serve it. */
   readonly hairlineFallback?: HairlineFallback;
-  /** Where hair covers a meshed face's forehead (fringe.ts): the hair mask reaches into the face oval there. */
+  /** Where hair covers the face's forehead (fringe.ts): the hair mask reaches into the face oval there. */
   readonly fringe?: FringeMap;
 }
 

@@ -2,9 +2,9 @@
  * Soft region masks for a face at any resolution. A face with a Face Mesh gets feathered
  * polygons that follow its features (mesh-masks.ts); a face without one (small, profile)
  * gets ellipses, capsules and bands from BlazeFace's six keypoints in a frame aligned with
- * the eyes (so a tilted head tilts its masks). A meshed face's hair also reaches into the
- * face oval where its fringe map (fringe.ts) says hair covers the forehead; those pixels leave
- * the skin. Every falloff is smooth and never narrower than a few output pixels: no box or
+ * the eyes (so a tilted head tilts its masks). A face's hair also reaches into the face
+ * oval where its fringe map (fringe.ts) says hair covers the forehead; those pixels leave the
+ * skin. Every falloff is smooth and never narrower than a few output pixels: no box or
  * step can show in the blended result.
  */
 import type { Face, Point } from "./faces";
