@@ -61,6 +61,7 @@ export default tseslint.config(
       "helper-daemon/test/portrait/small-face.test.ts",
       "helper-daemon/test/portrait/routed-branches.test.ts",
       "helper-daemon/test/portrait/texture-agreement-models.test.ts",
+      "helper-daemon/test/portrait/fringe.test.ts",
     ],
     rules: { "no-restricted-imports": "off" },
   },

@@ -6,12 +6,13 @@
  * the face and the whole image.
  *
  * From 3× each preset also runs with one 4× stage off ("before"): the texture agreement, or
- * with `--stage strands` the hair-strand and smooth-skin reshaping of the fidelity band; a
+ * with `--stage strands` the hair-strand and smooth-skin reshaping of the fidelity band, or
+ * with `--stage fringe` the hair mask's reach into the face oval (at every scale); a
  * line under its row gives texture ratio, detail correlation and PSNR-Y per region (face, hair,
  * skin, whole) before and after it.
  *
  * Options: --quick (astronaut ×4 only), --fixtures a.png,b.png, --inputs x4,x2,x4-jpeg70,
- * --presets id,id, --stage agreement|strands, --json, --presets-only (no baselines),
+ * --presets id,id, --stage agreement|strands|fringe, --json, --presets-only (no baselines),
  * --review-only (only the review's calibration on the labelled set).
  */
 import { readFile } from "node:fs/promises";
@@ -31,6 +32,7 @@ import { detectFaces } from "../portrait/faces";
 import { runPortraitPipeline, type PortraitSettings } from "../portrait/pipeline";
 import { TEXTURE_AGREEMENT, agreementStrengthAt } from "../portrait/texture-agreement";
 import { HAIR_STRANDS, strandStrengthAt } from "../portrait/hair-strands";
+import { HAIR_FRINGE } from "../portrait/fringe";
 import { regionTextureLine, regionTextureRow, type RegionTextureRow } from "./region-texture-table";
 import { textureMasks } from "./region-texture";
 import { runReviewCalibration } from "./review-calibration";
@@ -61,6 +63,8 @@ interface Row {
 const BEFORE_AFTER_STAGES = {
   agreement: { name: "agreement", constants: TEXTURE_AGREEMENT, strengthAt: agreementStrengthAt },
   strands: { name: "strands", constants: HAIR_STRANDS, strengthAt: strandStrengthAt },
+  // The fringe moves masks, whose region factors act at every scale.
+  fringe: { name: "fringe", constants: HAIR_FRINGE, strengthAt: () => HAIR_FRINGE.strength },
 };
 
 /** Pixels at the border that every method guesses; excluded as in models.md's table. */

@@ -10,6 +10,7 @@ import { bilinearTap, sampleTap } from "../image/bilinear";
 import type { RgbImage } from "../image/image";
 import { resampleImage } from "../image/resample";
 import { boxIou, decodeBlazeFace, weightedNms, type RawDetection } from "./blazeface";
+import { addFringes, type FringeMap } from "./fringe";
 import { addMatteHairlines, type HairlineFallback } from "./matte";
 import { addFaceMeshes } from "./mesh";
 
@@ -78,6 +79,8 @@ export interface Face {
   readonly matteHairline?: readonly Point[];
   /** Set instead of `matteHairline` on a meshed face when the matte could not serve it. */
   readonly hairlineFallback?: HairlineFallback;
+  /** Where hair covers the face's forehead (fringe.ts): the hair mask reaches into the face oval there. */
+  readonly fringe?: FringeMap;
 }
 
 export interface DetectOptions {
@@ -160,7 +163,7 @@ export async function detectFaces(image: RgbImage, runDetector: RunDetector, opt
   const found = weightedNms(faces, iouThreshold).map(toFace);
   throwIfCancelled(options.signal);
   if (options.mesh === false) return found;
-  return addMatteHairlines(image, await addFaceMeshes(image, found, runDetector), runDetector);
+  return addFringes(image, await addMatteHairlines(image, await addFaceMeshes(image, found, runDetector), runDetector));
 }
 
 /**

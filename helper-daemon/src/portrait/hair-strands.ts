@@ -32,6 +32,7 @@ import type { Plane } from "../image/plane";
 import { bilinearTap, sampleTap } from "../image/bilinear";
 import { gaussianBlur } from "../image/filters";
 import { resizePlane } from "../image/resample";
+import { structureTensor } from "./structure-tensor";
 
 /** The stage's constants, named, so the bench can report what it measured. */
 export const HAIR_STRANDS = {
@@ -149,21 +150,10 @@ interface Orientation {
 /** The source's structure tensor (smoothed), carried to the output size and read as an orientation. */
 function sourceOrientation(sourceLuma: Plane, width: number, height: number): Orientation {
   const t = HAIR_STRANDS;
-  const { width: w, height: h, data } = sourceLuma;
-  const xx = new Float32Array(w * h);
-  const xy = new Float32Array(w * h);
-  const yy = new Float32Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const gx = 0.5 * (data[y * w + Math.min(w - 1, x + 1)] - data[y * w + Math.max(0, x - 1)]);
-      const gy = 0.5 * (data[Math.min(h - 1, y + 1) * w + x] - data[Math.max(0, y - 1) * w + x]);
-      const i = y * w + x;
-      xx[i] = gx * gx;
-      xy[i] = gx * gy;
-      yy[i] = gy * gy;
-    }
-  const up = (d: Float32Array) => resizePlane(gaussianBlur({ width: w, height: h, data: d }, t.tensorSigma), width, height, "linear").data;
-  const [sxx, sxy, syy] = [up(xx), up(xy), up(yy)];
+  const { width: w, height: h } = sourceLuma;
+  const tensor = structureTensor(sourceLuma, t.tensorSigma);
+  const up = (d: Float32Array) => resizePlane({ width: w, height: h, data: d }, width, height, "linear").data;
+  const [sxx, sxy, syy] = [up(tensor.xx), up(tensor.xy), up(tensor.yy)];
   const n = width * height;
   const dirX = new Float32Array(n);
   const dirY = new Float32Array(n);

@@ -2,11 +2,14 @@
  * Soft region masks for a face at any resolution. A face with a Face Mesh gets feathered
  * polygons that follow its features (mesh-masks.ts); a face without one (small, profile)
  * gets ellipses, capsules and bands from BlazeFace's six keypoints in a frame aligned with
- * the eyes (so a tilted head tilts its masks). Every falloff is smooth and never narrower
- * than a few output pixels: no box or step can show in the blended result.
+ * the eyes (so a tilted head tilts its masks). A face's hair also reaches into the face
+ * oval where its fringe map (fringe.ts) says hair covers the forehead; those pixels leave the
+ * skin. Every falloff is smooth and never narrower than a few output pixels: no box or
+ * step can show in the blended result.
  */
 import type { Face, Point } from "./faces";
 import type { Plane } from "../image/plane";
+import { fringeAt, type FringeMap } from "./fringe";
 import { meshMaskGeometry, meshMasksAt, type MeshMaskGeometry } from "./mesh-masks";
 import { polygonSignedDistance, soft } from "./polygon";
 
@@ -17,8 +20,8 @@ export type Region = (typeof REGIONS)[number];
 /** A factor per region (e.g. how much synthetic detail each may receive). */
 export type RegionFactors = Readonly<Record<Region, number>>;
 
-/** Mask names: the regions plus the whole face. */
-export type MaskName = Region | "face";
+/** Mask names: the regions, the whole face, and the part of the hair inside the face oval (a fringe). */
+export type MaskName = Region | "face" | "fringe";
 
 /** Narrowest falloff in output pixels, so tiny faces still get no visible step. */
 const MIN_FEATHER_PX = 4;
@@ -116,8 +119,15 @@ function segmentDistance(u: number, v: number, pu: number, pv: number, qu: numbe
   return Math.hypot(u - pu - t * du, v - pv - t * dv);
 }
 
-/** Every mask's value at one point, for one face (its mesh outlines when it has them). */
-function masksAt(frame: FaceFrame, mesh: MeshMaskGeometry | undefined, x: number, y: number, out: Record<MaskName, number>): void {
+/** What a face adds to the keypoint frame, at one mask scale. */
+interface FaceExtras {
+  readonly mesh?: MeshMaskGeometry;
+  readonly fringe?: FringeMap;
+  readonly scale: number;
+}
+
+/** Every mask's value at one point, for one face (its mesh outlines and fringe when it has them). */
+function masksAt(frame: FaceFrame, extras: FaceExtras, x: number, y: number, out: Record<MaskName, number>): void {
   const px = x - frame.ox;
   const py = y - frame.oy;
   const u = (px * frame.ux + py * frame.uy) / frame.d;
@@ -149,9 +159,16 @@ function masksAt(frame: FaceFrame, mesh: MeshMaskGeometry | undefined, x: number
   out.skin = out.face * (1 - Math.max(out.eyes, out.lips));
   // Hair: a larger ellipse around and above the face, minus the face itself.
   const hairR = ellipse(u, v, 0, faceCv - 0.45, 1.55, faceB + 0.55);
-  out.hair = soft(hairR, 1, Math.max(0.15, minF / 1.55)) * (1 - out.face);
+  const hairEllipse = soft(hairR, 1, Math.max(0.15, minF / 1.55));
+  out.hair = hairEllipse * (1 - out.face);
   out.background = 1 - Math.max(out.face, out.hair, out.hairline);
-  if (mesh) meshMasksAt(mesh, x, y, upper, out);
+  if (extras.mesh) meshMasksAt(extras.mesh, x, y, upper, hairEllipse, out);
+  // A fringe is hair inside the oval, off the eyes and brows, and no longer skin.
+  out.fringe = extras.fringe ? out.face * (1 - out.eyes) * fringeAt(extras.fringe, x, y, extras.scale) : 0;
+  if (out.fringe > 0) {
+    out.hair += out.fringe;
+    out.skin *= 1 - out.fringe;
+  }
 }
 
 /** How far (in mask pixels) from a face's eye midpoint any mask can be non-zero. */
@@ -160,7 +177,7 @@ function reach(frame: FaceFrame): number {
 }
 
 function emptyValues(): Record<MaskName, number> {
-  return { face: 0, eyes: 0, lips: 0, noseBridge: 0, hairline: 0, skin: 0, hair: 0, background: 1 };
+  return { face: 0, eyes: 0, lips: 0, noseBridge: 0, hairline: 0, skin: 0, hair: 0, fringe: 0, background: 1 };
 }
 
 /** The top-left pixel of a mask that covers the whole image (a window's mask starts at the window's). */
@@ -183,7 +200,11 @@ function forEachFacePixel(
   const values = emptyValues();
   for (const face of faces) {
     const frame = faceFrame(face, scale);
-    const mesh = face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX, face.matteHairline) : undefined;
+    const extras: FaceExtras = {
+      mesh: face.mesh ? meshMaskGeometry(face.mesh, scale, MIN_FEATHER_PX, face.matteHairline) : undefined,
+      fringe: face.fringe,
+      scale,
+    };
     const r = reach(frame);
     const x0 = Math.max(origin.x, Math.floor(frame.ox - r));
     const x1 = Math.min(origin.x + width - 1, Math.ceil(frame.ox + r));
@@ -191,7 +212,7 @@ function forEachFacePixel(
     const y1 = Math.min(origin.y + height - 1, Math.ceil(frame.oy + r));
     for (let y = y0; y <= y1; y++)
       for (let x = x0; x <= x1; x++) {
-        masksAt(frame, mesh, x, y, values);
+        masksAt(frame, extras, x, y, values);
         visit((y - origin.y) * width + (x - origin.x), values);
       }
   }
@@ -216,7 +237,7 @@ export function regionMask(faces: readonly Face[], name: MaskName, width: number
 /**
  * A per-pixel factor map: the background's factor, then each region's factor laid over it
  * by its soft mask (hair, skin, hairline, nose bridge, lips, eyes: later layers win where
- * they overlap). Smooth wherever the masks are, so factors never switch visibly. `origin` as
+ * they overlap; skin's layer is the face without its fringe, which keeps hair's factor). Smooth wherever the masks are, so factors never switch visibly. `origin` as
  * for {@link regionMask}.
  */
 export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, width: number, height: number, scale: number, origin = WHOLE_IMAGE): Plane {
@@ -225,7 +246,8 @@ export function regionFactorMap(faces: readonly Face[], factors: RegionFactors, 
   forEachFacePixel(faces, width, height, scale, origin, (i, values) => {
     let f = factors.background;
     for (const region of order) {
-      const m = region === "skin" ? values.face : values[region];
+      // Skin's factor covers the whole face (features are laid over it), but not its fringe.
+      const m = region === "skin" ? values.face - values.fringe : values[region];
       f += (factors[region] - f) * m;
     }
     // Where faces overlap, the one that departs most from the background is the one present.

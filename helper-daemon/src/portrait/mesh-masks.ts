@@ -1,7 +1,8 @@
 /**
  * Region mask values that follow a Face Mesh's outlines. Margins and feathers scale with
  * the eye's width (the steadiest size on a face), and never fall below a few mask pixels.
- * Hair stays the keypoint frame's ellipse (the mesh stops at the face oval); the rest
+ * Hair stays the keypoint frame's ellipse (the mesh stops at the face oval; masks.ts adds
+ * the fringe inside it); the rest
  * (face, eyes with lids and brows, lips, nose, hairline band) are feathered polygons. The
  * hairline band follows the person matte's edge above the face when there is one.
  */
@@ -70,9 +71,10 @@ function polygonValue(g: MeshMaskGeometry, shape: Bounded, x: number, y: number,
 /**
  * Overwrites the feature masks in `out` (already holding the keypoint frame's values, whose
  * hair ellipse is kept) with the mesh's outlines at mask pixel (x, y). `upperFade` is the
- * frame's 1-above-the-eyes, 0-towards-the-ears weight that confines the hairline band.
+ * frame's 1-above-the-eyes, 0-towards-the-ears weight that confines the hairline band;
+ * `hairEllipse`, the frame's hair ellipse before the keypoint face ellipse was cut out of it.
  */
-export function meshMasksAt(g: MeshMaskGeometry, x: number, y: number, upperFade: number, out: Record<MaskName, number>): void {
+export function meshMasksAt(g: MeshMaskGeometry, x: number, y: number, upperFade: number, hairEllipse: number, out: Record<MaskName, number>): void {
   const s = g.shapes;
   out.face = polygonValue(g, s.faceOval, x, y, 0);
   out.eyes = Math.max(
@@ -87,7 +89,9 @@ export function meshMasksAt(g: MeshMaskGeometry, x: number, y: number, upperFade
   const band = near(s.hairline, x, y) ? soft(polylineDistance(s.hairline.points, x, y), MARGINS.hairline * g.eyeWidth, g.feather) : 0;
   out.hairline = band * upperFade;
   out.skin = out.face * (1 - Math.max(out.eyes, out.lips));
-  out.hair = out.hair * (1 - out.face);
+  // Above the eyes hair reaches down to the mesh's oval: the keypoint face ellipse, which
+  // `out.hair` was cut by, rises higher and left a band over the forehead without hair.
+  out.hair = (1 - out.face) * (upperFade * hairEllipse + (1 - upperFade) * out.hair);
   out.background = 1 - Math.max(out.face, out.hair, out.hairline);
 }
 

@@ -25,6 +25,7 @@
 import type { Plane } from "../image/plane";
 import { gaussianBlur } from "../image/filters";
 import { resizePlane } from "../image/resample";
+import { structureTensor, type Tensor } from "./structure-tensor";
 import { HAIR_STRANDS, reshapeFidelityBand, strandOvershootRelief, strandStrengthAt, type HairSkinMasks } from "./hair-strands";
 
 /** The stage's constants, named, so the bench can report what it measured. */
@@ -102,7 +103,7 @@ export function textureAgreement(input: TextureAgreementInput): TextureAgreement
   const enlarged = resizePlane(sourceLuma, width, height, "lanczos3");
   const addedD = subPixelBand(difference(detailLuma, enlarged), sigma);
   const addedF = subPixelBand(difference(fidelityLuma, enlarged), sigma);
-  const tensorD = tensorOf(addedD, t.bandTensorSigma * scale);
+  const tensorD = structureTensor(addedD, t.bandTensorSigma * scale);
   const blocksD = gridStepExcess(bandD, scale);
   const blocksF = gridStepExcess(bandF, scale);
   const fidelity = new Float32Array(width * height);
@@ -144,15 +145,9 @@ function poreLimit(structured: number, energy: number): number {
   return structured + (1 - structured) * Math.min(1, TEXTURE_AGREEMENT.poreAmplitude / Math.max(1e-6, rms));
 }
 
-interface Tensor {
-  readonly xx: Float32Array;
-  readonly xy: Float32Array;
-  readonly yy: Float32Array;
-}
-
 /** The source's structure tensor (per source pixel²), smoothed, then carried to the output size. */
 function sourceTensor(sourceLuma: Plane, width: number, height: number): Tensor {
-  const t = tensorOf(sourceLuma, TEXTURE_AGREEMENT.sourceTensorSigma);
+  const t = structureTensor(sourceLuma, TEXTURE_AGREEMENT.sourceTensorSigma);
   const up = (data: Float32Array) => resizePlane({ width: sourceLuma.width, height: sourceLuma.height, data }, width, height, "linear").data;
   return { xx: up(t.xx), xy: up(t.xy), yy: up(t.yy) };
 }
@@ -179,28 +174,6 @@ function subPixelBand(detail: Plane, sigma: number, withEnergy = true): Band {
   }
   const energy = withEnergy ? gaussianBlur({ width: detail.width, height: detail.height, data: sq }, sigma).data : sq;
   return { width: detail.width, height: detail.height, data, energy };
-}
-
-/** The structure tensor of a plane: central-difference gradients' outer product, Gaussian-smoothed. */
-function tensorOf(plane: Plane, sigma: number): Tensor {
-  const { width: w, height: h, data } = plane;
-  const xx = new Float32Array(w * h);
-  const xy = new Float32Array(w * h);
-  const yy = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const up = Math.max(0, y - 1) * w;
-    const down = Math.min(h - 1, y + 1) * w;
-    for (let x = 0; x < w; x++) {
-      const gx = 0.5 * (data[y * w + Math.min(w - 1, x + 1)] - data[y * w + Math.max(0, x - 1)]);
-      const gy = 0.5 * (data[down + x] - data[up + x]);
-      const i = y * w + x;
-      xx[i] = gx * gx;
-      xy[i] = gx * gy;
-      yy[i] = gy * gy;
-    }
-  }
-  const blur = (d: Float32Array) => gaussianBlur({ width: w, height: h, data: d }, sigma).data;
-  return { xx: blur(xx), xy: blur(xy), yy: blur(yy) };
 }
 
 /**

@@ -36,7 +36,9 @@ export const facesCommand: CliCommand = {
     try {
       const faces = await detectFaces(image, poolDetector(pool, context.signal), { threshold, signal: context.signal });
       if (context.values.json) {
-        writeJson(context, { input: path, width: image.width, height: image.height, faces });
+        // A fringe map holds a value per forehead pixel: its rectangle says where it lies.
+        const listed = faces.map(({ fringe, ...face }) => (fringe ? { ...face, fringe: { x: fringe.x, y: fringe.y, width: fringe.width, height: fringe.height } } : face));
+        writeJson(context, { input: path, width: image.width, height: image.height, faces: listed });
       } else if (faces.length === 0) {
         context.stdout.write("No face found.\n");
       } else {
