@@ -63,6 +63,17 @@ export const BANDING_MAX = 1;
 export const BANDING_STEP = 1.5 / 255;
 /** Flat output pixels needed on both sides of a step for it to count as a band. */
 export const BANDING_MIN_RUN_PX = 6;
+/**
+ * Output pixels the contour between two flat runs may take. On a small face's shading a
+ * posterised band is often only 2–5 result pixels wide, and the models' texture flickers
+ * across each contour between its two levels, so few steps have six flat pixels right beside
+ * them: the astronaut reduced 4×, its default-preset result posterised to 24 levels, scored 0
+ * in every region without a gap. Two less than the run: where plain 8-bit rounding of a
+ * gradient holds luma flat for a run, each channel holds each level for at least the run
+ * less one, so across so short a gap each channel moves at most one level and luma at most
+ * one level, under {@link BANDING_STEP}.
+ */
+export const BANDING_MAX_GAP_PX = BANDING_MIN_RUN_PX - 2;
 
 /**
  * A face narrower than `SMALL_FACE_PX_AT_4X × scale / 4` in the source is small for the
@@ -80,11 +91,11 @@ export const SPECULATIVE_SCALE = 4;
 export const SETTING_STEP = 0.05;
 
 /**
- * Faces reviewed at most: 4 features × 5 metrics plus the skin's mottling (21 checks a face)
- * stay within the protocol's 256 checks;
+ * Faces reviewed at most: 4 features × 5 metrics plus the skin's banding and mottling (22
+ * checks a face) stay within the protocol's 256 checks;
  * a group photo beyond this is reviewed on its highest-scoring faces.
  */
-export const MAX_REVIEWED_FACES = 12;
+export const MAX_REVIEWED_FACES = 11;
 
 /**
  * Without a face the whole image is scored, up to this many output pixels; a larger result
