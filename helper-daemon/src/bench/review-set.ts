@@ -86,13 +86,16 @@ export async function labelledSamples(input: LabelledSource, deps: LabelledSetDe
     const settings = presetSettings(preset.id);
     const result = await pipeline(source, settings);
     if (preset.id === DEFAULT_PRESET_ID) base = result;
-    samples.push(sample(`preset ${preset.id}`, result, reviewSettingsOf(settings)));
+    // A clean-up pass denoises before upscaling, the guide's cause of plastic skin, by design
+    // for JPEG sources: on a clean source a plastic flag is fair, though not the point.
+    samples.push(sample(`preset ${preset.id}`, result, reviewSettingsOf(settings), [], preset.cleanup ? ["plastic"] : []));
   }
   if (!base) throw new Error(`The default preset ${DEFAULT_PRESET_ID} is not built in`);
   const natural = reviewSettingsOf(presetSettings(DEFAULT_PRESET_ID));
   const x4plus = await upscaleToScale(source, deps.runTile("realesrgan-x4plus"), { nativeScale: 4, targetScale: scale, maxTile: 256 });
   samples.push(
-    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour", "blotchy"]),
+    // The raw detail model paints texture in some regions and smooths others into wax.
+    sample("raw x4plus", x4plus, { model: "x4plus" }, ["invented"], ["halo", "colour", "blotchy", "plastic"]),
     ...changedOnly(base, [
       sample("over-sharpened", unsharp(base, 0.7, 1.5), natural, ["invented"], ["halo"]),
       sample("haloed", unsharp(base, scale, 1.2), natural, ["halo"], ["invented", "colour"]),

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { parse, reviewReportSchema } from "@portrait-upscale/shared";
-import { MOTTLING_MAX, NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, buildReview, smallFaceAdvice, toProtocolReport } from "../../src/review/index";
+import {
+  MOTTLING_MAX,
+  NO_FACE_ADVICE,
+  RERUN_ADVICE,
+  TEXTURE_RATIO_MAX,
+  TEXTURE_RATIO_MIN,
+  adviceFor,
+  buildReview,
+  smallFaceAdvice,
+  toProtocolReport,
+} from "../../src/review/index";
 import { BLOTCH_AMPLITUDE, mottle } from "../../src/bench/review-set";
 import { ASTRONAUT_FACE, enlargeNearest, imageOf, mapPixels, skin } from "./support";
 
@@ -47,7 +57,7 @@ describe("buildReview", () => {
     expect(report.checks[21]).toMatchObject({ face: 0, region: "skin", metric: "mottling", limit: MOTTLING_MAX, passed: true });
     expect(report.checks.every((c) => c.face === 0 && c.passed)).toBe(true);
     expect(report.checks.slice(0, 5).map((c) => c.metric)).toEqual(["halo", "texture-ratio", "added-detail", "delta-e", "banding"]);
-    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: 0.8, limit: 1.02 });
+    expect(report.checks[1]).toMatchObject({ region: "eyes", metric: "texture-ratio", min: TEXTURE_RATIO_MIN, limit: TEXTURE_RATIO_MAX });
     // The face is 100 px wide in the source: small for 2× (150 px needed).
     expect(report.advice).toEqual([smallFaceAdvice(2)]);
   });
