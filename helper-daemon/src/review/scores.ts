@@ -63,9 +63,9 @@ export interface ScoreImages {
 /**
  * Blur (σ, source pixels) before the texture ratio against the source: see scoreRegion. At
  * σ 1 the fidelity model's softness at the source's finest scale looked like plastic skin
- * (on the labelled set, its lowest feature 0.86 against plastic skin's highest 0.90); at σ 2
+ * (on the labelled set its lowest feature scored 0.86, plastic skin's up to 0.87); at σ 2
  * the models have rebuilt that band and a denoise before upscaling has not (good results
- * 0.95 and up, plastic skin 0.82–0.92).
+ * 0.950 and up, plastic skin 0.81–0.925).
  */
 const SOURCE_TEXTURE_BLUR = 2;
 

@@ -58,9 +58,9 @@ export const DELTA_E_MAX = 2;
 /**
  * Banding: flat steps inside smooth gradients that the source does not have, per 100 scanned
  * lines (rows plus columns) of the region. A step must be at least 1.5 of 255 levels so
- * plain 8-bit rounding of a smooth ramp (one-level steps) never counts. The labelled set:
- * good results 0, posterised ones (24 levels) 1.5–32 (mask-weighted); 1 is one new contour
- * per 100 lines.
+ * plain 8-bit rounding of a smooth ramp (one-level steps) never counts. The full labelled
+ * set (its regions' highest, features and skin, mask-weighted): good results 0, posterised
+ * ones (24 levels) 7.5–705; 1 is one new contour per 100 lines.
  */
 export const BANDING_MAX = 1;
 /** The smallest step (0..1) counted as a band: 1.5 of 255 levels, above plain 8-bit rounding. */
