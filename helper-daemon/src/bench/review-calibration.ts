@@ -184,7 +184,8 @@ export function printReviewCalibration(reviewed: readonly ReviewedSample[], writ
       `${sample.name.padEnd(62)}${(sample.labels.join(",") || "good").padEnd(18)}${([...flagged].join(",") || "—").padEnd(30)}${report.verdict.padEnd(9)}${Number.isNaN(mottling) ? "—" : mottling.toFixed(2)}`,
     );
   }
-  write(`good results passing: ${good.filter((r) => r.report.verdict === "pass").length} of ${good.length}`);
+  const tolerated = good.filter((r) => r.report.verdict === "warn" && [...r.flagged].every((a) => r.sample.tolerated.includes(a))).length;
+  write(`good results passing: ${good.filter((r) => r.report.verdict === "pass").length} of ${good.length}${tolerated ? ` (${tolerated} more flagged only for what they tolerate)` : ""}`);
   write(`\n${"artifact".padEnd(10)}${"precision".padStart(10)}${"recall".padStart(8)}${"TP".padStart(5)}${"FP".padStart(5)}${"FN".padStart(5)}`);
   for (const s of artifactScores(reviewed)) {
     write(

@@ -105,4 +105,15 @@ describe("banding", () => {
     const quantised = grey(64, 8, (x) => 0.3 + Math.floor(x / 8) / 255);
     expect(bandingCount(quantised)).toBe(7 * 8);
   });
+
+  it("with a gap, counts steps whose contour flickers between the two levels for a few pixels", () => {
+    // Levels 4/255 apart, 12 px each; the first 3 px of each level flicker back to the one before.
+    const flickering = grey(96, 8, (x, y) => {
+      const level = Math.floor(x / 12);
+      const back = x % 12 < 3 && level > 0 && (x + y) % 2 === 0;
+      return 0.3 + ((level - (back ? 1 : 0)) * 4) / 255;
+    });
+    expect(bandingCount(flickering, { step: 1.5 / 255, run: 6 })).toBe(0);
+    expect(bandingCount(flickering, { step: 1.5 / 255, run: 6, gap: 4 })).toBe(7 * 8);
+  });
 });

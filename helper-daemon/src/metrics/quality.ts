@@ -251,31 +251,35 @@ export function meanDeltaE(output: RgbImage, reference: RgbImage, options: Metri
  * Banding: the number of visible steps inside smooth gradients, found along rows and
  * columns: a change of at least `step` (default ½ of an 8-bit level) between runs of at
  * least `run` (default 4) pixels that are flat to within a tenth of that step. A smooth float
- * gradient has none; the same gradient quantised coarsely has one per level. With `weights`
- * each step counts by the weight of the pixel it lands on.
+ * gradient has none; the same gradient quantised coarsely has one per level. `gap` (default
+ * 0) lets the two runs be up to that many pixels apart: where texture dithers a coarsely
+ * quantised gradient, the contour between two flat levels is a few pixels of flicker rather
+ * than one clean step. With `weights` each step counts by the weight of the pixel it lands
+ * on (the middle of the gap).
  */
-export function bandingCount(image: RgbImage, options: { step?: number; run?: number; region?: Rect; weights?: Plane } = {}): number {
+export function bandingCount(image: RgbImage, options: { step?: number; run?: number; gap?: number; region?: Rect; weights?: Plane } = {}): number {
   const step = options.step ?? 0.5 / 255;
   const run = options.run ?? 4;
+  const gap = options.gap ?? 0;
   const y = luma(image);
   const rect = measuredRect(image.width, image.height, { region: options.region });
   const weight = weighter(options, image.width, image.height);
   let count = 0;
   const scan = (index: (k: number) => number, length: number): void => {
     const get = (k: number): number => y.data[index(k)];
-    let flat = 0;
-    for (let k = 1; k < length; k++) {
-      const d = Math.abs(get(k) - get(k - 1));
-      if (d < step / 10) {
-        flat++;
-        continue;
+    // The last flat run of at least `run` pixels: where it ended (exclusive) and its last value.
+    let previous: { end: number; value: number } | undefined;
+    let start = 0;
+    for (let k = 1; k <= length; k++) {
+      if (k < length && Math.abs(get(k) - get(k - 1)) < step / 10) continue;
+      if (k - start >= run) {
+        if (previous && start - previous.end <= gap) {
+          const d = Math.abs(get(start) - previous.value);
+          if (d >= step && d < 16 * step) count += weight(index((previous.end + start) >> 1));
+        }
+        previous = { end: k, value: get(k - 1) };
       }
-      if (d >= step && d < 16 * step && flat >= run - 1) {
-        let after = 0;
-        for (let m = k + 1; m < length && Math.abs(get(m) - get(m - 1)) < step / 10; m++) after++;
-        if (after >= run - 1) count += weight(index(k));
-      }
-      flat = 0;
+      start = k;
     }
   };
   for (let j = rect.y; j < rect.y + rect.height; j++) scan((k) => j * image.width + rect.x + k, rect.width);

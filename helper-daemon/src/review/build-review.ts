@@ -1,7 +1,7 @@
 /**
  * The automatic 100 % review: for every face, the eyes, nose bridge, lips and hairline are
- * scored for halo, texture, colour shift and banding, checked against the thresholds, and
- * turned into advice. Pure and deterministic: the same images give the same report.
+ * scored for halo, texture, colour shift and banding, and the smooth skin for banding and
+ * mottling, checked against the thresholds, and turned into advice. Pure and deterministic: the same images give the same report.
  */
 import { invalidParameter, type ReviewReport as ProtocolReviewReport } from "@portrait-upscale/shared";
 import type { Face } from "../portrait/faces";

@@ -1,6 +1,7 @@
 /**
  * The automatic 100 % review of an upscaled portrait: per face, the eyes, nose bridge, lips
- * and hairline scored for halo, texture, colour shift and banding, with advice, written as
+ * and hairline scored for halo, texture, colour shift and banding, the skin for banding and
+ * mottling, with advice, written as
  * review.json and a contact sheet (review.png).
  */
 export { NO_FACE_ADVICE, RERUN_ADVICE, adviceFor, areaLabel, reviewSettingsOf, settingsAdvice, smallFaceAdvice } from "./advice";

@@ -15,15 +15,19 @@ import type { ScoreName } from "./scores";
  */
 
 /**
- * Texture ratio against the source, one source pixel below its finest detail (scores.ts).
- * Minimum from the labelled set: good results 0.85–0.96, plastic skin (denoised before
- * upscaling) 0.72–0.75 (mask-weighted, --quick set); 0.8 keeps every good result. Maximum: about 1, because a result
- * reduced to the source's size cannot carry more texture in that band than the source itself
- * unless it was sharpened (good results reach 0.97, over-sharpened ones 0.96–1.06, which the
- * added-detail check catches); 2 % above 1 so that an exact enlargement (ratio 1 up to
- * rounding) passes.
+ * Texture ratio against the source, two source pixels below its finest detail (scores.ts).
+ * Minimum from the full labelled set (eight sources, weighted by the regions' masks, the
+ * lowest feature of each sample): good results 0.950–0.99, plastic skin (denoised before
+ * upscaling) 0.81–0.925; 0.935 is near their geometric midpoint (0.937), 1 % above the
+ * highest plastic result. Old Photo's clean-up pass is a denoise before upscaling by design
+ * (for JPEG sources, at 2×): at 2× it passes (0.95), at 4× it scores 0.91–0.93 and is
+ * flagged, fairly. Maximum: about 1, because a
+ * result reduced to the source's size cannot carry more texture in that band than the
+ * source itself unless it was sharpened (good results reach 0.99, over-sharpened ones
+ * 0.97–1.02, which the added-detail check catches); 2 % above 1 so that an exact enlargement
+ * (ratio 1 up to rounding) passes.
  */
-export const TEXTURE_RATIO_MIN = 0.8;
+export const TEXTURE_RATIO_MIN = 0.935;
 export const TEXTURE_RATIO_MAX = 1.02;
 
 /**
@@ -54,15 +58,26 @@ export const DELTA_E_MAX = 2;
 /**
  * Banding: flat steps inside smooth gradients that the source does not have, per 100 scanned
  * lines (rows plus columns) of the region. A step must be at least 1.5 of 255 levels so
- * plain 8-bit rounding of a smooth ramp (one-level steps) never counts. The labelled set:
- * good results 0, posterised ones (24 levels) 1.5–32 (mask-weighted); 1 is one new contour
- * per 100 lines.
+ * plain 8-bit rounding of a smooth ramp (one-level steps) never counts. The full labelled
+ * set (its regions' highest, features and skin, mask-weighted): good results 0, posterised
+ * ones (24 levels) 7.5–705; 1 is one new contour per 100 lines.
  */
 export const BANDING_MAX = 1;
 /** The smallest step (0..1) counted as a band: 1.5 of 255 levels, above plain 8-bit rounding. */
 export const BANDING_STEP = 1.5 / 255;
 /** Flat output pixels needed on both sides of a step for it to count as a band. */
 export const BANDING_MIN_RUN_PX = 6;
+/**
+ * Output pixels the contour between two flat runs may take. On a small face's shading a
+ * posterised band is often only 2–5 result pixels wide, and the models' texture flickers
+ * across each contour between its two levels, so few steps have six flat pixels right beside
+ * them: the astronaut reduced 4×, its default-preset result posterised to 24 levels, scored 0
+ * in every region without a gap. Two less than the run: where plain 8-bit rounding of a
+ * gradient holds luma flat for a run, each channel holds each level for at least the run
+ * less one, so across so short a gap each channel moves at most one level and luma at most
+ * one level, under {@link BANDING_STEP}.
+ */
+export const BANDING_MAX_GAP_PX = BANDING_MIN_RUN_PX - 2;
 
 /**
  * A face narrower than `SMALL_FACE_PX_AT_4X × scale / 4` in the source is small for the
@@ -80,11 +95,11 @@ export const SPECULATIVE_SCALE = 4;
 export const SETTING_STEP = 0.05;
 
 /**
- * Faces reviewed at most: 4 features × 5 metrics plus the skin's mottling (21 checks a face)
- * stay within the protocol's 256 checks;
+ * Faces reviewed at most: 4 features × 5 metrics plus the skin's banding and mottling (22
+ * checks a face) stay within the protocol's 256 checks;
  * a group photo beyond this is reviewed on its highest-scoring faces.
  */
-export const MAX_REVIEWED_FACES = 12;
+export const MAX_REVIEWED_FACES = 11;
 
 /**
  * Without a face the whole image is scored, up to this many output pixels; a larger result

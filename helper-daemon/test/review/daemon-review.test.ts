@@ -45,7 +45,7 @@ describe("daemon review", () => {
     expect(review.status).toBe(200);
     const report = parse(reviewReportSchema, await review.json(), "report");
     expect(report.faces).toBe(1);
-    expect(report.checks).toHaveLength(21);
+    expect(report.checks).toHaveLength(22);
     expect(new Set(report.checks.map((c) => c.region))).toEqual(new Set(["eyes", "noseBridge", "lips", "hairline", "skin"]));
     expect(report.checks.every((c) => c.face === 0)).toBe(true);
     expect(report.advice).toContain(smallFaceAdvice(2));
@@ -78,7 +78,7 @@ describe("daemon review", () => {
       const review = await client.next("review", 60_000);
       expect(review.jobId).toBe(jobId);
       expect(review.report.faces).toBe(1);
-      expect(review.report.checks).toHaveLength(21);
+      expect(review.report.checks).toHaveLength(22);
       const { header } = await client.receiveResult(jobId);
       expect(header.image).toMatchObject({ width: 256, height: 256 });
     } finally {

@@ -105,6 +105,20 @@ describe("banding", () => {
     expect(scoreRegion({ source, result: rounded }, region, 2).banding).toBe(0);
   });
 
+  it("is zero for plain 8-bit rounding of gentle colour ramps, whose levels a contour may skip", () => {
+    // Each channel climbs at its own slope (1/5 to 1/40 of a level per pixel): every luma
+    // plateau is bounded by one channel's one-level step, often a few pixels from the next.
+    for (const [r, g, b] of [
+      [1 / 5, 1 / 7, 1 / 11],
+      [1 / 6, 1 / 9, 1 / 40],
+      [1 / 13, 1 / 5, 1 / 8],
+    ]) {
+      const level = (x: number, y: number, slope: number): number => Math.round(40 + slope * (x + y / 3)) / 255;
+      const rounded = imageOf(64, 64, (x, y) => [level(x, y, r), level(x, y, g), level(x, y, b)]);
+      expect(scoreRegion({ source, result: rounded }, region, 2).banding).toBe(0);
+    }
+  });
+
   it("counts the steps of a posterised gradient per 100 scanned lines", () => {
     const banding = scoreRegion({ source, result: posterised }, region, 2).banding;
     expect(banding).toBeGreaterThan(BANDING_MAX);

@@ -86,7 +86,8 @@ describe("texture ratio over the mask", () => {
   });
 
   it("changes only when the sharpening is inside the mask", () => {
-    expectMaskedOnly("textureRatio", source, clean, sharpened, 2, TEXTURE_RATIO_MAX);
+    // The texture band's blur (σ 2 source pixels) reaches a little across the halves' border.
+    expectMaskedOnly("textureRatio", source, clean, sharpened, 2, TEXTURE_RATIO_MAX, 3);
   });
 });
 
