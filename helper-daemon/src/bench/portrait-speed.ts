@@ -73,28 +73,23 @@ function detailRoutingsOf(settings: PortraitSettings, full: boolean): DetailRout
   return out;
 }
 
-/** Runs `work` with the routing's switches set, then restores them. */
-async function withRoutingAsync<T>(routing: DetailRouting, work: () => Promise<T>): Promise<T> {
+/** Sets the routing's switches; returns what puts them back. */
+function applyRouting(routing: DetailRouting): () => void {
   const saved = { light: LIGHT_DETAIL.enabled, reduced: REDUCED_DETAIL.enabled };
   LIGHT_DETAIL.enabled = routing.light;
   REDUCED_DETAIL.enabled = routing.reduced;
-  try {
-    return await work();
-  } finally {
+  return () => {
     LIGHT_DETAIL.enabled = saved.light;
     REDUCED_DETAIL.enabled = saved.reduced;
-  }
+  };
 }
 
 function withRouting<T>(routing: DetailRouting, work: () => T): T {
-  const saved = { light: LIGHT_DETAIL.enabled, reduced: REDUCED_DETAIL.enabled };
-  LIGHT_DETAIL.enabled = routing.light;
-  REDUCED_DETAIL.enabled = routing.reduced;
+  const restore = applyRouting(routing);
   try {
     return work();
   } finally {
-    LIGHT_DETAIL.enabled = saved.light;
-    REDUCED_DETAIL.enabled = saved.reduced;
+    restore();
   }
 }
 
@@ -238,7 +233,8 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
         const bare = await bareMs(yardstick, image);
         const { tile } = jobTiles(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
         for (const rule of detailRoutingsOf(settings, full)) {
-          const run = await withRoutingAsync(rule, () => timedPipeline(pool, image, settings, tile));
+          const restore = applyRouting(rule);
+          const run = await timedPipeline(pool, image, settings, tile).finally(restore);
           // The projections take the preset as it ships.
           if (rule === SHIPPED) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
           const shares = [...run.modelRuns]
