@@ -60,14 +60,15 @@ interface DetailRouting {
 const SHIPPED: DetailRouting = { label: "as shipped", light: LIGHT_DETAIL.enabled, reduced: REDUCED_DETAIL.enabled };
 
 /**
- * The detail routings worth measuring for a preset: as shipped; without its light detail model
- * where it has one (the "before" of issue 11's routing); with `full`, on the reduced source
- * where its detail model can run that way.
+ * The detail routings worth measuring for a preset: where it can have a light detail model, its
+ * detail model on every detail cell, then the light model off faces (one of them as shipped);
+ * else as shipped; with `full`, also on the reduced source where its detail model can run that way.
  */
 function detailRoutingsOf(settings: PortraitSettings, full: boolean): DetailRouting[] {
   const out: DetailRouting[] = [];
-  if (withRouting({ ...SHIPPED, light: true }, () => lightDetailModel(settings)) !== null) out.push({ label: "detail model everywhere", light: false, reduced: SHIPPED.reduced });
-  out.push(SHIPPED);
+  if (withRouting({ ...SHIPPED, light: true }, () => lightDetailModel(settings)) !== null) {
+    for (const light of [false, true]) out.push(light === SHIPPED.light ? SHIPPED : { label: light ? "x4fast off faces" : "detail model everywhere", light, reduced: SHIPPED.reduced });
+  } else out.push(SHIPPED);
   if (full && withRouting({ ...SHIPPED, reduced: true }, () => (detailModel(settings, settings.scale)?.reduction ?? 1) > 1))
     out.push({ label: "detail model on the source reduced", light: SHIPPED.light, reduced: true });
   return out;

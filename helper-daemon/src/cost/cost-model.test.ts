@@ -111,13 +111,9 @@ describe("pricePass: a split model is priced per stage when it runs split", () =
 
 describe("portraitPasses", () => {
   it.each([
-    { name: "2×: thick ×2 and x4fast over the input, x4plus on faces", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100", "realesrgan-x4plus@100"] },
+    { name: "2×: thick ×2 and x4plus over the input", settings: portrait(), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100"] },
     { name: "fidelity alone", settings: portrait({ models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x2@100"] },
-    {
-      name: "4× in two passes: the second over the 2× image",
-      settings: portrait({ scale: 4, twoPass: true }),
-      expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100", "realesrgan-x4plus@100", "esrgan-thick-x2@200", "realesrgan-x4fast@200", "realesrgan-x4plus@200"],
-    },
+    { name: "4× in two passes: the second over the 2× image", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100", "realesrgan-x4plus@100", "esrgan-thick-x2@200", "realesrgan-x4plus@200"] },
     { name: "clean-up first; a preview's fidelity branch is all derived", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
@@ -128,33 +124,38 @@ describe("portraitPasses", () => {
     { name: "2×: x4plus over the input halved", settings: portrait(), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40"] },
     { name: "4× in two passes: halved in each", settings: portrait({ scale: 4, twoPass: true }), expected: ["esrgan-thick-x2@100x80", "realesrgan-x4plus@50x40", "esrgan-thick-x2@200x160", "realesrgan-x4plus@100x80"] },
     { name: "4× in one pass: x4plus over the full input", settings: portrait({ scale: 4 }), expected: ["esrgan-thick-x4@100x80", "realesrgan-x4plus@100x80"] },
-  ])("with the detail model on a reduced source (REDUCED_DETAIL on, no light detail model), $name", ({ settings, expected }) => {
+  ])("with the detail model on a reduced source (REDUCED_DETAIL on), $name", ({ settings, expected }) => {
     REDUCED_DETAIL.enabled = true;
-    LIGHT_DETAIL.enabled = false;
     try {
       expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
     } finally {
       REDUCED_DETAIL.enabled = false;
-      LIGHT_DETAIL.enabled = true;
     }
   });
 
   it.each([
-    { name: "with a light detail model: x4fast on the whole image, x4plus at the faces' share", light: true, expected: [["realesrgan-x4fast", undefined], ["realesrgan-x4plus", FACE_DETAIL_SHARE]] },
-    { name: "without one (LIGHT_DETAIL off): x4plus on the whole image", light: false, expected: [["realesrgan-x4plus", undefined]] },
+    { name: "with a light detail model (LIGHT_DETAIL on): x4fast on the whole image, x4plus at the faces' share", light: true, expected: [["realesrgan-x4fast", undefined], ["realesrgan-x4plus", FACE_DETAIL_SHARE]] },
+    { name: "without one (as shipped): x4plus on the whole image", light: false, expected: [["realesrgan-x4plus", undefined]] },
   ])("unplanned detail passes, $name", ({ light, expected }) => {
+    const shipped = LIGHT_DETAIL.enabled;
     LIGHT_DETAIL.enabled = light;
     try {
       const [, ...detail] = portraitPasses(portrait(), 512, 512, 4096);
       expect(detail.map((pass) => [pass.modelId, pass.share])).toEqual(expected);
     } finally {
-      LIGHT_DETAIL.enabled = true;
+      LIGHT_DETAIL.enabled = shipped;
     }
   });
 
   it("the light detail model follows the detail model: none under a preview's x4fast", () => {
-    const passes = portraitPasses(portrait({ models: { fidelity: "thick", detail: "x4fast" } }), 512, 512, 4096);
-    expect(passes.map((pass) => [pass.modelId, pass.share])).toEqual([["realesrgan-x4fast", undefined]]);
+    const shipped = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = true;
+    try {
+      const passes = portraitPasses(portrait({ models: { fidelity: "thick", detail: "x4fast" } }), 512, 512, 4096);
+      expect(passes.map((pass) => [pass.modelId, pass.share])).toEqual([["realesrgan-x4fast", undefined]]);
+    } finally {
+      LIGHT_DETAIL.enabled = shipped;
+    }
   });
 
   it.each([
@@ -185,8 +186,8 @@ describe("portraitPasses", () => {
     { name: "face restore with no face found: no pass", faces: 0, expected: undefined },
   ])("$name", ({ faces, expected }) => {
     const passes = portraitPasses(restoring, 100, 80, 4096, faces);
-    expect(passes.slice(0, 3).map((pass) => pass.modelId)).toEqual(["esrgan-thick-x2", "realesrgan-x4fast", "realesrgan-x4plus"]);
-    expect(passes[3]).toEqual(expected === undefined ? undefined : faceRestorePass("esrgan-thick-x2", expected));
+    expect(passes.slice(0, 2).map((pass) => pass.modelId)).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
+    expect(passes[2]).toEqual(expected === undefined ? undefined : faceRestorePass("esrgan-thick-x2", expected));
   });
 });
 
@@ -196,24 +197,15 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   const thick = modelFacts().byId("esrgan-thick-x2");
   const cost = (id: string, pixels: number): number => (modelFacts().byId(id).cost("cpu").secondsPerInputMegapixel * pixels) / 1e6;
   const output = (1024 * 1024 * PIPELINE_SECONDS_PER_OUTPUT_MP) / 1e6;
-  const unplannedSeconds = cost(thick.id, 512 * 512) + cost("realesrgan-x4fast", 512 * 512) + FACE_DETAIL_SHARE * cost(x4plus.id, 512 * 512) + output;
+  const unplannedSeconds = cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output;
   it.each([
     {
-      name: "routing sends thick and x4fast everywhere, x4plus on the faces' share: unchanged",
-      runs: [
-        { modelId: "esrgan-thick-x2", width: 512, height: 512 },
-        { modelId: "realesrgan-x4fast", width: 512, height: 512 },
-        { modelId: "realesrgan-x4plus", width: 512, height: Math.round(512 * FACE_DETAIL_SHARE) },
-      ],
-      expected: (cost(thick.id, 512 * 512) + cost("realesrgan-x4fast", 512 * 512) + cost(x4plus.id, 512 * Math.round(512 * FACE_DETAIL_SHARE)) + output) / unplannedSeconds,
-    },
-    {
-      name: "x4plus routed everywhere (no cell off faces): dearer than the estimate",
+      name: "routing sends both models everywhere: unchanged",
       runs: [
         { modelId: "esrgan-thick-x2", width: 512, height: 512 },
         { modelId: "realesrgan-x4plus", width: 512, height: 512 },
       ],
-      expected: (cost(thick.id, 512 * 512) + cost(x4plus.id, 512 * 512) + output) / unplannedSeconds,
+      expected: 1,
     },
     {
       name: "a face of 200² for x4plus, edges of 300×512 for thick",
@@ -231,10 +223,10 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
   it("a planned pass becomes routing's runs, other passes and face restore stay", () => {
     const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
     const passes = portraitPasses(settings, 100, 80, 4096, 2, [[{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]]);
-    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4fast@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
+    expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
     expect(passes.at(-1)!.count).toBe(2);
     const second = portraitPasses(settings, 100, 80, 4096, 2, [undefined, [{ modelId: "realesrgan-x4plus", width: 90, height: 70 }]]);
-    expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4fast@100x80", "realesrgan-x4plus@100x80", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
+    expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4plus@100x80", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
   });
 
   it("a two-pass preset: refining after each pass multiplies to the fully planned prediction", () => {

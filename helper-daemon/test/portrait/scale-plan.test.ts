@@ -31,11 +31,11 @@ describe("the pipeline's scale plan", () => {
     [4, "esrgan-thick-x4"],
     [6, "esrgan-thick-x8"],
     [8, "esrgan-thick-x8"],
-  ] as const)("reaches %i× with %s and the detail model (no face: the light one, x4fast)", async (scale, fidelity) => {
+  ] as const)("reaches %i× with %s and the detail model", async (scale, fidelity) => {
     const calls: string[] = [];
     const result = await runPortraitPipeline(image, { ...natural(), scale }, { tileRunner: replicatingRunner(calls) });
     expect([result.image.width, result.image.height]).toEqual([12 * scale, 10 * scale]);
-    expect(new Set(calls)).toEqual(new Set([fidelity, "realesrgan-x4fast"]));
+    expect(new Set(calls)).toEqual(new Set([fidelity, "realesrgan-x4plus"]));
     expect(result.notes.some((n) => n.code === "SPECULATIVE_SCALE")).toBe(scale > 4);
   });
 
