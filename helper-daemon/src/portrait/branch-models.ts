@@ -100,8 +100,8 @@ export function derivedFidelity(settings: Pick<PortraitSettings, "models">): Der
  * `ROUTING.faceMargin`). The compact x4fast costs about 1/12 of x4plus per pixel, and off
  * faces the blend keeps only creativity × the background's or hair's factor of the detail
  * band; x4plus's 64 px context made it run on 84–100 % of the pixels at ≤ 1 MP. Off: on the
- * quality bench the faces came out identical and the whole image gained 0.0–0.26 dB PSNR-Y,
- * but its texture ratio fell by 0.03–0.13 (docs/architecture.md, "Light detail off faces").
+ * quality bench the faces came out identical and the whole image moved by −0.06 to +0.26 dB PSNR-Y,
+ * but its texture ratio fell by 0.02–0.13 (docs/architecture.md, "Light detail off faces").
  * The speed bench measures it on and off.
  */
 export const LIGHT_DETAIL: { enabled: boolean; byDetailModel: Record<string, string> } = { enabled: false, byDetailModel: { x4plus: "x4fast" } };
