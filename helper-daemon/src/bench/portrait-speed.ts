@@ -2,9 +2,10 @@
  * The portrait pipeline against one bare model pass on the same pixels: the default preset
  * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast (`--full`: every
  * built-in preset), with the time each stage took and the process's resident memory. A preset
- * whose detail model can run on the source reduced (`REDUCED_DETAIL`) runs twice: with the
- * detail model on the full source and on the reduced source. Bare runs and pipeline runs
- * alternate in one process, so a loaded machine slows them alike. Goals (issue 11): default
+ * with a light detail model off faces (`LIGHT_DETAIL`) runs twice, with its detail model on
+ * every detail cell (before) and with the light model off faces (as shipped); with `--full`,
+ * one whose detail model can run on the source reduced (`REDUCED_DETAIL`) also runs that way.
+ * Bare runs and pipeline runs alternate in one process, so a loaded machine slows them alike. Goals (issue 11): default
  * ≤ 1.0× (aim 0.5×), Fast Preview ≤ 1.5×.
  *
  * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
@@ -21,7 +22,7 @@ import { cropPlanes } from "../image/crop";
 import { openBareSession } from "../inference/baseline";
 import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
 import { poolDetector } from "../portrait/detector";
-import { REDUCED_DETAIL, detailModel, fidelityModel } from "../portrait/branch-models";
+import { LIGHT_DETAIL, REDUCED_DETAIL, detailModel, fidelityModel, lightDetailModel } from "../portrait/branch-models";
 import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
 import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
@@ -49,25 +50,49 @@ function allCases(): Case[] {
   return BUILT_IN_PRESETS.map((p) => ({ preset: p.id, yardstick: p.models.detail === "x4fast" ? "realesrgan-x4fast" : "realesrgan-x4plus" }));
 }
 
-/** The detail model's input (`REDUCED_DETAIL.enabled`): the full source or the source reduced. */
-const DETAIL_INPUTS = [
-  { reduced: false, label: "full source" },
-  { reduced: true, label: "source reduced" },
-] as const;
-
-/** The detail inputs worth measuring for a preset: both where its detail model can run on a reduced source. */
-function detailInputsOf(settings: PortraitSettings): (typeof DETAIL_INPUTS)[number][] {
-  const enabled = REDUCED_DETAIL.enabled;
-  REDUCED_DETAIL.enabled = true;
-  try {
-    return (detailModel(settings, settings.scale)?.reduction ?? 1) > 1 ? [...DETAIL_INPUTS] : [DETAIL_INPUTS[0]];
-  } finally {
-    REDUCED_DETAIL.enabled = enabled;
-  }
+/** How a preset's detail branch is routed: the rules the bench switches, the first as shipped. */
+interface DetailRouting {
+  readonly label: string;
+  readonly light: boolean;
+  readonly reduced: boolean;
 }
 
-/** The detail input the presets ship with. */
-const shippedInput = () => DETAIL_INPUTS.find((input) => input.reduced === REDUCED_DETAIL.enabled)!;
+const SHIPPED: DetailRouting = { label: "as shipped", light: LIGHT_DETAIL.enabled, reduced: REDUCED_DETAIL.enabled };
+
+/**
+ * The detail routings worth measuring for a preset: where it can have a light detail model, its
+ * detail model on every detail cell, then the light model off faces (one of them as shipped);
+ * else as shipped; with `full`, also on the reduced source where its detail model can run that way.
+ */
+function detailRoutingsOf(settings: PortraitSettings, full: boolean): DetailRouting[] {
+  const out: DetailRouting[] = [];
+  if (withRouting({ ...SHIPPED, light: true }, () => lightDetailModel(settings)) !== null) {
+    for (const light of [false, true]) out.push(light === SHIPPED.light ? SHIPPED : { label: light ? "x4fast off faces" : "detail model everywhere", light, reduced: SHIPPED.reduced });
+  } else out.push(SHIPPED);
+  if (full && withRouting({ ...SHIPPED, reduced: true }, () => (detailModel(settings, settings.scale)?.reduction ?? 1) > 1))
+    out.push({ label: "detail model on the source reduced", light: SHIPPED.light, reduced: true });
+  return out;
+}
+
+/** Sets the routing's switches; returns what puts them back. */
+function applyRouting(routing: DetailRouting): () => void {
+  const saved = { light: LIGHT_DETAIL.enabled, reduced: REDUCED_DETAIL.enabled };
+  LIGHT_DETAIL.enabled = routing.light;
+  REDUCED_DETAIL.enabled = routing.reduced;
+  return () => {
+    LIGHT_DETAIL.enabled = saved.light;
+    REDUCED_DETAIL.enabled = saved.reduced;
+  };
+}
+
+function withRouting<T>(routing: DetailRouting, work: () => T): T {
+  const restore = applyRouting(routing);
+  try {
+    return work();
+  } finally {
+    restore();
+  }
+}
 
 function settingsOf(presetId: string): PortraitSettings {
   const preset = BUILT_IN_PRESETS.find((p) => p.id === presetId);
@@ -186,6 +211,7 @@ function imageSizedBytes(sourcePixels: number): number {
 /** The model ids a preset's 2× pass runs. */
 const fidelityOf = (settings: PortraitSettings): string => fidelityModel(settings.scale).id;
 const detailOf = (settings: PortraitSettings): string | undefined => detailModel(settings, settings.scale)?.id;
+const lightOf = (settings: PortraitSettings): string | undefined => lightDetailModel(settings)?.id;
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : (ms / 1000).toFixed(1));
 
@@ -194,7 +220,7 @@ const seconds = (ms: number | undefined): string => (ms === undefined ? "—" : 
  * then the pipeline with each detail input, one after the other in this process, and prints
  * the tables; returns per preset the shipped input's and the bare run's milliseconds per megapixel.
  */
-export async function measurePortraitSpeed(context: BenchContext, sizes: readonly number[], cases: readonly Case[]): Promise<Map<string, { pipeline: number; bare: number }>> {
+export async function measurePortraitSpeed(context: BenchContext, sizes: readonly number[], cases: readonly Case[], full = false): Promise<Map<string, { pipeline: number; bare: number }>> {
   const rows: string[][] = [];
   const stageRows: string[][] = [];
   const perPixel = new Map<string, { pipeline: number; bare: number }>();
@@ -207,12 +233,11 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
         const settings = settingsOf(preset);
         const bare = await bareMs(yardstick, image);
         const { tile } = jobTiles(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
-        for (const rule of detailInputsOf(settings)) {
-          const enabled = REDUCED_DETAIL.enabled;
-          REDUCED_DETAIL.enabled = rule.reduced;
-          const run = await timedPipeline(pool, image, settings, tile).finally(() => (REDUCED_DETAIL.enabled = enabled));
+        for (const rule of detailRoutingsOf(settings, full)) {
+          const restore = applyRouting(rule);
+          const run = await timedPipeline(pool, image, settings, tile).finally(restore);
           // The projections take the preset as it ships.
-          if (rule === shippedInput()) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
+          if (rule === SHIPPED) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
           const shares = [...run.modelRuns]
             .filter(([id]) => !id.startsWith("blazeface"))
             .map(([id, r]) => `${id} ${(r.pixels / (size * size)).toFixed(2)}`)
@@ -230,7 +255,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
             "measured",
           ]);
           // Only the two branch models: the face models (detector, mesh, matte) are already in the faces stage.
-          const branchIds = [fidelityOf(settings), detailOf(settings)];
+          const branchIds = [fidelityOf(settings), rule.light ? lightOf(settings) : undefined, detailOf(settings)];
           const modelMs = branchIds.reduce((sum, id) => sum + (id ? (run.modelRuns.get(id)?.ms ?? 0) : 0), 0);
           const st = run.stages;
           stageRows.push([
@@ -259,7 +284,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
       rows.push([
         `${mp} MP${target === 2048 ? " (2048²)" : " (6000×4000)"}`,
         preset,
-        shippedInput().label,
+        SHIPPED.label,
         yardstick,
         seconds(per.bare * mp),
         seconds(per.pipeline * mp),
@@ -272,12 +297,12 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
   }
   context.table(
     "Portrait presets vs one bare model pass (CPU)",
-    ["input", "preset", "detail model's input", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
+    ["input", "preset", "detail routing", "yardstick model", "bare s", "pipeline s", "ratio", "CPU-time ratio", "input pixels per image pixel, per model (context included)", "how"],
     rows,
   );
   context.table(
     "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
-    ["input", "preset", "detail model's input", "faces", "clean-up", "fidelity model", "detail model", "rest", "tile", "RSS GB"],
+    ["input", "preset", "detail routing", "faces", "clean-up", "fidelity model", "light detail model", "detail model", "rest", "tile", "RSS GB"],
     stageRows,
   );
   return perPixel;
@@ -285,7 +310,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
 
 export const portraitSpeedSection: BenchSection = {
   name: "portrait-speed",
-  summary: "The portrait presets vs one bare model pass on the same pixels, detail model on the full vs the reduced source (0.25 and 1 MP measured, 4 and 24 MP projected).",
+  summary: "The portrait presets vs one bare model pass on the same pixels, the detail model everywhere vs x4fast off faces (0.25 and 1 MP measured, 4 and 24 MP projected).",
   async run(context) {
     const models = ["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"];
     const missing = models.filter((id) => !installed(id));
@@ -293,7 +318,7 @@ export const portraitSpeedSection: BenchSection = {
       context.note(`${missing.join(", ")} not installed; skipped.`);
       return;
     }
-    const perPixel = await measurePortraitSpeed(context, context.full ? [512, 1024, 2048] : [512, 1024], context.full ? allCases() : CASES);
+    const perPixel = await measurePortraitSpeed(context, context.full ? [512, 1024, 2048] : [512, 1024], context.full ? allCases() : CASES, context.full);
     const script = fileURLToPath(import.meta.url);
     const memoryRows: string[][] = [];
     const memoryCases = context.full ? [[1024, 1024], [3000, 2000]] : [[1024, 1024]];

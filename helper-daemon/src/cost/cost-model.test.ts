@@ -5,6 +5,7 @@ import { parseUpscaleSettings } from "../upscale/settings";
 import { parseCalibration } from "./calibration";
 import {
   describeDuration,
+  FACE_DETAIL_SHARE,
   FACES_ONLY_SHARE,
   faceRestorePass,
   passPixels,
@@ -18,7 +19,7 @@ import {
   withPlannedPass,
 } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
-import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL } from "../portrait/branch-models";
+import { DERIVED_BY_DETAIL_MODEL, LIGHT_DETAIL, REDUCED_DETAIL } from "../portrait/branch-models";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
 
@@ -129,6 +130,31 @@ describe("portraitPasses", () => {
       expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
     } finally {
       REDUCED_DETAIL.enabled = false;
+    }
+  });
+
+  it.each([
+    { name: "with a light detail model (LIGHT_DETAIL on): x4fast on the whole image, x4plus at the faces' share", light: true, expected: [["realesrgan-x4fast", undefined], ["realesrgan-x4plus", FACE_DETAIL_SHARE]] },
+    { name: "without one (as shipped): x4plus on the whole image", light: false, expected: [["realesrgan-x4plus", undefined]] },
+  ])("unplanned detail passes, $name", ({ light, expected }) => {
+    const shipped = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = light;
+    try {
+      const [, ...detail] = portraitPasses(portrait(), 512, 512, 4096);
+      expect(detail.map((pass) => [pass.modelId, pass.share])).toEqual(expected);
+    } finally {
+      LIGHT_DETAIL.enabled = shipped;
+    }
+  });
+
+  it("the light detail model follows the detail model: none under a preview's x4fast", () => {
+    const shipped = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = true;
+    try {
+      const passes = portraitPasses(portrait({ models: { fidelity: "thick", detail: "x4fast" } }), 512, 512, 4096);
+      expect(passes.map((pass) => [pass.modelId, pass.share])).toEqual([["realesrgan-x4fast", undefined]]);
+    } finally {
+      LIGHT_DETAIL.enabled = shipped;
     }
   });
 

@@ -9,7 +9,7 @@ import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
-import { derivedFidelity, detailReduction, fidelityReach } from "../portrait/branch-models";
+import { derivedFidelity, detailReduction, fidelityReach, lightDetailModel } from "../portrait/branch-models";
 
 /** The words for a prediction live in shared/, so the panel says them as the CLI does. */
 export { describeDuration };
@@ -51,6 +51,15 @@ export interface ModelPass {
  * 64 px context merges nearly every routed cell), so they are priced on the whole image.
  */
 export const FACES_ONLY_SHARE = 0.17;
+
+/**
+ * The share of the source the detail model runs on when a light detail model takes the cells
+ * off faces (branch-models.ts `LIGHT_DETAIL`), before the job's faces are known: routing's
+ * plan (face cells, hand-over ring and x4plus's 64 px context) on the bench portrait, 0.41 at
+ * 512² and 0.27 at 1024². The light model is priced on the whole image. Approximate by design;
+ * a job refines it from its own plan.
+ */
+export const FACE_DETAIL_SHARE = 0.4;
 
 /**
  * The side of the aligned crop a face-restore model runs on (see face-restore/align.ts); kept
@@ -164,7 +173,9 @@ export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: 
  * job's pixels and faces are known) is those runs instead of whole-image ones. Unplanned, a
  * fidelity model kept on faces is priced at {@link FACES_ONLY_SHARE}, or not at all where its
  * branch is derived from the detail model (faces are always detail cells: a preview), and a
- * detail model that runs on the source reduced (`detailReduction`) on the reduced pixels.
+ * detail model that runs on the source reduced (`detailReduction`) on the reduced pixels; with a
+ * light detail model off faces, it on the whole image and the detail model at
+ * {@link FACE_DETAIL_SHARE}.
  */
 export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
@@ -183,7 +194,9 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
       if (settings.models.detail) {
         const detail = facts.forChoice(settings.models.detail, 4);
         const reduction = detailReduction(settings.models.detail, detail.nativeScale, scale);
-        passes.push({ modelId: detail.id, width: Math.ceil(w / reduction), height: Math.ceil(h / reduction), tile });
+        const light = lightDetailModel(settings);
+        if (light) passes.push({ modelId: light.id, width: w, height: h, tile });
+        passes.push({ modelId: detail.id, width: Math.ceil(w / reduction), height: Math.ceil(h / reduction), tile, ...(light ? { share: FACE_DETAIL_SHARE } : {}) });
       }
     }
     w = Math.round(w * scale);

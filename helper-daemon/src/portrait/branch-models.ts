@@ -93,3 +93,22 @@ export function derivedFidelity(settings: Pick<PortraitSettings, "models">): Der
   const detail = settings.models.detail;
   return (detail && DERIVED_BY_DETAIL_MODEL[detail]) || "nowhere";
 }
+
+/**
+ * The light detail model that draws a preset's detail cells off faces, by the preset's detail
+ * model, when `enabled` (routing.ts: the detail model keeps the faces, their box widened by
+ * `ROUTING.faceMargin`). The compact x4fast costs about 1/12 of x4plus per pixel, and off
+ * faces the blend keeps only creativity × the background's or hair's factor of the detail
+ * band; x4plus's 64 px context made it run on 84–100 % of the pixels at ≤ 1 MP. Off: on the
+ * quality bench the faces came out identical and the whole image moved by −0.06 to +0.26 dB PSNR-Y,
+ * but its texture ratio fell by 0.02–0.13 (docs/architecture.md, "Light detail off faces").
+ * The speed bench measures it on and off.
+ */
+export const LIGHT_DETAIL: { enabled: boolean; byDetailModel: Record<string, string> } = { enabled: false, byDetailModel: { x4plus: "x4fast" } };
+
+/** The light detail model for these settings (see {@link LIGHT_DETAIL}), or null: the detail model runs on every detail cell. */
+export function lightDetailModel(settings: Pick<PortraitSettings, "models">): BranchModel | null {
+  const detail = settings.models.detail;
+  const light = LIGHT_DETAIL.enabled && detail ? LIGHT_DETAIL.byDetailModel[detail] : undefined;
+  return light ? branchModel(modelFacts().forChoice(light, 4)) : null;
+}

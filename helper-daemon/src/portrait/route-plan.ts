@@ -6,7 +6,7 @@
 import type { PixelRect } from "../image/crop";
 import type { BranchModel } from "./branch-models";
 import { coverRoutedCells } from "./route-cover";
-import { handOverRing, type RouteGrid } from "./routing";
+import { fullDetailCells, handOverRing, type RouteGrid } from "./routing";
 
 /** One window of a pass: what it owns, what it reads, and where each branch's model runs. */
 export interface WindowPlan {
@@ -15,6 +15,8 @@ export interface WindowPlan {
   readonly view: PixelRect;
   readonly fidelity: readonly PixelRect[];
   readonly detail: readonly PixelRect[];
+  /** Where the light detail model runs (routing's `lightDetail` cells); empty without one. */
+  readonly lightDetail: readonly PixelRect[];
 }
 
 /**
@@ -36,6 +38,8 @@ export interface PlanOptions {
   readonly blendContext: number;
   readonly fidelity: BranchModel;
   readonly detail: BranchModel | null;
+  /** The light detail model off faces (branch-models.ts `lightDetailModel`), or null. */
+  readonly lightDetail: BranchModel | null;
 }
 
 /** The rectangles each branch's model runs on, window by window (see route-cover.ts). */
@@ -49,19 +53,24 @@ export function planWindows(routes: RouteGrid, options: PlanOptions): WindowPlan
       owned,
       view,
       fidelity: cover(routes.fidelity, view, options.fidelity),
-      detail: options.detail ? cover(routes.detail, view, options.detail) : [],
+      detail: options.detail ? cover(fullDetailCells(routes), view, options.detail) : [],
+      lightDetail: options.detail && options.lightDetail && routes.lightDetail ? cover(routes.lightDetail, view, options.lightDetail) : [],
     };
   });
 }
 
 /** Every model run of a plan, in the order the pass makes them: each region widened by its model's context, at the model's input size. */
-export function plannedRuns(plan: readonly WindowPlan[], options: Pick<PlanOptions, "width" | "height" | "fidelity" | "detail">): PlannedRun[] {
+export function plannedRuns(plan: readonly WindowPlan[], options: Pick<PlanOptions, "width" | "height" | "fidelity" | "detail" | "lightDetail">): PlannedRun[] {
   const runs = (rects: readonly PixelRect[], model: BranchModel): PlannedRun[] =>
     rects.map((rect) => {
       const input = modelInputSize(modelRegion(rect, model, options.width, options.height), model.reduction);
       return { modelId: model.id, width: input.width, height: input.height };
     });
-  return plan.flatMap((window) => [...runs(window.fidelity, options.fidelity), ...(options.detail ? runs(window.detail, options.detail) : [])]);
+  return plan.flatMap((window) => [
+    ...runs(window.fidelity, options.fidelity),
+    ...(options.lightDetail ? runs(window.lightDetail, options.lightDetail) : []),
+    ...(options.detail ? runs(window.detail, options.detail) : []),
+  ]);
 }
 
 /** `rect` widened by `by` on every side, clipped to the image. */

@@ -45,6 +45,11 @@ export interface RouteGrid {
   readonly fidelity: Uint8Array;
   /** 1 where the fidelity branch is derived from the detail model's output (absent: nowhere). */
   readonly derived?: Uint8Array;
+  /**
+   * 1 where the detail branch comes from the light detail model (a subset of `detail`; absent:
+   * nowhere): the detail model itself runs on the rest of `detail` ({@link fullDetailCells}).
+   */
+  readonly lightDetail?: Uint8Array;
 }
 
 /** Where the fidelity model may run (see {@link RouteInput}). */
@@ -66,6 +71,8 @@ export interface RouteInput {
   readonly backgroundDetail: number;
   /** Where the fidelity branch is derived from the detail model's output instead of running the fidelity model. */
   readonly derivedFidelity: DerivedFidelity;
+  /** Whether a light detail model draws the detail cells off faces (the preset's detail model keeps the faces); false unless given. */
+  readonly lightDetail?: boolean;
 }
 
 /**
@@ -100,9 +107,10 @@ export function cellTexture(luma: Plane, cell: number): Plane {
 }
 
 /**
- * The routes for one pass: the detail model where a face is or the source has texture, the
- * fidelity model wherever there is any edge (a preview: on faces only) unless its branch is
- * derived there from the detail model's output (`derivedFidelity`).
+ * The routes for one pass: the detail model where a face is or the source has texture (off
+ * faces the light detail model, where `lightDetail`), the fidelity model wherever there is any
+ * edge (a preview: on faces only) unless its branch is derived there from the detail model's
+ * output (`derivedFidelity`).
  *
  * @example const routes = planRoutes({ sourceLuma, faces, faceScale: 1, detail: true, fidelity: "edges", backgroundDetail: 0.3, derivedFidelity: "outside-faces" });
  */
@@ -122,8 +130,10 @@ export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): Rout
   const detail = new Uint8Array(columns * rows);
   const fidelity = new Uint8Array(columns * rows);
   const derived = new Uint8Array(columns * rows);
+  const lightDetail = new Uint8Array(columns * rows);
   for (let i = 0; i < detail.length; i++) {
     if (input.detail) detail[i] = faceCells[i] || (input.backgroundDetail > 0 && texture.data[i] >= ROUTING.detailTexture) ? 1 : 0;
+    if (input.lightDetail && detail[i] && !faceCells[i]) lightDetail[i] = 1;
     if (input.fidelity === "edges") fidelity[i] = faceCells[i] || texture.data[i] >= ROUTING.fidelityTexture ? 1 : 0;
     else if (input.fidelity === "faces") fidelity[i] = faceCells[i];
     if (detail[i] && (input.derivedFidelity === "detail" || (input.derivedFidelity === "outside-faces" && !faceCells[i]))) {
@@ -131,7 +141,13 @@ export function planRoutes(input: RouteInput, cell: number = ROUTING.cell): Rout
       fidelity[i] = 0;
     }
   }
-  return { cell, columns, rows, detail, fidelity, derived };
+  return { cell, columns, rows, detail, fidelity, derived, lightDetail };
+}
+
+/** The cells the preset's own detail model runs on: `detail` less the light detail model's cells. */
+export function fullDetailCells(grid: Pick<RouteGrid, "detail" | "lightDetail">): Uint8Array {
+  const light = grid.lightDetail;
+  return light ? grid.detail.map((v, i) => (v && !light[i] ? 1 : 0)) : grid.detail;
 }
 
 /** The share of cells that run a model: what routing saves is 1 − this. */

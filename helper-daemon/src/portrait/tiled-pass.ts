@@ -9,7 +9,7 @@
 import { PortraitError } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
-import { derivedFidelity, detailModel, fidelityReach, fidelityModel, type BranchModel } from "./branch-models";
+import { derivedFidelity, detailModel, fidelityReach, fidelityModel, lightDetailModel, type BranchModel } from "./branch-models";
 import type { Face } from "./faces";
 import { regionFactorMap, regionMask, type RegionFactors } from "./masks";
 import type { HairSkinMasks } from "./hair-strands";
@@ -17,7 +17,7 @@ import type { RgbImage } from "../image/image";
 import { luma, type Plane } from "../image/plane";
 import { cropImage, type PixelRect } from "../image/crop";
 import { resampleAlpha, resampleImage } from "../image/resample";
-import { planRoutes, routeWeights, type RouteGrid } from "./routing";
+import { fullDetailCells, planRoutes, routeWeights, type RouteGrid } from "./routing";
 import { modelRegion, plannedRuns, planWindows, type PlannedRun } from "./route-plan";
 import { reduceInput } from "./reduced-input";
 import { withTextureAgreement } from "./texture-agreement";
@@ -77,6 +77,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
   const outHeight = source.height * scale;
   const fidelity = fidelityModel(scale, settings.models.fidelity);
   const detail = detailModel(settings, scale);
+  const lightDetail = detail ? lightDetailModel(settings) : null;
   const sourceLuma = luma(source);
   const routes = planRoutes({
     sourceLuma,
@@ -86,6 +87,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     fidelity: fidelityReach(settings),
     backgroundDetail: settings.creativity * Math.max(settings.regions.background, settings.regions.hair),
     derivedFidelity: DERIVED_FIDELITY.enabled ? derivedFidelity(settings) : "nowhere",
+    lightDetail: lightDetail !== null,
   });
   const models = new Set<string>();
   const sink = input.sink;
@@ -97,7 +99,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
         gate: detail ? new Float32Array(outWidth * outHeight) : null,
       }
     : null;
-  const planOptions = { width: source.width, height: source.height, fidelity, detail };
+  const planOptions = { width: source.width, height: source.height, fidelity, detail, lightDetail };
   const plan = planWindows(routes, { ...planOptions, windows: ownedWindows(source.width, source.height, input.window ?? PASS_WINDOW), blendContext: PASS_CONTEXT });
   input.onPlanned?.(plannedRuns(plan, planOptions));
   const stages: PortraitStage[] = detail ? ["fidelity", "detail", "blend"] : ["fidelity", "blend"];
@@ -105,7 +107,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
 
   for (let w = 0; w < plan.length; w++) {
     if (input.signal?.aborted) throw new PortraitError("CANCELLED");
-    const { owned, view, fidelity: fidelityRects, detail: detailRects } = plan[w];
+    const { owned, view, fidelity: fidelityRects, detail: detailRects, lightDetail: lightRects } = plan[w];
     const progress = (fraction: number) => report((w + fraction) / plan.length);
     const viewOut = times(view, scale);
     const crop = cropImage({ width: source.width, height: source.height, rgb: source.rgb }, view);
@@ -132,10 +134,22 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
       const cropLuma = luma(crop);
       let detailLuma = fidelityLuma;
       let detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
-      if (detailRects.length > 0) {
-        models.add(detail.id);
-        const out = await runBranchOver(input, detail, detailRects, viewOut, fidelityRgb, (f) => progress((1 + f) / 3));
+      if (detailRects.length > 0 || lightRects.length > 0) {
+        // The light model first (off faces), then the detail model pasted over it; in the
+        // hand-over between their cells both ran, and the light model's share fades out.
+        let lightRgb = fidelityRgb;
+        const lightShare = lightDetail && lightRects.length > 0 ? (detailRects.length > 0 ? 0.1 : 1) : 0;
+        if (lightDetail && lightShare > 0) {
+          models.add(lightDetail.id);
+          lightRgb = await runBranchOver(input, lightDetail, lightRects, viewOut, fidelityRgb, (f) => progress((1 + lightShare * f) / 3));
+        }
+        let out = lightRgb;
+        if (detailRects.length > 0) {
+          models.add(detail.id);
+          out = await runBranchOver(input, detail, detailRects, viewOut, lightRgb, (f) => progress((1 + lightShare + (1 - lightShare) * f) / 3));
+        }
         detailLuma = luma(out);
+        if (lightShare > 0 && detailRects.length > 0) detailLuma = lightHandOver(detailLuma, luma(lightRgb), routes, viewOut, scale);
         detailWeight = routeWeights(routes, routes.detail, viewOut, scale);
         if (routes.derived?.includes(1)) {
           const weights = routeWeights(routes, routes.derived, viewOut, scale);
@@ -264,6 +278,19 @@ function mixPlanes(a: Plane, b: Plane, weights: Plane): Plane {
   const data = new Float32Array(a.data.length);
   for (let i = 0; i < data.length; i++) data[i] = a.data[i] + weights.data[i] * (b.data[i] - a.data[i]);
   return { width: a.width, height: a.height, data };
+}
+
+/**
+ * The detail branch's luma where two detail models ran: the light model's share is its own
+ * route weight times what the full model's route weight leaves, so each fades out over its
+ * hand-over ring and the full model's cells are its own.
+ */
+function lightHandOver(full: Plane, light: Plane, routes: RouteGrid, viewOut: PixelRect, scale: number): Plane {
+  const fullWeight = routeWeights(routes, fullDetailCells(routes), viewOut, scale).data;
+  const lightWeight = routeWeights(routes, routes.lightDetail!, viewOut, scale).data;
+  const data = new Float32Array(full.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = full.data[i] + lightWeight[i] * (1 - fullWeight[i]) * (light.data[i] - full.data[i]);
+  return { width: full.width, height: full.height, data };
 }
 
 /** `model` ← `base` + w·(`model` − `base`) in place: the model's output where routed, `base` elsewhere. */

@@ -68,7 +68,7 @@ describe("the plan prices what the models see", () => {
     const fidelity = { id: "esrgan-thick-x2", nativeScale: 2, reduction: 1, context: 8 };
     const runsWith = (enabled: boolean) => {
       REDUCED_DETAIL.enabled = enabled;
-      const options = { width: 256, height: 256, fidelity, detail: detailModel(natural, 2) };
+      const options = { width: 256, height: 256, fidelity, detail: detailModel(natural, 2), lightDetail: null };
       return plannedRuns(planWindows(routes, { ...options, windows: [{ x: 0, y: 0, width: 256, height: 256 }], blendContext: 33 }), options);
     };
     expect(runsWith(false)).toEqual([

@@ -3,8 +3,8 @@ import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
-import { planRoutes, type RouteGrid } from "../../src/portrait/routing";
-import { DERIVED_BY_DETAIL_MODEL, REDUCED_DETAIL, detailModel } from "../../src/portrait/branch-models";
+import { fullDetailCells, planRoutes, type RouteGrid } from "../../src/portrait/routing";
+import { DERIVED_BY_DETAIL_MODEL, LIGHT_DETAIL, REDUCED_DETAIL, detailModel } from "../../src/portrait/branch-models";
 import { reduceInput } from "../../src/portrait/reduced-input";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
 import type { RgbImage } from "../../src/image/image";
@@ -61,8 +61,12 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
   const rule = DERIVED_BY_DETAIL_MODEL.x4plus;
   DERIVED_BY_DETAIL_MODEL.x4plus = "outside-faces";
   REDUCED_DETAIL.enabled = true;
+  // x4plus on every detail cell, so the derivation reads x4plus's output.
+  const light = LIGHT_DETAIL.enabled;
+  LIGHT_DETAIL.enabled = false;
   onTestFinished(() => {
     REDUCED_DETAIL.enabled = false;
+    LIGHT_DETAIL.enabled = light;
     if (rule) DERIVED_BY_DETAIL_MODEL.x4plus = rule;
     else delete DERIVED_BY_DETAIL_MODEL.x4plus;
   });
@@ -110,6 +114,57 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
   expect(ran.get("esrgan-thick-x2")!).toBeLessThanOrEqual(200 * 64);
   // x4plus on the halved source, not all of it: cells to x 160, 16 px of hand-over, 134 of context.
   expect(ran.get("realesrgan-x4plus")!).toBeLessThanOrEqual(155 * 32);
+  const again = await runPortraitPipeline(image, natural, deps);
+  expect(again.image.rgb).toEqual(result.image.rgb);
+}, 900_000);
+
+it("draws the detail branch with x4plus on the face and x4fast on the texture beside it, each equal to its whole-image run where kept", async () => {
+  // The light detail model is a rule a preset may choose (off as shipped).
+  const shipped = LIGHT_DETAIL.enabled;
+  LIGHT_DETAIL.enabled = true;
+  onTestFinished(() => {
+    LIGHT_DETAIL.enabled = shipped;
+  });
+  const image = await faceTextureAndEdge();
+  const ran = new Map<string, number>();
+  const counting = (id: string): TileRunner => async (tile, signal) => {
+    ran.set(id, (ran.get(id) ?? 0) + tile.width * tile.height);
+    return runners(id)(tile, signal);
+  };
+  const deps = { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true };
+  const result = await runPortraitPipeline(image, natural, deps);
+  const grid = planRoutes({
+    sourceLuma: luma(image),
+    faces: result.faces,
+    faceScale: 1,
+    detail: true,
+    fidelity: "edges",
+    backgroundDetail: natural.creativity * Math.max(natural.regions.background, natural.regions.hair),
+    derivedFidelity: "nowhere",
+    lightDetail: true,
+  });
+  const full = fullDetailCells(grid);
+  const light = grid.lightDetail!;
+  const plusAll = luma(await upscaleToScale(image, runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 2, maxTile: 512 }));
+  const fastAll = luma(await upscaleToScale(image, runners("realesrgan-x4fast"), { nativeScale: 4, targetScale: 2, maxTile: 512 }));
+  const detail = luma(result.branches!.detail!);
+  // Away from the hand-over between the two models (half a cell, 32 output pixels at 2×).
+  const onFace = worstOnRouted(detail, plusAll, grid, full, 2, grid.cell);
+  const offFace = worstOnRouted(detail, fastAll, grid, light, 2, grid.cell);
+  expect(onFace.pixels).toBeGreaterThan(0);
+  expect(offFace.pixels).toBeGreaterThan(0);
+  expect(onFace.worst).toBeLessThanOrEqual(2 / 255);
+  expect(offFace.worst).toBeLessThanOrEqual(2 / 255);
+  // The two models differ there: a test of the routing, not a coincidence.
+  expect(worstOnRouted(detail, fastAll, grid, full, 2, grid.cell).worst).toBeGreaterThan(4 / 255);
+  expect(worstOnRouted(detail, plusAll, grid, light, 2, grid.cell).worst).toBeGreaterThan(4 / 255);
+  // x4plus ran on the face's cells with its hand-over (16 px) and context (64 px), not on the patch.
+  let faceRight = 0;
+  for (let c = 0; c < grid.columns; c++) if (full[c] || full[grid.columns + c]) faceRight = (c + 1) * grid.cell;
+  expect(faceRight).toBeLessThan(160);
+  expect(ran.get("realesrgan-x4plus")!).toBeLessThanOrEqual((faceRight + 16 + 64) * 64);
+  expect(ran.get("realesrgan-x4fast")!).toBeGreaterThan(0);
+  expect(result.models).toEqual(expect.arrayContaining(["realesrgan-x4plus", "realesrgan-x4fast", "esrgan-thick-x2"]));
   const again = await runPortraitPipeline(image, natural, deps);
   expect(again.image.rgb).toEqual(result.image.rgb);
 }, 900_000);

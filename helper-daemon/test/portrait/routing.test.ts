@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Face } from "../../src/portrait/faces";
-import { ROUTING, cellTexture, handOverRing, planRoutes, routeWeights, type RouteInput } from "../../src/portrait/routing";
+import { ROUTING, cellTexture, fullDetailCells, handOverRing, planRoutes, routeWeights, type RouteInput } from "../../src/portrait/routing";
 import type { Plane } from "../../src/image/plane";
 
 const CELL = 8;
@@ -86,6 +86,27 @@ describe("routing", () => {
     expect([grid.columns, grid.rows]).toEqual([4, 3]);
     expect(rows(grid.detail, 4)).toEqual(detail);
     expect(rows(grid.fidelity, 4)).toEqual(fidelity);
+  });
+
+  it.each([
+    ["texture off faces goes to the light detail model", oneTextured, { ...base, lightDetail: true }, ["0000", "0010", "0000"], ["0000", "0000", "0000"]],
+    [
+      "a face keeps the detail model, texture beside it the light one",
+      noisyWallWithTexture,
+      { ...base, lightDetail: true, faces: [faceAt(1, 1, 4)], derivedFidelity: "nowhere" },
+      ["0000", "0010", "0000"],
+      ["1000", "0000", "0000"],
+    ],
+    ["a face's widened box is the detail model's even where it is textured", oneTextured, { ...base, lightDetail: true, faces: [faceAt(12, 6, 6)] }, ["0000", "0000", "0000"], ["0110", "0110", "0000"]],
+    ["without a light model every detail cell is the detail model's", noisyWallWithTexture, { ...base, faces: [faceAt(1, 1, 4)], derivedFidelity: "nowhere" }, ["0000", "0000", "0000"], ["1000", "0010", "0000"]],
+    ["no creativity outside faces: nothing for the light model", oneTextured, { ...base, lightDetail: true, faces: [faceAt(1, 1, 4)], backgroundDetail: 0 }, ["0000", "0000", "0000"], ["1000", "0000", "0000"]],
+    ["no detail model: no light model either", oneTextured, { ...base, lightDetail: true, detail: false }, ["0000", "0000", "0000"], ["0000", "0000", "0000"]],
+  ] as const)("light detail: %s", (_, cells, input, light, full) => {
+    const grid = planRoutes({ ...input, sourceLuma: lumaOf(cells) }, CELL);
+    expect(rows(grid.lightDetail!, 4)).toEqual(light);
+    expect(rows(fullDetailCells(grid), 4)).toEqual(full);
+    // Together they are the detail branch's cells, each cell with one model.
+    for (let i = 0; i < grid.detail.length; i++) expect(grid.detail[i]).toBe(grid.lightDetail![i] | fullDetailCells(grid)[i]);
   });
 
   it("marks the derived cells: the detail cells the fidelity model left", () => {

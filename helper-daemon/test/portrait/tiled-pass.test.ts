@@ -3,7 +3,7 @@ import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import type { TileRunner } from "../../src/tiling/tiled-upscale";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { ownedWindows, runTiledPass } from "../../src/portrait/tiled-pass";
-import { REDUCED_DETAIL } from "../../src/portrait/branch-models";
+import { LIGHT_DETAIL, REDUCED_DETAIL } from "../../src/portrait/branch-models";
 import type { Face } from "../../src/portrait/faces";
 import type { RgbImage } from "../../src/image/image";
 import { spiralMesh } from "./support";
@@ -28,6 +28,11 @@ function localRunner(pixels: Map<string, number>): (modelId: string) => TileRunn
           const sx = Math.floor(x / s);
           const sy = Math.floor(y / s);
           let sum = 0;
+          // The light detail model's stand-in draws differently (the pixel itself), so a hand-over between the two would show.
+          if (modelId === "realesrgan-x4fast") {
+            data[c * w * s * h * s + y * w * s + x] = tile.data[c * w * h + sy * w + sx];
+            continue;
+          }
           for (let dy = -1; dy <= 1; dy++)
             for (let dx = -1; dx <= 1; dx++) {
               const xx = Math.min(w - 1, Math.max(0, sx + dx));
@@ -87,6 +92,9 @@ describe("the windowed pass", () => {
 
   it("portrait-natural with x4plus on the source halved: small windows give the whole-image result, x4plus sees a quarter of the pixels", async () => {
     REDUCED_DETAIL.enabled = true;
+    // No face here: with the light detail model x4plus would not run at all.
+    const light = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = false;
     try {
       const image = halfTextured(160, 24);
       const settings = preset("portrait-natural");
@@ -100,21 +108,31 @@ describe("the windowed pass", () => {
       expect(pixels.get("realesrgan-x4plus")).toBe(80 * 48);
     } finally {
       REDUCED_DETAIL.enabled = false;
+      LIGHT_DETAIL.enabled = light;
     }
   });
 
-  it("runs the models only on the textured half (and its hand-over ring)", async () => {
-    const pixels = new Map<string, number>();
-    const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
-    expect(result.models).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
-    const share = (id: string) => pixels.get(id)! / (256 * 96);
-    // The textured half (x 128..256; the last flat cell sees the first textured column), half
-    // a cell (16 px) of hand-over and the model's context from the manifest (thick 8 px,
-    // x4plus 64 px: 128 + 32 + 16 + 8 = 184 and 128 + 32 + 16 + 64 = 240 of 256 columns).
-    expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
-    expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(184 / 256);
-    expect(share("realesrgan-x4plus")).toBeGreaterThan(0.5);
-    expect(share("realesrgan-x4plus")).toBeLessThanOrEqual(240 / 256);
+  it.each([
+    { light: true, detail: "realesrgan-x4fast", context: 24 },
+    { light: false, detail: "realesrgan-x4plus", context: 64 },
+  ])("runs the models only on the textured half (and its hand-over ring); no face, light detail model $light: $detail", async ({ light, detail, context }) => {
+    const shipped = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = light;
+    try {
+      const pixels = new Map<string, number>();
+      const result = await runPortraitPipeline(halfTextured(256), preset("portrait-natural"), { tileRunner: localRunner(pixels) });
+      expect(result.models).toEqual(["esrgan-thick-x2", detail]);
+      const share = (id: string) => pixels.get(id)! / (256 * 96);
+      // The textured half (x 128..256; the last flat cell sees the first textured column), half
+      // a cell (16 px) of hand-over and the model's context from the manifest (thick 8 px,
+      // x4fast 24 px, x4plus 64 px: 128 + 32 + 16 + 8 = 184 of 256 columns for thick).
+      expect(share("esrgan-thick-x2")).toBeGreaterThan(0.5);
+      expect(share("esrgan-thick-x2")).toBeLessThanOrEqual(184 / 256);
+      expect(share(detail)).toBeGreaterThan(0.5);
+      expect(share(detail)).toBeLessThanOrEqual((128 + 32 + 16 + context) / 256);
+    } finally {
+      LIGHT_DETAIL.enabled = shipped;
+    }
   });
 
   it("tells its planned model runs before running them: exactly the pixels each model then sees", async () => {
@@ -169,9 +187,9 @@ const MESHED_FACE: Face = {
   ],
 };
 
-async function facePass(face: Face, scale: number, window: number | undefined): Promise<RgbImage> {
+async function facePass(face: Face, scale: number, window: number | undefined, width = 120): Promise<{ image: RgbImage; models: readonly string[] }> {
   const result = await runTiledPass({
-    source: halfTextured(120, 24),
+    source: halfTextured(width, 24),
     scale,
     before: 1,
     faces: [face],
@@ -183,7 +201,7 @@ async function facePass(face: Face, scale: number, window: number | undefined): 
     keepBranches: false,
     ...(window !== undefined ? { window } : {}),
   });
-  return result.image!;
+  return { image: result.image!, models: result.models };
 }
 
 describe("the windowed pass around a face", () => {
@@ -194,10 +212,21 @@ describe("the windowed pass around a face", () => {
     // masks.test.ts checks every mask of a window exactly, at any scale.
     { kind: "a mesh", face: MESHED_FACE, scale: 2, window: 40 },
   ])("a face with $kind at $scale×: windows of $window source pixels give the whole-image result", async ({ face, scale, window }) => {
-    const whole = await facePass(face, scale, undefined);
-    const windowed = await facePass(face, scale, window);
+    const whole = (await facePass(face, scale, undefined)).image;
+    const windowed = (await facePass(face, scale, window)).image;
     let worst = 0;
     for (let i = 0; i < whole.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.rgb[i] - windowed.rgb[i]));
+    expect(worst).toBeLessThanOrEqual(2 / 255);
+  });
+
+  it("x4plus on the face, x4fast on the texture beside it: windows of 40 source pixels give the whole-image result", async () => {
+    // 200 px wide: the texture (x 100..200) reaches beyond the face's widened box (x 46..114).
+    const shipped = LIGHT_DETAIL.enabled;
+    LIGHT_DETAIL.enabled = true;
+    const [whole, windowed] = await Promise.all([facePass(FACE, 2, undefined, 200), facePass(FACE, 2, 40, 200)]).finally(() => (LIGHT_DETAIL.enabled = shipped));
+    expect(whole.models).toEqual(["esrgan-thick-x2", "realesrgan-x4fast", "realesrgan-x4plus"]);
+    let worst = 0;
+    for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
     expect(worst).toBeLessThanOrEqual(2 / 255);
   });
 });
