@@ -255,7 +255,8 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
             "measured",
           ]);
           // Only the two branch models: the face models (detector, mesh, matte) are already in the faces stage.
-          const branchIds = [fidelityOf(settings), rule.light ? lightOf(settings) : undefined, detailOf(settings)];
+          // Looked up under the run's routing: the light model exists only while its switch is on.
+          const branchIds = withRouting(rule, () => [fidelityOf(settings), lightOf(settings), detailOf(settings)]);
           const modelMs = branchIds.reduce((sum, id) => sum + (id ? (run.modelRuns.get(id)?.ms ?? 0) : 0), 0);
           const st = run.stages;
           stageRows.push([

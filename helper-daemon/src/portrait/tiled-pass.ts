@@ -287,10 +287,9 @@ function mixPlanes(a: Plane, b: Plane, weights: Plane): Plane {
  */
 function lightHandOver(full: Plane, light: Plane, routes: RouteGrid, viewOut: PixelRect, scale: number): Plane {
   const fullWeight = routeWeights(routes, fullDetailCells(routes), viewOut, scale).data;
-  const lightWeight = routeWeights(routes, routes.lightDetail!, viewOut, scale).data;
-  const data = new Float32Array(full.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = full.data[i] + lightWeight[i] * (1 - fullWeight[i]) * (light.data[i] - full.data[i]);
-  return { width: full.width, height: full.height, data };
+  const share = routeWeights(routes, routes.lightDetail!, viewOut, scale);
+  for (let i = 0; i < share.data.length; i++) share.data[i] *= 1 - fullWeight[i];
+  return mixPlanes(full, light, share);
 }
 
 /** `model` ← `base` + w·(`model` − `base`) in place: the model's output where routed, `base` elsewhere. */

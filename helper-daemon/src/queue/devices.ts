@@ -12,14 +12,8 @@ const ADVERTISED_PREFIX = `${QUEUE_NAME}:device:`;
 const ADVERTISED_TTL_SECONDS = 30;
 const REFRESH_MS = 10_000;
 
-/** One device a worker takes jobs on, as it advertises it. */
-export interface AdvertisedDevice {
-  readonly id: number;
-  readonly provider: string;
-  /** The driver's name for it ("CPU" on the CPU provider). */
-  readonly name: string;
-  readonly memoryBytes?: number;
-}
+/** One device a worker takes jobs on, as it advertises it: the protocol's summary, less the default the daemon chooses. */
+export type AdvertisedDevice = Omit<DeviceSummary, "default">;
 
 const advertisementSchema = object(
   { id: integer({ min: 0, max: 64 }), provider: string({ minLength: 1 }), name: string({ minLength: 1 }), memoryBytes: optional(integer({ min: 1 })), worker: string({ minLength: 1 }) },

@@ -37,6 +37,16 @@ function worstOnRouted(a: Plane, b: Plane, grid: RouteGrid, cells: Uint8Array, s
   return { worst, pixels };
 }
 
+/** Pipeline dependencies on the real models that count each model's input pixels in `ran`. */
+function countingDeps() {
+  const ran = new Map<string, number>();
+  const counting = (id: string): TileRunner => async (tile, signal) => {
+    ran.set(id, (ran.get(id) ?? 0) + tile.width * tile.height);
+    return runners(id)(tile, signal);
+  };
+  return { ran, deps: { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true } };
+}
+
 /**
  * 384×64: a face (x 0..64) beside a plain backdrop holding a textured patch (x 64..160, three
  * cells) and one vertical step (x 208, in the seventh cell). The face is the detail model's
@@ -71,12 +81,7 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
     else delete DERIVED_BY_DETAIL_MODEL.x4plus;
   });
   const image = await faceTextureAndEdge();
-  const ran = new Map<string, number>();
-  const counting = (id: string): TileRunner => async (tile, signal) => {
-    ran.set(id, (ran.get(id) ?? 0) + tile.width * tile.height);
-    return runners(id)(tile, signal);
-  };
-  const deps = { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true };
+  const { ran, deps } = countingDeps();
   const result = await runPortraitPipeline(image, natural, deps);
   const grid = planRoutes({
     sourceLuma: luma(image),
@@ -126,12 +131,7 @@ it("draws the detail branch with x4plus on the face and x4fast on the texture be
     LIGHT_DETAIL.enabled = shipped;
   });
   const image = await faceTextureAndEdge();
-  const ran = new Map<string, number>();
-  const counting = (id: string): TileRunner => async (tile, signal) => {
-    ran.set(id, (ran.get(id) ?? 0) + tile.width * tile.height);
-    return runners(id)(tile, signal);
-  };
-  const deps = { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true };
+  const { ran, deps } = countingDeps();
   const result = await runPortraitPipeline(image, natural, deps);
   const grid = planRoutes({
     sourceLuma: luma(image),
