@@ -7,7 +7,6 @@ import { cpus } from "node:os";
 import { BENCH_SECTIONS } from "./bench/index";
 import { MEMORY_CHILD_FLAG, runMemoryChild } from "./bench/memory";
 import { MODEL_MEMORY_CHILD_FLAG, runModelMemoryChild } from "./bench/model-memory";
-import { PORTRAIT_MEMORY_CHILD_FLAG, runPortraitMemoryChild } from "./bench/portrait-speed";
 import type { BenchContext } from "./bench/section";
 import { onnxruntimeVersion, physicalCoreCount } from "./inference/index";
 import { keepOnnxruntimePrivate } from "./inference/telemetry";
@@ -30,10 +29,6 @@ async function main(): Promise<void> {
   }
   if (process.argv[2] === MODEL_MEMORY_CHILD_FLAG) {
     await runModelMemoryChild(process.argv[3], Number(process.argv[4]));
-    return;
-  }
-  if (process.argv[2] === PORTRAIT_MEMORY_CHILD_FLAG) {
-    await runPortraitMemoryChild(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
     return;
   }
   const { values } = parseArgs({ options: { full: { type: "boolean" }, only: { type: "string" } } });

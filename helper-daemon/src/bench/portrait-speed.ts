@@ -1,7 +1,8 @@
 /**
  * The portrait pipeline against one bare model pass on the same pixels: the default preset
  * (Portrait — Natural, 2×) against x4plus, Fast Preview against x4fast (`--full`: every
- * built-in preset), with the time each stage took and the process's resident memory. A preset
+ * built-in preset), with the time each stage took, the job's tiles and the process's resident
+ * memory. A preset
  * with a light detail model off faces (`LIGHT_DETAIL`) runs twice, with its detail model on
  * every detail cell (before) and with the light model off faces (as shipped); with `--full`,
  * one whose detail model can run on the source reduced (`REDUCED_DETAIL`) also runs that way.
@@ -10,27 +11,28 @@
  *
  * The bare yardstick runs `session.run` over the image in non-overlapping 256² pieces (a
  * whole 1 MP x4plus run needs ~13 GB): per pixel the same work as one whole-image run. The
- * pipeline gets the tile the CLI would choose on this machine. Besides wall time, the
- * process's CPU time (all threads) is compared: load from other processes disturbs it less.
+ * pipeline runs through the product's own `upscalePortrait` with the settings `upscale --preset`
+ * gets, so the job plans its tiles (and a split model's stage tiles) as for a user. Besides wall
+ * time, the process's CPU time (all threads) is compared: load from other processes disturbs it
+ * less. 4 and 24 MP are projected per pixel from the largest size measured: 1024² is one pass
+ * window, so a larger image's window seams (each window's context) are not in the projection.
  */
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { modelPath } from "@portrait-upscale/models";
-import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
+import { BUILT_IN_PRESETS } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { cropPlanes } from "../image/crop";
 import { openBareSession } from "../inference/baseline";
-import { createInferencePool, tileRunner, type InferencePool } from "../inference/index";
-import { poolDetector } from "../portrait/detector";
+import { createInferencePool, type InferencePool } from "../inference/index";
 import { LIGHT_DETAIL, REDUCED_DETAIL, detailModel, fidelityModel, lightDetailModel } from "../portrait/branch-models";
-import { runPortraitPipeline, type PortraitSettings, type PortraitStage } from "../portrait/pipeline";
+import type { PortraitSettings } from "../portrait/pipeline";
+import { PresetStore } from "../presets/index";
+import { portraitSettings, upscalePortrait, type UpscaleSettings } from "../upscale/index";
+import { portraitTiles } from "../upscale/memory-plan";
+import type { UpscaleStage } from "../upscale/progress";
+import type { JobTiles } from "../tiling/job-tiles";
 import type { BenchContext, BenchSection } from "./section";
 import { installed, portrait } from "./fixtures";
-import { jobTiles, portraitModelIds } from "../upscale/memory-plan";
-import type { TileRunner } from "../tiling/tiled-upscale";
-
-/** The argument that makes bench.js run one portrait upscale in a fresh process and print JSON. */
-export const PORTRAIT_MEMORY_CHILD_FLAG = "--portrait-memory-child";
+import { countedPool, type ModelRuns } from "./model-runs";
 
 const BARE_PIECE = 256;
 
@@ -94,12 +96,6 @@ function withRouting<T>(routing: DetailRouting, work: () => T): T {
   }
 }
 
-function settingsOf(presetId: string): PortraitSettings {
-  const preset = BUILT_IN_PRESETS.find((p) => p.id === presetId);
-  if (!preset) throw new Error(`No built-in preset "${presetId}"`);
-  return resolvePreset(preset);
-}
-
 /** CPU milliseconds of this process (every thread) since `from`. */
 function cpuMsSince(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
@@ -126,52 +122,32 @@ async function bareMs(model: string, image: RgbImage): Promise<{ ms: number; cpu
   }
 }
 
-/** One pipeline run: total and per-stage milliseconds, and the highest RSS seen at a stage change. */
-interface PipelineRun {
+/** One run: total and per-stage milliseconds, per-model runs, and the highest RSS seen at a stage change. */
+interface PortraitRun {
   readonly ms: number;
   readonly cpuMs: number;
-  readonly stages: Partial<Record<PortraitStage, number>>;
-  /** Per model: milliseconds waiting for its runs, and the input pixels (context included) it ran on. */
-  readonly modelRuns: ReadonlyMap<string, { ms: number; pixels: number }>;
-  readonly models: readonly string[];
+  readonly stages: Partial<Record<UpscaleStage, number>>;
+  /** Per model id (a split model's stages apart): milliseconds waiting for its runs, and the input pixels it ran on. */
+  readonly modelRuns: ReadonlyMap<string, ModelRuns>;
+  readonly tiles: JobTiles;
   readonly rssBytes: number;
 }
 
-/** Runs the pipeline once, timing its stages from the progress events. */
-export async function timedPipeline(pool: InferencePool, image: RgbImage, settings: PortraitSettings, maxTile?: number): Promise<PipelineRun> {
-  const stages: Partial<Record<PortraitStage, number>> = {};
-  let current: PortraitStage | undefined;
+/**
+ * Runs the product's portrait upscale once (`upscalePortrait`: the job's planned tiles, a split
+ * model's stage tiles, routing), timing its stages from the progress events and each model's
+ * runs at the pool.
+ */
+export async function timedPortrait(pool: InferencePool, image: RgbImage, settings: UpscaleSettings): Promise<PortraitRun> {
+  const stages: Partial<Record<UpscaleStage, number>> = {};
+  let current: UpscaleStage | undefined;
   let since = performance.now();
   let rss = process.memoryUsage().rss;
   const started = since;
   const cpu = process.cpuUsage();
-  const modelRuns = new Map<string, { ms: number; pixels: number }>();
-  // Tiles of one model may be in flight together in the pool's workers: count the wall time
-  // while at least one is running, not the sum of their times, so the stages add up to the run.
-  const inFlight = new Map<string, { count: number; since: number }>();
-  const measured = (id: string): TileRunner => {
-    const run = tileRunner(pool, id);
-    const timed = async (tile: Parameters<TileRunner>[0], signal?: AbortSignal) => {
-      const flight = inFlight.get(id) ?? { count: 0, since: 0 };
-      if (flight.count === 0) flight.since = performance.now();
-      flight.count += 1;
-      inFlight.set(id, flight);
-      try {
-        return await run(tile, signal);
-      } finally {
-        flight.count -= 1;
-        const entry = modelRuns.get(id) ?? { ms: 0, pixels: 0 };
-        const ms = flight.count === 0 ? performance.now() - flight.since : 0;
-        modelRuns.set(id, { ms: entry.ms + ms, pixels: entry.pixels + tile.width * tile.height });
-      }
-    };
-    return Object.assign(timed, { context: run.context });
-  };
-  const result = await runPortraitPipeline(image, settings, {
-    tileRunner: measured,
-    runDetector: poolDetector(pool),
-    ...(maxTile !== undefined ? { maxTile } : {}),
-    onProgress: (stage) => {
+  const counted = countedPool(pool);
+  await upscalePortrait(image, counted.pool, settings, {
+    onProgress: ({ stage }) => {
       if (stage === current) return;
       const now = performance.now();
       if (current) stages[current] = (stages[current] ?? 0) + now - since;
@@ -182,30 +158,14 @@ export async function timedPipeline(pool: InferencePool, image: RgbImage, settin
   });
   const ended = performance.now();
   if (current) stages[current] = (stages[current] ?? 0) + ended - since;
-  return { ms: ended - started, cpuMs: cpuMsSince(cpu), stages, modelRuns, models: result.models, rssBytes: Math.max(rss, process.memoryUsage().rss) };
+  const tiles = portraitTiles({ ...settings, portrait: settings.portrait! }, image, pool.provider);
+  return { ms: ended - started, cpuMs: cpuMsSince(cpu), stages, modelRuns: counted.runs, tiles, rssBytes: Math.max(rss, process.memoryUsage().rss) };
 }
 
-/** The child's work: one default-preset run at `size`², then the process's peak RSS. */
-export async function runPortraitMemoryChild(width: number, height: number, maxTile: number): Promise<void> {
-  const image = await portrait(Math.max(width, height));
-  const input: RgbImage =
-    width === height ? image : { width, height, rgb: cropPlanes(image.rgb, image.width, image.height, 3, { x: 0, y: (image.height - height) >> 1, width: width, height: height }) };
-  const pool = createInferencePool({ provider: "cpu" });
-  try {
-    const run = await timedPipeline(pool, input, settingsOf("portrait-natural"), maxTile);
-    const peakBytes = process.resourceUsage().maxRSS * 1024;
-    process.stdout.write(`${JSON.stringify({ width, height, seconds: run.ms / 1000, peakBytes, stages: run.stages })}\n`);
-  } finally {
-    await pool.close();
-  }
-}
-
-/**
- * Bytes that grow with the image in a 2× default-preset run: the source (RGB float), its
- * luma (routing) and the result (RGB float, 4 output pixels per source pixel).
- */
-function imageSizedBytes(sourcePixels: number): number {
-  return sourcePixels * (12 + 4 + 4 * 12);
+/** A job's tiles as the table shows them: the tile, then a split model's stage tiles. */
+function tilesOf(tiles: JobTiles): string {
+  const stages = Object.values(tiles.stageTiles).flat();
+  return stages.length > 0 ? `${tiles.tile} / ${stages.join(", ")}` : String(tiles.tile);
 }
 
 /** The model ids a preset's 2× pass runs. */
@@ -225,21 +185,27 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
   const stageRows: string[][] = [];
   const perPixel = new Map<string, { pipeline: number; bare: number }>();
   const pool = createInferencePool({ provider: "cpu" });
+  const presets = await PresetStore.open({ watch: "off" });
   try {
     for (const size of sizes) {
       const image = await portrait(size);
       const mp = (size * size) / 1e6;
       for (const { preset, yardstick } of cases) {
-        const settings = settingsOf(preset);
+        // The settings a user's `upscale --preset` gets: the job plans its own tiles.
+        const settings = portraitSettings(presets, { preset });
+        const job = settings.portrait!;
         const bare = await bareMs(yardstick, image);
-        const { tile } = jobTiles(portraitModelIds({ ...settings, presetId: preset }), image, {}, "cpu", { scale: settings.scale, portrait: true });
-        for (const rule of detailRoutingsOf(settings, full)) {
+        for (const rule of detailRoutingsOf(job, full)) {
           const restore = applyRouting(rule);
-          const run = await timedPipeline(pool, image, settings, tile).finally(restore);
+          const run = await timedPortrait(pool, image, settings).finally(restore);
           // The projections take the preset as it ships.
           if (rule === SHIPPED) perPixel.set(preset, { pipeline: run.ms / mp, bare: bare.ms / mp });
-          const shares = [...run.modelRuns]
-            .filter(([id]) => !id.startsWith("blazeface"))
+          // Only the branch models: the face models (detector, mesh, matte) are in the faces stage.
+          // Looked up under the run's routing: the light model exists only while its switch is on.
+          const branchIds = withRouting(rule, () => [fidelityOf(job), lightOf(job), detailOf(job)]);
+          const runsOf = (id: string): [string, ModelRuns][] => [...run.modelRuns].filter(([runId]) => runId === id || runId.startsWith(`${id}-`));
+          const shares = branchIds
+            .flatMap((id) => (id ? runsOf(id) : []))
             .map(([id, r]) => `${id} ${(r.pixels / (size * size)).toFixed(2)}`)
             .join(", ");
           rows.push([
@@ -254,10 +220,8 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
             shares || "none",
             "measured",
           ]);
-          // Only the two branch models: the face models (detector, mesh, matte) are already in the faces stage.
-          // Looked up under the run's routing: the light model exists only while its switch is on.
-          const branchIds = withRouting(rule, () => [fidelityOf(settings), lightOf(settings), detailOf(settings)]);
-          const modelMs = branchIds.reduce((sum, id) => sum + (id ? (run.modelRuns.get(id)?.ms ?? 0) : 0), 0);
+          const msOf = (id: string | undefined): number => (id ? runsOf(id).reduce((sum, [, r]) => sum + r.ms, 0) : 0);
+          const modelMs = branchIds.reduce((sum, id) => sum + msOf(id), 0);
           const st = run.stages;
           stageRows.push([
             `${size}²`,
@@ -265,15 +229,16 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
             rule.label,
             seconds(st.faces),
             seconds(st.cleanup),
-            ...branchIds.map((id) => (id ? seconds(run.modelRuns.get(id)?.ms ?? 0) : "—")),
+            ...branchIds.map((id) => (id ? seconds(msOf(id)) : "—")),
             seconds(run.ms - (st.faces ?? 0) - (st.cleanup ?? 0) - modelMs),
-            String(tile),
+            tilesOf(run.tiles),
             (run.rssBytes / 1024 ** 3).toFixed(2),
           ]);
         }
       }
     }
   } finally {
+    presets.close();
     await pool.close();
   }
   const largest = sizes[sizes.length - 1];
@@ -303,7 +268,7 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
   );
   context.table(
     "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
-    ["input", "preset", "detail routing", "faces", "clean-up", "fidelity model", "light detail model", "detail model", "rest", "tile", "RSS GB"],
+    ["input", "preset", "detail routing", "faces", "clean-up", "fidelity model", "light detail model", "detail model", "rest", "tiles (split model's stages after /)", "RSS GB"],
     stageRows,
   );
   return perPixel;
@@ -319,26 +284,7 @@ export const portraitSpeedSection: BenchSection = {
       context.note(`${missing.join(", ")} not installed; skipped.`);
       return;
     }
-    const perPixel = await measurePortraitSpeed(context, context.full ? [512, 1024, 2048] : [512, 1024], context.full ? allCases() : CASES, context.full);
-    const script = fileURLToPath(import.meta.url);
-    const memoryRows: string[][] = [];
-    const memoryCases = context.full ? [[1024, 1024], [3000, 2000]] : [[1024, 1024]];
-    for (const [width, height] of memoryCases) {
-      const child = spawnSync(process.execPath, [script, PORTRAIT_MEMORY_CHILD_FLAG, String(width), String(height), "256"], { encoding: "utf8" });
-      if (child.status !== 0) {
-        memoryRows.push([`${width}×${height}`, "-", "-", `failed: ${child.stderr.trim().split("\n").pop() ?? ""}`]);
-        continue;
-      }
-      const result = JSON.parse(child.stdout.trim().split("\n").pop()!);
-      memoryRows.push([`${width}×${height}`, result.seconds.toFixed(1), (result.peakBytes / 1024 ** 3).toFixed(2), "measured, fresh process, model tiles 256²"]);
-      if (width === 1024) {
-        // A 1024² input is one whole window, so the rest of the peak (process, model
-        // sessions, one window's planes) holds at any size; only image-sized buffers grow.
-        const fixed = result.peakBytes - imageSizedBytes(width * height);
-        const projected = fixed + imageSizedBytes(6000 * 4000);
-        memoryRows.push(["6000×4000", seconds(perPixel.get("portrait-natural")!.pipeline * 24), (projected / 1024 ** 3).toFixed(2), `projected from ${width}²`]);
-      }
-    }
-    context.table("Default preset, peak memory (process with its workers)", ["input", "seconds", "peak RSS GB", "how"], memoryRows);
+    await measurePortraitSpeed(context, context.full ? [512, 1024, 2048] : [512, 1024], context.full ? allCases() : CASES, context.full);
+    context.note("Peak memory of the same runs in a fresh process, and at 24 MP under the 4 GB goal: the memory section.");
   },
 };
