@@ -12,6 +12,7 @@ import { bilinearTap, sampleTap } from "../image/bilinear";
 import { gaussianBlur } from "../image/filters";
 import type { RgbImage } from "../image/image";
 import { LUMA_WEIGHTS, type Plane } from "../image/plane";
+import { median } from "../image/statistics";
 import type { Face, FaceMesh, Point } from "./faces";
 import { MESH_OUTLINES } from "./mesh-regions";
 import { soft } from "./polygon";
@@ -66,11 +67,6 @@ export interface FringeMap extends Plane {
 
 function landmark(mesh: FaceMesh, index: number): Point {
   return { x: mesh.points[3 * index], y: mesh.points[3 * index + 1] };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 /** Per pixel of the rectangle (x0, y0, w, h): luma (Rec. 601, as everywhere), B−Y, R−Y. */
@@ -200,13 +196,13 @@ export function fringeMap(image: RgbImage, geometry: FringeGeometry): FringeMap 
         if (r >= y0 && r < y1 && c >= x0 && c < x1 && Math.hypot(c - p.x, r - p.y) <= radius) cheek.push((r - y0) * w + (c - x0));
   }
   if (cheek.length === 0) return undefined;
-  const skinY = median(cheek.map((i) => y[i]));
-  const skinCb = median(cheek.map((i) => cb[i]));
-  const skinCr = median(cheek.map((i) => cr[i]));
+  const skinY = median(cheek.map((i) => y[i]), "upper");
+  const skinCb = median(cheek.map((i) => cb[i]), "upper");
+  const skinCr = median(cheek.map((i) => cr[i]), "upper");
   // Robust spreads (1.4826 × median absolute deviation ≈ one standard deviation).
-  const lumaScale = Math.max(t.lumaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.abs(y[i] - skinY))));
-  const chromaScale = Math.max(t.chromaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.hypot(cb[i] - skinCb, cr[i] - skinCr))));
-  const skinEnergy = Math.max(1e-8, median(cheek.map((i) => energy[i])));
+  const lumaScale = Math.max(t.lumaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.abs(y[i] - skinY)), "upper"));
+  const chromaScale = Math.max(t.chromaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.hypot(cb[i] - skinCb, cr[i] - skinCr)), "upper"));
+  const skinEnergy = Math.max(1e-8, median(cheek.map((i) => energy[i]), "upper"));
 
   const hair = new Float32Array(w * h);
   const ramp = (v: number, from: number, to: number) => Math.min(1, Math.max(0, (v - from) / (to - from)));
