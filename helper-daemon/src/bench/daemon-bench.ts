@@ -21,6 +21,7 @@ import {
   type DaemonMessage,
 } from "@portrait-upscale/shared";
 import { DEFAULT_CONFIG, parseConfig } from "../config/config";
+import { median } from "../image/statistics";
 import { imageLimitsOf } from "../upscale/index";
 import { createInferencePool } from "../inference/index";
 import { crc32Hex } from "../jobs/engine";
@@ -33,7 +34,6 @@ import { nativeCrc32Update } from "../server/native-crc";
 import { createUpscaleRunner } from "../server/upscale-runner";
 import { portraitSettings, upscaleBytes } from "../upscale/index";
 import type { BenchSection } from "./section";
-import { median } from "./fixtures";
 
 export interface DaemonBenchOptions {
   /** A small transfer (1.5 MP) for a quick check; the goal is stated for 24 MP. */

@@ -30,10 +30,3 @@ export async function portrait(size: number): Promise<RgbImage> {
 export function installed(id: string): boolean {
   return existsSync(modelPath(id));
 }
-
-/** Median of a list of numbers. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}

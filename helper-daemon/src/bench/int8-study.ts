@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { calibrationModel, calibrationTensors, modelPath, quantizeQdq, repositoryRoot, type Range } from "@portrait-upscale/models";
 import { interleavedU8ToPlanar, type RgbImage } from "../image/image";
+import { median } from "../image/statistics";
 import { InferencePool } from "../inference/index";
 import { measureQuality, psnrY } from "../metrics/quality";
 
@@ -24,11 +25,6 @@ async function readImage(name: string, width?: number): Promise<RgbImage> {
   if (width !== undefined) pipeline = pipeline.resize(width, width, { kernel: "lanczos3" });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return interleavedU8ToPlanar(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, 3);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,8 @@ import { cropPlanes } from "../image/crop";
 import { createTileLayout } from "../tiling/tile-layout";
 import { parseUpscaleSettings, planModel, upscaleImage } from "../upscale/index";
 import type { BenchSection } from "./section";
-import { installed, median, portrait } from "./fixtures";
+import { median } from "../image/statistics";
+import { installed, portrait } from "./fixtures";
 
 const RUNS = 3;
 

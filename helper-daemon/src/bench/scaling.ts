@@ -11,7 +11,8 @@ import { createInferencePool } from "../inference/index";
 import { parseUpscaleSettings, upscaleImage, type ModelChoice } from "../upscale/index";
 import { needsTiling, planStageTiles } from "../tiling/stage-plan";
 import type { BenchSection } from "./section";
-import { installed, median, portrait } from "./fixtures";
+import { median } from "../image/statistics";
+import { installed, portrait } from "./fixtures";
 
 interface ScalingCase {
   readonly model: ModelChoice;

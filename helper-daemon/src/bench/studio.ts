@@ -18,7 +18,8 @@ import { PresetStore } from "../presets/index";
 import { queueExecutor } from "../queue/client";
 import { startPrivateRedis, type PrivateRedis } from "../queue/private-redis";
 import { imageLimitsOf, requestSettings, type UpscaleRequest } from "../upscale/index";
-import { installed, median, portrait } from "./fixtures";
+import { median } from "../image/statistics";
+import { installed, portrait } from "./fixtures";
 import type { BenchSection } from "./section";
 
 const PRESET = "fast-preview";

@@ -2,17 +2,13 @@
  * Warm sessions: the first job on a model pays for creating its session; later jobs on the
  * same pool reuse it, until idle time or memory pressure gives it back (inference/pool.ts).
  */
+import { median } from "../image/statistics";
 import { createInferencePool } from "../inference/index";
 import type { BenchSection } from "./section";
 
 const MODELS = ["realesrgan-x4fast", "realesrgan-x4plus"];
 const SIZE = 64;
 const ROUNDS = 3;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function timedRun(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

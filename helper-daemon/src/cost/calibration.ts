@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { modelFacts } from "@portrait-upscale/models";
 import { number, object, parse, record } from "@portrait-upscale/shared";
 import writeFileAtomic from "write-file-atomic";
+import { median } from "../image/statistics";
 import { tileRunner, type InferencePool } from "../inference/index";
 import { UNCALIBRATED, type Calibration } from "./cost-model";
 
@@ -80,7 +81,7 @@ export async function measureCalibration(pool: InferencePool, previous: Calibrat
   }
   const stats = pool.stats();
   if (stats.providers.size === 1) provider = [...stats.providers][0];
-  const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  const seconds = median(times);
   const reference = modelFacts().byId(CALIBRATION_MODEL).cost(provider).secondsPerInputMegapixel * ((size * size) / 1e6);
   const key = calibrationKey(provider, pool.workerSettings.device ?? 0);
   return Object.freeze({ factors: Object.freeze({ ...previous.factors, [key]: seconds / reference }) });

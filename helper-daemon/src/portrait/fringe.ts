@@ -9,9 +9,11 @@
  * the mesh gets the same from its six keypoints, in a frontal face's proportions.
  */
 import { bilinearTap, sampleTap } from "../image/bilinear";
+import { cropImage } from "../image/crop";
 import { gaussianBlur } from "../image/filters";
 import type { RgbImage } from "../image/image";
-import { LUMA_WEIGHTS, type Plane } from "../image/plane";
+import { luma, type Plane } from "../image/plane";
+import { median } from "../image/statistics";
 import type { Face, FaceMesh, Point } from "./faces";
 import { MESH_OUTLINES } from "./mesh-regions";
 import { soft } from "./polygon";
@@ -68,26 +70,17 @@ function landmark(mesh: FaceMesh, index: number): Point {
   return { x: mesh.points[3 * index], y: mesh.points[3 * index + 1] };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-/** Per pixel of the rectangle (x0, y0, w, h): luma (Rec. 601, as everywhere), B−Y, R−Y. */
+/** Per pixel of the rectangle (x0, y0, w, h) inside the image: luma (Rec. 601, as everywhere), B−Y, R−Y. */
 function colourPlanes(image: RgbImage, x0: number, y0: number, w: number, h: number): { y: Float32Array; cb: Float32Array; cr: Float32Array } {
-  const n = image.width * image.height;
-  const y = new Float32Array(w * h);
-  const cb = new Float32Array(w * h);
-  const cr = new Float32Array(w * h);
-  const [wr, wg, wb] = LUMA_WEIGHTS;
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < w; c++) {
-      const s = (y0 + r) * image.width + x0 + c;
-      const i = r * w + c;
-      y[i] = wr * image.rgb[s] + wg * image.rgb[n + s] + wb * image.rgb[2 * n + s];
-      cb[i] = image.rgb[2 * n + s] - y[i];
-      cr[i] = image.rgb[s] - y[i];
-    }
+  const crop = cropImage(image, { x: x0, y: y0, width: w, height: h });
+  const { data: y } = luma(crop);
+  const n = w * h;
+  const cb = new Float32Array(n);
+  const cr = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    cb[i] = crop.rgb[2 * n + i] - y[i];
+    cr[i] = crop.rgb[i] - y[i];
+  }
   return { y, cb, cr };
 }
 
@@ -200,13 +193,13 @@ export function fringeMap(image: RgbImage, geometry: FringeGeometry): FringeMap 
         if (r >= y0 && r < y1 && c >= x0 && c < x1 && Math.hypot(c - p.x, r - p.y) <= radius) cheek.push((r - y0) * w + (c - x0));
   }
   if (cheek.length === 0) return undefined;
-  const skinY = median(cheek.map((i) => y[i]));
-  const skinCb = median(cheek.map((i) => cb[i]));
-  const skinCr = median(cheek.map((i) => cr[i]));
+  const skinY = median(cheek.map((i) => y[i]), "upper");
+  const skinCb = median(cheek.map((i) => cb[i]), "upper");
+  const skinCr = median(cheek.map((i) => cr[i]), "upper");
   // Robust spreads (1.4826 × median absolute deviation ≈ one standard deviation).
-  const lumaScale = Math.max(t.lumaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.abs(y[i] - skinY))));
-  const chromaScale = Math.max(t.chromaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.hypot(cb[i] - skinCb, cr[i] - skinCr))));
-  const skinEnergy = Math.max(1e-8, median(cheek.map((i) => energy[i])));
+  const lumaScale = Math.max(t.lumaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.abs(y[i] - skinY)), "upper"));
+  const chromaScale = Math.max(t.chromaFloor, t.spreads * 1.4826 * median(cheek.map((i) => Math.hypot(cb[i] - skinCb, cr[i] - skinCr)), "upper"));
+  const skinEnergy = Math.max(1e-8, median(cheek.map((i) => energy[i]), "upper"));
 
   const hair = new Float32Array(w * h);
   const ramp = (v: number, from: number, to: number) => Math.min(1, Math.max(0, (v - from) / (to - from)));

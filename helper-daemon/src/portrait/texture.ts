@@ -5,6 +5,7 @@
  */
 import type { Plane } from "../image/plane";
 import { boxMean, gaussianBlur, gradientMagnitude, laplacian } from "../image/filters";
+import { median } from "../image/statistics";
 
 /**
  * He's guided filter with the plane as its own guide: smooths where local variance is
@@ -59,9 +60,8 @@ export function estimateGrain(luma: Plane): number {
   for (let i = 0; i < grad.length; i += stride) indices.push(i);
   const order = indices.sort((p, q) => grad[p] - grad[q] || p - q);
   const flat = order.slice(0, Math.max(1, order.length >> 1)).map((i) => Math.abs(lap[i]));
-  flat.sort((p, q) => p - q);
-  const median = flat[flat.length >> 1] ?? 0;
-  return median / 0.6745 / Math.sqrt(20);
+  if (flat.length === 0) return 0;
+  return median(flat, "upper") / 0.6745 / Math.sqrt(20);
 }
 
 /** mulberry32: a tiny, fast, seeded generator: identical seeds give identical grain. */

@@ -4,7 +4,7 @@
  * a device goes to that device's own queue, which only workers on that device take.
  */
 import type { Redis } from "ioredis";
-import { integer, matches, object, optional, string, type DeviceSummary } from "@portrait-upscale/shared";
+import { deviceSummarySchema, object, parse, string, type DeviceSummary } from "@portrait-upscale/shared";
 import { QUEUE_NAME } from "./connection";
 
 const ADVERTISED_PREFIX = `${QUEUE_NAME}:device:`;
@@ -15,10 +15,9 @@ const REFRESH_MS = 10_000;
 /** One device a worker takes jobs on, as it advertises it: the protocol's summary, less the default the daemon chooses. */
 export type AdvertisedDevice = Omit<DeviceSummary, "default">;
 
-const advertisementSchema = object(
-  { id: integer({ min: 0, max: 64 }), provider: string({ minLength: 1 }), name: string({ minLength: 1 }), memoryBytes: optional(integer({ min: 1 })), worker: string({ minLength: 1 }) },
-  { unknownFields: "drop" },
-);
+// Derived from the protocol's fields, so one added there is advertised and listed too.
+const { default: _chosenByTheDaemon, ...advertisedFields } = deviceSummarySchema.shape;
+const advertisementSchema = object({ ...advertisedFields, worker: string({ minLength: 1 }) }, { unknownFields: "drop" });
 
 /** The BullMQ queue of the jobs that named device `id`; the shared queue takes the rest. */
 export function deviceQueueName(id: number): string {
@@ -64,30 +63,27 @@ export async function advertisedDevices(connection: Redis, preferred: number): P
   for (const value of values) {
     const advert = parsed(value);
     if (advert === undefined) continue;
-    const entry = byId.get(advert.id) ?? { device: advert, workers: [] };
-    entry.workers.push(advert.worker);
-    byId.set(advert.id, entry);
+    const { worker, ...device } = advert;
+    const entry = byId.get(device.id) ?? { device, workers: [] };
+    entry.workers.push(worker);
+    byId.set(device.id, entry);
   }
   const ids = [...byId.keys()].sort((a, b) => a - b);
   const chosen = byId.has(preferred) ? preferred : ids[0];
   return ids.map((id) => {
     const { device, workers } = byId.get(id)!;
-    return {
-      id,
-      provider: device.provider,
-      name: `${device.name} (${workers.sort().join(", ")})`.slice(0, 120),
-      ...(device.memoryBytes !== undefined ? { memoryBytes: device.memoryBytes } : {}),
-      default: id === chosen,
-    };
+    return { ...device, name: `${device.name} (${workers.sort().join(", ")})`.slice(0, 120), default: id === chosen };
   });
 }
 
-/** An advertisement as stored; undefined for a key another release (or anything else) wrote. */
+/**
+ * An advertisement as stored, without fields this release does not know; undefined for a key
+ * another release (or anything else) wrote that does not fit.
+ */
 function parsed(value: string | null): (AdvertisedDevice & { readonly worker: string }) | undefined {
   if (value === null) return undefined;
   try {
-    const advert: unknown = JSON.parse(value);
-    return matches(advertisementSchema, advert) ? advert : undefined;
+    return parse(advertisementSchema, JSON.parse(value), "advertisement");
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { modelFacts, modelPath, variantPath, type FactProvider, type ProviderMeasurement } from "@portrait-upscale/models";
+import { median } from "../image/statistics";
 import { InferencePool, type InferencePoolOptions } from "../inference/index";
 import type { ProbedModel } from "./probe";
 
@@ -144,9 +145,8 @@ async function alternateRuns(run: () => Promise<Run>, runReference?: () => Promi
   return { model, reference };
 }
 
-function median(runs: readonly Run[]): number {
-  const seconds = runs.map((run) => run.seconds).sort((a, b) => a - b);
-  return seconds[Math.floor(seconds.length / 2)];
+function medianSeconds(runs: readonly Run[]): number {
+  return median(runs.map((run) => run.seconds));
 }
 
 /**
@@ -161,10 +161,10 @@ function costFigure(sizes: readonly { pixels: number; referencePixels: number; m
   const first = sizes[0];
   const last = sizes[sizes.length - 1];
   const perMp = (seconds: number, pixels: number): number => Math.max(seconds, 1e-6) / (pixels / 1e6);
-  if (referenceFigure !== undefined) return (perMp(median(last.model), last.pixels) / perMp(median(last.reference), last.referencePixels)) * referenceFigure;
+  if (referenceFigure !== undefined) return (perMp(medianSeconds(last.model), last.pixels) / perMp(medianSeconds(last.reference), last.referencePixels)) * referenceFigure;
   const megapixels = (last.pixels - first.pixels) / 1e6;
-  const slope = megapixels > 0 ? (median(last.model) - median(first.model)) / megapixels : 0;
-  return slope > 0 ? slope : perMp(median(last.model), last.pixels);
+  const slope = megapixels > 0 ? (medianSeconds(last.model) - medianSeconds(first.model)) / megapixels : 0;
+  return slope > 0 ? slope : perMp(medianSeconds(last.model), last.pixels);
 }
 
 /**

@@ -3,7 +3,8 @@ import ort from "onnxruntime-node";
 import { BUILT_IN_PRESETS, resolvePreset } from "@portrait-upscale/shared";
 import { runPortraitPipeline, type PortraitSettings } from "../../src/portrait/pipeline";
 import { DERIVED_CONTEXT, derivedFidelityLuma } from "../../src/portrait/derived-fidelity";
-import { fullDetailCells, planRoutes, type RouteGrid } from "../../src/portrait/routing";
+import type { Face } from "../../src/portrait/faces";
+import { fullDetailCells, planRoutes, type RouteGrid, type RouteInput } from "../../src/portrait/routing";
 import { DERIVED_BY_DETAIL_MODEL, LIGHT_DETAIL, REDUCED_DETAIL, detailModel } from "../../src/portrait/branch-models";
 import { reduceInput } from "../../src/portrait/reduced-input";
 import { upscaleToScale, type TileRunner } from "../../src/tiling/tiled-upscale";
@@ -47,6 +48,12 @@ function countingDeps() {
   return { ran, deps: { tileRunner: counting, runDetector: ortDetector(ort as unknown as OrtLike), keepBranches: true } };
 }
 
+/** The routes the pipeline plans for `image` under the natural preset, with the rules a test sets. */
+function naturalGrid(image: RgbImage, faces: readonly Face[], rules: Pick<RouteInput, "derivedFidelity" | "lightDetail">): RouteGrid {
+  const backgroundDetail = natural.creativity * Math.max(natural.regions.background, natural.regions.hair);
+  return planRoutes({ sourceLuma: luma(image), faces, faceScale: 1, detail: true, fidelity: "edges", backgroundDetail, ...rules });
+}
+
 /**
  * 384×64: a face (x 0..64) beside a plain backdrop holding a textured patch (x 64..160, three
  * cells) and one vertical step (x 208, in the seventh cell). The face is the detail model's
@@ -83,15 +90,7 @@ it("derives the fidelity branch from the detail model off faces, keeps the fidel
   const image = await faceTextureAndEdge();
   const { ran, deps } = countingDeps();
   const result = await runPortraitPipeline(image, natural, deps);
-  const grid = planRoutes({
-    sourceLuma: luma(image),
-    faces: result.faces,
-    faceScale: 1,
-    detail: true,
-    fidelity: "edges",
-    backgroundDetail: natural.creativity * Math.max(natural.regions.background, natural.regions.hair),
-    derivedFidelity: "outside-faces",
-  });
+  const grid = naturalGrid(image, result.faces, { derivedFidelity: "outside-faces" });
   const fidelityAll = luma(await upscaleToScale(image, runners("esrgan-thick-x2"), { nativeScale: 2, targetScale: 2, maxTile: 512 }));
   // With x4plus on the source halved (REDUCED_DETAIL, off in the presets), its whole-image run is the halved one.
   expect(detailModel(natural, 2)!.reduction).toBe(2);
@@ -133,16 +132,7 @@ it("draws the detail branch with x4plus on the face and x4fast on the texture be
   const image = await faceTextureAndEdge();
   const { ran, deps } = countingDeps();
   const result = await runPortraitPipeline(image, natural, deps);
-  const grid = planRoutes({
-    sourceLuma: luma(image),
-    faces: result.faces,
-    faceScale: 1,
-    detail: true,
-    fidelity: "edges",
-    backgroundDetail: natural.creativity * Math.max(natural.regions.background, natural.regions.hair),
-    derivedFidelity: "nowhere",
-    lightDetail: true,
-  });
+  const grid = naturalGrid(image, result.faces, { derivedFidelity: "nowhere", lightDetail: true });
   const full = fullDetailCells(grid);
   const light = grid.lightDetail!;
   const plusAll = luma(await upscaleToScale(image, runners("realesrgan-x4plus"), { nativeScale: 4, targetScale: 2, maxTile: 512 }));

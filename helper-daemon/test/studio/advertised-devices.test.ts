@@ -39,4 +39,25 @@ describe("advertised devices", () => {
     await second.stop();
     expect(await advertisedDevices(connection, 0)).toEqual([]);
   });
+
+  it("reads the stored JSON, listing a newer release's advert without the fields this one does not know", async () => {
+    const advert = await advertiseDevices(connection, "gpu-1", [{ id: 2, provider: "cuda", name: "RTX A4000", memoryBytes: 17_171_480_576 }]);
+    expect(JSON.parse((await connection.get("portrait-upscale:device:gpu-1:2"))!)).toEqual({
+      id: 2,
+      provider: "cuda",
+      name: "RTX A4000",
+      memoryBytes: 17_171_480_576,
+      worker: "gpu-1",
+    });
+    await connection.set("portrait-upscale:device:gpu-9:4", JSON.stringify({ id: 4, provider: "cuda", name: "L40S", worker: "gpu-9", powerWatts: 350 }), "EX", 30);
+    // Without the worker name, or with a device id the protocol refuses, an advert is no device.
+    await connection.set("portrait-upscale:device:gpu-8:5", JSON.stringify({ id: 5, provider: "cuda", name: "L4" }), "EX", 30);
+    await connection.set("portrait-upscale:device:gpu-7:65", JSON.stringify({ id: 65, provider: "cuda", name: "L4", worker: "gpu-7" }), "EX", 30);
+    expect(await advertisedDevices(connection, 4)).toEqual([
+      { id: 2, provider: "cuda", name: "RTX A4000 (gpu-1)", memoryBytes: 17_171_480_576, default: false },
+      { id: 4, provider: "cuda", name: "L40S (gpu-9)", default: true },
+    ]);
+    await advert.stop();
+    await connection.del("portrait-upscale:device:gpu-9:4", "portrait-upscale:device:gpu-8:5", "portrait-upscale:device:gpu-7:65");
+  });
 });
