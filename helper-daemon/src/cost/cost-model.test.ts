@@ -19,6 +19,7 @@ import {
   withPlannedPass,
 } from "./cost-model";
 import { estimateUpscale, protocolEstimate } from "./estimate";
+import { portraitTiles } from "../upscale/memory-plan";
 import { DERIVED_BY_DETAIL_MODEL, LIGHT_DETAIL, REDUCED_DETAIL } from "../portrait/branch-models";
 
 const x4plusCost = modelFacts().byId("realesrgan-x4plus").cost("cpu").secondsPerInputMegapixel;
@@ -94,8 +95,30 @@ describe("pricePass: a split model is priced per stage when it runs split", () =
       ],
     },
     { name: "6000×4000 in tiles of 448: the planes between stages exceed a window, so the whole model tiles", width: 6000, height: 4000, tile: 448, expected: [["realesrgan-x4plus", 0]] },
-  ])("$name", ({ width, height, tile, expected }) => {
-    const priced = pricePass({ modelId: "realesrgan-x4plus", width, height, tile }, "cpu");
+    {
+      name: "1024² with the job's stage tiles 1024/128 (the default preset's 1 MP plan): the trunk whole, the tail in 8×8 tiles",
+      width: 1024,
+      height: 1024,
+      tile: 320,
+      stageTiles: [1024, 128],
+      expected: [
+        ["realesrgan-x4plus-trunk", (1024 * 1024) / 1e6],
+        ["realesrgan-x4plus-tail", (64 * 136 * 136) / 1e6],
+      ],
+    },
+    {
+      name: "512² with planned stage tiles: split as planned, although the whole model would fit",
+      width: 512,
+      height: 512,
+      tile: 512,
+      stageTiles: [256, 512],
+      expected: [
+        ["realesrgan-x4plus-trunk", (4 * 320 * 320) / 1e6],
+        ["realesrgan-x4plus-tail", (512 * 512) / 1e6],
+      ],
+    },
+  ] as { name: string; width: number; height: number; tile: number; stageTiles?: number[]; expected: [string, number][] }[])("$name", ({ width, height, tile, stageTiles, expected }) => {
+    const priced = pricePass({ modelId: "realesrgan-x4plus", width, height, tile, ...(stageTiles ? { stageTiles } : {}) }, "cpu");
     expect(priced.map((pass) => pass.modelId)).toEqual(expected.map(([id]) => id));
     for (const [k, [, megapixels]] of expected.entries()) if (megapixels) expect(priced[k].megapixels).toBeCloseTo(megapixels as number, 6);
     const costs: Record<string, number> = { [x4plus.id]: x4plus.cost("cpu").secondsPerInputMegapixel, [trunk.id]: trunk.cost("cpu").secondsPerInputMegapixel, [tail.id]: tail.cost("cpu").secondsPerInputMegapixel };
@@ -117,7 +140,7 @@ describe("portraitPasses", () => {
     { name: "clean-up first; a preview's fidelity branch is all derived", settings: portrait({ cleanup: true, models: { fidelity: "thick", detail: "x4fast" } }), expected: ["esrgan-thick-x2@100", "realesrgan-x4fast@100"] },
     { name: "6×: thick ×8", settings: portrait({ scale: 6 as JobSettings["scale"], models: { fidelity: "thick", detail: null } }), expected: ["esrgan-thick-x8@100"] },
   ])("$name", ({ settings, expected }) => {
-    expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
+    expect(portraitPasses(settings, 100, 80, { tile: 4096 }).map((pass) => `${pass.modelId}@${pass.width}`)).toEqual(expected);
   });
 
   it.each([
@@ -127,7 +150,7 @@ describe("portraitPasses", () => {
   ])("with the detail model on a reduced source (REDUCED_DETAIL on), $name", ({ settings, expected }) => {
     REDUCED_DETAIL.enabled = true;
     try {
-      expect(portraitPasses(settings, 100, 80, 4096).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
+      expect(portraitPasses(settings, 100, 80, { tile: 4096 }).map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(expected);
     } finally {
       REDUCED_DETAIL.enabled = false;
     }
@@ -140,7 +163,7 @@ describe("portraitPasses", () => {
     const shipped = LIGHT_DETAIL.enabled;
     LIGHT_DETAIL.enabled = light;
     try {
-      const [, ...detail] = portraitPasses(portrait(), 512, 512, 4096);
+      const [, ...detail] = portraitPasses(portrait(), 512, 512, { tile: 4096 });
       expect(detail.map((pass) => [pass.modelId, pass.share])).toEqual(expected);
     } finally {
       LIGHT_DETAIL.enabled = shipped;
@@ -151,7 +174,7 @@ describe("portraitPasses", () => {
     const shipped = LIGHT_DETAIL.enabled;
     LIGHT_DETAIL.enabled = true;
     try {
-      const passes = portraitPasses(portrait({ models: { fidelity: "thick", detail: "x4fast" } }), 512, 512, 4096);
+      const passes = portraitPasses(portrait({ models: { fidelity: "thick", detail: "x4fast" } }), 512, 512, { tile: 4096 });
       expect(passes.map((pass) => [pass.modelId, pass.share])).toEqual([["realesrgan-x4fast", undefined]]);
     } finally {
       LIGHT_DETAIL.enabled = shipped;
@@ -167,7 +190,7 @@ describe("portraitPasses", () => {
     if (!derived) delete DERIVED_BY_DETAIL_MODEL.x4fast;
     const [fidelity] = (() => {
       try {
-        return portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, 4096);
+        return portraitPasses(portrait({ models: { fidelity: "thick", detail } }), 512, 512, { tile: 4096 });
       } finally {
         DERIVED_BY_DETAIL_MODEL.x4fast = rule;
       }
@@ -185,7 +208,7 @@ describe("portraitPasses", () => {
     { name: "face restore after detection: once per face found", faces: 3, expected: 3 },
     { name: "face restore with no face found: no pass", faces: 0, expected: undefined },
   ])("$name", ({ faces, expected }) => {
-    const passes = portraitPasses(restoring, 100, 80, 4096, faces);
+    const passes = portraitPasses(restoring, 100, 80, { tile: 4096 }, faces);
     expect(passes.slice(0, 2).map((pass) => pass.modelId)).toEqual(["esrgan-thick-x2", "realesrgan-x4plus"]);
     expect(passes[2]).toEqual(expected === undefined ? undefined : faceRestorePass("esrgan-thick-x2", expected));
   });
@@ -217,15 +240,15 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
     },
     { name: "nothing routed (a flat image): the pipeline's work alone", runs: [], expected: output / unplannedSeconds },
   ])("$name", ({ runs, expected }) => {
-    expect(routedCostRatio(natural, 512, 512, 512, UNPLANNED, withPlannedPass(UNPLANNED, 0, runs, 1), "cpu")).toBeCloseTo(expected, 10);
+    expect(routedCostRatio(natural, 512, 512, { tile: 512 }, UNPLANNED, withPlannedPass(UNPLANNED, 0, runs, 1), "cpu")).toBeCloseTo(expected, 10);
   });
 
   it("a planned pass becomes routing's runs, other passes and face restore stay", () => {
     const settings = portrait({ scale: 4, twoPass: true, faceRestore: { model: "esrgan-thick-x2" as never, strength: 1 } });
-    const passes = portraitPasses(settings, 100, 80, 4096, 2, [[{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]]);
+    const passes = portraitPasses(settings, 100, 80, { tile: 4096 }, 2, [[{ modelId: "realesrgan-x4plus", width: 40, height: 30 }]]);
     expect(passes.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["realesrgan-x4plus@40x30", "esrgan-thick-x2@200x160", "realesrgan-x4plus@200x160", "esrgan-thick-x2@512x512"]);
     expect(passes.at(-1)!.count).toBe(2);
-    const second = portraitPasses(settings, 100, 80, 4096, 2, [undefined, [{ modelId: "realesrgan-x4plus", width: 90, height: 70 }]]);
+    const second = portraitPasses(settings, 100, 80, { tile: 4096 }, 2, [undefined, [{ modelId: "realesrgan-x4plus", width: 90, height: 70 }]]);
     expect(second.map((pass) => `${pass.modelId}@${pass.width}x${pass.height}`)).toEqual(["esrgan-thick-x2@100x80", "realesrgan-x4plus@100x80", "realesrgan-x4plus@90x70", "esrgan-thick-x2@512x512"]);
   });
 
@@ -238,12 +261,12 @@ describe("routedCostRatio: the estimate each time routing plans a pass", () => {
     ];
     const afterFirst = withPlannedPass(UNPLANNED, 0, first, 2);
     const afterSecond = withPlannedPass(afterFirst, 1, second, 2);
-    const ratioFirst = routedCostRatio(settings, 512, 512, 512, UNPLANNED, afterFirst, "cpu");
-    const ratioSecond = routedCostRatio(settings, 512, 512, 512, afterFirst, afterSecond, "cpu");
+    const ratioFirst = routedCostRatio(settings, 512, 512, { tile: 512 }, UNPLANNED, afterFirst, "cpu");
+    const ratioSecond = routedCostRatio(settings, 512, 512, { tile: 512 }, afterFirst, afterSecond, "cpu");
     // The second pass is 4× the pixels: refining the first alone leaves most of the estimate unpriced.
     expect(ratioSecond).not.toBeCloseTo(1, 2);
-    const seconds = (runs: Parameters<typeof portraitPasses>[5]): number => predictCost(portraitPasses(settings, 512, 512, 512, 2, runs), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
-    const unplanned = predictCost(portraitPasses(settings, 512, 512, 512), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
+    const seconds = (runs: Parameters<typeof portraitPasses>[5]): number => predictCost(portraitPasses(settings, 512, 512, { tile: 512 }, 2, runs), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
+    const unplanned = predictCost(portraitPasses(settings, 512, 512, { tile: 512 }), 2048 * 2048, "cpu", UNCALIBRATED).seconds;
     expect(unplanned * ratioFirst * ratioSecond).toBeCloseTo(seconds([first, second]), 6);
   });
 });
@@ -253,6 +276,18 @@ describe("estimateUpscale", () => {
     const settings = parseUpscaleSettings({ model: "x4plus", scale: 4, memoryBudget: "8G" });
     const prediction = estimateUpscale(settings, 512, 512, "cpu", UNCALIBRATED);
     expect(prediction.seconds).toBeCloseTo(0.262144 * x4plusCost + 4.194304 * PIPELINE_SECONDS_PER_OUTPUT_MP, 6);
+  });
+
+  it("a portrait job's split model is priced on the stage tiles the job plans, as the driver runs it", () => {
+    const settings = parseUpscaleSettings({ model: "x4plus", scale: 2, memoryBudget: "6G" });
+    const job = { ...settings, portrait: portrait() };
+    const tiles = portraitTiles(job, { width: 1024, height: 1024 }, "cpu");
+    const stages = tiles.stageTiles["realesrgan-x4plus"];
+    expect(stages).toBeDefined();
+    const priced = estimateUpscale(job, 1024, 1024, "cpu", UNCALIBRATED).passes.filter((pass) => pass.modelId.startsWith("realesrgan-x4plus"));
+    expect(priced).toEqual(pricePass({ modelId: "realesrgan-x4plus", width: 1024, height: 1024, tile: tiles.tile, stageTiles: stages }, "cpu"));
+    // Not what the driver's own rule would split the job's thick tile into.
+    expect(priced).not.toEqual(pricePass({ modelId: "realesrgan-x4plus", width: 1024, height: 1024, tile: tiles.tile }, "cpu"));
   });
 
   it("the same request, the same prediction (no momentary state)", () => {

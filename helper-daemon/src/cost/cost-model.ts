@@ -36,6 +36,8 @@ export interface ModelPass {
   readonly height: number;
   /** The kept tile (input pixels); the model's context is added around it. */
   readonly tile: number;
+  /** A split model's stage tiles as the job planned them (tiling/job-tiles.ts): it then runs split on these, as the driver does. */
+  readonly stageTiles?: readonly number[];
   /** How many times the pass runs (face restore: once per face); 1 unless given. */
   readonly count?: number;
   /** The part of the image the model runs on, 0..1, when routing's plan is not known yet; 1 unless given. */
@@ -105,20 +107,22 @@ export interface PricedPass {
 }
 
 /**
- * A pass priced as it will run: a split model (manifest `facts.split`) that runs split on this
- * image and tile (the same `runsSplit` and `planStageTiles` the tiled driver uses) is priced
- * per stage, each stage by its own cost facts over its own tiles; any other pass as one model.
+ * A pass priced as it will run: a split model (manifest `facts.split`) that runs split, on the
+ * job's planned stage tiles or else where the tiled driver's own rule (`runsSplit`,
+ * `planStageTiles`) splits it, is priced per stage, each stage by its own cost facts over its
+ * own tiles; any other pass as one model.
  */
 export function pricePass(pass: ModelPass, provider: string): PricedPass[] {
   const model = modelFacts().byId(pass.modelId);
   const runs = (pass.count ?? 1) * (pass.share ?? 1);
   const stages = model.stages;
   const whole = { ...model.memory(provider), context: model.context };
-  if (stages === undefined || !runsSplit(pass.width, pass.height, pass.tile, whole, stages)) {
+  const planned = stages !== undefined && pass.stageTiles?.length === stages.length ? pass.stageTiles : undefined;
+  if (stages === undefined || (planned === undefined && !runsSplit(pass.width, pass.height, pass.tile, whole, stages))) {
     const megapixels = passPixels(pass) / 1e6;
     return [{ modelId: pass.modelId, megapixels, seconds: megapixels * model.cost(provider).secondsPerInputMegapixel }];
   }
-  const tiles = planStageTiles({ width: pass.width, height: pass.height, wholeTile: pass.tile, whole, stages: stages.map((stage) => ({ ...stage.memory(provider), context: stage.context })) });
+  const tiles = planned ?? planStageTiles({ width: pass.width, height: pass.height, wholeTile: pass.tile, whole, stages: stages.map((stage) => ({ ...stage.memory(provider), context: stage.context })) });
   let width = pass.width;
   let height = pass.height;
   return stages.map((stage, k) => {
@@ -144,6 +148,12 @@ export function predictCost(passes: readonly ModelPass[], outputPixels: number, 
     calibrated: factor !== undefined,
     passes: detailed,
   };
+}
+
+/** The job's tiles a prediction prices its passes on (tiling/job-tiles.ts `JobTiles`): the tile, and a split model's stage tiles when planned. */
+export interface PassTiles {
+  readonly tile: number;
+  readonly stageTiles?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A model run routing planned: a source region the tiled driver upscales (portrait/route-plan.ts). */
@@ -175,28 +185,33 @@ export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: 
  * branch is derived from the detail model (faces are always detail cells: a preview), and a
  * detail model that runs on the source reduced (`detailReduction`) on the reduced pixels; with a
  * light detail model off faces, it on the whole image and the detail model at
- * {@link FACE_DETAIL_SHARE}.
+ * {@link FACE_DETAIL_SHARE}. Every pass is priced on the job's `tiles`.
  */
-export function portraitPasses(settings: JobSettings, width: number, height: number, tile: number, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
+export function portraitPasses(settings: JobSettings, width: number, height: number, tiles: PassTiles, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
   const passes: ModelPass[] = [];
-  if (settings.cleanup) passes.push({ modelId: facts.reaching(settings.models.fidelity, 2).id, width, height, tile });
+  // A pass as the driver runs it: the job's tile, and its stage tiles for a model the job runs split.
+  const pass = (modelId: string, width: number, height: number): ModelPass => {
+    const stageTiles = tiles.stageTiles?.[modelId];
+    return { modelId, width, height, tile: tiles.tile, ...(stageTiles ? { stageTiles } : {}) };
+  };
+  if (settings.cleanup) passes.push(pass(facts.reaching(settings.models.fidelity, 2).id, width, height));
   const scales = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let w = width;
   let h = height;
   for (const [k, scale] of scales.entries()) {
     const planned = routed[k];
-    if (planned) passes.push(...planned.map((run) => ({ ...run, tile })));
+    if (planned) passes.push(...planned.map((run) => pass(run.modelId, run.width, run.height)));
     else {
-      const fidelity = { modelId: facts.reaching(settings.models.fidelity, scale).id, width: w, height: h, tile };
+      const fidelity = pass(facts.reaching(settings.models.fidelity, scale).id, w, h);
       if (fidelityReach(settings) !== "faces") passes.push(fidelity);
       else if (derivedFidelity(settings) === "nowhere") passes.push({ ...fidelity, share: FACES_ONLY_SHARE });
       if (settings.models.detail) {
         const detail = facts.forChoice(settings.models.detail, 4);
         const reduction = detailReduction(settings.models.detail, detail.nativeScale, scale);
         const light = lightDetailModel(settings);
-        if (light) passes.push({ modelId: light.id, width: w, height: h, tile });
-        passes.push({ modelId: detail.id, width: Math.ceil(w / reduction), height: Math.ceil(h / reduction), tile, ...(light ? { share: FACE_DETAIL_SHARE } : {}) });
+        if (light) passes.push(pass(light.id, w, h));
+        passes.push({ ...pass(detail.id, Math.ceil(w / reduction), Math.ceil(h / reduction)), ...(light ? { share: FACE_DETAIL_SHARE } : {}) });
       }
     }
     w = Math.round(w * scale);
@@ -212,11 +227,11 @@ export function portraitPasses(settings: JobSettings, width: number, height: num
  * alike). A job's estimate, made before its pixels, is refined by multiplying by this each time
  * routing plans a pass, so every pass of a two-pass preset is priced as it will run.
  *
- * @example tracker.refine(routedCostRatio(settings, 512, 512, 512, UNPLANNED, { faces: 1, runs: [runs] }, "cpu"))
+ * @example tracker.refine(routedCostRatio(settings, 512, 512, { tile: 512 }, UNPLANNED, { faces: 1, runs: [runs] }, "cpu"))
  */
-export function routedCostRatio(settings: JobSettings, width: number, height: number, tile: number, before: KnownPlan, after: KnownPlan, provider: string): number {
+export function routedCostRatio(settings: JobSettings, width: number, height: number, tiles: PassTiles, before: KnownPlan, after: KnownPlan, provider: string): number {
   const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
-  const seconds = (known: KnownPlan): number => predictCost(portraitPasses(settings, width, height, tile, known.faces, known.runs), outputPixels, provider, UNCALIBRATED).seconds;
+  const seconds = (known: KnownPlan): number => predictCost(portraitPasses(settings, width, height, tiles, known.faces, known.runs), outputPixels, provider, UNCALIBRATED).seconds;
   const was = seconds(before);
   return was > 0 ? seconds(after) / was : 1;
 }

@@ -15,13 +15,14 @@ export function estimateUpscale(settings: UpscaleSettings, width: number, height
   const outputPixels = Math.round(width * settings.scale) * Math.round(height * settings.scale);
   const image = { width, height };
   if (settings.portrait) {
-    // The tile the job itself will get: all its sessions and image buffers within the budget.
-    const { tile } = portraitTiles({ ...settings, portrait: settings.portrait }, image, provider);
-    return predictCost(portraitPasses(settings.portrait, width, height, tile), outputPixels, provider, calibration);
+    // The tiles the job itself will get: all its sessions and image buffers within the budget.
+    const tiles = portraitTiles({ ...settings, portrait: settings.portrait }, image, provider);
+    return predictCost(portraitPasses(settings.portrait, width, height, tiles), outputPixels, provider, calibration);
   }
   const plan = planModel(settings);
-  const { tile } = modelTiles(plan, image, settings, provider);
-  return predictCost([{ modelId: plan.modelId, width, height, tile }], outputPixels, provider, calibration);
+  const { tile, stageTiles } = modelTiles(plan, image, settings, provider);
+  const planned = stageTiles[plan.modelId];
+  return predictCost([{ modelId: plan.modelId, width, height, tile, ...(planned ? { stageTiles: planned } : {}) }], outputPixels, provider, calibration);
 }
 
 /** A prediction as the protocol carries it (`GET /v1/estimate`, the `estimated` message), seconds to 0.1. */
