@@ -208,6 +208,24 @@ describe("warm sessions", () => {
     }
   });
 
+  it("are given back when a job with another memory plan starts, and kept for the same plan", async () => {
+    const jobs = pool({ provider: "cpu", idleReleaseMs: 60_000, pressureCheckMs: 60_000 });
+    try {
+      jobs.planJob("512² plan");
+      const first = await jobs.run("model", [{ data: ramp(2, 2), dims: [1, 3, 2, 2] }]);
+      jobs.planJob("512² plan");
+      await jobs.run("model", [{ data: ramp(2, 2), dims: [1, 3, 2, 2] }]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(jobs.sessionsReleased).toBe(0);
+      jobs.planJob("1 MP plan");
+      await waitFor(() => jobs.sessionsReleased === 1);
+      const again = await jobs.run("model", [{ data: ramp(2, 2), dims: [1, 3, 2, 2] }]);
+      expect(again.outputs.output.data).toEqual(first.outputs.output.data);
+    } finally {
+      await jobs.close();
+    }
+  });
+
   it("are given back early when memory is short, and not when it is not", async () => {
     let short = false;
     const pressed = pool({ provider: "cpu", idleReleaseMs: 60_000, pressureCheckMs: 100, memoryPressure: () => short });

@@ -103,6 +103,8 @@ export class InferencePool {
   private closed = false;
   private readonly idleRelease: IdleRelease;
   private releasedSessions = 0;
+  /** The memory plan the warm sessions were made under (see {@link planJob}). */
+  private plan: string | undefined;
   private totals: InferenceStats = emptyStats();
 
   constructor(options: InferencePoolOptions) {
@@ -193,7 +195,23 @@ export class InferencePool {
     return pending;
   }
 
-  /** Sessions released so far because the pool was idle or memory was short. */
+  /**
+   * Says that a job with memory plan `plan` (its models and tiles) starts. When the plan differs
+   * from the one the warm sessions were made under, they are released first: a session's arena
+   * keeps the buffers of its largest run and a job's plan counts only its own sessions at its
+   * own tiles, so a worker taking images of other sizes would otherwise hold every plan's
+   * arenas at once. Jobs with the same plan (a batch from one camera) keep the sessions warm;
+   * making them again costs well under a second each.
+   * @example pool.planJob(JSON.stringify({ models, tiles }))
+   */
+  planJob(plan: string): void {
+    if (plan === this.plan) return;
+    const earlier = this.plan;
+    this.plan = plan;
+    if (earlier !== undefined) this.releaseSessions();
+  }
+
+  /** Sessions released so far because the pool was idle, memory was short or a job's plan changed. */
   get sessionsReleased(): number {
     return this.releasedSessions;
   }

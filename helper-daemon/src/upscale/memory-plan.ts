@@ -90,6 +90,15 @@ export function jobTiles(
   });
 }
 
+/**
+ * What decides the sessions a job keeps warm and the buffers their arenas hold: its models and
+ * its tiles (`InferencePool.planJob` releases the warm sessions when this changes).
+ * @example pool.planJob(sessionPlan(portraitModelIds(job), tiles))
+ */
+export function sessionPlan(modelIds: readonly string[], tiles: JobTiles): string {
+  return JSON.stringify({ models: [...modelIds].sort(), tile: tiles.tile, stageTiles: tiles.stageTiles });
+}
+
 /** The tiles of a bare model run: the user's, or what the memory budget allows the run. */
 export function modelTiles(plan: ModelPlan, image: { readonly width: number; readonly height: number }, settings: UpscaleSettings, provider: string): JobTiles {
   return jobTiles([plan.modelId], image, settings, provider, { scale: plan.nativeScale, portrait: false });

@@ -13,7 +13,7 @@ import { ASSUMED_FACES, faceRestorePass, pricePass, routedCostRatio, UNPLANNED, 
 import { ProgressTracker, type WeightedStep } from "./progress";
 import { faceRestoreRunner } from "../face-restore/restore-faces";
 import { broughtModel } from "../user-models/catalog";
-import { portraitTiles } from "./memory-plan";
+import { portraitModelIds, portraitTiles, sessionPlan } from "./memory-plan";
 import type { UpscaleSettings } from "./settings";
 import type { JobTiles } from "../tiling/job-tiles";
 import type { UpscaleImageResult, UpscaleRunOptions } from "./upscale-image";
@@ -97,7 +97,9 @@ export async function upscalePortrait(
   const job = settings.portrait;
   if (!job) throw new PortraitError("INTERNAL", "The portrait path needs portrait settings.");
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
-  const { tile, stageTiles } = portraitTiles({ ...settings, portrait: job }, image, pool.provider);
+  const tiles = portraitTiles({ ...settings, portrait: job }, image, pool.provider);
+  const { tile, stageTiles } = tiles;
+  pool.planJob(sessionPlan(portraitModelIds(job), tiles));
   const providers = new Set<ProviderName>();
   const notices = new Set<string>();
   let inferenceMs = 0;

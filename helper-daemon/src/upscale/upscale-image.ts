@@ -6,7 +6,7 @@ import { PortraitError } from "@portrait-upscale/shared";
 import type { RgbImage } from "../image/image";
 import { upscaleToScale, type UpscaleNotice } from "../tiling/tiled-upscale";
 import { tileRunner, type InferencePool, type ProviderName } from "../inference/index";
-import { modelTiles } from "./memory-plan";
+import { modelTiles, sessionPlan } from "./memory-plan";
 import { planModel, type ModelPlan, type UpscaleSettings } from "./settings";
 import { ProgressTracker, type UpscaleProgress } from "./progress";
 
@@ -43,7 +43,9 @@ export async function upscaleImage(
 ): Promise<UpscaleImageResult> {
   if (image.width < 1 || image.height < 1) throw new PortraitError("INPUT_EMPTY", undefined, { width: image.width, height: image.height });
   const plan = planModel(settings);
-  const { tile, stageTiles } = modelTiles(plan, image, settings, pool.provider);
+  const tiles = modelTiles(plan, image, settings, pool.provider);
+  const { tile, stageTiles } = tiles;
+  pool.planJob(sessionPlan([plan.modelId], tiles));
   const providers = new Set<ProviderName>();
   const notes = new Set<string>();
   let inferenceMs = 0;
