@@ -11,10 +11,15 @@ describe("countedPool", () => {
       const { pool: counted, runs } = countedPool(pool);
       expect(counted.provider).toBe(pool.provider);
       const direct = await pool.run("realesrgan-x4fast", [tile(8, 8)]);
+      const asked = performance.now();
       const seen = await counted.run("realesrgan-x4fast", [tile(8, 8)]);
+      const between = performance.now();
       await counted.run("realesrgan-x4fast", [tile(12, 10)]);
       expect(seen.outputs[seen.outputNames[0]].data).toEqual(direct.outputs[direct.outputNames[0]].data);
       expect([...runs.keys()]).toEqual(["realesrgan-x4fast"]);
+      // The first run's time, not the last's.
+      expect(runs.get("realesrgan-x4fast")!.firstAt).toBeGreaterThanOrEqual(asked);
+      expect(runs.get("realesrgan-x4fast")!.firstAt).toBeLessThanOrEqual(between);
       expect(runs.get("realesrgan-x4fast")!.pixels).toBe(8 * 8 + 12 * 10);
       expect(runs.get("realesrgan-x4fast")!.ms).toBeGreaterThan(0);
       // Only `run` is observed: the pool's own totals still see every run.

@@ -11,6 +11,8 @@ export interface ModelRuns {
   ms: number;
   /** Input pixels of its runs (NCHW inputs: height × width; context included). */
   pixels: number;
+  /** When its first run was asked for (`performance.now()`). */
+  readonly firstAt: number;
 }
 
 /**
@@ -23,11 +25,11 @@ export function countedPool(pool: InferencePool): { readonly pool: InferencePool
   const runs = new Map<string, ModelRuns>();
   const run: InferencePool["run"] = async (modelId, feeds, options) => {
     const dims = (Array.isArray(feeds) ? feeds[0] : Object.values(feeds)[0])?.dims ?? [];
+    const entry = runs.get(modelId) ?? { ms: 0, pixels: 0, firstAt: performance.now() };
+    runs.set(modelId, entry);
     const result = await pool.run(modelId, feeds, options);
-    const entry = runs.get(modelId) ?? { ms: 0, pixels: 0 };
     entry.ms += result.inferenceMs;
     entry.pixels += dims.length === 4 ? dims[2] * dims[3] : 0;
-    runs.set(modelId, entry);
     return result;
   };
   // A proxy rather than a subclass: the pool's workers and sessions stay the caller's, and

@@ -124,6 +124,8 @@ async function bareMs(model: string, image: RgbImage): Promise<{ ms: number; cpu
 
 /** One run: total and per-stage milliseconds, per-model runs, and the highest RSS seen at a stage change. */
 interface PortraitRun {
+  /** `performance.now()` when the run started. */
+  readonly startedAt: number;
   readonly ms: number;
   readonly cpuMs: number;
   readonly stages: Partial<Record<UpscaleStage, number>>;
@@ -159,7 +161,7 @@ export async function timedPortrait(pool: InferencePool, image: RgbImage, settin
   const ended = performance.now();
   if (current) stages[current] = (stages[current] ?? 0) + ended - since;
   const tiles = portraitTiles({ ...settings, portrait: settings.portrait! }, image, pool.provider);
-  return { ms: ended - started, cpuMs: cpuMsSince(cpu), stages, modelRuns: counted.runs, tiles, rssBytes: Math.max(rss, process.memoryUsage().rss) };
+  return { startedAt: started, ms: ended - started, cpuMs: cpuMsSince(cpu), stages, modelRuns: counted.runs, tiles, rssBytes: Math.max(rss, process.memoryUsage().rss) };
 }
 
 /** A job's tiles as the table shows them: the tile, then a split model's stage tiles. */
@@ -222,15 +224,19 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
           ]);
           const msOf = (id: string | undefined): number => (id ? runsOf(id).reduce((sum, [, r]) => sum + r.ms, 0) : 0);
           const modelMs = branchIds.reduce((sum, id) => sum + msOf(id), 0);
-          const st = run.stages;
+          // The pass reports its stages by its share of the work done, so a stage's label can
+          // outlast it: the faces (and routing) end where the first branch model run starts.
+          const firstAt = Math.min(...branchIds.flatMap((id) => (id ? runsOf(id).map(([, r]) => r.firstAt) : [])));
+          const faces = Number.isFinite(firstAt) ? firstAt - run.startedAt : (run.stages.faces ?? 0);
+          const cleanup = run.stages.cleanup ?? 0;
           stageRows.push([
             `${size}²`,
             preset,
             rule.label,
-            seconds(st.faces),
-            seconds(st.cleanup),
+            seconds(faces),
+            seconds(run.stages.cleanup),
             ...branchIds.map((id) => (id ? seconds(msOf(id)) : "—")),
-            seconds(run.ms - (st.faces ?? 0) - (st.cleanup ?? 0) - modelMs),
+            seconds(run.ms - faces - cleanup - modelMs),
             tilesOf(run.tiles),
             (run.rssBytes / 1024 ** 3).toFixed(2),
           ]);
@@ -267,8 +273,8 @@ export async function measurePortraitSpeed(context: BenchContext, sizes: readonl
     rows,
   );
   context.table(
-    "Where the time goes (seconds; the rest is routing, resampling, the blend and the finish)",
-    ["input", "preset", "detail routing", "faces", "clean-up", "fidelity model", "light detail model", "detail model", "rest", "tiles (split model's stages after /)", "RSS GB"],
+    "Where the time goes (seconds; faces and routing until the first branch model runs; the rest is resampling, the blend and the finish)",
+    ["input", "preset", "detail routing", "faces and routing", "clean-up", "fidelity model", "light detail model", "detail model", "rest", "tiles (split model's stages after /)", "RSS GB"],
     stageRows,
   );
   return perPixel;
