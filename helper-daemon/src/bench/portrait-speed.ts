@@ -129,7 +129,7 @@ interface PortraitRun {
   readonly ms: number;
   readonly cpuMs: number;
   readonly stages: Partial<Record<UpscaleStage, number>>;
-  /** Per model id (a split model's stages apart): milliseconds waiting for its runs, and the input pixels it ran on. */
+  /** Per model id (a split model's stages apart): its `session.run` milliseconds and the input pixels it ran on. */
   readonly modelRuns: ReadonlyMap<string, ModelRuns>;
   readonly tiles: JobTiles;
   readonly rssBytes: number;

@@ -128,7 +128,7 @@ export async function upscalePortrait(
     // The estimate assumed whole-image passes and one face: each pass is repriced as routing plans it.
     onPlanned: (pass, runs, faces) => {
       const next = withPlannedPass(known, pass, runs, faces);
-      tracker.refine(routedCostRatio(job, image.width, image.height, { tile, stageTiles }, known, next, pool.provider));
+      tracker.refine(routedCostRatio(job, image.width, image.height, tiles, known, next, pool.provider));
       known = next;
     },
     ...(options.keepBranches ? { keepBranches: true } : {}),
