@@ -8,6 +8,7 @@
 import { modelFacts } from "@portrait-upscale/models";
 import { describeDuration, type JobSettings } from "@portrait-upscale/shared";
 import { createTileLayout } from "../tiling/tile-layout";
+import type { JobTiles } from "../tiling/job-tiles";
 import { planStageTiles, runsSplit } from "../tiling/stage-plan";
 import { derivedFidelity, detailReduction, fidelityReach, lightDetailModel } from "../portrait/branch-models";
 
@@ -150,10 +151,16 @@ export function predictCost(passes: readonly ModelPass[], outputPixels: number, 
   };
 }
 
-/** The job's tiles a prediction prices its passes on (tiling/job-tiles.ts `JobTiles`): the tile, and a split model's stage tiles when planned. */
-export interface PassTiles {
-  readonly tile: number;
-  readonly stageTiles?: Readonly<Record<string, readonly number[]>>;
+/** The job's tiles a prediction prices its passes on: the tile, and a split model's stage tiles when planned. */
+export type PassTiles = Pick<JobTiles, "tile"> & Partial<Pick<JobTiles, "stageTiles">>;
+
+/**
+ * `modelId`'s pass over a `width`×`height` image as the driver runs it on the job's `tiles`:
+ * the job's tile, and its stage tiles for a model the job runs split.
+ */
+export function plannedPass(modelId: string, width: number, height: number, tiles: PassTiles): ModelPass {
+  const stageTiles = tiles.stageTiles?.[modelId];
+  return { modelId, width, height, tile: tiles.tile, ...(stageTiles ? { stageTiles } : {}) };
 }
 
 /** A model run routing planned: a source region the tiled driver upscales (portrait/route-plan.ts). */
@@ -190,11 +197,7 @@ export const UNPLANNED: KnownPlan = Object.freeze({ faces: ASSUMED_FACES, runs: 
 export function portraitPasses(settings: JobSettings, width: number, height: number, tiles: PassTiles, faces: number = ASSUMED_FACES, routed: RoutedPasses = []): ModelPass[] {
   const facts = modelFacts();
   const passes: ModelPass[] = [];
-  // A pass as the driver runs it: the job's tile, and its stage tiles for a model the job runs split.
-  const pass = (modelId: string, width: number, height: number): ModelPass => {
-    const stageTiles = tiles.stageTiles?.[modelId];
-    return { modelId, width, height, tile: tiles.tile, ...(stageTiles ? { stageTiles } : {}) };
-  };
+  const pass = (modelId: string, width: number, height: number): ModelPass => plannedPass(modelId, width, height, tiles);
   if (settings.cleanup) passes.push(pass(facts.reaching(settings.models.fidelity, 2).id, width, height));
   const scales = settings.twoPass && settings.scale >= 4 ? [2, settings.scale / 2] : [settings.scale];
   let w = width;

@@ -5,7 +5,7 @@
 import type { Estimate } from "@portrait-upscale/shared";
 import { modelTiles, portraitTiles } from "../upscale/memory-plan";
 import { planModel, type UpscaleSettings } from "../upscale/settings";
-import { portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
+import { plannedPass, portraitPasses, predictCost, type Calibration, type CostPrediction } from "./cost-model";
 
 /**
  * Predicts an upscale of a `width`×`height` image with `settings` on `provider`.
@@ -20,9 +20,7 @@ export function estimateUpscale(settings: UpscaleSettings, width: number, height
     return predictCost(portraitPasses(settings.portrait, width, height, tiles), outputPixels, provider, calibration);
   }
   const plan = planModel(settings);
-  const { tile, stageTiles } = modelTiles(plan, image, settings, provider);
-  const planned = stageTiles[plan.modelId];
-  return predictCost([{ modelId: plan.modelId, width, height, tile, ...(planned ? { stageTiles: planned } : {}) }], outputPixels, provider, calibration);
+  return predictCost([plannedPass(plan.modelId, width, height, modelTiles(plan, image, settings, provider))], outputPixels, provider, calibration);
 }
 
 /** A prediction as the protocol carries it (`GET /v1/estimate`, the `estimated` message), seconds to 0.1. */
