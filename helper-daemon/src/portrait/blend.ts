@@ -93,10 +93,7 @@ export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma:
   const t = BLEND_TUNING;
 
   const gate = agreementGate(yS, yD, width, height);
-  // The band is what a 3×3 neighbourhood of the output sees as texture: never narrower
-  // than the output's own finest scale, however small the enlargement.
-  const bandSigma = Math.max(t.minBandSigma, t.bandSigma * scale);
-  const lowD = gaussianBlur(yD, bandSigma).data;
+  const lowD = gaussianBlur(yD, detailBandSigma(scale)).data;
   const at = tuningAt(scale);
   const lowF = gaussianBlur(yF, Math.max(t.minBandSigma, at.fidelityBandSigma * scale)).data;
   const factor = settings.detailFactor ?? 1;
@@ -132,6 +129,15 @@ export function blendLuma(planes: BlendPlanes, settings: BlendSettings): { luma:
   }
   if (settings.finishLuma) result = settings.finishLuma(result);
   return { luma: result, gate };
+}
+
+/**
+ * The low-pass σ (output pixels) that splits off the detail branch's band the blend borrows at
+ * `scale`: what a 3×3 neighbourhood of the output sees as texture, never narrower than the
+ * output's own finest scale, however small the enlargement.
+ */
+export function detailBandSigma(scale: number): number {
+  return Math.max(BLEND_TUNING.minBandSigma, BLEND_TUNING.bandSigma * scale);
 }
 
 /**

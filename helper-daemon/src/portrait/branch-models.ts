@@ -104,7 +104,7 @@ export function derivedFidelity(settings: Pick<PortraitSettings, "models">): Der
  * but its texture ratio fell by 0.02–0.13 (docs/architecture.md, "Light detail off faces").
  * The speed bench measures it on and off.
  */
-export const LIGHT_DETAIL: { enabled: boolean; byDetailModel: Record<string, string> } = { enabled: false, byDetailModel: { x4plus: "x4fast" } };
+export const LIGHT_DETAIL: { enabled: boolean; byDetailModel: Record<string, string> } = { enabled: true, byDetailModel: { x4plus: "x4fast" } };
 
 /** The light detail model for these settings (see {@link LIGHT_DETAIL}), or null: the detail model runs on every detail cell. */
 export function lightDetailModel(settings: Pick<PortraitSettings, "models">): BranchModel | null {

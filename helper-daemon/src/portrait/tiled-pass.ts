@@ -10,6 +10,7 @@ import { PortraitError } from "@portrait-upscale/shared";
 import { upscaleToScale, type TileRunner } from "../tiling/tiled-upscale";
 import { applyLumaChange, BLEND_CONTEXT, blendLuma } from "./blend";
 import { derivedFidelity, detailModel, fidelityReach, fidelityModel, lightDetailModel, type BranchModel } from "./branch-models";
+import { calibrationWindow, lightBandGain, ringBandRatio } from "./light-gain";
 import type { Face } from "./faces";
 import { regionFactorMap, regionMask, type RegionFactors } from "./masks";
 import type { HairSkinMasks } from "./hair-strands";
@@ -53,6 +54,20 @@ export interface PassInput {
   readonly onPlanned?: (runs: readonly PlannedRun[]) => void;
   /** Takes each window's owned part (and then the alpha) instead of an output-sized float image. */
   readonly sink?: ResultSink;
+  /**
+   * The light detail model's band gain (light-gain.ts); by default calibrated on one window's
+   * ring. Given, windows of any size give the whole-image result.
+   */
+  readonly lightGain?: number;
+}
+
+/** One window's model runs: its source, the Lanczos-3 base and each branch where its models ran (null: none ran). */
+interface WindowRuns {
+  readonly crop: RgbImage;
+  readonly base: RgbImage;
+  readonly fidelityRgb: RgbImage;
+  readonly lightRgb: RgbImage | null;
+  readonly detailRgb: RgbImage | null;
 }
 
 /** A pass's result, with what routing decided. */
@@ -62,6 +77,8 @@ export interface PassResult {
   /** When `keepBranches`: the fidelity branch, the detail branch's luma in the source's colour, and the gate. */
   readonly branches: { readonly fidelity: RgbImage; readonly detail: RgbImage | null; readonly gate: Plane | null } | null;
   readonly routes: RouteGrid;
+  /** The light detail model's band gain the pass used (null: no light detail model ran). */
+  readonly lightGain: number | null;
   /** Model ids that ran in this pass. */
   readonly models: readonly string[];
 }
@@ -77,7 +94,9 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
   const outHeight = source.height * scale;
   const fidelity = fidelityModel(scale, settings.models.fidelity);
   const detail = detailModel(settings, scale);
-  const lightDetail = detail ? lightDetailModel(settings) : null;
+  // Without a face found the detail model keeps every detail cell: a face the detector missed
+  // (small, turned, degraded) would otherwise get the light model, and no ring calibrates it.
+  const lightDetail = detail && input.faces.length > 0 ? lightDetailModel(settings) : null;
   const sourceLuma = luma(source);
   const routes = planRoutes({
     sourceLuma,
@@ -105,52 +124,83 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
   const stages: PortraitStage[] = detail ? ["fidelity", "detail", "blend"] : ["fidelity", "blend"];
   const report = stagedProgress(input.onProgress, stages);
 
-  for (let w = 0; w < plan.length; w++) {
-    if (input.signal?.aborted) throw new PortraitError("CANCELLED");
-    const { owned, view, fidelity: fidelityRects, detail: detailRects, lightDetail: lightRects } = plan[w];
-    const progress = (fraction: number) => report((w + fraction) / plan.length);
+  // Each window's model runs: the fidelity branch (the model where routed, Lanczos-3
+  // elsewhere, feathered), then the detail models (the light one first, off faces, then the
+  // detail model pasted over it; in the hand-over between their cells both ran).
+  let finished = 0;
+  let shown = 0;
+  // The calibrating window's runs come first, so a later window's runs repeat fractions already shown.
+  const progress = (fraction: number) => {
+    shown = Math.max(shown, (finished + fraction) / plan.length);
+    report(shown);
+  };
+  const runWindow = async (w: number): Promise<WindowRuns> => {
+    const { view, fidelity: fidelityRects, detail: detailRects, lightDetail: lightRects } = plan[w];
     const viewOut = times(view, scale);
     const crop = cropImage({ width: source.width, height: source.height, rgb: source.rgb }, view);
     const base = resampleImage(crop, { width: viewOut.width, height: viewOut.height, filter: "lanczos3" });
-
-    // The fidelity branch: the model where routed, Lanczos-3 elsewhere, feathered.
     let fidelityRgb = base;
     if (fidelityRects.length > 0) {
       models.add(fidelity.id);
       fidelityRgb = await runBranchOver(input, fidelity, fidelityRects, viewOut, base, (f) => progress(f / 3));
       handOver(fidelityRgb, base, routeWeights(routes, routes.fidelity, viewOut, scale));
     }
+    if (!detail || (detailRects.length === 0 && lightRects.length === 0)) return { crop, base, fidelityRgb, lightRgb: null, detailRgb: null };
+    const lightShare = lightDetail && lightRects.length > 0 ? (detailRects.length > 0 ? 0.1 : 1) : 0;
+    let lightRgb: RgbImage | null = null;
+    if (lightDetail && lightShare > 0) {
+      models.add(lightDetail.id);
+      lightRgb = await runBranchOver(input, lightDetail, lightRects, viewOut, fidelityRgb, (f) => progress((1 + lightShare * f) / 3));
+    }
+    let detailRgb: RgbImage | null = null;
+    if (detailRects.length > 0) {
+      models.add(detail.id);
+      detailRgb = await runBranchOver(input, detail, detailRects, viewOut, lightRgb ?? fidelityRgb, (f) => progress((1 + lightShare + (1 - lightShare) * f) / 3));
+    }
+    return { crop, base, fidelityRgb, lightRgb, detailRgb };
+  };
+
+  // One window's ring calibrates the light model's gain for the whole pass (light-gain.ts); its
+  // runs are kept for when its turn comes, so windows are still written in order.
+  const calibration = lightDetail && input.lightGain === undefined ? calibrationWindow(routes, plan.map((p) => p.owned)) : -1;
+  let early: WindowRuns | null = null;
+  let ratio: number | null = null;
+  if (calibration >= 0) {
+    early = await runWindow(calibration);
+    if (early.lightRgb && early.detailRgb) {
+      const viewOut = times(plan[calibration].view, scale);
+      ratio = ringBandRatio(luma(early.detailRgb), luma(early.lightRgb), luma(early.crop), routes, viewOut, scale, (cells) => routeWeights(routes, cells, viewOut, scale));
+    }
+  }
+  const lightGain = input.lightGain ?? lightBandGain(ratio, scale);
+
+  for (let w = 0; w < plan.length; w++) {
+    if (input.signal?.aborted) throw new PortraitError("CANCELLED");
+    const { owned, view } = plan[w];
+    const viewOut = times(view, scale);
+    const { crop, base, fidelityRgb, lightRgb, detailRgb } = w === calibration && early ? early : await runWindow(w);
+    if (w === calibration) early = null;
     let fidelityLuma = luma(fidelityRgb);
 
     let windowRgb: Float32Array;
     if (!detail) {
       if (kept) writeOwned(kept.fidelity, fidelityRgb.rgb, owned, view, scale, outWidth, outHeight, 3);
       progress(2 / 3);
-      const finished = input.finishLuma(fidelityLuma, viewOut.x, viewOut.y);
-      windowRgb = applyLumaChange(fidelityRgb, fidelityLuma, finished).rgb;
+      windowRgb = applyLumaChange(fidelityRgb, fidelityLuma, input.finishLuma(fidelityLuma, viewOut.x, viewOut.y)).rgb;
     } else {
-      // The detail branch's luma: the model where routed; elsewhere its weight is 0. Where
+      // The detail branch's luma: the models where routed; elsewhere its weight is 0. Where
       // routing derives the fidelity branch, it comes from this luma (no fidelity model ran).
       const cropLuma = luma(crop);
       let detailLuma = fidelityLuma;
       let detailWeight: Plane = { width: viewOut.width, height: viewOut.height, data: new Float32Array(viewOut.width * viewOut.height) };
-      if (detailRects.length > 0 || lightRects.length > 0) {
-        // The light model first (off faces), then the detail model pasted over it; in the
-        // hand-over between their cells both ran, and the light model's share fades out.
-        let lightRgb = fidelityRgb;
-        const lightShare = lightDetail && lightRects.length > 0 ? (detailRects.length > 0 ? 0.1 : 1) : 0;
-        if (lightDetail && lightShare > 0) {
-          models.add(lightDetail.id);
-          lightRgb = await runBranchOver(input, lightDetail, lightRects, viewOut, fidelityRgb, (f) => progress((1 + lightShare * f) / 3));
-        }
-        let out = lightRgb;
-        if (detailRects.length > 0) {
-          models.add(detail.id);
-          out = await runBranchOver(input, detail, detailRects, viewOut, lightRgb, (f) => progress((1 + lightShare + (1 - lightShare) * f) / 3));
-        }
-        detailLuma = luma(out);
-        if (lightShare > 0 && detailRects.length > 0) detailLuma = lightHandOver(detailLuma, luma(lightRgb), routes, viewOut, scale);
+      if (lightRgb || detailRgb) {
+        detailLuma = luma(detailRgb ?? lightRgb!);
         detailWeight = routeWeights(routes, routes.detail, viewOut, scale);
+        if (lightRgb) {
+          let lightWeight = routeWeights(routes, routes.lightDetail!, viewOut, scale);
+          if (detailRgb) ({ luma: detailLuma, share: lightWeight } = lightHandOver(detailLuma, luma(lightRgb), lightWeight, routes, viewOut, scale));
+          for (let i = 0; i < detailWeight.data.length; i++) detailWeight.data[i] *= 1 + (lightGain - 1) * lightWeight.data[i];
+        }
         if (routes.derived?.includes(1)) {
           const weights = routeWeights(routes, routes.derived, viewOut, scale);
           fidelityLuma = mixPlanes(fidelityLuma, derivedFidelityLuma(detailLuma, cropLuma), weights);
@@ -177,6 +227,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     if (rgb) writeOwned(rgb, windowRgb, owned, view, scale, outWidth, outHeight, 3);
     else sink?.write(windowRgb, viewOut, times(owned, scale));
     progress(1);
+    finished++;
   }
   // Alpha is coverage, with no texture to invent: Lanczos-3, clamped.
   const alpha = source.alpha ? resampleAlpha(source.alpha, source.width, source.height, outWidth, outHeight) : undefined;
@@ -192,6 +243,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
         }
       : null,
     routes,
+    lightGain: lightDetail && models.has(lightDetail.id) ? lightGain : null,
     models: [...models],
   };
 }
@@ -281,15 +333,14 @@ function mixPlanes(a: Plane, b: Plane, weights: Plane): Plane {
 }
 
 /**
- * The detail branch's luma where two detail models ran: the light model's share is its own
- * route weight times what the full model's route weight leaves, so each fades out over its
- * hand-over ring and the full model's cells are its own.
+ * The detail branch's luma where two detail models ran, and the light model's share of it:
+ * its own route weight (`lightWeight`) times what the full model's route weight leaves, so
+ * each fades out over its hand-over ring and the full model's cells are its own.
  */
-function lightHandOver(full: Plane, light: Plane, routes: RouteGrid, viewOut: PixelRect, scale: number): Plane {
+function lightHandOver(full: Plane, light: Plane, lightWeight: Plane, routes: RouteGrid, viewOut: PixelRect, scale: number): { luma: Plane; share: Plane } {
   const fullWeight = routeWeights(routes, fullDetailCells(routes), viewOut, scale).data;
-  const share = routeWeights(routes, routes.lightDetail!, viewOut, scale);
-  for (let i = 0; i < share.data.length; i++) share.data[i] *= 1 - fullWeight[i];
-  return mixPlanes(full, light, share);
+  const share = { width: lightWeight.width, height: lightWeight.height, data: lightWeight.data.map((w, i) => w * (1 - fullWeight[i])) };
+  return { luma: mixPlanes(full, light, share), share };
 }
 
 /** `model` ← `base` + w·(`model` − `base`) in place: the model's output where routed, `base` elsewhere. */

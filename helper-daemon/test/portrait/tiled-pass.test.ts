@@ -187,7 +187,8 @@ const MESHED_FACE: Face = {
   ],
 };
 
-async function facePass(face: Face, scale: number, window: number | undefined, width = 120): Promise<{ image: RgbImage; models: readonly string[] }> {
+/** A pass around `face`; `lightGain` undefined: calibrated by the pass (default: a fixed gain, so windows change nothing). */
+async function facePass(face: Face, scale: number, window: number | undefined, width = 120, lightGain: number | undefined = 2.5): Promise<{ image: RgbImage; models: readonly string[]; lightGain: number | null }> {
   const result = await runTiledPass({
     source: halfTextured(width, 24),
     scale,
@@ -200,8 +201,10 @@ async function facePass(face: Face, scale: number, window: number | undefined, w
     finishLuma: (y) => y,
     keepBranches: false,
     ...(window !== undefined ? { window } : {}),
+    // One window's ring calibrates the gain (light-gain.ts); given, windows change nothing.
+    ...(lightGain !== undefined ? { lightGain } : {}),
   });
-  return { image: result.image!, models: result.models };
+  return { image: result.image!, models: result.models, lightGain: result.lightGain };
 }
 
 describe("the windowed pass around a face", () => {
@@ -227,6 +230,16 @@ describe("the windowed pass around a face", () => {
     expect(whole.models).toEqual(["esrgan-thick-x2", "realesrgan-x4fast", "realesrgan-x4plus"]);
     let worst = 0;
     for (let i = 0; i < whole.image.rgb.length; i++) worst = Math.max(worst, Math.abs(whole.image.rgb[i] - windowed.image.rgb[i]));
+    expect(worst).toBeLessThanOrEqual(2 / 255);
+  });
+
+  it("calibrates one light gain for the whole pass: every window of 40 source pixels uses the one its ring gave", async () => {
+    const calibrated = await facePass(FACE, 2, 40, 200, undefined);
+    expect(calibrated.lightGain).not.toBeNull();
+    expect(calibrated.lightGain).toBeGreaterThanOrEqual(1);
+    const given = await facePass(FACE, 2, undefined, 200, calibrated.lightGain!);
+    let worst = 0;
+    for (let i = 0; i < given.image.rgb.length; i++) worst = Math.max(worst, Math.abs(given.image.rgb[i] - calibrated.image.rgb[i]));
     expect(worst).toBeLessThanOrEqual(2 / 255);
   });
 });
