@@ -97,12 +97,14 @@ export function derivedFidelity(settings: Pick<PortraitSettings, "models">): Der
 /**
  * The light detail model that draws a preset's detail cells off faces, by the preset's detail
  * model, when `enabled` (routing.ts: the detail model keeps the faces, their box widened by
- * `ROUTING.faceMargin`). The compact x4fast costs about 1/12 of x4plus per pixel, and off
- * faces the blend keeps only creativity × the background's or hair's factor of the detail
- * band; x4plus's 64 px context made it run on 84–100 % of the pixels at ≤ 1 MP. Off: on the
- * quality bench the faces came out identical and the whole image moved by −0.06 to +0.26 dB PSNR-Y,
- * but its texture ratio fell by 0.02–0.13 (docs/architecture.md, "Light detail off faces").
- * The speed bench measures it on and off.
+ * `ROUTING.faceMargin`; a pass with no face found keeps the detail model everywhere). The
+ * compact x4fast costs about 1/12 of x4plus per pixel, and off faces the blend keeps only
+ * creativity × the background's or hair's factor of the detail band; x4plus's 64 px context
+ * made it run on 84–100 % of the pixels at ≤ 1 MP. Less of x4fast's band passes the agreement
+ * gate, so its weight is lifted by a gain calibrated per pass (light-gain.ts). On the quality
+ * bench (docs/architecture.md, "Light detail off faces") faces came out identical and every
+ * preset's whole image stayed within 0.1 dB PSNR-Y and 0.03 texture ratio of x4plus
+ * everywhere. The speed bench measures it on and off.
  */
 export const LIGHT_DETAIL: { enabled: boolean; byDetailModel: Record<string, string> } = { enabled: true, byDetailModel: { x4plus: "x4fast" } };
 

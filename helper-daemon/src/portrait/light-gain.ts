@@ -4,10 +4,10 @@
  * x4plus, its band is as strong, but less of it passes the agreement gate: x4fast draws its
  * strongest texture where it departs from the source, x4plus where it follows it. So the blend
  * kept 0.02–0.13 less texture ratio off faces (docs/architecture.md, "Light detail off
- * faces"), and by an amount that differs per photo: a fixed lift that restored one fixture's
- * texture cost the other 0.16 dB PSNR-Y. In the hand-over ring around the faces both models
- * ran, so there the pass measures how much gated band each keeps, and lifts x4fast's weight
- * by that ratio (to a power found on the quality bench).
+ * faces"), and by an amount that differs per photo: the fixed gain that restored the camera
+ * round trip's texture cost the astronaut's 0.56 dB PSNR-Y. Both models run in the hand-over
+ * ring around the faces, so there the pass measures how much gated band each keeps, and lifts
+ * x4fast's weight by that ratio (to a power found on the quality bench).
  */
 import { agreementGate, detailBandSigma } from "./blend";
 import { gaussianBlur } from "../image/filters";
@@ -21,8 +21,9 @@ export const LIGHT_GAIN = {
    * The gain is the ring's ratio to this power, 2 for passes up to 2× and 1.5 from 4× (linear
    * between). Chosen on the quality bench (astronaut and camera round trips, ×2 and ×4; the
    * portrait-natural, portrait-print-4x and headshot-hair-lashes presets) as the powers at which
-   * every whole-image texture ratio came back within 0.02–0.04 of x4plus everywhere, PSNR-Y
-   * within 0.06 dB of it; the ratio itself (power 1) left 2× passes 0.01–0.09 short of texture.
+   * every whole-image texture ratio came back within 0.04 of x4plus everywhere, PSNR-Y within
+   * 0.06 dB of it; the ratio itself (power 1) left Print 4×'s two 2× passes 0.01–0.09 and the
+   * single 4× passes 0.02–0.03 short of texture.
    */
   powerAt2x: 2,
   powerAt4x: 1.5,
