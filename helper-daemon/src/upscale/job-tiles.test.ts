@@ -7,11 +7,15 @@ const natural = resolvePreset(BUILT_IN_PRESETS.find((preset) => preset.id === DE
 const portrait = { scale: 2, portrait: true } as const;
 const ids = portraitModelIds(natural);
 
+it("the default preset's sessions: thick ×2, x4plus and x4fast, which draws the detail cells off faces", () => {
+  expect([...ids].sort()).toEqual(["esrgan-thick-x2", "realesrgan-x4fast", "realesrgan-x4plus"]);
+});
+
 describe("jobTiles: the default preset's sessions, images and pass window within the job budget (manifest facts)", () => {
   it.each([
-    { name: "24 MP under 4 GiB", width: 6000, height: 4000, budget: 4 * GiB, tile: 192, stages: { "realesrgan-x4plus": [448, 32] } },
-    { name: "24 MP under 6 GiB", width: 6000, height: 4000, budget: 6 * GiB, tile: 448, stages: { "realesrgan-x4plus": [640, 192] } },
-    { name: "1 MP under 4 GiB", width: 1024, height: 1024, budget: 4 * GiB, tile: 384, stages: { "realesrgan-x4plus": [512, 128] } },
+    { name: "24 MP under 4 GiB", width: 6000, height: 4000, budget: 4 * GiB, tile: 128, stages: { "realesrgan-x4plus": [448, 64] } },
+    { name: "24 MP under 6 GiB", width: 6000, height: 4000, budget: 6 * GiB, tile: 448, stages: { "realesrgan-x4plus": [640, 128] } },
+    { name: "1 MP under 4 GiB", width: 1024, height: 1024, budget: 4 * GiB, tile: 256, stages: { "realesrgan-x4plus": [512, 192] } },
     { name: "512² under 4 GiB", width: 512, height: 512, budget: 4 * GiB, tile: 320, stages: { "realesrgan-x4plus": [512, 384] } },
   ])("$name → tile $tile, x4plus stages $stages", ({ width, height, budget, tile, stages }) => {
     const plan = jobTiles(ids, { width, height }, { memoryBudget: budget }, "cpu", portrait);

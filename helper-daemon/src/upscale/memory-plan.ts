@@ -10,17 +10,20 @@ import { reservedBytes, type OutputLayout } from "../tiling/image-memory";
 import { PASS_WINDOW } from "../portrait/tiled-pass";
 import { BLEND_CONTEXT } from "../portrait/blend";
 import { DERIVED_CONTEXT } from "../portrait/derived-fidelity";
+import { lightDetailModel } from "../portrait/branch-models";
 import type { ModelPlan, UpscaleSettings } from "./settings";
 
 /**
  * The models whose tiles a portrait run may size: the fidelity model reaching the scale (and
- * its ×2, which clean-up and two-pass runs use) and the detail model. Tiles are sized for the
- * hungriest of them.
+ * its ×2, which clean-up and two-pass runs use), the detail model and the light detail model
+ * that draws its cells off faces. Tiles are sized for the hungriest of them.
  */
 export function portraitModelIds(settings: JobSettings): string[] {
   const facts = modelFacts();
   const ids = new Set([facts.reaching(settings.models.fidelity, 2).id, facts.reaching(settings.models.fidelity, settings.scale).id]);
   if (settings.models.detail) ids.add(facts.forChoice(settings.models.detail, 4).id);
+  const light = lightDetailModel(settings);
+  if (light) ids.add(light.id);
   return [...ids];
 }
 
