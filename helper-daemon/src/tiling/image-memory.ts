@@ -17,6 +17,14 @@ export const PROCESS_BASELINE_BYTES = 320 * 1024 ** 2;
  */
 export const PASS_WINDOW_BYTES_PER_OUTPUT_PIXEL = 300;
 
+/**
+ * Planes the window that calibrates the light detail model's gain keeps from its model runs
+ * until its turn, per output pixel of the window: the Lanczos-3 base and the fidelity, light
+ * and detail branches, float RGB (portrait/light-gain.ts). Only a pass of several windows holds
+ * them beside another window's planes.
+ */
+export const CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL = 48;
+
 /** One buffer that grows with the image: bytes per input pixel. */
 export interface ImageSizedBuffer {
   readonly name: string;
@@ -63,15 +71,18 @@ export interface ReservedOptions {
   readonly passWindow: number;
   /** Whether the result is kept in its final samples (a portrait run) or as float, as a bare run does. */
   readonly sinkOutput: boolean;
+  /** Whether a pass of several windows keeps the calibrating window's runs (see {@link CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL}). */
+  readonly calibrationWindow?: boolean;
 }
 
 /**
  * Bytes a job holds outside its model sessions: the process baseline, the image-sized buffers
- * (see {@link imageSizedBuffers}) and one pass window's planes.
+ * (see {@link imageSizedBuffers}) and one pass window's planes (and the calibrating window's runs).
  * @example reservedBytes({ width: 6000, height: 4000, scale: 2, output: { channels: 3, bitDepth: 8 }, passWindow: 1090, sinkOutput: true }) // ≈ 2.5 GB
  */
 export function reservedBytes(options: ReservedOptions): number {
   const perInputPixel = imageSizedBuffers(options.output, options.scale, options.sinkOutput).reduce((sum, buffer) => sum + buffer.bytesPerInputPixel, 0);
   const window = Math.min(options.passWindow, options.width) * Math.min(options.passWindow, options.height) * options.scale * options.scale;
-  return PROCESS_BASELINE_BYTES + perInputPixel * options.width * options.height + PASS_WINDOW_BYTES_PER_OUTPUT_PIXEL * window;
+  const windowBytes = PASS_WINDOW_BYTES_PER_OUTPUT_PIXEL + (options.calibrationWindow ? CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL : 0);
+  return PROCESS_BASELINE_BYTES + perInputPixel * options.width * options.height + windowBytes * window;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_PRESETS, DEFAULT_PRESET_ID, PortraitError, resolvePreset } from "@portrait-upscale/shared";
-import { jobTiles, portraitModelIds } from "./memory-plan";
+import { jobTiles, portraitModelIds, portraitTiles } from "./memory-plan";
+import { parseUpscaleSettings } from "./settings";
+import { CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL, PASS_WINDOW_BYTES_PER_OUTPUT_PIXEL, reservedBytes } from "../tiling/image-memory";
 
 const GiB = 1024 ** 3;
 const natural = resolvePreset(BUILT_IN_PRESETS.find((preset) => preset.id === DEFAULT_PRESET_ID)!, {});
@@ -9,6 +11,27 @@ const ids = portraitModelIds(natural);
 
 it("the default preset's sessions: thick ×2, x4plus and x4fast, which draws the detail cells off faces", () => {
   expect([...ids].sort()).toEqual(["esrgan-thick-x2", "realesrgan-x4fast", "realesrgan-x4plus"]);
+});
+
+describe("the window that calibrates the light detail model", () => {
+  const options = { width: 6000, height: 4000, scale: 2, output: { channels: 3, bitDepth: 8 as const }, passWindow: 1090, sinkOutput: true };
+  it("is reserved beside a pass window's planes: 48 bytes more per output pixel of the window", () => {
+    const window = 1090 * 1090 * 4;
+    expect(reservedBytes({ ...options, calibrationWindow: true }) - reservedBytes(options)).toBe(CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL * window);
+    expect(CALIBRATION_WINDOW_BYTES_PER_OUTPUT_PIXEL).toBeLessThan(PASS_WINDOW_BYTES_PER_OUTPUT_PIXEL);
+  });
+
+  it.each([
+    { name: "1 MP: one window, nothing kept aside", width: 1024, height: 1024, twoPass: false, scale: 2, kept: false },
+    { name: "24 MP: several windows", width: 6000, height: 4000, twoPass: false, scale: 2, kept: true },
+    { name: "800² at 4× in two passes: the second pass's input is 1600²", width: 800, height: 800, twoPass: true, scale: 4, kept: true },
+  ])("a portrait job's plan: $name", ({ width, height, twoPass, scale, kept }) => {
+    const job = { ...parseUpscaleSettings({ model: "x4plus", scale, memoryBudget: "4G" }), portrait: { ...natural, scale: scale as 2 | 4, twoPass } };
+    const shape = { scale, portrait: true } as const;
+    const expected = jobTiles(portraitModelIds(job.portrait), { width, height }, { memoryBudget: 4 * GiB }, "cpu", { ...shape, calibrationWindow: kept });
+    expect(portraitTiles(job, { width, height }, "cpu")).toEqual(expected);
+    if (kept) expect(expected.plannedBytes).toBeLessThanOrEqual(4 * GiB);
+  });
 });
 
 describe("jobTiles: the default preset's sessions, images and pass window within the job budget (manifest facts)", () => {

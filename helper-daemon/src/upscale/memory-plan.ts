@@ -33,6 +33,8 @@ export interface JobShape {
   readonly portrait: boolean;
   /** 8-bit RGB unless known. */
   readonly output?: OutputLayout;
+  /** Whether a portrait pass of several windows keeps the window that calibrates the light detail model (portrait/light-gain.ts). */
+  readonly calibrationWindow?: boolean;
 }
 
 /** Source pixels a portrait window reads beyond what it owns (the blend's chain, the derived fidelity's). */
@@ -86,7 +88,10 @@ export function jobTiles(
   return planJobTiles({
     run,
     budget: memoryBudget({ provider, ...(settings.memoryBudget !== undefined ? { configured: settings.memoryBudget } : {}) }),
-    reserved: provider === "cpu" ? reservedBytes({ width: image.width, height: image.height, scale: shape.scale, output, passWindow: window, sinkOutput: shape.portrait }) : 0,
+    reserved:
+      provider === "cpu"
+        ? reservedBytes({ width: image.width, height: image.height, scale: shape.scale, output, passWindow: window, sinkOutput: shape.portrait, calibrationWindow: shape.calibrationWindow === true })
+        : 0,
     models,
     fixedInputs: shape.portrait ? faceSessions(provider) : [],
     refuse: settings.memoryBudget !== undefined,
@@ -109,5 +114,9 @@ export function modelTiles(plan: ModelPlan, image: { readonly width: number; rea
 
 /** The tiles of a portrait run: the user's, or what the memory budget allows all its sessions together. */
 export function portraitTiles(settings: UpscaleSettings & { readonly portrait: JobSettings }, image: { readonly width: number; readonly height: number }, provider: string): JobTiles {
-  return jobTiles(portraitModelIds(settings.portrait), image, settings, provider, { scale: settings.portrait.scale, portrait: true });
+  const portrait = settings.portrait;
+  // The second of two 2× passes runs on the image doubled.
+  const passInput = Math.max(image.width, image.height) * (portrait.twoPass && portrait.scale >= 4 ? 2 : 1);
+  const calibrationWindow = lightDetailModel(portrait) !== null && passInput > PASS_WINDOW;
+  return jobTiles(portraitModelIds(portrait), image, settings, provider, { scale: portrait.scale, portrait: true, calibrationWindow });
 }
