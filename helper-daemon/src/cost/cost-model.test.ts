@@ -292,7 +292,7 @@ describe("estimateUpscale", () => {
   it("a portrait job's split model is priced on the stage tiles the job plans, as the driver runs it", () => {
     const settings = parseUpscaleSettings({ model: "x4plus", scale: 2, memoryBudget: "6G" });
     const job = { ...settings, portrait: portrait() };
-    const tiles = portraitTiles(job, { width: 1024, height: 1024 }, "cpu");
+    const tiles = detailEverywhere(() => portraitTiles(job, { width: 1024, height: 1024 }, "cpu"));
     const stages = tiles.stageTiles["realesrgan-x4plus"];
     expect(stages).toBeDefined();
     const priced = detailEverywhere(() => estimateUpscale(job, 1024, 1024, "cpu", UNCALIBRATED)).passes.filter((pass) => pass.modelId.startsWith("realesrgan-x4plus"));
