@@ -51,15 +51,15 @@ export function lightBandGain(ratio: number | null, scale: number): number {
  * The ratio of the gated band the detail model keeps to the one the light model keeps, where
  * both ran: the output pixels inside the detail model's hand-over ring that lie on the light
  * model's cells or its ring. Null when that ring is smaller than `LIGHT_GAIN.minPixels`.
- * `full` and `light` are the two models' luma over the window `viewOut`; `sourceLuma` is the
- * window's source.
+ * `full` and `light` are the two models' luma over a window at the output size, `sourceLuma`
+ * the window's source, and `weights` gives a routed set's weights over that window.
  */
-export function ringBandRatio(full: Plane, light: Plane, sourceLuma: Plane, routes: RouteGrid, viewOut: PixelRect, scale: number, weights: (cells: Uint8Array) => Plane): number | null {
+export function ringBandRatio(full: Plane, light: Plane, sourceLuma: Plane, routes: RouteGrid, weights: (cells: Uint8Array) => Plane): number | null {
   const fullWeight = weights(fullDetailCells(routes)).data;
   const lightWeight = weights(routes.lightDetail!).data;
-  const gateFull = agreementGate(sourceLuma, full, viewOut.width, viewOut.height).data;
-  const gateLight = agreementGate(sourceLuma, light, viewOut.width, viewOut.height).data;
-  const sigma = detailBandSigma(scale);
+  const gateFull = agreementGate(sourceLuma, full, full.width, full.height).data;
+  const gateLight = agreementGate(sourceLuma, light, full.width, full.height).data;
+  const sigma = detailBandSigma(full.width / sourceLuma.width);
   const lowFull = gaussianBlur(full, sigma).data;
   const lowLight = gaussianBlur(light, sigma).data;
   let kept = 0;
@@ -98,14 +98,10 @@ export function calibrationWindow(routes: RouteGrid, owned: readonly PixelRect[]
   let most = 0;
   owned.forEach((rect, w) => {
     let count = 0;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        // A cell belongs to the window holding its top-left pixel.
-        const x = c * cell;
-        const y = r * cell;
-        if (x < rect.x || x >= rect.x + rect.width || y < rect.y || y >= rect.y + rect.height) continue;
-        if (light[r * columns + c] && touching(r, c)) count++;
-      }
+    // A cell belongs to the window holding its top-left pixel.
+    const first = (start: number) => Math.ceil(start / cell);
+    for (let r = first(rect.y); r < Math.min(rows, first(rect.y + rect.height)); r++)
+      for (let c = first(rect.x); c < Math.min(columns, first(rect.x + rect.width)); c++) if (light[r * columns + c] && touching(r, c)) count++;
     if (count > most) {
       most = count;
       best = w;

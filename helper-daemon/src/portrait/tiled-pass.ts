@@ -169,7 +169,7 @@ export async function runTiledPass(input: PassInput): Promise<PassResult> {
     early = await runWindow(calibration);
     if (early.lightRgb && early.detailRgb) {
       const viewOut = times(plan[calibration].view, scale);
-      ratio = ringBandRatio(luma(early.detailRgb), luma(early.lightRgb), luma(early.crop), routes, viewOut, scale, (cells) => routeWeights(routes, cells, viewOut, scale));
+      ratio = ringBandRatio(luma(early.detailRgb), luma(early.lightRgb), luma(early.crop), routes, (cells) => routeWeights(routes, cells, viewOut, scale));
     }
   }
   const lightGain = input.lightGain ?? lightBandGain(ratio, scale);

@@ -59,8 +59,8 @@ describe("the ring's band ratio", () => {
   };
 
   it("is 1 for the same band, and follows the band kept where both ran", () => {
-    expect(ringBandRatio(textured(0.002), textured(0.002), source, routes, viewOut, 2, weights)).toBeCloseTo(1, 6);
-    const ratio = ringBandRatio(textured(0.004), textured(0.002), source, routes, viewOut, 2, weights)!;
+    expect(ringBandRatio(textured(0.002), textured(0.002), source, routes, weights)).toBeCloseTo(1, 6);
+    const ratio = ringBandRatio(textured(0.004), textured(0.002), source, routes, weights)!;
     // A checkerboard vanishes at the source's size, so the gate stays open: twice the band.
     expect(ratio).toBeCloseTo(2, 2);
   });
@@ -68,6 +68,6 @@ describe("the ring's band ratio", () => {
   it("is null where the two models did not both run", () => {
     const faceOnly = grid(["FF..", "FF.."]);
     const w = (cells: Uint8Array) => routeWeights(faceOnly, cells, viewOut, 2);
-    expect(ringBandRatio(textured(0.004), textured(0.002), source, faceOnly, viewOut, 2, w)).toBeNull();
+    expect(ringBandRatio(textured(0.004), textured(0.002), source, faceOnly, w)).toBeNull();
   });
 });
